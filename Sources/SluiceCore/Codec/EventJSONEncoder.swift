@@ -1,0 +1,165 @@
+/// Encodes events as single-line JSON with nested ECS objects
+/// (`{"@timestamp":…,"event":{"action":…},"user":{"name":…}}`).
+///
+/// Fast path: the nesting plan of an event depends only on its sequence of keys, so plans
+/// are computed once per key shape and cached (bounded); encoding an event is then a walk
+/// over the plan appending bytes. Not thread-safe: use one encoder per stage.
+public final class EventJSONEncoder {
+    /// Whether to include `event.original`.
+    public var includeOriginal: Bool
+    private var plans: [UInt64: [Plan]] = [:]
+    private var planCount = 0
+    private static let maxPlans = 4096
+    private static let originalMarker = UInt32.max
+
+    public init(includeOriginal: Bool = true) {
+        self.includeOriginal = includeOriginal
+    }
+
+    private enum Op {
+        case open([UInt8])          // ,?"name":{
+        case close                  // }
+        case field(Int, [UInt8])    // ,?"name":value  (index into fields)
+        case original([UInt8])      // ,?"original":"…"
+    }
+
+    private final class Plan {
+        let ids: [UInt32]
+        let ops: [Op]
+        init(ids: [UInt32], ops: [Op]) { self.ids = ids; self.ops = ops }
+    }
+
+    /// Encodes one event and a trailing newline.
+    public func encodeLine(_ event: Event, into out: inout [UInt8]) {
+        encode(event, into: &out)
+        out.append(0x0A)
+    }
+
+    /// Encodes one event as a JSON object (no newline).
+    public func encode(_ event: Event, into out: inout [UInt8]) {
+        let withOriginal = includeOriginal && !event.original.isEmpty
+        let plan = self.plan(for: event, withOriginal: withOriginal)
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        if event.timestamp != 0 {
+            out.append(contentsOf: "\"@timestamp\":\"".utf8)
+            Timestamp.appendRFC3339(event.timestamp, to: &out)
+            out.append(UInt8(ascii: "\""))
+            first = false
+        }
+        for op in plan.ops {
+            switch op {
+            case .open(let name):
+                if !first { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: name)
+                out.append(UInt8(ascii: "{"))
+                first = true
+            case .close:
+                out.append(UInt8(ascii: "}"))
+                first = false
+            case .field(let i, let name):
+                if !first { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: name)
+                JSONWriter.appendValue(event.fields[i].value, to: &out)
+                first = false
+            case .original(let name):
+                if !first { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: name)
+                JSONWriter.appendQuotedBytes(event.original, to: &out)
+                first = false
+            }
+        }
+        if let alert = event.alert, !alert.evidence.isEmpty {
+            if !first { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: "\"evidence\":[".utf8)
+            for (i, e) in alert.evidence.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                encode(e, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    private func plan(for event: Event, withOriginal: Bool) -> Plan {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for f in event.fields { h = (h ^ UInt64(f.key.id)) &* 0x100_0000_01b3 }
+        if withOriginal { h = (h ^ UInt64(Self.originalMarker)) &* 0x100_0000_01b3 }
+        if let candidates = plans[h] {
+            for p in candidates where matches(p.ids, event, withOriginal) { return p }
+        }
+        var ids = event.fields.map { $0.key.id }
+        if withOriginal { ids.append(Self.originalMarker) }
+        let p = Self.buildPlan(ids: ids)
+        if planCount >= Self.maxPlans { plans.removeAll(keepingCapacity: true); planCount = 0 }
+        plans[h, default: []].append(p)
+        planCount += 1
+        return p
+    }
+
+    private func matches(_ ids: [UInt32], _ event: Event, _ withOriginal: Bool) -> Bool {
+        let n = event.fields.count
+        guard ids.count == n + (withOriginal ? 1 : 0) else { return false }
+        for i in 0..<n where ids[i] != event.fields[i].key.id { return false }
+        return !withOriginal || ids[n] == Self.originalMarker
+    }
+
+    private static let originalComponents = ["event", "original"]
+
+    private static func buildPlan(ids: [UInt32]) -> Plan {
+        let registry = FieldRegistry.shared
+        struct Entry { let index: Int; let comps: [String]; let isOriginal: Bool }
+        var entries: [Entry] = []
+        for (i, id) in ids.enumerated() {
+            if id == originalMarker {
+                entries.append(Entry(index: -1, comps: originalComponents, isOriginal: true))
+            } else {
+                entries.append(Entry(index: i, comps: registry.info(id).components, isOriginal: false))
+            }
+        }
+        // Stable sort by path components, so that members of one object are contiguous while
+        // first-appearance order is kept among siblings as far as grouping allows.
+        var firstSeen: [String: Int] = [:]
+        func rank(_ prefix: String, _ i: Int) -> Int {
+            if let r = firstSeen[prefix] { return r }
+            firstSeen[prefix] = i
+            return i
+        }
+        var ranked: [(key: [Int], e: Entry)] = []
+        for (i, e) in entries.enumerated() {
+            var key: [Int] = []
+            var prefix = ""
+            for c in e.comps {
+                prefix += prefix.isEmpty ? c : "." + c
+                key.append(rank(prefix, i))
+            }
+            ranked.append((key, e))
+        }
+        ranked.sort { a, b in
+            for (x, y) in zip(a.key, b.key) where x != y { return x < y }
+            return a.key.count < b.key.count
+        }
+        var ops: [Op] = []
+        var stack: [String] = []
+        for (_, e) in ranked {
+            let parents = Array(e.comps.dropLast())
+            var common = 0
+            while common < stack.count, common < parents.count, stack[common] == parents[common] { common += 1 }
+            while stack.count > common { ops.append(.close); stack.removeLast() }
+            while stack.count < parents.count {
+                let name = parents[stack.count]
+                var b: [UInt8] = []
+                JSONWriter.appendQuoted(name, to: &b)
+                b.append(UInt8(ascii: ":"))
+                ops.append(.open(b))
+                stack.append(name)
+            }
+            var leaf: [UInt8] = []
+            JSONWriter.appendQuoted(e.comps.last ?? "", to: &leaf)
+            leaf.append(UInt8(ascii: ":"))
+            ops.append(e.isOriginal ? .original(leaf) : .field(e.index, leaf))
+        }
+        while !stack.isEmpty { ops.append(.close); stack.removeLast() }
+        return Plan(ids: ids, ops: ops)
+    }
+}

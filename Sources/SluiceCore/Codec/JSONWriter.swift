@@ -1,0 +1,144 @@
+/// Appends JSON text to a byte buffer. No Foundation, no intermediate strings.
+///
+/// Guarantees: output is valid UTF-8 JSON; control characters, quotes and backslashes are
+/// escaped; invalid UTF-8 in raw byte input is replaced by U+FFFD, so no input can break the
+/// framing of a JSON line.
+public enum JSONWriter {
+    @usableFromInline static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Appends `s` as a quoted JSON string.
+    @inlinable
+    public static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { appendQuotedValidUTF8($0, to: &out) }
+    }
+
+    /// Appends already-valid UTF-8 bytes as a quoted JSON string.
+    @inlinable
+    public static func appendQuotedValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var start = 0
+        let n = bytes.count
+        var i = 0
+        while i < n {
+            let b = bytes[i]
+            if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+                if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i])) }
+                appendEscape(b, to: &out)
+                start = i + 1
+            }
+            i += 1
+        }
+        if start < n { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<n])) }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    @inlinable
+    static func appendEscape(_ b: UInt8, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\\"))
+        switch b {
+        case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
+        case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
+        case 0x0A: out.append(UInt8(ascii: "n"))
+        case 0x0D: out.append(UInt8(ascii: "r"))
+        case 0x09: out.append(UInt8(ascii: "t"))
+        default:
+            out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+        }
+    }
+
+    /// Appends arbitrary bytes as a quoted JSON string, replacing invalid UTF-8 with U+FFFD.
+    public static func appendQuotedBytes(_ bytes: ArraySlice<UInt8>, to out: inout [UInt8]) {
+        bytes.withUnsafeBufferPointer { buf in
+            if UTF8Validation.isValid(buf) {
+                appendQuotedValidUTF8(buf, to: &out)
+            } else {
+                appendQuoted(String(decoding: buf, as: UTF8.self), to: &out)
+            }
+        }
+    }
+
+    @inlinable
+    public static func appendInt(_ v: Int64, to out: inout [UInt8]) {
+        if v == 0 { out.append(UInt8(ascii: "0")); return }
+        var x = v.magnitude
+        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var len = 0
+        withUnsafeMutableBytes(of: &tmp) { p in
+            while x > 0 { p[19 - len] = UInt8(ascii: "0") + UInt8(x % 10); x /= 10; len += 1 }
+            if v < 0 { out.append(UInt8(ascii: "-")) }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[(20 - len)...]))
+        }
+    }
+
+    public static func appendDouble(_ v: Double, to out: inout [UInt8]) {
+        guard v.isFinite else { out.append(contentsOf: "null".utf8); return }
+        if v.rounded() == v, abs(v) < 1e15 { appendInt(Int64(v), to: &out); out.append(contentsOf: ".0".utf8); return }
+        out.append(contentsOf: v.description.utf8)
+    }
+
+    /// Appends any field value.
+    public static func appendValue(_ v: FieldValue, to out: inout [UInt8]) {
+        switch v {
+        case .string(let s): appendQuoted(s, to: &out)
+        case .int(let i): appendInt(i, to: &out)
+        case .double(let d): appendDouble(d, to: &out)
+        case .bool(let b): out.append(contentsOf: b ? "true".utf8 : "false".utf8)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .array(let a):
+            out.append(UInt8(ascii: "["))
+            for (i, e) in a.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                appendValue(e, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            for (i, m) in members.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                appendQuoted(m.key.path, to: &out)
+                out.append(UInt8(ascii: ":"))
+                appendValue(m.value, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+}
+
+/// UTF-8 validation on raw bytes, fast for ASCII.
+public enum UTF8Validation {
+    public static func isValid(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = buf.count
+        // ASCII fast path, 8 bytes at a time.
+        if let base = buf.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= n {
+                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
+                i += 8
+            }
+        }
+        while i < n {
+            let b = buf[i]
+            if b < 0x80 { i += 1; continue }
+            var need = 0
+            var minCode: UInt32 = 0
+            var code: UInt32
+            if b & 0xE0 == 0xC0 { need = 1; code = UInt32(b & 0x1F); minCode = 0x80 }
+            else if b & 0xF0 == 0xE0 { need = 2; code = UInt32(b & 0x0F); minCode = 0x800 }
+            else if b & 0xF8 == 0xF0 { need = 3; code = UInt32(b & 0x07); minCode = 0x10000 }
+            else { return false }
+            if i + need >= n { return false }
+            for k in 1...need {
+                let c = buf[i + k]
+                if c & 0xC0 != 0x80 { return false }
+                code = (code << 6) | UInt32(c & 0x3F)
+            }
+            if code < minCode || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF) { return false }
+            i += need + 1
+        }
+        return true
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Yams
+
+/// The kind of a pipeline component.
+public enum ComponentKind: String, Sendable {
+    case source, transform, sink
+    var section: String { rawValue + "s" }
+}
+
+/// One named component as written in the configuration.
+public struct ComponentConfig: @unchecked Sendable {
+    public let name: String
+    public let kind: ComponentKind
+    public let type: String
+    public let inputs: [String]
+    /// Input queue settings (transforms and sinks): capacity in events and overflow policy.
+    public let queueCapacity: Int?
+    public let queuePolicy: OverflowPolicy?
+    /// The component's own options (everything except `type`, `inputs` and `buffer`
+    /// with queue keys); checked for unknown keys by the component's factory.
+    public let options: ComponentOptions
+    public let node: ConfigNode
+}
+
+/// A parsed pipeline definition (Vector-style: named sources, transforms and sinks wired
+/// by `inputs:`). Parsing checks structure; `Topology` checks types, options and wiring.
+public struct PipelineConfig: @unchecked Sendable {
+    public var file: String
+    public var dataDir: String?
+    public var shutdownTimeout: Double = 10
+    public var apiEnabled = false
+    public var apiAddress = "127.0.0.1:9598"
+    public var queueCapacity = 16_384
+    public var queuePolicy: OverflowPolicy = .block
+    public var batchSize = 1024
+    public var components: [ComponentConfig] = []
+
+    public var sources: [ComponentConfig] { components.filter { $0.kind == .source } }
+    public var transforms: [ComponentConfig] { components.filter { $0.kind == .transform } }
+    public var sinks: [ComponentConfig] { components.filter { $0.kind == .sink } }
+
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PipelineConfig {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigErrors([ConfigIssue(file: path, line: 0, column: 0, message: "cannot read file: \(error.localizedDescription)")])
+        }
+        return try parse(text, file: path, environment: environment)
+    }
+
+    public static func parse(_ text: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PipelineConfig {
+        let root: Node
+        do {
+            guard let n = try Yams.compose(yaml: text) else {
+                throw ConfigErrors([ConfigIssue(file: file, line: 1, column: 1, message: "the configuration is empty")])
+            }
+            root = n
+        } catch let e as ConfigErrors { throw e } catch let e as YamlError {
+            throw ConfigErrors([yamlIssue(e, file: file)])
+        } catch {
+            throw ConfigErrors([ConfigIssue(file: file, line: 1, column: 1, message: "invalid YAML: \(error)")])
+        }
+        var cfg = PipelineConfig(file: file)
+        var issues: [ConfigIssue] = []
+        let top = ComponentOptions(component: "(pipeline)", node: ConfigNode(node: root, file: file, environment: environment))
+        if top.issues.isEmpty == false {
+            throw ConfigErrors(top.issues.map { var i = $0; i.component = nil; return i })
+        }
+        cfg.dataDir = top.string("data_dir")
+        cfg.shutdownTimeout = top.seconds("shutdown_timeout", default: 10)
+        cfg.batchSize = top.int("batch_size", default: 1024, range: 1...1_000_000)
+        if let api = top.nested("api") {
+            cfg.apiEnabled = api.bool("enabled", default: true)
+            cfg.apiAddress = api.string("address", default: cfg.apiAddress)
+            api.finish(); top.merge(api)
+        }
+        if let q = top.nested("buffer") {
+            cfg.queueCapacity = q.int("max_events", default: cfg.queueCapacity, range: 1...100_000_000)
+            cfg.queuePolicy = q.choice("when_full", default: cfg.queuePolicy)
+            q.finish(); top.merge(q)
+        }
+        var names = Set<String>()
+        for kind in [ComponentKind.source, .transform, .sink] {
+            guard let section = top.node(kind.section), !section.isNull else { continue }
+            guard let entries = section.entries else {
+                issues.append(section.issue("'\(kind.section)' must be a mapping of component names to their settings"))
+                continue
+            }
+            for e in entries {
+                let name = e.key
+                if !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) || name.isEmpty {
+                    issues.append(e.keyNode.issue("component name '\(name)' may contain only letters, digits, '_' and '-'"))
+                }
+                if !names.insert(name).inserted {
+                    issues.append(e.keyNode.issue("component name '\(name)' is used twice (names are shared by sources, transforms and sinks)"))
+                }
+                let opts = ComponentOptions(component: name, node: e.value, preUsed: ["type", "inputs", "buffer"])
+                let type = opts.string("type") ?? ""
+                if type.isEmpty { opts.fail("missing required option 'type'") }
+                var inputs: [String] = []
+                if kind != .source {
+                    inputs = opts.stringList("inputs") ?? []
+                    if inputs.isEmpty && type != "dead_letter" { opts.fail("missing required option 'inputs' (the components this one reads from)") }
+                } else if opts.has("inputs") {
+                    opts.fail("a source has no inputs", at: "inputs")
+                }
+                var cap: Int?, pol: OverflowPolicy?
+                if let b = opts.nested("buffer") {
+                    if kind == .source { opts.fail("'buffer' applies to transforms and sinks (their input queue)", at: "buffer") }
+                    cap = b.has("max_events") ? b.int("max_events", default: cfg.queueCapacity, range: 1...100_000_000) : nil
+                    pol = b.has("when_full") ? b.choice("when_full", default: OverflowPolicy.block) : nil
+                    // Other buffer keys (e.g. a sink's disk buffer) belong to the component.
+                    opts.merge(b)
+                }
+                issues.append(contentsOf: opts.issues)
+                cfg.components.append(ComponentConfig(name: name, kind: kind, type: type, inputs: inputs,
+                                                      queueCapacity: cap, queuePolicy: pol,
+                                                      options: ComponentOptions(component: name, node: e.value, preUsed: ["type", "inputs", "buffer"]),
+                                                      node: e.value))
+            }
+        }
+        issues.insert(contentsOf: top.finish().map { var i = $0; i.component = nil; return i }, at: 0)
+        if cfg.sources.isEmpty && issues.isEmpty {
+            issues.append(ConfigIssue(file: file, line: 1, column: 1, message: "the pipeline has no sources"))
+        }
+        if cfg.sinks.isEmpty && issues.isEmpty {
+            issues.append(ConfigIssue(file: file, line: 1, column: 1, message: "the pipeline has no sinks"))
+        }
+        if !issues.isEmpty { throw ConfigErrors(issues) }
+        return cfg
+    }
+
+    static func yamlIssue(_ e: YamlError, file: String) -> ConfigIssue {
+        switch e {
+        case .scanner(let context, let problem, let mark, _):
+            return ConfigIssue(file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(problem)" + (context.map { " \($0.text)" } ?? ""))
+        case .parser(let context, let problem, let mark, _):
+            return ConfigIssue(file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(problem)" + (context.map { " \($0.text)" } ?? ""))
+        case .composer(let context, let problem, let mark, _):
+            return ConfigIssue(file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(problem)" + (context.map { " \($0.text)" } ?? ""))
+        default:
+            return ConfigIssue(file: file, line: 1, column: 1, message: "invalid YAML: \(e)")
+        }
+    }
+}

@@ -1,0 +1,116 @@
+/// A normalized event: ECS-named fields in a small ordered array, the event time, and the
+/// raw record it came from.
+///
+/// Guarantees: setting a key replaces its previous value (a key appears at most once at the
+/// top level); insertion order is kept; `original` holds the record's bytes exactly as read,
+/// even when they are not valid UTF-8. Lookups are linear over a few dozen fields, which is
+/// faster than hashing at these sizes and allocates nothing.
+public struct Event: Sendable {
+    /// Event time (`@timestamp`) in nanoseconds since the Unix epoch; 0 when unknown.
+    public var timestamp: Int64
+    /// The raw record (`event.original`). Empty when the pipeline dropped it.
+    public var original: ArraySlice<UInt8>
+    public var fields: [Field]
+    /// Set on alerts produced by detections (`event.kind: alert`).
+    public var alert: Alert?
+
+    @inlinable
+    public init(timestamp: Int64 = 0, original: ArraySlice<UInt8> = [], fields: [Field] = []) {
+        self.timestamp = timestamp
+        self.original = original
+        self.fields = fields
+        self.alert = nil
+    }
+
+    @inlinable
+    public subscript(key: FieldKey) -> FieldValue? {
+        get {
+            for f in fields where f.key == key { return f.value }
+            return nil
+        }
+        set {
+            if let i = fields.firstIndex(where: { $0.key == key }) {
+                if let v = newValue { fields[i].value = v } else { fields.remove(at: i) }
+            } else if let v = newValue {
+                fields.append(Field(key, v))
+            }
+        }
+    }
+
+    /// The string value of `key`, or `nil` when absent or not a string.
+    @inlinable
+    public func string(_ key: FieldKey) -> String? {
+        for f in fields where f.key == key {
+            if case .string(let s) = f.value { return s }
+            return nil
+        }
+        return nil
+    }
+
+    /// Sets a string field; an empty or `nil` value leaves the event unchanged.
+    @inlinable
+    public mutating func set(_ key: FieldKey, _ value: String?) {
+        guard let value, !value.isEmpty else { return }
+        self[key] = .string(value)
+    }
+
+    /// Appends without checking for an existing key. Use only when the key is known absent
+    /// (e.g. a parser filling a fresh event); it is the fast path.
+    @inlinable
+    public mutating func append(_ key: FieldKey, _ value: FieldValue) {
+        fields.append(Field(key, value))
+    }
+
+    /// Looks up a dotted path, descending into nested objects when the path is not a
+    /// top-level key (e.g. `github.actor_location.country_code` stored as an object).
+    public func value(at path: String) -> FieldValue? {
+        if let k = FieldKey.existing(path), let v = self[k] { return v }
+        let comps = path.split(separator: ".").map(String.init)
+        guard comps.count > 1 else { return nil }
+        for split in stride(from: comps.count - 1, through: 1, by: -1) {
+            let head = comps[0..<split].joined(separator: ".")
+            guard let hk = FieldKey.existing(head), var cur = self[hk] else { continue }
+            var ok = true
+            for c in comps[split...] {
+                guard case .object(let members) = cur,
+                      let m = members.first(where: { $0.key.path == c }) else { ok = false; break }
+                cur = m.value
+            }
+            if ok { return cur }
+        }
+        return nil
+    }
+
+    /// The raw record as text, invalid UTF-8 replaced by U+FFFD.
+    public var originalText: String { String(decoding: original, as: UTF8.self) }
+}
+
+/// An ordered group of events moving between two stages, with the acknowledgements of the
+/// source batches it carries.
+///
+/// Ownership: a batch owns one reference on each acknowledgement in `acks`. Whoever ends a
+/// batch's life (a sink after delivery, a stage that drops it) calls `acknowledge()` once;
+/// a copy sent down a second path must be made with `sharingAcknowledgements()`.
+public struct EventBatch: Sendable {
+    public var events: [Event]
+    public var acks: [Acknowledgement]
+
+    @inlinable
+    public init(events: [Event], acks: [Acknowledgement] = []) {
+        self.events = events
+        self.acks = acks
+    }
+
+    @inlinable public var count: Int { events.count }
+
+    /// Releases this batch's references: the source learns the events are done with.
+    public func acknowledge() {
+        for a in acks { a.release() }
+    }
+
+    /// A batch with the given events that holds its own new references on this batch's acks.
+    public func sharingAcknowledgements(events: [Event]) -> EventBatch {
+        for a in acks { a.retain() }
+        return EventBatch(events: events, acks: acks)
+    }
+}

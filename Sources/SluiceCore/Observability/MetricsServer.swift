@@ -1,0 +1,102 @@
+import Logging
+import Metrics
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Prometheus
+
+/// The Prometheus registry behind swift-metrics for this process; bootstrap once at startup.
+public enum SluiceMetrics {
+    public static let registry = PrometheusCollectorRegistry()
+    nonisolated(unsafe) private static var bootstrapped = false
+
+    /// Installs the Prometheus backend for swift-metrics (idempotent).
+    public static func bootstrap() {
+        guard !bootstrapped else { return }
+        bootstrapped = true
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    }
+}
+
+/// HTTP listener serving `GET /metrics` (Prometheus text format) and `GET /health`
+/// (`200 ok` while the pipeline is healthy, `503` otherwise). Binds loopback unless the
+/// configured address says otherwise.
+public final class MetricsServer: @unchecked Sendable {
+    private let group: MultiThreadedEventLoopGroup
+    private var channel: Channel?
+    private let healthy: @Sendable () -> Bool
+    public private(set) var boundPort: Int?
+
+    public init(healthy: @escaping @Sendable () -> Bool) {
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.healthy = healthy
+    }
+
+    /// Binds `host:port`. Throws if the address is invalid or in use.
+    public func start(address: String) throws {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+            throw SinkError.permanent("api address must be host:port, got \(address)")
+        }
+        var host = String(address[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        let healthy = self.healthy
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline().flatMap {
+                    channel.pipeline.addHandler(Handler(healthy: healthy))
+                }
+            }
+        let ch = try bootstrap.bind(host: host.isEmpty ? "127.0.0.1" : host, port: port).wait()
+        channel = ch
+        boundPort = ch.localAddress?.port
+    }
+
+    public func stop() {
+        try? channel?.close().wait()
+        try? group.syncShutdownGracefully()
+    }
+
+    private final class Handler: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+        let healthy: @Sendable () -> Bool
+        var head: HTTPRequestHead?
+        init(healthy: @escaping @Sendable () -> Bool) { self.healthy = healthy }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let h): head = h
+            case .body: break
+            case .end:
+                guard let h = head else { return }
+                var status = HTTPResponseStatus.ok
+                var body: [UInt8]
+                var contentType = "text/plain; charset=utf-8"
+                switch (h.method, h.uri.split(separator: "?").first.map(String.init) ?? h.uri) {
+                case (.GET, "/metrics"):
+                    body = SluiceMetrics.registry.emitToBuffer()
+                    contentType = "text/plain; version=0.0.4; charset=utf-8"
+                case (.GET, "/health"):
+                    let ok = healthy()
+                    status = ok ? .ok : .serviceUnavailable
+                    body = Array((ok ? "ok\n" : "unhealthy\n").utf8)
+                default:
+                    status = .notFound
+                    body = Array("not found: try /metrics or /health\n".utf8)
+                }
+                var headers = HTTPHeaders()
+                headers.add(name: "Content-Type", value: contentType)
+                headers.add(name: "Content-Length", value: String(body.count))
+                headers.add(name: "Connection", value: "close")
+                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: h.version, status: status, headers: headers))), promise: nil)
+                var buf = context.channel.allocator.buffer(capacity: body.count)
+                buf.writeBytes(body)
+                context.write(wrapOutboundOut(.body(.byteBuffer(buf))), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+                head = nil
+            }
+        }
+    }
+}

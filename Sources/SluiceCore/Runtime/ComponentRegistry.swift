@@ -1,0 +1,68 @@
+import Logging
+
+/// What a factory gets besides its options.
+public struct BuildContext: Sendable {
+    public let name: String
+    public let mode: RunMode
+    public let dataDir: String?
+    public let logger: Logger
+    public let registry: ComponentRegistry
+    public init(name: String, mode: RunMode, dataDir: String?, logger: Logger, registry: ComponentRegistry) {
+        self.name = name; self.mode = mode; self.dataDir = dataDir; self.logger = logger; self.registry = registry
+    }
+}
+
+/// Makes a parser for one record format from its options (e.g. `timestamp_field`).
+/// Each parse transform gets its own instance, used on one thread.
+public protocol Parser: AnyObject {
+    /// Parses one record and appends the resulting event(s) to `output`. `event` already holds
+    /// the source's fields and the record as `original`; `record` is the bytes to parse (the
+    /// original, or the field the transform names, e.g. a syslog `message`). A header or
+    /// comment line may produce no event. A bad record throws `ParseFailure`.
+    func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws
+    /// Timers and end of input, for parsers that assemble records (auditd).
+    func tick(now: Int64, final: Bool, into output: inout [Event])
+}
+
+extension Parser {
+    public func tick(now: Int64, final: Bool, into output: inout [Event]) {}
+}
+
+/// Why a record could not be parsed.
+public struct ParseFailure: Error, Sendable, CustomStringConvertible {
+    /// Short stable code (a metric label): `invalid_json`, `missing_field`, `too_long`…
+    public let reason: String
+    public let detail: String
+    public init(_ reason: String, _ detail: String = "") { self.reason = reason; self.detail = detail }
+    public var description: String { detail.isEmpty ? reason : "\(reason): \(detail)" }
+}
+
+public typealias SourceFactory = @Sendable (ComponentOptions, BuildContext) throws -> Source
+public typealias TransformFactory = @Sendable (ComponentOptions, BuildContext) throws -> Transform
+public typealias SinkFactory = @Sendable (ComponentOptions, BuildContext) throws -> Sink
+public typealias ParserFactory = @Sendable (ComponentOptions, BuildContext) throws -> Parser
+
+/// The tables of component types, one per kind. Adding a format or component is adding a
+/// file and one line in its module's table.
+public struct ComponentRegistry: Sendable {
+    public var sources: [String: SourceFactory] = [:]
+    public var transforms: [String: TransformFactory] = [:]
+    public var sinks: [String: SinkFactory] = [:]
+    /// Record formats, used by the `parse` transform and `sluice parse --format`.
+    public var parsers: [String: ParserFactory] = [:]
+
+    public init() {}
+
+    public mutating func merge(_ other: ComponentRegistry) {
+        sources.merge(other.sources) { $1 }
+        transforms.merge(other.transforms) { $1 }
+        sinks.merge(other.sinks) { $1 }
+        parsers.merge(other.parsers) { $1 }
+    }
+
+    /// Builds a parser of `format` with default options (for `sluice parse`).
+    public func makeParser(format: String, options: ComponentOptions, context: BuildContext) throws -> Parser? {
+        guard let f = parsers[format] else { return nil }
+        return try f(options, context)
+    }
+}

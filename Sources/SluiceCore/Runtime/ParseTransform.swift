@@ -1,0 +1,75 @@
+/// The `parse` transform: runs one record format's `Parser` over each event.
+///
+/// Options: `format` (required; a registered format name), `field` (what to parse:
+/// `original`, the default, or a field such as `message`), `drop_original` (default false),
+/// plus the format's own options. A record that fails goes to dead letter with the
+/// parser's reason; the rest of the batch flows on.
+public final class ParseTransform: Transform {
+    public let format: String
+    let parser: Parser
+    let field: FieldKey?
+    let dropOriginal: Bool
+    let metrics: ComponentMetrics?
+
+    public init(format: String, parser: Parser, field: FieldKey?, dropOriginal: Bool, metrics: ComponentMetrics? = nil) {
+        self.format = format; self.parser = parser; self.field = field; self.dropOriginal = dropOriginal; self.metrics = metrics
+    }
+
+    public static func make(_ o: ComponentOptions, _ ctx: BuildContext, metrics: ComponentMetrics?) throws -> ParseTransform {
+        let format = o.requiredString("format")
+        let fieldName = o.string("field", default: "original")
+        let field: FieldKey? = (fieldName == "original" || fieldName == "event.original") ? nil : FieldKey(fieldName)
+        let drop = o.bool("drop_original", default: false)
+        guard let factory = ctx.registry.parsers[format] else {
+            if !format.isEmpty {
+                o.fail("unknown format '\(format)'; known formats: \(ctx.registry.parsers.keys.sorted().joined(separator: ", "))", at: "format")
+            }
+            return ParseTransform(format: format, parser: NullParser(), field: field, dropOriginal: drop)
+        }
+        let parser = try factory(o, ctx)
+        return ParseTransform(format: format, parser: parser, field: field, dropOriginal: drop, metrics: metrics)
+    }
+
+    public func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
+        output.reserveCapacity(output.count + events.count)
+        for event in events {
+            let before = output.count
+            do {
+                if let field {
+                    guard let v = event[field] else {
+                        failures.append(DeadLetter(event: event, reason: "missing_field", detail: "no field '\(field.path)' to parse"))
+                        continue
+                    }
+                    switch v {
+                    case .string(let s):
+                        try parser.parse(ArraySlice(s.utf8), event: event, into: &output)
+                    default:
+                        failures.append(DeadLetter(event: event, reason: "wrong_type", detail: "field '\(field.path)' is not text"))
+                        continue
+                    }
+                } else {
+                    try parser.parse(event.original, event: event, into: &output)
+                }
+            } catch let failure as ParseFailure {
+                output.removeSubrange(before...)
+                failures.append(DeadLetter(event: event, reason: failure.reason, detail: failure.detail))
+                continue
+            } catch {
+                output.removeSubrange(before...)
+                failures.append(DeadLetter(event: event, reason: "parser_error", detail: "\(error)"))
+                continue
+            }
+            if dropOriginal { for i in before..<output.count { output[i].original = [] } }
+        }
+    }
+
+    public func tick(now: Int64, final: Bool, into output: inout [Event]) {
+        parser.tick(now: now, final: final, into: &output)
+    }
+}
+
+final class NullParser: Parser {
+    func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
+        output.append(event)
+    }
+}

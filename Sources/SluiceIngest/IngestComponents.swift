@@ -1,0 +1,11 @@
+import SluiceCore
+
+/// The source types this module provides (the `type:` of a source).
+public enum IngestComponents {
+    public static var registry: ComponentRegistry {
+        var r = ComponentRegistry()
+        r.sources["file"] = { o, ctx in try FileSource.make(o, ctx) }
+        r.sources["stdin"] = { o, ctx in try StdinSource.make(o, ctx) }
+        return r
+    }
+}

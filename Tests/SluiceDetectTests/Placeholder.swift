@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderSluiceDetectTests: XCTestCase { func testNothing() {} }

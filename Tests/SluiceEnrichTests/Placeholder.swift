@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderSluiceEnrichTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderSluiceIngestTests: XCTestCase { func testNothing() {} }

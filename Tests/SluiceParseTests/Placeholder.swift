@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderSluiceParseTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderSluiceSinkTests: XCTestCase { func testNothing() {} }
