@@ -1,1 +1,11 @@
 import SluiceCore
+
+/// The record formats this module provides: the `format:` of a `parse` transform and the
+/// `--format` of `sluice parse`. Adding a format is adding its file and one line here.
+public enum ParseComponents {
+    public static var registry: ComponentRegistry {
+        var r = ComponentRegistry()
+        r.parsers["json"] = { o, _ in JSONParser(options: o) }
+        return r
+    }
+}
