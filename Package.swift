@@ -31,6 +31,11 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "SluiceCore",
             dependencies: [
@@ -61,7 +66,8 @@ let package = Package(
         .target(
             name: "SluiceSink",
             dependencies: [
-                "SluiceCore",
+                "SluiceCore", "CZlib",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -82,7 +88,12 @@ let package = Package(
         .testTarget(name: "SluiceParseTests", dependencies: ["SluiceParse", "SluiceCore"]),
         .testTarget(name: "SluiceEnrichTests", dependencies: ["SluiceEnrich", "SluiceCore"]),
         .testTarget(name: "SluiceDetectTests", dependencies: ["SluiceDetect", "SluiceCore"]),
-        .testTarget(name: "SluiceSinkTests", dependencies: ["SluiceSink", "SluiceCore", "SluiceParse"]),
+        .testTarget(name: "SluiceSinkTests", dependencies: [
+            "SluiceSink", "SluiceCore", "SluiceParse",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .testTarget(name: "sluiceTests", dependencies: ["sluice", "SluiceCore"]),
     ]
 )

@@ -14,10 +14,13 @@ public enum FsyncPolicy: String, CaseIterable, Sendable {
 /// `file`: appends one encoded record per line to `path`. The file is created (0640) if
 /// missing and reopened if it is moved away (log rotation by rename).
 ///
-/// Options: `path` (required), `encoding` (default json), `include_original`,
-/// `fsync` (`never` default, `batch`).
+/// Options: `path` (required), `encoding` (`json` default, `cef`, `ocsf`),
+/// `include_original`, `fsync` (`never` default, `batch`), `rotate: {max_bytes, keep}`
+/// (when the file reaches `max_bytes` it is renamed `path.1`, older ones shift to `.2`…,
+/// and at most `keep` (default 5) rotated files are kept).
 /// Guarantees: a batch is acknowledged only after all its bytes were written (and fsync'd
-/// with `fsync: batch`); a write error is retried by the runtime, never dropped.
+/// with `fsync: batch`); a write error is retried by the runtime, never dropped; a record
+/// is never split across two files.
 public final class FileSink: Sink {
     public let path: String
     let encoder: EventEncoder
@@ -26,14 +29,34 @@ public final class FileSink: Sink {
     var inode: ino_t = 0
     var buffer: [UInt8] = []
     var lastCheck: Int64 = 0
+    var size = 0
+    let rotateBytes: Int?
+    let keep: Int
 
-    public init(path: String, encoder: EventEncoder, fsync: FsyncPolicy = .never) {
+    public init(path: String, encoder: EventEncoder, fsync: FsyncPolicy = .never, rotateBytes: Int? = nil, keep: Int = 5) {
         self.path = path; self.encoder = encoder; self.fsyncPolicy = fsync
+        self.rotateBytes = rotateBytes; self.keep = max(1, keep)
     }
 
     public static func make(_ o: ComponentOptions, _ ctx: BuildContext) throws -> FileSink {
         let path = o.requiredString("path")
-        return FileSink(path: path, encoder: EncodingName.makeEncoder(o), fsync: o.choice("fsync", default: FsyncPolicy.never))
+        var rotateBytes: Int?, keep = 5
+        if let r = o.nested("rotate") {
+            rotateBytes = r.bytes("max_bytes", default: 100 << 20)
+            keep = r.int("keep", default: 5, range: 1...1000)
+            r.finish(); o.merge(r)
+        }
+        return FileSink(path: path, encoder: EncodingName.makeEncoder(o), fsync: o.choice("fsync", default: FsyncPolicy.never),
+                        rotateBytes: rotateBytes, keep: keep)
+    }
+
+    /// Renames `path` to `path.1` (shifting older ones, dropping beyond `keep`).
+    func rotate() {
+        if fd >= 0 { if fsyncPolicy == .batch { fsync(fd) }; Glibc.close(fd); fd = -1 }
+        unlink("\(path).\(keep)")
+        if keep > 1 { for i in stride(from: keep - 1, through: 1, by: -1) { rename("\(path).\(i)", "\(path).\(i + 1)") } }
+        rename(path, "\(path).1")
+        size = 0
     }
 
     func ensureOpen() throws {
@@ -49,21 +72,38 @@ public final class FileSink: Sink {
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw SinkError.retryable("\(path): \(String(cString: strerror(errno)))") }
         var st = stat()
-        if fstat(fd, &st) == 0 { inode = st.st_ino }
+        if fstat(fd, &st) == 0 { inode = st.st_ino; size = Int(st.st_size) }
     }
 
     public func write(_ batch: EventBatch) throws {
         try ensureOpen()
         buffer.removeAll(keepingCapacity: true)
+        var lineStart = 0
         for e in batch.events {
             encoder.encode(e, into: &buffer)
             buffer.append(0x0A)
+            if let max = rotateBytes, size + buffer.count > max, lineStart > 0 || size > 0 {
+                // Write what fits before this record, then rotate and continue in a new file.
+                let head = Array(buffer[..<lineStart])
+                try writeOut(head)
+                buffer.removeFirst(lineStart)
+                rotate()
+                try ensureOpen()
+            }
+            lineStart = buffer.count
         }
-        try FileDescriptorWriter(fd: fd, label: path).writeAll(buffer)
+        try writeOut(buffer)
+        if let max = rotateBytes, size >= max { rotate() }
+        batch.acknowledge()
+    }
+
+    private func writeOut(_ bytes: [UInt8]) throws {
+        guard !bytes.isEmpty else { return }
+        try FileDescriptorWriter(fd: fd, label: path).writeAll(bytes)
+        size += bytes.count
         if fsyncPolicy == .batch, fsync(fd) != 0 {
             throw SinkError.retryable("\(path): fsync: \(String(cString: strerror(errno)))")
         }
-        batch.acknowledge()
     }
 
     public func flush() throws {

@@ -7,6 +7,8 @@ public enum SinkComponents {
         r.sinks["stdout"] = { o, ctx in try StdoutSink.make(o, ctx) }
         r.sinks["file"] = { o, ctx in try FileSink.make(o, ctx) }
         r.sinks["dead_letter"] = { o, ctx in try DeadLetterSink.make(o, ctx) }
+        r.sinks["syslog"] = { o, ctx in try SyslogSink.make(o, ctx) }
+        r.sinks["http"] = { o, ctx in try HTTPSink.make(o, ctx) }
         return r
     }
 }

@@ -80,6 +80,12 @@ public final class Topology: @unchecked Sendable {
                 case .sink:
                     if let f = registry.sinks[c.type] { node.sink = try f(c.options, ctx) }
                     else if !c.type.isEmpty { c.options.fail("unknown sink type '\(c.type)'; known: \(registry.sinks.keys.sorted().joined(separator: ", "))") }
+                    if let r = node.sink as? DeadLetterReporting {
+                        let name = c.name
+                        r.deadLetterHandler = { [weak self] failures in
+                            self?.sendToDeadLetter(failures, component: name, acks: [], metrics: metrics)
+                        }
+                    }
                 }
             } catch let e as ConfigIssue {
                 issues.append(e)

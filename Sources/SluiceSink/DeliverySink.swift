@@ -1,0 +1,230 @@
+import Foundation
+import Logging
+import SluiceCore
+
+/// Batch limits of a sink (`batch.max_events`, `batch.max_bytes`, `batch.timeout`).
+public struct BatchLimits: Sendable {
+    public var maxEvents: Int
+    public var maxBytes: Int
+    public var timeout: Double
+    public init(maxEvents: Int = 500, maxBytes: Int = 1 << 20, timeout: Double = 1) {
+        self.maxEvents = maxEvents; self.maxBytes = maxBytes; self.timeout = timeout
+    }
+
+    static func read(_ o: ComponentOptions, defaults d: BatchLimits) -> BatchLimits {
+        guard let b = o.nested("batch") else { return d }
+        let r = BatchLimits(maxEvents: b.int("max_events", default: d.maxEvents, range: 1...1_000_000),
+                            maxBytes: b.bytes("max_bytes", default: d.maxBytes),
+                            timeout: b.seconds("timeout", default: d.timeout))
+        b.finish(); o.merge(b)
+        return r
+    }
+}
+
+/// Where a sink keeps events it has not delivered yet (`buffer:` option).
+public enum BufferSettings: Sendable {
+    /// In memory, bounded by the input queue (`buffer.max_events`) and one batch.
+    case memory
+    /// On disk under `<data_dir>/buffers/<sink>/`, at most `maxBytes` undelivered.
+    case disk(maxBytes: Int, whenFull: BufferFullPolicy)
+
+    static func read(_ o: ComponentOptions, _ ctx: BuildContext) -> BufferSettings {
+        guard let b = o.nested("buffer") else { return .memory }
+        enum Kind: String, CaseIterable { case memory, disk }
+        let kind = b.choice("type", default: Kind.memory)
+        _ = b.int("max_events", default: 0)          // the input queue's capacity (runtime)
+        let whenFull = b.choice("when_full", default: BufferFullPolicy.block)
+        let maxBytes = b.bytes("max_bytes", default: 256 << 20)
+        b.finish(); o.merge(b)
+        switch kind {
+        case .memory:
+            return .memory
+        case .disk:
+            if ctx.dataDir == nil { o.fail("a disk buffer needs 'data_dir' in the pipeline", at: "buffer") }
+            if maxBytes < 64 << 10 { o.fail("buffer.max_bytes must be at least 64KiB", at: "buffer") }
+            return .disk(maxBytes: maxBytes, whenFull: whenFull)
+        }
+    }
+}
+
+/// A sink that encodes events with an `EventEncoder`, batches them and delivers them over
+/// a `RecordTransport` (syslog, HTTP), with retries and an optional disk buffer.
+///
+/// Guarantees:
+/// - Memory buffer (default): a batch is acknowledged to its sources only when every
+///   record of it was delivered or dead-lettered. Failures are retried with capped
+///   exponential backoff and jitter (honouring `Retry-After`) on the sink's own queue, which
+///   holds back its input: backpressure, not loss.
+/// - Disk buffer: a batch is acknowledged once its records are fsync'd in the buffer; a
+///   background drain delivers them in order (retrying the same way) and deletes delivered
+///   segments. Undelivered records survive a restart or crash.
+/// - Records a receiver refuses for good (a 4xx that retrying cannot fix, a failed
+///   `_bulk` item) go to dead letter with the receiver's reason, never into a retry loop.
+/// - Order is kept per sink (a retried request is resent before anything after it).
+public final class DeliverySink: Sink, DeadLetterReporting, @unchecked Sendable {
+    public let name: String
+    let transport: RecordTransport
+    let encoder: EventEncoder
+    let limits: BatchLimits
+    let retry: RetryPolicy
+    public let stats: SinkStats
+    let logger: Logger
+    public var deadLetterHandler: (@Sendable ([DeadLetter]) -> Void)?
+
+    // Memory mode (sink queue only).
+    private var pending = RecordBatch()
+    private var held: [EventBatch] = []
+    private var pendingSince = 0.0
+
+    // Disk mode.
+    public let disk: DiskBuffer?
+    private var drainThread: Thread?
+    private let stopLock = NSCondition()
+    private var stopping = false
+    private var drainDone = false
+    private var scratch: [UInt8] = []
+
+    public init(name: String, transport: RecordTransport, encoder: EventEncoder, limits: BatchLimits,
+                retry: RetryPolicy = RetryPolicy(), buffer: BufferSettings = .memory, dataDir: String? = nil,
+                logger: Logger) throws {
+        self.name = name; self.transport = transport; self.encoder = encoder
+        self.limits = limits; self.retry = retry; self.logger = logger
+        stats = SinkStats(component: name)
+        switch buffer {
+        case .memory:
+            disk = nil
+        case .disk(let maxBytes, let whenFull):
+            let dir = (dataDir ?? ".") + "/buffers/" + name
+            disk = try DiskBuffer(directory: dir, maxBytes: maxBytes, whenFull: whenFull, logger: logger, stats: stats)
+            let t = Thread { [weak self] in self?.drainLoop() }
+            t.name = "sluice.sink.\(name).drain"
+            drainThread = t
+            t.start()
+        }
+    }
+
+    // MARK: Sink
+
+    public func write(_ batch: EventBatch) throws {
+        var records = RecordBatch()
+        for e in batch.events {
+            transport.appendRecord(e, encoder: encoder, to: &records.bytes)
+            records.endRecord()
+        }
+        if let disk {
+            try disk.append(records)   // blocks while full (`block`), counts drops otherwise
+            batch.acknowledge()
+            return
+        }
+        if pending.isEmpty { pendingSince = Self.monotonic() }
+        pending.bytes.append(contentsOf: records.bytes)
+        let base = pending.ends.last ?? 0
+        pending.ends.append(contentsOf: records.ends.map { $0 + base })
+        held.append(EventBatch(events: [], acks: batch.acks))
+        if pending.count >= limits.maxEvents || pending.bytes.count >= limits.maxBytes { flushPending() }
+    }
+
+    public func tick(now: Int64) throws {
+        if disk == nil, !pending.isEmpty, Self.monotonic() - pendingSince >= limits.timeout { flushPending() }
+    }
+
+    public func flush() throws {
+        if disk == nil { flushPending(); return }
+        // Give the drain a moment to empty the buffer; what remains is kept on disk.
+        let deadline = Self.monotonic() + 5
+        while (disk?.bufferedEvents ?? 0) > 0 && Self.monotonic() < deadline { usleep(20_000) }
+    }
+
+    public func close() {
+        stopLock.lock(); stopping = true; stopLock.broadcast(); stopLock.unlock()
+        disk?.close()
+        if drainThread != nil {
+            stopLock.lock()
+            let deadline = Date(timeIntervalSinceNow: 5)
+            while !drainDone { if !stopLock.wait(until: deadline) { break } }
+            stopLock.unlock()
+        }
+        transport.close()
+    }
+
+    // MARK: delivery
+
+    private func flushPending() {
+        guard !pending.isEmpty else { return }
+        for chunk in pending.chunks(maxEvents: limits.maxEvents, maxBytes: limits.maxBytes) {
+            _ = deliver(chunk)
+        }
+        pending.removeAll()
+        for b in held { b.acknowledge() }
+        held.removeAll()
+    }
+
+    private func drainLoop() {
+        defer { stopLock.lock(); drainDone = true; stopLock.broadcast(); stopLock.unlock() }
+        guard let disk else { return }
+        while !isStopping {
+            guard let batch = disk.peek(maxEvents: limits.maxEvents, maxBytes: limits.maxBytes, timeout: 0.5) else { continue }
+            if batch.isEmpty { continue }
+            if deliver(batch) { disk.commit() }
+        }
+    }
+
+    private var isStopping: Bool { stopLock.lock(); defer { stopLock.unlock() }; return stopping }
+
+    /// Sends until every record is delivered or dead-lettered. Returns false only when the
+    /// sink is closing (the records stay undelivered: in the disk buffer, or unacknowledged).
+    @discardableResult
+    func deliver(_ records: RecordBatch) -> Bool {
+        var remaining = records
+        var attempt = 0
+        while true {
+            switch transport.send(remaining) {
+            case .delivered:
+                stats.recordDelivered(remaining.count)
+                return true
+            case .rejected(let why):
+                deadLetter(remaining, indices: Array(0..<remaining.count), reason: why)
+                return true
+            case .partial(let again, let rejected):
+                let failed = Set(again).union(rejected.keys)
+                stats.recordDelivered(remaining.count - failed.count)
+                for (i, why) in rejected.sorted(by: { $0.key < $1.key }) { deadLetter(remaining, indices: [i], reason: why) }
+                if again.isEmpty { return true }
+                remaining = remaining.subset(again.sorted())
+                attempt += 1
+                stats.recordRetry()
+                logger.warning("\(again.count) records refused for now; retrying them")
+                if !sleep(retry.delay(attempt: attempt)) { return false }
+            case .retry(let why, let after):
+                attempt += 1
+                stats.recordRetry()
+                let d = retry.delay(attempt: attempt, retryAfter: after)
+                logger.warning("delivery failed (attempt \(attempt)), retrying in \(String(format: "%.1f", d))s: \(why)")
+                if !sleep(d) { return false }
+            }
+        }
+    }
+
+    /// Waits `seconds` unless the sink is closing (returns false then).
+    private func sleep(_ seconds: Double) -> Bool {
+        stopLock.lock(); defer { stopLock.unlock() }
+        if !stopping { _ = stopLock.wait(until: Date(timeIntervalSinceNow: seconds)) }
+        return !stopping
+    }
+
+    private func deadLetter(_ records: RecordBatch, indices: [Int], reason: String) {
+        stats.recordFailed(indices.count)
+        logger.error("receiver refused \(indices.count) records: \(reason)")
+        guard let h = deadLetterHandler else { return }
+        let failures = indices.map { i in
+            DeadLetter(event: Event(timestamp: Timestamp.now(), original: records.record(i)), reason: "sink_rejected", detail: reason)
+        }
+        h(failures)
+    }
+
+    static func monotonic() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,355 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CZlib
+import Foundation
+import Logging
+import SluiceCore
+
+/// What a full disk buffer does with new records.
+public enum BufferFullPolicy: String, CaseIterable, Sendable {
+    /// The writer waits until the drain frees space (backpressure reaches the sources).
+    case block
+    /// New records that do not fit are dropped and counted.
+    case drop_newest
+}
+
+/// A sink's on-disk spool: append-only segment files of checksummed, length-prefixed
+/// records under one directory (`<data_dir>/buffers/<sink>/`), read back in order.
+///
+/// Record layout: `u32 length | u32 CRC-32 | i64 enqueue time (ns) | payload`, little
+/// endian, the CRC covering time and payload. Segments are `<20-digit id>.seg`; the read
+/// position (segment id, offset) is kept in `position` and rewritten after each delivered
+/// batch.
+///
+/// Guarantees:
+/// - `append` returns once the records are written and fsync'd: an acknowledged event
+///   survives a crash of the process or the host.
+/// - Records come out of `peek` in the order they were appended, across restarts.
+///   Delivery is at least once: the position is written (not fsync'd) after delivery, so a
+///   crash can replay the last delivered batch.
+/// - A record whose length or CRC does not check (torn write, bit rot, truncation) makes
+///   the reader skip the rest of that segment; the skipped records are counted and logged,
+///   never a crash.
+/// - `max_bytes` bounds the undelivered bytes; disk use may exceed it by the delivered
+///   head of the oldest segment (at most one segment, `max_bytes / 8`).
+/// Thread safety: one writer thread and one reader thread; state is under one lock.
+public final class DiskBuffer: @unchecked Sendable {
+    public static let headerSize = 16
+    public static let maxRecordBytes = 16 << 20
+
+    public let directory: String
+    public let maxBytes: Int
+    public let segmentBytes: Int
+    let whenFull: BufferFullPolicy
+    let logger: Logger
+    let stats: SinkStats?
+
+    private let cond = NSCondition()
+    private struct Segment { let id: UInt64; var size: Int }
+    private var segments: [Segment] = []      // oldest first; the last is the write segment
+    private var readOffset = 0
+    private var writeFD: Int32 = -1
+    private var positionFD: Int32 = -1
+    private var events = 0
+    private var closed = false
+    private var peeked: (id: UInt64, end: Int, count: Int)?
+    private var oldestTime: Int64 = 0
+    // Reader-side block cache (reader thread only).
+    private var readFD: Int32 = -1
+    private var readFDSegment: UInt64 = 0
+    private var block: [UInt8] = []
+    private var blockStart = 0
+
+    public init(directory: String, maxBytes: Int, whenFull: BufferFullPolicy = .block,
+                segmentBytes: Int? = nil, logger: Logger, stats: SinkStats? = nil) throws {
+        self.directory = directory
+        self.maxBytes = max(maxBytes, 4096)
+        self.segmentBytes = segmentBytes ?? min(64 << 20, max(self.maxBytes / 8, 4096))
+        self.whenFull = whenFull
+        self.logger = logger
+        self.stats = stats
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var ids: [UInt64] = []
+        for n in names where n.hasSuffix(".seg") {
+            if let id = UInt64(n.dropLast(4)) { ids.append(id) }
+        }
+        ids.sort()
+        for id in ids {
+            var st = stat()
+            if stat(path(id), &st) == 0 { segments.append(Segment(id: id, size: Int(st.st_size))) }
+        }
+        positionFD = open(directory + "/position", O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        guard positionFD >= 0 else { throw SinkError.permanent("\(directory)/position: \(String(cString: strerror(errno)))") }
+        var pos = [UInt8](repeating: 0, count: 16)
+        if pread(positionFD, &pos, 16, 0) == 16 {
+            let seg = Self.load64(pos, 0), off = Int(Self.load64(pos, 8))
+            if let i = segments.firstIndex(where: { $0.id == seg }) {
+                for s in segments[..<i] { unlink(path(s.id)) }   // delivered before the restart
+                segments.removeFirst(i)
+                readOffset = min(off, segments[0].size)
+            }
+        }
+        events = countEvents()
+        let next = (segments.last?.id ?? 0) + 1
+        try openWriteSegment(next)
+        if events > 0 { logger.info("disk buffer \(directory): \(events) events waiting from a previous run") }
+        publish()
+    }
+
+    deinit {
+        if writeFD >= 0 { Glibc.close(writeFD) }
+        if readFD >= 0 { Glibc.close(readFD) }
+        if positionFD >= 0 { Glibc.close(positionFD) }
+    }
+
+    private func path(_ id: UInt64) -> String {
+        var s = String(id)
+        while s.count < 20 { s = "0" + s }
+        return directory + "/" + s + ".seg"
+    }
+
+    private func openWriteSegment(_ id: UInt64) throws {
+        if writeFD >= 0 { Glibc.close(writeFD) }
+        writeFD = open(path(id), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        guard writeFD >= 0 else { throw SinkError.retryable("\(path(id)): \(String(cString: strerror(errno)))") }
+        segments.append(Segment(id: id, size: 0))
+        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 { fsync(dfd); Glibc.close(dfd) }
+    }
+
+    /// Undelivered bytes.
+    public var bufferedBytes: Int { cond.lock(); defer { cond.unlock() }; return unconsumed }
+    /// Undelivered records (an estimate after corruption was skipped).
+    public var bufferedEvents: Int { cond.lock(); defer { cond.unlock() }; return events }
+    private var unconsumed: Int { segments.reduce(0) { $0 + $1.size } - readOffset }
+
+    /// Appends records durably (written and fsync'd). Blocks while full (`block`), or drops
+    /// the records that do not fit and returns their number (`drop_newest`).
+    @discardableResult
+    public func append(_ records: RecordBatch, now: Int64 = Timestamp.now()) throws -> Int {
+        guard !records.isEmpty else { return 0 }
+        var buf: [UInt8] = []
+        buf.reserveCapacity(records.bytes.count + records.count * Self.headerSize)
+        var sizes: [Int] = []
+        for i in 0..<records.count {
+            let r = records.record(i)
+            let start = buf.count
+            Self.appendHeader(length: r.count, time: now, to: &buf)
+            buf.append(contentsOf: r)
+            let crc = buf.withUnsafeBufferPointer { p -> UInt32 in
+                let body = UnsafeBufferPointer(rebasing: p[(start + 8)...])
+                return UInt32(truncatingIfNeeded: crc32(0, body.baseAddress, UInt32(body.count)))
+            }
+            Self.store32(crc, &buf, start + 4)
+            sizes.append(buf.count - start)
+        }
+        cond.lock(); defer { cond.unlock() }
+        var take = sizes.count
+        switch whenFull {
+        case .block:
+            while !closed && unconsumed > 0 && unconsumed + buf.count > maxBytes { cond.wait() }
+        case .drop_newest:
+            let room = maxBytes - unconsumed
+            var total = 0
+            take = 0
+            for s in sizes {
+                if total + s > room && !(unconsumed == 0 && take == 0) { break }
+                total += s; take += 1
+            }
+            if take < sizes.count {
+                stats?.recordDropped(sizes.count - take)
+                buf.removeLast(buf.count - sizes[..<take].reduce(0, +))
+            }
+        }
+        if closed { throw SinkError.retryable("disk buffer closed") }
+        guard take > 0 else { return sizes.count }
+        if segments[segments.count - 1].size >= segmentBytes {
+            try openWriteSegment(segments[segments.count - 1].id + 1)
+        }
+        let before = segments[segments.count - 1].size
+        do {
+            try FileDescriptorWriter(fd: writeFD, label: directory).writeAll(buf)
+            if fsync(writeFD) != 0 { throw SinkError.retryable("\(directory): fsync: \(String(cString: strerror(errno)))") }
+        } catch {
+            _ = ftruncate(writeFD, off_t(before))   // no torn record left behind
+            throw error
+        }
+        segments[segments.count - 1].size += buf.count
+        events += take
+        if oldestTime == 0 { oldestTime = now }
+        publish()
+        cond.broadcast()
+        return sizes.count - take
+    }
+
+    /// The next records in order (at most `maxEvents`, about `maxBytes`), without removing
+    /// them; waits up to `timeout` seconds for data. `commit()` removes them after delivery.
+    public func peek(maxEvents: Int, maxBytes: Int, timeout: Double) -> RecordBatch? {
+        cond.lock()
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        var segID: UInt64 = 0, limit = 0, start = 0
+        while true {
+            if closed { cond.unlock(); return nil }
+            if readOffset >= segments[0].size && segments.count > 1 {
+                unlink(path(segments[0].id))
+                segments.removeFirst()
+                readOffset = 0
+                savePosition()
+                continue
+            }
+            if readOffset < segments[0].size { segID = segments[0].id; limit = segments[0].size; start = readOffset; break }
+            if events != 0 { events = 0; publish() }
+            if !cond.wait(until: deadline) { cond.unlock(); return nil }
+        }
+        cond.unlock()
+
+        var out = RecordBatch()
+        var off = start
+        var firstTime: Int64 = 0
+        var corrupt: String?
+        while off < limit && out.count < maxEvents && out.bytes.count < maxBytes {
+            guard limit - off >= Self.headerSize, let h = read(segID, off, Self.headerSize, limit: limit) else { corrupt = "truncated record header"; break }
+            let len = Int(Self.load32(h, h.startIndex))
+            let crc = Self.load32(h, h.startIndex + 4)
+            let time = Int64(bitPattern: Self.load64(Array(h), 8))
+            guard len <= Self.maxRecordBytes, off + Self.headerSize + len <= limit,
+                  let body = read(segID, off + 8, 8 + len, limit: limit) else { corrupt = "bad record length \(len)"; break }
+            let sum = body.withUnsafeBufferPointer { UInt32(truncatingIfNeeded: crc32(0, $0.baseAddress, UInt32($0.count))) }
+            guard sum == crc else { corrupt = "checksum mismatch"; break }
+            if out.isEmpty { firstTime = time }
+            out.append(body.dropFirst(8))
+            off += Self.headerSize + len
+        }
+        cond.lock(); defer { cond.unlock() }
+        if let why = corrupt, out.isEmpty {
+            // Skip the rest of this segment; count what is lost from the headers we can read.
+            // (Good records before the damage were returned by an earlier peek.)
+            let lost = max(1, estimateRecords(segID, from: off, limit: limit))
+            stats?.recordCorrupted(lost)
+            logger.error("disk buffer \(directory): \(why) in segment \(segID) at offset \(off); skipped the rest of the segment (about \(lost) records)")
+            if segments[0].id == segID {
+                if segments.count == 1 { try? openWriteSegment(segID + 1) }
+                readOffset = segments[0].size
+                savePosition()
+            }
+            peeked = nil
+            events = countEvents()
+            publish()
+            return out
+        }
+        peeked = out.isEmpty ? nil : (segID, off, out.count)
+        if firstTime != 0 { oldestTime = firstTime; publish() }
+        return out
+    }
+
+    /// Removes the records returned by the last `peek` (they were delivered).
+    public func commit() {
+        cond.lock(); defer { cond.unlock() }
+        guard let p = peeked else { return }
+        peeked = nil
+        if segments[0].id == p.id { readOffset = p.end }
+        events = max(0, events - p.count)
+        if readOffset >= segments[0].size && segments.count > 1 {
+            unlink(path(segments[0].id))
+            segments.removeFirst()
+            readOffset = 0
+        }
+        if events == 0 { oldestTime = 0 }
+        savePosition()
+        publish()
+        cond.broadcast()
+    }
+
+    /// Wakes waiting writers and readers; later calls fail or return nil.
+    public func close() {
+        cond.lock(); closed = true; cond.broadcast(); cond.unlock()
+    }
+
+    private func savePosition() {
+        var b = [UInt8](repeating: 0, count: 16)
+        Self.store64(segments[0].id, &b, 0)
+        Self.store64(UInt64(readOffset), &b, 8)
+        _ = pwrite(positionFD, b, 16, 0)
+    }
+
+    private func publish() {
+        let age = oldestTime == 0 || events == 0 ? 0 : Double(Timestamp.now() - oldestTime) / 1e9
+        stats?.recordBuffer(bytes: unconsumed, events: events, oldestAge: max(0, age))
+    }
+
+    // MARK: reading
+
+    /// `count` bytes at `off` of segment `id` (reader thread only).
+    private func read(_ id: UInt64, _ off: Int, _ count: Int, limit: Int) -> ArraySlice<UInt8>? {
+        if readFD < 0 || readFDSegment != id {
+            if readFD >= 0 { Glibc.close(readFD) }
+            readFD = open(path(id), O_RDONLY | O_CLOEXEC)
+            readFDSegment = id
+            block = []; blockStart = 0
+            if readFD < 0 { return nil }
+        }
+        if off >= blockStart && off + count <= blockStart + block.count {
+            return block[(off - blockStart)..<(off - blockStart + count)]
+        }
+        let size = min(max(count, 1 << 20), limit - off)
+        guard size >= count else { return nil }
+        block = [UInt8](repeating: 0, count: size)
+        let n = block.withUnsafeMutableBytes { pread(readFD, $0.baseAddress, size, off_t(off)) }
+        if n < 0 { block = []; return nil }
+        block.removeLast(size - n)
+        blockStart = off
+        guard n >= count else { return nil }
+        return block[0..<count]
+    }
+
+    /// Records countable by their headers from `off` to `limit` in one segment.
+    private func estimateRecords(_ id: UInt64, from off: Int, limit: Int) -> Int {
+        let fd = open(path(id), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return 0 }
+        defer { Glibc.close(fd) }
+        var n = 0, o = off
+        var h = [UInt8](repeating: 0, count: 4)
+        while o + Self.headerSize <= limit, pread(fd, &h, 4, off_t(o)) == 4 {
+            let len = Int(Self.load32(h[...], 0))
+            guard len <= Self.maxRecordBytes else { break }
+            n += 1
+            o += Self.headerSize + len
+        }
+        return n
+    }
+
+    private func countEvents() -> Int {
+        var total = 0
+        for (i, s) in segments.enumerated() {
+            total += estimateRecords(s.id, from: i == 0 ? readOffset : 0, limit: s.size)
+        }
+        return total
+    }
+
+    // MARK: little-endian helpers
+
+    static func appendHeader(length: Int, time: Int64, to b: inout [UInt8]) {
+        let start = b.count
+        b.append(contentsOf: repeatElement(0, count: headerSize))
+        store32(UInt32(length), &b, start)
+        store64(UInt64(bitPattern: time), &b, start + 8)
+    }
+    static func store32(_ v: UInt32, _ b: inout [UInt8], _ at: Int) {
+        for k in 0..<4 { b[at + k] = UInt8(truncatingIfNeeded: v >> (8 * k)) }
+    }
+    static func store64(_ v: UInt64, _ b: inout [UInt8], _ at: Int) {
+        for k in 0..<8 { b[at + k] = UInt8(truncatingIfNeeded: v >> (8 * k)) }
+    }
+    static func load32(_ b: ArraySlice<UInt8>, _ at: Int) -> UInt32 {
+        var v: UInt32 = 0
+        for k in 0..<4 { v |= UInt32(b[at + k]) << (8 * k) }
+        return v
+    }
+    static func load64(_ b: [UInt8], _ at: Int) -> UInt64 {
+        var v: UInt64 = 0
+        for k in 0..<8 { v |= UInt64(b[at + k]) << (8 * k) }
+        return v
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import SluiceCore
+import XCTest
+@testable import SluiceSink
+
+/// Writes the repository name only: makes order checks trivial.
+final class RepoEncoder: EventEncoder {
+    func encode(_ event: Event, into out: inout [UInt8]) {
+        out.append(contentsOf: (event.string(TestSupport.repoKey) ?? "").utf8)
+    }
+}
+
+/// A receiver in memory that can be "down".
+final class RecordingTransport: RecordTransport, @unchecked Sendable {
+    private let lock = NSLock()
+    private var _received: [String] = []
+    private var _down: Bool
+    init(down: Bool) { _down = down }
+    var received: [String] { lock.lock(); defer { lock.unlock() }; return _received }
+    var down: Bool { get { lock.lock(); defer { lock.unlock() }; return _down } set { lock.lock(); _down = newValue; lock.unlock() } }
+    func appendRecord(_ event: Event, encoder: EventEncoder, to out: inout [UInt8]) { encoder.encode(event, into: &out) }
+    func send(_ records: RecordBatch) -> SendOutcome {
+        lock.lock(); defer { lock.unlock() }
+        if _down { return .retry("receiver down", after: nil) }
+        for i in 0..<records.count { _received.append(String(decoding: records.record(i), as: UTF8.self)) }
+        return .delivered
+    }
+    func close() {}
+}
+
+final class DiskBufferTests: XCTestCase {
+    func batch(_ range: Range<Int>, acked: Acknowledgement? = nil) -> EventBatch {
+        EventBatch(events: range.map { TestSupport.cloneEvent(repo: "acme/repo-\($0)") }, acks: acked.map { [$0] } ?? [])
+    }
+
+    func records(_ range: Range<Int>) -> RecordBatch {
+        var r = RecordBatch()
+        for i in range { r.append(Array("record-\(i)".utf8)) }
+        return r
+    }
+
+    func drainAll(_ b: DiskBuffer) -> [String] {
+        var out: [String] = []
+        while let r = b.peek(maxEvents: 50, maxBytes: 1 << 20, timeout: 0.05) {
+            for i in 0..<r.count { out.append(String(decoding: r.record(i), as: UTF8.self)) }
+            b.commit()
+        }
+        return out
+    }
+
+    /// Restart test: events acknowledged into the disk buffer while the receiver is down;
+    /// the buffer directory as a SIGKILL would leave it (copied while the sink runs, no
+    /// close) is opened by a new sink, which delivers everything in order.
+    func testRestartAfterKillDeliversInOrder() throws {
+        let dir = TestSupport.tempDir("restart")
+        let down = RecordingTransport(down: true)
+        let retry = RetryPolicy(initial: 0.05, max: 0.1)
+        let sink1 = try DeliverySink(name: "siem", transport: down, encoder: RepoEncoder(), limits: BatchLimits(maxEvents: 64),
+                                     retry: retry, buffer: .disk(maxBytes: 1 << 20, whenFull: .block), dataDir: dir, logger: TestSupport.logger)
+        let acked = ManagedCounter()
+        for k in 0..<5 {
+            let ack = Acknowledgement { acked.increment() }
+            try sink1.write(batch((k * 100)..<((k + 1) * 100), acked: ack))
+        }
+        XCTAssertEqual(acked.value, 5, "acknowledged once durably in the buffer")
+        XCTAssertEqual(sink1.disk?.bufferedEvents, 500)
+        usleep(200_000)
+        XCTAssertTrue(down.received.isEmpty)
+        // The state a SIGKILL leaves behind: the files as they are now.
+        let killed = TestSupport.tempDir("restart-killed")
+        try FileManager.default.createDirectory(atPath: killed + "/buffers", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: dir + "/buffers/siem", toPath: killed + "/buffers/siem")
+        sink1.close()
+
+        let up = RecordingTransport(down: false)
+        let sink2 = try DeliverySink(name: "siem", transport: up, encoder: RepoEncoder(), limits: BatchLimits(maxEvents: 64),
+                                     retry: retry, buffer: .disk(maxBytes: 1 << 20, whenFull: .block), dataDir: killed, logger: TestSupport.logger)
+        XCTAssertTrue(TestSupport.waitUntil(10) { up.received.count >= 500 })
+        XCTAssertEqual(up.received, (0..<500).map { "acme/repo-\($0)" })
+        XCTAssertTrue(TestSupport.waitUntil(2) { sink2.disk?.bufferedEvents == 0 })
+        XCTAssertEqual(sink2.stats.deliveredCount, 500)
+        sink2.close()
+        // Delivered segments are deleted; a third start delivers nothing again.
+        let segs = try FileManager.default.contentsOfDirectory(atPath: killed + "/buffers/siem").filter { $0.hasSuffix(".seg") }
+        XCTAssertLessThanOrEqual(segs.count, 2)
+        let again = RecordingTransport(down: false)
+        let sink3 = try DeliverySink(name: "siem", transport: again, encoder: RepoEncoder(), limits: BatchLimits(),
+                                     buffer: .disk(maxBytes: 1 << 20, whenFull: .block), dataDir: killed, logger: TestSupport.logger)
+        usleep(300_000)
+        XCTAssertEqual(again.received, [])
+        sink3.close()
+    }
+
+    func testCorruptedRecordsAreSkippedAndCounted() throws {
+        let dir = TestSupport.tempDir("corrupt")
+        let stats = SinkStats(component: "corrupt-test")
+        var b: DiskBuffer? = try DiskBuffer(directory: dir, maxBytes: 1 << 20, segmentBytes: 4096, logger: TestSupport.logger, stats: stats)
+        for k in 0..<6 { try b!.append(records((k * 100)..<((k + 1) * 100))) }
+        b!.close(); b = nil
+        let segs = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".seg") }.sorted()
+        XCTAssertGreaterThanOrEqual(segs.count, 3)
+        // Flip a payload byte in the second segment; tear the last one's tail.
+        let second = dir + "/" + segs[1]
+        var data = try Data(contentsOf: URL(fileURLWithPath: second))
+        data[40] ^= 0x55
+        try data.write(to: URL(fileURLWithPath: second))
+        let last = dir + "/" + segs[segs.count - 1]
+        let fh = try FileHandle(forWritingTo: URL(fileURLWithPath: last))
+        fh.seekToEndOfFile(); fh.write(Data([0x20, 0x00, 0x00])); try fh.close()
+
+        let r = try DiskBuffer(directory: dir, maxBytes: 1 << 20, segmentBytes: 4096, logger: TestSupport.logger, stats: stats)
+        let got = drainAll(r)
+        XCTAssertGreaterThan(stats.corruptedCount, 0)
+        XCTAssertGreaterThan(got.count, 300)
+        XCTAssertLessThan(got.count, 600)
+        // What comes out is in order and intact.
+        let nums = got.map { Int($0.dropFirst("record-".count))! }
+        XCTAssertEqual(nums, nums.sorted())
+        XCTAssertEqual(Set(nums).count, nums.count)
+        XCTAssertEqual(nums.first, 0)
+        XCTAssertEqual(nums.last, 599)
+        // New appends after the damage still flow.
+        try r.append(records(600..<610))
+        XCTAssertEqual(drainAll(r), (600..<610).map { "record-\($0)" })
+    }
+
+    func testDropNewestWhenFull() throws {
+        let stats = SinkStats(component: "drop-test")
+        let b = try DiskBuffer(directory: TestSupport.tempDir("drop"), maxBytes: 4096, whenFull: .drop_newest, logger: TestSupport.logger, stats: stats)
+        let dropped = try b.append(records(0..<1000))
+        XCTAssertGreaterThan(dropped, 0)
+        XCTAssertEqual(stats.droppedCount, dropped)
+        XCTAssertLessThanOrEqual(b.bufferedBytes, 4096)
+        let got = drainAll(b)
+        XCTAssertEqual(got, (0..<(1000 - dropped)).map { "record-\($0)" })
+    }
+
+    func testBlockWaitsForDrain() throws {
+        let b = try DiskBuffer(directory: TestSupport.tempDir("block"), maxBytes: 4096, whenFull: .block, logger: TestSupport.logger)
+        try b.append(records(0..<150))   // about 3.6 KB
+        let done = ManagedCounter()
+        Thread { try? b.append(self.records(150..<200)); done.increment() }.start()
+        usleep(300_000)
+        XCTAssertEqual(done.value, 0, "writer blocks while full")
+        let got = drainAll(b)
+        XCTAssertTrue(TestSupport.waitUntil(2) { done.value == 1 })
+        XCTAssertEqual(got + drainAll(b), (0..<200).map { "record-\($0)" })
+    }
+}
+
+final class ManagedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func increment() { lock.lock(); n += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return n }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import SluiceCore
+import XCTest
+@testable import SluiceSink
+
+final class JSONLineEncoderTests: XCTestCase {
+    func json(_ e: Event, _ enc: EventEncoder) throws -> [String: Any] {
+        var out: [UInt8] = []
+        enc.encode(e, into: &out)
+        XCTAssertFalse(out.contains(0x0A))
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(out)) as? [String: Any])
+    }
+
+    func testAlertCarriesDesignFields() throws {
+        let o = try json(TestSupport.cloneAlert(repos: ["acme/api", "acme/web"]), JSONLineEncoder())
+        XCTAssertEqual((o["event"] as? [String: Any])?["kind"] as? String, "alert")
+        let rule = try XCTUnwrap(o["rule"] as? [String: Any])
+        XCTAssertEqual(rule["id"] as? String, "sluice-github-mass-clone-pat")
+        XCTAssertEqual(rule["name"] as? String, "Mass cloning of repositories with a personal access token")
+        XCTAssertEqual(o["severity"] as? String, "high")
+        let threat = try XCTUnwrap(o["threat"] as? [String: Any])
+        XCTAssertEqual((threat["tactic"] as? [String: Any])?["id"] as? [String], ["TA0010"])
+        XCTAssertEqual((threat["technique"] as? [String: Any])?["id"] as? [String], ["T1567.001"])
+        XCTAssertEqual((o["group"] as? [String: Any])?["user.name"] as? String, "mallory")
+        XCTAssertEqual(o["count"] as? Int, 2)
+        XCTAssertEqual(o["first_seen"] as? String, "2026-11-23T00:57:03.456Z")
+        XCTAssertEqual(o["last_seen"] as? String, "2026-11-23T01:02:03.456Z")
+        XCTAssertEqual((o["enrichment"] as? [String: Any])?["threat.indicator.ip"] as? String, "203.0.113.7")
+        XCTAssertEqual((o["details"] as? [String: Any])?["distinct_repos"] as? Int, 2)
+        let evidence = try XCTUnwrap(o["evidence"] as? [[String: Any]])
+        XCTAssertEqual(evidence.count, 2)
+        XCTAssertEqual((evidence[0]["github"] as? [String: Any])?["repo"] as? String, "acme/api")
+    }
+
+    func testHostileValuesRoundTripAndOriginalWithInvalidUTF8() throws {
+        var e = TestSupport.cloneEvent(repo: TestSupport.hostileRepo, user: TestSupport.hostileUser, userAgent: TestSupport.hostileAgent)
+        e.original = ArraySlice([0x7B, 0xFF, 0x0A, 0x7D])
+        let o = try json(e, JSONLineEncoder())
+        XCTAssertEqual((o["github"] as? [String: Any])?["repo"] as? String, TestSupport.hostileRepo)
+        XCTAssertEqual((o["user"] as? [String: Any])?["name"] as? String, TestSupport.hostileUser)
+        XCTAssertEqual((o["user_agent"] as? [String: Any])?["original"] as? String, TestSupport.hostileAgent)
+        XCTAssertEqual((o["event"] as? [String: Any])?["original"] as? String, "{\u{FFFD}\n}")
+    }
+}
+
+final class OCSFEncoderTests: XCTestCase {
+    func testDetectionFinding() throws {
+        var out: [UInt8] = []
+        OCSFEncoder().encode(TestSupport.cloneAlert(repos: ["acme/api", "acme/web"], severity: .critical), into: &out)
+        XCTAssertFalse(out.contains(0x0A))
+        let o = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(out)) as? [String: Any])
+        XCTAssertEqual(o["class_uid"] as? Int, 2004)
+        XCTAssertEqual(o["category_uid"] as? Int, 2)
+        XCTAssertEqual(o["activity_id"] as? Int, 1)
+        XCTAssertEqual(o["type_uid"] as? Int, 200401)
+        XCTAssertEqual(o["severity_id"] as? Int, 5)
+        XCTAssertEqual(o["status_id"] as? Int, 1)
+        XCTAssertEqual(o["time"] as? Int, Int(TestSupport.t0 / 1_000_000))
+        let fi = try XCTUnwrap(o["finding_info"] as? [String: Any])
+        XCTAssertEqual(fi["uid"] as? String, "a-1")
+        XCTAssertEqual(fi["title"] as? String, "Mass cloning of repositories with a personal access token")
+        XCTAssertEqual(fi["first_seen_time"] as? Int, Int((TestSupport.t0 - 300_000_000_000) / 1_000_000))
+        let an = try XCTUnwrap(fi["analytic"] as? [String: Any])
+        XCTAssertEqual(an["uid"] as? String, "sluice-github-mass-clone-pat")
+        XCTAssertEqual(an["type_id"] as? Int, 1)
+        let md = try XCTUnwrap(o["metadata"] as? [String: Any])
+        XCTAssertEqual(md["version"] as? String, "1.1.0")
+        XCTAssertEqual((md["product"] as? [String: Any])?["name"] as? String, "Sluice")
+        let attacks = try XCTUnwrap(o["attacks"] as? [[String: Any]])
+        XCTAssertEqual((attacks[0]["tactic"] as? [String: Any])?["uid"] as? String, "TA0010")
+        XCTAssertEqual((attacks[0]["technique"] as? [String: Any])?["uid"] as? String, "T1567.001")
+        let obs = try XCTUnwrap(o["observables"] as? [[String: Any]])
+        XCTAssertTrue(obs.contains { $0["type_id"] as? Int == 4 && $0["value"] as? String == "mallory" })
+        XCTAssertTrue(obs.contains { $0["type_id"] as? Int == 2 && $0["value"] as? String == "203.0.113.7" })
+        let ev = try XCTUnwrap(o["evidences"] as? [[String: Any]])
+        XCTAssertEqual(ev.count, 2)
+        XCTAssertEqual(((ev[0]["actor"] as? [String: Any])?["user"] as? [String: Any])?["name"] as? String, "mallory")
+        XCTAssertEqual(((ev[0]["data"] as? [String: Any])?["github"] as? [String: Any])?["repo"] as? String, "acme/api")
+    }
+
+    func testSeverityIDs() {
+        XCTAssertEqual(Severity.allCases.map(OCSFEncoder.severityID), [1, 2, 3, 4, 5])
+    }
+
+    func testPlainEventIsBaseEvent() throws {
+        var out: [UInt8] = []
+        OCSFEncoder().encode(TestSupport.cloneEvent(repo: "acme/api"), into: &out)
+        let o = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(out)) as? [String: Any])
+        XCTAssertEqual(o["class_uid"] as? Int, 0)
+        XCTAssertEqual(((o["unmapped"] as? [String: Any])?["github"] as? [String: Any])?["repo"] as? String, "acme/api")
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import XCTest
+
+/// A real rsyslog (`rsyslogd -n`) listening on 127.0.0.1 with its own configuration: imtcp
+/// (optionally TLS through rsyslog-gnutls, certificates made with `openssl`), writing every
+/// message twice: raw (`%rawmsg%`) and parsed (`app-name|procid|facility|severity|hostname|msg`).
+final class RsyslogReceiver {
+    let dir: String
+    let port: Int
+    let tls: Bool
+    var process: Process?
+    var rawPath: String { dir + "/raw.log" }
+    var parsedPath: String { dir + "/parsed.log" }
+    var caPath: String { dir + "/ca.pem" }
+
+    init(tls: Bool = false, port: Int = TestSupport.freePort()) throws {
+        guard let _ = TestSupport.which("rsyslogd") else { throw XCTSkip("rsyslog not installed (listed in .ci/apt-packages)") }
+        if tls && !FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so")
+            && !FileManager.default.fileExists(atPath: "/usr/lib/aarch64-linux-gnu/rsyslog/lmnsd_gtls.so") {
+            throw XCTSkip("rsyslog-gnutls not installed (listed in .ci/apt-packages)")
+        }
+        self.dir = TestSupport.tempDir("rsyslog")
+        self.port = port
+        self.tls = tls
+        if tls { try Self.makeCertificates(in: dir) }
+        var global = "global(workDirectory=\"\(dir)\" maxMessageSize=\"128k\""
+        var module = "module(load=\"imtcp\""
+        if tls {
+            global += " defaultNetstreamDriverCAFile=\"\(dir)/ca.pem\" defaultNetstreamDriverCertFile=\"\(dir)/server.pem\" defaultNetstreamDriverKeyFile=\"\(dir)/server.key\""
+            module += " streamDriver.name=\"gtls\" streamDriver.mode=\"1\" streamDriver.authMode=\"anon\""
+        }
+        global += ")"
+        module += ")"
+        let conf = """
+        \(global)
+        \(module)
+        template(name="raw" type="string" string="%rawmsg%\\n")
+        template(name="parsed" type="string" string="%app-name%|%procid%|%syslogfacility%|%syslogseverity%|%hostname%|%msg%\\n")
+        ruleset(name="in") {
+          action(type="omfile" file="\(dir)/raw.log" template="raw")
+          action(type="omfile" file="\(dir)/parsed.log" template="parsed")
+        }
+        input(type="imtcp" address="127.0.0.1" port="\(port)" ruleset="in")
+        """
+        try conf.write(toFile: dir + "/rsyslog.conf", atomically: true, encoding: .utf8)
+    }
+
+    /// Makes a CA and a server certificate for `localhost`/127.0.0.1 with openssl (EC P-256).
+    static func makeCertificates(in dir: String) throws {
+        guard let openssl = TestSupport.which("openssl") else { throw XCTSkip("openssl not installed") }
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        try check(TestSupport.run(openssl, ["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Sluice Test CA"], cwd: dir))
+        try check(TestSupport.run(openssl, ["req"] + ec + ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"], cwd: dir))
+        try "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n".write(toFile: dir + "/ext.cnf", atomically: true, encoding: .utf8)
+        try check(TestSupport.run(openssl, ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                                            "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"], cwd: dir))
+    }
+
+    static func check(_ r: (status: Int32, out: String, err: String)) throws {
+        if r.status != 0 { throw NSError(domain: "openssl", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: r.err]) }
+    }
+
+    func start() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: TestSupport.which("rsyslogd")!)
+        p.arguments = ["-n", "-f", dir + "/rsyslog.conf", "-i", dir + "/rsyslogd.pid"]
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        let err = FileManager.default.createFile(atPath: dir + "/rsyslogd.err", contents: nil)
+        _ = err
+        p.standardError = FileHandle(forWritingAtPath: dir + "/rsyslogd.err")
+        try p.run()
+        process = p
+        guard TestSupport.waitUntil(10, { TestSupport.canConnect(port) }) else {
+            let e = (try? String(contentsOfFile: dir + "/rsyslogd.err", encoding: .utf8)) ?? ""
+            throw NSError(domain: "rsyslog", code: 1, userInfo: [NSLocalizedDescriptionKey: "rsyslogd did not listen on \(port): \(e)"])
+        }
+    }
+
+    func stop() {
+        guard let p = process else { return }
+        p.terminate()
+        p.waitUntilExit()
+        process = nil
+        try? FileManager.default.removeItem(atPath: dir + "/rsyslogd.pid")
+    }
+
+    deinit { stop() }
+
+    func lines(_ path: String) -> [String] {
+        guard let d = FileManager.default.contents(atPath: path) else { return [] }
+        return String(decoding: d, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+    }
+
+    var parsed: [String] { lines(parsedPath) }
+    var raw: [String] { lines(rawPath) }
+
+    func waitForLines(_ n: Int, timeout: Double = 10) -> [String] {
+        _ = TestSupport.waitUntil(timeout) { parsed.count >= n }
+        return parsed
+    }
+}
