@@ -50,8 +50,8 @@ final class CEFEncoderTests: XCTestCase {
         let line = encode(e)
         XCTAssertTrue(line.contains("|rule\\|with\\\\pipe|name\\|x next|3|"), line)
         let r = CEFRecord(line)
-        XCTAssertEqual(r?.header[3], "rule|with\\pipe")
-        XCTAssertEqual(r?.header[4], "name|x next")
+        XCTAssertEqual(r?.header[4], "rule|with\\pipe")
+        XCTAssertEqual(r?.header[5], "name|x next")
     }
 
     func testExtensionEscapingExact() {
@@ -120,9 +120,13 @@ final class CEFEncoderTests: XCTestCase {
                                        userAgent: TestSupport.hostileAgent, url: TestSupport.hostileURL)
         let line = encode(e)
         XCTAssertFalse(line.contains("\n")); XCTAssertFalse(line.contains("\r")); XCTAssertFalse(line.contains("\u{0}"))
-        XCTAssertEqual(line.components(separatedBy: "CEF:0|").count, 2, "exactly one CEF header")
+        // One record: the only header is at the start; forged "CEF:0|" text stays inside
+        // escaped extension values (a '|' needs no escaping there, its '=' does).
+        XCTAssertTrue(line.hasPrefix("CEF:0|Sluice|Sluice|\(SluiceProduct.version)|sluice-github-mass-clone-pat|"))
         let r = try XCTUnwrap(CEFRecord(line))
-        XCTAssertEqual(r.header[3], "sluice-github-mass-clone-pat")
+        XCTAssertEqual(r.header, ["0", "Sluice", "Sluice", SluiceProduct.version, "sluice-github-mass-clone-pat",
+                                  "Mass cloning of repositories with a personal access token", "8"])
+        XCTAssertFalse(r.ext.keys.contains { $0.contains("|") || $0.contains("Forged") })
         XCTAssertNil(r.ext["src"].flatMap { $0 == "6.6.6.6" ? $0 : nil })
         XCTAssertEqual(r.ext["src"], "203.0.113.7")
         XCTAssertEqual(r.ext["suser"], TestSupport.cefExpected(TestSupport.hostileUser))
