@@ -83,6 +83,11 @@ let package = Package(
             ],
             resources: []
         ),
+        .executableTarget(
+            name: "sluice-sink-bench",
+            dependencies: ["SluiceCore", "SluiceSink", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/SinkBench"
+        ),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
         .testTarget(name: "SluiceIngestTests", dependencies: ["SluiceIngest", "SluiceCore"]),
         .testTarget(name: "SluiceParseTests", dependencies: ["SluiceParse", "SluiceCore"]),

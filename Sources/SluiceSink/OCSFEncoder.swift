@@ -40,152 +40,145 @@ public final class OCSFEncoder: EventEncoder {
 
     public func encode(_ event: Event, into out: inout [UInt8]) {
         guard let a = event.alert else { encodeBaseEvent(event, into: &out); return }
-        var w = ObjectWriter(out: out); out = []
-        w.int("class_uid", 2004)
-        w.string("class_name", "Detection Finding")
-        w.int("category_uid", 2)
-        w.string("category_name", "Findings")
-        w.int("activity_id", 1)
-        w.string("activity_name", "Create")
-        w.int("type_uid", 200401)
-        w.string("type_name", "Detection Finding: Create")
+        var w = ObjectWriter(&out)
+        w.int("class_uid", 2004, &out)
+        w.string("class_name", "Detection Finding", &out)
+        w.int("category_uid", 2, &out)
+        w.string("category_name", "Findings", &out)
+        w.int("activity_id", 1, &out)
+        w.string("activity_name", "Create", &out)
+        w.int("type_uid", 200401, &out)
+        w.string("type_name", "Detection Finding: Create", &out)
         let time = event.timestamp != 0 ? event.timestamp : a.lastSeen
-        w.int("time", time / 1_000_000)
-        w.int("severity_id", Self.severityID(a.severity))
-        w.string("severity", Self.severityName(a.severity))
-        w.int("status_id", 1)
-        w.string("status", "New")
-        w.string("message", a.description.isEmpty ? a.ruleName : a.description)
-        w.int("count", Int64(a.count))
-        w.key("finding_info")
-        var fi = ObjectWriter(out: w.out); w.out = []
-        fi.string("uid", a.id)
-        fi.string("title", a.ruleName)
-        if !a.description.isEmpty { fi.string("desc", a.description) }
-        fi.key("types"); fi.out.append(UInt8(ascii: "[")); JSONWriter.appendQuoted("Sigma rule", to: &fi.out); fi.out.append(UInt8(ascii: "]"))
-        if a.firstSeen != 0 { fi.int("first_seen_time", a.firstSeen / 1_000_000) }
-        if a.lastSeen != 0 { fi.int("last_seen_time", a.lastSeen / 1_000_000) }
-        fi.key("analytic")
-        var an = ObjectWriter(out: fi.out); fi.out = []
-        an.string("name", a.ruleName); an.string("uid", a.ruleID); an.int("type_id", 1); an.string("type", "Rule")
-        fi.out = an.close()
-        w.out = fi.close()
-        w.key("metadata")
-        var md = ObjectWriter(out: w.out); w.out = []
-        md.string("version", Self.schemaVersion)
-        md.key("product")
-        var pr = ObjectWriter(out: md.out); md.out = []
-        pr.string("name", SluiceProduct.name); pr.string("vendor_name", SluiceProduct.vendor); pr.string("version", SluiceProduct.version)
-        md.out = pr.close()
-        w.out = md.close()
+        w.int("time", time / 1_000_000, &out)
+        w.int("severity_id", Self.severityID(a.severity), &out)
+        w.string("severity", Self.severityName(a.severity), &out)
+        w.int("status_id", 1, &out)
+        w.string("status", "New", &out)
+        w.string("message", a.description.isEmpty ? a.ruleName : a.description, &out)
+        w.int("count", Int64(a.count), &out)
+        w.key("finding_info", &out)
+        var fi = ObjectWriter(&out)
+        fi.string("uid", a.id, &out)
+        fi.string("title", a.ruleName, &out)
+        if !a.description.isEmpty { fi.string("desc", a.description, &out) }
+        fi.key("types", &out); out.append(contentsOf: "[\"Sigma rule\"]".utf8)
+        if a.firstSeen != 0 { fi.int("first_seen_time", a.firstSeen / 1_000_000, &out) }
+        if a.lastSeen != 0 { fi.int("last_seen_time", a.lastSeen / 1_000_000, &out) }
+        fi.key("analytic", &out)
+        var an = ObjectWriter(&out)
+        an.string("name", a.ruleName, &out); an.string("uid", a.ruleID, &out); an.int("type_id", 1, &out); an.string("type", "Rule", &out)
+        an.close(&out)
+        fi.close(&out)
+        w.key("metadata", &out)
+        Self.appendMetadata(&out, withVersion: true)
         // ATT&CK: pair each technique with the first tactic (Sluice rules carry one tactic).
         if !a.techniqueIDs.isEmpty || !a.tacticIDs.isEmpty {
-            w.key("attacks"); w.out.append(UInt8(ascii: "["))
+            w.key("attacks", &out); out.append(UInt8(ascii: "["))
             let techniques = a.techniqueIDs.isEmpty ? [""] : a.techniqueIDs
             for (i, t) in techniques.enumerated() {
-                if i > 0 { w.out.append(UInt8(ascii: ",")) }
-                var at = ObjectWriter(out: w.out); w.out = []
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                var at = ObjectWriter(&out)
                 if let tac = a.tacticIDs.first {
-                    at.key("tactic"); var o = ObjectWriter(out: at.out); at.out = []; o.string("uid", tac); at.out = o.close()
+                    at.key("tactic", &out); var o = ObjectWriter(&out); o.string("uid", tac, &out); o.close(&out)
                 }
                 if !t.isEmpty {
-                    at.key("technique"); var o = ObjectWriter(out: at.out); at.out = []; o.string("uid", t); at.out = o.close()
+                    at.key("technique", &out); var o = ObjectWriter(&out); o.string("uid", t, &out); o.close(&out)
                 }
-                at.string("version", "15")
-                w.out = at.close()
+                at.string("version", "15", &out)
+                at.close(&out)
             }
-            w.out.append(UInt8(ascii: "]"))
+            out.append(UInt8(ascii: "]"))
         }
         // Observables: group-by values and enrichment values with an OCSF type.
-        var obs: [(String, Int64, String, String)] = []
+        var firstObs = true
         for f in a.group + a.enrichment {
             guard let t = FieldText.text(f.value) else { continue }
+            if firstObs { w.key("observables", &out); out.append(UInt8(ascii: "[")); firstObs = false } else { out.append(UInt8(ascii: ",")) }
             let (id, name) = Self.observableType(f.key.path)
-            obs.append((f.key.path, id, name, t))
+            var ow = ObjectWriter(&out)
+            ow.string("name", f.key.path, &out); ow.int("type_id", id, &out); ow.string("type", name, &out); ow.string("value", t, &out)
+            ow.close(&out)
         }
-        if !obs.isEmpty {
-            w.key("observables"); w.out.append(UInt8(ascii: "["))
-            for (i, o) in obs.enumerated() {
-                if i > 0 { w.out.append(UInt8(ascii: ",")) }
-                var ow = ObjectWriter(out: w.out); w.out = []
-                ow.string("name", o.0); ow.int("type_id", o.1); ow.string("type", o.2); ow.string("value", o.3)
-                w.out = ow.close()
-            }
-            w.out.append(UInt8(ascii: "]"))
-        }
+        if !firstObs { out.append(UInt8(ascii: "]")) }
         if !a.enrichment.isEmpty {
-            w.key("enrichments"); w.out.append(UInt8(ascii: "["))
+            w.key("enrichments", &out); out.append(UInt8(ascii: "["))
             for (i, f) in a.enrichment.enumerated() {
-                if i > 0 { w.out.append(UInt8(ascii: ",")) }
-                var ow = ObjectWriter(out: w.out); w.out = []
-                ow.string("name", f.key.path)
-                ow.string("value", FieldText.text(f.value) ?? "")
-                ow.key("data"); JSONWriter.appendValue(.object([f]), to: &ow.out)
-                w.out = ow.close()
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                var ow = ObjectWriter(&out)
+                ow.string("name", f.key.path, &out)
+                ow.string("value", FieldText.text(f.value) ?? "", &out)
+                ow.key("data", &out); JSONWriter.appendValue(.object([f]), to: &out)
+                ow.close(&out)
             }
-            w.out.append(UInt8(ascii: "]"))
+            out.append(UInt8(ascii: "]"))
         }
         if !a.evidence.isEmpty {
-            w.key("evidences"); w.out.append(UInt8(ascii: "["))
+            w.key("evidences", &out); out.append(UInt8(ascii: "["))
             for (i, e) in a.evidence.enumerated() {
-                if i > 0 { w.out.append(UInt8(ascii: ",")) }
-                w.out = encodeEvidence(e, into: w.out)
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                encodeEvidence(e, into: &out)
             }
-            w.out.append(UInt8(ascii: "]"))
+            out.append(UInt8(ascii: "]"))
         }
         var unmapped: [Field] = a.details
         if !a.group.isEmpty { unmapped.append(Field(SinkKeys.group, .object(a.group))) }
-        if !unmapped.isEmpty { w.key("unmapped"); JSONWriter.appendValue(.object(unmapped), to: &w.out) }
-        out = w.close()
+        if !unmapped.isEmpty { w.key("unmapped", &out); JSONWriter.appendValue(.object(unmapped), to: &out) }
+        w.close(&out)
     }
 
-    func encodeEvidence(_ e: Event, into buf: [UInt8]) -> [UInt8] {
-        var w = ObjectWriter(out: buf)
+    static func appendMetadata(_ out: inout [UInt8], withVersion: Bool) {
+        var md = ObjectWriter(&out)
+        md.string("version", schemaVersion, &out)
+        md.key("product", &out)
+        var pr = ObjectWriter(&out)
+        pr.string("name", SluiceProduct.name, &out); pr.string("vendor_name", SluiceProduct.vendor, &out)
+        if withVersion { pr.string("version", SluiceProduct.version, &out) }
+        pr.close(&out)
+        md.close(&out)
+    }
+
+    func encodeEvidence(_ e: Event, into out: inout [UInt8]) {
+        var w = ObjectWriter(&out)
         let v = AlertView(e)
         if let user = v.text(ECS.userName) {
-            w.key("actor"); var a = ObjectWriter(out: w.out); w.out = []
-            a.key("user"); var u = ObjectWriter(out: a.out); a.out = []; u.string("name", user); a.out = u.close()
-            w.out = a.close()
+            w.key("actor", &out); var a = ObjectWriter(&out)
+            a.key("user", &out); var u = ObjectWriter(&out); u.string("name", user, &out); u.close(&out)
+            a.close(&out)
         }
         func endpoint(_ name: String, _ ip: FieldKey, _ port: FieldKey, _ host: FieldKey) {
             let ipv = v.text(ip), hv = v.text(host), pv = v.value(port)?.intValue
             guard ipv != nil || hv != nil || pv != nil else { return }
-            w.key(name); var o = ObjectWriter(out: w.out); w.out = []
-            if let ipv { o.string("ip", ipv) }
-            if let pv { o.int("port", pv) }
-            if let hv { o.string("hostname", hv) }
-            w.out = o.close()
+            w.key(name, &out); var o = ObjectWriter(&out)
+            if let ipv { o.string("ip", ipv, &out) }
+            if let pv { o.int("port", pv, &out) }
+            if let hv { o.string("hostname", hv, &out) }
+            o.close(&out)
         }
         endpoint("src_endpoint", ECS.sourceIP, ECS.sourcePort, ECS.hostName)
         endpoint("dst_endpoint", ECS.destinationIP, ECS.destinationPort, ECS.destinationDomain)
         if let url = v.text(ECS.urlFull) ?? v.text(ECS.urlOriginal) {
-            w.key("url"); var o = ObjectWriter(out: w.out); w.out = []; o.string("url_string", url); w.out = o.close()
+            w.key("url", &out); var o = ObjectWriter(&out); o.string("url_string", url, &out); o.close(&out)
         }
-        w.key("data")
-        ecs.encode(e, into: &w.out)
-        return w.close()
+        w.key("data", &out)
+        ecs.encode(e, into: &out)
+        w.close(&out)
     }
 
     func encodeBaseEvent(_ event: Event, into out: inout [UInt8]) {
-        var w = ObjectWriter(out: out); out = []
-        w.int("class_uid", 0); w.string("class_name", "Base Event")
-        w.int("category_uid", 0); w.int("activity_id", 0); w.int("type_uid", 0)
-        w.int("time", event.timestamp / 1_000_000)
+        var w = ObjectWriter(&out)
+        w.int("class_uid", 0, &out); w.string("class_name", "Base Event", &out)
+        w.int("category_uid", 0, &out); w.int("activity_id", 0, &out); w.int("type_uid", 0, &out)
+        w.int("time", event.timestamp / 1_000_000, &out)
         var sev: Int64 = 0
         if let s = event[ECS.eventSeverity]?.intValue { sev = max(0, min(6, s)) }
-        w.int("severity_id", sev)
-        if let m = event.string(ECS.message) { w.string("message", m) }
-        w.key("metadata")
-        var md = ObjectWriter(out: w.out); w.out = []
-        md.string("version", Self.schemaVersion)
-        md.key("product")
-        var pr = ObjectWriter(out: md.out); md.out = []
-        pr.string("name", SluiceProduct.name); pr.string("vendor_name", SluiceProduct.vendor)
-        md.out = pr.close()
-        w.out = md.close()
-        w.key("unmapped")
-        ecs.encode(event, into: &w.out)
-        out = w.close()
+        w.int("severity_id", sev, &out)
+        if let m = event.string(ECS.message) { w.string("message", m, &out) }
+        w.key("metadata", &out)
+        Self.appendMetadata(&out, withVersion: false)
+        w.key("unmapped", &out)
+        ecs.encode(event, into: &out)
+        w.close(&out)
     }
 
     /// OCSF observable type for an ECS field name.
@@ -201,19 +194,18 @@ public final class OCSFEncoder: EventEncoder {
     }
 }
 
-/// Appends a JSON object member by member (commas handled).
+/// Writes a JSON object member by member into a caller's buffer (commas handled).
 struct ObjectWriter {
-    var out: [UInt8]
     var first = true
-    init(out: [UInt8]) { self.out = out; self.out.append(UInt8(ascii: "{")) }
+    init(_ out: inout [UInt8]) { out.append(UInt8(ascii: "{")) }
 
-    mutating func key(_ k: String) {
+    mutating func key(_ k: String, _ out: inout [UInt8]) {
         if !first { out.append(UInt8(ascii: ",")) }
         first = false
         JSONWriter.appendQuoted(k, to: &out)
         out.append(UInt8(ascii: ":"))
     }
-    mutating func string(_ k: String, _ v: String) { key(k); JSONWriter.appendQuoted(v, to: &out) }
-    mutating func int(_ k: String, _ v: Int64) { key(k); JSONWriter.appendInt(v, to: &out) }
-    mutating func close() -> [UInt8] { out.append(UInt8(ascii: "}")); return out }
+    mutating func string(_ k: String, _ v: String, _ out: inout [UInt8]) { key(k, &out); JSONWriter.appendQuoted(v, to: &out) }
+    mutating func int(_ k: String, _ v: Int64, _ out: inout [UInt8]) { key(k, &out); JSONWriter.appendInt(v, to: &out) }
+    func close(_ out: inout [UInt8]) { out.append(UInt8(ascii: "}")) }
 }

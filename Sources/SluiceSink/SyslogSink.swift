@@ -112,7 +112,7 @@ enum TLSOptions {
 
 /// Syslog over UDP (one datagram per message, plain socket) or TCP/TLS (SwiftNIO, blocking
 /// waits from the sink's own thread, never from an event loop).
-final class SyslogTransport: RecordTransport {
+public final class SyslogTransport: RecordTransport {
     let mode: SyslogSink.Mode
     let host: String
     let port: Int
@@ -126,7 +126,7 @@ final class SyslogTransport: RecordTransport {
     private var udpFD: Int32 = -1
     let truncated = ManagedAtomic<Int>(0)
 
-    init(mode: SyslogSink.Mode, host: String, port: Int, framing: SyslogFraming, tls: TLSConfiguration?,
+    public init(mode: SyslogSink.Mode, host: String, port: Int, framing: SyslogFraming, tls: TLSConfiguration?,
          serverName: String?, timeout: Double, logger: Logger) throws {
         self.mode = mode; self.host = host; self.port = port; self.framing = framing
         self.serverName = serverName ?? (Self.isIPAddress(host) ? nil : host)
@@ -138,13 +138,13 @@ final class SyslogTransport: RecordTransport {
         s.contains(":") || s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E }
     }
 
-    func appendRecord(_ event: Event, encoder: EventEncoder, to out: inout [UInt8]) {
+    public func appendRecord(_ event: Event, encoder: EventEncoder, to out: inout [UInt8]) {
         if framing.appendMessage(for: event, now: Timestamp.now(), to: &out, encode: { encoder.encode(event, into: &$0) }) {
             truncated.wrappingIncrement(ordering: .relaxed)
         }
     }
 
-    func send(_ records: RecordBatch) -> SendOutcome {
+    public func send(_ records: RecordBatch) -> SendOutcome {
         mode == .udp ? sendUDP(records) : sendStream(records)
     }
 
@@ -217,7 +217,7 @@ final class SyslogTransport: RecordTransport {
         return .partial(retry: failed, rejected: [:])
     }
 
-    func close() {
+    public func close() {
         if let c = channel { try? c.close().wait() }
         channel = nil
         if udpFD >= 0 { Glibc.close(udpFD); udpFD = -1 }

@@ -197,4 +197,39 @@ final class SyslogSinkTests: XCTestCase {
         XCTAssertGreaterThan(sink.stats.retryCount, 0)
         sink.close()
     }
+
+    func testUDPOneDatagramPerMessage() throws {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        var tv = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var f = SyslogFraming(framing: .none)
+        f.maxMessageBytes = 8192
+        let sink = try makeSink(port: Int(UInt16(bigEndian: addr.sin_port)), mode: .udp, framing: f)
+        let events = alerts()
+        try sink.write(EventBatch(events: events))
+        try sink.flush()
+        var got: [String] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        for _ in events {
+            let n = recv(fd, &buf, buf.count, 0)
+            guard n > 0 else { break }
+            got.append(String(decoding: buf[0..<n], as: UTF8.self))
+        }
+        XCTAssertEqual(got.count, events.count)
+        for (g, e) in zip(got, events) {
+            XCTAssertTrue(g.hasPrefix("<\(16 * 8 + SyslogFraming.severity(e))>1 "), g)
+            let cef = String(g[g.range(of: "CEF:0|")!.lowerBound...])
+            var want: [UInt8] = []
+            CEFEncoder(deviceExternalID: "collector-01").encode(e, into: &want)
+            XCTAssertEqual(cef, String(decoding: want, as: UTF8.self))
+        }
+        sink.close()
+    }
 }
