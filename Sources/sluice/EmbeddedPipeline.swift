@@ -1,4 +1,4 @@
-// Generated from Pipelines/default.yaml by `make embed`; a test checks they match.
+// Generated from Pipelines/default.yaml by `make embed`; `make test` checks they match.
 /// The embedded default pipeline (Pipelines/default.yaml).
 enum EmbeddedPipeline {
     static let defaultYAML = #"""

@@ -60,7 +60,7 @@ public final class Topology: @unchecked Sendable {
         self.config = config
         self.mode = mode
         self.logger = logger
-        var issues: [ConfigIssue] = []
+        var issues: [ConfigIssue] = config.componentIssues
         var byName: [String: Node] = [:]
         for c in config.components {
             let metrics = ComponentMetrics(name: c.name, kind: c.kind.rawValue, type: c.type)
