@@ -31,8 +31,10 @@ struct ParseCommand: ParsableCommand {
     @Argument(help: "Input file ('-' or none for standard input).")
     var file: String?
 
+    @OptionGroup var logging: LoggingOptions
+
     func run() throws {
-        let logger = LoggingOptions().bootstrap()
+        let logger = logging.bootstrap()
         let registry = Components.registry
         guard registry.parsers[format] != nil else {
             throw ValidationError("unknown format '\(format)'; known: \(registry.parsers.keys.sorted().joined(separator: ", "))")

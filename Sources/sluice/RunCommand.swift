@@ -87,8 +87,11 @@ struct RunCommand: ParsableCommand {
         // Inputs that end by themselves (stdin closed) also end the run.
         DispatchQueue.global().async {
             _ = topology.wait(timeout: nil)
-            if state.begin() { topology.commitCheckpoints() }
-            done.signal()
+            // Only the path that began the shutdown ends the process, after its checkpoints.
+            if state.begin() {
+                topology.commitCheckpoints()
+                done.signal()
+            }
         }
         done.wait()
         api?.stop()

@@ -28,8 +28,10 @@ struct TestCommand: ParsableCommand {
     @Argument(help: "Test files or directories (default: Pipelines/tests).")
     var paths: [String] = []
 
+    @OptionGroup var logging: LoggingOptions
+
     func run() throws {
-        let logger = LoggingOptions().bootstrap()
+        let logger = logging.bootstrap()
         let runner = CaseRunner(registry: Components.registry, logger: logger)
         var files: [String] = []
         for p in paths.isEmpty ? ["Pipelines/tests"] : paths {
