@@ -91,15 +91,14 @@ let package = Package(
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
         .testTarget(name: "SluiceIngestTests", dependencies: ["SluiceIngest", "SluiceCore"]),
         .testTarget(name: "SluiceParseTests", dependencies: ["SluiceParse", "SluiceCore"]),
-        .testTarget(name: "SluiceEnrichTests", dependencies: ["SluiceEnrich", "SluiceCore"]),
-        .testTarget(name: "SluiceDetectTests", dependencies: ["SluiceDetect", "SluiceCore"]),
+        // SluiceEnrichTests and SluiceDetectTests arrive with the first enricher and detector.
         .testTarget(name: "SluiceSinkTests", dependencies: [
             "SluiceSink", "SluiceCore", "SluiceParse",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .testTarget(name: "sluiceTests", dependencies: ["sluice", "SluiceCore"]),
+        .testTarget(name: "sluiceTests", dependencies: ["sluice", "SluiceCore", "SluiceIngest", "SluiceParse", "SluiceSink"]),
     ]
 )
 
