@@ -175,11 +175,13 @@ final class SyslogSinkTests: XCTestCase {
         rs.stop()
         usleep(200_000)
         let acked = ManagedCounter()
+        // SLUICE_OUTAGE_SECONDS=30 gives the long variant of the issue (default about 2 s).
+        let outage = Double(ProcessInfo.processInfo.environment["SLUICE_OUTAGE_SECONDS"] ?? "") ?? 1.5
         for k in 0..<10 {
             let ack = Acknowledgement { acked.increment() }
             var b = batch((50 + k * 20)..<(70 + k * 20)); b.acks = [ack]
             try sink.write(b)
-            usleep(150_000)
+            usleep(useconds_t(outage * 100_000))
         }
         XCTAssertEqual(acked.value, 10, "acknowledged from the disk buffer while the receiver is down")
         XCTAssertGreaterThan(sink.disk?.bufferedEvents ?? 0, 0)
@@ -230,6 +232,39 @@ final class SyslogSinkTests: XCTestCase {
             CEFEncoder(deviceExternalID: "collector-01").encode(e, into: &want)
             XCTAssertEqual(cef, String(decoding: want, as: UTF8.self))
         }
+        sink.close()
+    }
+
+    /// Outage without a disk buffer: delivery blocks the sink (and so, through the bounded
+    /// queues, the sources); nothing is acknowledged until rsyslog is back, then everything
+    /// arrives in order.
+    func testOutageWithMemoryBufferHoldsBackAndLosesNothing() throws {
+        let rs = try RsyslogReceiver()
+        try rs.start()
+        let sink = try makeSink(port: rs.port, mode: .tcp)
+        try sink.write(EventBatch(events: [TestSupport.cloneAlert(repos: ["acme/r0"], id: "seq-0")]))
+        try sink.flush()
+        XCTAssertEqual(rs.waitForLines(1).count, 1)
+        rs.stop()
+        usleep(200_000)
+        let acked = ManagedCounter(), returned = ManagedCounter()
+        let events = (1..<40).map { TestSupport.cloneAlert(repos: ["acme/r\($0)"], id: "seq-\($0)") }
+        Thread {
+            try? sink.write(EventBatch(events: events, acks: [Acknowledgement { acked.increment() }]))
+            try? sink.flush()
+            returned.increment()
+        }.start()
+        usleep(1_000_000)
+        XCTAssertEqual(acked.value, 0, "nothing acknowledged while the receiver is down")
+        XCTAssertEqual(returned.value, 0, "the sink holds its input (backpressure)")
+        try rs.start()
+        defer { rs.stop() }
+        XCTAssertTrue(TestSupport.waitUntil(15) { returned.value == 1 })
+        XCTAssertEqual(acked.value, 1)
+        let ids = rs.waitForLines(40).compactMap { CEFRecord(String($0.split(separator: "|", maxSplits: 5)[5]))?.ext["externalId"] }
+        var dedup: [String] = []
+        for i in ids where !dedup.contains(i) { dedup.append(i) }
+        XCTAssertEqual(dedup, (0..<40).map { "seq-\($0)" })
         sink.close()
     }
 }
