@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOSSL
 import SluiceCore
 import XCTest
 @testable import SluiceSink
@@ -260,6 +261,43 @@ final class HTTPSinkTests: XCTestCase {
         XCTAssertEqual(jsonObjects(last.text).count, 10)
         sink.close()
     }
+
+    /// HTTPS: the server certificate is checked against `tls.ca_file` and the host name.
+    func testHTTPSVerifiesTheServerCertificate() throws {
+        let certs = TestSupport.tempDir("https")
+        try RsyslogReceiver.makeCertificates(in: certs)
+        let server = try TestHTTPServer(tls: (certs + "/server.pem", certs + "/server.key")) { _, _ in
+            .init(body: #"{"text":"Success","code":0}"#)
+        }
+        defer { server.stop() }
+        let sink = try makeSink("""
+        type: http
+        preset: splunk_hec
+        endpoint: https://localhost:\(server.port)
+        token: ${HEC_TOKEN}
+        tls: {ca_file: \(certs)/ca.pem}
+        """)
+        try sink.write(EventBatch(events: alerts(2)))
+        try sink.flush()
+        XCTAssertEqual(server.requests.count, 1)
+        XCTAssertEqual(sink.stats.deliveredCount, 2)
+        sink.close()
+        // Without trusting the CA, or for another host name, nothing is sent.
+        var rb = RecordBatch(); rb.append(Array(#"{"event":"x"}"#.utf8))
+        var cfg = HTTPTransport.Config(preset: .splunk_hec, url: "https://localhost:\(server.port)/services/collector/event")
+        cfg.token = "t"
+        cfg.timeout = 1   // a refused handshake fails fast or at this deadline
+        let untrusted = HTTPTransport(cfg, logger: TestSupport.logger)
+        guard case .retry = untrusted.send(rb) else { return XCTFail("an unknown CA must be refused") }
+        untrusted.close()
+        let tls = TLSOptionsForTests.trusting(certs + "/ca.pem")
+        cfg.tls = tls
+        cfg.url = "https://127.0.0.1:\(server.port)/services/collector/event"
+        let wrongName = HTTPTransport(cfg, logger: TestSupport.logger)
+        guard case .retry = wrongName.send(rb) else { return XCTFail("a certificate for another name must be refused") }
+        wrongName.close()
+        XCTAssertEqual(server.requests.count, 1)
+    }
 }
 
 final class DeadLetterBox: @unchecked Sendable {
@@ -267,4 +305,12 @@ final class DeadLetterBox: @unchecked Sendable {
     private var _items: [DeadLetter] = []
     func add(_ d: [DeadLetter]) { lock.lock(); _items += d; lock.unlock() }
     var items: [DeadLetter] { lock.lock(); defer { lock.unlock() }; return _items }
+}
+
+enum TLSOptionsForTests {
+    static func trusting(_ ca: String) -> TLSConfiguration {
+        var t = TLSConfiguration.makeClientConfiguration()
+        t.trustRoots = .file(ca)
+        return t
+    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A scripted HTTP/1.1 server on 127.0.0.1 (SwiftNIO) standing in for Splunk HEC,
 /// Elasticsearch `_bulk` and webhooks: each request is recorded and answered by `respond`,
@@ -23,12 +24,22 @@ final class TestHTTPServer: @unchecked Sendable {
     private var channel: Channel!
     var port: Int { channel.localAddress!.port! }
 
-    init(respond: @escaping @Sendable (Request, Int) -> Response) throws {
+    /// With `tls` (certificate and key PEM files) the server speaks HTTPS.
+    init(tls: (cert: String, key: String)? = nil, respond: @escaping @Sendable (Request, Int) -> Response) throws {
         self.respond = respond
+        let ssl = try tls.map { t in
+            try NIOSSLContext(configuration: .makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(t.cert).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: t.key, format: .pem))))
+        }
         channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { [self] ch in
-                ch.pipeline.configureHTTPServerPipeline().flatMap { ch.pipeline.addHandler(Handler(server: self)) }
+                if let ssl {
+                    do { try ch.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ssl)) }
+                    catch { return ch.eventLoop.makeFailedFuture(error) }
+                }
+                return ch.pipeline.configureHTTPServerPipeline().flatMap { ch.pipeline.addHandler(Handler(server: self)) }
             }
             .bind(host: "127.0.0.1", port: 0).wait()
     }
