@@ -40,7 +40,7 @@ public enum BufferSettings: Sendable {
         case .memory:
             return .memory
         case .disk:
-            if ctx.dataDir == nil { o.fail("a disk buffer needs 'data_dir' in the pipeline", at: "buffer") }
+            if ctx.dataDir == nil { o.fail("a disk buffer needs 'data_dir' in the pipeline", at: "buffer"); return .memory }
             if maxBytes < 64 << 10 { o.fail("buffer.max_bytes must be at least 64KiB", at: "buffer") }
             return .disk(maxBytes: maxBytes, whenFull: whenFull)
         }
@@ -125,6 +125,7 @@ public final class DeliverySink: Sink, DeadLetterReporting, @unchecked Sendable 
     }
 
     public func tick(now: Int64) throws {
+        disk?.refreshMetrics()
         if disk == nil, !pending.isEmpty, Self.monotonic() - pendingSince >= limits.timeout { flushPending() }
     }
 

@@ -262,6 +262,11 @@ public final class DiskBuffer: @unchecked Sendable {
         cond.broadcast()
     }
 
+    /// Re-publishes the buffer gauges (the oldest record's age grows while nothing moves).
+    public func refreshMetrics() {
+        cond.lock(); publish(); cond.unlock()
+    }
+
     /// Wakes waiting writers and readers; later calls fail or return nil.
     public func close() {
         cond.lock(); closed = true; cond.broadcast(); cond.unlock()
