@@ -68,6 +68,7 @@ let package = Package(
             dependencies: [
                 "SluiceCore", "CZlib",
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import SluiceCore
 
 /// `syslog`: alerts and events to a syslog receiver (a SIEM's CEF collector, rsyslog,
@@ -153,6 +154,7 @@ public final class SyslogTransport: RecordTransport {
         channel?.close(promise: nil)
         channel = nil
         let ssl = sslContext, name = serverName
+        let handshake = group.any().makePromise(of: Void.self)
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(Int64(timeout * 1000)))
             .channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
@@ -162,10 +164,22 @@ public final class SyslogTransport: RecordTransport {
                     if let ssl {
                         try ch.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: ssl, serverHostname: name))
                     }
-                    try ch.pipeline.syncOperations.addHandler(DiscardInbound())
+                    try ch.pipeline.syncOperations.addHandler(DiscardInbound(handshake: handshake, tls: ssl != nil))
                 }
             }
-        let c = try bootstrap.connect(host: host, port: port).wait()
+        let c: Channel
+        do { c = try bootstrap.connect(host: host, port: port).wait() } catch { handshake.fail(error); throw error }
+        if ssl != nil {
+            // TLS 1.3: the server judges our certificate after we consider the handshake done
+            // and, when it refuses it, just closes. Wait for the handshake and a moment more,
+            // so a refused client certificate is an error here rather than silent loss.
+            let ms = Int64(timeout * 1000)
+            let timer = c.eventLoop.scheduleTask(in: .milliseconds(ms)) { handshake.fail(ChannelError.connectTimeout(.milliseconds(ms))) }
+            defer { timer.cancel() }
+            do { try handshake.futureResult.wait() } catch { c.close(promise: nil); throw error }
+            usleep(300_000)
+            guard c.isActive else { throw SinkError.retryable("TLS connection closed by \(host):\(port) right after the handshake (client certificate refused?)") }
+        }
         channel = c
         logger.info("syslog sink connected to \(host):\(port) (\(mode.rawValue))")
         return c
@@ -228,6 +242,22 @@ public final class SyslogTransport: RecordTransport {
 /// state (and its closing) is noticed.
 final class DiscardInbound: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
+    let handshake: EventLoopPromise<Void>
+    let tls: Bool
+    init(handshake: EventLoopPromise<Void>, tls: Bool) { self.handshake = handshake; self.tls = tls }
+    func channelActive(context: ChannelHandlerContext) {
+        // Plain TCP has no handshake: usable once connected.
+        if !tls { handshake.succeed(()) }
+        context.fireChannelActive()
+    }
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? TLSUserEvent, case .handshakeCompleted = e { handshake.succeed(()) }
+        context.fireUserInboundEventTriggered(event)
+    }
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
-    func errorCaught(context: ChannelHandlerContext, error: Error) { context.close(promise: nil) }
+    func errorCaught(context: ChannelHandlerContext, error: Error) { handshake.fail(error); context.close(promise: nil) }
+    func channelInactive(context: ChannelHandlerContext) {
+        handshake.fail(ChannelError.ioOnClosedChannel)
+        context.fireChannelInactive()
+    }
 }

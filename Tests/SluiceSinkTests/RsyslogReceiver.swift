@@ -13,7 +13,9 @@ final class RsyslogReceiver {
     var parsedPath: String { dir + "/parsed.log" }
     var caPath: String { dir + "/ca.pem" }
 
-    init(tls: Bool = false, port: Int = TestSupport.freePort()) throws {
+    /// `clientCertificates`: TLS with `x509/certvalid`, so a client must show a certificate
+    /// signed by the test CA.
+    init(tls: Bool = false, clientCertificates: Bool = false, port: Int = TestSupport.freePort()) throws {
         guard let _ = TestSupport.which("rsyslogd") else { throw XCTSkip("rsyslog not installed (listed in .ci/apt-packages)") }
         if tls && !FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so")
             && !FileManager.default.fileExists(atPath: "/usr/lib/aarch64-linux-gnu/rsyslog/lmnsd_gtls.so") {
@@ -27,7 +29,7 @@ final class RsyslogReceiver {
         var module = "module(load=\"imtcp\""
         if tls {
             global += " defaultNetstreamDriverCAFile=\"\(dir)/ca.pem\" defaultNetstreamDriverCertFile=\"\(dir)/server.pem\" defaultNetstreamDriverKeyFile=\"\(dir)/server.key\""
-            module += " streamDriver.name=\"gtls\" streamDriver.mode=\"1\" streamDriver.authMode=\"anon\""
+            module += " streamDriver.name=\"gtls\" streamDriver.mode=\"1\" streamDriver.authMode=\"\(clientCertificates ? "x509/certvalid" : "anon")\""
         }
         global += ")"
         module += ")"
@@ -54,6 +56,10 @@ final class RsyslogReceiver {
         try "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n".write(toFile: dir + "/ext.cnf", atomically: true, encoding: .utf8)
         try check(TestSupport.run(openssl, ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
                                             "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"], cwd: dir))
+        try check(TestSupport.run(openssl, ["req"] + ec + ["-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=sluice-agent"], cwd: dir))
+        try "extendedKeyUsage=clientAuth\n".write(toFile: dir + "/client.cnf", atomically: true, encoding: .utf8)
+        try check(TestSupport.run(openssl, ["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                                            "-out", "client.pem", "-days", "2", "-extfile", "client.cnf"], cwd: dir))
     }
 
     static func check(_ r: (status: Int32, out: String, err: String)) throws {

@@ -267,4 +267,47 @@ final class SyslogSinkTests: XCTestCase {
         XCTAssertEqual(dedup, (0..<40).map { "seq-\($0)" })
         sink.close()
     }
+
+    /// Mutual TLS configured the way an operator writes it (YAML through the sink factory):
+    /// rsyslog demands a client certificate signed by its CA.
+    func testTLSWithClientCertificateFromConfiguration() throws {
+        let rs = try RsyslogReceiver(tls: true, clientCertificates: true)
+        try rs.start()
+        defer { rs.stop() }
+        let yaml = """
+        data_dir: \(rs.dir)/state
+        sources:
+          in: {type: stdin}
+        sinks:
+          siem:
+            type: syslog
+            inputs: [in]
+            address: 127.0.0.1:\(rs.port)
+            mode: tls
+            tls:
+              ca_file: \(rs.dir)/ca.pem
+              cert_file: \(rs.dir)/client.pem
+              key_file: \(rs.dir)/client.key
+              server_name: localhost
+        """
+        let cfg = try PipelineConfig.parse(yaml, file: "p.yaml", environment: [:])
+        let c = cfg.sinks[0]
+        let ctx = BuildContext(name: "siem", mode: .follow, dataDir: cfg.dataDir, logger: TestSupport.logger, registry: SinkComponents.registry)
+        let sink = try SyslogSink.make(c.options, ctx)
+        XCTAssertEqual(c.options.finish().map(\.description), [])
+        let events = alerts()
+        try sink.write(EventBatch(events: events))
+        try sink.flush()
+        XCTAssertEqual(rs.waitForLines(events.count).count, events.count)
+        sink.close()
+        // Without a client certificate rsyslog closes the connection after the handshake: an
+        // error to retry, not a silent loss.
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .file(rs.caPath)
+        let anonymous = try SyslogTransport(mode: .tls, host: "127.0.0.1", port: rs.port, framing: SyslogFraming(), tls: tls,
+                                            serverName: "localhost", timeout: 3, logger: TestSupport.logger)
+        var rb = RecordBatch(); rb.append(Array("17 <134>1 - - - - - x".utf8))
+        guard case .retry = anonymous.send(rb) else { return XCTFail("a refused client certificate must be an error") }
+        anonymous.close()
+    }
 }
