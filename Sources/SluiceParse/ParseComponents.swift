@@ -6,6 +6,9 @@ public enum ParseComponents {
     public static var registry: ComponentRegistry {
         var r = ComponentRegistry()
         r.parsers["json"] = { o, _ in JSONParser(options: o) }
+        r.parsers["squid"] = { o, _ in SquidParser(options: o) }
+        r.parsers["auditd"] = { o, _ in AuditdParser(options: o) }
+        r.parsers["zeek-dns"] = { o, _ in ZeekDNSParser(options: o) }
         return r
     }
 }

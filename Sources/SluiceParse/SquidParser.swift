@@ -1,0 +1,335 @@
+import SluiceCore
+
+/// `squid`: Squid `access.log` in the native format
+/// (`%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %rm %ru %[un %Sh/%<a %mt`, also with an extra
+/// `%[ui` identity column) and the `common` / `combined` logformats
+/// (`%>a %[ui %[un [%tl] "%rm %ru HTTP/%rv" %>Hs %<st ["%{Referer}>h" "%{User-Agent}>h"] %Ss:%Sh`).
+///
+/// Guarantees: one event per line; a line that does not fit the format throws a
+/// `ParseFailure` (`empty_record`, `too_long`, `invalid_squid`, `invalid_common`); no
+/// allocation beyond the field strings. Bytes: squid's `%<st` (bytes delivered to the client)
+/// is `http.response.bytes` and `destination.bytes` (the Sluice convention: bytes received by
+/// the client are `destination.bytes`).
+///
+/// Options: `logformat` (`auto` (default: per line, by its first bytes), `squid`, `common`,
+/// `combined`).
+public final class SquidParser: Parser {
+    public enum LogFormat: String, CaseIterable, Sendable { case auto, squid, common, combined }
+
+    enum Keys {
+        static let resultCode = FieldKey("squid.result_code")
+        static let hierarchyCode = FieldKey("squid.hierarchy_code")
+        static let hierarchyPeer = FieldKey("squid.hierarchy_peer")
+        static let ident = FieldKey("squid.ident")
+        static let urlPort = FieldKey("url.port")
+        static let urlScheme = FieldKey("url.scheme")
+        static let urlQuery = FieldKey("url.query")
+        static let mimeType = FieldKey("http.response.mime_type")
+        static let httpVersion = FieldKey("http.version")
+        static let referrer = FieldKey("http.request.referrer")
+    }
+
+    static let maxRecordBytes = 64 * 1024
+    static let dataset: FieldValue = .string("squid.access")
+    static let categories: FieldValue = .array([.string("network"), .string("web")])
+    static let success: FieldValue = .string("success")
+    static let failure: FieldValue = .string("failure")
+    static let methodConnect: FieldValue = .string("CONNECT")
+
+    let format: LogFormat
+
+    public init(format: LogFormat = .auto) { self.format = format }
+
+    public convenience init(options o: ComponentOptions) {
+        self.init(format: o.choice("logformat", default: LogFormat.auto))
+    }
+
+    public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
+        guard record.count <= Self.maxRecordBytes else {
+            throw ParseFailure("too_long", "record of \(record.count) bytes exceeds \(Self.maxRecordBytes)")
+        }
+        var e = event
+        let fresh = e.fields.isEmpty
+        e.fields.reserveCapacity(e.fields.count + 20)
+        try record.withUnsafeBufferPointer { b in
+            var c = RecordCursor(b)
+            c.skipSpaces()
+            guard !c.atEnd else { throw ParseFailure("empty_record", "empty line") }
+            switch format {
+            case .squid: try parseNative(&c, &e, fresh)
+            case .common, .combined: try parseCommon(&c, &e, fresh)
+            case .auto:
+                if Self.looksNative(b, c.index, c.end) { try parseNative(&c, &e, fresh) } else { try parseCommon(&c, &e, fresh) }
+            }
+        }
+        output.append(e)
+    }
+
+    /// Native lines start with `<digits>.<digits>` followed by a space.
+    static func looksNative(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        var i = start
+        var digits = 0
+        while i < end, b[i] >= 48, b[i] <= 57 { i += 1; digits += 1 }
+        guard digits >= 9, i < end, b[i] == UInt8(ascii: ".") else { return false }
+        i += 1
+        while i < end, b[i] >= 48, b[i] <= 57 { i += 1 }
+        return i < end && (b[i] == 0x20 || b[i] == 0x09)
+    }
+
+    // MARK: native
+
+    private func parseNative(_ c: inout RecordCursor, _ e: inout Event, _ fresh: Bool) throws {
+        let b = c.bytes
+        guard let tsR = c.token(), let ts = ByteText.decimalSeconds(b, tsR) else {
+            throw ParseFailure("invalid_squid", "expected a timestamp like 1700000000.123")
+        }
+        guard let elapsedR = c.token(), let elapsed = ByteText.int(b, elapsedR) else {
+            throw ParseFailure("invalid_squid", "expected the elapsed time in ms")
+        }
+        guard let clientR = c.token(), let codeR = c.token(), let bytesR = c.token(),
+              let methodR = c.token(), let urlR = c.token() else {
+            throw ParseFailure("invalid_squid", "truncated line: expected client, code/status, bytes, method and URL")
+        }
+        // code/status
+        var slash = codeR.lowerBound
+        while slash < codeR.upperBound, b[slash] != UInt8(ascii: "/") { slash += 1 }
+        guard slash < codeR.upperBound, slash > codeR.lowerBound,
+              let status = ByteText.uint(b, (slash + 1)..<codeR.upperBound) else {
+            throw ParseFailure("invalid_squid", "expected result code/status like TCP_MISS/200")
+        }
+        let size = ByteText.uint(b, bytesR)
+        if size == nil && !ByteText.isDash(b, bytesR) { throw ParseFailure("invalid_squid", "bytes is not a number") }
+
+        // The rest: [ident] user hierarchy/peer [type]
+        var rest: [Range<Int>] = []
+        while rest.count < 6, let t = c.token() { rest.append(t) }
+        guard c.atEnd else { throw ParseFailure("invalid_squid", "unexpected extra columns") }
+        var hierIndex = -1
+        for (i, r) in rest.enumerated() {
+            if Self.isHierarchy(b, r) { hierIndex = i; break }
+        }
+
+        e.timestamp = ts
+        e.put(ECS.eventDataset, Self.dataset, fresh: fresh)
+        e.put(ECS.eventCategory, Self.categories, fresh: fresh)
+        e.put(ECS.sourceIP, c.string(clientR), fresh: fresh)
+        if elapsed >= 0 { e.put(ECS.eventDuration, .int(elapsed * 1_000_000), fresh: fresh) }
+        let code = c.string(codeR.lowerBound..<slash)
+        e.put(Keys.resultCode, .string(code), fresh: fresh)
+        e.put(ECS.httpStatus, .int(status), fresh: fresh)
+        if let size {
+            e.put(ECS.httpResponseBytes, .int(size), fresh: fresh)
+            e.put(ECS.destinationBytes, .int(size), fresh: fresh)
+        }
+        let failed = status == 0 || status >= 400 || ByteText.find("DENIED", in: b, from: codeR.lowerBound, to: slash) != nil
+        e.put(ECS.eventOutcome, failed ? Self.failure : Self.success, fresh: fresh)
+
+        var identities = hierIndex >= 0 ? Array(rest[..<hierIndex]) : Array(rest.prefix(rest.count >= 2 ? rest.count - 1 : rest.count))
+        var user: Range<Int>?
+        while let last = identities.popLast() {
+            if !ByteText.isDash(b, last) {
+                if user == nil { user = last } else { e.put(Keys.ident, c.string(last), fresh: fresh) }
+            }
+        }
+        if let user { e.put(ECS.userName, c.string(user), fresh: fresh) }
+
+        var peerIP: String?
+        if hierIndex >= 0 {
+            let h = rest[hierIndex]
+            var s = h.lowerBound
+            while s < h.upperBound, b[s] != UInt8(ascii: "/") { s += 1 }
+            e.put(Keys.hierarchyCode, c.string(h.lowerBound..<s), fresh: fresh)
+            let peer = (s + 1)..<h.upperBound
+            if s < h.upperBound, !peer.isEmpty, !ByteText.isDash(b, peer) {
+                if ByteText.isIP(b, peer) { peerIP = c.string(peer) } else { e.put(Keys.hierarchyPeer, c.string(peer), fresh: fresh) }
+            }
+            if hierIndex + 1 < rest.count, !ByteText.isDash(b, rest[hierIndex + 1]) {
+                e.put(Keys.mimeType, c.string(rest[hierIndex + 1]), fresh: fresh)
+            }
+        }
+        try putRequest(b, methodR, urlR, peerIP: peerIP, &e, fresh)
+    }
+
+    /// `HIER_DIRECT/1.2.3.4`, `DIRECT/1.2.3.4`, `NONE/-`, `FIRSTUP_PARENT/proxy`…
+    static func isHierarchy(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
+        var i = r.lowerBound
+        var letters = 0
+        while i < r.upperBound {
+            let c = b[i]
+            if c == UInt8(ascii: "/") { return letters > 0 }
+            guard (c >= 65 && c <= 90) || c == UInt8(ascii: "_") else { return false }
+            letters += 1; i += 1
+        }
+        return false
+    }
+
+    // MARK: common / combined
+
+    private func parseCommon(_ c: inout RecordCursor, _ e: inout Event, _ fresh: Bool) throws {
+        let b = c.bytes
+        guard let clientR = c.token(), let identR = c.token(), let userR = c.token() else {
+            throw ParseFailure("invalid_common", "expected client, ident and user")
+        }
+        c.skipSpaces()
+        guard c.consume("["), let timeR = c.upTo(UInt8(ascii: "]")) else {
+            throw ParseFailure("invalid_common", "expected [dd/Mon/yyyy:HH:MM:SS zone]")
+        }
+        guard let t = Self.clfTime(b, timeR) else { throw ParseFailure("invalid_common", "unreadable time") }
+        c.skipSpaces()
+        guard c.consume("\""), let reqR = c.upTo(UInt8(ascii: "\"")) else {
+            throw ParseFailure("invalid_common", "expected the quoted request line")
+        }
+        guard let statusR = c.token(), let status = ByteText.uint(b, statusR), let bytesR = c.token() else {
+            throw ParseFailure("invalid_common", "expected status and bytes")
+        }
+        let size = ByteText.uint(b, bytesR)
+        if size == nil && !ByteText.isDash(b, bytesR) { throw ParseFailure("invalid_common", "bytes is not a number") }
+        var referer: Range<Int>?
+        var agent: Range<Int>?
+        c.skipSpaces()
+        if c.peek() == UInt8(ascii: "\"") {
+            c.index += 1
+            guard let r = c.upTo(UInt8(ascii: "\"")) else { throw ParseFailure("invalid_common", "unterminated referer") }
+            referer = r
+            c.skipSpaces()
+            guard c.consume("\""), let a = Self.quoted(&c) else { throw ParseFailure("invalid_common", "expected the quoted user agent") }
+            agent = a
+        }
+        let tail = c.token()
+        guard c.atEnd else { throw ParseFailure("invalid_common", "unexpected extra columns") }
+
+        e.timestamp = t
+        e.put(ECS.eventDataset, Self.dataset, fresh: fresh)
+        e.put(ECS.eventCategory, Self.categories, fresh: fresh)
+        e.put(ECS.sourceIP, c.string(clientR), fresh: fresh)
+        e.put(ECS.httpStatus, .int(status), fresh: fresh)
+        if let size {
+            e.put(ECS.httpResponseBytes, .int(size), fresh: fresh)
+            e.put(ECS.destinationBytes, .int(size), fresh: fresh)
+        }
+        if !ByteText.isDash(b, userR) { e.put(ECS.userName, c.string(userR), fresh: fresh) }
+        else if !ByteText.isDash(b, identR) { e.put(ECS.userName, c.string(identR), fresh: fresh) }
+        if !ByteText.isDash(b, identR), !ByteText.isDash(b, userR) { e.put(Keys.ident, c.string(identR), fresh: fresh) }
+        var failed = status == 0 || status >= 400
+        if let tail {
+            // %Ss:%Sh
+            var colon = tail.lowerBound
+            while colon < tail.upperBound, b[colon] != UInt8(ascii: ":") { colon += 1 }
+            let code = tail.lowerBound..<colon
+            e.put(Keys.resultCode, c.string(code), fresh: fresh)
+            if colon + 1 < tail.upperBound { e.put(Keys.hierarchyCode, c.string((colon + 1)..<tail.upperBound), fresh: fresh) }
+            if ByteText.find("DENIED", in: b, from: code.lowerBound, to: code.upperBound) != nil { failed = true }
+        }
+        e.put(ECS.eventOutcome, failed ? Self.failure : Self.success, fresh: fresh)
+        if let referer, !ByteText.isDash(b, referer), !referer.isEmpty { e.put(Keys.referrer, c.string(referer), fresh: fresh) }
+        if let agent, !ByteText.isDash(b, agent), !agent.isEmpty { e.put(ECS.userAgent, c.string(agent), fresh: fresh) }
+
+        // "METHOD URL HTTP/x.y"
+        var rc = RecordCursor(b, from: reqR.lowerBound)
+        rc.end = reqR.upperBound
+        guard let methodR = rc.token(), methodR.upperBound <= reqR.upperBound,
+              let urlR0 = rc.token(), urlR0.upperBound <= reqR.upperBound else {
+            throw ParseFailure("invalid_common", "request line is not METHOD URL VERSION")
+        }
+        if let v = rc.token(), v.upperBound <= reqR.upperBound, v.count > 5, ByteText.find("HTTP/", in: b, from: v.lowerBound, to: v.lowerBound + 5) != nil {
+            e.put(Keys.httpVersion, c.string((v.lowerBound + 5)..<v.upperBound), fresh: fresh)
+        }
+        try putRequest(b, methodR, urlR0, peerIP: nil, &e, fresh)
+    }
+
+    /// A quoted value whose opening quote is consumed; `\"` inside is allowed.
+    static func quoted(_ c: inout RecordCursor) -> Range<Int>? {
+        let s = c.index
+        var i = s
+        while i < c.end {
+            if c.bytes[i] == UInt8(ascii: "\\") { i += 2; continue }
+            if c.bytes[i] == UInt8(ascii: "\"") { c.index = i + 1; return s..<i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// `23/Nov/2026:02:08:35 +0000`
+    static func clfTime(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int64? {
+        let i = r.lowerBound
+        guard r.count >= 20, let d = ByteText.digits(b, i, 2), b[i + 2] == UInt8(ascii: "/"),
+              let mon = ByteText.month(b, i + 3), b[i + 6] == UInt8(ascii: "/"),
+              let y = ByteText.digits(b, i + 7, 4), b[i + 11] == UInt8(ascii: ":"),
+              let h = ByteText.digits(b, i + 12, 2), let m = ByteText.digits(b, i + 15, 2),
+              let s = ByteText.digits(b, i + 18, 2), d >= 1, d <= 31, h < 24, m < 60, s < 61 else { return nil }
+        var offset = 0
+        if r.count >= 26, b[i + 20] == 0x20, b[i + 21] == UInt8(ascii: "+") || b[i + 21] == UInt8(ascii: "-"),
+           let oh = ByteText.digits(b, i + 22, 2), let om = ByteText.digits(b, i + 24, 2) {
+            offset = (oh * 3600 + om * 60) * (b[i + 21] == UInt8(ascii: "-") ? -1 : 1)
+        }
+        guard let t = ByteText.time(year: y, month: mon, day: d, hour: h, minute: m, second: s) else { return nil }
+        return t - Int64(offset) * 1_000_000_000
+    }
+
+    // MARK: request
+
+    /// Method and URL: `CONNECT host:443` or `scheme://host[:port]/path?query`.
+    private func putRequest(_ b: UnsafeBufferPointer<UInt8>, _ methodR: Range<Int>, _ urlR: Range<Int>, peerIP: String?, _ e: inout Event, _ fresh: Bool) throws {
+        let isConnect = ByteText.equals(b, methodR, "CONNECT")
+        e.put(ECS.httpMethod, isConnect ? Self.methodConnect : .string(ByteText.string(b, methodR)), fresh: fresh)
+        if ByteText.isDash(b, urlR) || ByteText.equals(b, urlR, "error:invalid-request") {
+            if let peerIP { e.put(ECS.destinationIP, .string(peerIP), fresh: fresh) }
+            return
+        }
+        e.put(ECS.urlFull, .string(ByteText.string(b, urlR)), fresh: fresh)
+        var hostStart = urlR.lowerBound
+        var scheme: Range<Int>?
+        if !isConnect, let sep = ByteText.find("://", in: b, from: urlR.lowerBound, to: min(urlR.upperBound, urlR.lowerBound + 16)) {
+            scheme = urlR.lowerBound..<sep
+            hostStart = sep + 3
+        }
+        // authority ends at '/', '?' or '#'
+        var authEnd = hostStart
+        while authEnd < urlR.upperBound {
+            let ch = b[authEnd]
+            if ch == UInt8(ascii: "/") || ch == UInt8(ascii: "?") || ch == UInt8(ascii: "#") { break }
+            authEnd += 1
+        }
+        // strip userinfo
+        var hs = hostStart
+        for i in hostStart..<authEnd where b[i] == UInt8(ascii: "@") { hs = i + 1 }
+        var hostEnd = authEnd
+        var port: Int64?
+        if hs < authEnd, b[hs] == UInt8(ascii: "[") {
+            var j = hs
+            while j < authEnd, b[j] != UInt8(ascii: "]") { j += 1 }
+            hostEnd = min(j + 1, authEnd)
+            if hostEnd + 1 < authEnd, b[hostEnd] == UInt8(ascii: ":") { port = ByteText.uint(b, (hostEnd + 1)..<authEnd) }
+        } else {
+            var j = authEnd
+            while j > hs, b[j - 1] >= 48, b[j - 1] <= 57 { j -= 1 }
+            if j > hs, j < authEnd, b[j - 1] == UInt8(ascii: ":") { port = ByteText.uint(b, j..<authEnd); hostEnd = j - 1 }
+        }
+        let hostR = hs..<hostEnd
+        if !hostR.isEmpty {
+            let host = ByteText.string(b, hostR)
+            let hostIsIP = ByteText.isIP(b, hostR)
+            if !isConnect { e.put(ECS.urlDomain, .string(host), fresh: fresh) }
+            if hostIsIP { if peerIP == nil { e.put(ECS.destinationIP, .string(host), fresh: fresh) } }
+            else { e.put(ECS.destinationDomain, .string(host), fresh: fresh) }
+        }
+        if let peerIP { e.put(ECS.destinationIP, .string(peerIP), fresh: fresh) }
+        if let scheme { e.put(Keys.urlScheme, .string(ByteText.string(b, scheme)), fresh: fresh) }
+        var destPort = port
+        if destPort == nil, let scheme {
+            if ByteText.equals(b, scheme, "https") { destPort = 443 } else if ByteText.equals(b, scheme, "http") { destPort = 80 } else if ByteText.equals(b, scheme, "ftp") { destPort = 21 }
+        }
+        if let port, !isConnect { e.put(Keys.urlPort, .int(port), fresh: fresh) }
+        if let destPort { e.put(ECS.destinationPort, .int(destPort), fresh: fresh) }
+        if !isConnect, authEnd < urlR.upperBound {
+            var q = authEnd
+            while q < urlR.upperBound, b[q] != UInt8(ascii: "?"), b[q] != UInt8(ascii: "#") { q += 1 }
+            if q > authEnd { e.put(ECS.urlPath, .string(ByteText.string(b, authEnd..<q)), fresh: fresh) }
+            if q < urlR.upperBound, b[q] == UInt8(ascii: "?") {
+                var f = q + 1
+                while f < urlR.upperBound, b[f] != UInt8(ascii: "#") { f += 1 }
+                if f > q + 1 { e.put(Keys.urlQuery, .string(ByteText.string(b, (q + 1)..<f)), fresh: fresh) }
+            }
+        }
+    }
+}
