@@ -9,6 +9,8 @@ public enum ParseComponents {
         r.parsers["squid"] = { o, _ in SquidParser(options: o) }
         r.parsers["auditd"] = { o, _ in AuditdParser(options: o) }
         r.parsers["zeek-dns"] = { o, _ in ZeekDNSParser(options: o) }
+        r.parsers["bind-query"] = { o, _ in BindQueryParser(options: o) }
+        r.parsers["dnsmasq"] = { o, _ in DnsmasqParser(options: o) }
         return r
     }
 }
