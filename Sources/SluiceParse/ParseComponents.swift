@@ -11,6 +11,7 @@ public enum ParseComponents {
         r.parsers["zeek-dns"] = { o, _ in ZeekDNSParser(options: o) }
         r.parsers["bind-query"] = { o, _ in BindQueryParser(options: o) }
         r.parsers["dnsmasq"] = { o, _ in DnsmasqParser(options: o) }
+        r.parsers["w3c-proxy"] = { o, _ in W3CProxyParser(options: o) }
         return r
     }
 }
