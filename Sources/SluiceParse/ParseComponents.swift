@@ -12,6 +12,7 @@ public enum ParseComponents {
         r.parsers["bind-query"] = { o, _ in BindQueryParser(options: o) }
         r.parsers["dnsmasq"] = { o, _ in DnsmasqParser(options: o) }
         r.parsers["w3c-proxy"] = { o, _ in W3CProxyParser(options: o) }
+        r.parsers["sysmon-linux"] = { o, _ in SysmonLinuxParser(options: o) }
         return r
     }
 }
