@@ -13,6 +13,7 @@ public enum ParseComponents {
         r.parsers["dnsmasq"] = { o, _ in DnsmasqParser(options: o) }
         r.parsers["w3c-proxy"] = { o, _ in W3CProxyParser(options: o) }
         r.parsers["sysmon-linux"] = { o, _ in SysmonLinuxParser(options: o) }
+        r.parsers["osquery"] = { o, _ in OsqueryParser(options: o) }
         return r
     }
 }
