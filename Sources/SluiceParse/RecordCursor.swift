@@ -28,24 +28,39 @@ struct RecordCursor {
 
     @inline(__always)
     mutating func skipSpaces() {
-        while index < end, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
+        guard let p = bytes.baseAddress else { return }
+        var i = index
+        let e = end
+        while i < e, p[i] == 0x20 || p[i] == 0x09 { i += 1 }
+        index = i
     }
 
     /// The next run of bytes up to (not including) a space or tab; skips leading spaces.
+    /// (Works on a local index: the hot loop of the line parsers.)
     @inline(__always)
     mutating func token() -> Range<Int>? {
-        skipSpaces()
-        let s = index
-        while index < end, bytes[index] != 0x20 && bytes[index] != 0x09 { index += 1 }
-        return index > s ? s..<index : nil
+        guard let p = bytes.baseAddress else { return nil }
+        var i = index
+        let e = end
+        while i < e, p[i] == 0x20 || p[i] == 0x09 { i += 1 }
+        let s = i
+        while i < e {
+            let ch = p[i]
+            if ch == 0x20 || ch == 0x09 { break }
+            i += 1
+        }
+        index = i
+        return i > s ? s..<i : nil
     }
 
     /// Bytes up to `delimiter` (consumed, not included), or nil (index unchanged) if absent.
     @inline(__always)
     mutating func upTo(_ delimiter: UInt8) -> Range<Int>? {
+        guard let p = bytes.baseAddress else { return nil }
         var i = index
-        while i < end {
-            if bytes[i] == delimiter { let r = index..<i; index = i + 1; return r }
+        let e = end
+        while i < e {
+            if p[i] == delimiter { let r = index..<i; index = i + 1; return r }
             i += 1
         }
         return nil

@@ -36,6 +36,43 @@ public final class SquidParser: Parser {
     static let failure: FieldValue = .string("failure")
     static let methodConnect: FieldValue = .string("CONNECT")
 
+    /// Keys and constant values held by the instance: a stored load on the hot path instead
+    /// of a global accessor per use.
+    struct K {
+        let destinationBytes = ECS.destinationBytes
+        let destinationDomain = ECS.destinationDomain
+        let destinationIP = ECS.destinationIP
+        let destinationPort = ECS.destinationPort
+        let eventCategory = ECS.eventCategory
+        let eventDataset = ECS.eventDataset
+        let eventDuration = ECS.eventDuration
+        let eventOutcome = ECS.eventOutcome
+        let httpMethod = ECS.httpMethod
+        let httpResponseBytes = ECS.httpResponseBytes
+        let httpStatus = ECS.httpStatus
+        let sourceIP = ECS.sourceIP
+        let urlDomain = ECS.urlDomain
+        let urlFull = ECS.urlFull
+        let urlPath = ECS.urlPath
+        let userAgent = ECS.userAgent
+        let userName = ECS.userName
+        let hierarchyCode = Keys.hierarchyCode
+        let hierarchyPeer = Keys.hierarchyPeer
+        let httpVersion = Keys.httpVersion
+        let ident = Keys.ident
+        let mimeType = Keys.mimeType
+        let referrer = Keys.referrer
+        let resultCode = Keys.resultCode
+        let urlPort = Keys.urlPort
+        let urlQuery = Keys.urlQuery
+        let urlScheme = Keys.urlScheme
+        let dataset = SquidParser.dataset
+        let categories = SquidParser.categories
+        let success = SquidParser.success
+        let failure = SquidParser.failure
+        let methodConnect = SquidParser.methodConnect
+    }
+    let k = K()
     let format: LogFormat
 
     public init(format: LogFormat = .auto) { self.format = format }
@@ -101,53 +138,66 @@ public final class SquidParser: Parser {
         if size == nil && !ByteText.isDash(b, bytesR) { throw ParseFailure("invalid_squid", "bytes is not a number") }
 
         // The rest: [ident] user hierarchy/peer [type]
-        var rest: [Range<Int>] = []
-        while rest.count < 6, let t = c.token() { rest.append(t) }
+        var rest = RestColumns()
+        while rest.count < 5, let t = c.token() { rest.append(t) }
         guard c.atEnd else { throw ParseFailure("invalid_squid", "unexpected extra columns") }
         var hierIndex = -1
-        for (i, r) in rest.enumerated() {
-            if Self.isHierarchy(b, r) { hierIndex = i; break }
-        }
+        for i in 0..<rest.count where Self.isHierarchy(b, rest[i]) { hierIndex = i; break }
 
         e.timestamp = ts
-        e.put(ECS.eventDataset, Self.dataset, fresh: fresh)
-        e.put(ECS.eventCategory, Self.categories, fresh: fresh)
-        e.put(ECS.sourceIP, c.string(clientR), fresh: fresh)
-        if elapsed >= 0 { e.put(ECS.eventDuration, .int(elapsed * 1_000_000), fresh: fresh) }
+        e.put(k.eventDataset, k.dataset, fresh: fresh)
+        e.put(k.eventCategory, k.categories, fresh: fresh)
+        e.put(k.sourceIP, c.string(clientR), fresh: fresh)
+        if elapsed >= 0 { e.put(k.eventDuration, .int(elapsed * 1_000_000), fresh: fresh) }
         let code = c.string(codeR.lowerBound..<slash)
-        e.put(Keys.resultCode, .string(code), fresh: fresh)
-        e.put(ECS.httpStatus, .int(status), fresh: fresh)
+        e.put(k.resultCode, .string(code), fresh: fresh)
+        e.put(k.httpStatus, .int(status), fresh: fresh)
         if let size {
-            e.put(ECS.httpResponseBytes, .int(size), fresh: fresh)
-            e.put(ECS.destinationBytes, .int(size), fresh: fresh)
+            e.put(k.httpResponseBytes, .int(size), fresh: fresh)
+            e.put(k.destinationBytes, .int(size), fresh: fresh)
         }
         let failed = status == 0 || status >= 400 || ByteText.find("DENIED", in: b, from: codeR.lowerBound, to: slash) != nil
-        e.put(ECS.eventOutcome, failed ? Self.failure : Self.success, fresh: fresh)
+        e.put(k.eventOutcome, failed ? k.failure : k.success, fresh: fresh)
 
-        var identities = hierIndex >= 0 ? Array(rest[..<hierIndex]) : Array(rest.prefix(rest.count >= 2 ? rest.count - 1 : rest.count))
+        var identities = hierIndex >= 0 ? hierIndex : (rest.count >= 2 ? rest.count - 1 : rest.count)
         var user: Range<Int>?
-        while let last = identities.popLast() {
-            if !ByteText.isDash(b, last) {
-                if user == nil { user = last } else { e.put(Keys.ident, c.string(last), fresh: fresh) }
+        while identities > 0 {
+            identities -= 1
+            let r = rest[identities]
+            if !ByteText.isDash(b, r) {
+                if user == nil { user = r } else { e.put(k.ident, c.string(r), fresh: fresh) }
             }
         }
-        if let user { e.put(ECS.userName, c.string(user), fresh: fresh) }
+        if let user { e.put(k.userName, c.string(user), fresh: fresh) }
 
         var peerIP: String?
         if hierIndex >= 0 {
             let h = rest[hierIndex]
             var s = h.lowerBound
             while s < h.upperBound, b[s] != UInt8(ascii: "/") { s += 1 }
-            e.put(Keys.hierarchyCode, c.string(h.lowerBound..<s), fresh: fresh)
+            e.put(k.hierarchyCode, c.string(h.lowerBound..<s), fresh: fresh)
             let peer = (s + 1)..<h.upperBound
             if s < h.upperBound, !peer.isEmpty, !ByteText.isDash(b, peer) {
-                if ByteText.isIP(b, peer) { peerIP = c.string(peer) } else { e.put(Keys.hierarchyPeer, c.string(peer), fresh: fresh) }
+                if ByteText.isIP(b, peer) { peerIP = c.string(peer) } else { e.put(k.hierarchyPeer, c.string(peer), fresh: fresh) }
             }
             if hierIndex + 1 < rest.count, !ByteText.isDash(b, rest[hierIndex + 1]) {
-                e.put(Keys.mimeType, c.string(rest[hierIndex + 1]), fresh: fresh)
+                e.put(k.mimeType, c.string(rest[hierIndex + 1]), fresh: fresh)
             }
         }
         try putRequest(b, methodR, urlR, peerIP: peerIP, &e, fresh)
+    }
+
+    /// Up to five trailing columns without an array allocation.
+    struct RestColumns {
+        var r0 = 0..<0, r1 = 0..<0, r2 = 0..<0, r3 = 0..<0, r4 = 0..<0
+        var count = 0
+        mutating func append(_ r: Range<Int>) {
+            switch count { case 0: r0 = r; case 1: r1 = r; case 2: r2 = r; case 3: r3 = r; default: r4 = r }
+            count += 1
+        }
+        subscript(_ i: Int) -> Range<Int> {
+            switch i { case 0: return r0; case 1: return r1; case 2: return r2; case 3: return r3; default: return r4 }
+        }
     }
 
     /// `HIER_DIRECT/1.2.3.4`, `DIRECT/1.2.3.4`, `NONE/-`, `FIRSTUP_PARENT/proxy`…
@@ -199,30 +249,30 @@ public final class SquidParser: Parser {
         guard c.atEnd else { throw ParseFailure("invalid_common", "unexpected extra columns") }
 
         e.timestamp = t
-        e.put(ECS.eventDataset, Self.dataset, fresh: fresh)
-        e.put(ECS.eventCategory, Self.categories, fresh: fresh)
-        e.put(ECS.sourceIP, c.string(clientR), fresh: fresh)
-        e.put(ECS.httpStatus, .int(status), fresh: fresh)
+        e.put(k.eventDataset, k.dataset, fresh: fresh)
+        e.put(k.eventCategory, k.categories, fresh: fresh)
+        e.put(k.sourceIP, c.string(clientR), fresh: fresh)
+        e.put(k.httpStatus, .int(status), fresh: fresh)
         if let size {
-            e.put(ECS.httpResponseBytes, .int(size), fresh: fresh)
-            e.put(ECS.destinationBytes, .int(size), fresh: fresh)
+            e.put(k.httpResponseBytes, .int(size), fresh: fresh)
+            e.put(k.destinationBytes, .int(size), fresh: fresh)
         }
-        if !ByteText.isDash(b, userR) { e.put(ECS.userName, c.string(userR), fresh: fresh) }
-        else if !ByteText.isDash(b, identR) { e.put(ECS.userName, c.string(identR), fresh: fresh) }
-        if !ByteText.isDash(b, identR), !ByteText.isDash(b, userR) { e.put(Keys.ident, c.string(identR), fresh: fresh) }
+        if !ByteText.isDash(b, userR) { e.put(k.userName, c.string(userR), fresh: fresh) }
+        else if !ByteText.isDash(b, identR) { e.put(k.userName, c.string(identR), fresh: fresh) }
+        if !ByteText.isDash(b, identR), !ByteText.isDash(b, userR) { e.put(k.ident, c.string(identR), fresh: fresh) }
         var failed = status == 0 || status >= 400
         if let tail {
             // %Ss:%Sh
             var colon = tail.lowerBound
             while colon < tail.upperBound, b[colon] != UInt8(ascii: ":") { colon += 1 }
             let code = tail.lowerBound..<colon
-            e.put(Keys.resultCode, c.string(code), fresh: fresh)
-            if colon + 1 < tail.upperBound { e.put(Keys.hierarchyCode, c.string((colon + 1)..<tail.upperBound), fresh: fresh) }
+            e.put(k.resultCode, c.string(code), fresh: fresh)
+            if colon + 1 < tail.upperBound { e.put(k.hierarchyCode, c.string((colon + 1)..<tail.upperBound), fresh: fresh) }
             if ByteText.find("DENIED", in: b, from: code.lowerBound, to: code.upperBound) != nil { failed = true }
         }
-        e.put(ECS.eventOutcome, failed ? Self.failure : Self.success, fresh: fresh)
-        if let referer, !ByteText.isDash(b, referer), !referer.isEmpty { e.put(Keys.referrer, c.string(referer), fresh: fresh) }
-        if let agent, !ByteText.isDash(b, agent), !agent.isEmpty { e.put(ECS.userAgent, c.string(agent), fresh: fresh) }
+        e.put(k.eventOutcome, failed ? k.failure : k.success, fresh: fresh)
+        if let referer, !ByteText.isDash(b, referer), !referer.isEmpty { e.put(k.referrer, c.string(referer), fresh: fresh) }
+        if let agent, !ByteText.isDash(b, agent), !agent.isEmpty { e.put(k.userAgent, c.string(agent), fresh: fresh) }
 
         // "METHOD URL HTTP/x.y"
         var rc = RecordCursor(b, from: reqR.lowerBound)
@@ -232,7 +282,7 @@ public final class SquidParser: Parser {
             throw ParseFailure("invalid_common", "request line is not METHOD URL VERSION")
         }
         if let v = rc.token(), v.upperBound <= reqR.upperBound, v.count > 5, ByteText.find("HTTP/", in: b, from: v.lowerBound, to: v.lowerBound + 5) != nil {
-            e.put(Keys.httpVersion, c.string((v.lowerBound + 5)..<v.upperBound), fresh: fresh)
+            e.put(k.httpVersion, c.string((v.lowerBound + 5)..<v.upperBound), fresh: fresh)
         }
         try putRequest(b, methodR, urlR0, peerIP: nil, &e, fresh)
     }
@@ -271,12 +321,12 @@ public final class SquidParser: Parser {
     /// Method and URL: `CONNECT host:443` or `scheme://host[:port]/path?query`.
     private func putRequest(_ b: UnsafeBufferPointer<UInt8>, _ methodR: Range<Int>, _ urlR: Range<Int>, peerIP: String?, _ e: inout Event, _ fresh: Bool) throws {
         let isConnect = ByteText.equals(b, methodR, "CONNECT")
-        e.put(ECS.httpMethod, isConnect ? Self.methodConnect : .string(ByteText.string(b, methodR)), fresh: fresh)
+        e.put(k.httpMethod, isConnect ? k.methodConnect : .string(ByteText.string(b, methodR)), fresh: fresh)
         if ByteText.isDash(b, urlR) || ByteText.equals(b, urlR, "error:invalid-request") {
-            if let peerIP { e.put(ECS.destinationIP, .string(peerIP), fresh: fresh) }
+            if let peerIP { e.put(k.destinationIP, .string(peerIP), fresh: fresh) }
             return
         }
-        e.put(ECS.urlFull, .string(ByteText.string(b, urlR)), fresh: fresh)
+        e.put(k.urlFull, .string(ByteText.string(b, urlR)), fresh: fresh)
         var hostStart = urlR.lowerBound
         var scheme: Range<Int>?
         if !isConnect, let sep = ByteText.find("://", in: b, from: urlR.lowerBound, to: min(urlR.upperBound, urlR.lowerBound + 16)) {
@@ -309,26 +359,26 @@ public final class SquidParser: Parser {
         if !hostR.isEmpty {
             let host = ByteText.string(b, hostR)
             let hostIsIP = ByteText.isIP(b, hostR)
-            if !isConnect { e.put(ECS.urlDomain, .string(host), fresh: fresh) }
-            if hostIsIP { if peerIP == nil { e.put(ECS.destinationIP, .string(host), fresh: fresh) } }
-            else { e.put(ECS.destinationDomain, .string(host), fresh: fresh) }
+            if !isConnect { e.put(k.urlDomain, .string(host), fresh: fresh) }
+            if hostIsIP { if peerIP == nil { e.put(k.destinationIP, .string(host), fresh: fresh) } }
+            else { e.put(k.destinationDomain, .string(host), fresh: fresh) }
         }
-        if let peerIP { e.put(ECS.destinationIP, .string(peerIP), fresh: fresh) }
-        if let scheme { e.put(Keys.urlScheme, .string(ByteText.string(b, scheme)), fresh: fresh) }
+        if let peerIP { e.put(k.destinationIP, .string(peerIP), fresh: fresh) }
+        if let scheme { e.put(k.urlScheme, .string(ByteText.string(b, scheme)), fresh: fresh) }
         var destPort = port
         if destPort == nil, let scheme {
             if ByteText.equals(b, scheme, "https") { destPort = 443 } else if ByteText.equals(b, scheme, "http") { destPort = 80 } else if ByteText.equals(b, scheme, "ftp") { destPort = 21 }
         }
-        if let port, !isConnect { e.put(Keys.urlPort, .int(port), fresh: fresh) }
-        if let destPort { e.put(ECS.destinationPort, .int(destPort), fresh: fresh) }
+        if let port, !isConnect { e.put(k.urlPort, .int(port), fresh: fresh) }
+        if let destPort { e.put(k.destinationPort, .int(destPort), fresh: fresh) }
         if !isConnect, authEnd < urlR.upperBound {
             var q = authEnd
             while q < urlR.upperBound, b[q] != UInt8(ascii: "?"), b[q] != UInt8(ascii: "#") { q += 1 }
-            if q > authEnd { e.put(ECS.urlPath, .string(ByteText.string(b, authEnd..<q)), fresh: fresh) }
+            if q > authEnd { e.put(k.urlPath, .string(ByteText.string(b, authEnd..<q)), fresh: fresh) }
             if q < urlR.upperBound, b[q] == UInt8(ascii: "?") {
                 var f = q + 1
                 while f < urlR.upperBound, b[f] != UInt8(ascii: "#") { f += 1 }
-                if f > q + 1 { e.put(Keys.urlQuery, .string(ByteText.string(b, (q + 1)..<f)), fresh: fresh) }
+                if f > q + 1 { e.put(k.urlQuery, .string(ByteText.string(b, (q + 1)..<f)), fresh: fresh) }
             }
         }
     }
