@@ -11,7 +11,9 @@ import SluiceCore
 /// `tick`), at end of input (`tick(final:)`), or when it is the oldest of more than
 /// `max_open_events` (default 4096) open events; the last two are emitted with
 /// `auditd.incomplete: true` when no EOE was seen, and evictions are counted
-/// (`evictedCount`). An event with an EXECVE record is a process start (`event.category:
+/// (`evictedCount`). The timeout clock is the `now` of `tick` (about once a second): an event
+/// is stamped with the last tick's time when it opens, so it is emitted between
+/// `assembly_timeout` − 1 tick and `assembly_timeout` after its first record. An event with an EXECVE record is a process start (`event.category:
 /// process`, `event.type: start`). Records that are not part of a syscall event (USER_LOGIN,
 /// USER_CMD, …) become one event each, with their values (and those inside `msg='…'`) under
 /// `auditd.data.*`.
