@@ -298,3 +298,24 @@ private extension String {
         return out
     }
 }
+
+extension ParsersBGenerators {
+    /// The per-record shape of sluice-bench's generators: a closure that appends record
+    /// `index` of `format`'s stream (made in blocks of `block` records with `seed`; header
+    /// lines start every block, which the parsers simply re-read). Plug into
+    /// `Generators.byName` as e.g.
+    /// `"squid": { let g = ParsersBGenerators.perRecord("squid"); return { _, i, out in g(i, &out) } }()`.
+    static func perRecord(_ format: String, seed: UInt64 = 7, block: Int = 100_000) -> (Int, inout [UInt8]) -> Void {
+        final class Cache { var index = -1; var records: [[UInt8]] = [] }
+        let cache = Cache()
+        return { i, out in
+            let b = i / block
+            if b != cache.index {
+                cache.records = generate(format: format, count: block, seed: seed &+ UInt64(b))
+                cache.index = b
+            }
+            guard !cache.records.isEmpty else { return }
+            out.append(contentsOf: cache.records[i % cache.records.count])
+        }
+    }
+}

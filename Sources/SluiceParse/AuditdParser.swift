@@ -57,9 +57,9 @@ public final class AuditdParser: Parser {
     static let maxArgBytes = 256 * 1024
     static let maxOriginalBytes = 64 * 1024
     static let dataset: FieldValue = .string("auditd.log")
-    static let processCategory: FieldValue = .string("process")
+    static let processCategory: FieldValue = .array([.string("process")])
     static let startType: FieldValue = .array([.string("start")])
-    static let authCategory: FieldValue = .string("authentication")
+    static let authCategory: FieldValue = .array([.string("authentication")])
 
     let timeoutNanos: Int64
     let maxOpen: Int

@@ -46,7 +46,7 @@ final class AuditdParserTests: XCTestCase {
         XCTAssertEqual(PB.str(e, "auditd.data.syscall"), "execve")
         XCTAssertEqual(PB.str(e, "auditd.data.key"), "exec")
         XCTAssertEqual(PB.str(e, "auditd.data.tty"), "pts0")
-        XCTAssertEqual(PB.str(e, "event.category"), "process")
+        XCTAssertEqual(e[ECS.eventCategory], .array([.string("process")]))
         XCTAssertEqual(e[ECS.eventType], .array([.string("start")]))
         XCTAssertEqual(PB.str(e, "event.dataset"), "auditd.log")
         XCTAssertNil(e[PB.key("auditd.incomplete")])
@@ -180,7 +180,7 @@ final class AuditdParserTests: XCTestCase {
         let e = out[0]
         XCTAssertEqual(e.timestamp, 1_700_000_006_250_000_000)
         XCTAssertEqual(PB.str(e, "event.action"), "user_login")
-        XCTAssertEqual(PB.str(e, "event.category"), "authentication")
+        XCTAssertEqual(e[ECS.eventCategory], .array([.string("authentication")]))
         XCTAssertEqual(PB.str(e, "auditd.data.op"), "login")
         XCTAssertEqual(PB.str(e, "auditd.data.addr"), "203.0.113.7")
         XCTAssertEqual(PB.str(e, "source.ip"), "203.0.113.7")
