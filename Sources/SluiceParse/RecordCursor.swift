@@ -44,6 +44,18 @@ struct RecordCursor {
         let e = end
         while i < e, p[i] == 0x20 || p[i] == 0x09 { i += 1 }
         let s = i
+        // Eight bytes at a time: the lowest byte equal to space or tab ends the token.
+        let raw = UnsafeRawPointer(p)
+        while i + 8 <= e {
+            let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let m = Self.zeroBytes(w ^ 0x2020_2020_2020_2020) | Self.zeroBytes(w ^ 0x0909_0909_0909_0909)
+            if m != 0 {
+                i += m.trailingZeroBitCount >> 3
+                index = i
+                return i > s ? s..<i : nil
+            }
+            i += 8
+        }
         while i < e {
             let ch = p[i]
             if ch == 0x20 || ch == 0x09 { break }
@@ -51,6 +63,13 @@ struct RecordCursor {
         }
         index = i
         return i > s ? s..<i : nil
+    }
+
+    /// High bit set in each byte of `v` that is zero (exact for the lowest such byte, which
+    /// is all `token` uses).
+    @inline(__always)
+    static func zeroBytes(_ v: UInt64) -> UInt64 {
+        (v &- 0x0101_0101_0101_0101) & ~v & 0x8080_8080_8080_8080
     }
 
     /// Bytes up to `delimiter` (consumed, not included), or nil (index unchanged) if absent.
