@@ -38,6 +38,8 @@ public final class BindQueryParser: Parser {
     static let tcp: FieldValue = .string("tcp")
     static let udp: FieldValue = .string("udp")
 
+    private var clock = CoarseClock()
+
     public init() {}
     public convenience init(options o: ComponentOptions) { self.init() }
 
@@ -54,7 +56,7 @@ public final class BindQueryParser: Parser {
             guard !c.atEnd else { throw ParseFailure("empty_record", "empty line") }
             // Leading time: `23-Nov-2026 02:08:35.123` or a syslog `Nov 23 02:08:35`.
             if let t = Self.namedTime(b, c.index) { e.timestamp = t.0; c.index = t.1 }
-            else if ByteText.month(b, c.index) != nil, let t = ByteText.bsdTimestamp(b, at: c.index, now: event.timestamp != 0 ? event.timestamp : Timestamp.now()) {
+            else if ByteText.month(b, c.index) != nil, let t = ByteText.bsdTimestamp(b, at: c.index, now: event.timestamp != 0 ? event.timestamp : clock.now()) {
                 e.timestamp = t.0; c.index = t.1
             }
             guard let cl = c.find("client ") else { throw ParseFailure("not_a_query", "no 'client ' in the line") }

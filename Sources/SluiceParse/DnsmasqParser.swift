@@ -37,6 +37,8 @@ public final class DnsmasqParser: Parser {
     static let answer: FieldValue = .string("answer")
     static let actionLog: FieldValue = .string("log")
 
+    private var clock = CoarseClock()
+
     public init() {}
     public convenience init(options o: ComponentOptions) { self.init() }
 
@@ -53,7 +55,7 @@ public final class DnsmasqParser: Parser {
             guard !c.atEnd else { throw ParseFailure("empty_record", "empty line") }
             // Syslog header: time, optional host, `dnsmasq[pid]:` tag.
             if ByteText.month(b, c.index) != nil,
-               let t = ByteText.bsdTimestamp(b, at: c.index, now: event.timestamp != 0 ? event.timestamp : Timestamp.now()) {
+               let t = ByteText.bsdTimestamp(b, at: c.index, now: event.timestamp != 0 ? event.timestamp : clock.now()) {
                 e.timestamp = t.0
                 c.index = t.1
             }
