@@ -14,7 +14,11 @@ import SluiceCore
 /// Options: `fields` (a default field list, as one space-separated string or a list, for
 /// lines before any `#Fields:` header; without it such lines fail with `no_fields_header`),
 /// `time_taken_unit` (`ms`, the default as ProxySG and IIS write it, or `s`).
-/// Unknown columns are kept as `w3c.<name>`. `date` + `time` (UTC) become the event time.
+/// Unknown columns are kept as `w3c.<name>`. `date` + `time` (UTC), else `timestamp` /
+/// `epochtime` (epoch seconds), become the event time. Also understood: Cisco WSA names
+/// (`x-elapsed-time`, `x-resultcode-httpstatus`, `cs-url`, `cs-mime-type`) and Zscaler NSS
+/// field names for a feed written with a `fields:` list (`epochtime login url host
+/// reqmethod respcode ua cip sip reqsize respsize action`, tab-separated or quoted).
 /// Failures: `empty_record`, `too_long`, `no_fields_header`, `field_count`, `unterminated_quote`.
 public final class W3CProxyParser: Parser {
     public enum TimeUnit: String, CaseIterable, Sendable { case ms, s }
@@ -37,7 +41,7 @@ public final class W3CProxyParser: Parser {
     enum Column {
         case date, time, timeTaken, clientIP, clientPort, username, status, action, method, scheme, host, port
         case path, query, fullURL, ext, userAgent, referer, contentType, serverIP, serverPort, destIP
-        case scBytes, csBytes, categories, filterResult
+        case scBytes, csBytes, categories, filterResult, epoch, resultStatus
         case other(FieldKey)
     }
 
@@ -69,28 +73,30 @@ public final class W3CProxyParser: Parser {
         switch raw.lowercased() {
         case "date": return .date
         case "time": return .time
-        case "time-taken": return .timeTaken
-        case "c-ip": return .clientIP
+        case "time-taken", "x-elapsed-time": return .timeTaken
+        case "timestamp", "epochtime": return .epoch
+        case "c-ip", "cip": return .clientIP
         case "c-port": return .clientPort
-        case "cs-username", "cs-user", "cs-userdn": return .username
-        case "sc-status": return .status
-        case "s-action": return .action
-        case "cs-method": return .method
+        case "cs-username", "cs-user", "cs-userdn", "login": return .username
+        case "sc-status", "respcode": return .status
+        case "x-resultcode-httpstatus": return .resultStatus
+        case "s-action", "action": return .action
+        case "cs-method", "reqmethod": return .method
         case "cs-uri-scheme": return .scheme
-        case "cs-host", "cs-uri-host", "r-host": return .host
+        case "cs-host", "cs-uri-host", "r-host", "host", "ehost": return .host
         case "cs-uri-port", "r-port": return .port
         case "cs-uri-path", "cs-uri-stem": return .path
         case "cs-uri-query": return .query
-        case "cs-uri", "cs-url", "c-uri": return .fullURL
+        case "cs-uri", "cs-url", "c-uri", "url", "eurl": return .fullURL
         case "cs-uri-extension": return .ext
-        case "cs(user-agent)": return .userAgent
-        case "cs(referer)", "cs-referer", "cs(referrer)": return .referer
-        case "rs(content-type)", "sc(content-type)": return .contentType
+        case "cs(user-agent)", "ua", "eua": return .userAgent
+        case "cs(referer)", "cs-referer", "cs(referrer)", "referer", "ereferer": return .referer
+        case "rs(content-type)", "sc(content-type)", "cs-mime-type", "contenttype": return .contentType
         case "s-ip": return .serverIP
         case "s-port": return .serverPort
-        case "r-ip", "s-supplier-ip", "cs-ip": return .destIP
-        case "sc-bytes": return .scBytes
-        case "cs-bytes": return .csBytes
+        case "r-ip", "s-supplier-ip", "cs-ip", "sip": return .destIP
+        case "sc-bytes", "respsize": return .scBytes
+        case "cs-bytes", "reqsize": return .csBytes
         case "cs-categories": return .categories
         case "sc-filter-result": return .filterResult
         default:
@@ -174,6 +180,7 @@ public final class W3CProxyParser: Parser {
         e.put(ECS.eventDataset, Self.dataset, fresh: fresh)
         e.put(ECS.eventCategory, Self.categories, fresh: fresh)
         var date: Range<Int>?, time: Range<Int>?
+        var epoch: Int64?
         var scheme: String?, host: String?, port: Int64?, path: String?, query: String?
         var hasFullURL = false
         var status: Int64?
@@ -183,6 +190,16 @@ public final class W3CProxyParser: Parser {
             if r.isEmpty || ByteText.isDash(b, r) { continue }
             switch col {
             case .date: date = r
+            case .epoch: if let t = ByteText.decimalSeconds(b, r) { epoch = t }
+            case .resultStatus:
+                // `TCP_MISS/200` (Cisco WSA): result code and HTTP status.
+                if let slash = ByteText.find("/", in: b, from: r.lowerBound, to: r.upperBound) {
+                    let code = text(b, r.lowerBound..<slash)
+                    e[Keys.sAction] = .string(code)
+                    e[ECS.eventAction] = .string(code)
+                    if code.contains("DENIED") || code.contains("BLOCK") { denied = true }
+                    if let n = ByteText.uint(b, (slash + 1)..<r.upperBound) { status = n; e[ECS.httpStatus] = .int(n) }
+                }
             case .time: time = r
             case .timeTaken:
                 if let n = ByteText.uint(b, r) { e[ECS.eventDuration] = .int(n * timeUnitNanos) }
@@ -196,7 +213,7 @@ public final class W3CProxyParser: Parser {
                 let a = text(b, r)
                 e[Keys.sAction] = .string(a)
                 e[ECS.eventAction] = .string(a)
-                if a.contains("DENIED") { denied = true }
+                if a.contains("DENIED") || a == "Blocked" || a == "BLOCKED" || a == "block" { denied = true }
             case .method: e[ECS.httpMethod] = .string(text(b, r))
             case .scheme: scheme = text(b, r)
             case .host: host = text(b, r)
@@ -227,6 +244,7 @@ public final class W3CProxyParser: Parser {
             }
         }
         if let date, let t = Self.dateTime(b, date, time) { e.timestamp = t }
+        else if let epoch { e.timestamp = epoch }
         if let host {
             e[ECS.urlDomain] = .string(host)
             if ByteText.isIP(host) { if e[ECS.destinationIP] == nil { e[ECS.destinationIP] = .string(host) } }

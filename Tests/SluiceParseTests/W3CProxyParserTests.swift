@@ -94,3 +94,32 @@ final class W3CProxyParserTests: XCTestCase {
         XCTAssertGreaterThan(failures, 0)
     }
 }
+
+extension W3CProxyParserTests {
+    func testCiscoWSAAndZscalerNames() throws {
+        let wsa = W3CProxyParser()
+        _ = try PB.run(wsa, "#Fields: timestamp x-elapsed-time c-ip x-resultcode-httpstatus sc-bytes cs-method cs-url cs-username x-hierarchy-origin cs-mime-type")
+        let e = try PB.one(wsa, "1700000000.250 1524 10.0.0.5 TCP_DENIED/403 3944 CONNECT tunnel://gist.github.com:443/ alice DEFAULT_PARENT/proxy text/html")
+        XCTAssertEqual(e.timestamp, 1_700_000_000_250_000_000)
+        XCTAssertEqual(PB.int(e, "http.response.status_code"), 403)
+        XCTAssertEqual(PB.str(e, "w3c.s-action"), "TCP_DENIED")
+        XCTAssertEqual(PB.str(e, "event.outcome"), "failure")
+        XCTAssertEqual(PB.str(e, "url.full"), "tunnel://gist.github.com:443/")
+        XCTAssertEqual(PB.int(e, "event.duration"), 1_524_000_000)
+        XCTAssertEqual(PB.str(e, "w3c.x-hierarchy-origin"), "DEFAULT_PARENT/proxy")
+
+        let nss = try PB.make("w3c-proxy", "fields: epochtime login url host reqmethod respcode ua cip sip reqsize respsize action dept")
+        let z = try PB.one(nss, "1700000100\tjdoe@corp.example\t\"github.com/acme/app.git/git-upload-pack\"\tgithub.com\tPOST\t200\t\"git/2.43.0\"\t172.17.3.49\t140.82.112.3\t1200\t5242880\tAllowed\t\"Default Department\"")
+        XCTAssertEqual(z.timestamp, 1_700_000_100_000_000_000)
+        XCTAssertEqual(PB.str(z, "user.name"), "jdoe@corp.example")
+        XCTAssertEqual(PB.str(z, "url.full"), "github.com/acme/app.git/git-upload-pack")
+        XCTAssertEqual(PB.str(z, "destination.domain"), "github.com")
+        XCTAssertEqual(PB.str(z, "destination.ip"), "140.82.112.3")
+        XCTAssertEqual(PB.int(z, "source.bytes"), 1200)
+        XCTAssertEqual(PB.int(z, "destination.bytes"), 5_242_880)
+        XCTAssertEqual(PB.str(z, "event.outcome"), "success")
+        XCTAssertEqual(PB.str(z, "w3c.dept"), "Default Department")
+        let blocked = try PB.one(nss, "1700000101\tjdoe@corp.example\tpastebin.com/\tpastebin.com\tGET\t403\tcurl/8\t172.17.3.49\t104.20.1.1\t300\t1000\tBlocked\tSales")
+        XCTAssertEqual(PB.str(blocked, "event.outcome"), "failure")
+    }
+}
