@@ -25,8 +25,10 @@ struct AuditRecord {
     var droppedPairs = 0
 
     /// Parses `b`; throws `ParseFailure` (`not_audit`, `missing_audit_id`) when it is not an
-    /// audit record.
-    init(_ b: UnsafeBufferPointer<UInt8>) throws {
+    /// audit record. `journal` is the id journald stores beside its audit messages
+    /// (`_AUDIT_ID` and the source time), used for the journald form `SYSCALL arch=… …`,
+    /// which carries neither `type=` nor `audit(…)`.
+    init(_ b: UnsafeBufferPointer<UInt8>, journal: (serial: UInt64, timestamp: Int64)? = nil) throws {
         var c = RecordCursor(b)
         // Find `type=` at the start or after a space (a syslog or journald prefix may precede).
         var at = 0
@@ -35,7 +37,19 @@ struct AuditRecord {
             if p == 0 || b[p - 1] == 0x20 { typePos = p; break }
             at = p + 1
         }
-        guard let tp = typePos else { throw ParseFailure("not_audit", "no type= in the record") }
+        guard let tp = typePos else {
+            // journald: `TYPENAME key=value …` with the id in the journal entry's fields.
+            c.skipSpaces()
+            guard let journal, let nameR = c.token(), AuditRecord.isTypeName(b, nameR) else {
+                throw ParseFailure("not_audit", "no type= in the record")
+            }
+            type = ByteText.string(b, nameR)
+            if type.hasPrefix("AUDIT"), let n = Int(type.dropFirst(5)), let name = AuditRecord.numericTypes[n] { type = name }
+            timestamp = journal.timestamp
+            serial = journal.serial
+            AuditRecord.scanPairs(b, from: c.index, to: c.end, into: &pairs, dropped: &droppedPairs)
+            return
+        }
         if let np = ByteText.find("node=", in: b, from: 0, to: tp), np == 0 || b[np - 1] == 0x20 {
             var e = np + 5
             while e < tp, b[e] != 0x20 { e += 1 }
@@ -91,6 +105,16 @@ struct AuditRecord {
             if key.isEmpty { continue }
             if pairs.count < maxPairs { pairs.append(Pair(key: key, value: value, quoted: quoted)) } else { dropped += 1 }
         }
+    }
+
+    /// `SYSCALL`, `USER_LOGIN`, `AUDIT1334`: upper-case letters, digits and `_`, at least 3.
+    static func isTypeName(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
+        guard r.count >= 3, r.count <= 32, b[r.lowerBound] >= 65, b[r.lowerBound] <= 90 else { return false }
+        for i in r {
+            let c = b[i]
+            guard (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == UInt8(ascii: "_") else { return false }
+        }
+        return true
     }
 
     /// The record type name; numeric types (as the kernel writes them to journald/syslog)

@@ -3,7 +3,8 @@ import SluiceCore
 /// `auditd`: Linux audit records, from `audit.log` files (`type=SYSCALL msg=audit(…): …`,
 /// optionally `node=… ` first and the `log_format=ENRICHED` part after 0x1D) or through
 /// syslog/journald (any prefix before `type=`, numeric types such as `type=1300
-/// audit(…):`).
+/// audit(…):`; or journald's own audit form, `MESSAGE=SYSCALL arch=… …`, whose id the journald
+/// source gives as `journald.custom.audit_id` and `journald.custom.source_realtime_timestamp`).
 ///
 /// Records of one syscall event (SYSCALL, EXECVE, CWD, PATH, PROCTITLE, …, sharing one
 /// `audit(seconds:serial)` id) are assembled and emitted as ONE event: when its EOE record
@@ -38,6 +39,8 @@ public final class AuditdParser: Parser {
         static let dataSession = FieldKey("auditd.data.ses")
         static let dataExit = FieldKey("auditd.data.exit")
         static let argsCount = FieldKey("process.args_count")
+        static let journalAuditID = FieldKey("journald.custom.audit_id")
+        static let journalSourceTime = FieldKey("journald.custom.source_realtime_timestamp")
         static let processTitle = FieldKey("process.title")
         static let userAuditID = FieldKey("user.audit.id")
         static let userAuditName = FieldKey("user.audit.name")
@@ -123,7 +126,7 @@ public final class AuditdParser: Parser {
             guard b.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else {
                 throw ParseFailure("empty_record", "empty line")
             }
-            let r = try AuditRecord(b)
+            let r = try AuditRecord(b, journal: journalID(event))
             let node = r.node.map { ByteText.string(b, $0) } ?? ""
             let id = EventID(node: node, serial: r.serial, timestamp: r.timestamp)
             if let pending = open[id] {
@@ -148,6 +151,17 @@ public final class AuditdParser: Parser {
             order.append(id)
             add(r, b, nil, to: pending)
         }
+    }
+
+    /// The audit id journald keeps beside an audit message: `_AUDIT_ID` and
+    /// `_SOURCE_REALTIME_TIMESTAMP` (µs), as the journald source names them
+    /// (`journald.custom.audit_id`, `journald.custom.source_realtime_timestamp`); the event
+    /// time when the latter is missing.
+    private func journalID(_ event: Event) -> (serial: UInt64, timestamp: Int64)? {
+        guard let v = event[Keys.journalAuditID], let serial = v.intValue, serial >= 0 else { return nil }
+        var t = event.timestamp
+        if let us = event[Keys.journalSourceTime]?.intValue, us > 0, us < 9_000_000_000_000_000 { t = us * 1000 }
+        return (UInt64(serial), t)
     }
 
     public func tick(now: Int64, final: Bool, into output: inout [Event]) {

@@ -235,3 +235,36 @@ final class AuditdParserTests: XCTestCase {
         XCTAssertLessThanOrEqual(p.openCount, 64)
     }
 }
+
+extension AuditdParserTests {
+    /// journald's audit transport: `MESSAGE=SYSCALL arch=…` with `_AUDIT_ID` and
+    /// `_SOURCE_REALTIME_TIMESTAMP` beside it (as the journald source names them).
+    func testJournaldAuditTransport() throws {
+        let p = AuditdParser()
+        func entry(_ message: String) -> Event {
+            var e = Event(timestamp: 1_700_000_009_000_000_000, original: ArraySlice(Array(message.utf8)))
+            e[ECS.message] = .string(message)
+            e[FieldKey("journald.custom.audit_id")] = .string("7788")
+            e[FieldKey("journald.custom.source_realtime_timestamp")] = .string("1700000008123000")
+            e[FieldKey("journald.transport")] = .string("audit")
+            return e
+        }
+        var out: [Event] = []
+        for m in ["SYSCALL arch=c000003e syscall=59 success=yes exit=0 ppid=1200 pid=1234 auid=1000 uid=1000 gid=1000 euid=1000 comm=\"git\" exe=\"/usr/bin/git\" key=\"exec\"",
+                  "EXECVE argc=2 a0=\"git\" a1=\"fetch\"",
+                  "CWD cwd=\"/srv/repo\"",
+                  "PROCTITLE proctitle=67697400666574636800",
+                  "EOE "] {
+            let e = entry(m)
+            try p.parse(e.original, event: e, into: &out)
+        }
+        XCTAssertEqual(out.count, 1)
+        XCTAssertEqual(out[0].timestamp, 1_700_000_008_123_000_000)
+        XCTAssertEqual(PB.int(out[0], "auditd.sequence"), 7788)
+        XCTAssertEqual(PB.str(out[0], "process.command_line"), "git fetch")
+        XCTAssertEqual(PB.str(out[0], "process.working_directory"), "/srv/repo")
+        XCTAssertEqual(PB.str(out[0], "journald.transport"), "audit")
+        // Without the journal id, the same text is not an audit record.
+        XCTAssertEqual(PB.failure(p, "SYSCALL arch=c000003e syscall=59")?.reason, "not_audit")
+    }
+}
