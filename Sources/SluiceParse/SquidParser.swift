@@ -53,6 +53,7 @@ public final class SquidParser: Parser {
         let sourceIP = ECS.sourceIP
         let urlDomain = ECS.urlDomain
         let urlFull = ECS.urlFull
+        let urlOriginal = ECS.urlOriginal
         let urlPath = ECS.urlPath
         let userAgent = ECS.userAgent
         let userName = ECS.userName
@@ -322,7 +323,9 @@ public final class SquidParser: Parser {
     private func putRequest(_ b: UnsafeBufferPointer<UInt8>, _ methodR: Range<Int>, _ urlR: Range<Int>, peerIP: String?, _ e: inout Event, _ fresh: Bool) throws {
         let isConnect = ByteText.equals(b, methodR, "CONNECT")
         e.put(k.httpMethod, isConnect ? k.methodConnect : .string(ByteText.string(b, methodR)), fresh: fresh)
-        if ByteText.isDash(b, urlR) || ByteText.equals(b, urlR, "error:invalid-request") {
+        if ByteText.isDash(b, urlR) || (urlR.count > 6 && ByteText.equals(b, urlR.lowerBound..<(urlR.lowerBound + 6), "error:")) {
+            // `error:invalid-request`, `error:transaction-end-before-headers`: no URL.
+            if !ByteText.isDash(b, urlR) { e.put(k.urlOriginal, .string(ByteText.string(b, urlR)), fresh: fresh) }
             if let peerIP { e.put(k.destinationIP, .string(peerIP), fresh: fresh) }
             return
         }

@@ -62,6 +62,10 @@ final class SquidParserTests: XCTestCase {
         XCTAssertEqual(PB.str(n, "event.outcome"), "failure")
         XCTAssertEqual(PB.int(n, "http.response.status_code"), 0)
         XCTAssertNil(n[ECS.urlFull])
+        XCTAssertEqual(PB.str(n, "url.original"), "error:invalid-request")
+        let t = try PB.one(p, "1700000003.100      0 10.0.0.9 NONE_NONE/000 0 NONE error:transaction-end-before-headers - HIER_NONE/- -")
+        XCTAssertNil(t[ECS.destinationDomain])
+        XCTAssertEqual(PB.str(t, "url.original"), "error:transaction-end-before-headers")
         let s = try PB.one(p, "1700000003.000      5 10.0.0.9 TCP_MISS/502 120 GET http://x.test/ - HIER_DIRECT/10.1.1.1 text/html")
         XCTAssertEqual(PB.str(s, "event.outcome"), "failure")
     }
