@@ -80,10 +80,9 @@ let package = Package(
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
         .testTarget(name: "SluiceIngestTests", dependencies: ["SluiceIngest", "SluiceCore"]),
         .testTarget(name: "SluiceParseTests", dependencies: ["SluiceParse", "SluiceCore"]),
-        .testTarget(name: "SluiceEnrichTests", dependencies: ["SluiceEnrich", "SluiceCore"]),
-        .testTarget(name: "SluiceDetectTests", dependencies: ["SluiceDetect", "SluiceCore"]),
+        // SluiceEnrichTests and SluiceDetectTests arrive with the first enricher and detector.
         .testTarget(name: "SluiceSinkTests", dependencies: ["SluiceSink", "SluiceCore", "SluiceParse"]),
-        .testTarget(name: "sluiceTests", dependencies: ["sluice", "SluiceCore"]),
+        .testTarget(name: "sluiceTests", dependencies: ["sluice", "SluiceCore", "SluiceIngest", "SluiceParse", "SluiceSink"]),
     ]
 )
 
