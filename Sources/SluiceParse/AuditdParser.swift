@@ -299,13 +299,6 @@ public final class AuditdParser: Parser {
         e.put(ECS.eventDataset, Self.dataset, fresh: fresh)
         e.put(Keys.sequence, .int(Int64(p.id.serial & 0x7FFF_FFFF_FFFF_FFFF)), fresh: fresh)
         if !p.id.node.isEmpty { e.put(ECS.hostName, .string(p.id.node), fresh: fresh) }
-        if p.hasExecve {
-            e.put(ECS.eventCategory, Self.processCategory, fresh: fresh)
-            e.put(ECS.eventType, Self.startType, fresh: fresh)
-            e.put(ECS.eventAction, .string("executed"), fresh: fresh)
-        } else {
-            e.put(ECS.eventAction, .string(p.types.first?.lowercased() ?? "syscall"), fresh: fresh)
-        }
         var arch: String?
         var syscallName: String?
         var comm: String?
@@ -339,7 +332,16 @@ public final class AuditdParser: Parser {
             }
         }
         if let arch { e.put(Keys.dataArch, .string(arch), fresh: fresh) }
-        if let s = syscallName { e.put(Keys.dataSyscall, .string(AuditSyscalls.name(s, arch: arch)), fresh: fresh) }
+        let syscall = syscallName.map { AuditSyscalls.name($0, arch: arch) }
+        if let syscall { e.put(Keys.dataSyscall, .string(syscall), fresh: fresh) }
+        // A process start: an EXECVE record, or an execve syscall whose EXECVE never came.
+        if p.hasExecve || syscall == "execve" || syscall == "execveat" {
+            e.put(ECS.eventCategory, Self.processCategory, fresh: fresh)
+            e.put(ECS.eventType, Self.startType, fresh: fresh)
+            e.put(ECS.eventAction, .string("executed"), fresh: fresh)
+        } else {
+            e.put(ECS.eventAction, .string(p.types.first?.lowercased() ?? "syscall"), fresh: fresh)
+        }
         if let exe { e.put(ECS.processExecutable, .string(exe), fresh: fresh) }
         if let name = comm ?? exe.map({ String($0.split(separator: "/").last ?? Substring($0)) }) {
             e.put(ECS.processName, name, fresh: fresh)

@@ -111,6 +111,7 @@ final class AuditdParserTests: XCTestCase {
         XCTAssertEqual(first.flatMap { PB.str($0, "event.outcome") }, "failure")
         XCTAssertNil(first?[PB.key("user.audit.id")])
         XCTAssertEqual(first?[PB.key("auditd.incomplete")], .bool(true))
+        XCTAssertEqual(first?[ECS.eventCategory], .array([.string("process")]), "an execve SYSCALL alone is still a process start")
         let kernel = ticked.first { PB.str($0, "host.name") == nil }
         XCTAssertEqual(kernel?[ECS.processArgs], .array([.string("sh"), .string("-c")]))
 
