@@ -14,6 +14,7 @@ import SluiceCore
 /// Options: `logformat` (`auto` (default: per line, by its first bytes), `squid`, `common`,
 /// `combined`).
 public final class SquidParser: Parser {
+    /// Which access.log layout to expect; `auto` decides per line.
     public enum LogFormat: String, CaseIterable, Sendable { case auto, squid, common, combined }
 
     enum Keys {

@@ -21,6 +21,7 @@ import SluiceCore
 /// reqmethod respcode ua cip sip reqsize respsize action`, tab-separated or quoted).
 /// Failures: `empty_record`, `too_long`, `no_fields_header`, `field_count`, `unterminated_quote`.
 public final class W3CProxyParser: Parser {
+    /// The unit of `time-taken`.
     public enum TimeUnit: String, CaseIterable, Sendable { case ms, s }
 
     enum Keys {
