@@ -53,6 +53,20 @@ final class BindQueryParserTests: XCTestCase {
         XCTAssertNotEqual(v6.timestamp, 0)
     }
 
+    func testPrintTimeWithoutYearAndOldFlags() throws {
+        // BIND 9.2-era channel file with print-time (no year), print-category and print-severity.
+        var src = Event(timestamp: Timestamp.make(year: 2026, month: 3, day: 1, hour: 0, minute: 0, second: 0))
+        src[ECS.hostName] = .string("ns1")
+        let e = try PB.run(p, "Feb 25 11:09:43.651 queries: info: client 10.0.0.3#1035: query: 21.example.com.co.uk IN A", event: src)[0]
+        XCTAssertEqual(e.timestamp, Timestamp.make(year: 2026, month: 2, day: 25, hour: 11, minute: 9, second: 43, nanos: 651_000_000))
+        XCTAssertEqual(PB.str(e, "source.ip"), "10.0.0.3")
+        XCTAssertEqual(PB.str(e, "dns.question.registered_domain"), "com.co.uk")
+        XCTAssertNil(e[PB.key("dns.header_flags")])
+        let v = try PB.one(p, "02-May-2023 13:33:40.299 queries: info: client @0x2c11226c 127.0.0.1#59751 (weather.bom.gov.au): view internal: query: weather.bom.gov.au IN A +E(0)K (127.0.0.1)")
+        XCTAssertEqual(PB.str(v, "dns.question.registered_domain"), "bom.gov.au")
+        XCTAssertEqual(PB.str(v, "bind.view"), "internal")
+    }
+
     func testMalformed() {
         XCTAssertEqual(PB.failure(p, "")?.reason, "empty_record")
         XCTAssertEqual(PB.failure(p, "23-Nov-2026 02:08:35.123 general: info: zone example.com/IN: loaded serial 1")?.reason, "not_a_query")
