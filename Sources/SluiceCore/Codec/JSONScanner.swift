@@ -266,17 +266,22 @@ public struct JSONScanner {
         index += 1
         let start = index
         var escaped = false
-        while index < bytes.count {
-            let c = bytes[index]
+        let n = bytes.count
+        guard let p = bytes.baseAddress else { throw JSONError(offset: start, reason: "unterminated string") }
+        var i = index
+        while true {
+            i = ByteScan.firstJSONSpecial(p, from: i, to: n)
+            guard i < n else { break }
+            let c = p[i]
             if c == UInt8(ascii: "\"") {
-                let end = index
-                index += 1
-                return (start, end, escaped)
+                index = i + 1
+                return (start, i, escaped)
             }
-            if c == UInt8(ascii: "\\") { escaped = true; index += 2; continue }
-            if c < 0x20 { throw error("control character in string") }
-            index += 1
+            if c == UInt8(ascii: "\\") { escaped = true; i += 2; continue }
+            index = i
+            throw error("control character in string")
         }
+        index = n
         throw JSONError(offset: start, reason: "unterminated string")
     }
 
