@@ -19,8 +19,11 @@ final class SluiceProcess {
     }
 
     init(_ args: [String], directory: URL, environment: [String: String] = [:], stdin: FileHandle? = nil) throws {
-        stdoutURL = directory.appendingPathComponent("stdout-\(UUID().uuidString).txt")
-        stderrURL = directory.appendingPathComponent("stderr-\(UUID().uuidString).txt")
+        // Captured output lives in its own temporary directory, never in the working directory.
+        let capture = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sluice-capture-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: capture, withIntermediateDirectories: true)
+        stdoutURL = capture.appendingPathComponent("stdout.txt")
+        stderrURL = capture.appendingPathComponent("stderr.txt")
         FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
         FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = Self.binary
