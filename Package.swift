@@ -79,7 +79,10 @@ let package = Package(
         ),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
         .testTarget(name: "SluiceIngestTests", dependencies: ["SluiceIngest", "SluiceCore"]),
-        .testTarget(name: "SluiceParseTests", dependencies: ["SluiceParse", "SluiceCore"]),
+        .testTarget(
+            name: "SluiceParseTests",
+            dependencies: ["SluiceParse", "SluiceCore", "Yams", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "SluiceEnrichTests", dependencies: ["SluiceEnrich", "SluiceCore"]),
         .testTarget(name: "SluiceDetectTests", dependencies: ["SluiceDetect", "SluiceCore"]),
         .testTarget(name: "SluiceSinkTests", dependencies: ["SluiceSink", "SluiceCore", "SluiceParse"]),

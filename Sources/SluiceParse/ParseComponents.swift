@@ -6,6 +6,8 @@ public enum ParseComponents {
     public static var registry: ComponentRegistry {
         var r = ComponentRegistry()
         r.parsers["json"] = { o, _ in JSONParser(options: o) }
+        r.parsers["syslog"] = { o, ctx in try SyslogParser(options: o, context: ctx) }
+        r.parsers["github-audit"] = { o, _ in GitHubAuditParser(options: o) }
         return r
     }
 }
