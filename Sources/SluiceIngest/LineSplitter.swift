@@ -68,6 +68,9 @@ public struct LineSplitter {
         return line
     }
 
+    /// Resets the count of truncated lines (after reporting it).
+    public mutating func clearTruncatedCount() { truncated = 0 }
+
     /// Drops held bytes (e.g. when the file was truncated).
     public mutating func reset() { pending = []; discarding = false }
 }
