@@ -6,7 +6,7 @@ import SluiceCore
 
 /// Shared helpers for the parser tests.
 enum ParseTest {
-    static func run(_ parser: Parser, _ line: String, base: Event = Event()) throws -> [Event] {
+    static func run(_ parser: SluiceCore.Parser, _ line: String, base: Event = Event()) throws -> [Event] {
         var out: [Event] = []
         var e = base
         e.original = ArraySlice(Array(line.utf8))
@@ -14,14 +14,14 @@ enum ParseTest {
         return out
     }
 
-    static func one(_ parser: Parser, _ line: String, file: StaticString = #filePath, line l: UInt = #line) throws -> Event {
+    static func one(_ parser: SluiceCore.Parser, _ line: String, file: StaticString = #filePath, line l: UInt = #line) throws -> Event {
         let out = try run(parser, line)
         XCTAssertEqual(out.count, 1, "expected one event", file: file, line: l)
         return try XCTUnwrap(out.first, file: file, line: l)
     }
 
     /// Asserts that parsing throws a ParseFailure with `reason`.
-    static func fails(_ parser: Parser, _ bytes: [UInt8], reason: String, file: StaticString = #filePath, line: UInt = #line) {
+    static func fails(_ parser: SluiceCore.Parser, _ bytes: [UInt8], reason: String, file: StaticString = #filePath, line: UInt = #line) {
         var out: [Event] = []
         let e = Event(original: ArraySlice(bytes))
         do {
@@ -34,12 +34,12 @@ enum ParseTest {
         }
     }
 
-    static func fails(_ parser: Parser, _ text: String, reason: String, file: StaticString = #filePath, line: UInt = #line) {
+    static func fails(_ parser: SluiceCore.Parser, _ text: String, reason: String, file: StaticString = #filePath, line: UInt = #line) {
         fails(parser, Array(text.utf8), reason: reason, file: file, line: line)
     }
 
     /// Parses without caring about the outcome (robustness checks): must not crash.
-    static func survive(_ parser: Parser, _ bytes: [UInt8]) {
+    static func survive(_ parser: SluiceCore.Parser, _ bytes: [UInt8]) {
         var out: [Event] = []
         let e = Event(original: ArraySlice(bytes))
         _ = try? parser.parse(e.original, event: e, into: &out)
@@ -58,13 +58,13 @@ enum ParseTest {
     }
 
     /// Builds a registered parser; returns it with the config issues its options raised.
-    static func build(_ format: String, _ opts: [String: String] = [:]) throws -> (Parser, [String]) {
+    static func build(_ format: String, _ opts: [String: String] = [:]) throws -> (SluiceCore.Parser, [String]) {
         let o = options(opts)
         let p = try XCTUnwrap(try registry().makeParser(format: format, options: o, context: context()))
         return (p, o.finish().map { "\($0)" })
     }
 
-    static func make(_ format: String, _ opts: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> Parser {
+    static func make(_ format: String, _ opts: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> SluiceCore.Parser {
         let (p, issues) = try build(format, opts)
         XCTAssertEqual(issues, [], file: file, line: line)
         return p
