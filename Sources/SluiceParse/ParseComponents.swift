@@ -8,6 +8,7 @@ public enum ParseComponents {
         r.parsers["json"] = { o, _ in JSONParser(options: o) }
         r.parsers["syslog"] = { o, ctx in try SyslogParser(options: o, context: ctx) }
         r.parsers["github-audit"] = { o, _ in GitHubAuditParser(options: o) }
+        r.parsers["cef"] = { o, _ in CEFParser(options: o) }
         return r
     }
 }
