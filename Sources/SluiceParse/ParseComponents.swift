@@ -9,6 +9,7 @@ public enum ParseComponents {
         r.parsers["syslog"] = { o, ctx in try SyslogParser(options: o, context: ctx) }
         r.parsers["github-audit"] = { o, _ in GitHubAuditParser(options: o) }
         r.parsers["cef"] = { o, _ in CEFParser(options: o) }
+        r.parsers["auto"] = { o, ctx in try AutoParser(options: o, context: ctx) }
         return r
     }
 }
