@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SluiceCore", targets: ["SluiceCore"]),
         .library(name: "SluiceParse", targets: ["SluiceParse"]),
         .library(name: "SluiceSink", targets: ["SluiceSink"]),
+        .executable(name: "sluice-bench", targets: ["sluice-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -76,6 +77,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: []
+        ),
+        .executableTarget(
+            name: "sluice-bench",
+            dependencies: ["SluiceCore", "SluiceParse", "Yams", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/SluiceBench"
         ),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
         .testTarget(name: "SluiceIngestTests", dependencies: ["SluiceIngest", "SluiceCore"]),
