@@ -37,6 +37,15 @@ public enum GitHubTokenKind: String, Sendable, CaseIterable {
     /// wording variants across GitHub versions still map) and the transport.
     public static func classify(accessType: String?, transport: String?) -> GitHubTokenKind {
         if let raw = accessType, !raw.isEmpty {
+            // The values GitHub writes today, without case folding or searching.
+            switch raw {
+            case "Personal access token (classic)": return .pat_classic
+            case "Fine-grained personal access token": return .pat_fine_grained
+            case "OAuth access token": return .oauth
+            case "GitHub App server-to-server token": return .app_installation
+            case "GitHub App user-to-server token": return .app_user
+            default: break
+            }
             let t = raw.lowercased()
             if t.contains("fine-grained") || t.contains("fine grained") { return .pat_fine_grained }
             if t.contains("personal access token") || t.contains("personal_access_token") { return .pat_classic }
@@ -109,6 +118,7 @@ public final class GitHubAuditParser: Parser {
 
     public convenience init(options o: ComponentOptions) { self.init() }
 
+    static let kindValues: [GitHubTokenKind: FieldValue] = Dictionary(uniqueKeysWithValues: GitHubTokenKind.allCases.map { ($0, FieldValue.string($0.rawValue)) })
     static let kindEvent = FieldValue.string("event")
     static let moduleGitHub = FieldValue.string("github")
     static let datasetAudit = FieldValue.string("github.audit")
@@ -181,7 +191,7 @@ public final class GitHubAuditParser: Parser {
         if let t = st.timestamp { e.timestamp = t }
         if !st.repoSet, let r = st.repositoryValue { put(&e, GitHubKeys.repo, r, fresh) }
         let kind = GitHubTokenKind.classify(accessType: st.accessType, transport: st.transport)
-        put(&e, GitHubKeys.tokenKind, .string(kind.rawValue), fresh)
+        put(&e, GitHubKeys.tokenKind, Self.kindValues[kind]!, fresh)
         return e
     }
 
@@ -238,7 +248,7 @@ public final class GitHubAuditParser: Parser {
                 guard case .string(let a) = v, !a.isEmpty else { throw ParseFailure("wrong_type", "'action' is not a non-empty string") }
                 st.sawAction = true
                 self.put(&e, ECS.eventAction, v, fresh)
-                if let cat = Self.category(a) { self.put(&e, ECS.eventCategory, cat, fresh) }
+                if let cat = self.cachedCategory(a) { self.put(&e, ECS.eventCategory, cat, fresh) }
             case .actor:
                 switch v {
                 case .string(let a):
@@ -287,6 +297,17 @@ public final class GitHubAuditParser: Parser {
                 envelope.append((k, v))
             }
         }
+    }
+
+    /// `category(action)` memoized; bounded (cleared when it reaches 4096 actions).
+    private var categoryCache: [String: FieldValue?] = [:]
+
+    private func cachedCategory(_ action: String) -> FieldValue? {
+        if let c = categoryCache[action] { return c }
+        let c = Self.category(action)
+        if categoryCache.count >= 4096 { categoryCache.removeAll(keepingCapacity: true) }
+        categoryCache[action] = c
+        return c
     }
 
     static let catNetwork = FieldValue.array([.string("network")])

@@ -72,11 +72,10 @@ public final class SyslogParser: Parser {
         self.init(timezone: zone, payload: payload)
     }
 
-    static let nilFieldsHint = 0
-
     public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
         var e = event
         let fresh = e.fields.isEmpty
+        e.fields.reserveCapacity(e.fields.count + 14)
         let msgRange: Range<Int> = try record.withUnsafeBufferPointer { buf in
             try parseHeader(buf, into: &e, fresh: fresh)
         }
