@@ -10,7 +10,8 @@ public enum SyslogKeys {
 ///
 /// - RFC 5424 (`<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG`): NILVALUE `-` for any
 ///   header field, fractional seconds and offsets, structured data with the escapes `\"`
-///   `\\` `\]` (→ `log.syslog.structured_data`, an object of SD-ID → object of params), a
+///   `\\` `\]` (→ `log.syslog.structured_data.<SD-ID>.<param>`: in JSON an object of SD-ID →
+///   object of params), a
 ///   UTF-8 BOM before MSG is removed. A record that starts `<PRI>1 ` but breaks the grammar
 ///   fails with `invalid_rfc5424`.
 /// - RFC 3164 and its real-world variants: `<PRI>` optional; `Mmm dd hh:mm:ss` (day padded
@@ -75,7 +76,7 @@ public final class SyslogParser: Parser {
     public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
         var e = event
         let fresh = e.fields.isEmpty
-        e.fields.reserveCapacity(e.fields.count + 14)
+        e.fields.reserveCapacity(e.fields.count + 20)
         let msgRange: Range<Int> = try record.withUnsafeBufferPointer { buf in
             try parseHeader(buf, into: &e, fresh: fresh)
         }
@@ -205,8 +206,7 @@ public final class SyslogParser: Parser {
         if p[i] == 0x2D {
             i += 1
         } else if p[i] == 0x5B {
-            let sd = try parseStructuredData(p, &i, end)
-            put(&e, SyslogKeys.structuredData, sd, fresh)
+            try parseStructuredData(p, &i, end, into: &e)
         } else {
             throw ParseFailure("invalid_structured_data", "expected '-' or '[' at byte \(i)")
         }
@@ -217,10 +217,11 @@ public final class SyslogParser: Parser {
         return i..<end
     }
 
-    /// `[id k="v" ...][id2 ...]` at `p[i]`; leaves `i` after the last `]`.
-    private func parseStructuredData(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int) throws -> FieldValue {
-        var elements: [Field] = []
-        var scratch: [UInt8] = []
+    /// `[id k="v" ...][id2 ...]` at `p[i]`; leaves `i` after the last `]`. Each param becomes
+    /// the field `log.syslog.structured_data.<SD-ID>.<name>` (nested objects in JSON; no
+    /// per-record arrays are allocated); an element without params becomes an empty object.
+    private func parseStructuredData(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int, into e: inout Event) throws {
+        var elements = 0
         while i < end, p[i] == 0x5B {
             i += 1
             let ia = i
@@ -228,10 +229,10 @@ public final class SyslogParser: Parser {
             guard i > ia, i - ia <= 32, i < end, p[i] == 0x20 || p[i] == 0x5D else {
                 throw ParseFailure("invalid_structured_data", "bad SD-ID at byte \(ia)")
             }
-            guard let idKey = interner.key(UnsafeBufferPointer(rebasing: p[ia..<i])) else {
+            guard let idKey = interner.key(UnsafeBufferPointer(rebasing: p[ia..<i]), under: SyslogKeys.structuredData) else {
                 throw ParseFailure("too_many_fields", "too many distinct structured-data names")
             }
-            var params: [Field] = []
+            var params = 0
             while i < end, p[i] == 0x20 {
                 i += 1
                 let na = i
@@ -239,7 +240,7 @@ public final class SyslogParser: Parser {
                 guard i > na, i - na <= 32, i + 1 < end, p[i] == 0x3D, p[i + 1] == 0x22 else {
                     throw ParseFailure("invalid_structured_data", "bad SD-PARAM at byte \(na)")
                 }
-                guard let nameKey = interner.key(UnsafeBufferPointer(rebasing: p[na..<i])) else {
+                guard let nameKey = interner.key(UnsafeBufferPointer(rebasing: p[na..<i]), under: idKey) else {
                     throw ParseFailure("too_many_fields", "too many distinct structured-data names")
                 }
                 i += 2
@@ -251,7 +252,8 @@ public final class SyslogParser: Parser {
                 guard i < end else { throw ParseFailure("invalid_structured_data", "unterminated PARAM-VALUE at byte \(va)") }
                 let value: String
                 if escaped {
-                    scratch.removeAll(keepingCapacity: true)
+                    var scratch: [UInt8] = []
+                    scratch.reserveCapacity(i - va)
                     var k = va
                     while k < i {
                         let c = p[k]
@@ -264,19 +266,15 @@ public final class SyslogParser: Parser {
                     value = String(decoding: UnsafeBufferPointer(rebasing: p[va..<i]), as: UTF8.self)
                 }
                 i += 1
-                params.append(Field(nameKey, .string(value)))
+                e[nameKey] = .string(value)
+                params += 1
             }
             guard i < end, p[i] == 0x5D else { throw ParseFailure("invalid_structured_data", "expected ']' at byte \(i)") }
             i += 1
-            if let idx = elements.firstIndex(where: { $0.key == idKey }), case .object(var old) = elements[idx].value {
-                old.append(contentsOf: params)
-                elements[idx].value = .object(old)
-            } else {
-                elements.append(Field(idKey, .object(params)))
-            }
-            if elements.count > 64 { throw ParseFailure("invalid_structured_data", "more than 64 SD elements") }
+            if params == 0, e[idKey] == nil { e[idKey] = .object([]) }
+            elements += 1
+            if elements > 64 { throw ParseFailure("invalid_structured_data", "more than 64 SD elements") }
         }
-        return .object(elements)
     }
 
     // MARK: RFC 3164
