@@ -1,4 +1,9 @@
 import SluiceCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Field keys of the CEF parser, interned once.
 public enum CEFKeys {
@@ -112,6 +117,7 @@ public final class CEFParser: Parser {
 
     public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
         var e = event
+        e.fields.reserveCapacity(e.fields.count + 48)
         try record.withUnsafeBufferPointer { p in
             var end = p.count
             while end > 0, p[end - 1] == 0x0A || p[end - 1] == 0x0D || p[end - 1] == 0 { end -= 1 }
@@ -200,7 +206,8 @@ public final class CEFParser: Parser {
         var i = start
         while i < end, p[i] == 0x20 { i += 1 }
         guard i < end else { return }
-        var pairs: [(FieldKey, Int, Int, Bool)] = []   // key, value range, escaped
+        var pairs: [Pair] = []
+        pairs.reserveCapacity(32)
         // First key.
         var ka = i
         while i < end, Self.isKeyByte(p[i]) { i += 1 }
@@ -233,7 +240,7 @@ public final class CEFParser: Parser {
             guard let key = interner.key(UnsafeBufferPointer(rebasing: p[ka..<keyEnd]), under: CEFKeys.extensions) else {
                 throw ParseFailure("too_many_fields", "too many distinct extension keys")
             }
-            pairs.append((key, va, ve, escaped))
+            pairs.append(Pair(key: key, ka: ka, kb: keyEnd, va: va, vb: ve, escaped: escaped))
             if pairs.count > 1024 { throw ParseFailure("invalid_cef_extension", "more than 1024 extensions") }
             if nextKey < 0 { break }
             ka = nextKey + 1
@@ -242,32 +249,52 @@ public final class CEFParser: Parser {
         }
         var values: [String] = []
         values.reserveCapacity(pairs.count)
-        for (key, a, b, esc) in pairs {
-            let v = Self.extensionText(p, a, b, escaped: esc)
+        var fast = Fields(event: e)
+        for pair in pairs {
+            let v = Self.extensionText(p, pair.va, pair.vb, escaped: pair.escaped)
             values.append(v)
-            e[key] = .string(v)
-            if let m = mapped[key.id] { apply(m, v, &e) }
+            fast.put(&e, pair.key, .string(v))
+            if let m = mapped[pair.key.id] { apply(m, v, &e, &fast) }
         }
-        // Custom labels: `<base>Label=<label>` names the value of `<base>`.
-        for (idx, (key, _, _, _)) in pairs.enumerated() {
-            let path = key.path
-            guard path.hasSuffix("Label"), !values[idx].isEmpty else { continue }
-            let basePath = String(path.dropLast(5))
-            guard let j = pairs.firstIndex(where: { $0.0.path == basePath }) else { continue }
+        // Custom labels: `<base>Label=<label>` names the value of `<base>` (compared as bytes).
+        for (idx, pair) in pairs.enumerated() where pair.kb - pair.ka > 5 && !values[idx].isEmpty {
+            let ls = pair.kb - 5
+            guard p[ls] == 0x4C, p[ls + 1] == 0x61, p[ls + 2] == 0x62, p[ls + 3] == 0x65, p[ls + 4] == 0x6C else { continue }  // "Label"
+            let baseLen = ls - pair.ka
+            guard let j = pairs.firstIndex(where: { $0.kb - $0.ka == baseLen && memcmp(p.baseAddress! + $0.ka, p.baseAddress! + pair.ka, baseLen) == 0 }) else { continue }
             let label = Array(values[idx].utf8)
             let lk = label.withUnsafeBufferPointer { interner.key($0, under: CEFKeys.labels) }
             guard let lk else { throw ParseFailure("too_many_fields", "too many distinct custom labels") }
-            e[lk] = .string(values[j])
+            fast.put(&e, lk, .string(values[j]))
         }
     }
 
-    private func apply(_ m: Mapping, _ v: String, _ e: inout Event) {
+    struct Pair {
+        let key: FieldKey
+        let ka: Int, kb: Int, va: Int, vb: Int
+        let escaped: Bool
+    }
+
+    /// Appends a field when its key is not in the event yet (a cheap id scan), else replaces.
+    struct Fields {
+        var ids: [UInt32]
+        init(event: Event) {
+            ids = event.fields.map { $0.key.id }
+            ids.reserveCapacity(ids.count + 48)
+        }
+        @inline(__always)
+        mutating func put(_ e: inout Event, _ k: FieldKey, _ v: FieldValue) {
+            if ids.contains(k.id) { e[k] = v } else { ids.append(k.id); e.append(k, v) }
+        }
+    }
+
+    private func apply(_ m: Mapping, _ v: String, _ e: inout Event, _ f: inout Fields) {
         guard !v.isEmpty else { return }
         switch m {
-        case .string(let k): e[k] = .string(v)
-        case .stringTwice(let k1, let k2): e[k1] = .string(v); e[k2] = .string(v)
-        case .int(let k): if let n = Int64(v) { e[k] = .int(n) }
-        case .lowercased(let k): e[k] = .string(v.lowercased())
+        case .string(let k): f.put(&e, k, .string(v))
+        case .stringTwice(let k1, let k2): f.put(&e, k1, .string(v)); f.put(&e, k2, .string(v))
+        case .int(let k): if let n = Int64(v) { f.put(&e, k, .int(n)) }
+        case .lowercased(let k): f.put(&e, k, .string(v.lowercased()))
         case .time: if let t = rtTime(v) { e.timestamp = t }
         }
     }

@@ -117,6 +117,18 @@ final class CEFParserTests: XCTestCase {
         }
     }
 
+    func testDuplicateKeysLastWinsAndKeysStayUnique() throws {
+        var base = Event()
+        base[ECS.hostName] = .string("collector")
+        let out = try ParseTest.run(parser(), "CEF:0|v|p|1|sig|name|5|src=10.0.0.1 src=10.0.0.2 msg=a msg=b cs1=x cs1Label=l cs1Label=l", base: base)
+        let e = try XCTUnwrap(out.first)
+        XCTAssertEqual(e.s("source.ip"), "10.0.0.2")
+        XCTAssertEqual(e.s("message"), "b")
+        XCTAssertEqual(e.s("cef.labels.l"), "x")
+        XCTAssertEqual(e.s("host.name"), "collector")
+        XCTAssertEqual(Set(e.fields.map { $0.key }).count, e.fields.count)
+    }
+
     func testMalformed() throws {
         let p = parser()
         ParseTest.fails(p, "", reason: "empty_record")
