@@ -159,7 +159,7 @@ public final class GitHubAuditParser: Parser {
     func parseObject(_ s: inout JSONScanner, base: Event) throws -> Event {
         var e = base
         let fresh = e.fields.isEmpty
-        e.fields.reserveCapacity(e.fields.count + 28)
+        e.fields.reserveCapacity(e.fields.count + 40)
         if fresh {
             e.append(ECS.eventKind, Self.kindEvent)
             e.append(ECS.eventModule, Self.moduleGitHub)
@@ -228,6 +228,7 @@ public final class GitHubAuditParser: Parser {
                 try self.readAudit(&s, into: &e, fresh: fresh, state: &st, envelope: &envelope, depth: 1)
                 return
             }
+            if role == .repository && st.repoSet { try s.skipValue(); return }
             let v = try s.readValue(interner: self.interner)
             switch role {
             case .keep, .event:
