@@ -25,7 +25,8 @@ for p in "${parsers[@]}"; do
   mkdir -p "$corpus"
   cp -n seeds/"$p"/* "$corpus"/ 2>/dev/null || true
   echo "== fuzz-$p for ${secs}s"
-  if ! "$bin/fuzz-$p" "$corpus" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+  # SWIFT_BACKTRACE=enable=no: let libFuzzer (not Swift's backtracer) catch traps and save the input.
+  if ! SWIFT_BACKTRACE=enable=no "$bin/fuzz-$p" "$corpus" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
        -artifact_prefix="crashes/$p-" -print_final_stats=1 2> "fuzz-$p.log"; then
     echo "!! fuzz-$p found a problem; see Fuzz/fuzz-$p.log and Fuzz/crashes/"
     status=1

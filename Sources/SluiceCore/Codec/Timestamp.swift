@@ -90,6 +90,8 @@ public enum Timestamp {
         i += 1
         guard let h = num(2), expect(UInt8(ascii: ":")), let mi = num(2), expect(UInt8(ascii: ":")), let se = num(2) else { return nil }
         guard (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, se <= 60 else { return nil }
+        // Int64 nanoseconds span 1677-09-21 … 2262-04-11: other years would overflow (trap).
+        guard y >= 1678 && y <= 2261 else { return nil }
         var nanos = 0
         if i < end, s[i] == UInt8(ascii: ".") || s[i] == UInt8(ascii: ",") {
             i += 1
