@@ -1,4 +1,9 @@
 import SluiceCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Field keys the GitHub audit parser writes, interned once.
 public enum GitHubKeys {
@@ -118,6 +123,43 @@ public final class GitHubAuditParser: Parser {
 
     public convenience init(options o: ComponentOptions) { self.init() }
 
+    deinit {
+        predBytes.deallocate(); predLen.deallocate(); predKey.deallocate()
+    }
+
+    // Member-name prediction: audit events of one stream list their members in the same
+    // order, so the name at position i is usually the one seen at position i last time.
+    // A byte compare against it replaces hashing in the interner. Fixed-size slots.
+    private static let predSlots = 64
+    private static let predWidth = 48
+    private let predBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: GitHubAuditParser.predSlots * GitHubAuditParser.predWidth)
+    private let predLen: UnsafeMutablePointer<Int> = {
+        let p = UnsafeMutablePointer<Int>.allocate(capacity: GitHubAuditParser.predSlots)
+        p.initialize(repeating: -1, count: GitHubAuditParser.predSlots)
+        return p
+    }()
+    private let predKey: UnsafeMutablePointer<FieldKey> = {
+        let p = UnsafeMutablePointer<FieldKey>.allocate(capacity: GitHubAuditParser.predSlots)
+        p.initialize(repeating: GitHubKeys.parent, count: GitHubAuditParser.predSlots)
+        return p
+    }()
+
+    /// The `github.<name>` key for the member at `position`, via the prediction slots.
+    @inline(__always)
+    private func memberKey(_ name: UnsafeBufferPointer<UInt8>, position: Int) -> FieldKey? {
+        let n = name.count
+        if position < Self.predSlots, n <= Self.predWidth {
+            let slot = predBytes + position * Self.predWidth
+            if predLen[position] == n, n == 0 || memcmp(slot, name.baseAddress!, n) == 0 { return predKey[position] }
+            guard let k = interner.key(name, under: GitHubKeys.parent) else { return nil }
+            if n > 0 { slot.update(from: name.baseAddress!, count: n) }
+            predLen[position] = n
+            predKey[position] = k
+            return k
+        }
+        return interner.key(name, under: GitHubKeys.parent)
+    }
+
     static let kindValues: [GitHubTokenKind: FieldValue] = Dictionary(uniqueKeysWithValues: GitHubTokenKind.allCases.map { ($0, FieldValue.string($0.rawValue)) })
     static let kindEvent = FieldValue.string("event")
     static let moduleGitHub = FieldValue.string("github")
@@ -205,6 +247,7 @@ public final class GitHubAuditParser: Parser {
         var repositoryValue: FieldValue?
         var accessType: String?
         var transport: String?
+        var position = 0
     }
 
     @inline(__always)
@@ -221,7 +264,9 @@ public final class GitHubAuditParser: Parser {
     private func readAudit(_ s: inout JSONScanner, into e: inout Event, fresh: Bool, state st: inout State,
                            envelope: inout [(FieldKey, FieldValue)], depth: Int) throws {
         try s.readObject { (s, name) in
-            guard let k = self.interner.key(name, under: GitHubKeys.parent) else { throw s.error("too many distinct field names") }
+            let position = st.position
+            st.position += 1
+            guard let k = self.memberKey(name, position: position) else { throw s.error("too many distinct field names") }
             let role = self.roleOf(k)
             if role == .event && depth == 0 && s.peek() == UInt8(ascii: "{") {
                 st.sawEnvelope = true

@@ -172,6 +172,28 @@ final class GitHubAuditParserTests: XCTestCase {
         XCTAssertEqual(try ParseTest.run(p, big).count, 1)
     }
 
+    /// The member-name prediction must never return the key of a different name.
+    func testMemberOrderChangesBetweenRecords() throws {
+        let p = GitHubAuditParser()
+        let a = try ParseTest.one(p, #"{"action":"git.clone","actor":"a1","org":"o1","abc":1}"#)
+        let b = try ParseTest.one(p, #"{"actor":"b1","action":"git.push","xyz":2,"org":"o2"}"#)
+        let c = try ParseTest.one(p, #"{"action":"git.fetch","actor":"c1","org":"o3","abd":3,"":4}"#)
+        XCTAssertEqual(a.s("user.name"), "a1"); XCTAssertEqual(a.i("github.abc"), 1)
+        XCTAssertEqual(b.s("user.name"), "b1"); XCTAssertEqual(b.s("event.action"), "git.push")
+        XCTAssertEqual(b.i("github.xyz"), 2); XCTAssertNil(b[FieldKey("github.abc")]); XCTAssertEqual(b.s("github.org"), "o2")
+        XCTAssertEqual(c.i("github.abd"), 3); XCTAssertNil(c[FieldKey("github.abc")]); XCTAssertEqual(c.s("github.org"), "o3")
+        // Long names (beyond the prediction width) and many members (beyond its slots).
+        let long = String(repeating: "k", count: 100)
+        var members = (0..<100).map { "\"m\($0)\":\($0)" }
+        members.append("\"\(long)\":7")
+        let d = try ParseTest.one(p, "{\"action\":\"x\"," + members.joined(separator: ",") + "}")
+        XCTAssertEqual(d.i("github.m99"), 99)
+        XCTAssertEqual(d.i("github." + long), 7)
+        let e = try ParseTest.one(p, "{\"action\":\"x\"," + members.reversed().joined(separator: ",") + "}")
+        XCTAssertEqual(e.i("github.m0"), 0)
+        XCTAssertEqual(e.i("github.m63"), 63)
+    }
+
     func testRegisteredWithNoOptions() throws {
         let p = try ParseTest.make("github-audit")
         XCTAssertEqual(try ParseTest.one(p, Self.patClone).s("github.repo"), "acme/payments-service")
