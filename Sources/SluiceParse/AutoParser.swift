@@ -64,7 +64,7 @@ public final class AutoParser: Parser {
         var zone = SyslogTimeZone.utc
         if let tz = o.string("timezone") {
             if let z = SyslogTimeZone(tz) { zone = z } else {
-                o.fail("option 'timezone' must be UTC, local or an offset like +01:00, got \"\(tz)\"", at: "timezone")
+                o.fail("option 'timezone' must be UTC, local, an offset like +01:00 or a zone like Europe/Berlin, got \"\(tz)\"", at: "timezone")
             }
         }
         var others: [String: Parser] = [:]

@@ -98,7 +98,7 @@ public final class CEFParser: Parser {
         var zone = SyslogTimeZone.utc
         if let tz = o.string("timezone") {
             if let z = SyslogTimeZone(tz) { zone = z } else {
-                o.fail("option 'timezone' must be UTC, local or an offset like +01:00, got \"\(tz)\"", at: "timezone")
+                o.fail("option 'timezone' must be UTC, local, an offset like +01:00 or a zone like Europe/Berlin, got \"\(tz)\"", at: "timezone")
             }
         }
         self.init(timezone: zone)
@@ -305,18 +305,23 @@ public final class CEFParser: Parser {
         return bytes.withUnsafeMutableBufferPointer { mp -> Int64? in
             let p = UnsafeBufferPointer(mp)
             if let n = Int64(v), n >= 0 { return TimestampFormat.auto.nanos(.int(n)) }
-            if let (t, next) = SyslogTime.iso(p, 0, p.count, defaultOffset: zone.offsetSeconds), next == p.count { return t }
+            if let (t, next) = SyslogTime.iso(p, 0, p.count, zone: zone), next == p.count { return t }
             guard let b = SyslogTime.bsd(p, 0, p.count) else { return nil }
-            var offset = zone.offsetSeconds
+            var z = zone
             if b.next < p.count {
                 guard p[b.next] == 0x20 else { return nil }
-                let z = String(decoding: UnsafeBufferPointer(rebasing: p[(b.next + 1)...]), as: UTF8.self)
-                guard let tz = SyslogTimeZone(z) else { return nil }
-                offset = tz.offsetSeconds
+                let text = String(decoding: UnsafeBufferPointer(rebasing: p[(b.next + 1)...]), as: UTF8.self)
+                guard let tz = SyslogTimeZone(text) else { return nil }
+                z = tz
             }
-            let year = b.year ?? SyslogTime.inferYear(month: b.month, day: b.day, h: b.h, m: b.m, s: b.s, offset: offset, now: now())
-            return Timestamp.make(year: year, month: b.month, day: b.day, hour: b.h, minute: b.m, second: b.s, nanos: b.nanos)
-                - Int64(offset) * Timestamp.nanosPerSecond
+            var year = b.year ?? 0
+            if b.year == nil {
+                let n = now()
+                year = SyslogTime.inferYear(month: b.month, day: b.day, h: b.h, m: b.m, s: b.s,
+                                            offset: z.offset(atUTC: n / Timestamp.nanosPerSecond), now: n)
+            }
+            let local = Timestamp.make(year: year, month: b.month, day: b.day, hour: b.h, minute: b.m, second: b.s, nanos: b.nanos)
+            return local - Int64(z.offset(forLocal: local / Timestamp.nanosPerSecond)) * Timestamp.nanosPerSecond
         }
     }
 

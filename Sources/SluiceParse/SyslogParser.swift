@@ -57,7 +57,7 @@ public final class SyslogParser: Parser {
         var zone = SyslogTimeZone.utc
         if let tz = o.string("timezone") {
             if let z = SyslogTimeZone(tz) { zone = z } else {
-                o.fail("option 'timezone' must be UTC, local or an offset like +01:00, got \"\(tz)\"", at: "timezone")
+                o.fail("option 'timezone' must be UTC, local, an offset like +01:00 or a zone like Europe/Berlin, got \"\(tz)\"", at: "timezone")
             }
         }
         var payload: Parser?
@@ -174,7 +174,7 @@ public final class SyslogParser: Parser {
         var i = start
         let (ta, tb) = try token(p, &i, end, "timestamp")
         if !(tb - ta == 1 && p[ta] == 0x2D) {
-            guard let (t, next) = SyslogTime.iso(p, ta, tb, defaultOffset: zone.offsetSeconds), next == tb else {
+            guard let (t, next) = SyslogTime.iso(p, ta, tb, zone: zone), next == tb else {
                 throw ParseFailure("invalid_rfc5424", "bad timestamp at byte \(ta)")
             }
             e.timestamp = t
@@ -286,16 +286,20 @@ public final class SyslogParser: Parser {
         if i < end {
             let c = p[i]
             if c &- 48 < 10 {
-                if let (t, next) = SyslogTime.iso(p, i, end, defaultOffset: zone.offsetSeconds), next == end || p[next] == 0x20 {
+                if let (t, next) = SyslogTime.iso(p, i, end, zone: zone), next == end || p[next] == 0x20 {
                     e.timestamp = t
                     i = next
                     sawStamp = true
                 }
             } else if let b = SyslogTime.bsd(p, i, end), b.next == end || p[b.next] == 0x20 || p[b.next] == 0x3A {
-                let year = b.year ?? SyslogTime.inferYear(month: b.month, day: b.day, h: b.h, m: b.m, s: b.s,
-                                                           offset: zone.offsetSeconds, now: now())
-                e.timestamp = Timestamp.make(year: year, month: b.month, day: b.day, hour: b.h, minute: b.m, second: b.s, nanos: b.nanos)
-                    - Int64(zone.offsetSeconds) * Timestamp.nanosPerSecond
+                var year = b.year ?? 0
+                if b.year == nil {
+                    let n = now()
+                    year = SyslogTime.inferYear(month: b.month, day: b.day, h: b.h, m: b.m, s: b.s,
+                                                offset: zone.offset(atUTC: n / Timestamp.nanosPerSecond), now: n)
+                }
+                let local = Timestamp.make(year: year, month: b.month, day: b.day, hour: b.h, minute: b.m, second: b.s, nanos: b.nanos)
+                e.timestamp = local - Int64(zone.offset(forLocal: local / Timestamp.nanosPerSecond)) * Timestamp.nanosPerSecond
                 i = b.next
                 if i < end, p[i] == 0x3A { i += 1 }  // Cisco-style "stamp:"
                 sawStamp = true

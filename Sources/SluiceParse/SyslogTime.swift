@@ -8,14 +8,19 @@ import Darwin
 #endif
 
 /// The time zone assumed for syslog timestamps that carry no offset (RFC 3164 stamps,
-/// zone-less ISO 8601): a fixed UTC offset.
+/// zone-less ISO 8601).
 ///
-/// Accepted spellings: `UTC`, `Z`, `GMT`, `+01:00`, `-0500`, `+1`, `UTC+02:00`, and `local`
-/// (the offset of this machine's local time zone, read once when the parser is built).
-public struct SyslogTimeZone: Sendable, Equatable {
+/// Accepted spellings: `UTC`, `Z`, `GMT`, fixed offsets `+01:00`, `-0500`, `+1`, `UTC+02:00`,
+/// `local` (this machine's offset when the parser is built), and IANA names such as
+/// `Europe/Berlin`, read from the TZif file under `/usr/share/zoneinfo` once at build time
+/// (daylight-saving changes are honoured through the file's transitions; after its last
+/// transition, the last offset applies).
+public struct SyslogTimeZone: Sendable {
+    /// The fixed offset (for IANA zones: the offset now, informative only).
     public let offsetSeconds: Int
+    let rules: ZoneRules?
 
-    public init(offsetSeconds: Int) { self.offsetSeconds = offsetSeconds }
+    public init(offsetSeconds: Int) { self.offsetSeconds = offsetSeconds; rules = nil }
 
     public static let utc = SyslogTimeZone(offsetSeconds: 0)
 
@@ -23,8 +28,9 @@ public struct SyslogTimeZone: Sendable, Equatable {
     public init?(_ text: String) {
         var t = Substring(text.trimmingCharacters(in: .whitespaces))
         let upper = t.uppercased()
-        if upper == "UTC" || upper == "Z" || upper == "GMT" || upper == "ETC/UTC" || upper.isEmpty { offsetSeconds = 0; return }
+        if upper == "UTC" || upper == "Z" || upper == "GMT" || upper == "ETC/UTC" || upper.isEmpty { offsetSeconds = 0; rules = nil; return }
         if upper == "LOCAL" {
+            rules = nil
             var now = time(nil)
             var tm = tm()
             localtime_r(&now, &tm)
@@ -32,7 +38,13 @@ public struct SyslogTimeZone: Sendable, Equatable {
             return
         }
         if upper.hasPrefix("UTC") || upper.hasPrefix("GMT") { t = t.dropFirst(3) }
-        guard let sign = t.first, sign == "+" || sign == "-" else { return nil }
+        guard let sign = t.first, sign == "+" || sign == "-" else {
+            guard let r = ZoneRules.load(String(t)) else { return nil }
+            rules = r
+            offsetSeconds = r.offset(atUTC: Int64(time(nil)))
+            return
+        }
+        rules = nil
         let body = t.dropFirst().replacingOccurrences(of: ":", with: "")
         guard !body.isEmpty, body.count <= 4, body.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         let h: Int, m: Int
@@ -41,6 +53,85 @@ public struct SyslogTimeZone: Sendable, Equatable {
         }
         guard h <= 14, m < 60 else { return nil }
         offsetSeconds = (h * 3600 + m * 60) * (sign == "-" ? -1 : 1)
+    }
+
+    /// UTC offset in effect at a UTC instant (seconds since the epoch).
+    @inline(__always)
+    public func offset(atUTC t: Int64) -> Int { rules?.offset(atUTC: t) ?? offsetSeconds }
+
+    /// UTC offset for a wall-clock time in this zone (seconds since the epoch as if UTC).
+    @inline(__always)
+    public func offset(forLocal l: Int64) -> Int {
+        guard let rules else { return offsetSeconds }
+        let o1 = rules.offset(atUTC: l - Int64(rules.offset(atUTC: l)))
+        return rules.offset(atUTC: l - Int64(o1))
+    }
+}
+
+/// Transitions of an IANA zone, from its TZif file (RFC 8536, version 1 or 2+ data).
+struct ZoneRules: Sendable {
+    let transitions: [Int64]
+    let offsets: [Int]
+    let initial: Int
+
+    func offset(atUTC t: Int64) -> Int {
+        var lo = 0, hi = transitions.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if transitions[mid] <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo == 0 ? initial : offsets[lo - 1]
+    }
+
+    /// Loads `/usr/share/zoneinfo/<name>`; nil for bad names, missing or malformed files.
+    static func load(_ name: String, directory: String = "/usr/share/zoneinfo") -> ZoneRules? {
+        guard !name.isEmpty, name.count < 64, !name.hasPrefix("/"), !name.contains(".."),
+              name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "/_+-".contains($0)) }),
+              let data = FileManager.default.contents(atPath: directory + "/" + name), data.count <= 1 << 20 else { return nil }
+        let b = [UInt8](data)
+        func be32(_ i: Int) -> Int? {
+            guard i >= 0, i + 4 <= b.count else { return nil }
+            return Int(Int32(bitPattern: UInt32(b[i]) << 24 | UInt32(b[i + 1]) << 16 | UInt32(b[i + 2]) << 8 | UInt32(b[i + 3])))
+        }
+        func be64(_ i: Int) -> Int64? {
+            guard let hi = be32(i), let lo = be32(i + 4) else { return nil }
+            return Int64(hi) << 32 | Int64(UInt32(truncatingIfNeeded: lo))
+        }
+        func header(_ at: Int) -> (isut: Int, isstd: Int, leap: Int, time: Int, type: Int, char: Int)? {
+            guard at + 44 <= b.count, b[at] == 0x54, b[at + 1] == 0x5A, b[at + 2] == 0x69, b[at + 3] == 0x66,
+                  let a = be32(at + 20), let c = be32(at + 24), let d = be32(at + 28), let e = be32(at + 32),
+                  let f = be32(at + 36), let g = be32(at + 40),
+                  [a, c, d, e, f, g].allSatisfy({ $0 >= 0 && $0 < 100_000 }), f > 0 else { return nil }
+            return (a, c, d, e, f, g)
+        }
+        guard var h = header(0) else { return nil }
+        var at = 44
+        var timeSize = 4
+        if b[4] >= 0x32 {   // version '2' or later: skip the 32-bit block, use the 64-bit one
+            at += h.time * 4 + h.time + h.type * 6 + h.char + h.leap * 8 + h.isstd + h.isut
+            guard let h2 = header(at) else { return nil }
+            h = h2
+            at += 44
+            timeSize = 8
+        }
+        let idxAt = at + h.time * timeSize
+        let infoAt = idxAt + h.time
+        guard infoAt + h.type * 6 <= b.count else { return nil }
+        var types: [Int] = []
+        for k in 0..<h.type {
+            guard let off = be32(infoAt + k * 6), abs(off) < 26 * 3600 else { return nil }
+            types.append(off)
+        }
+        var transitions: [Int64] = []
+        var offsets: [Int] = []
+        for k in 0..<h.time {
+            guard let t = timeSize == 8 ? be64(at + k * 8) : be32(at + k * 4).map(Int64.init) else { return nil }
+            let ti = Int(b[idxAt + k])
+            guard ti < types.count else { return nil }
+            transitions.append(t)
+            offsets.append(types[ti])
+        }
+        return ZoneRules(transitions: transitions, offsets: offsets, initial: types[0])
     }
 }
 
@@ -59,9 +150,9 @@ enum SyslogTime {
     }
 
     /// RFC 3339 / ISO 8601 `YYYY-MM-DD[T ]hh:mm:ss[.frac][Z|±hh:mm|±hhmm]` in `p[i..<end]`.
-    /// Returns the time and the index after it. Zone-less stamps use `defaultOffset`.
+    /// Returns the time and the index after it. Zone-less stamps are read in `zone`.
     /// When `exact` the stamp must fill the range.
-    static func iso(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, defaultOffset: Int) -> (Int64, Int)? {
+    static func iso(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, zone: SyslogTimeZone) -> (Int64, Int)? {
         var i = start
         guard end - i >= 19,
               let y = digits(p, i, 4), p[i + 4] == 0x2D, let mo = digits(p, i + 5, 2), p[i + 7] == 0x2D,
@@ -81,7 +172,7 @@ enum SyslogTime {
             guard nd > 0 else { return nil }
             while nd < 9 { nanos *= 10; nd += 1 }
         }
-        var offset = defaultOffset
+        var offset: Int?
         if i < end {
             let c = p[i]
             if c == 0x5A || c == 0x7A { offset = 0; i += 1 }
@@ -95,7 +186,8 @@ enum SyslogTime {
             }
         }
         let t = Timestamp.make(year: y, month: mo, day: d, hour: h, minute: mi, second: min(s, 59), nanos: nanos)
-        return (t - Int64(offset) * Timestamp.nanosPerSecond, i)
+        let off = offset ?? zone.offset(forLocal: t / Timestamp.nanosPerSecond)
+        return (t - Int64(off) * Timestamp.nanosPerSecond, i)
     }
 
     /// Month number (1-12) of a three-letter English abbreviation at `p[i]`, case-insensitive.

@@ -200,6 +200,29 @@ final class SyslogParserTests: XCTestCase {
         XCTAssertEqual(issues2.count, 1)
     }
 
+    func testIANATimeZones() throws {
+        let berlin = try XCTUnwrap(SyslogTimeZone("Europe/Berlin"))
+        let p = parser(berlin)
+        // CET (+01:00) in November, CEST (+02:00) in July.
+        XCTAssertEqual(try ParseTest.one(p, "<13>Nov 23 02:08:35 h app: x").timestamp,
+                       Timestamp.make(year: 2026, month: 11, day: 23, hour: 1, minute: 8, second: 35))
+        XCTAssertEqual(try ParseTest.one(p, "<13>Jul  1 12:00:00 h app: x").timestamp,
+                       Timestamp.make(year: 2026, month: 7, day: 1, hour: 10, minute: 0, second: 0))
+        // Zone-less ISO stamp read in the zone; an explicit offset wins.
+        XCTAssertEqual(try ParseTest.one(p, "2026-07-01T12:00:00 web01 nginx: x").timestamp,
+                       Timestamp.make(year: 2026, month: 7, day: 1, hour: 10, minute: 0, second: 0))
+        XCTAssertEqual(try ParseTest.one(p, "2026-07-01T12:00:00Z web01 nginx: x").timestamp,
+                       Timestamp.make(year: 2026, month: 7, day: 1, hour: 12, minute: 0, second: 0))
+        let ny = try XCTUnwrap(SyslogTimeZone("America/New_York"))
+        XCTAssertEqual(ny.offset(atUTC: Timestamp.make(year: 2026, month: 1, day: 15, hour: 12, minute: 0, second: 0) / 1_000_000_000), -5 * 3600)
+        XCTAssertEqual(ny.offset(atUTC: Timestamp.make(year: 2026, month: 7, day: 15, hour: 12, minute: 0, second: 0) / 1_000_000_000), -4 * 3600)
+        // Bad names and path tricks are refused.
+        XCTAssertNil(SyslogTimeZone("Mars/Olympus"))
+        XCTAssertNil(SyslogTimeZone("../../etc/passwd"))
+        XCTAssertNil(SyslogTimeZone("/etc/localtime"))
+        XCTAssertNotNil(try ParseTest.make("syslog", ["timezone": "Asia/Kolkata"]))
+    }
+
     func testPayloadFormatGitHubAudit() throws {
         let p = try ParseTest.make("syslog", ["payload_format": "github-audit"])
         let line = #"<134>1 2026-11-23T02:08:36Z ghes-01 github-audit - - - {"@timestamp":1763863715123,"action":"git.clone","actor":"mallory","repo":"acme/api","programmatic_access_type":"Personal access token (classic)"}"#
