@@ -12,7 +12,7 @@ import Darwin
 ///
 /// | # | Check on the record (leading spaces skipped)                                   | Format        |
 /// |---|---------------------------------------------------------------------------------|---------------|
-/// | 1 | `CEF:` at the start, or after a syslog header (` CEF:` within the first 1 KiB)   | `cef`         |
+/// | 1 | `CEF:` at the start, or after a syslog header (` CEF:` within the first 1 KiB; not for records starting `{`/`[`) | `cef` |
 /// | 2 | starts `{`/`[` and contains `"hostIdentifier"`                                   | `osquery`*    |
 /// | 3 | starts `{`/`[`, contains `"action"` and one of `"actor"`, `"_document_id"`, `"@timestamp"` | `github-audit` |
 /// | 4 | starts `{` and contains `"id.orig_h"` and `"query"`                              | `zeek-dns`*   |
@@ -141,9 +141,9 @@ public final class AutoParser: Parser {
         while i < p.count, p[i] == 0x20 || p[i] == 0x09 || p[i] == 0x0A || p[i] == 0x0D { i += 1 }
         if i + 3 <= p.count, p[i] == 0xEF, p[i + 1] == 0xBB, p[i + 2] == 0xBF { i += 3 }
         guard i < p.count else { return (.syslog, 0) }
-        if CEFParser.findCEF(UnsafeBufferPointer(rebasing: p[i...])) != nil { return (.cef, i) }
         let c = p[i]
         if c == 0x7B || c == 0x5B { return (jsonTarget(p, i), i) }
+        if CEFParser.findCEF(UnsafeBufferPointer(rebasing: p[i...])) != nil { return (.cef, i) }
         if c == 0x3C { // '<': syslog PRI, or Sysmon XML
             if has("sysmon-linux"), Self.hasPrefix(p, i, "<Event>") || Self.hasPrefix(p, i, "<Event ") { return (.other("sysmon-linux"), i) }
             return (.syslog, i)

@@ -106,11 +106,14 @@ public final class CEFParser: Parser {
 
     /// Index of `CEF:` at the start or within the first 1 KiB (after a syslog header), or nil.
     static func findCEF(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
-        let limit = min(p.count, 1024) - 4
+        let limit = min(p.count, 1024) - 4   // last index where "CEF:" can start
+        guard limit >= 0, let base = p.baseAddress else { return nil }
         var i = 0
-        while i < limit {
-            if p[i] == 0x43, p[i + 1] == 0x45, p[i + 2] == 0x46, p[i + 3] == 0x3A, i == 0 || p[i - 1] == 0x20 { return i }
-            i += 1
+        while i <= limit {
+            guard let hit = memchr(base + i, 0x43, limit - i + 1) else { return nil }   // 'C'
+            let j = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if p[j + 1] == 0x45, p[j + 2] == 0x46, p[j + 3] == 0x3A, j == 0 || p[j - 1] == 0x20 { return j }
+            i = j + 1
         }
         return nil
     }
