@@ -95,6 +95,20 @@ final class AutoParserTests: XCTestCase {
         XCTAssertEqual(try ParseTest.one(p, "CEF:0|v|p|1|s|n|5|").s("event.code"), "s")
     }
 
+    /// `auto` finds the other formats in the registry by name when it is built.
+    func testLooksUpOtherFormatsInTheRegistry() throws {
+        var registry = ParseComponents.registry
+        let fake = RecordingParser("squid")
+        registry.parsers["squid"] = { _, _ in fake }
+        let ctx = BuildContext(name: "t", mode: .toEnd, dataDir: nil, logger: .init(label: "t"), registry: registry)
+        let o = ParseTest.options([:])
+        let p = try XCTUnwrap(try registry.makeParser(format: "auto", options: o, context: ctx))
+        XCTAssertEqual(o.finish().count, 0)
+        let e = try ParseTest.one(p, "1763863715.123    245 10.1.2.3 TCP_TUNNEL/200 5321 CONNECT github.com:443 - HIER_DIRECT/140.82.112.3 -")
+        XCTAssertEqual(e.s("event.dataset"), "squid")
+        XCTAssertEqual(fake.seen.count, 1)
+    }
+
     func testUnregisteredOtherFormatsFallThrough() throws {
         let p = AutoParser(now: { Self.now })
         // Without a squid parser, a squid line is a plain syslog message, not lost.
