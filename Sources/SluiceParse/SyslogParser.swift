@@ -76,7 +76,7 @@ public final class SyslogParser: Parser {
     public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
         var e = event
         let fresh = e.fields.isEmpty
-        e.fields.reserveCapacity(e.fields.count + 20)
+        e.fields.reserveCapacity(e.fields.count + 16)
         let msgRange: Range<Int> = try record.withUnsafeBufferPointer { buf in
             try parseHeader(buf, into: &e, fresh: fresh)
         }
