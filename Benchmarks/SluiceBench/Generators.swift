@@ -1,7 +1,5 @@
-/// Deterministic generators of realistic log records for benchmarks and end-to-end tests.
-///
-/// Same seed → same bytes, on every platform. Each generator appends one record (no
-/// trailing newline) to `out`. Values follow the vendors' documented formats.
+/// A small deterministic random generator (SplitMix64) for the workload generators: the
+/// same seed gives the same sequence on every platform.
 public struct BenchRNG {
     var state: UInt64
     public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
@@ -17,6 +15,10 @@ public struct BenchRNG {
     public mutating func pick<T>(_ a: [T]) -> T { a[below(a.count)] }
 }
 
+/// Deterministic generators of realistic log records for benchmarks and end-to-end tests.
+///
+/// Same seed → same bytes, on every platform. Each generator appends one record (no
+/// trailing newline) to `out`. Values follow the vendors' documented formats.
 public enum Generators {
     static let base: Int64 = 1_763_856_000_000   // 2025-11-23T00:00:00Z in ms
     static let actors = (0..<500).map { "dev-\($0)" } + ["github-actions[bot]", "dependabot[bot]", "ci-deployer", ""]
