@@ -89,10 +89,9 @@ let package = Package(
             name: "SluiceParseTests",
             dependencies: ["SluiceParse", "SluiceCore", "Yams", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "SluiceEnrichTests", dependencies: ["SluiceEnrich", "SluiceCore"]),
-        .testTarget(name: "SluiceDetectTests", dependencies: ["SluiceDetect", "SluiceCore"]),
+        // SluiceEnrichTests and SluiceDetectTests arrive with the first enricher and detector.
         .testTarget(name: "SluiceSinkTests", dependencies: ["SluiceSink", "SluiceCore", "SluiceParse"]),
-        .testTarget(name: "sluiceTests", dependencies: ["sluice", "SluiceCore"]),
+        .testTarget(name: "sluiceTests", dependencies: ["sluice", "SluiceCore", "SluiceIngest", "SluiceParse", "SluiceSink"]),
     ]
 )
 

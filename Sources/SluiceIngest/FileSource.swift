@@ -248,7 +248,12 @@ public final class FileSource: Source {
         }
     }
 
+    private let saveLock = NSLock()
+
+    /// Saves advanced positions. Serialized: the read loop and the shutdown commit may call
+    /// it at the same time.
     private func saveCheckpoints() {
+        saveLock.lock(); defer { saveLock.unlock() }
         guard let context, let store = context.checkpoints else { return }
         var changed = false
         let now = Int64(Date().timeIntervalSince1970)

@@ -159,7 +159,7 @@ enum SyslogTime {
               let d = digits(p, i + 8, 2), p[i + 10] == 0x54 || p[i + 10] == 0x20 || p[i + 10] == 0x74,
               let h = digits(p, i + 11, 2), p[i + 13] == 0x3A, let mi = digits(p, i + 14, 2), p[i + 16] == 0x3A,
               let s = digits(p, i + 17, 2) else { return nil }
-        guard mo >= 1, mo <= 12, d >= 1, d <= 31, h < 24, mi < 60, s <= 60, y >= 1678, y <= 2261 else { return nil }
+        guard mo >= 1, mo <= 12, d >= 1, d <= 31, h < 24, mi < 60, s <= 60, Timestamp.representableYears.contains(y) else { return nil }
         i += 19
         var nanos = 0
         if i < end, p[i] == 0x2E || p[i] == 0x2C {
@@ -227,7 +227,7 @@ enum SyslogTime {
         i += 1
         var year: Int?
         if end - i >= 5, let y = digits(p, i, 4), p[i + 4] == 0x20 {
-            guard y >= 1678, y <= 2261 else { return nil }   // outside Int64 nanoseconds
+            guard Timestamp.representableYears.contains(y) else { return nil }   // outside Int64 nanoseconds
             year = y; i += 5
         }
         guard end - i >= 8, let h = digits(p, i, 2), p[i + 2] == 0x3A, let mi = digits(p, i + 3, 2), p[i + 5] == 0x3A,
