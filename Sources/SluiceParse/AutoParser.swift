@@ -19,7 +19,7 @@ import Darwin
 /// | 5 | starts `{`/`[` otherwise                                                         | `json`        |
 /// | 6 | starts `#separator`, `#fields`, `#types`, `#path`, `#open`, `#close`, `#set_separator`, `#empty_field`, `#unset_field`, or an epoch `1234567890.123456` then a TAB | `zeek-dns`* |
 /// | 7 | starts `#Software:`, `#Version:`, `#Date:`, `#Fields:`, `#Remark:`, or `YYYY-MM-DD hh:mm:ss ` (space, not `T`) | `w3c-proxy`* |
-/// | 8 | starts with an epoch `1234567890.123` then a space (squid native)                | `squid`*      |
+/// | 8 | starts with an epoch `1234567890.123` then a space (squid native; `w3c-proxy` while the last W3C `#Fields:` began with `timestamp`, Cisco WSA) | `squid`* |
 /// | 9 | contains ` [dd/Mmm/yyyy:` and `] "` (squid common/combined)                      | `squid`*      |
 /// |10 | starts `dd-Mmm-yyyy hh:mm:ss` and contains ` query: ` (BIND query log file)       | `bind-query`* |
 /// |11 | starts `type=` and contains `msg=audit(` (auditd log file)                        | `auditd`*     |
@@ -124,6 +124,11 @@ public final class AutoParser: Parser {
 
     func has(_ name: String) -> Bool { others[name] != nil }
 
+    /// Set by a W3C `#Fields:` header whose first field is `timestamp` (Cisco WSA): its data
+    /// lines start with an epoch like squid's native log and go to `w3c-proxy` until the next
+    /// `#Fields:` header says otherwise.
+    private var w3cEpochData = false
+
     /// JSON family (rules 2-5), `at` is the `{`/`[`.
     func jsonTarget(_ p: UnsafeBufferPointer<UInt8>, _ at: Int) -> Target {
         if has("osquery"), Self.contains(p, at, "\"hostIdentifier\"") { return .other("osquery") }
@@ -156,13 +161,22 @@ public final class AutoParser: Parser {
             }
             if has("w3c-proxy"), Self.hasPrefix(p, i, "#Software:") || Self.hasPrefix(p, i, "#Version:") || Self.hasPrefix(p, i, "#Date:")
                 || Self.hasPrefix(p, i, "#Fields:") || Self.hasPrefix(p, i, "#Remark:") {
+                if Self.hasPrefix(p, i, "#Fields:") {
+                    // Cisco WSA style: the first field is an epoch `timestamp`, like squid's.
+                    var j = i + 8
+                    while j < p.count, p[j] == 0x20 { j += 1 }
+                    w3cEpochData = Self.hasPrefix(p, j, "timestamp ") || Self.hasPrefix(p, j, "x-timestamp ")
+                }
                 return (.other("w3c-proxy"), i)
             }
             return (.syslog, i)
         }
         if c &- 48 < 10 {
             if has("zeek-dns"), Self.epochThen(p, i, 0x09) { return (.other("zeek-dns"), i) }
-            if has("squid"), Self.epochThen(p, i, 0x20) { return (.other("squid"), i) }
+            if Self.epochThen(p, i, 0x20) {
+                if w3cEpochData, has("w3c-proxy") { return (.other("w3c-proxy"), i) }
+                if has("squid") { return (.other("squid"), i) }
+            }
             if has("w3c-proxy"), p.count - i > 20, p[i + 4] == 0x2D, p[i + 7] == 0x2D, p[i + 10] == 0x20, p[i + 13] == 0x3A,
                p[i + 16] == 0x3A, p[i + 19] == 0x20 { return (.other("w3c-proxy"), i) }
             if has("bind-query"), p.count - i > 20, p[i + 2] == 0x2D, p[i + 6] == 0x2D, p[i + 11] == 0x20,

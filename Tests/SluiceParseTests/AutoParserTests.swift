@@ -109,6 +109,38 @@ final class AutoParserTests: XCTestCase {
         XCTAssertEqual(fake.seen.count, 1)
     }
 
+    /// With every format registered (after the parsers-b merge): a mixed stream of real lines.
+    func testMixedStreamWithAllRegisteredFormats() throws {
+        let p = try ParseTest.make("auto")
+        var out: [Event] = []
+        func feed(_ line: String) throws {
+            let e = Event(original: ArraySlice(Array(line.utf8)))
+            try p.parse(e.original, event: e, into: &out)
+        }
+        let lines = [
+            "1700000000.123    456 10.0.0.5 TCP_TUNNEL/200 4521 CONNECT github.com:443 alice HIER_DIRECT/140.82.112.3 -",
+            "23-Nov-2026 02:08:35.123 queries: info: client @0x7f9b2c0008e0 10.0.0.5#53211 (github.com): query: github.com IN A +E(0)K (10.0.0.1)",
+            "Nov 23 02:08:35 gw dnsmasq[1234]: query[A] github.com from 10.0.0.5",
+            "<30>Nov 23 02:08:35 ns1 named[812]: client @0x7f9b2c0008e0 10.0.0.5#53211 (github.com): query: github.com IN A +E(0)K (10.0.0.1)",
+            #"{"name":"pack_processes","hostIdentifier":"build1","calendarTime":"Mon Nov 23 02:08:36 2026 UTC","unixTime":1700000001,"epoch":0,"counter":12,"numerics":false,"columns":{"pid":"1234","name":"git","path":"/usr/bin/git","cmdline":"git push origin main","parent":"1200"},"action":"added"}"#,
+            "#separator \\x09",
+            "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\tqtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected",
+            "1700000000.123456\tCk1X2\t10.0.0.5\t53211\t10.0.0.1\t53\tudp\t4711\t0.01\tgithub.com\t1\tC_INTERNET\t1\tA\t0\tNOERROR\tF\tF\tT\tT\t0\t140.82.112.3\t60.0\tF",
+            GitHubAuditParserTests.patClone,
+            "<134>Nov 23 02:08:36 nss01 CEF:0|Zscaler|NSSWeblog|5.7|Allowed|None|3|dhost=github.com src=10.1.2.3",
+            "<38>Nov 23 02:08:35 bastion sshd[4721]: Accepted publickey for deploy from 10.0.4.7 port 52814 ssh2",
+        ]
+        for l in lines { try feed(l) }
+        p.tick(now: Timestamp.now(), final: true, into: &out)
+        // CEF and plain syslog set no dataset: shown as "cef" / "syslog:<app>".
+        let datasets = out.map { $0.s("event.dataset") ?? ($0.has("cef.version") ? "cef" : "syslog:" + ($0.s("process.name") ?? "")) }
+        XCTAssertEqual(datasets, ["squid.access", "bind.query", "dnsmasq.log", "bind.query", "osquery.result", "zeek.dns",
+                                  "github.audit", "cef", "syslog:sshd"])
+        XCTAssertEqual(out[1].s("dns.question.name"), "github.com")
+        XCTAssertEqual(out[3].s("dns.question.name"), "github.com", "BIND query via syslog")
+        XCTAssertEqual(out[7].s("observer.vendor"), "Zscaler")
+    }
+
     func testUnregisteredOtherFormatsFallThrough() throws {
         let p = AutoParser(now: { Self.now })
         // Without a squid parser, a squid line is a plain syslog message, not lost.
