@@ -141,6 +141,20 @@ final class AutoParserTests: XCTestCase {
         XCTAssertEqual(out[7].s("observer.vendor"), "Zscaler")
     }
 
+    /// Cisco WSA W3C logs start data lines with an epoch, like squid: the header decides.
+    func testWSAEpochLinesFollowTheW3CHeader() throws {
+        let p = try ParseTest.make("auto")
+        let squidLine = "1700000000.123    456 10.0.0.5 TCP_TUNNEL/200 4521 CONNECT github.com:443 alice HIER_DIRECT/140.82.112.3 -"
+        XCTAssertEqual(try ParseTest.one(p, squidLine).s("event.dataset"), "squid.access")
+        XCTAssertEqual(try ParseTest.run(p, "#Fields: timestamp x-elapsed-time c-ip x-resultcode-httpstatus sc-bytes cs-method cs-url cs-username x-hierarchy-origin cs-mime-type").count, 0)
+        let w = try ParseTest.one(p, "1700000000.250 1524 10.0.0.5 TCP_DENIED/403 3944 CONNECT tunnel://gist.github.com:443/ alice DEFAULT_PARENT/proxy text/html")
+        XCTAssertEqual(w.s("event.dataset"), "w3c.proxy")
+        XCTAssertEqual(w.i("http.response.status_code"), 403)
+        // A date-first header switches back: epoch lines are squid again.
+        _ = try ParseTest.run(p, "#Fields: date time c-ip cs-username cs-method cs-uri sc-status s-action sc-bytes cs-bytes")
+        XCTAssertEqual(try ParseTest.one(p, squidLine).s("event.dataset"), "squid.access")
+    }
+
     func testUnregisteredOtherFormatsFallThrough() throws {
         let p = AutoParser(now: { Self.now })
         // Without a squid parser, a squid line is a plain syslog message, not lost.
