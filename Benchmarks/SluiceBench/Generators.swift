@@ -142,5 +142,8 @@ public enum Generators {
         "syslog-3164": { syslog3164(&$0, index: $1, into: &$2) },
         "cef": { cef(&$0, index: $1, into: &$2) },
         "mixed": { mixed(&$0, index: $1, into: &$2) },
-    ]
+    ].merging(ParsersBGenerators.formats.map { f -> (String, Generator) in
+        let g = ParsersBGenerators.perRecord(f)
+        return (f, { _, i, out in g(i, &out) })
+    }) { a, _ in a }
 }
