@@ -8,12 +8,16 @@ let flags: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"]), .swiftLanguage
 let deps: [Target.Dependency] = [
     .product(name: "SluiceParse", package: "sluice"),
     .product(name: "SluiceCore", package: "sluice"),
+    .product(name: "Logging", package: "swift-log"),
 ]
 
 let package = Package(
     name: "SluiceFuzz",
     platforms: [.macOS(.v14)],
-    dependencies: [.package(name: "sluice", path: "..")],
+    dependencies: [
+        .package(name: "sluice", path: ".."),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
     targets: [
         .executableTarget(name: "fuzz-syslog", dependencies: deps, path: "Sources/FuzzSyslog", swiftSettings: flags),
         .executableTarget(name: "fuzz-github-audit", dependencies: deps, path: "Sources/FuzzGitHubAudit", swiftSettings: flags),

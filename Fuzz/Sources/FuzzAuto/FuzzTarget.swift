@@ -1,9 +1,15 @@
+import Logging
 import SluiceCore
 import SluiceParse
 
 // libFuzzer entry point: parse one input; a crash, trap or hang is a finding. A failure
 // must be a ParseFailure with a non-empty reason (anything else traps here).
-let parser: Parser = AutoParser(now: { 1_795_392_000_000_000_000 })
+// Built from the registry like a pipeline does: every registered format takes part.
+let parser: Parser = {
+    let o = ComponentOptions(component: "fuzz", node: try! ConfigNode.load(yaml: "{}", file: "fuzz", environment: [:]))
+    let ctx = BuildContext(name: "fuzz", mode: .toEnd, dataDir: nil, logger: Logger(label: "fuzz"), registry: ParseComponents.registry)
+    return try! ParseComponents.registry.makeParser(format: "auto", options: o, context: ctx)!
+}()
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
