@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SluiceCore", targets: ["SluiceCore"]),
         .library(name: "SluiceParse", targets: ["SluiceParse"]),
         .library(name: "SluiceSink", targets: ["SluiceSink"]),
+        .executable(name: "sluice-bench", targets: ["sluice-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -85,13 +86,21 @@ let package = Package(
             resources: []
         ),
         .executableTarget(
+            name: "sluice-bench",
+            dependencies: ["SluiceCore", "SluiceParse", "Yams", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/SluiceBench"
+        ),
+        .executableTarget(
             name: "sluice-sink-bench",
             dependencies: ["SluiceCore", "SluiceSink", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SinkBench"
         ),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
         .testTarget(name: "SluiceIngestTests", dependencies: ["SluiceIngest", "SluiceCore"]),
-        .testTarget(name: "SluiceParseTests", dependencies: ["SluiceParse", "SluiceCore"]),
+        .testTarget(
+            name: "SluiceParseTests",
+            dependencies: ["SluiceParse", "SluiceCore", "Yams", .product(name: "Logging", package: "swift-log")]
+        ),
         // SluiceEnrichTests and SluiceDetectTests arrive with the first enricher and detector.
         .testTarget(name: "SluiceSinkTests", dependencies: [
             "SluiceSink", "SluiceCore", "SluiceParse",
