@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderSluiceIngestTests: XCTestCase { func testNothing() {} }
