@@ -58,6 +58,11 @@ public final class FileSource: Source {
         var prefix: [UInt8] = []
         var rotatedAt: Double?
         var lastDataAt: Double
+        /// Found while running, shorter than a fingerprint, nothing read yet: it may be a
+        /// copy being written (copytruncate), so its start position is decided later.
+        var undetermined = false
+        /// A copy still being written, shorter than the position it continues from.
+        var pendingStart: Int64?
         // Multiline record being assembled.
         var record: [UInt8] = []
         var recordLines = 0
@@ -78,13 +83,12 @@ public final class FileSource: Source {
     private var context: SourceContext?
     private var inotifyFD: Int32 = -1
     private var needDiscover = false
-    private var rescanSoon = false
     private var skippedGz = Set<String>()
     /// Truncations / in-place rewrites seen (also the `file_truncations` counter).
     public private(set) var truncations = 0
     public var truncationCount: Int { truncations }
     /// Read positions of files truncated while open, by their old fingerprint key.
-    private var truncatedAt: [String: Int64] = [:]
+    private var truncatedAt: [String: (prefix: [UInt8], position: Int64)] = [:]
 
     public init(include: [String], exclude: [String] = [], readFrom: ReadFrom = .beginning,
                 maxLineBytes: Int = 256 * 1024, batchSize: Int = 1024, pollInterval: Double = 0.25, globInterval: Double = 5,
@@ -157,8 +161,8 @@ public final class FileSource: Source {
         var lastSave = lastGlob
         while !context.isStopping {
             var now = Topology.monotonic()
-            if needDiscover || now - lastGlob >= globInterval || (rescanSoon && now - lastGlob >= 0.2) {
-                needDiscover = false; rescanSoon = false
+            if needDiscover || now - lastGlob >= globInterval {
+                needDiscover = false
                 discover(context, initial: false); lastGlob = now
             }
             var progressed = false
@@ -205,12 +209,6 @@ public final class FileSource: Source {
                 f.rotatedAt = nil
                 continue
             }
-            if !initial && Int(st.st_size) < fingerprintBytes {
-                // Still shorter than a fingerprint and being written (a copy in progress, e.g.
-                // copytruncate): wait until it has a fingerprint or stops growing for 1s.
-                let age = Date().timeIntervalSince1970 - (Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
-                if age < 1 { rescanSoon = true; continue }
-            }
             open(path: path, devIno: devIno, size: Int64(st.st_size), context: context, initial: initial)
         }
     }
@@ -238,14 +236,17 @@ public final class FileSource: Source {
         let prefix = readPrefix(fd)
         let key = identity(devIno: devIno, prefix: prefix)
         var offset: Int64
+        var isCopy = false
         if key.hasPrefix("fp:"), let live = currentFiles().first(where: { $0.key == key }) {
             // Same first bytes as an open file at another inode: a copy (copytruncate).
             // Continue where the original was; the original gets its inode identity.
             offset = live.lineEnd
+            isCopy = true
             live.key = "ino:" + live.devIno
             context.logger.info("\(path) is a copy of \(live.path); reading it from offset \(offset)")
-        } else if let pos = truncatedAt.removeValue(forKey: key) {
-            offset = pos
+        } else if let t = truncatedAt.removeValue(forKey: key) {
+            offset = t.position
+            isCopy = true
             context.logger.info("\(path) is a copy of a truncated file; reading it from offset \(offset)")
         } else if let cp = lookup(key: key, devIno: devIno, fd: fd) {
             offset = cp.offset
@@ -254,15 +255,20 @@ public final class FileSource: Source {
         } else {
             offset = 0
         }
-        if offset > size {
+        var pendingStart: Int64?
+        if offset > size && isCopy {
+            pendingStart = offset  // the copy is still being written
+        } else if offset > size {
             context.logger.info("\(path) is shorter than its checkpoint (truncated); reading from the start")
             offset = 0
         }
         lseek(fd, off_t(offset), SEEK_SET)
         let f = TailedFile(path: path, devIno: devIno, key: key, fd: fd, offset: offset, maxLine: maxLineBytes, now: Topology.monotonic())
         f.prefix = prefix
+        f.undetermined = !initial && offset == 0 && prefix.count < fingerprintBytes
+        f.pendingStart = pendingStart
         lock.lock(); files[devIno] = f; lock.unlock()
-        context.logger.debug("reading \(path) from offset \(offset)")
+        context.logger.debug("reading \(path) from offset \(offset) (identity \(key), \(devIno), size \(size))")
         return true
     }
 
@@ -283,6 +289,19 @@ public final class FileSource: Source {
 
     /// Reads what is available (up to a few chunks); returns whether anything was read.
     private func readAvailable(_ f: TailedFile, _ context: SourceContext) -> Bool {
+        if f.undetermined && !resolveIdentity(f, context) { return false }
+        if let start = f.pendingStart {
+            var st = stat()
+            guard fstat(f.fd, &st) == 0 else { return false }
+            let age = Date().timeIntervalSince1970 - (Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
+            if Int64(st.st_size) < start && age < 1 { return false }
+            f.pendingStart = nil
+            if Int64(st.st_size) < start {
+                context.logger.info("\(f.path) stopped short of the copied position; reading it from the start")
+                lseek(f.fd, 0, SEEK_SET)
+                f.offset = 0; f.lineEnd = 0; f.tracker = AckTracker(initial: 0)
+            }
+        }
         var any = false
         var events: [Event] = []
         events.reserveCapacity(batchSize)
@@ -323,6 +342,48 @@ public final class FileSource: Source {
         }
         emit(&events, f, context, bytes: bytes)
         return any
+    }
+
+    /// Decides where an undetermined file starts: once it has a fingerprint, a copy of an
+    /// open or truncated file continues at that file's position; a short file whose bytes
+    /// could still become such a copy waits while it is being written (up to 1s idle).
+    private func resolveIdentity(_ f: TailedFile, _ context: SourceContext) -> Bool {
+        let p = readPrefix(f.fd)
+        let others = currentFiles().filter { $0 !== f && $0.prefix.count >= fingerprintBytes }
+        if p.count >= fingerprintBytes {
+            let key = "fp:" + Fingerprint.hex(p)
+            var offset: Int64 = 0
+            if let live = others.first(where: { $0.key == key }) {
+                offset = live.lineEnd
+                live.key = "ino:" + live.devIno
+                context.logger.info("\(f.path) is a copy of \(live.path); reading it from offset \(offset)")
+            } else if let t = truncatedAt.removeValue(forKey: key) {
+                offset = t.position
+                context.logger.info("\(f.path) is a copy of a truncated file; reading it from offset \(offset)")
+            } else if let cp = saved.files[key] {
+                offset = cp.offset
+            }
+            if let cp = saved.files.removeValue(forKey: f.key) { saved.files[key] = cp }
+            f.key = key
+            f.prefix = p
+            f.offset = offset; f.lineEnd = offset
+            f.tracker = AckTracker(initial: offset)
+            lseek(f.fd, off_t(offset), SEEK_SET)
+            f.undetermined = false
+            if offset > 0 { f.pendingStart = offset; return false }
+            return true
+        }
+        let couldBeCopy = others.contains { $0.prefix.starts(with: p) } || truncatedAt.values.contains { $0.prefix.starts(with: p) }
+        if couldBeCopy {
+            var st = stat()
+            if fstat(f.fd, &st) == 0 {
+                let age = Date().timeIntervalSince1970 - (Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
+                if age < 1 { return false }
+            }
+        }
+        f.prefix = p
+        f.undetermined = false
+        return true
     }
 
     /// One complete line ending at file offset `end`: an event, or part of a multiline record.
@@ -411,6 +472,7 @@ public final class FileSource: Source {
     /// At end of data: a size below the read offset, or changed first bytes, means the file
     /// was truncated (copytruncate) or rewritten in place: read it again from 0.
     private func checkTruncation(_ f: TailedFile, _ context: SourceContext) {
+        if f.pendingStart != nil || f.undetermined { return }
         var fst = stat()
         guard fstat(f.fd, &fst) == 0 else { return }
         let size = Int64(fst.st_size)
@@ -429,7 +491,7 @@ public final class FileSource: Source {
         truncations += 1
         if f.key.hasPrefix("fp:") {
             // A copy with these first bytes (copytruncate) continues from here.
-            truncatedAt[f.key] = f.lineEnd
+            truncatedAt[f.key] = (f.prefix, f.lineEnd)
             if truncatedAt.count > 64 { truncatedAt.removeValue(forKey: truncatedAt.keys.first!) }
         }
         saveCheckpoints()

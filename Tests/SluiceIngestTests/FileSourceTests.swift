@@ -59,7 +59,7 @@ final class FileSourceTests: XCTestCase {
             }
         }
         writer.start()
-        let events = h.collect(total, timeout: 60)
+        let events = h.collect(total, timeout: 20)
         let extra = h.drain(quiet: 0.5)
         h.stop()
         assertExactlyOnce(events + extra, total)
@@ -86,7 +86,7 @@ final class FileSourceTests: XCTestCase {
             }
         }
         writer.start()
-        let events = h.collect(total, timeout: 60)
+        let events = h.collect(total, timeout: 20)
         let extra = h.drain(quiet: 0.5)
         h.stop()
         assertExactlyOnce(events + extra, total)

@@ -19,7 +19,7 @@ final class SourceHarness {
         queue = BoundedQueue(name: name, capacity: capacity)
         metrics = ComponentMetrics(name: name, kind: "source", type: "test")
         var logger = Logger(label: "test.\(name)")
-        logger.logLevel = .warning
+        logger.logLevel = ProcessInfo.processInfo.environment["SLUICE_TEST_DEBUG"] != nil ? .debug : .warning
         let store = try stateDir.map { try CheckpointStore(dataDirectory: $0) }
         context = SourceContext(name: name, mode: mode, logger: logger, metrics: metrics, checkpoints: store, outputs: [queue])
     }
@@ -37,7 +37,7 @@ final class SourceHarness {
         var out: [Event] = []
         let deadline = Date().addingTimeInterval(timeout)
         while out.count < count && Date() < deadline {
-            guard let b = queue.pop(maxEvents: 4096, timeout: 0.1) else { break }
+            guard let b = queue.pop(maxEvents: max(1, count - out.count), timeout: 0.1) else { break }
             out.append(contentsOf: b.events)
             if acknowledge { b.acknowledge() }
         }
