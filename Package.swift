@@ -77,13 +77,17 @@ let package = Package(
             ],
             resources: []
         ),
+        .executableTarget(
+            name: "sluice-ingest-bench",
+            dependencies: ["SluiceCore", "SluiceIngest", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/IngestBench"
+        ),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
         .testTarget(name: "SluiceIngestTests", dependencies: ["SluiceIngest", "SluiceCore"]),
         .testTarget(name: "SluiceParseTests", dependencies: ["SluiceParse", "SluiceCore"]),
-        .testTarget(name: "SluiceEnrichTests", dependencies: ["SluiceEnrich", "SluiceCore"]),
-        .testTarget(name: "SluiceDetectTests", dependencies: ["SluiceDetect", "SluiceCore"]),
+        // SluiceEnrichTests and SluiceDetectTests arrive with the first enricher and detector.
         .testTarget(name: "SluiceSinkTests", dependencies: ["SluiceSink", "SluiceCore", "SluiceParse"]),
-        .testTarget(name: "sluiceTests", dependencies: ["sluice", "SluiceCore"]),
+        .testTarget(name: "sluiceTests", dependencies: ["sluice", "SluiceCore", "SluiceIngest", "SluiceParse", "SluiceSink"]),
     ]
 )
 

@@ -275,6 +275,7 @@ public final class FileSource: Source {
     /// The checkpoint of this file, if any: by fingerprint, else by inode when the first
     /// bytes still match what was saved.
     private func lookup(key: String, devIno: String, fd: Int32) -> FileCheckpoint? {
+        saveLock.lock(); defer { saveLock.unlock() }
         if key.hasPrefix("fp:"), let cp = saved.files[key] { return cp }
         let inoKey = "ino:" + devIno
         guard let cp = saved.files[inoKey], let fp = cp.fingerprint, let len = cp.fingerprintLength else { return nil }
@@ -360,10 +361,10 @@ public final class FileSource: Source {
             } else if let t = truncatedAt.removeValue(forKey: key) {
                 offset = t.position
                 context.logger.info("\(f.path) is a copy of a truncated file; reading it from offset \(offset)")
-            } else if let cp = saved.files[key] {
+            } else if let cp = (saveLock.withLock { saved.files[key] }) {
                 offset = cp.offset
             }
-            if let cp = saved.files.removeValue(forKey: f.key) { saved.files[key] = cp }
+            saveLock.withLock { if let cp = saved.files.removeValue(forKey: f.key) { saved.files[key] = cp } }
             f.key = key
             f.prefix = p
             f.offset = offset; f.lineEnd = offset
@@ -509,6 +510,7 @@ public final class FileSource: Source {
     private func rekey(_ f: TailedFile) {
         let newKey = identity(devIno: f.devIno, prefix: f.prefix)
         guard newKey != f.key else { return }
+        saveLock.lock(); defer { saveLock.unlock() }
         if let cp = saved.files.removeValue(forKey: f.key) { saved.files[newKey] = cp }
         f.key = newKey
     }
@@ -553,7 +555,12 @@ public final class FileSource: Source {
 
     // MARK: checkpoints
 
+    private let saveLock = NSLock()
+
+    /// Saves advanced positions. Serialized: the read loop and the shutdown commit may call
+    /// it at the same time.
     private func saveCheckpoints() {
+        saveLock.lock(); defer { saveLock.unlock() }
         guard let context, let store = context.checkpoints else { return }
         var changed = false
         let now = Int64(Date().timeIntervalSince1970)

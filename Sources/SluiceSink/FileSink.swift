@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import SluiceCore
 
 /// When a file sink makes its writes durable.
@@ -46,6 +47,8 @@ public final class FileSink: Sink {
             if stat(path, &st) == 0 && st.st_ino == inode { return }
             Glibc.close(fd); fd = -1
         }
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw SinkError.retryable("\(path): \(String(cString: strerror(errno)))") }
         var st = stat()

@@ -22,7 +22,12 @@ public final class StdoutSink: Sink {
             encoder.encode(e, into: &buffer)
             buffer.append(0x0A)
         }
-        try writer.writeAll(buffer)
+        do {
+            try writer.writeAll(buffer)
+        } catch where errno == EPIPE {
+            // The reader went away (`sluice replay … | head`): stop like other Unix tools do.
+            exit(0)
+        }
         batch.acknowledge()
     }
 }

@@ -12,6 +12,16 @@ public struct ConfigNode: @unchecked Sendable {
         self.node = node; self.file = file; self.environment = environment
     }
 
+    /// Parses a YAML document into a node (errors as `ConfigErrors` with positions).
+    public static func load(yaml: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ConfigNode {
+        do {
+            let n = try Yams.compose(yaml: yaml) ?? .mapping([:])
+            return ConfigNode(node: n, file: file, environment: environment)
+        } catch let e as YamlError {
+            throw ConfigErrors([PipelineConfig.yamlIssue(e, file: file)])
+        }
+    }
+
     public var line: Int { node.mark?.line ?? 0 }
     public var column: Int { node.mark?.column ?? 0 }
 

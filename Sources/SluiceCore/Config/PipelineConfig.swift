@@ -34,6 +34,9 @@ public struct PipelineConfig: @unchecked Sendable {
     public var queuePolicy: OverflowPolicy = .block
     public var batchSize = 1024
     public var components: [ComponentConfig] = []
+    /// Problems found in components while parsing; `Topology` reports them together with
+    /// the ones it finds (unknown types, options, wiring), so every error shows at once.
+    public var componentIssues: [ConfigIssue] = []
 
     public var sources: [ComponentConfig] { components.filter { $0.kind == .source } }
     public var transforms: [ComponentConfig] { components.filter { $0.kind == .transform } }
@@ -119,6 +122,9 @@ public struct PipelineConfig: @unchecked Sendable {
             }
         }
         issues.insert(contentsOf: top.finish().map { var i = $0; i.component = nil; return i }, at: 0)
+        // Component-level problems wait for the topology check, so all are reported together.
+        cfg.componentIssues = issues.filter { $0.component != nil }
+        issues.removeAll { $0.component != nil }
         if cfg.sources.isEmpty && issues.isEmpty {
             issues.append(ConfigIssue(file: file, line: 1, column: 1, message: "the pipeline has no sources"))
         }

@@ -1,4 +1,7 @@
+import Atomics
 import Foundation
+
+private let tmpCounter = ManagedAtomic<Int>(0)
 
 /// Durable per-source state (file offsets, journal cursors) in `<data_dir>/checkpoints/`.
 ///
@@ -37,7 +40,7 @@ public final class CheckpointStore: @unchecked Sendable {
 
     /// Writes `data` to `path` with temp file + fsync + rename + directory fsync.
     public static func writeAtomically(_ data: Data, to path: String) throws {
-        let tmp = path + ".tmp.\(getpid())"
+        let tmp = path + ".tmp.\(getpid()).\(tmpCounter.wrappingIncrementThenLoad(ordering: .relaxed))"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CheckpointError.io(path: tmp, errno: errno) }
         var ok = data.withUnsafeBytes { raw -> Bool in

@@ -60,14 +60,15 @@ public final class Topology: @unchecked Sendable {
         self.config = config
         self.mode = mode
         self.logger = logger
-        var issues: [ConfigIssue] = []
+        var issues: [ConfigIssue] = config.componentIssues
         var byName: [String: Node] = [:]
         for c in config.components {
             let metrics = ComponentMetrics(name: c.name, kind: c.kind.rawValue, type: c.type)
             let node = Node(config: c, metrics: metrics)
             var componentLogger = logger
             componentLogger[metadataKey: "component"] = "\(c.name)"
-            let ctx = BuildContext(name: c.name, mode: mode, dataDir: config.dataDir, logger: componentLogger, registry: registry)
+            // Replay keeps no state: no checkpoints, and dead letters go to stderr by default.
+            let ctx = BuildContext(name: c.name, mode: mode, dataDir: mode == .toEnd ? nil : config.dataDir, logger: componentLogger, registry: registry)
             do {
                 switch c.kind {
                 case .source:
@@ -137,7 +138,7 @@ public final class Topology: @unchecked Sendable {
             let cc = ComponentConfig(name: "_dead_letter", kind: .sink, type: "dead_letter", inputs: [], queueCapacity: nil, queuePolicy: nil,
                                      options: opts, node: opts.node)
             let node = Node(config: cc, metrics: ComponentMetrics(name: "_dead_letter", kind: "sink", type: "dead_letter"))
-            node.sink = try f(opts, BuildContext(name: "_dead_letter", mode: mode, dataDir: config.dataDir, logger: logger, registry: registry))
+            node.sink = try f(opts, BuildContext(name: "_dead_letter", mode: mode, dataDir: mode == .toEnd ? nil : config.dataDir, logger: logger, registry: registry))
             nodes.append(node)
             dlNodes = [node]
         }

@@ -1,0 +1,41 @@
+# Sluice: the two commands that matter are `make demo` and `make test`.
+SWIFT ?= swift
+RELEASE_BIN := .build/release/sluice
+
+.PHONY: all deps build release demo test bench fuzz embed clean
+
+all: build
+
+## Install missing Debian packages (libsystemd-dev, rsyslog, ...) listed in .ci/apt-packages.
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product sluice
+
+## Run the embedded default pipeline over the bundled GitHub audit sample and show the output.
+demo: release
+	@echo "== sluice replay (embedded default pipeline) over Pipelines/samples/github-audit.jsonl"
+	@SLUICE_GITHUB_AUDIT_LOG=Pipelines/samples/github-audit.jsonl $(RELEASE_BIN) replay | head -n 5 | cut -c1-400
+	@echo "..."
+	@SLUICE_GITHUB_AUDIT_LOG=Pipelines/samples/github-audit.jsonl $(RELEASE_BIN) replay > /dev/null
+
+## Build and run every test (installs what the tests need first).
+test: deps
+	@sh scripts/embed-default-pipeline.sh --check
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## Throughput and memory benchmarks; figures go to BENCHMARKS.md by hand from bench-out/.
+bench: deps
+	bash Benchmarks/run.sh
+
+## Regenerate Sources/sluice/EmbeddedPipeline.swift from Pipelines/default.yaml.
+embed:
+	sh scripts/embed-default-pipeline.sh
+
+clean:
+	rm -rf .build bench-out

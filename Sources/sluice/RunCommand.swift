@@ -1,0 +1,113 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import SluiceCore
+
+/// `sluice run`: the agent.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the agent until stopped (SIGINT/SIGTERM).",
+        discussion: """
+        Reads the pipeline from --config, else /etc/sluice/sluice.yaml, else the embedded default \
+        (Pipelines/default.yaml). Sources follow their inputs; checkpoints live in `data_dir`.
+
+        On SIGINT or SIGTERM the agent stops its sources, drains every queue, flushes its sinks and \
+        writes checkpoints, then exits 0 within `shutdown_timeout` (default 10s); events not \
+        delivered by then are read again at the next start. SIGHUP reloads TLS certificates.
+        A second SIGINT/SIGTERM exits at once (checkpoints only cover delivered events).
+        """
+    )
+
+    @Option(name: .shortAndLong, help: "Pipeline file (YAML).")
+    var config: String?
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() throws {
+        let logger = logging.bootstrap()
+        SluiceMetrics.bootstrap()
+        let cfg: PipelineConfig
+        let topology: Topology
+        do {
+            cfg = try PipelineSource.load(configPath: config, logger: logger)
+            topology = try Topology(config: cfg, registry: Components.registry, mode: .follow, logger: logger)
+        } catch let e as ConfigErrors {
+            throw reportConfigErrors(e)
+        }
+        var api: MetricsServer?
+        if cfg.apiEnabled {
+            let server = MetricsServer(healthy: { topology.isHealthy })
+            do {
+                try server.start(address: cfg.apiAddress)
+                logger.info("metrics on http://\(cfg.apiAddress)/metrics")
+                api = server
+            } catch {
+                printError("error: \(cfg.file): api: cannot listen on \(cfg.apiAddress): \(error)")
+                throw ExitCode(78)
+            }
+        }
+
+        let done = DispatchSemaphore(value: 0)
+        let state = ShutdownState()
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGHUP, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler {
+                if state.begin() {
+                    logger.info("received \(sig == SIGINT ? "SIGINT" : "SIGTERM"); stopping (timeout \(cfg.shutdownTimeout)s)")
+                    DispatchQueue.global().async {
+                        topology.stop(timeout: cfg.shutdownTimeout)
+                        done.signal()
+                    }
+                } else {
+                    logger.warning("second signal: exiting now")
+                    topology.commitCheckpoints()
+                    Foundation.exit(1)
+                }
+            }
+            s.resume()
+            sources.append(s)
+        }
+        let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hup.setEventHandler {
+            logger.info("received SIGHUP: reloading certificates and lists")
+            ReloadHub.shared.reload()
+        }
+        hup.resume()
+        sources.append(hup)
+
+        topology.start()
+        logger.info("sluice \(SluiceVersion.number) running: \(cfg.sources.count) sources, \(cfg.transforms.count) transforms, \(cfg.sinks.count) sinks")
+        // Inputs that end by themselves (stdin closed) also end the run.
+        DispatchQueue.global().async {
+            _ = topology.wait(timeout: nil)
+            // Only the path that began the shutdown ends the process, after its checkpoints.
+            if state.begin() {
+                topology.commitCheckpoints()
+                done.signal()
+            }
+        }
+        done.wait()
+        api?.stop()
+        logger.info("stopped")
+        _ = sources
+    }
+}
+
+/// Tells the first shutdown request from later ones.
+final class ShutdownState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var started = false
+    func begin() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        if started { return false }
+        started = true
+        return true
+    }
+}

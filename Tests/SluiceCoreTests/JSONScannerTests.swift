@@ -1,0 +1,68 @@
+import XCTest
+@testable import SluiceCore
+
+final class JSONScannerTests: XCTestCase {
+    func read(_ s: String) throws -> FieldValue {
+        let bytes = Array(s.utf8)
+        return try bytes.withUnsafeBufferPointer { buf in
+            var sc = JSONScanner(buf)
+            let v = try sc.readValue(interner: FieldKeyInterner())
+            sc.skipWhitespace()
+            guard sc.atEnd else { throw sc.error("trailing data") }
+            return v
+        }
+    }
+
+    func testScalarsAndEscapes() throws {
+        XCTAssertEqual(try read(#""a\"b\\c\/\n\u00e9\ud83d\ude00""#), .string("a\"b\\c/\né😀"))
+        XCTAssertEqual(try read("1763863200000"), .int(1_763_863_200_000))
+        XCTAssertEqual(try read("-12"), .int(-12))
+        XCTAssertEqual(try read("1.5e3"), .double(1500))
+        XCTAssertEqual(try read("99999999999999999999"), .double(1e20))
+        XCTAssertEqual(try read(" true "), .bool(true))
+        XCTAssertEqual(try read("null"), .null)
+    }
+
+    func testObjectsAndArrays() throws {
+        let v = try read(#"{"a": [1, "x", {"b": false}], "c": {}}"#)
+        guard case .object(let m) = v else { return XCTFail() }
+        XCTAssertEqual(m.map(\.key.path), ["a", "c"])
+        XCTAssertEqual(m[0].value, .array([.int(1), .string("x"), .object([Field(FieldKey("b"), .bool(false))])]))
+    }
+
+    func testRejectsMalformedInputWithOffsets() {
+        for bad in ["{", #"{"a":}"#, #"{"a" 1}"#, "[1,]", #""abc"#, "tru", "01x", #"{"a":1,}"#, "\"\u{01}\"", "-", "1.", "{\"a\":\"\\x\"}"] {
+            XCTAssertThrowsError(try read(bad), "accepted malformed JSON: \(bad)")
+        }
+    }
+
+    func testDeepNestingIsAnErrorNotACrash() {
+        let deep = String(repeating: "[", count: 100_000)
+        XCTAssertThrowsError(try read(deep)) { e in
+            XCTAssertTrue("\(e)".contains("too deep"))
+        }
+    }
+
+    func testInvalidUTF8InStringsIsRepaired() throws {
+        let bytes: [UInt8] = [0x22, 0x61, 0xC3, 0x22]
+        let v = try bytes.withUnsafeBufferPointer { buf -> FieldValue in
+            var sc = JSONScanner(buf)
+            return try sc.readValue(interner: FieldKeyInterner())
+        }
+        XCTAssertEqual(v, .string("a\u{FFFD}"))
+    }
+
+    func testInternerReturnsSameKeyForSameBytesAndDistinguishesParents() {
+        let i = FieldKeyInterner()
+        let name = Array("actor".utf8)
+        let k1 = name.withUnsafeBufferPointer { i.key($0) }
+        let k2 = name.withUnsafeBufferPointer { i.key($0) }
+        let k3 = name.withUnsafeBufferPointer { i.key($0, under: FieldKey("github")) }
+        XCTAssertEqual(k1, k2)
+        XCTAssertEqual(k1?.path, "actor")
+        XCTAssertEqual(k3?.path, "github.actor")
+        // Growing the table keeps earlier keys findable.
+        for n in 0..<5000 { _ = Array("k\(n)".utf8).withUnsafeBufferPointer { i.key($0) } }
+        XCTAssertEqual(name.withUnsafeBufferPointer { i.key($0) }, k1)
+    }
+}

@@ -1,0 +1,121 @@
+import XCTest
+@testable import SluiceCore
+
+final class PipelineConfigTests: XCTestCase {
+    func issues(_ yaml: String, env: [String: String] = [:], registry: ComponentRegistry? = nil) -> [ConfigIssue] {
+        do {
+            let cfg = try PipelineConfig.parse(yaml, file: "p.yaml", environment: env)
+            if let registry { _ = try Topology(config: cfg, registry: registry, mode: .toEnd, logger: quietLogger()) }
+            return []
+        } catch let e as ConfigErrors {
+            return e.issues
+        } catch {
+            XCTFail("unexpected \(error)"); return []
+        }
+    }
+
+    var registry: ComponentRegistry {
+        let t = TestRegistry()
+        t.sources["src"] = CountingSource(count: 1, batchSize: 1)
+        t.sinks["out"] = CollectingSink()
+        return t.registry
+    }
+
+    func testValidPipelineParses() throws {
+        let cfg = try PipelineConfig.parse("""
+            data_dir: /tmp/x
+            shutdown_timeout: 3s
+            buffer: {max_events: 500, when_full: drop_newest}
+            sources:
+              src: {type: counting}
+            transforms:
+              t: {type: picky, inputs: [src], every: 3}
+            sinks:
+              out: {type: collect, inputs: [t], buffer: {max_events: 7}}
+            """, file: "p.yaml", environment: [:])
+        XCTAssertEqual(cfg.shutdownTimeout, 3)
+        XCTAssertEqual(cfg.queueCapacity, 500)
+        XCTAssertEqual(cfg.queuePolicy, .dropNewest)
+        XCTAssertEqual(cfg.sinks.first?.queueCapacity, 7)
+        XCTAssertEqual(cfg.transforms.first?.inputs, ["src"])
+    }
+
+    func testUnknownKeyIsAnErrorWithFileLineColumnAndComponent() {
+        let found = issues("""
+            sources:
+              src:
+                type: counting
+                nmae: oops
+            sinks:
+              out: {type: collect, inputs: [src]}
+            """, registry: registry)
+        XCTAssertEqual(found.count, 1)
+        XCTAssertEqual(found.first?.description, "p.yaml:4:5: component 'src': unknown option 'nmae' (did you mean 'note'?)")
+    }
+
+    func testEveryErrorIsReportedAtOnce() {
+        let found = issues("""
+            sources:
+              src: {type: counting}
+              other: {type: nosuch}
+            transforms:
+              t: {type: picky, inputs: [src, missing], every: x}
+            sinks:
+              out: {type: collect}
+            """, registry: registry)
+        let text = found.map(\.description).joined(separator: "\n")
+        XCTAssertTrue(text.contains("p.yaml:3:10: component 'other': unknown source type 'nosuch'"), text)
+        XCTAssertTrue(text.contains("component 't': option 'every' must be an integer"), text)
+        XCTAssertTrue(text.contains("component 'out': missing required option 'inputs'"), text)
+        XCTAssertGreaterThanOrEqual(found.count, 3)
+    }
+
+    func testMissingInputAndCycleAreReported() {
+        let found = issues("""
+            sources:
+              src: {type: counting}
+            transforms:
+              a: {type: picky, inputs: [src, b]}
+              b: {type: picky, inputs: [a]}
+            sinks:
+              out: {type: collect, inputs: [b, ghost]}
+            """, registry: registry)
+        let text = found.map(\.description).joined(separator: "\n")
+        XCTAssertTrue(text.contains("cycle"), text)
+        XCTAssertTrue(text.contains("input 'ghost' is not a component of this pipeline"), text)
+        XCTAssertTrue(found.allSatisfy { $0.file == "p.yaml" && $0.line > 0 && $0.column > 0 }, text)
+    }
+
+    func testEnvironmentInterpolation() throws {
+        let cfg = try PipelineConfig.parse("""
+            data_dir: ${STATE:-/var/lib/sluice}/x
+            api: {address: "127.0.0.1:${PORT}"}
+            sources: {src: {type: counting}}
+            sinks: {out: {type: collect, inputs: [src]}}
+            """, file: "p.yaml", environment: ["PORT": "9100"])
+        XCTAssertEqual(cfg.dataDir, "/var/lib/sluice/x")
+        XCTAssertEqual(cfg.apiAddress, "127.0.0.1:9100")
+        let found = issues("""
+            data_dir: ${NOT_SET}
+            sources: {src: {type: counting}}
+            sinks: {out: {type: collect, inputs: [src]}}
+            """)
+        XCTAssertEqual(found.first?.description, "p.yaml:1:11: environment variable NOT_SET is not set (use ${NOT_SET:-default} for a default)")
+    }
+
+    func testYAMLSyntaxErrorHasPosition() {
+        let found = issues("sources:\n  src: {type: counting\nsinks: {}\n")
+        XCTAssertEqual(found.count, 1)
+        XCTAssertEqual(found.first?.file, "p.yaml")
+        XCTAssertGreaterThan(found.first?.line ?? 0, 1)
+        XCTAssertTrue(found.first?.message.hasPrefix("invalid YAML") ?? false)
+    }
+
+    func testDurationsAndSizes() {
+        XCTAssertEqual(ComponentOptions.parseDuration("500ms"), 0.5)
+        XCTAssertEqual(ComponentOptions.parseDuration("5m"), 300)
+        XCTAssertEqual(ComponentOptions.parseBytes("64KiB"), 65536)
+        XCTAssertEqual(ComponentOptions.parseBytes("100MiB"), 100 << 20)
+        XCTAssertNil(ComponentOptions.parseBytes("lots"))
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderSluiceCoreTests: XCTestCase { func testNothing() {} }

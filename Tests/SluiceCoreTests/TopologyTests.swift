@@ -1,0 +1,106 @@
+import Foundation
+import XCTest
+@testable import SluiceCore
+
+final class TopologyTests: XCTestCase {
+    func build(_ yaml: String, _ t: TestRegistry, mode: RunMode = .toEnd) throws -> Topology {
+        let cfg = try PipelineConfig.parse(yaml, file: "p.yaml", environment: [:])
+        return try Topology(config: cfg, registry: t.registry, mode: mode, logger: quietLogger())
+    }
+
+    func testSlowSinkBackpressuresSourceAndEveryEventArrives() throws {
+        let t = TestRegistry()
+        let source = CountingSource(count: 5_000, batchSize: 50)
+        let sink = CollectingSink(delayMicros: 10_000)
+        t.sources["src"] = source
+        t.sinks["out"] = sink
+        let topo = try build("""
+            batch_size: 50
+            buffer: {max_events: 200}
+            sources: {src: {type: counting}}
+            sinks: {out: {type: collect, inputs: [src]}}
+            """, t)
+        topo.start()
+        // While the sink is slow, the source can be ahead of the sink by at most the queues'
+        // capacity plus the batches in the stages' hands, never by the whole input.
+        var maxLead = 0
+        for _ in 0..<20 {
+            usleep(20_000)
+            maxLead = max(maxLead, source.emittedCount - sink.events.count)
+        }
+        XCTAssertLessThanOrEqual(maxLead, 200 + 2 * 50, "source was not held back by the full queues")
+        XCTAssertLessThan(source.emittedCount, 5_000, "source finished although the sink was far behind")
+        XCTAssertTrue(topo.wait(timeout: 60))
+        let seqs = sink.events.map { Int($0[CountingSource.seq]!.intValue!) }
+        XCTAssertEqual(seqs.count, 5_000, "N events in must give exactly N events out")
+        XCTAssertTrue(seqs == Array(0..<5_000), "events arrived out of order or duplicated")
+        XCTAssertEqual(source.tracker.committed, 5_000, "every batch acknowledged")
+    }
+
+    func testFailedRecordsGoToDeadLetterWhileTheRestFlows() throws {
+        let t = TestRegistry()
+        t.sources["src"] = CountingSource(count: 1_000, batchSize: 64)
+        let out = CollectingSink(), dead = CollectingSink()
+        t.sinks["out"] = out
+        t.sinks["dlq"] = dead
+        let source = t.sources["src"] as! CountingSource
+        let topo = try build("""
+            sources: {src: {type: counting}}
+            transforms: {t: {type: picky, inputs: [src], every: 10}}
+            sinks:
+              out: {type: collect, inputs: [t]}
+              dlq: {type: dead_letter}
+            """, t)
+        topo.start()
+        XCTAssertTrue(topo.wait(timeout: 30))
+        XCTAssertEqual(out.events.count, 900)
+        XCTAssertEqual(dead.events.count, 100)
+        let d = dead.events[0]
+        XCTAssertEqual(d[ECS.errorType], .string("picky"))
+        XCTAssertEqual(d[ECS.sluiceComponent], .string("t"))
+        XCTAssertEqual(d.originalText, "{\"seq\":0}")
+        XCTAssertEqual(source.tracker.committed, 1_000, "batches with failures are acknowledged once both paths have them")
+        let row = topo.summary().first { $0.name == "t" }!
+        XCTAssertEqual(row.failed, 100)
+        XCTAssertEqual(row.failureReasons["picky"], 100)
+    }
+
+    func testFanOutDeliversToEverySinkAndAcksAfterBoth() throws {
+        let t = TestRegistry()
+        let source = CountingSource(count: 300, batchSize: 30)
+        t.sources["src"] = source
+        let fast = CollectingSink(), slow = CollectingSink(delayMicros: 5_000)
+        t.sinks["a"] = fast
+        t.sinks["b"] = slow
+        let topo = try build("""
+            sources: {src: {type: counting}}
+            sinks:
+              a: {type: collect, inputs: [src]}
+              b: {type: collect, inputs: [src]}
+            """, t)
+        topo.start()
+        XCTAssertTrue(topo.wait(timeout: 30))
+        XCTAssertEqual(fast.events.count, 300)
+        XCTAssertEqual(slow.events.count, 300)
+        XCTAssertEqual(source.tracker.committed, 300)
+    }
+
+    func testStopDrainsQueuedEvents() throws {
+        let t = TestRegistry()
+        let source = CountingSource(count: 1_000_000, batchSize: 100)
+        let sink = CollectingSink(delayMicros: 500)
+        t.sources["src"] = source
+        t.sinks["out"] = sink
+        let topo = try build("""
+            buffer: {max_events: 1000}
+            sources: {src: {type: counting}}
+            sinks: {out: {type: collect, inputs: [src]}}
+            """, t, mode: .follow)
+        topo.start()
+        usleep(100_000)
+        XCTAssertTrue(topo.stop(timeout: 30))
+        // Everything the source emitted reached the sink: nothing was left in a queue.
+        XCTAssertEqual(sink.events.count, source.emittedCount)
+        XCTAssertLessThan(source.emittedCount, 1_000_000)
+    }
+}

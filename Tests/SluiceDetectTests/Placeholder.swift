@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderSluiceDetectTests: XCTestCase { func testNothing() {} }

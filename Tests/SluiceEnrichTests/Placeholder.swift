@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderSluiceEnrichTests: XCTestCase { func testNothing() {} }

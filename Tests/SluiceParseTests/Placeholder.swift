@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderSluiceParseTests: XCTestCase { func testNothing() {} }

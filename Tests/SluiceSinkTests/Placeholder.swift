@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderSluiceSinkTests: XCTestCase { func testNothing() {} }

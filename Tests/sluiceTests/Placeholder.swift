@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholdersluiceTests: XCTestCase { func testNothing() {} }

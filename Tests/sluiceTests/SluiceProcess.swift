@@ -1,0 +1,104 @@
+import Foundation
+import XCTest
+
+/// Runs the built `sluice` binary as a child process for end-to-end tests.
+final class SluiceProcess {
+    let process = Process()
+    let stdoutURL: URL
+    let stderrURL: URL
+
+    static var binary: URL {
+        // The test bundle runs from .build/<triple>/debug; the executable is beside it.
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [dir.appendingPathComponent("sluice"),
+                          dir.deletingLastPathComponent().appendingPathComponent("sluice")] {
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/sluice")
+    }
+
+    init(_ args: [String], directory: URL, environment: [String: String] = [:], stdin: FileHandle? = nil) throws {
+        stdoutURL = directory.appendingPathComponent("stdout-\(UUID().uuidString).txt")
+        stderrURL = directory.appendingPathComponent("stderr-\(UUID().uuidString).txt")
+        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        process.executableURL = Self.binary
+        process.arguments = args
+        process.currentDirectoryURL = directory
+        var env = ProcessInfo.processInfo.environment
+        env["SLUICE_LOG"] = env["SLUICE_LOG"] ?? "warning"
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        if let stdin { process.standardInput = stdin } else { process.standardInput = FileHandle.nullDevice }
+        try process.run()
+    }
+
+    var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+
+    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    /// Waits for exit; returns the status, or nil on timeout (the process is then killed).
+    @discardableResult
+    func wait(timeout: TimeInterval) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { signal(SIGKILL); process.waitUntilExit(); return nil }
+        return process.terminationStatus
+    }
+
+    /// Runs to completion and returns (status, stdout, stderr).
+    static func run(_ args: [String], directory: URL, environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> (Int32?, String, String) {
+        let p = try SluiceProcess(args, directory: directory, environment: environment)
+        let status = p.wait(timeout: timeout)
+        return (status, p.stdout, p.stderr)
+    }
+}
+
+/// A fresh temporary directory per test.
+func makeTempDir(_ name: String = #function) throws -> URL {
+    let safe = name.filter { $0.isLetter || $0.isNumber }
+    let u = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sluice-\(safe)-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+    return u
+}
+
+/// Polls `condition` until true or the timeout passes.
+func waitUntil(timeout: TimeInterval, interval: TimeInterval = 0.02, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(useconds_t(interval * 1_000_000))
+    }
+    return condition()
+}
+
+/// Writes `count` realistic GitHub audit JSON lines, each with a unique `_document_id` seq.
+func writeAuditLines(_ url: URL, range: Range<Int>, append: Bool = false) throws {
+    var text = ""
+    text.reserveCapacity(range.count * 330)
+    let actors = ["alice", "bob", "carol", "dave"]
+    let repos = ["acme/payments-api", "acme/web-frontend", "acme/infra-terraform", "acme/ml-models"]
+    for i in range {
+        text += #"{"@timestamp":\#(1_763_863_200_000 + i),"_document_id":"doc-\#(i)","action":"git.clone","actor":"\#(actors[i % 4])","actor_ip":"203.0.113.\#(i % 250)","actor_location":{"country_code":"US"},"org":"acme","repo":"\#(repos[i % 4])","programmatic_access_type":"Personal access token (classic)","transport_protocol_name":"http","user_agent":"git/2.43.0","business":"acme-corp"}"# + "\n"
+    }
+    if append, let h = try? FileHandle(forWritingTo: url) {
+        h.seekToEndOfFile(); h.write(text.data(using: .utf8)!); h.closeFile()
+    } else {
+        try text.write(to: url, atomically: false, encoding: .utf8)
+    }
+}
+
+/// The `_document_id` sequence numbers found in JSON lines.
+func documentSeqs(_ text: String) -> [Int] {
+    var out: [Int] = []
+    for line in text.split(separator: "\n") {
+        guard let r = line.range(of: "\"_document_id\":\"doc-") else { continue }
+        let rest = line[r.upperBound...]
+        if let end = rest.firstIndex(of: "\""), let n = Int(rest[..<end]) { out.append(n) }
+    }
+    return out
+}
