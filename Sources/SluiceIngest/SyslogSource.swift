@@ -25,7 +25,8 @@ import SluiceCore
 /// stalls the sender; the event loop never blocks. Datagram modes cannot push back: what
 /// arrives on UDP while downstream is full is dropped and counted (`syslog_datagrams_dropped`);
 /// `unix_datagram` is read on the source thread and simply stops reading (local senders wait).
-/// A broken frame closes only its connection. In TLS mode SIGHUP reloads the certificates.
+/// A broken frame closes only its connection. In TLS mode the certificates are re-read on
+/// `ReloadHub.reload()` (what `sluice run` does on SIGHUP).
 public final class SyslogSource: Source {
     public enum Mode: String, CaseIterable, Sendable {
         case udp, tcp, tls
@@ -143,9 +144,9 @@ public final class SyslogSource: Source {
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var channel: Channel?
-        var sighup: DispatchSourceSignal?
+        var reloadToken: UUID?
         defer {
-            sighup?.cancel()
+            if let t = reloadToken { ReloadHub.shared.remove(t) }
             try? channel?.close().wait()
             try? group.syncShutdownGracefully()
             handoff.drain()
@@ -161,15 +162,12 @@ public final class SyslogSource: Source {
         boundLock.lock(); _bound = channel?.localAddress; boundLock.broadcast(); boundLock.unlock()
         context.logger.info("syslog \(mode.rawValue) listening on \(channel?.localAddress?.description ?? address)")
         if let tls {
-            signal(SIGHUP, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-            s.setEventHandler {
-                do { try tls.reload(); context.logger.info("reloaded TLS certificates after SIGHUP") } catch {
+            // `sluice run` turns SIGHUP into ReloadHub.reload(): re-read the certificate files.
+            reloadToken = ReloadHub.shared.add {
+                do { try tls.reload(); context.logger.info("reloaded TLS certificates") } catch {
                     context.logger.error("TLS reload failed, keeping the previous certificates: \(error)")
                 }
             }
-            s.resume()
-            sighup = s
         }
         while !context.isStopping { context.sleep(seconds: 1) }
     }

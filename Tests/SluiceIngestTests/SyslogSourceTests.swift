@@ -204,10 +204,70 @@ final class SyslogSourceTests: XCTestCase {
         XCTAssertEqual(events.map(\.text), [good])
         XCTAssertEqual(h.drain(quiet: 0.5).count, 0, "refused clients delivered nothing")
 
-        // SIGHUP-style reload: new connections use the new certificate.
-        try tls.reload()
-        _ = try sClient(port: port, dir: dir, cert: "client", message: "\(good.utf8.count) \(good)")
-        XCTAssertEqual(h.collect(1).count, 1)
+        // A reload (SIGHUP in `sluice run`) re-reads the certificate: replace the server certificate by one from a new
+        // CA; after SIGHUP a client trusting only the new CA gets through.
+        try makeSecondServerCertificate(dir)
+        let renewed = "<38>1 2024-11-22T18:00:04Z bastion-01 sshd 1 - - after reload"
+        XCTAssertNotEqual(try sClient(port: port, dir: dir, cert: "client", message: renewed + "\n", ca: "ca2"), 0,
+                          "before the reload the old certificate is served")
+        try FileManager.default.removeItem(atPath: dir + "/server.pem")
+        try FileManager.default.removeItem(atPath: dir + "/server.key")
+        try FileManager.default.copyItem(atPath: dir + "/server2.pem", toPath: dir + "/server.pem")
+        try FileManager.default.copyItem(atPath: dir + "/server2.key", toPath: dir + "/server.key")
+        ReloadHub.shared.reload()  // what `sluice run` does on SIGHUP
+        let deadline = Date().addingTimeInterval(20)
+        var status: Int32 = 1
+        while status != 0 && Date() < deadline {
+            usleep(200_000)
+            status = try sClient(port: port, dir: dir, cert: "client", message: renewed + "\n", ca: "ca2")
+        }
+        XCTAssertEqual(status, 0, "after the reload the new certificate is served")
+        XCTAssertEqual(h.collect(1).map(\.text), [renewed])
+    }
+
+    func testMaxConnectionsRefusesExtraConnectionsAndKeepsTheOthers() throws {
+        let src = SyslogSource(mode: .tcp, address: "127.0.0.1:0", maxConnections: 1)
+        let (h, port) = try startListener(src)
+        defer { h.stop() }
+        let first = try connectTCP(port: port)
+        defer { close(first) }
+        usleep(200_000)
+        let second = try connectTCP(port: port)
+        var tv = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(second, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var b = [UInt8](repeating: 0, count: 16)
+        XCTAssertEqual(read(second, &b, 16), 0, "the connection over the limit is closed by the listener")
+        close(second)
+        let msg = Array("<86>Nov 22 18:00:00 bastion-01 sshd[1]: still connected\n".utf8)
+        XCTAssertEqual(msg.withUnsafeBytes { write(first, $0.baseAddress, $0.count) }, msg.count)
+        XCTAssertEqual(h.collect(1).map(\.text), ["<86>Nov 22 18:00:00 bastion-01 sshd[1]: still connected"])
+    }
+
+    func testUDPDropsWhileDownstreamIsFullAreCounted() throws {
+        let src = SyslogSource(mode: .udp, address: "127.0.0.1:0")
+        let (h, port) = try startListener(src, capacity: 1)
+        defer { h.queue.close(); h.stop() }
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let sent = 300
+        for i in 0..<sent {
+            let m = Array("<86>Nov 22 18:00:00 bastion-01 sshd[1]: datagram \(i)".utf8)
+            _ = withUnsafePointer(to: &addr) { a in
+                a.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                    m.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, sa, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+            }
+            if i % 50 == 49 { usleep(20_000) }
+        }
+        let deadline = Date().addingTimeInterval(20)
+        while src.droppedDatagrams == 0 && Date() < deadline { usleep(50_000) }
+        XCTAssertGreaterThan(src.droppedDatagrams, 0, "drops while the pipeline is full are counted")
+        XCTAssertEqual(h.metrics.dropped, src.droppedDatagrams)
+        XCTAssertLessThanOrEqual(h.queue.depth, sent, "nothing queued beyond what arrived")
     }
 
     // MARK: helpers
@@ -272,9 +332,24 @@ final class SyslogSourceTests: XCTestCase {
                  "-keyout", dir + "/rogue.key", "-out", dir + "/rogue.pem"])
     }
 
+    func makeSecondServerCertificate(_ dir: String) throws {
+        let o = "/usr/bin/openssl"
+        func run(_ args: [String]) throws {
+            let (s, out) = try runProcess(o, args)
+            XCTAssertEqual(s, 0, "openssl \(args.joined(separator: " ")): \(out)")
+        }
+        try run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Sluice Test CA 2",
+                 "-keyout", dir + "/ca2.key", "-out", dir + "/ca2.pem",
+                 "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        try run(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", dir + "/server2.key", "-out", dir + "/server2.csr"])
+        try run(["x509", "-req", "-in", dir + "/server2.csr", "-CA", dir + "/ca2.pem", "-CAkey", dir + "/ca2.key",
+                 "-CAcreateserial", "-days", "2", "-extfile", dir + "/server.ext", "-out", dir + "/server2.pem"])
+    }
+
     /// Sends `message` with `openssl s_client`; returns its exit status.
-    func sClient(port: Int, dir: String, cert: String?, message: String) throws -> Int32 {
-        var args = ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", dir + "/ca.pem", "-quiet", "-no_ign_eof", "-tls1_2"]
+    func sClient(port: Int, dir: String, cert: String?, message: String, ca: String = "ca") throws -> Int32 {
+        var args = ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", dir + "/\(ca).pem", "-verify_return_error",
+                    "-quiet", "-no_ign_eof", "-tls1_2"]
         if let c = cert { args += ["-cert", dir + "/\(c).pem", "-key", dir + "/\(c).key"] }
         let (s, _) = try runProcess("/usr/bin/openssl", args, stdin: Array(message.utf8), timeout: 30)
         return s
