@@ -45,17 +45,21 @@ public final class FileSource: Source {
     let checkpointTTL: Double
     static let chunkSize = 256 * 1024
 
+    /// One open file. Used by the read loop only, except `path`, `key`, `prefix` and
+    /// `tracker`, which `commitCheckpoints` may read from another thread (hence locked).
     final class TailedFile {
-        var path: String
+        private let guardLock = NSLock()
+        private var _path: String, _key: String, _prefix: [UInt8] = [], _tracker: AckTracker<Int64>
+        var path: String { get { guardLock.withLock { _path } } set { guardLock.withLock { _path = newValue } } }
+        var key: String { get { guardLock.withLock { _key } } set { guardLock.withLock { _key = newValue } } }
+        var prefix: [UInt8] { get { guardLock.withLock { _prefix } } set { guardLock.withLock { _prefix = newValue } } }
+        var tracker: AckTracker<Int64> { get { guardLock.withLock { _tracker } } set { guardLock.withLock { _tracker = newValue } } }
         let devIno: String
-        var key: String
         var fd: Int32
         var offset: Int64        // bytes read so far
         var lineEnd: Int64       // offset just after the last record emitted
         var splitter: LineSplitter
-        var tracker: AckTracker<Int64>
         var pathValue: FieldValue
-        var prefix: [UInt8] = []
         var rotatedAt: Double?
         var lastDataAt: Double
         /// Found while running, shorter than a fingerprint, nothing read yet: it may be a
@@ -68,10 +72,10 @@ public final class FileSource: Source {
         var recordLines = 0
         var recordEnd: Int64 = 0
         init(path: String, devIno: String, key: String, fd: Int32, offset: Int64, maxLine: Int, now: Double) {
-            self.path = path; self.devIno = devIno; self.key = key; self.fd = fd
+            _path = path; self.devIno = devIno; _key = key; self.fd = fd
             self.offset = offset; self.lineEnd = offset
             splitter = LineSplitter(maxLineBytes: maxLine)
-            tracker = AckTracker(initial: offset)
+            _tracker = AckTracker(initial: offset)
             pathValue = .string(path)
             lastDataAt = now
         }

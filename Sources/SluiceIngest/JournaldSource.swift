@@ -264,7 +264,11 @@ public final class JournaldSource: Source {
         return k
     }
 
+    private let saveLock = NSLock()
+
+    /// Serialized: the read loop and the shutdown commit may call it at the same time.
     private func saveCheckpoint() {
+        saveLock.lock(); defer { saveLock.unlock() }
         guard let context, let store = context.checkpoints, let c = tracker.takeIfAdvanced() else { return }
         do { try store.save(JournaldCheckpoint(cursor: c), for: context.name) } catch {
             context.logger.error("cannot save checkpoint: \(error)")

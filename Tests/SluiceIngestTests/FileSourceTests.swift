@@ -242,7 +242,7 @@ final class FileSourceTests: XCTestCase {
         let ctx = makeContext("fs", queue: q, store: store, mode: .follow)
         DispatchQueue.global().async { try? src.run(ctx) }
         var batches: [EventBatch] = []
-        while batches.reduce(0, { $0 + $1.count }) < 10, let b = q.pop(timeout: 5), b.count > 0 { batches.append(b) }
+        while batches.reduce(0, { $0 + $1.count }) < 10, let b = q.pop(maxEvents: 4, timeout: 5), b.count > 0 { batches.append(b) }
         XCTAssertEqual(batches.flatMap { $0.events }.map { $0.originalText }, (0..<10).map { "line \($0)" })
         src.commitCheckpoints()
         XCTAssertNil(try store.load(FileSourceCheckpoints.self, for: "fs"), "nothing acknowledged yet, nothing saved")
