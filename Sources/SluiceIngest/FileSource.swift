@@ -26,7 +26,9 @@ import SluiceCore
 /// Guarantees: lines are emitted in file order; a checkpoint never passes a line that was
 /// not acknowledged, so a crash replays at most the unacknowledged tail and skips nothing.
 /// New files are found through inotify on the include directories (with a periodic glob as
-/// fallback). Files ending in `.gz` are skipped (logged), not read as text.
+/// fallback). Files ending in `.gz` are skipped (logged) unless `read_compressed: true`: then
+/// they are decompressed with zlib and read once to their end, identified by the fingerprint
+/// of their decompressed start (so a file compressed after rotation is not read again).
 public final class FileSource: Source {
     public enum ReadFrom: String, CaseIterable, Sendable { case beginning, end }
 
@@ -43,6 +45,7 @@ public final class FileSource: Source {
     let maxMultilineLines: Int
     let rotateWait: Double
     let checkpointTTL: Double
+    let readCompressed: Bool
     static let chunkSize = 256 * 1024
 
     /// One open file. Used by the read loop only, except `path`, `key`, `prefix` and
@@ -67,6 +70,8 @@ public final class FileSource: Source {
         var undetermined = false
         /// A copy still being written, shorter than the position it continues from.
         var pendingStart: Int64?
+        /// Set for `.gz` files: read once to the end through zlib, never followed.
+        var gz: GzipFile?
         // Multiline record being assembled.
         var record: [UInt8] = []
         var recordLines = 0
@@ -88,6 +93,10 @@ public final class FileSource: Source {
     private var inotifyFD: Int32 = -1
     private var needDiscover = false
     private var skippedGz = Set<String>()
+    /// `.gz` files read to their end in this run (dev:inode).
+    private var gzDone = Set<String>()
+    /// Checkpoint keys of those files (kept while the files exist).
+    private var gzKeys = Set<String>()
     /// Truncations / in-place rewrites seen (also the `file_truncations` counter).
     public private(set) var truncations = 0
     public var truncationCount: Int { truncations }
@@ -97,13 +106,15 @@ public final class FileSource: Source {
     public init(include: [String], exclude: [String] = [], readFrom: ReadFrom = .beginning,
                 maxLineBytes: Int = 256 * 1024, batchSize: Int = 1024, pollInterval: Double = 0.25, globInterval: Double = 5,
                 fingerprintBytes: Int = 256, multilineTimeout: Double = 2, startPattern: LinePattern? = nil,
-                maxMultilineLines: Int = 500, rotateWait: Double = 5, checkpointTTL: Double = 7 * 86400) {
+                maxMultilineLines: Int = 500, rotateWait: Double = 5, checkpointTTL: Double = 7 * 86400,
+                readCompressed: Bool = false) {
         self.include = include; self.exclude = exclude; self.readFrom = readFrom
         self.maxLineBytes = maxLineBytes; self.batchSize = batchSize
         self.pollInterval = pollInterval; self.globInterval = globInterval
         self.fingerprintBytes = fingerprintBytes; self.multilineTimeout = multilineTimeout
         self.startPattern = startPattern; self.maxMultilineLines = maxMultilineLines
         self.rotateWait = rotateWait; self.checkpointTTL = checkpointTTL
+        self.readCompressed = readCompressed
     }
 
     public static func make(_ o: ComponentOptions, _ ctx: BuildContext) throws -> FileSource {
@@ -131,7 +142,8 @@ public final class FileSource: Source {
                           multilineTimeout: o.seconds("multiline_timeout", default: 2),
                           startPattern: pattern, maxMultilineLines: maxLines,
                           rotateWait: o.seconds("rotate_wait", default: 5),
-                          checkpointTTL: o.seconds("checkpoint_ttl", default: 7 * 86400))
+                          checkpointTTL: o.seconds("checkpoint_ttl", default: 7 * 86400),
+                          readCompressed: o.bool("read_compressed", default: false))
     }
 
     static func expand(_ patterns: [String]) -> [String] {
@@ -171,7 +183,9 @@ public final class FileSource: Source {
             }
             var progressed = false
             for f in currentFiles() where !context.isStopping {
-                if readAvailable(f, context) { progressed = true } else { checkTruncation(f, context) }
+                if readAvailable(f, context) { progressed = true }
+                else if f.gz != nil { finishGzip(f, context) }
+                else { checkTruncation(f, context) }
             }
             now = Topology.monotonic()
             if context.mode == .toEnd && !progressed {
@@ -186,7 +200,7 @@ public final class FileSource: Source {
                 waitForChange(context, seconds: pollInterval)
             }
         }
-        for f in currentFiles() { Glibc.close(f.fd) }
+        for f in currentFiles() where f.fd >= 0 { Glibc.close(f.fd) }
     }
 
     private func currentFiles() -> [TailedFile] {
@@ -200,11 +214,16 @@ public final class FileSource: Source {
         for path in Self.expand(include) where !Self.matches(path, exclude) {
             var st = stat()
             guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+            let devIno = "\(st.st_dev):\(st.st_ino)"
             if path.hasSuffix(".gz") {
-                if skippedGz.insert(path).inserted { context.logger.info("skipping compressed file \(path)") }
+                if !readCompressed {
+                    if skippedGz.insert(path).inserted { context.logger.info("skipping compressed file \(path) (read_compressed is off)") }
+                    continue
+                }
+                lock.lock(); let open = files[devIno] != nil; lock.unlock()
+                if !open && !gzDone.contains(devIno) { openGzip(path: path, devIno: devIno, context: context) }
                 continue
             }
-            let devIno = "\(st.st_dev):\(st.st_ino)"
             lock.lock()
             let known = files[devIno]
             lock.unlock()
@@ -276,6 +295,30 @@ public final class FileSource: Source {
         return true
     }
 
+    /// Opens a `.gz` file: identity is the fingerprint of its *decompressed* first bytes, so
+    /// `app.log.1` compressed to `app.log.1.gz` keeps its checkpoint and is not read twice.
+    private func openGzip(path: String, devIno: String, context: SourceContext) {
+        guard let gz = GzipFile(path: path) else {
+            context.logger.warning("cannot open compressed file \(path)")
+            gzDone.insert(devIno)
+            return
+        }
+        let prefix = gz.prefix(fingerprintBytes)
+        let key = identity(devIno: devIno, prefix: prefix)
+        var offset: Int64 = 0
+        if let cp = lookupGzip(key: key) { offset = gz.skip(to: cp.offset) }
+        let f = TailedFile(path: path, devIno: devIno, key: key, fd: -1, offset: offset, maxLine: maxLineBytes, now: Topology.monotonic())
+        f.prefix = prefix
+        f.gz = gz
+        lock.lock(); files[devIno] = f; lock.unlock()
+        context.logger.debug("reading compressed \(path) from decompressed offset \(offset) (identity \(key))")
+    }
+
+    private func lookupGzip(key: String) -> FileCheckpoint? {
+        saveLock.lock(); defer { saveLock.unlock() }
+        return key.hasPrefix("fp:") ? saved.files[key] : nil
+    }
+
     /// The checkpoint of this file, if any: by fingerprint, else by inode when the first
     /// bytes still match what was saved.
     private func lookup(key: String, devIno: String, fd: Int32) -> FileCheckpoint? {
@@ -313,7 +356,10 @@ public final class FileSource: Source {
         var bytes = 0
         for _ in 0..<8 {
             var chunk = [UInt8](repeating: 0, count: Self.chunkSize)
-            let n = chunk.withUnsafeMutableBytes { read(f.fd, $0.baseAddress, Self.chunkSize) }
+            let n = chunk.withUnsafeMutableBytes { raw -> Int in
+                if let gz = f.gz { return gz.read(into: raw.baseAddress!, count: Self.chunkSize) }
+                return read(f.fd, raw.baseAddress, Self.chunkSize)
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 context.logger.warning("read error on \(f.path): \(String(cString: strerror(errno)))")
@@ -436,6 +482,17 @@ public final class FileSource: Source {
         events.reserveCapacity(batchSize)
     }
 
+    /// A `.gz` file read to its end: emit its last line, and close it once acknowledged.
+    private func finishGzip(_ f: TailedFile, _ context: SourceContext) {
+        flushHeld(f, context)
+        guard f.tracker.pending == 0 || context.mode == .toEnd else { return }
+        saveCheckpoints()
+        gzDone.insert(f.devIno)
+        gzKeys.insert(f.key)
+        f.gz = nil
+        lock.lock(); files.removeValue(forKey: f.devIno); lock.unlock()
+    }
+
     /// Emits a held partial line (as a line ending at the bytes read so far) and a held
     /// multiline record: end of input, or `multiline_timeout` without new data.
     private func flushHeld(_ f: TailedFile, _ context: SourceContext) {
@@ -454,7 +511,7 @@ public final class FileSource: Source {
     /// its end; close it once idle for `rotate_wait`; pick up the new file at the path.
     private func checkRotation(_ context: SourceContext) {
         let now = Topology.monotonic()
-        for f in currentFiles() {
+        for f in currentFiles() where f.gz == nil {
             var st = stat()
             let exists = stat(f.path, &st) == 0
             if exists && "\(st.st_dev):\(st.st_ino)" == f.devIno { f.rotatedAt = nil; continue }
@@ -586,7 +643,7 @@ public final class FileSource: Source {
     @discardableResult
     private func pruneCheckpoints() -> Bool {
         let now = Int64(Date().timeIntervalSince1970)
-        let open = Set(currentFiles().map(\.key))
+        let open = Set(currentFiles().map(\.key)).union(gzKeys)
         let expired = saved.files.filter { !open.contains($0.key) && Double(now - $0.value.updated) > checkpointTTL }.map(\.key)
         for k in expired { saved.files.removeValue(forKey: k) }
         return !expired.isEmpty

@@ -218,6 +218,45 @@ final class FileSourceTests: XCTestCase {
         XCTAssertEqual(cps.files.values.map(\.path), [path])
     }
 
+    func testCompressedRotatedFileIsReadOnceAndNotAgainAfterCompression() throws {
+        let dir = tempDir("file-gz")
+        let state = dir + "/state"
+        // An old rotation already compressed: read through zlib.
+        let old = Writer(dir + "/app.log.2")
+        for i in 0..<500 { old.write(Self.line(i)) }
+        try runProcess("/usr/bin/gzip", [dir + "/app.log.2"])
+        // The last rotation, still plain, and the live file.
+        let rotated = Writer(dir + "/app.log.1")
+        for i in 500..<800 { rotated.write(Self.line(i)) }
+        let live = Writer(dir + "/app.log")
+        for i in 800..<900 { live.write(Self.line(i)) }
+        let h = try SourceHarness(FileSource(include: [dir + "/app.log*"], pollInterval: 0.05, readCompressed: true), stateDir: state)
+        h.start()
+        let first = h.collect(900)
+        h.stop()
+        assertExactlyOnce(first, 900)
+
+        // logrotate compresses app.log.1 (delaycompress) while sluice is down; one new line.
+        try runProcess("/usr/bin/gzip", [dir + "/app.log.1"])
+        live.write(Self.line(900))
+        let h2 = try SourceHarness(FileSource(include: [dir + "/app.log*"], pollInterval: 0.05, readCompressed: true), stateDir: state)
+        h2.start()
+        let second = h2.collect(1) + h2.drain(quiet: 1.0)
+        h2.stop()
+        XCTAssertEqual(second.compactMap(Self.seq), [900], "compressed files already read are not read again")
+    }
+
+    func testCompressedFilesAreSkippedUnlessEnabled() throws {
+        let dir = tempDir("file-gz-off")
+        let w = Writer(dir + "/old.log")
+        for i in 0..<10 { w.write(Self.line(i)) }
+        try runProcess("/usr/bin/gzip", [dir + "/old.log"])
+        let h = try SourceHarness(FileSource(include: [dir + "/*"]), mode: .toEnd)
+        h.start()
+        XCTAssertTrue(h.waitFinished())
+        XCTAssertEqual(h.drain(quiet: 0.2).count, 0)
+    }
+
     // MARK: from main (foundation tests)
 
     func tempDirURL() throws -> URL {
