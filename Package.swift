@@ -97,6 +97,11 @@ let package = Package(
 
 // Swift 5 language mode: components share state through locks and atomics (documented per
 // type), which strict Sendable checking cannot see.
+// Release builds skip dynamic exclusivity checks (the hot loops of the parsers and encoders
+// access class-held buffers per byte); debug builds and tests keep them.
 for target in package.targets where target.type != .system {
-    target.swiftSettings = (target.swiftSettings ?? []) + [.swiftLanguageMode(.v5)]
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .swiftLanguageMode(.v5),
+        .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+    ]
 }

@@ -19,6 +19,8 @@ final class TimestampTests: XCTestCase {
         XCTAssertNil(Timestamp.parseRFC3339("2026-13-23T02:08:35Z"))
         XCTAssertNil(Timestamp.parseRFC3339("2026-11-23T02:08:35Zjunk"))
         XCTAssertNil(Timestamp.parseRFC3339("Nov 23 02:08:35"))
+        XCTAssertNil(Timestamp.parseRFC3339("9999-01-01T00:00:00Z"), "a year past 2262 does not fit Int64 ns: rejected, not a crash")
+        XCTAssertNil(Timestamp.parseRFC3339("0001-01-01T00:00:00Z"))
     }
 
     func testCivilRoundTrip() {

@@ -28,6 +28,8 @@ final class JSONParserTests: XCTestCase {
         let kept = try parse(#"{"t":"garbage","x":1}"#, JSONParser(timestampField: "t", keepTimestamp: true))
         XCTAssertEqual(kept.timestamp, 0, "an unreadable timestamp leaves the event time unset")
         XCTAssertEqual(kept[FieldKey("t")], .string("garbage"))
+        XCTAssertEqual(try parse(#"{"t":"9999-01-01T00:00:00Z"}"#, JSONParser(timestampField: "t")).timestamp, 0)
+        XCTAssertEqual(try parse(#"{"t":99999999999999999999}"#, JSONParser(timestampField: "t")).timestamp, 0)
     }
 
     func testMalformedRecordsFailWithReasons() {

@@ -16,17 +16,23 @@ public final class EventJSONEncoder {
         self.includeOriginal = includeOriginal
     }
 
-    private enum Op {
-        case open([UInt8])          // ,?"name":{
-        case close                  // }
-        case field(Int, [UInt8])    // ,?"name":value  (index into fields)
-        case original([UInt8])      // ,?"original":"…"
+    /// One step of a nesting plan. Plain values (no references), so walking a plan does
+    /// no reference counting.
+    private struct Op {
+        enum Kind: UInt8 { case open, close, field, original }
+        let kind: Kind
+        /// Field index for `.field`.
+        let index: Int32
+        /// `"name":` bytes in the plan's `names` buffer.
+        let nameStart: Int32
+        let nameLength: Int32
     }
 
     private final class Plan {
         let ids: [UInt32]
         let ops: [Op]
-        init(ids: [UInt32], ops: [Op]) { self.ids = ids; self.ops = ops }
+        let names: [UInt8]
+        init(ids: [UInt32], ops: [Op], names: [UInt8]) { self.ids = ids; self.ops = ops; self.names = names }
     }
 
     /// Encodes one event and a trailing newline.
@@ -47,26 +53,31 @@ public final class EventJSONEncoder {
             out.append(UInt8(ascii: "\""))
             first = false
         }
-        for op in plan.ops {
-            switch op {
-            case .open(let name):
-                if !first { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: name)
-                out.append(UInt8(ascii: "{"))
-                first = true
-            case .close:
-                out.append(UInt8(ascii: "}"))
-                first = false
-            case .field(let i, let name):
-                if !first { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: name)
-                JSONWriter.appendValue(event.fields[i].value, to: &out)
-                first = false
-            case .original(let name):
-                if !first { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: name)
-                JSONWriter.appendQuotedBytes(event.original, to: &out)
-                first = false
+        plan.names.withUnsafeBufferPointer { names in
+            plan.ops.withUnsafeBufferPointer { ops in
+                for op in ops {
+                    let name = UnsafeBufferPointer(rebasing: names[Int(op.nameStart)..<Int(op.nameStart + op.nameLength)])
+                    switch op.kind {
+                    case .open:
+                        if !first { out.append(UInt8(ascii: ",")) }
+                        out.append(contentsOf: name)
+                        out.append(UInt8(ascii: "{"))
+                        first = true
+                    case .close:
+                        out.append(UInt8(ascii: "}"))
+                        first = false
+                    case .field:
+                        if !first { out.append(UInt8(ascii: ",")) }
+                        out.append(contentsOf: name)
+                        JSONWriter.appendValue(event.fields[Int(op.index)].value, to: &out)
+                        first = false
+                    case .original:
+                        if !first { out.append(UInt8(ascii: ",")) }
+                        out.append(contentsOf: name)
+                        JSONWriter.appendQuotedBytes(event.original, to: &out)
+                        first = false
+                    }
+                }
             }
         }
         if let alert = event.alert, !alert.evidence.isEmpty {
@@ -140,26 +151,28 @@ public final class EventJSONEncoder {
             return a.key.count < b.key.count
         }
         var ops: [Op] = []
+        var names: [UInt8] = []
         var stack: [String] = []
+        func name(_ n: String) -> (Int32, Int32) {
+            let start = names.count
+            JSONWriter.appendQuoted(n, to: &names)
+            names.append(UInt8(ascii: ":"))
+            return (Int32(start), Int32(names.count - start))
+        }
         for (_, e) in ranked {
             let parents = Array(e.comps.dropLast())
             var common = 0
             while common < stack.count, common < parents.count, stack[common] == parents[common] { common += 1 }
-            while stack.count > common { ops.append(.close); stack.removeLast() }
+            while stack.count > common { ops.append(Op(kind: .close, index: 0, nameStart: 0, nameLength: 0)); stack.removeLast() }
             while stack.count < parents.count {
-                let name = parents[stack.count]
-                var b: [UInt8] = []
-                JSONWriter.appendQuoted(name, to: &b)
-                b.append(UInt8(ascii: ":"))
-                ops.append(.open(b))
-                stack.append(name)
+                let (s, l) = name(parents[stack.count])
+                ops.append(Op(kind: .open, index: 0, nameStart: s, nameLength: l))
+                stack.append(parents[stack.count])
             }
-            var leaf: [UInt8] = []
-            JSONWriter.appendQuoted(e.comps.last ?? "", to: &leaf)
-            leaf.append(UInt8(ascii: ":"))
-            ops.append(e.isOriginal ? .original(leaf) : .field(e.index, leaf))
+            let (s, l) = name(e.comps.last ?? "")
+            ops.append(Op(kind: e.isOriginal ? .original : .field, index: Int32(e.index), nameStart: s, nameLength: l))
         }
-        while !stack.isEmpty { ops.append(.close); stack.removeLast() }
-        return Plan(ids: ids, ops: ops)
+        while !stack.isEmpty { ops.append(Op(kind: .close, index: 0, nameStart: 0, nameLength: 0)); stack.removeLast() }
+        return Plan(ids: ids, ops: ops, names: names)
     }
 }

@@ -13,7 +13,11 @@ public struct JSONError: Error, Sendable, CustomStringConvertible {
 public final class FieldKeyInterner {
     public static let softLimit = 200_000
     private var slots: [Int32]
-    private var keys: [[UInt8]] = []
+    /// Key bytes of every entry, back to back; entry i spans starts[i] ..< starts[i] + lengths[i].
+    private var arena: [UInt8] = []
+    private var starts: [Int32] = []
+    private var lengths: [Int32] = []
+    private var parents: [UInt32] = []
     private var values: [FieldKey] = []
     private var mask: Int
 
@@ -32,49 +36,47 @@ public final class FieldKeyInterner {
     /// The key for `name`, optionally under a parent prefix key (`parent.name`).
     public func key(_ name: UnsafeBufferPointer<UInt8>, under parent: FieldKey? = nil) -> FieldKey? {
         let pid = parent.map { $0.id &+ 1 } ?? 0
+        let n = name.count
         var i = Self.hash(name, prefix: pid) & mask
-        while true {
-            let s = slots[i]
-            if s < 0 { break }
-            let k = keys[Int(s)]
-            if k.count == name.count + 4 && Self.equal(k, name, pid) { return values[Int(s)] }
-            i = (i + 1) & mask
+        let found: Int32 = slots.withUnsafeBufferPointer { sl in
+            arena.withUnsafeBufferPointer { ar in
+                while true {
+                    let s = sl[i]
+                    if s < 0 { return -1 }
+                    let e = Int(s)
+                    if lengths[e] == Int32(n) && parents[e] == pid
+                        && (n == 0 || memcmp(ar.baseAddress! + Int(starts[e]), name.baseAddress!, n) == 0) {
+                        return s
+                    }
+                    i = (i + 1) & mask
+                }
+            }
         }
-        guard FieldRegistry.shared.count < Self.softLimit || keys.count < 4096 else { return nil }
+        if found >= 0 { return values[Int(found)] }
+        guard FieldRegistry.shared.count < Self.softLimit || values.count < 4096 else { return nil }
         let text = String(decoding: name, as: UTF8.self)
         let key = FieldKey(parent.map { $0.path + "." + text } ?? text)
-        var stored = [UInt8](name)
-        withUnsafeBytes(of: pid.littleEndian) { stored.append(contentsOf: $0) }
-        slots[i] = Int32(keys.count)
-        keys.append(stored)
+        slots[i] = Int32(values.count)
+        starts.append(Int32(arena.count))
+        lengths.append(Int32(n))
+        parents.append(pid)
+        arena.append(contentsOf: name)
         values.append(key)
-        if keys.count * 2 > slots.count { grow() }
+        if values.count * 2 > slots.count { grow() }
         return key
-    }
-
-    private static func equal(_ k: [UInt8], _ name: UnsafeBufferPointer<UInt8>, _ pid: UInt32) -> Bool {
-        let n = name.count
-        return k.withUnsafeBufferPointer { kb in
-            guard memcmp(kb.baseAddress!, name.baseAddress ?? kb.baseAddress!, n) == 0 else { return false }
-            var p: UInt32 = 0
-            withUnsafeMutableBytes(of: &p) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(kb)[n..<(n + 4)])) }
-            return UInt32(littleEndian: p) == pid
-        }
     }
 
     private func grow() {
         let newCount = slots.count * 2
         slots = [Int32](repeating: -1, count: newCount)
         mask = newCount - 1
-        for (idx, k) in keys.enumerated() {
-            let (name, pid) = k.withUnsafeBufferPointer { kb -> (UnsafeBufferPointer<UInt8>, UInt32) in
-                var p: UInt32 = 0
-                withUnsafeMutableBytes(of: &p) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(kb)[(kb.count - 4)...])) }
-                return (UnsafeBufferPointer(rebasing: kb[0..<(kb.count - 4)]), UInt32(littleEndian: p))
+        arena.withUnsafeBufferPointer { ar in
+            for e in values.indices {
+                let name = UnsafeBufferPointer(rebasing: ar[Int(starts[e])..<Int(starts[e] + lengths[e])])
+                var i = Self.hash(name, prefix: parents[e]) & mask
+                while slots[i] >= 0 { i = (i + 1) & mask }
+                slots[i] = Int32(e)
             }
-            var i = Self.hash(name, prefix: pid) & mask
-            while slots[i] >= 0 { i = (i + 1) & mask }
-            slots[i] = Int32(idx)
         }
     }
 }
@@ -266,17 +268,22 @@ public struct JSONScanner {
         index += 1
         let start = index
         var escaped = false
-        while index < bytes.count {
-            let c = bytes[index]
+        let n = bytes.count
+        guard let p = bytes.baseAddress else { throw JSONError(offset: start, reason: "unterminated string") }
+        var i = index
+        while true {
+            i = ByteScan.firstJSONSpecial(p, from: i, to: n)
+            guard i < n else { break }
+            let c = p[i]
             if c == UInt8(ascii: "\"") {
-                let end = index
-                index += 1
-                return (start, end, escaped)
+                index = i + 1
+                return (start, i, escaped)
             }
-            if c == UInt8(ascii: "\\") { escaped = true; index += 2; continue }
-            if c < 0x20 { throw error("control character in string") }
-            index += 1
+            if c == UInt8(ascii: "\\") { escaped = true; i += 2; continue }
+            index = i
+            throw error("control character in string")
         }
+        index = n
         throw JSONError(offset: start, reason: "unterminated string")
     }
 

@@ -13,37 +13,68 @@ public enum JSONWriter {
         s.withUTF8 { appendQuotedValidUTF8($0, to: &out) }
     }
 
-    /// Appends already-valid UTF-8 bytes as a quoted JSON string.
+    /// For each byte: 0 = copied as is, 1 = short escape (`\n`), 2 = `\u00XX`.
+    @usableFromInline static let escapeClass: [UInt8] = {
+        var t = [UInt8](repeating: 0, count: 256)
+        for b in 0..<0x20 { t[b] = 2 }
+        for b in [0x08, 0x09, 0x0A, 0x0C, 0x0D] { t[b] = 1 }
+        t[0x22] = 1; t[0x5C] = 1
+        // \b and \f use the \u form for simplicity; keep them 2.
+        t[0x08] = 2; t[0x0C] = 2
+        return t
+    }()
+
+    /// Appends already-valid UTF-8 bytes as a quoted JSON string. Finds the bytes to escape
+    /// eight at a time, then writes the result in place: unescaped runs are copied whole.
     @inlinable
     public static func appendQuotedValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var start = 0
         let n = bytes.count
-        var i = 0
-        while i < n {
-            let b = bytes[i]
-            if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i])) }
-                appendEscape(b, to: &out)
-                start = i + 1
-            }
-            i += 1
+        guard let p = bytes.baseAddress, n > 0 else { out.append(contentsOf: [0x22, 0x22]); return }
+        var extra = 0
+        var i = ByteScan.firstJSONSpecial(p, from: 0, to: n)
+        if i == n {
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: bytes)
+            out.append(UInt8(ascii: "\""))
+            return
         }
-        if start < n { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<n])) }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    @inlinable
-    static func appendEscape(_ b: UInt8, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\\"))
-        switch b {
-        case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
-        case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
-        case 0x0A: out.append(UInt8(ascii: "n"))
-        case 0x0D: out.append(UInt8(ascii: "r"))
-        case 0x09: out.append(UInt8(ascii: "t"))
-        default:
-            out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+        let firstSpecial = i
+        while i < n {
+            extra &+= escapeClass[Int(p[i])] == 1 ? 1 : 5
+            i = ByteScan.firstJSONSpecial(p, from: i &+ 1, to: n)
+        }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: n + extra + 2))
+        out.withUnsafeMutableBufferPointer { dst in
+            let d = dst.baseAddress!
+            var j = start
+            d[j] = UInt8(ascii: "\""); j &+= 1
+            var from = 0
+            var at = firstSpecial
+            while true {
+                let run = at - from
+                if run > 0 { (d + j).update(from: p + from, count: run); j &+= run }
+                if at == n { break }
+                let b = p[at]
+                if escapeClass[Int(b)] == 1 {
+                    d[j] = UInt8(ascii: "\\")
+                    switch b {
+                    case 0x0A: d[j + 1] = UInt8(ascii: "n")
+                    case 0x0D: d[j + 1] = UInt8(ascii: "r")
+                    case 0x09: d[j + 1] = UInt8(ascii: "t")
+                    default: d[j + 1] = b  // quote or backslash
+                    }
+                    j &+= 2
+                } else {
+                    d[j] = UInt8(ascii: "\\"); d[j + 1] = UInt8(ascii: "u")
+                    d[j + 2] = UInt8(ascii: "0"); d[j + 3] = UInt8(ascii: "0")
+                    d[j + 4] = hex[Int(b >> 4)]; d[j + 5] = hex[Int(b & 0xF)]
+                    j &+= 6
+                }
+                from = at &+ 1
+                at = ByteScan.firstJSONSpecial(p, from: from, to: n)
+            }
+            d[j] = UInt8(ascii: "\"")
         }
     }
 

@@ -30,11 +30,24 @@ public enum Timestamp {
         return (m <= 2 ? y + 1 : y, m, d)
     }
 
-    /// Nanoseconds since the epoch for a UTC civil time.
+    /// Years whose times fit in Int64 nanoseconds (1678-2261), with margin.
+    public static let representableYears = 1700...2200
+
+    /// Nanoseconds since the epoch for a UTC civil time. Years outside
+    /// `representableYears` are clamped to its bounds so arithmetic never overflows;
+    /// parsers should reject such years first (see `checkedMake`).
     @inlinable
     public static func make(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, nanos: Int = 0) -> Int64 {
-        let days = Int64(daysFromCivil(year: year, month: month, day: day))
+        let y = min(max(year, representableYears.lowerBound), representableYears.upperBound)
+        let days = Int64(daysFromCivil(year: y, month: month, day: day))
         return ((days * 86400) + Int64(hour * 3600 + minute * 60 + second)) * nanosPerSecond + Int64(nanos)
+    }
+
+    /// Like `make`, but `nil` for a year outside `representableYears`.
+    @inlinable
+    public static func checkedMake(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, nanos: Int = 0) -> Int64? {
+        guard representableYears.contains(year) else { return nil }
+        return make(year: year, month: month, day: day, hour: hour, minute: minute, second: second, nanos: nanos)
     }
 
     /// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ` (milliseconds; microseconds when present).
@@ -114,7 +127,8 @@ public enum Timestamp {
             }
         }
         guard i == end else { return nil }
-        return make(year: y, month: mo, day: d, hour: h, minute: mi, second: min(se, 59), nanos: nanos) - Int64(offset) * nanosPerSecond
+        guard let t = checkedMake(year: y, month: mo, day: d, hour: h, minute: mi, second: min(se, 59), nanos: nanos) else { return nil }
+        return t - Int64(offset) * nanosPerSecond
     }
 
     public static func parseRFC3339(_ s: String, defaultOffsetSeconds: Int = 0) -> Int64? {

@@ -1,0 +1,445 @@
+import SluiceCore
+
+/// `auditd`: Linux audit records, from `audit.log` files (`type=SYSCALL msg=audit(…): …`,
+/// optionally `node=… ` first and the `log_format=ENRICHED` part after 0x1D) or through
+/// syslog/journald (any prefix before `type=`, numeric types such as `type=1300
+/// audit(…):`; or journald's own audit form, `MESSAGE=SYSCALL arch=… …`, whose id the journald
+/// source gives as `journald.custom.audit_id` and `journald.custom.source_realtime_timestamp`).
+///
+/// Records of one syscall event (SYSCALL, EXECVE, CWD, PATH, PROCTITLE, …, sharing one
+/// `audit(seconds:serial)` id) are assembled and emitted as ONE event: when its EOE record
+/// arrives, when it has waited `assembly_timeout` (default 2s, wall clock, checked by
+/// `tick`), at end of input (`tick(final:)`), or when it is the oldest of more than
+/// `max_open_events` (default 4096) open events; the last two are emitted with
+/// `auditd.incomplete: true` when no EOE was seen, and evictions are counted
+/// (`evictedCount`). The timeout clock is the `now` of `tick` (about once a second): an event
+/// is stamped with the last tick's time when it opens, so it is emitted between
+/// `assembly_timeout` − 1 tick and `assembly_timeout` after its first record. An event with an EXECVE record is a process start (`event.category:
+/// process`, `event.type: start`). Records that are not part of a syscall event (USER_LOGIN,
+/// USER_CMD, …) become one event each, with their values (and those inside `msg='…'`) under
+/// `auditd.data.*`.
+///
+/// Bounds: at most 64 records, 4096 arguments and 256 KiB of argument bytes per event (the
+/// rest dropped, `auditd.truncated: true`); records above 1 MiB fail with `too_long`.
+/// Failures: `empty_record`, `not_audit`, `missing_audit_id`, `too_long`.
+/// Used on one thread (the parse stage's), as the `Parser` contract says.
+public final class AuditdParser: Parser {
+    enum Keys {
+        static let sequence = FieldKey("auditd.sequence")
+        static let result = FieldKey("auditd.result")
+        static let incomplete = FieldKey("auditd.incomplete")
+        static let truncated = FieldKey("auditd.truncated")
+        static let recordTypes = FieldKey("auditd.record_types")
+        static let paths = FieldKey("auditd.paths")
+        static let data = FieldKey("auditd.data")
+        static let dataSyscall = FieldKey("auditd.data.syscall")
+        static let dataKey = FieldKey("auditd.data.key")
+        static let dataArch = FieldKey("auditd.data.arch")
+        static let dataTTY = FieldKey("auditd.data.tty")
+        static let dataSession = FieldKey("auditd.data.ses")
+        static let dataExit = FieldKey("auditd.data.exit")
+        static let argsCount = FieldKey("process.args_count")
+        static let journalAuditID = FieldKey("journald.custom.audit_id")
+        static let journalSourceTime = FieldKey("journald.custom.source_realtime_timestamp")
+        static let processTitle = FieldKey("process.title")
+        static let userAuditID = FieldKey("user.audit.id")
+        static let userAuditName = FieldKey("user.audit.name")
+        static let userEffectiveID = FieldKey("user.effective.id")
+        static let userEffectiveName = FieldKey("user.effective.name")
+        static let groupID = FieldKey("group.id")
+        static let groupName = FieldKey("group.name")
+        static let name = FieldKey("name")
+        static let nametype = FieldKey("nametype")
+        static let inode = FieldKey("inode")
+        static let mode = FieldKey("mode")
+    }
+
+    static let maxRecordBytes = 1 << 20
+    static let maxRecordsPerEvent = 64
+    static let maxArgs = 4096
+    static let maxArgBytes = 256 * 1024
+    static let maxOriginalBytes = 64 * 1024
+    static let dataset: FieldValue = .string("auditd.log")
+    static let processCategory: FieldValue = .array([.string("process")])
+    static let startType: FieldValue = .array([.string("start")])
+    static let authCategory: FieldValue = .array([.string("authentication")])
+
+    let timeoutNanos: Int64
+    let maxOpen: Int
+    let interner = FieldKeyInterner()
+
+    /// Open (half-assembled) events by id, and their arrival order (lazy deletion).
+    private var open: [EventID: Pending] = [:]
+    private var order: [EventID] = []
+    private var orderHead = 0
+    /// Wall-clock time of the last `tick` (0 before the first): arrival time of new events.
+    private var lastTick: Int64 = 0
+    /// Open events evicted (emitted incomplete) because `max_open_events` was reached.
+    public private(set) var evictedCount = 0
+    /// Open events emitted because they timed out without an EOE record.
+    public private(set) var timedOutCount = 0
+
+    struct EventID: Hashable {
+        var node: String
+        var serial: UInt64
+        var timestamp: Int64
+    }
+
+    final class Pending {
+        var event: Event
+        var id: EventID
+        var arrival: Int64
+        var records = 0
+        var types: [String] = []
+        var syscall: [(key: String, value: String)] = []
+        var hasSyscall = false
+        var hasExecve = false
+        var argc: Int?
+        var args: [Int: [UInt8]] = [:]
+        var argBytes = 0
+        var truncated = false
+        var cwd: String?
+        var paths: [FieldValue] = []
+        var proctitle: [UInt8]?
+        var originalFull = false
+        init(event: Event, id: EventID, arrival: Int64) { self.event = event; self.id = id; self.arrival = arrival }
+    }
+
+    public init(assemblyTimeout: Double = 2, maxOpenEvents: Int = 4096) {
+        self.timeoutNanos = Int64(assemblyTimeout * 1e9)
+        self.maxOpen = max(1, maxOpenEvents)
+    }
+
+    public convenience init(options o: ComponentOptions) {
+        self.init(assemblyTimeout: o.seconds("assembly_timeout", default: 2),
+                  maxOpenEvents: o.int("max_open_events", default: 4096, range: 1...1_000_000))
+    }
+
+    /// Number of events currently being assembled.
+    public var openCount: Int { open.count }
+
+    public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
+        guard record.count <= Self.maxRecordBytes else {
+            throw ParseFailure("too_long", "record of \(record.count) bytes exceeds \(Self.maxRecordBytes)")
+        }
+        try record.withUnsafeBufferPointer { b in
+            guard b.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else {
+                throw ParseFailure("empty_record", "empty line")
+            }
+            let r = try AuditRecord(b, journal: journalID(event))
+            let node = r.node.map { ByteText.string(b, $0) } ?? ""
+            let id = EventID(node: node, serial: r.serial, timestamp: r.timestamp)
+            if let pending = open[id] {
+                if r.type == "EOE" {
+                    open[id] = nil
+                    output.append(finish(pending, complete: true))
+                    return
+                }
+                add(r, b, event.original, to: pending)
+                return
+            }
+            guard AuditRecord.syscallParts.contains(r.type) else {
+                output.append(standalone(r, b, node: node, event: event))
+                return
+            }
+            if r.type == "EOE" { return }  // an EOE whose records were already emitted
+            if open.count >= maxOpen { evictOldest(into: &output) }
+            var e = event
+            e.timestamp = r.timestamp
+            let pending = Pending(event: e, id: id, arrival: lastTick)
+            open[id] = pending
+            order.append(id)
+            add(r, b, nil, to: pending)
+        }
+    }
+
+    /// The audit id journald keeps beside an audit message: `_AUDIT_ID` and
+    /// `_SOURCE_REALTIME_TIMESTAMP` (µs), as the journald source names them
+    /// (`journald.custom.audit_id`, `journald.custom.source_realtime_timestamp`); the event
+    /// time when the latter is missing.
+    private func journalID(_ event: Event) -> (serial: UInt64, timestamp: Int64)? {
+        guard let v = event[Keys.journalAuditID], let serial = v.intValue, serial >= 0 else { return nil }
+        var t = event.timestamp
+        if let us = event[Keys.journalSourceTime]?.intValue, us > 0, us < 9_000_000_000_000_000 { t = us * 1000 }
+        return (UInt64(serial), t)
+    }
+
+    public func tick(now: Int64, final: Bool, into output: inout [Event]) {
+        lastTick = now
+        guard !open.isEmpty else { order.removeAll(); orderHead = 0; return }
+        var i = orderHead
+        while i < order.count {
+            let id = order[i]
+            if let p = open[id] {
+                if final {
+                    open[id] = nil
+                    output.append(finish(p, complete: false))
+                } else if p.arrival == 0 {
+                    p.arrival = now   // arrived before the first tick: start its clock now
+                } else if now - p.arrival >= timeoutNanos {
+                    open[id] = nil
+                    timedOutCount += 1
+                    output.append(finish(p, complete: false))
+                }
+            }
+            i += 1
+        }
+        compactOrder()
+    }
+
+    private func evictOldest(into output: inout [Event]) {
+        while orderHead < order.count {
+            let id = order[orderHead]
+            orderHead += 1
+            if let p = open.removeValue(forKey: id) {
+                evictedCount += 1
+                output.append(finish(p, complete: false))
+                break
+            }
+        }
+        compactOrder()
+    }
+
+    /// Drops order entries of events no longer open, keeping the list proportional to `open`.
+    private func compactOrder() {
+        if open.isEmpty { order.removeAll(keepingCapacity: true); orderHead = 0; return }
+        if orderHead > 1024 || order.count > 2 * open.count + 1024 {
+            order = order[orderHead...].filter { open[$0] != nil }
+            orderHead = 0
+        }
+    }
+
+    // MARK: assembly
+
+    private func add(_ r: AuditRecord, _ b: UnsafeBufferPointer<UInt8>, _ original: ArraySlice<UInt8>?, to p: Pending) {
+        p.records += 1
+        guard p.records <= Self.maxRecordsPerEvent else { p.truncated = true; return }
+        if !p.types.contains(r.type) { p.types.append(r.type) }
+        if let original, !p.originalFull {
+            if p.event.original.count + original.count + 1 <= Self.maxOriginalBytes {
+                var joined = Array(p.event.original)
+                joined.append(0x0A)
+                joined.append(contentsOf: original)
+                p.event.original = ArraySlice(joined)
+            } else { p.originalFull = true }
+        }
+        switch r.type {
+        case "SYSCALL":
+            p.hasSyscall = true
+            for pair in r.pairs {
+                let k = ByteText.string(b, pair.key)
+                let untrusted = k == "comm" || k == "exe"
+                guard let v = AuditRecord.decoded(b, pair, hexAllowed: untrusted) else { continue }
+                p.syscall.append((k, String(decoding: v, as: UTF8.self)))
+            }
+        case "EXECVE":
+            p.hasExecve = true
+            for pair in r.pairs { addArg(pair, b, p) }
+        case "CWD":
+            for pair in r.pairs where ByteText.equals(b, pair.key, "cwd") {
+                if let v = AuditRecord.decoded(b, pair, hexAllowed: true) { p.cwd = String(decoding: v, as: UTF8.self) }
+            }
+        case "PATH":
+            guard p.paths.count < 16 else { p.truncated = true; return }
+            var members: [Field] = []
+            for pair in r.pairs {
+                let key: FieldKey
+                let hex: Bool
+                if ByteText.equals(b, pair.key, "name") { key = Keys.name; hex = true }
+                else if ByteText.equals(b, pair.key, "nametype") { key = Keys.nametype; hex = false }
+                else if ByteText.equals(b, pair.key, "inode") { key = Keys.inode; hex = false }
+                else if ByteText.equals(b, pair.key, "mode") { key = Keys.mode; hex = false }
+                else { continue }
+                if let v = AuditRecord.decoded(b, pair, hexAllowed: hex) { members.append(Field(key, .string(String(decoding: v, as: UTF8.self)))) }
+            }
+            if !members.isEmpty { p.paths.append(.object(members)) }
+        case "PROCTITLE":
+            for pair in r.pairs where ByteText.equals(b, pair.key, "proctitle") {
+                if var v = AuditRecord.decoded(b, pair, hexAllowed: true) {
+                    if v.count > Self.maxArgBytes { v.removeSubrange(Self.maxArgBytes...) }
+                    p.proctitle = v
+                }
+            }
+        default:
+            break
+        }
+    }
+
+    /// `argc=N`, `aN="…"` / `aN=HEX`, `aN_len=…`, `aN[k]=…` (chunks of one long argument).
+    private func addArg(_ pair: AuditRecord.Pair, _ b: UnsafeBufferPointer<UInt8>, _ p: Pending) {
+        let k = pair.key
+        if ByteText.equals(b, k, "argc") {
+            if let n = ByteText.uint(b, pair.value) { p.argc = Int(min(n, 1 << 30)) }
+            return
+        }
+        guard k.count >= 2, b[k.lowerBound] == UInt8(ascii: "a") else { return }
+        var i = k.lowerBound + 1
+        var n = 0
+        var digits = 0
+        while i < k.upperBound, b[i] >= 48, b[i] <= 57, digits < 7 { n = n * 10 + Int(b[i] - 48); i += 1; digits += 1 }
+        guard digits > 0 else { return }
+        if i < k.upperBound {
+            // `aN_len` is informational; `aN[k]` is a chunk, appended in arrival order.
+            guard b[i] == UInt8(ascii: "[") else { return }
+        }
+        guard n < Self.maxArgs else { p.truncated = true; return }
+        guard let v = AuditRecord.decoded(b, pair, hexAllowed: true) else {
+            if p.args[n] == nil { p.args[n] = [] }
+            return
+        }
+        guard p.argBytes + v.count <= Self.maxArgBytes else { p.truncated = true; return }
+        p.argBytes += v.count
+        p.args[n, default: []].append(contentsOf: v)
+    }
+
+    private func finish(_ p: Pending, complete: Bool) -> Event {
+        var e = p.event
+        let fresh = e.fields.isEmpty
+        e.fields.reserveCapacity(e.fields.count + 28)
+        e.put(ECS.eventDataset, Self.dataset, fresh: fresh)
+        e.put(Keys.sequence, .int(Int64(p.id.serial & 0x7FFF_FFFF_FFFF_FFFF)), fresh: fresh)
+        if !p.id.node.isEmpty { e.put(ECS.hostName, .string(p.id.node), fresh: fresh) }
+        var arch: String?
+        var syscallName: String?
+        var comm: String?
+        var exe: String?
+        for (k, v) in p.syscall {
+            switch k {
+            case "arch": arch = v
+            case "syscall": if syscallName == nil { syscallName = v }
+            case "SYSCALL": syscallName = v   // enriched name wins
+            case "success":
+                let ok = v == "yes"
+                e.put(Keys.result, .string(ok ? "success" : "fail"), fresh: fresh)
+                e.put(ECS.eventOutcome, .string(ok ? "success" : "failure"), fresh: fresh)
+            case "exit": if let n = Int64(v) { e.put(Keys.dataExit, .int(n), fresh: fresh) }
+            case "pid": if let n = Int64(v) { e.put(ECS.processPID, .int(n), fresh: fresh) }
+            case "ppid": if let n = Int64(v) { e.put(ECS.processParentPID, .int(n), fresh: fresh) }
+            case "uid": e.put(ECS.userID, v, fresh: fresh)
+            case "UID": e.put(ECS.userName, v, fresh: fresh)
+            case "auid": if v != "4294967295" && v != "-1" { e.put(Keys.userAuditID, v, fresh: fresh) }
+            case "AUID": if v != "unset" { e.put(Keys.userAuditName, v, fresh: fresh) }
+            case "euid": e.put(Keys.userEffectiveID, v, fresh: fresh)
+            case "EUID": e.put(Keys.userEffectiveName, v, fresh: fresh)
+            case "gid": e.put(Keys.groupID, v, fresh: fresh)
+            case "GID": e.put(Keys.groupName, v, fresh: fresh)
+            case "tty": if v != "(none)" { e.put(Keys.dataTTY, v, fresh: fresh) }
+            case "ses": if v != "4294967295" { e.put(Keys.dataSession, v, fresh: fresh) }
+            case "comm": comm = v
+            case "exe": exe = v
+            case "key": e.put(Keys.dataKey, v, fresh: fresh)
+            default: break
+            }
+        }
+        if let arch { e.put(Keys.dataArch, .string(arch), fresh: fresh) }
+        let syscall = syscallName.map { AuditSyscalls.name($0, arch: arch) }
+        if let syscall { e.put(Keys.dataSyscall, .string(syscall), fresh: fresh) }
+        // A process start: an EXECVE record, or an execve syscall whose EXECVE never came.
+        if p.hasExecve || syscall == "execve" || syscall == "execveat" {
+            e.put(ECS.eventCategory, Self.processCategory, fresh: fresh)
+            e.put(ECS.eventType, Self.startType, fresh: fresh)
+            e.put(ECS.eventAction, .string("executed"), fresh: fresh)
+        } else {
+            e.put(ECS.eventAction, .string(p.types.first?.lowercased() ?? "syscall"), fresh: fresh)
+        }
+        if let exe { e.put(ECS.processExecutable, .string(exe), fresh: fresh) }
+        if let name = comm ?? exe.map({ String($0.split(separator: "/").last ?? Substring($0)) }) {
+            e.put(ECS.processName, name, fresh: fresh)
+        }
+        if p.hasExecve {
+            let count = p.argc ?? ((p.args.keys.max() ?? -1) + 1)
+            var args: [FieldValue] = []
+            var line: [UInt8] = []
+            let stored = min(count, Self.maxArgs)
+            args.reserveCapacity(stored)
+            for i in 0..<max(stored, 0) {
+                let a = p.args[i] ?? []
+                if i > 0 { line.append(0x20) }
+                line.append(contentsOf: a)
+                args.append(.string(String(decoding: a, as: UTF8.self)))
+            }
+            e.put(ECS.processArgs, .array(args), fresh: fresh)
+            e.put(Keys.argsCount, .int(Int64(count)), fresh: fresh)
+            e.put(ECS.processCommandLine, .string(String(decoding: line, as: UTF8.self)), fresh: fresh)
+        }
+        if var t = p.proctitle {
+            for i in t.indices where t[i] == 0 { t[i] = 0x20 }
+            while t.last == 0x20 { t.removeLast() }
+            let title = String(decoding: t, as: UTF8.self)
+            e.put(Keys.processTitle, title, fresh: fresh)
+            if !p.hasExecve { e.put(ECS.processCommandLine, title, fresh: fresh) }
+        }
+        if let cwd = p.cwd { e.put(ECS.processWorkingDirectory, cwd, fresh: fresh) }
+        if !p.paths.isEmpty { e.put(Keys.paths, .array(p.paths), fresh: fresh) }
+        e.put(Keys.recordTypes, .array(p.types.map { .string($0) }), fresh: fresh)
+        if !complete { e.put(Keys.incomplete, .bool(true), fresh: fresh) }
+        if p.truncated { e.put(Keys.truncated, .bool(true), fresh: fresh) }
+        return e
+    }
+
+    // MARK: standalone records
+
+    private func standalone(_ r: AuditRecord, _ b: UnsafeBufferPointer<UInt8>, node: String, event: Event) -> Event {
+        var e = event
+        let fresh = e.fields.isEmpty
+        e.timestamp = r.timestamp
+        e.put(ECS.eventDataset, Self.dataset, fresh: fresh)
+        e.put(ECS.eventAction, .string(r.type.lowercased()), fresh: fresh)
+        e.put(Keys.sequence, .int(Int64(r.serial & 0x7FFF_FFFF_FFFF_FFFF)), fresh: fresh)
+        if !node.isEmpty { e.put(ECS.hostName, .string(node), fresh: fresh) }
+        switch r.type {
+        case "USER_LOGIN", "USER_AUTH", "USER_ACCT", "LOGIN", "USER_LOGOUT", "USER_ERR":
+            e.put(ECS.eventCategory, Self.authCategory, fresh: fresh)
+        default: break
+        }
+        var pairs = r.pairs
+        var dropped = r.droppedPairs
+        // msg='op=… acct=… res=success' holds the user-space message's own pairs.
+        if let m = pairs.firstIndex(where: { $0.quoted && ByteText.equals(b, $0.key, "msg") }) {
+            let inner = pairs[m].value
+            pairs.remove(at: m)
+            AuditRecord.scanPairs(b, from: inner.lowerBound, to: inner.upperBound, into: &pairs, dropped: &dropped)
+        }
+        var seen = Set<FieldKey>()
+        for pair in pairs {
+            let keyText = UnsafeBufferPointer(rebasing: b[pair.key])
+            guard let k = interner.key(keyText, under: Keys.data), !seen.contains(k) else { continue }
+            seen.insert(k)
+            let untrusted = ["comm", "exe", "cmd", "acct", "name", "cwd", "proctitle"].contains(ByteText.string(b, pair.key))
+            guard let v = AuditRecord.decoded(b, pair, hexAllowed: untrusted) else { continue }
+            let text = String(decoding: v, as: UTF8.self)
+            e.put(k, .string(text), fresh: false)
+            switch ByteText.string(b, pair.key) {
+            case "pid": if let n = Int64(text) { e[ECS.processPID] = .int(n) }
+            case "uid": e[ECS.userID] = .string(text)
+            case "auid": if text != "4294967295" { e[Keys.userAuditID] = .string(text) }
+            case "acct", "UID": if e[ECS.userName] == nil || ByteText.string(b, pair.key) == "UID" { e[ECS.userName] = .string(text) }
+            case "exe": e[ECS.processExecutable] = .string(text)
+            case "addr": if ByteText.isIP(text) { e[ECS.sourceIP] = .string(text) }
+            case "res", "success":
+                let ok = text == "success" || text == "yes"
+                e[Keys.result] = .string(ok ? "success" : "fail")
+                e[ECS.eventOutcome] = .string(ok ? "success" : "failure")
+            default: break
+            }
+        }
+        if dropped > 0 { e[Keys.truncated] = .bool(true) }
+        return e
+    }
+}
+
+/// Names of the exec-related syscall numbers, per audit architecture.
+enum AuditSyscalls {
+    static func name(_ s: String, arch: String?) -> String {
+        guard let n = Int(s) else { return s }
+        switch arch {
+        case "c000003e":  // x86_64
+            switch n { case 59: return "execve"; case 322: return "execveat"; case 42: return "connect"; case 2: return "open"; case 257: return "openat"; default: return s }
+        case "c00000b7":  // aarch64
+            switch n { case 221: return "execve"; case 281: return "execveat"; case 203: return "connect"; case 56: return "openat"; default: return s }
+        case "40000003":  // i386
+            switch n { case 11: return "execve"; case 358: return "execveat"; default: return s }
+        default: return s
+        }
+    }
+}

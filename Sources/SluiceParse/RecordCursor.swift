@@ -1,0 +1,417 @@
+import SluiceCore
+
+/// A forward-only reader over one record's bytes, for the line formats (squid, BIND,
+/// dnsmasq, W3C, auditd…).
+///
+/// Guarantees: never reads out of bounds; every method that cannot match leaves `index`
+/// where it was or at the end; allocation happens only when a caller asks for a `String`.
+struct RecordCursor {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index: Int
+    var end: Int
+
+    @inline(__always)
+    init(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0) {
+        self.bytes = bytes
+        self.index = start
+        // Trailing CR/LF/space/NUL never carry meaning in these formats.
+        var e = bytes.count
+        while e > start, bytes[e - 1] == 0x0A || bytes[e - 1] == 0x0D || bytes[e - 1] == 0x20 || bytes[e - 1] == 0 { e -= 1 }
+        self.end = e
+    }
+
+    @inline(__always) var atEnd: Bool { index >= end }
+    @inline(__always) var remaining: Int { end - index }
+
+    @inline(__always)
+    func peek() -> UInt8? { index < end ? bytes[index] : nil }
+
+    @inline(__always)
+    mutating func skipSpaces() {
+        guard let p = bytes.baseAddress else { return }
+        var i = index
+        let e = end
+        while i < e, p[i] == 0x20 || p[i] == 0x09 { i += 1 }
+        index = i
+    }
+
+    /// The next run of bytes up to (not including) a space or tab; skips leading spaces.
+    /// (Works on a local index: the hot loop of the line parsers.)
+    @inline(__always)
+    mutating func token() -> Range<Int>? {
+        guard let p = bytes.baseAddress else { return nil }
+        var i = index
+        let e = end
+        while i < e, p[i] == 0x20 || p[i] == 0x09 { i += 1 }
+        let s = i
+        // Eight bytes at a time: the lowest byte equal to space or tab ends the token.
+        let raw = UnsafeRawPointer(p)
+        while i + 8 <= e {
+            let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let m = Self.zeroBytes(w ^ 0x2020_2020_2020_2020) | Self.zeroBytes(w ^ 0x0909_0909_0909_0909)
+            if m != 0 {
+                i += m.trailingZeroBitCount >> 3
+                index = i
+                return i > s ? s..<i : nil
+            }
+            i += 8
+        }
+        while i < e {
+            let ch = p[i]
+            if ch == 0x20 || ch == 0x09 { break }
+            i += 1
+        }
+        index = i
+        return i > s ? s..<i : nil
+    }
+
+    /// High bit set in each byte of `v` that is zero (exact for the lowest such byte, which
+    /// is all `token` uses).
+    @inline(__always)
+    static func zeroBytes(_ v: UInt64) -> UInt64 {
+        (v &- 0x0101_0101_0101_0101) & ~v & 0x8080_8080_8080_8080
+    }
+
+    /// Bytes up to `delimiter` (consumed, not included), or nil (index unchanged) if absent.
+    @inline(__always)
+    mutating func upTo(_ delimiter: UInt8) -> Range<Int>? {
+        guard let p = bytes.baseAddress else { return nil }
+        var i = index
+        let e = end
+        while i < e {
+            if p[i] == delimiter { let r = index..<i; index = i + 1; return r }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Consumes `literal` if the bytes at `index` start with it.
+    @inline(__always)
+    mutating func consume(_ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard end - index >= n else { return false }
+        let p = literal.utf8Start
+        for k in 0..<n where bytes[index + k] != p[k] { return false }
+        index += n
+        return true
+    }
+
+    /// The position of the first occurrence of `literal` at or after `from`, or nil.
+    func find(_ literal: StaticString, from: Int? = nil, before limit: Int? = nil) -> Int? {
+        ByteText.find(literal, in: bytes, from: from ?? index, to: limit ?? end)
+    }
+
+    @inline(__always)
+    func string(_ r: Range<Int>) -> String { ByteText.string(bytes, r) }
+}
+
+/// Small byte-level helpers shared by the line parsers: numbers, IP literals, times.
+enum ByteText {
+    @inline(__always)
+    static func string(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)
+    }
+
+    static func find(_ literal: StaticString, in b: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int? {
+        let n = literal.utf8CodeUnitCount
+        let p = literal.utf8Start
+        guard n > 0, to - from >= n else { return nil }
+        let first = p[0]
+        var i = from
+        let last = to - n
+        outer: while i <= last {
+            if b[i] != first { i += 1; continue }
+            for k in 1..<max(n, 1) where b[i + k] != p[k] { i += 1; continue outer }
+            return i
+        }
+        return nil
+    }
+
+    /// True when the bytes equal `literal` exactly.
+    @inline(__always)
+    static func equals(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard r.count == n else { return false }
+        let p = literal.utf8Start
+        for k in 0..<n where b[r.lowerBound + k] != p[k] { return false }
+        return true
+    }
+
+    @inline(__always)
+    static func isDash(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
+        r.count == 1 && b[r.lowerBound] == UInt8(ascii: "-")
+    }
+
+    /// A non-negative decimal integer of at most 18 digits.
+    @inline(__always)
+    static func uint(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int64? {
+        guard !r.isEmpty, r.count <= 18 else { return nil }
+        var v: Int64 = 0
+        for i in r {
+            let c = b[i]
+            guard c >= 48, c <= 57 else { return nil }
+            v = v * 10 + Int64(c - 48)
+        }
+        return v
+    }
+
+    /// A decimal integer with an optional leading `-`.
+    static func int(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int64? {
+        guard !r.isEmpty else { return nil }
+        if b[r.lowerBound] == UInt8(ascii: "-") {
+            return uint(b, (r.lowerBound + 1)..<r.upperBound).map { -$0 }
+        }
+        return uint(b, r)
+    }
+
+    /// `seconds[.fraction]` (e.g. `1700000000.123`) as ns since the epoch.
+    static func decimalSeconds(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int64? {
+        var i = r.lowerBound
+        var secs: Int64 = 0
+        var digits = 0
+        while i < r.upperBound, b[i] >= 48, b[i] <= 57 {
+            guard digits < 12 else { return nil }
+            secs = secs * 10 + Int64(b[i] - 48); i += 1; digits += 1
+        }
+        guard digits > 0 else { return nil }
+        var nanos: Int64 = 0
+        if i < r.upperBound {
+            guard b[i] == UInt8(ascii: ".") else { return nil }
+            i += 1
+            var f = 0
+            while i < r.upperBound {
+                let c = b[i]
+                guard c >= 48, c <= 57 else { return nil }
+                if f < 9 { nanos = nanos * 10 + Int64(c - 48) }
+                f += 1; i += 1
+            }
+            while f < 9 { nanos *= 10; f += 1 }
+        }
+        guard secs < 9_000_000_000 else { return nil }  // beyond Int64 ns (year 2255)
+        return secs * 1_000_000_000 + nanos
+    }
+
+    /// True for an IPv4 dotted quad or an IPv6 literal (hex, colons, optional embedded IPv4
+    /// and `%zone`). A syntax check only.
+    static func isIP(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
+        guard r.count >= 2, r.count <= 64 else { return false }
+        var colons = 0, dots = 0, digitRun = 0
+        var allDecimal = true
+        var i = r.lowerBound
+        while i < r.upperBound {
+            let c = b[i]
+            switch c {
+            case 48...57: digitRun += 1
+            case 97...102, 65...70: allDecimal = false; digitRun += 1
+            case UInt8(ascii: ":"): colons += 1; digitRun = 0
+            case UInt8(ascii: "."): dots += 1; digitRun = 0
+            case UInt8(ascii: "%"): return colons >= 2
+            default: return false
+            }
+            if digitRun > 4 { return false }
+            i += 1
+        }
+        if colons == 0 { return allDecimal && dots == 3 && isIPv4(b, r) }
+        return colons >= 2 && colons <= 7 && (dots == 0 || dots == 3)
+    }
+
+    static func isIPv4(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
+        var parts = 0, v = 0, n = 0
+        for i in r {
+            let c = b[i]
+            if c == UInt8(ascii: ".") {
+                guard n > 0 else { return false }
+                parts += 1; v = 0; n = 0
+            } else if c >= 48, c <= 57 {
+                v = v * 10 + Int(c - 48); n += 1
+                guard n <= 3, v <= 255 else { return false }
+            } else { return false }
+        }
+        return n > 0 && parts == 3
+    }
+
+    static func isIP(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { isIP($0, 0..<$0.count) }
+    }
+
+    /// Month number (1-12) for an English three-letter abbreviation.
+    static func month(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> Int? {
+        guard at + 3 <= b.count else { return nil }
+        let v = (UInt32(b[at] | 0x20) << 16) | (UInt32(b[at + 1] | 0x20) << 8) | UInt32(b[at + 2] | 0x20)
+        switch v {
+        case 0x6A616E: return 1   // jan
+        case 0x666562: return 2   // feb
+        case 0x6D6172: return 3   // mar
+        case 0x617072: return 4   // apr
+        case 0x6D6179: return 5   // may
+        case 0x6A756E: return 6   // jun
+        case 0x6A756C: return 7   // jul
+        case 0x617567: return 8   // aug
+        case 0x736570: return 9   // sep
+        case 0x6F6374: return 10  // oct
+        case 0x6E6F76: return 11  // nov
+        case 0x646563: return 12  // dec
+        default: return nil
+        }
+    }
+
+    /// Reads exactly `n` decimal digits at `i`.
+    @inline(__always)
+    static func digits(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ n: Int) -> Int? {
+        guard i >= 0, i + n <= b.count else { return nil }
+        var v = 0
+        for k in 0..<n {
+            let c = b[i + k]
+            guard c >= 48, c <= 57 else { return nil }
+            v = v * 10 + Int(c - 48)
+        }
+        return v
+    }
+
+    /// A classic syslog (RFC 3164) timestamp `Nov 23 02:08:35` (day may be space-padded) at
+    /// `i`; returns the time (year inferred: the current year, or the previous one when that
+    /// would put the stamp more than a day in the future) and the index after it.
+    static func bsdTimestamp(_ b: UnsafeBufferPointer<UInt8>, at i: Int, now: Int64) -> (Int64, Int)? {
+        guard i + 15 <= b.count, let mon = month(b, i), b[i + 3] == 0x20 else { return nil }
+        let dayText = b[i + 4] == 0x20 ? digits(b, i + 5, 1) : digits(b, i + 4, 2)
+        guard let day = dayText, day >= 1, day <= 31, b[i + 6] == 0x20,
+              let h = digits(b, i + 7, 2), b[i + 9] == UInt8(ascii: ":"),
+              let m = digits(b, i + 10, 2), b[i + 12] == UInt8(ascii: ":"),
+              let s = digits(b, i + 13, 2), h < 24, m < 60, s < 61 else { return nil }
+        var j = i + 15
+        var nanos = 0
+        if j < b.count, b[j] == UInt8(ascii: ".") {
+            j += 1
+            var f = 0
+            while j < b.count, b[j] >= 48, b[j] <= 57 { if f < 9 { nanos = nanos * 10 + Int(b[j] - 48) }; f += 1; j += 1 }
+            while f < 9 { nanos *= 10; f += 1 }
+        }
+        let secs = now / 1_000_000_000
+        let year = Timestamp.civilFromDays(Int(secs / 86400)).year
+        var t = Timestamp.make(year: year, month: mon, day: day, hour: h, minute: m, second: min(s, 59), nanos: nanos)
+        if t > now + 86_400 * 1_000_000_000 {
+            t = Timestamp.make(year: year - 1, month: mon, day: day, hour: h, minute: m, second: min(s, 59), nanos: nanos)
+        }
+        return (t, j)
+    }
+
+    /// `Timestamp.make` for a civil time, or nil when the year is outside 1970...2200 (beyond
+    /// that, nanoseconds since the epoch overflow Int64 near 2262).
+    @inline(__always)
+    static func time(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, nanos: Int = 0) -> Int64? {
+        guard year >= 1970, year <= 2200, month >= 1, month <= 12, day >= 1, day <= 31 else { return nil }
+        return Timestamp.make(year: year, month: month, day: day, hour: hour, minute: minute, second: min(second, 59), nanos: nanos)
+    }
+
+    /// `Timestamp.parseRFC3339` guarded against years it cannot represent.
+    static func rfc3339<C: Collection>(_ s: C) -> Int64? where C.Element == UInt8, C.Index == Int {
+        guard s.count >= 10 else { return nil }
+        var y = 0
+        var i = s.startIndex
+        for _ in 0..<4 {
+            let c = s[i]
+            guard c >= 48, c <= 57 else { return nil }
+            y = y * 10 + Int(c - 48); i += 1
+        }
+        guard y >= 1970, y <= 2200 else { return nil }
+        return Timestamp.parseRFC3339(s)
+    }
+
+    static func rfc3339(_ s: String) -> Int64? { rfc3339(Array(s.utf8)) }
+
+    /// Decodes a hex string (even length, all hex digits), or nil.
+    static func hexDecode(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> [UInt8]? {
+        guard r.count >= 2, r.count % 2 == 0 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(r.count / 2)
+        var i = r.lowerBound
+        while i < r.upperBound {
+            guard let hi = hexValue(b[i]), let lo = hexValue(b[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    @inline(__always)
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c - 48
+        case 97...102: return c - 87
+        case 65...70: return c - 55
+        default: return nil
+        }
+    }
+}
+
+/// Wall-clock time for year inference, read once per 4096 uses (a clock call per line costs
+/// more than parsing a syslog timestamp on some virtual machines).
+struct CoarseClock {
+    private var value: Int64 = 0
+    private var uses = 0
+    mutating func now() -> Int64 {
+        if uses == 0 { value = Timestamp.now() }
+        uses = (uses + 1) & 4095
+        return value
+    }
+}
+
+extension Event {
+    /// Sets `key` on a parser's output event: a plain append when the event arrived without
+    /// fields (the fast path), a replacing set otherwise.
+    @inline(__always)
+    mutating func put(_ key: FieldKey, _ value: FieldValue, fresh: Bool) {
+        if fresh { append(key, value) } else { self[key] = value }
+    }
+
+    @inline(__always)
+    mutating func put(_ key: FieldKey, _ text: String, fresh: Bool) {
+        guard !text.isEmpty else { return }
+        if fresh { append(key, .string(text)) } else { self[key] = .string(text) }
+    }
+}
+
+/// The registered domain of a DNS name with a small built-in suffix table (not the full
+/// Public Suffix List): the last two labels, or the last three when the last two are a
+/// known multi-label public suffix (`co.uk`, `com.au`, `github.io`, …).
+enum RegisteredDomain {
+    static let multiLabelSuffixes: Set<String> = [
+        "co.uk", "org.uk", "ac.uk", "gov.uk", "me.uk", "ltd.uk", "plc.uk", "net.uk", "sch.uk",
+        "com.au", "net.au", "org.au", "edu.au", "gov.au", "asn.au", "id.au",
+        "co.nz", "org.nz", "net.nz", "co.jp", "ne.jp", "or.jp", "ac.jp", "go.jp",
+        "co.kr", "or.kr", "co.in", "net.in", "org.in", "co.za", "org.za", "co.il", "org.il",
+        "com.br", "net.br", "org.br", "com.cn", "net.cn", "org.cn", "com.mx", "com.ar", "com.tr",
+        "com.sg", "com.hk", "com.tw", "com.my", "com.ph", "com.vn", "com.ua", "com.pl", "co.id",
+        // Private suffixes where each label below is a different owner.
+        "github.io", "githubusercontent.com", "gitlab.io", "herokuapp.com", "netlify.app",
+        "vercel.app", "pages.dev", "workers.dev", "azurewebsites.net", "cloudfront.net",
+        "blogspot.com", "appspot.com", "firebaseapp.com", "web.app", "ngrok.io", "ngrok-free.app",
+    ]
+
+    /// The registered domain of `name` (lower-cased, trailing dot removed), or nil for a
+    /// single label, an IP literal or an empty name.
+    static func of(_ name: String) -> String? {
+        var n = name
+        if n.hasSuffix(".") { n.removeLast() }
+        guard !n.isEmpty, n.utf8.count <= 253 else { return nil }
+        if n.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) { n = n.lowercased() }
+        guard !ByteText.isIP(n) else { return nil }
+        let u = Array(n.utf8)
+        var dots: [Int] = []
+        for i in stride(from: u.count - 1, through: 0, by: -1) where u[i] == UInt8(ascii: ".") {
+            dots.append(i)
+            if dots.count == 3 { break }
+        }
+        guard !dots.isEmpty else { return nil }
+        if dots.count >= 2 {
+            let lastTwo = String(decoding: u[(dots[1] + 1)...], as: UTF8.self)
+            if multiLabelSuffixes.contains(lastTwo) {
+                if dots.count >= 3 { return String(decoding: u[(dots[2] + 1)...], as: UTF8.self) }
+                return n
+            }
+            return lastTwo
+        }
+        return n
+    }
+}

@@ -1,0 +1,389 @@
+import SluiceCore
+
+/// `squid`: Squid `access.log` in the native format
+/// (`%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %rm %ru %[un %Sh/%<a %mt`, also with an extra
+/// `%[ui` identity column) and the `common` / `combined` logformats
+/// (`%>a %[ui %[un [%tl] "%rm %ru HTTP/%rv" %>Hs %<st ["%{Referer}>h" "%{User-Agent}>h"] %Ss:%Sh`).
+///
+/// Guarantees: one event per line; a line that does not fit the format throws a
+/// `ParseFailure` (`empty_record`, `too_long`, `invalid_squid`, `invalid_common`); no
+/// allocation beyond the field strings. Bytes: squid's `%<st` (bytes delivered to the client)
+/// is `http.response.bytes` and `destination.bytes` (the Sluice convention: bytes received by
+/// the client are `destination.bytes`).
+///
+/// Options: `logformat` (`auto` (default: per line, by its first bytes), `squid`, `common`,
+/// `combined`).
+public final class SquidParser: Parser {
+    /// Which access.log layout to expect; `auto` decides per line.
+    public enum LogFormat: String, CaseIterable, Sendable { case auto, squid, common, combined }
+
+    enum Keys {
+        static let resultCode = FieldKey("squid.result_code")
+        static let hierarchyCode = FieldKey("squid.hierarchy_code")
+        static let hierarchyPeer = FieldKey("squid.hierarchy_peer")
+        static let ident = FieldKey("squid.ident")
+        static let urlPort = FieldKey("url.port")
+        static let urlScheme = FieldKey("url.scheme")
+        static let urlQuery = FieldKey("url.query")
+        static let mimeType = FieldKey("http.response.mime_type")
+        static let httpVersion = FieldKey("http.version")
+        static let referrer = FieldKey("http.request.referrer")
+    }
+
+    static let maxRecordBytes = 64 * 1024
+    static let dataset: FieldValue = .string("squid.access")
+    static let categories: FieldValue = .array([.string("network"), .string("web")])
+    static let success: FieldValue = .string("success")
+    static let failure: FieldValue = .string("failure")
+    static let methodConnect: FieldValue = .string("CONNECT")
+
+    /// Keys and constant values held by the instance: a stored load on the hot path instead
+    /// of a global accessor per use.
+    struct K {
+        let destinationBytes = ECS.destinationBytes
+        let destinationDomain = ECS.destinationDomain
+        let destinationIP = ECS.destinationIP
+        let destinationPort = ECS.destinationPort
+        let eventCategory = ECS.eventCategory
+        let eventDataset = ECS.eventDataset
+        let eventDuration = ECS.eventDuration
+        let eventOutcome = ECS.eventOutcome
+        let httpMethod = ECS.httpMethod
+        let httpResponseBytes = ECS.httpResponseBytes
+        let httpStatus = ECS.httpStatus
+        let sourceIP = ECS.sourceIP
+        let urlDomain = ECS.urlDomain
+        let urlFull = ECS.urlFull
+        let urlOriginal = ECS.urlOriginal
+        let urlPath = ECS.urlPath
+        let userAgent = ECS.userAgent
+        let userName = ECS.userName
+        let hierarchyCode = Keys.hierarchyCode
+        let hierarchyPeer = Keys.hierarchyPeer
+        let httpVersion = Keys.httpVersion
+        let ident = Keys.ident
+        let mimeType = Keys.mimeType
+        let referrer = Keys.referrer
+        let resultCode = Keys.resultCode
+        let urlPort = Keys.urlPort
+        let urlQuery = Keys.urlQuery
+        let urlScheme = Keys.urlScheme
+        let dataset = SquidParser.dataset
+        let categories = SquidParser.categories
+        let success = SquidParser.success
+        let failure = SquidParser.failure
+        let methodConnect = SquidParser.methodConnect
+    }
+    let k = K()
+    let format: LogFormat
+
+    public init(format: LogFormat = .auto) { self.format = format }
+
+    public convenience init(options o: ComponentOptions) {
+        self.init(format: o.choice("logformat", default: LogFormat.auto))
+    }
+
+    public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
+        guard record.count <= Self.maxRecordBytes else {
+            throw ParseFailure("too_long", "record of \(record.count) bytes exceeds \(Self.maxRecordBytes)")
+        }
+        var e = event
+        let fresh = e.fields.isEmpty
+        e.fields.reserveCapacity(e.fields.count + 20)
+        try record.withUnsafeBufferPointer { b in
+            var c = RecordCursor(b)
+            c.skipSpaces()
+            guard !c.atEnd else { throw ParseFailure("empty_record", "empty line") }
+            switch format {
+            case .squid: try parseNative(&c, &e, fresh)
+            case .common, .combined: try parseCommon(&c, &e, fresh)
+            case .auto:
+                if Self.looksNative(b, c.index, c.end) { try parseNative(&c, &e, fresh) } else { try parseCommon(&c, &e, fresh) }
+            }
+        }
+        output.append(e)
+    }
+
+    /// Native lines start with `<digits>.<digits>` followed by a space.
+    static func looksNative(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        var i = start
+        var digits = 0
+        while i < end, b[i] >= 48, b[i] <= 57 { i += 1; digits += 1 }
+        guard digits >= 9, i < end, b[i] == UInt8(ascii: ".") else { return false }
+        i += 1
+        while i < end, b[i] >= 48, b[i] <= 57 { i += 1 }
+        return i < end && (b[i] == 0x20 || b[i] == 0x09)
+    }
+
+    // MARK: native
+
+    private func parseNative(_ c: inout RecordCursor, _ e: inout Event, _ fresh: Bool) throws {
+        let b = c.bytes
+        guard let tsR = c.token(), let ts = ByteText.decimalSeconds(b, tsR) else {
+            throw ParseFailure("invalid_squid", "expected a timestamp like 1700000000.123")
+        }
+        guard let elapsedR = c.token(), let elapsed = ByteText.int(b, elapsedR) else {
+            throw ParseFailure("invalid_squid", "expected the elapsed time in ms")
+        }
+        guard let clientR = c.token(), let codeR = c.token(), let bytesR = c.token(),
+              let methodR = c.token(), let urlR = c.token() else {
+            throw ParseFailure("invalid_squid", "truncated line: expected client, code/status, bytes, method and URL")
+        }
+        // code/status
+        var slash = codeR.lowerBound
+        while slash < codeR.upperBound, b[slash] != UInt8(ascii: "/") { slash += 1 }
+        guard slash < codeR.upperBound, slash > codeR.lowerBound,
+              let status = ByteText.uint(b, (slash + 1)..<codeR.upperBound) else {
+            throw ParseFailure("invalid_squid", "expected result code/status like TCP_MISS/200")
+        }
+        let size = ByteText.uint(b, bytesR)
+        if size == nil && !ByteText.isDash(b, bytesR) { throw ParseFailure("invalid_squid", "bytes is not a number") }
+
+        // The rest: [ident] user hierarchy/peer [type]
+        var rest = RestColumns()
+        while rest.count < 5, let t = c.token() { rest.append(t) }
+        guard c.atEnd else { throw ParseFailure("invalid_squid", "unexpected extra columns") }
+        var hierIndex = -1
+        for i in 0..<rest.count where Self.isHierarchy(b, rest[i]) { hierIndex = i; break }
+
+        e.timestamp = ts
+        e.put(k.eventDataset, k.dataset, fresh: fresh)
+        e.put(k.eventCategory, k.categories, fresh: fresh)
+        e.put(k.sourceIP, c.string(clientR), fresh: fresh)
+        if elapsed >= 0 { e.put(k.eventDuration, .int(elapsed * 1_000_000), fresh: fresh) }
+        let code = c.string(codeR.lowerBound..<slash)
+        e.put(k.resultCode, .string(code), fresh: fresh)
+        e.put(k.httpStatus, .int(status), fresh: fresh)
+        if let size {
+            e.put(k.httpResponseBytes, .int(size), fresh: fresh)
+            e.put(k.destinationBytes, .int(size), fresh: fresh)
+        }
+        let failed = status == 0 || status >= 400 || ByteText.find("DENIED", in: b, from: codeR.lowerBound, to: slash) != nil
+        e.put(k.eventOutcome, failed ? k.failure : k.success, fresh: fresh)
+
+        var identities = hierIndex >= 0 ? hierIndex : (rest.count >= 2 ? rest.count - 1 : rest.count)
+        var user: Range<Int>?
+        while identities > 0 {
+            identities -= 1
+            let r = rest[identities]
+            if !ByteText.isDash(b, r) {
+                if user == nil { user = r } else { e.put(k.ident, c.string(r), fresh: fresh) }
+            }
+        }
+        if let user { e.put(k.userName, c.string(user), fresh: fresh) }
+
+        var peerIP: String?
+        if hierIndex >= 0 {
+            let h = rest[hierIndex]
+            var s = h.lowerBound
+            while s < h.upperBound, b[s] != UInt8(ascii: "/") { s += 1 }
+            e.put(k.hierarchyCode, c.string(h.lowerBound..<s), fresh: fresh)
+            let peer = (s + 1)..<h.upperBound
+            if s < h.upperBound, !peer.isEmpty, !ByteText.isDash(b, peer) {
+                if ByteText.isIP(b, peer) { peerIP = c.string(peer) } else { e.put(k.hierarchyPeer, c.string(peer), fresh: fresh) }
+            }
+            if hierIndex + 1 < rest.count, !ByteText.isDash(b, rest[hierIndex + 1]) {
+                e.put(k.mimeType, c.string(rest[hierIndex + 1]), fresh: fresh)
+            }
+        }
+        try putRequest(b, methodR, urlR, peerIP: peerIP, &e, fresh)
+    }
+
+    /// Up to five trailing columns without an array allocation.
+    struct RestColumns {
+        var r0 = 0..<0, r1 = 0..<0, r2 = 0..<0, r3 = 0..<0, r4 = 0..<0
+        var count = 0
+        mutating func append(_ r: Range<Int>) {
+            switch count { case 0: r0 = r; case 1: r1 = r; case 2: r2 = r; case 3: r3 = r; default: r4 = r }
+            count += 1
+        }
+        subscript(_ i: Int) -> Range<Int> {
+            switch i { case 0: return r0; case 1: return r1; case 2: return r2; case 3: return r3; default: return r4 }
+        }
+    }
+
+    /// `HIER_DIRECT/1.2.3.4`, `DIRECT/1.2.3.4`, `NONE/-`, `FIRSTUP_PARENT/proxy`…
+    static func isHierarchy(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
+        var i = r.lowerBound
+        var letters = 0
+        while i < r.upperBound {
+            let c = b[i]
+            if c == UInt8(ascii: "/") { return letters > 0 }
+            guard (c >= 65 && c <= 90) || c == UInt8(ascii: "_") else { return false }
+            letters += 1; i += 1
+        }
+        return false
+    }
+
+    // MARK: common / combined
+
+    private func parseCommon(_ c: inout RecordCursor, _ e: inout Event, _ fresh: Bool) throws {
+        let b = c.bytes
+        guard let clientR = c.token(), let identR = c.token(), let userR = c.token() else {
+            throw ParseFailure("invalid_common", "expected client, ident and user")
+        }
+        c.skipSpaces()
+        guard c.consume("["), let timeR = c.upTo(UInt8(ascii: "]")) else {
+            throw ParseFailure("invalid_common", "expected [dd/Mon/yyyy:HH:MM:SS zone]")
+        }
+        guard let t = Self.clfTime(b, timeR) else { throw ParseFailure("invalid_common", "unreadable time") }
+        c.skipSpaces()
+        guard c.consume("\""), let reqR = c.upTo(UInt8(ascii: "\"")) else {
+            throw ParseFailure("invalid_common", "expected the quoted request line")
+        }
+        guard let statusR = c.token(), let status = ByteText.uint(b, statusR), let bytesR = c.token() else {
+            throw ParseFailure("invalid_common", "expected status and bytes")
+        }
+        let size = ByteText.uint(b, bytesR)
+        if size == nil && !ByteText.isDash(b, bytesR) { throw ParseFailure("invalid_common", "bytes is not a number") }
+        var referer: Range<Int>?
+        var agent: Range<Int>?
+        c.skipSpaces()
+        if c.peek() == UInt8(ascii: "\"") {
+            c.index += 1
+            guard let r = c.upTo(UInt8(ascii: "\"")) else { throw ParseFailure("invalid_common", "unterminated referer") }
+            referer = r
+            c.skipSpaces()
+            guard c.consume("\""), let a = Self.quoted(&c) else { throw ParseFailure("invalid_common", "expected the quoted user agent") }
+            agent = a
+        }
+        let tail = c.token()
+        guard c.atEnd else { throw ParseFailure("invalid_common", "unexpected extra columns") }
+
+        e.timestamp = t
+        e.put(k.eventDataset, k.dataset, fresh: fresh)
+        e.put(k.eventCategory, k.categories, fresh: fresh)
+        e.put(k.sourceIP, c.string(clientR), fresh: fresh)
+        e.put(k.httpStatus, .int(status), fresh: fresh)
+        if let size {
+            e.put(k.httpResponseBytes, .int(size), fresh: fresh)
+            e.put(k.destinationBytes, .int(size), fresh: fresh)
+        }
+        if !ByteText.isDash(b, userR) { e.put(k.userName, c.string(userR), fresh: fresh) }
+        else if !ByteText.isDash(b, identR) { e.put(k.userName, c.string(identR), fresh: fresh) }
+        if !ByteText.isDash(b, identR), !ByteText.isDash(b, userR) { e.put(k.ident, c.string(identR), fresh: fresh) }
+        var failed = status == 0 || status >= 400
+        if let tail {
+            // %Ss:%Sh
+            var colon = tail.lowerBound
+            while colon < tail.upperBound, b[colon] != UInt8(ascii: ":") { colon += 1 }
+            let code = tail.lowerBound..<colon
+            e.put(k.resultCode, c.string(code), fresh: fresh)
+            if colon + 1 < tail.upperBound { e.put(k.hierarchyCode, c.string((colon + 1)..<tail.upperBound), fresh: fresh) }
+            if ByteText.find("DENIED", in: b, from: code.lowerBound, to: code.upperBound) != nil { failed = true }
+        }
+        e.put(k.eventOutcome, failed ? k.failure : k.success, fresh: fresh)
+        if let referer, !ByteText.isDash(b, referer), !referer.isEmpty { e.put(k.referrer, c.string(referer), fresh: fresh) }
+        if let agent, !ByteText.isDash(b, agent), !agent.isEmpty { e.put(k.userAgent, c.string(agent), fresh: fresh) }
+
+        // "METHOD URL HTTP/x.y"
+        var rc = RecordCursor(b, from: reqR.lowerBound)
+        rc.end = reqR.upperBound
+        guard let methodR = rc.token(), methodR.upperBound <= reqR.upperBound,
+              let urlR0 = rc.token(), urlR0.upperBound <= reqR.upperBound else {
+            throw ParseFailure("invalid_common", "request line is not METHOD URL VERSION")
+        }
+        if let v = rc.token(), v.upperBound <= reqR.upperBound, v.count > 5, ByteText.find("HTTP/", in: b, from: v.lowerBound, to: v.lowerBound + 5) != nil {
+            e.put(k.httpVersion, c.string((v.lowerBound + 5)..<v.upperBound), fresh: fresh)
+        }
+        try putRequest(b, methodR, urlR0, peerIP: nil, &e, fresh)
+    }
+
+    /// A quoted value whose opening quote is consumed; `\"` inside is allowed.
+    static func quoted(_ c: inout RecordCursor) -> Range<Int>? {
+        let s = c.index
+        var i = s
+        while i < c.end {
+            if c.bytes[i] == UInt8(ascii: "\\") { i += 2; continue }
+            if c.bytes[i] == UInt8(ascii: "\"") { c.index = i + 1; return s..<i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// `23/Nov/2026:02:08:35 +0000`
+    static func clfTime(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int64? {
+        let i = r.lowerBound
+        guard r.count >= 20, let d = ByteText.digits(b, i, 2), b[i + 2] == UInt8(ascii: "/"),
+              let mon = ByteText.month(b, i + 3), b[i + 6] == UInt8(ascii: "/"),
+              let y = ByteText.digits(b, i + 7, 4), b[i + 11] == UInt8(ascii: ":"),
+              let h = ByteText.digits(b, i + 12, 2), let m = ByteText.digits(b, i + 15, 2),
+              let s = ByteText.digits(b, i + 18, 2), d >= 1, d <= 31, h < 24, m < 60, s < 61 else { return nil }
+        var offset = 0
+        if r.count >= 26, b[i + 20] == 0x20, b[i + 21] == UInt8(ascii: "+") || b[i + 21] == UInt8(ascii: "-"),
+           let oh = ByteText.digits(b, i + 22, 2), let om = ByteText.digits(b, i + 24, 2) {
+            offset = (oh * 3600 + om * 60) * (b[i + 21] == UInt8(ascii: "-") ? -1 : 1)
+        }
+        guard let t = ByteText.time(year: y, month: mon, day: d, hour: h, minute: m, second: s) else { return nil }
+        return t - Int64(offset) * 1_000_000_000
+    }
+
+    // MARK: request
+
+    /// Method and URL: `CONNECT host:443` or `scheme://host[:port]/path?query`.
+    private func putRequest(_ b: UnsafeBufferPointer<UInt8>, _ methodR: Range<Int>, _ urlR: Range<Int>, peerIP: String?, _ e: inout Event, _ fresh: Bool) throws {
+        let isConnect = ByteText.equals(b, methodR, "CONNECT")
+        e.put(k.httpMethod, isConnect ? k.methodConnect : .string(ByteText.string(b, methodR)), fresh: fresh)
+        if ByteText.isDash(b, urlR) || (urlR.count > 6 && ByteText.equals(b, urlR.lowerBound..<(urlR.lowerBound + 6), "error:")) {
+            // `error:invalid-request`, `error:transaction-end-before-headers`: no URL.
+            if !ByteText.isDash(b, urlR) { e.put(k.urlOriginal, .string(ByteText.string(b, urlR)), fresh: fresh) }
+            if let peerIP { e.put(k.destinationIP, .string(peerIP), fresh: fresh) }
+            return
+        }
+        e.put(k.urlFull, .string(ByteText.string(b, urlR)), fresh: fresh)
+        var hostStart = urlR.lowerBound
+        var scheme: Range<Int>?
+        if !isConnect, let sep = ByteText.find("://", in: b, from: urlR.lowerBound, to: min(urlR.upperBound, urlR.lowerBound + 16)) {
+            scheme = urlR.lowerBound..<sep
+            hostStart = sep + 3
+        }
+        // authority ends at '/', '?' or '#'
+        var authEnd = hostStart
+        while authEnd < urlR.upperBound {
+            let ch = b[authEnd]
+            if ch == UInt8(ascii: "/") || ch == UInt8(ascii: "?") || ch == UInt8(ascii: "#") { break }
+            authEnd += 1
+        }
+        // strip userinfo
+        var hs = hostStart
+        for i in hostStart..<authEnd where b[i] == UInt8(ascii: "@") { hs = i + 1 }
+        var hostEnd = authEnd
+        var port: Int64?
+        if hs < authEnd, b[hs] == UInt8(ascii: "[") {
+            var j = hs
+            while j < authEnd, b[j] != UInt8(ascii: "]") { j += 1 }
+            hostEnd = min(j + 1, authEnd)
+            if hostEnd + 1 < authEnd, b[hostEnd] == UInt8(ascii: ":") { port = ByteText.uint(b, (hostEnd + 1)..<authEnd) }
+        } else {
+            var j = authEnd
+            while j > hs, b[j - 1] >= 48, b[j - 1] <= 57 { j -= 1 }
+            if j > hs, j < authEnd, b[j - 1] == UInt8(ascii: ":") { port = ByteText.uint(b, j..<authEnd); hostEnd = j - 1 }
+        }
+        let hostR = hs..<hostEnd
+        if !hostR.isEmpty {
+            let host = ByteText.string(b, hostR)
+            let hostIsIP = ByteText.isIP(b, hostR)
+            if !isConnect { e.put(k.urlDomain, .string(host), fresh: fresh) }
+            if hostIsIP { if peerIP == nil { e.put(k.destinationIP, .string(host), fresh: fresh) } }
+            else { e.put(k.destinationDomain, .string(host), fresh: fresh) }
+        }
+        if let peerIP { e.put(k.destinationIP, .string(peerIP), fresh: fresh) }
+        if let scheme { e.put(k.urlScheme, .string(ByteText.string(b, scheme)), fresh: fresh) }
+        var destPort = port
+        if destPort == nil, let scheme {
+            if ByteText.equals(b, scheme, "https") { destPort = 443 } else if ByteText.equals(b, scheme, "http") { destPort = 80 } else if ByteText.equals(b, scheme, "ftp") { destPort = 21 }
+        }
+        if let port, !isConnect { e.put(k.urlPort, .int(port), fresh: fresh) }
+        if let destPort { e.put(k.destinationPort, .int(destPort), fresh: fresh) }
+        if !isConnect, authEnd < urlR.upperBound {
+            var q = authEnd
+            while q < urlR.upperBound, b[q] != UInt8(ascii: "?"), b[q] != UInt8(ascii: "#") { q += 1 }
+            if q > authEnd { e.put(k.urlPath, .string(ByteText.string(b, authEnd..<q)), fresh: fresh) }
+            if q < urlR.upperBound, b[q] == UInt8(ascii: "?") {
+                var f = q + 1
+                while f < urlR.upperBound, b[f] != UInt8(ascii: "#") { f += 1 }
+                if f > q + 1 { e.put(k.urlQuery, .string(ByteText.string(b, (q + 1)..<f)), fresh: fresh) }
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import XCTest
+import SluiceCore
+@testable import SluiceParse
+
+final class RecordCursorTests: XCTestCase {
+    func tokens(_ s: String) -> [String] {
+        let bytes = Array(s.utf8)
+        return bytes.withUnsafeBufferPointer { b in
+            var c = RecordCursor(b)
+            var out: [String] = []
+            while let t = c.token() { out.append(c.string(t)) }
+            return out
+        }
+    }
+
+    func testTokensOfEveryLengthAndSeparator() {
+        // Lengths around the 8-byte word boundary, spaces and tabs, runs of separators.
+        for n in 0..<20 {
+            let word = String(repeating: "a", count: n)
+            XCTAssertEqual(tokens("\(word) b\t\tc   d\(word)"), (n > 0 ? [word] : []) + ["b", "c", "d" + word], "n=\(n)")
+        }
+        XCTAssertEqual(tokens("1700000000.123    456 10.0.0.5\tTCP_TUNNEL/200 \r\n"), ["1700000000.123", "456", "10.0.0.5", "TCP_TUNNEL/200"])
+        XCTAssertEqual(tokens(""), [])
+        XCTAssertEqual(tokens("   \t "), [])
+        XCTAssertEqual(tokens("\u{FF}\u{80}x y"), ["\u{FF}\u{80}x", "y"])
+    }
+
+    func testNumbersTimesAndIPs() {
+        func with<T>(_ s: String, _ f: (UnsafeBufferPointer<UInt8>, Range<Int>) -> T) -> T {
+            let a = Array(s.utf8); return a.withUnsafeBufferPointer { f($0, 0..<$0.count) }
+        }
+        XCTAssertEqual(with("1700000000.123", ByteText.decimalSeconds), 1_700_000_000_123_000_000)
+        XCTAssertEqual(with("1700000000", ByteText.decimalSeconds), 1_700_000_000_000_000_000)
+        XCTAssertNil(with("99999999999.1", ByteText.decimalSeconds))
+        XCTAssertNil(with("12a", ByteText.uint))
+        XCTAssertNil(with("1234567890123456789", ByteText.uint))
+        XCTAssertEqual(with("-2", ByteText.int), -2)
+        XCTAssertTrue(with("140.82.112.3", ByteText.isIP))
+        XCTAssertTrue(with("2001:db8::1", ByteText.isIP))
+        XCTAssertTrue(with("::ffff:10.0.0.1", ByteText.isIP))
+        XCTAssertFalse(with("256.1.1.1", ByteText.isIP))
+        XCTAssertFalse(with("github.com", ByteText.isIP))
+        XCTAssertFalse(with("dead:beef", ByteText.isIP))
+        XCTAssertNil(ByteText.time(year: 9999, month: 1, day: 1, hour: 0, minute: 0, second: 0))
+        XCTAssertNil(ByteText.rfc3339("9999-12-31T23:59:59Z"))
+        XCTAssertEqual(ByteText.rfc3339("2026-11-23T02:08:35Z"), Timestamp.make(year: 2026, month: 11, day: 23, hour: 2, minute: 8, second: 35))
+    }
+
+    func testRegisteredDomain() {
+        XCTAssertEqual(RegisteredDomain.of("api.github.com"), "github.com")
+        XCTAssertEqual(RegisteredDomain.of("GitHub.COM."), "github.com")
+        XCTAssertEqual(RegisteredDomain.of("www.bbc.co.uk"), "bbc.co.uk")
+        XCTAssertEqual(RegisteredDomain.of("bbc.co.uk"), "bbc.co.uk")
+        XCTAssertEqual(RegisteredDomain.of("acme.github.io"), "acme.github.io")
+        XCTAssertEqual(RegisteredDomain.of("objects.githubusercontent.com"), "objects.githubusercontent.com")
+        XCTAssertNil(RegisteredDomain.of("localhost"))
+        XCTAssertNil(RegisteredDomain.of("10.0.0.5"))
+        XCTAssertNil(RegisteredDomain.of(""))
+    }
+}
