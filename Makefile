@@ -33,6 +33,11 @@ test: deps
 bench: deps
 	bash Benchmarks/run.sh
 
+## Fuzz every parser with libFuzzer (FUZZ_SECONDS per parser, default 60); crashes land in Fuzz/crashes/.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	bash Fuzz/fuzz.sh $(FUZZ_SECONDS)
+
 ## Regenerate Sources/sluice/EmbeddedPipeline.swift from Pipelines/default.yaml.
 embed:
 	sh scripts/embed-default-pipeline.sh

@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SluiceCore", targets: ["SluiceCore"]),
         .library(name: "SluiceParse", targets: ["SluiceParse"]),
         .library(name: "SluiceSink", targets: ["SluiceSink"]),
+        .executable(name: "sluice-bench", targets: ["sluice-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -86,9 +87,17 @@ let package = Package(
             dependencies: ["SluiceCore", "SluiceIngest", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/IngestBench"
         ),
+        .executableTarget(
+            name: "sluice-bench",
+            dependencies: ["SluiceCore", "SluiceParse", "Yams", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/SluiceBench"
+        ),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
         .testTarget(name: "SluiceIngestTests", dependencies: ["SluiceIngest", "SluiceCore"]),
-        .testTarget(name: "SluiceParseTests", dependencies: ["SluiceParse", "SluiceCore"]),
+        .testTarget(
+            name: "SluiceParseTests",
+            dependencies: ["SluiceParse", "SluiceCore", "Yams", .product(name: "Logging", package: "swift-log")]
+        ),
         // SluiceEnrichTests and SluiceDetectTests arrive with the first enricher and detector.
         .testTarget(name: "SluiceSinkTests", dependencies: ["SluiceSink", "SluiceCore", "SluiceParse"]),
         .testTarget(name: "sluiceTests", dependencies: ["sluice", "SluiceCore", "SluiceIngest", "SluiceParse", "SluiceSink"]),

@@ -6,6 +6,10 @@ public enum ParseComponents {
     public static var registry: ComponentRegistry {
         var r = ComponentRegistry()
         r.parsers["json"] = { o, _ in JSONParser(options: o) }
+        r.parsers["syslog"] = { o, ctx in try SyslogParser(options: o, context: ctx) }
+        r.parsers["github-audit"] = { o, _ in GitHubAuditParser(options: o) }
+        r.parsers["cef"] = { o, _ in CEFParser(options: o) }
+        r.parsers["auto"] = { o, ctx in try AutoParser(options: o, context: ctx) }
         r.parsers["squid"] = { o, _ in SquidParser(options: o) }
         r.parsers["auditd"] = { o, _ in AuditdParser(options: o) }
         r.parsers["zeek-dns"] = { o, _ in ZeekDNSParser(options: o) }

@@ -18,8 +18,7 @@ transforms:
   parse_github:
     type: parse
     inputs: [github_audit]
-    format: json
-    timestamp_field: "@timestamp"
+    format: github-audit
 
 sinks:
   console:

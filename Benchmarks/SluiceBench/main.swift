@@ -1,0 +1,154 @@
+import SluiceCore
+import SluiceParse
+import Yams
+import Logging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// sluice-bench: per-parser throughput on generated realistic records.
+//
+//   sluice-bench [parse] [--records N] [--only NAME,...]   time each parser (table on stdout)
+//   sluice-bench generate NAME N [--seed S]               write N records of NAME, one per line
+//
+// Adding a format = one line in `benches` (and a generator in Generators.swift).
+
+struct Bench {
+    let name: String        // row label
+    let format: String      // registered parser name
+    let generator: String   // Generators.byName key
+    let options: [String: String]
+}
+
+let benches: [Bench] = [
+    Bench(name: "github-audit", format: "github-audit", generator: "github-audit", options: [:]),
+    Bench(name: "syslog-5424", format: "syslog", generator: "syslog-5424", options: [:]),
+    Bench(name: "syslog-3164", format: "syslog", generator: "syslog-3164", options: [:]),
+    Bench(name: "cef", format: "cef", generator: "cef", options: [:]),
+    Bench(name: "auto (mixed)", format: "auto", generator: "mixed", options: [:]),
+    // Formats of the parsers-b branch (generators in Generators+ParsersB.swift).
+    Bench(name: "squid", format: "squid", generator: "squid", options: [:]),
+    Bench(name: "w3c-proxy", format: "w3c-proxy", generator: "w3c-proxy", options: [:]),
+    Bench(name: "bind-query", format: "bind-query", generator: "bind-query", options: [:]),
+    Bench(name: "dnsmasq", format: "dnsmasq", generator: "dnsmasq", options: [:]),
+    Bench(name: "zeek-dns", format: "zeek-dns", generator: "zeek-dns", options: [:]),
+    Bench(name: "auditd", format: "auditd", generator: "auditd", options: [:]),
+    Bench(name: "sysmon-linux", format: "sysmon-linux", generator: "sysmon-linux", options: [:]),
+    Bench(name: "osquery", format: "osquery", generator: "osquery", options: [:]),
+]
+
+func monotonic() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// CPU time of this thread: the throughput "on one core" even when the machine is shared.
+func threadCPU() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func writeOut(_ bytes: [UInt8]) {
+    bytes.withUnsafeBytes { b in
+        var off = 0
+        while off < b.count {
+            let n = write(1, b.baseAddress! + off, b.count - off)
+            if n <= 0 { exit(1) }
+            off += n
+        }
+    }
+}
+
+var args = Array(CommandLine.arguments.dropFirst())
+if args.first == "generate" {
+    guard args.count >= 3, let gen = Generators.byName[args[1]], let n = Int(args[2]) else {
+        FileHandleStderr.write("usage: sluice-bench generate {\(Generators.byName.keys.sorted().joined(separator: "|"))} N [--seed S]\n")
+        exit(2)
+    }
+    var seed: UInt64 = 1
+    if let i = args.firstIndex(of: "--seed"), i + 1 < args.count, let s = UInt64(args[i + 1]) { seed = s }
+    var r = BenchRNG(seed: seed)
+    var buf: [UInt8] = []
+    buf.reserveCapacity(1 << 20)
+    for i in 0..<n {
+        gen(&r, i, &buf)
+        buf.append(0x0A)
+        if buf.count > (1 << 20) { writeOut(buf); buf.removeAll(keepingCapacity: true) }
+    }
+    writeOut(buf)
+    exit(0)
+}
+if args.first == "parse" { args.removeFirst() }
+var records = 1_000_000
+var only: Set<String>?
+if let i = args.firstIndex(of: "--records"), i + 1 < args.count, let n = Int(args[i + 1]) { records = n }
+if let i = args.firstIndex(of: "--only"), i + 1 < args.count { only = Set(args[i + 1].split(separator: ",").map(String.init)) }
+
+enum FileHandleStderr {
+    static func write(_ s: String) { var s = s; s.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) } }
+}
+
+let registry = ParseComponents.registry
+let ctx = BuildContext(name: "bench", mode: .toEnd, dataDir: nil, logger: .init(label: "bench"), registry: registry)
+
+func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
+    let p = String(repeating: " ", count: max(0, n - s.count))
+    return right ? p + s : s + p
+}
+func fmt(_ d: Double, _ digits: Int) -> String {
+    var m = 1.0; for _ in 0..<digits { m *= 10 }
+    let v = (d * m).rounded() / m
+    var t = String(v)
+    if let dot = t.firstIndex(of: ".") { let dec = t[t.index(after: dot)...].count; if dec < digits { t += String(repeating: "0", count: digits - dec) } }
+    return t
+}
+
+print("| format | records | MiB | CPU s | MiB/s (CPU) | records/s (CPU) | wall s | failures | events |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+let chunk = 100_000
+for b in benches {
+    if let only, !only.contains(b.name), !only.contains(b.format) { continue }
+    guard let gen = Generators.byName[b.generator] else { continue }
+    let opts = ComponentOptions(component: "bench", node: ConfigNode(node: .mapping([:]), file: "bench", environment: [:]))
+    guard let parser = try? registry.makeParser(format: b.format, options: opts, context: ctx) else {
+        FileHandleStderr.write("format \(b.format) not registered; skipped\n"); continue
+    }
+    var r = BenchRNG(seed: 42)
+    var totalBytes = 0, events = 0, failures = 0
+    var seconds = 0.0
+    var wall = 0.0
+    var done = 0
+    var out: [Event] = []
+    out.reserveCapacity(1024)
+    // Generate and parse in chunks (bounded memory); only parsing is timed.
+    while done < records {
+        let n = min(chunk, records - done)
+        var flat: [UInt8] = []
+        flat.reserveCapacity(n * 400)
+        var ends: [Int] = []
+        ends.reserveCapacity(n)
+        for i in 0..<n { gen(&r, done + i, &flat); ends.append(flat.count) }
+        let slice = flat[...]
+        let t0 = threadCPU()
+        let w0 = monotonic()
+        var start = 0
+        for end in ends {
+            let rec = slice[start..<end]
+            do { try parser.parse(rec, event: Event(original: rec), into: &out) } catch { failures += 1 }
+            if out.count >= 1000 { events += out.count; out.removeAll(keepingCapacity: true) }
+            start = end
+        }
+        if done + n >= records { parser.tick(now: Int64.max / 2, final: true, into: &out) }
+        events += out.count; out.removeAll(keepingCapacity: true)
+        seconds += threadCPU() - t0
+        wall += monotonic() - w0
+        totalBytes += flat.count
+        done += n
+    }
+    let mib = Double(totalBytes) / 1_048_576
+    print("| \(b.name) | \(records) | \(fmt(mib, 1)) | \(fmt(seconds, 3)) | \(fmt(mib / seconds, 1)) | \(Int(Double(records) / seconds)) | \(fmt(wall, 3)) | \(failures) | \(events) |")
+}

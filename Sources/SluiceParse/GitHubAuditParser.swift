@@ -1,0 +1,380 @@
+import SluiceCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Field keys the GitHub audit parser writes, interned once.
+public enum GitHubKeys {
+    public static let parent = FieldKey("github")
+    public static let org = FieldKey("github.org")
+    public static let repo = FieldKey("github.repo")
+    public static let repositoryPublic = FieldKey("github.repository_public")
+    public static let programmaticAccessType = FieldKey("github.programmatic_access_type")
+    public static let tokenKind = FieldKey("github.token_kind")
+    public static let hashedToken = FieldKey("github.hashed_token")
+    public static let tokenID = FieldKey("github.token_id")
+    public static let tokenScopes = FieldKey("github.token_scopes")
+    public static let transportProtocolName = FieldKey("github.transport_protocol_name")
+    public static let externalIdentityNameID = FieldKey("github.external_identity_nameid")
+    public static let business = FieldKey("github.business")
+    public static let documentID = FieldKey("github._document_id")
+    public static let actorLocation = FieldKey("github.actor_location")
+    public static let splunkHost = FieldKey("splunk.host")
+    public static let splunkSource = FieldKey("splunk.source")
+    public static let splunkSourcetype = FieldKey("splunk.sourcetype")
+    public static let splunkIndex = FieldKey("splunk.index")
+    static let countryCode = FieldKey("country_code")
+}
+
+/// Normalized kind of credential behind a GitHub audit event (`github.token_kind`).
+///
+/// Derived from `programmatic_access_type` (the values GitHub writes, e.g.
+/// `Personal access token (classic)`, `Fine-grained personal access token`,
+/// `OAuth access token`, `GitHub App server-to-server token`,
+/// `GitHub App user-to-server token`, and for SSH `SSH key` / `Deploy key`) and, when that
+/// is absent, from `transport_protocol_name: ssh` (an SSH key).
+public enum GitHubTokenKind: String, Sendable, CaseIterable {
+    case pat_classic, pat_fine_grained, oauth, app_installation, app_user, ssh_key, deploy_key, none, other
+
+    /// Classifies a `programmatic_access_type` value (case-insensitive keyword match, so
+    /// wording variants across GitHub versions still map) and the transport.
+    public static func classify(accessType: String?, transport: String?) -> GitHubTokenKind {
+        if let raw = accessType, !raw.isEmpty {
+            // The values GitHub writes today, without case folding or searching.
+            switch raw {
+            case "Personal access token (classic)": return .pat_classic
+            case "Fine-grained personal access token": return .pat_fine_grained
+            case "OAuth access token": return .oauth
+            case "GitHub App server-to-server token": return .app_installation
+            case "GitHub App user-to-server token": return .app_user
+            default: break
+            }
+            let t = raw.lowercased()
+            if t.contains("fine-grained") || t.contains("fine grained") { return .pat_fine_grained }
+            if t.contains("personal access token") || t.contains("personal_access_token") { return .pat_classic }
+            if t.contains("server-to-server") || t.contains("installation") { return .app_installation }
+            if t.contains("user-to-server") { return .app_user }
+            if t.contains("oauth") { return .oauth }
+            if t.contains("deploy key") || t.contains("deploy_key") { return .deploy_key }
+            if t.contains("ssh") { return .ssh_key }
+            return .other
+        }
+        if let tr = transport, tr.lowercased() == "ssh" { return .ssh_key }
+        return .none
+    }
+}
+
+/// `github-audit`: GitHub enterprise/organization audit-log events as streamed or exported.
+///
+/// Accepts, per record: one JSON object; a JSON array of objects (an API page: one event per
+/// element); a Splunk HEC envelope `{"event": {...}, "time": ..., "host": ...}` (the audit
+/// object is `event`; `time` is used when the audit object carries no time; envelope
+/// `host`/`source`/`sourcetype`/`index` go to `splunk.*`). Inside syslog, use the syslog
+/// parser with `payload_format: github-audit`.
+///
+/// Mapping: `@timestamp` (epoch ms) or else `created_at` (epoch ms or RFC 3339) is the event
+/// time; `action` → `event.action` (+ `event.category` by action family); `actor` →
+/// `user.name` and `related.user`; `actor_ip` → `source.ip` and `related.ip`;
+/// `actor_location.country_code` → `source.geo.country_iso_code`; `user_agent` →
+/// `user_agent.original`; `repo`/`repository` → `github.repo`; `repository_public`/
+/// `public_repo` → `github.repository_public`; `github.token_kind` is derived (see
+/// `GitHubTokenKind`); every other member is kept verbatim as `github.<name>` (empty
+/// strings and nulls are left out). Constant: `event.kind: event`, `event.module: github`,
+/// `event.dataset: github.audit`.
+///
+/// Failures: `empty_record`, `invalid_json`, `not_an_object`, `missing_field` (no `action`),
+/// `wrong_type` (`action`, `actor`, `actor_ip`, `@timestamp` of the wrong JSON type),
+/// `too_many_fields`.
+public final class GitHubAuditParser: Parser {
+    let interner = FieldKeyInterner()
+    /// Role of each `github.<name>` key by FieldKey id (0 = keep verbatim).
+    private let roles: [UInt8]
+    private let envelopeKeys: [FieldKey]
+
+    private enum Role: UInt8 {
+        case keep = 0, timestamp, createdAt, action, actor, actorIP, actorLocation, userAgent, repo, repository,
+             repoPublic, accessType, transport, event, envTime, envHost, envSource, envSourcetype, envIndex, skip
+    }
+
+    public init() {
+        var table: [(String, Role)] = [
+            ("@timestamp", .timestamp), ("created_at", .createdAt), ("action", .action), ("actor", .actor),
+            ("actor_ip", .actorIP), ("actor_location", .actorLocation), ("user_agent", .userAgent),
+            ("repo", .repo), ("repository", .repository), ("repository_public", .repoPublic),
+            ("public_repo", .repoPublic), ("programmatic_access_type", .accessType),
+            ("transport_protocol_name", .transport), ("event", .event), ("time", .envTime),
+            ("host", .envHost), ("source", .envSource), ("sourcetype", .envSourcetype), ("index", .envIndex),
+            ("fields", .skip),
+        ]
+        table.sort { $0.0 < $1.0 }
+        var keys: [FieldKey] = []
+        var roles: [UInt8] = []
+        for (name, role) in table {
+            let k = FieldKey("github." + name)
+            keys.append(k)
+            if roles.count <= Int(k.id) { roles += [UInt8](repeating: 0, count: Int(k.id) + 1 - roles.count) }
+            roles[Int(k.id)] = role.rawValue
+        }
+        self.roles = roles
+        envelopeKeys = keys
+    }
+
+    public convenience init(options o: ComponentOptions) { self.init() }
+
+    deinit {
+        predBytes.deallocate(); predLen.deallocate(); predKey.deallocate()
+    }
+
+    // Member-name prediction: audit events of one stream list their members in the same
+    // order, so the name at position i is usually the one seen at position i last time.
+    // A byte compare against it replaces hashing in the interner. Fixed-size slots.
+    private static let predSlots = 64
+    private static let predWidth = 48
+    private let predBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: GitHubAuditParser.predSlots * GitHubAuditParser.predWidth)
+    private let predLen: UnsafeMutablePointer<Int> = {
+        let p = UnsafeMutablePointer<Int>.allocate(capacity: GitHubAuditParser.predSlots)
+        p.initialize(repeating: -1, count: GitHubAuditParser.predSlots)
+        return p
+    }()
+    private let predKey: UnsafeMutablePointer<FieldKey> = {
+        let p = UnsafeMutablePointer<FieldKey>.allocate(capacity: GitHubAuditParser.predSlots)
+        p.initialize(repeating: GitHubKeys.parent, count: GitHubAuditParser.predSlots)
+        return p
+    }()
+
+    /// The `github.<name>` key for the member at `position`, via the prediction slots.
+    @inline(__always)
+    private func memberKey(_ name: UnsafeBufferPointer<UInt8>, position: Int) -> FieldKey? {
+        let n = name.count
+        if position < Self.predSlots, n <= Self.predWidth {
+            let slot = predBytes + position * Self.predWidth
+            if predLen[position] == n, n == 0 || memcmp(slot, name.baseAddress!, n) == 0 { return predKey[position] }
+            guard let k = interner.key(name, under: GitHubKeys.parent) else { return nil }
+            if n > 0 { slot.update(from: name.baseAddress!, count: n) }
+            predLen[position] = n
+            predKey[position] = k
+            return k
+        }
+        return interner.key(name, under: GitHubKeys.parent)
+    }
+
+    static let kindValues: [GitHubTokenKind: FieldValue] = Dictionary(uniqueKeysWithValues: GitHubTokenKind.allCases.map { ($0, FieldValue.string($0.rawValue)) })
+    static let kindEvent = FieldValue.string("event")
+    static let moduleGitHub = FieldValue.string("github")
+    static let datasetAudit = FieldValue.string("github.audit")
+
+    public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
+        try record.withUnsafeBufferPointer { buf in
+            var s = JSONScanner(buf)
+            do {
+                switch s.peek() {
+                case UInt8(ascii: "{"):
+                    output.append(try parseObject(&s, base: event))
+                case UInt8(ascii: "["):
+                    s.index += 1
+                    if s.peek() == UInt8(ascii: "]") { s.index += 1; break }
+                    while true {
+                        guard s.peek() == UInt8(ascii: "{") else { throw ParseFailure("not_an_object", "array element at byte \(s.index) is not an object") }
+                        output.append(try parseObject(&s, base: event))
+                        guard let c = s.peek() else { throw s.error("unexpected end of input in array") }
+                        s.index += 1
+                        if c == UInt8(ascii: ",") { continue }
+                        if c == UInt8(ascii: "]") { break }
+                        s.index -= 1; throw s.error("expected ',' or ']'")
+                    }
+                case nil:
+                    throw ParseFailure("empty_record", "no JSON object")
+                default:
+                    throw ParseFailure("not_an_object", "expected a JSON object or array at byte \(s.index)")
+                }
+                s.skipWhitespace()
+                guard s.atEnd else { throw s.error("unexpected data after the JSON value") }
+            } catch let err as JSONError {
+                throw ParseFailure(err.reason == "too many distinct field names" ? "too_many_fields" : "invalid_json", err.description)
+            }
+        }
+    }
+
+    /// Parses one audit object (or HEC envelope) at the scanner into a copy of `base`.
+    func parseObject(_ s: inout JSONScanner, base: Event) throws -> Event {
+        var e = base
+        let fresh = e.fields.isEmpty
+        e.fields.reserveCapacity(e.fields.count + 40)
+        if fresh {
+            e.append(ECS.eventKind, Self.kindEvent)
+            e.append(ECS.eventModule, Self.moduleGitHub)
+            e.append(ECS.eventDataset, Self.datasetAudit)
+        } else {
+            e[ECS.eventKind] = Self.kindEvent
+            e[ECS.eventModule] = Self.moduleGitHub
+            e[ECS.eventDataset] = Self.datasetAudit
+        }
+        var st = State()
+        var envelope: [(FieldKey, FieldValue)] = []
+        try readAudit(&s, into: &e, fresh: fresh, state: &st, envelope: &envelope, depth: 0)
+        if st.sawEnvelope {
+            if st.timestamp == nil, let t = st.envTime { st.timestamp = t }
+            for (k, v) in envelope {
+                switch roleOf(k) {
+                case .envHost: put(&e, GitHubKeys.splunkHost, v, fresh)
+                case .envSource: put(&e, GitHubKeys.splunkSource, v, fresh)
+                case .envSourcetype: put(&e, GitHubKeys.splunkSourcetype, v, fresh)
+                case .envIndex: put(&e, GitHubKeys.splunkIndex, v, fresh)
+                default: break
+                }
+            }
+        } else {
+            // Not an envelope: those members belong to the audit event itself.
+            for (k, v) in envelope { put(&e, k, v, fresh) }
+        }
+        guard st.sawAction else { throw ParseFailure("missing_field", "no 'action' member") }
+        if let t = st.timestamp { e.timestamp = t }
+        if !st.repoSet, let r = st.repositoryValue { put(&e, GitHubKeys.repo, r, fresh) }
+        let kind = GitHubTokenKind.classify(accessType: st.accessType, transport: st.transport)
+        put(&e, GitHubKeys.tokenKind, Self.kindValues[kind]!, fresh)
+        return e
+    }
+
+    private struct State {
+        var timestamp: Int64?
+        var createdAt: Int64?
+        var envTime: Int64?
+        var sawAction = false
+        var sawEnvelope = false
+        var repoSet = false
+        var repositoryValue: FieldValue?
+        var accessType: String?
+        var transport: String?
+        var position = 0
+    }
+
+    @inline(__always)
+    private func roleOf(_ k: FieldKey) -> Role {
+        let i = Int(k.id)
+        return i < roles.count ? Role(rawValue: roles[i])! : .keep
+    }
+
+    @inline(__always)
+    private func put(_ e: inout Event, _ k: FieldKey, _ v: FieldValue, _ fresh: Bool) {
+        if fresh { e.append(k, v) } else { e[k] = v }
+    }
+
+    private func readAudit(_ s: inout JSONScanner, into e: inout Event, fresh: Bool, state st: inout State,
+                           envelope: inout [(FieldKey, FieldValue)], depth: Int) throws {
+        try s.readObject { (s, name) in
+            let position = st.position
+            st.position += 1
+            guard let k = self.memberKey(name, position: position) else { throw s.error("too many distinct field names") }
+            let role = self.roleOf(k)
+            if role == .event && depth == 0 && s.peek() == UInt8(ascii: "{") {
+                st.sawEnvelope = true
+                try self.readAudit(&s, into: &e, fresh: fresh, state: &st, envelope: &envelope, depth: 1)
+                return
+            }
+            if role == .repository && st.repoSet { try s.skipValue(); return }
+            let v = try s.readValue(interner: self.interner)
+            switch role {
+            case .keep, .event:
+                switch v {
+                case .null: return
+                case .string(let str) where str.isEmpty: return
+                default: self.put(&e, k, v, fresh)
+                }
+            case .timestamp:
+                guard let t = TimestampFormat.auto.nanos(v) else {
+                    if case .null = v { return }
+                    throw ParseFailure("wrong_type", "'@timestamp' is not a time")
+                }
+                st.timestamp = t
+            case .createdAt:
+                if st.timestamp == nil, let t = TimestampFormat.auto.nanos(v) { st.timestamp = t }
+            case .action:
+                guard case .string(let a) = v, !a.isEmpty else { throw ParseFailure("wrong_type", "'action' is not a non-empty string") }
+                st.sawAction = true
+                self.put(&e, ECS.eventAction, v, fresh)
+                if let cat = self.cachedCategory(a) { self.put(&e, ECS.eventCategory, cat, fresh) }
+            case .actor:
+                switch v {
+                case .string(let a):
+                    if a.isEmpty { return }
+                    self.put(&e, ECS.userName, v, fresh)
+                    self.put(&e, ECS.relatedUser, .array([v]), fresh)
+                case .null: return
+                default: throw ParseFailure("wrong_type", "'actor' is not a string")
+                }
+            case .actorIP:
+                switch v {
+                case .string(let a):
+                    if a.isEmpty { return }
+                    self.put(&e, ECS.sourceIP, v, fresh)
+                    self.put(&e, ECS.relatedIP, .array([v]), fresh)
+                case .null: return
+                default: throw ParseFailure("wrong_type", "'actor_ip' is not a string")
+                }
+            case .actorLocation:
+                if case .object(let members) = v {
+                    for m in members where m.key == GitHubKeys.countryCode {
+                        if case .string(let c) = m.value, !c.isEmpty { self.put(&e, ECS.sourceGeoCountry, m.value, fresh) }
+                    }
+                    self.put(&e, k, v, fresh)
+                }
+            case .userAgent:
+                if case .string(let a) = v, !a.isEmpty { self.put(&e, ECS.userAgent, v, fresh) }
+            case .repo:
+                if case .string(let a) = v, !a.isEmpty { self.put(&e, GitHubKeys.repo, v, fresh); st.repoSet = true }
+            case .repository:
+                if case .string(let a) = v, !a.isEmpty { st.repositoryValue = v }
+            case .repoPublic:
+                switch v {
+                case .bool: self.put(&e, GitHubKeys.repositoryPublic, v, fresh)
+                case .string(let b) where b == "true" || b == "false": self.put(&e, GitHubKeys.repositoryPublic, .bool(b == "true"), fresh)
+                default: break
+                }
+            case .accessType:
+                if case .string(let a) = v, !a.isEmpty { st.accessType = a; self.put(&e, k, v, fresh) }
+            case .transport:
+                if case .string(let a) = v, !a.isEmpty { st.transport = a; self.put(&e, k, v, fresh) }
+            case .envTime, .envHost, .envSource, .envSourcetype, .envIndex, .skip:
+                // Possibly HEC envelope members: decided once the whole object is read.
+                if depth > 0 { self.put(&e, k, v, fresh); return }
+                if role == .envTime { st.envTime = TimestampFormat.auto.nanos(v) }
+                envelope.append((k, v))
+            }
+        }
+    }
+
+    /// `category(action)` memoized; bounded (cleared when it reaches 4096 actions).
+    private var categoryCache: [String: FieldValue?] = [:]
+
+    private func cachedCategory(_ action: String) -> FieldValue? {
+        if let c = categoryCache[action] { return c }
+        let c = Self.category(action)
+        if categoryCache.count >= 4096 { categoryCache.removeAll(keepingCapacity: true) }
+        categoryCache[action] = c
+        return c
+    }
+
+    static let catNetwork = FieldValue.array([.string("network")])
+    static let catIAM = FieldValue.array([.string("iam")])
+    static let catConfiguration = FieldValue.array([.string("configuration")])
+    static let catAuthentication = FieldValue.array([.string("authentication")])
+
+    /// ECS `event.category` by action family (nil when none fits).
+    static func category(_ action: String) -> FieldValue? {
+        if action.hasPrefix("git.") { return catNetwork }
+        if action.hasPrefix("personal_access_token.") || action.hasPrefix("oauth_") || action.hasPrefix("public_key.")
+            || action.hasPrefix("deploy_key.") || action.hasPrefix("team.") || action.hasPrefix("org.add_member")
+            || action.hasPrefix("org.remove_member") || action.hasPrefix("org.update_member") || action.hasPrefix("business.add_")
+            || action.hasPrefix("two_factor_authentication.") || action.hasPrefix("org_credential_authorization.") {
+            return catIAM
+        }
+        if action.hasPrefix("user.login") || action.hasPrefix("user.failed_login") || action.hasPrefix("user.two_factor") { return catAuthentication }
+        if action.hasPrefix("repo.") || action.hasPrefix("protected_branch.") || action.hasPrefix("hook.")
+            || action.hasPrefix("repository_") || action.hasPrefix("org.") || action.hasPrefix("business.") {
+            return catConfiguration
+        }
+        return nil
+    }
+}

@@ -1,0 +1,201 @@
+import XCTest
+import SluiceCore
+@testable import SluiceParse
+
+final class GitHubAuditParserTests: XCTestCase {
+    // A git.clone with a classic PAT, as in an enterprise audit-log export (Git events).
+    static let patClone = #"{"@timestamp":1763863715123,"_document_id":"Xo8bT1wZQm3kDcS0cb9mYQ==","action":"git.clone","actor":"mallory","actor_id":8812345,"actor_ip":"203.0.113.45","actor_location":{"country_code":"NL"},"business":"acme-corp","business_id":3082,"external_identity_nameid":"mallory@acme.example","hashed_token":"j7TxdJbRhfNhkIOs67EXYceuX0EXL+du673X+6QYSow=","org":"acme","org_id":86825428,"programmatic_access_type":"Personal access token (classic)","repo":"acme/payments-service","repository":"acme/payments-service","repository_public":false,"token_id":1187262,"token_scopes":"repo,read:org","transport_protocol":1,"transport_protocol_name":"http","user":"","user_agent":"git/2.43.0","user_id":0}"#
+
+    func testPATCloneMapping() throws {
+        let p = GitHubAuditParser()
+        let e = try ParseTest.one(p, Self.patClone)
+        XCTAssertEqual(e.timestamp, 1763863715123 * 1_000_000)
+        XCTAssertEqual(e.s("event.action"), "git.clone")
+        XCTAssertEqual(e.s("event.kind"), "event")
+        XCTAssertEqual(e.s("event.module"), "github")
+        XCTAssertEqual(e.s("event.dataset"), "github.audit")
+        XCTAssertEqual(e[ECS.eventCategory], .array([.string("network")]))
+        XCTAssertEqual(e.s("user.name"), "mallory")
+        XCTAssertEqual(e[ECS.relatedUser], .array([.string("mallory")]))
+        XCTAssertEqual(e.s("source.ip"), "203.0.113.45")
+        XCTAssertEqual(e[ECS.relatedIP], .array([.string("203.0.113.45")]))
+        XCTAssertEqual(e.s("source.geo.country_iso_code"), "NL")
+        XCTAssertEqual(e.s("user_agent.original"), "git/2.43.0")
+        XCTAssertEqual(e.s("github.org"), "acme")
+        XCTAssertEqual(e.s("github.repo"), "acme/payments-service")
+        XCTAssertEqual(e[GitHubKeys.repositoryPublic], .bool(false))
+        XCTAssertEqual(e.s("github.programmatic_access_type"), "Personal access token (classic)")
+        XCTAssertEqual(e.s("github.token_kind"), "pat_classic")
+        XCTAssertEqual(e.s("github.hashed_token"), "j7TxdJbRhfNhkIOs67EXYceuX0EXL+du673X+6QYSow=")
+        XCTAssertEqual(e.i("github.token_id"), 1187262)
+        XCTAssertEqual(e.s("github.token_scopes"), "repo,read:org")
+        XCTAssertEqual(e.s("github.transport_protocol_name"), "http")
+        XCTAssertEqual(e.s("github.external_identity_nameid"), "mallory@acme.example")
+        XCTAssertEqual(e.s("github.business"), "acme-corp")
+        XCTAssertEqual(e.s("github._document_id"), "Xo8bT1wZQm3kDcS0cb9mYQ==")
+        // Unknown members are kept under github.*; empty strings are left out.
+        XCTAssertEqual(e.i("github.actor_id"), 8812345)
+        XCTAssertEqual(e.i("github.transport_protocol"), 1)
+        XCTAssertNil(e.value(at: "github.user"))
+        // Mapped members are not duplicated verbatim.
+        XCTAssertNil(e[FieldKey("github.actor")])
+        XCTAssertNil(e[FieldKey("github.action")])
+        // A key appears once.
+        XCTAssertEqual(Set(e.fields.map { $0.key }).count, e.fields.count)
+    }
+
+    func testTokenKinds() {
+        let cases: [(String?, String?, GitHubTokenKind)] = [
+            ("Personal access token (classic)", "http", .pat_classic),
+            ("Fine-grained personal access token", "http", .pat_fine_grained),
+            ("OAuth access token", nil, .oauth),
+            ("GitHub App server-to-server token", "http", .app_installation),
+            ("GitHub App user-to-server token", "http", .app_user),
+            ("SSH key", "ssh", .ssh_key),
+            ("Deploy key", "ssh", .deploy_key),
+            (nil, "ssh", .ssh_key),
+            ("", "SSH", .ssh_key),
+            (nil, "http", .none),
+            (nil, nil, .none),
+            ("Something new", nil, .other),
+        ]
+        for (t, tr, want) in cases {
+            XCTAssertEqual(GitHubTokenKind.classify(accessType: t, transport: tr), want, "\(t ?? "nil") / \(tr ?? "nil")")
+        }
+    }
+
+    func testFineGrainedAndSSHCloneWithEmptyActorAndNoIP() throws {
+        let p = GitHubAuditParser()
+        let fg = try ParseTest.one(p, #"{"@timestamp":1727172902114,"action":"git.clone","actor":"octocat","org":"acme","repository":"acme/infra","public_repo":true,"programmatic_access_type":"Fine-grained personal access token","token_id":33,"transport_protocol_name":"http"}"#)
+        XCTAssertEqual(fg.s("github.token_kind"), "pat_fine_grained")
+        XCTAssertEqual(fg.s("github.repo"), "acme/infra")
+        XCTAssertEqual(fg[GitHubKeys.repositoryPublic], .bool(true))
+        XCTAssertNil(fg[ECS.sourceIP])
+        // SSH clone by a deploy key: empty actor, no actor_ip (IP display off).
+        let ssh = try ParseTest.one(p, #"{"@timestamp":1727172903000,"action":"git.clone","actor":"","org":"acme","repo":"acme/infra","transport_protocol_name":"ssh","transport_protocol":2}"#)
+        XCTAssertEqual(ssh.s("github.token_kind"), "ssh_key")
+        XCTAssertNil(ssh[ECS.userName])
+        XCTAssertNil(ssh[ECS.relatedUser])
+        XCTAssertNil(ssh[ECS.sourceIP])
+        // Web UI action: no programmatic access.
+        let web = try ParseTest.one(p, #"{"@timestamp":1727172904000,"action":"repo.access","actor":"admin1","org":"acme","repo":"acme/infra","visibility":"public"}"#)
+        XCTAssertEqual(web.s("github.token_kind"), "none")
+        XCTAssertEqual(web.s("github.visibility"), "public")
+        XCTAssertEqual(web[ECS.eventCategory], .array([.string("configuration")]))
+    }
+
+    func testCreatedAtEpochMillisAndRFC3339() throws {
+        let p = GitHubAuditParser()
+        let a = try ParseTest.one(p, #"{"action":"org.update_member","actor":"root","created_at":1606929874512}"#)
+        XCTAssertEqual(a.timestamp, 1606929874512 * 1_000_000)
+        let b = try ParseTest.one(p, #"{"action":"repo.create","actor":"root","created_at":"2026-11-23T02:08:35.250Z"}"#)
+        XCTAssertEqual(b.timestamp, Timestamp.make(year: 2026, month: 11, day: 23, hour: 2, minute: 8, second: 35, nanos: 250_000_000))
+        // @timestamp wins over created_at, whatever the order.
+        let c = try ParseTest.one(p, #"{"created_at":"2020-01-01T00:00:00Z","action":"repo.create","@timestamp":1606929874000}"#)
+        XCTAssertEqual(c.timestamp, 1606929874000 * 1_000_000)
+        // No time at all: the source's time stays.
+        var base = Event(); base.timestamp = 42
+        let out = try ParseTest.run(p, #"{"action":"repo.create"}"#, base: base)
+        XCTAssertEqual(out.first?.timestamp, 42)
+    }
+
+    func testArrayPageGivesOneEventPerElement() throws {
+        let p = GitHubAuditParser()
+        let page = "[\n" + Self.patClone + ",\n" + #"{"@timestamp":1763863716000,"action":"git.push","actor":"alice","repo":"acme/web","programmatic_access_type":"OAuth access token"}"# + "\n]"
+        let out = try ParseTest.run(p, page)
+        XCTAssertEqual(out.count, 2)
+        XCTAssertEqual(out[0].s("event.action"), "git.clone")
+        XCTAssertEqual(out[1].s("event.action"), "git.push")
+        XCTAssertEqual(out[1].s("github.token_kind"), "oauth")
+        XCTAssertEqual(try ParseTest.run(p, "[]").count, 0)
+        ParseTest.fails(p, "[1,2]", reason: "not_an_object")
+        ParseTest.fails(p, "[" + Self.patClone, reason: "invalid_json")
+    }
+
+    func testSplunkHECEnvelope() throws {
+        let p = GitHubAuditParser()
+        let hec = #"{"time":1763863715.5,"host":"github.com","source":"github-audit","sourcetype":"github:enterprise:audit","index":"main","event":{"action":"git.clone","actor":"mallory","repo":"acme/x","programmatic_access_type":"Personal access token (classic)","actor_ip":"198.51.100.7"}}"#
+        let e = try ParseTest.one(p, hec)
+        XCTAssertEqual(e.s("event.action"), "git.clone")
+        XCTAssertEqual(e.s("user.name"), "mallory")
+        XCTAssertEqual(e.s("source.ip"), "198.51.100.7")
+        XCTAssertEqual(e.timestamp, 1763863715_500_000_000)
+        XCTAssertEqual(e.s("splunk.sourcetype"), "github:enterprise:audit")
+        XCTAssertEqual(e.s("splunk.host"), "github.com")
+        XCTAssertNil(e[FieldKey("github.time")])
+        XCTAssertNil(e[FieldKey("github.event")])
+        // Inner @timestamp wins over the envelope time.
+        let e2 = try ParseTest.one(p, #"{"event":{"@timestamp":1700000000000,"action":"git.fetch"},"time":1763863715}"#)
+        XCTAssertEqual(e2.timestamp, 1700000000000 * 1_000_000)
+        // A string `event` member of a real audit event is just a field.
+        let wf = try ParseTest.one(p, #"{"action":"workflows.completed_workflow_run","event":"push","host":"runner-7"}"#)
+        XCTAssertEqual(wf.s("github.event"), "push")
+        XCTAssertEqual(wf.s("github.host"), "runner-7")
+    }
+
+    func testExistingSourceFieldsAreKept() throws {
+        let p = GitHubAuditParser()
+        var base = Event()
+        base[ECS.logFilePath] = .string("/var/log/gh.json")
+        base[ECS.eventKind] = .string("whatever")
+        let out = try ParseTest.run(p, #"{"action":"git.clone","actor":"a","actor":"b"}"#, base: base)
+        let e = try XCTUnwrap(out.first)
+        XCTAssertEqual(e.s("log.file.path"), "/var/log/gh.json")
+        XCTAssertEqual(e.s("event.kind"), "event")
+        XCTAssertEqual(e.s("user.name"), "b")
+        XCTAssertEqual(Set(e.fields.map { $0.key }).count, e.fields.count)
+    }
+
+    func testMalformedRecords() {
+        let p = GitHubAuditParser()
+        ParseTest.fails(p, "", reason: "empty_record")
+        ParseTest.fails(p, "   \n", reason: "empty_record")
+        ParseTest.fails(p, "\"git.clone\"", reason: "not_an_object")
+        ParseTest.fails(p, String(Self.patClone.prefix(120)), reason: "invalid_json")
+        ParseTest.fails(p, Self.patClone + "x", reason: "invalid_json")
+        ParseTest.fails(p, #"{"actor":"a"}"#, reason: "missing_field")
+        ParseTest.fails(p, #"{"action":17}"#, reason: "wrong_type")
+        ParseTest.fails(p, #"{"action":"git.clone","actor":["a"]}"#, reason: "wrong_type")
+        ParseTest.fails(p, #"{"action":"git.clone","actor_ip":1}"#, reason: "wrong_type")
+        ParseTest.fails(p, #"{"action":"git.clone","@timestamp":{"x":1}}"#, reason: "wrong_type")
+        ParseTest.fails(p, String(repeating: "[", count: 10_000), reason: "not_an_object")
+        ParseTest.fails(p, #"{"a":"# + String(repeating: "[", count: 10_000), reason: "invalid_json")
+        // Invalid UTF-8 in a value: repaired, not a crash.
+        var bytes = Array(#"{"action":"git.clone","actor":"x"#.utf8)
+        bytes += [0xFF, 0xFE]
+        bytes += Array(#""}"#.utf8)
+        var out: [Event] = []
+        XCTAssertNoThrow(try p.parse(ArraySlice(bytes), event: Event(), into: &out))
+        XCTAssertEqual(out.first?.s("user.name"), "x\u{FFFD}\u{FFFD}")
+        // An enormous line (8 MiB of one string value) is handled.
+        let big = #"{"action":"git.clone","note":""# + String(repeating: "a", count: 8 << 20) + #""}"#
+        XCTAssertEqual(try ParseTest.run(p, big).count, 1)
+    }
+
+    /// The member-name prediction must never return the key of a different name.
+    func testMemberOrderChangesBetweenRecords() throws {
+        let p = GitHubAuditParser()
+        let a = try ParseTest.one(p, #"{"action":"git.clone","actor":"a1","org":"o1","abc":1}"#)
+        let b = try ParseTest.one(p, #"{"actor":"b1","action":"git.push","xyz":2,"org":"o2"}"#)
+        let c = try ParseTest.one(p, #"{"action":"git.fetch","actor":"c1","org":"o3","abd":3,"":4}"#)
+        XCTAssertEqual(a.s("user.name"), "a1"); XCTAssertEqual(a.i("github.abc"), 1)
+        XCTAssertEqual(b.s("user.name"), "b1"); XCTAssertEqual(b.s("event.action"), "git.push")
+        XCTAssertEqual(b.i("github.xyz"), 2); XCTAssertNil(b[FieldKey("github.abc")]); XCTAssertEqual(b.s("github.org"), "o2")
+        XCTAssertEqual(c.i("github.abd"), 3); XCTAssertNil(c[FieldKey("github.abc")]); XCTAssertEqual(c.s("github.org"), "o3")
+        // Long names (beyond the prediction width) and many members (beyond its slots).
+        let long = String(repeating: "k", count: 100)
+        var members = (0..<100).map { "\"m\($0)\":\($0)" }
+        members.append("\"\(long)\":7")
+        let d = try ParseTest.one(p, "{\"action\":\"x\"," + members.joined(separator: ",") + "}")
+        XCTAssertEqual(d.i("github.m99"), 99)
+        XCTAssertEqual(d.i("github." + long), 7)
+        let e = try ParseTest.one(p, "{\"action\":\"x\"," + members.reversed().joined(separator: ",") + "}")
+        XCTAssertEqual(e.i("github.m0"), 0)
+        XCTAssertEqual(e.i("github.m63"), 63)
+    }
+
+    func testRegisteredWithNoOptions() throws {
+        let p = try ParseTest.make("github-audit")
+        XCTAssertEqual(try ParseTest.one(p, Self.patClone).s("github.repo"), "acme/payments-service")
+    }
+}
