@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "SluiceIngest",
             dependencies: [
-                "SluiceCore", "CSystemd",
+                "SluiceCore", "CSystemd", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -84,6 +84,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: []
+        ),
+        .executableTarget(
+            name: "sluice-ingest-bench",
+            dependencies: ["SluiceCore", "SluiceIngest", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/IngestBench"
         ),
         .executableTarget(
             name: "sluice-bench",

@@ -4,14 +4,31 @@ public struct FileCheckpoint: Codable, Sendable, Equatable {
     public var offset: Int64
     /// Wall-clock seconds when this entry last changed (for expiry of vanished files).
     public var updated: Int64
+    /// FNV-1a 64 (hex) of the file's first `fingerprintLength` bytes when saved: a file at the
+    /// same device/inode whose first bytes differ is another file (inode reused).
+    public var fingerprint: String?
+    public var fingerprintLength: Int?
 
-    public init(path: String, offset: Int64, updated: Int64) {
+    public init(path: String, offset: Int64, updated: Int64, fingerprint: String? = nil, fingerprintLength: Int? = nil) {
         self.path = path; self.offset = offset; self.updated = updated
+        self.fingerprint = fingerprint; self.fingerprintLength = fingerprintLength
     }
 }
 
-/// The checkpoint file of a file source: identity (`dev:inode`) to position.
+/// The checkpoint file of a file source: identity to position. The identity is
+/// `fp:<hex>` (fingerprint of the first `fingerprint_bytes` bytes) for files at least that
+/// long, and `ino:<dev>:<inode>` for shorter files (validated by their shorter fingerprint).
 public struct FileSourceCheckpoints: Codable, Sendable {
     public var files: [String: FileCheckpoint] = [:]
     public init(files: [String: FileCheckpoint] = [:]) { self.files = files }
+}
+
+/// FNV-1a 64-bit hash of a byte prefix, as 16 hex digits (file fingerprints).
+enum Fingerprint {
+    static func hex(_ bytes: [UInt8]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        let s = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
 }

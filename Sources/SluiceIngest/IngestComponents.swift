@@ -6,6 +6,8 @@ public enum IngestComponents {
         var r = ComponentRegistry()
         r.sources["file"] = { o, ctx in try FileSource.make(o, ctx) }
         r.sources["stdin"] = { o, ctx in try StdinSource.make(o, ctx) }
+        r.sources["journald"] = { o, ctx in try JournaldSource.make(o, ctx) }
+        r.sources["syslog"] = { o, ctx in try SyslogSource.make(o, ctx) }
         return r
     }
 }
