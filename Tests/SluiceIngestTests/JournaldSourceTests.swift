@@ -71,7 +71,9 @@ final class JournaldSourceTests: XCTestCase {
     }
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Self.remote), "systemd-journal-remote not installed")
+        guard FileManager.default.isExecutableFile(atPath: Self.remote) else {
+            throw MissingTestDependency("systemd-journal-remote is not installed (make deps installs it)")
+        }
     }
 
     func testMapsFieldsFromJournalRemoteFile() throws {

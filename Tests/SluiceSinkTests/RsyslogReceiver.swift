@@ -16,10 +16,10 @@ final class RsyslogReceiver {
     /// `clientCertificates`: TLS with `x509/certvalid`, so a client must show a certificate
     /// signed by the test CA.
     init(tls: Bool = false, clientCertificates: Bool = false, port: Int = TestSupport.freePort()) throws {
-        guard let _ = TestSupport.which("rsyslogd") else { throw XCTSkip("rsyslog not installed (listed in .ci/apt-packages)") }
+        guard let _ = TestSupport.which("rsyslogd") else { throw MissingTestDependency("rsyslog not installed (listed in .ci/apt-packages)") }
         if tls && !FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so")
             && !FileManager.default.fileExists(atPath: "/usr/lib/aarch64-linux-gnu/rsyslog/lmnsd_gtls.so") {
-            throw XCTSkip("rsyslog-gnutls not installed (listed in .ci/apt-packages)")
+            throw MissingTestDependency("rsyslog-gnutls not installed (listed in .ci/apt-packages)")
         }
         self.dir = TestSupport.tempDir("rsyslog")
         self.port = port
@@ -49,7 +49,7 @@ final class RsyslogReceiver {
 
     /// Makes a CA and a server certificate for `localhost` (DNS name only, so a host-name check can fail) with openssl (EC P-256).
     static func makeCertificates(in dir: String) throws {
-        guard let openssl = TestSupport.which("openssl") else { throw XCTSkip("openssl not installed") }
+        guard let openssl = TestSupport.which("openssl") else { throw MissingTestDependency("openssl not installed") }
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         try check(TestSupport.run(openssl, ["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Sluice Test CA"], cwd: dir))
         try check(TestSupport.run(openssl, ["req"] + ec + ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"], cwd: dir))

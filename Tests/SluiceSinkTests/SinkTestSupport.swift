@@ -224,7 +224,7 @@ print(json.dumps(out))
         let path = dir + "/cef.py"
         try script.write(toFile: path, atomically: true, encoding: .utf8)
         guard let py = TestSupport.which("python3") ?? (FileManager.default.isExecutableFile(atPath: "/root/.pyenv/shims/python3") ? "/root/.pyenv/shims/python3" : nil) else {
-            throw XCTSkip("python3 not installed")
+            throw MissingTestDependency("python3 not installed")
         }
         let r = try TestSupport.run(py, [path], stdin: lines.joined(separator: "\n") + "\n")
         guard r.status == 0 else { throw NSError(domain: "pycef", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: r.err]) }

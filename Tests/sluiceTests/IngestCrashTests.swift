@@ -41,7 +41,9 @@ final class IngestCrashTests: XCTestCase {
     }
 
     func testSIGKILLWhileIngestingFileAndJournalThenRestartLosesNothing() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Self.remote), "systemd-journal-remote not installed")
+        guard FileManager.default.isExecutableFile(atPath: Self.remote) else {
+            throw MissingTestDependency("systemd-journal-remote is not installed (make deps installs it)")
+        }
         let dir = try makeTempDir()
         let input = dir.appendingPathComponent("audit.log"), output = dir.appendingPathComponent("out.ndjson")
         let journal = dir.appendingPathComponent("remote.journal").path
