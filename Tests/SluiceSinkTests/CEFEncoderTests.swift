@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceParse
 import XCTest
 @testable import SluiceSink
 
@@ -138,5 +139,16 @@ final class CEFEncoderTests: XCTestCase {
         XCTAssertEqual(py.count, 1)
         XCTAssertEqual(py[0].header, r.header)
         XCTAssertEqual(py[0].ext, r.ext)
+        // The project's own `cef` parser (what Sluice uses to ingest CEF) reads the same values.
+        var parsed: [Event] = []
+        let bytes = ArraySlice(Array(line.utf8))
+        try CEFParser().parse(bytes, event: Event(original: bytes), into: &parsed)
+        XCTAssertEqual(parsed.count, 1)
+        for (k, v) in r.ext {
+            XCTAssertEqual(parsed[0].value(at: "cef.extensions." + k), .string(v), "extension \(k)")
+        }
+        XCTAssertEqual(parsed[0][ECS.userName], .string(TestSupport.cefExpected(TestSupport.hostileUser)))
+        XCTAssertEqual(parsed[0][ECS.userAgent], .string(TestSupport.cefExpected(TestSupport.hostileAgent)))
+        XCTAssertEqual(parsed[0].value(at: "cef.labels.repositories"), .string(TestSupport.cefExpected(TestSupport.hostileRepo + ",acme/ok")))
     }
 }
