@@ -27,7 +27,7 @@ demo: release
 test: deps
 	@sh scripts/embed-default-pipeline.sh --check
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	bash scripts/run-tests.sh
 
 ## Throughput and memory benchmarks; figures go to BENCHMARKS.md by hand from bench-out/.
 bench: deps
