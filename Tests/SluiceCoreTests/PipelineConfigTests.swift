@@ -86,6 +86,18 @@ final class PipelineConfigTests: XCTestCase {
         XCTAssertTrue(found.allSatisfy { $0.file == "p.yaml" && $0.line > 0 && $0.column > 0 }, text)
     }
 
+    func testAComponentReadOnlyByADeadLetterSinkIsAnError() {
+        let t = TestRegistry()
+        t.sources["src"] = CountingSource(count: 1, batchSize: 1)
+        t.sinks["dlq"] = CollectingSink()
+        let found = issues("""
+            sources: {src: {type: counting}}
+            sinks: {dlq: {type: dead_letter, inputs: [src]}}
+            """, registry: t.registry)
+        XCTAssertTrue(found.contains { $0.component == "src" && $0.message.hasPrefix("no transform or sink reads from this source") },
+                      found.map(\.description).joined(separator: "\n"))
+    }
+
     func testEnvironmentInterpolation() throws {
         let cfg = try PipelineConfig.parse("""
             data_dir: ${STATE:-/var/lib/sluice}/x

@@ -65,6 +65,28 @@ final class TopologyTests: XCTestCase {
         XCTAssertEqual(row.failureReasons["picky"], 100)
     }
 
+    func testDeadLetterSinkListingInputsStillReceivesOnlyFailures() throws {
+        let t = TestRegistry()
+        let source = CountingSource(count: 200, batchSize: 20)
+        t.sources["src"] = source
+        let out = CollectingSink(), dead = CollectingSink()
+        t.sinks["out"] = out
+        t.sinks["dlq"] = dead
+        let topo = try build("""
+            sources: {src: {type: counting}}
+            transforms: {t: {type: picky, inputs: [src], every: 10}}
+            sinks:
+              out: {type: collect, inputs: [t]}
+              dlq: {type: dead_letter, inputs: [t]}
+            """, t)
+        topo.start()
+        XCTAssertTrue(topo.wait(timeout: 30), "the pipeline did not finish")
+        XCTAssertEqual(out.events.count, 180)
+        XCTAssertEqual(dead.events.count, 20, "a dead-letter sink gets failures, not the events of its inputs")
+        XCTAssertTrue(dead.events.allSatisfy { $0[ECS.errorType] == .string("picky") })
+        XCTAssertEqual(source.tracker.committed, 200)
+    }
+
     func testFanOutDeliversToEverySinkAndAcksAfterBoth() throws {
         let t = TestRegistry()
         let source = CountingSource(count: 300, batchSize: 30)

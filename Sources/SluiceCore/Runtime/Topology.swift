@@ -111,7 +111,9 @@ public final class Topology: @unchecked Sendable {
                 if up.config.kind == .sink {
                     issues.append(n.config.node.issue("input '\(inp)' is a sink; sinks produce no events", component: n.config.name))
                 }
-                producers[n.config.name, default: 0] += 1
+                // A dead-letter sink reads failures, not the events of its inputs: its
+                // `inputs` are checked but not wired (see `isWired`).
+                if Self.isWired(n.config) { producers[n.config.name, default: 0] += 1 }
             }
         }
         // Cycle check (transforms only can form cycles).
@@ -129,7 +131,7 @@ public final class Topology: @unchecked Sendable {
         }
         for n in nodes { visit(n.config.name, []) }
         for n in nodes where n.config.kind != .sink {
-            let consumers = nodes.filter { $0.config.inputs.contains(n.config.name) }
+            let consumers = nodes.filter { Self.isWired($0.config) && $0.config.inputs.contains(n.config.name) }
             if consumers.isEmpty {
                 issues.append(n.config.node.issue("no transform or sink reads from this \(n.config.kind.rawValue) (list it in some component's 'inputs')", component: n.config.name))
             }
@@ -138,15 +140,13 @@ public final class Topology: @unchecked Sendable {
 
         // Implicit dead-letter sink when none is configured.
         let failingComponents = nodes.filter { $0.config.kind == .transform || ($0.config.kind == .sink && $0.config.type != "dead_letter") }.count
-        var dlNodes = nodes.filter { $0.config.type == "dead_letter" }
-        if dlNodes.isEmpty, let f = registry.sinks["dead_letter"] {
+        if !nodes.contains(where: { $0.config.type == "dead_letter" }), let f = registry.sinks["dead_letter"] {
             let opts = ComponentOptions(component: "dead_letter", node: ConfigNode(node: .mapping([:]), file: config.file, environment: [:]))
             let cc = ComponentConfig(name: "_dead_letter", kind: .sink, type: "dead_letter", inputs: [], queueCapacity: nil, queuePolicy: nil,
                                      options: opts, node: opts.node)
             let node = Node(config: cc, metrics: ComponentMetrics(name: "_dead_letter", kind: "sink", type: "dead_letter"))
             node.sink = try f(opts, BuildContext(name: "_dead_letter", mode: mode, dataDir: mode == .toEnd ? nil : config.dataDir, logger: logger, registry: registry))
             nodes.append(node)
-            dlNodes = [node]
         }
         for n in nodes where n.config.kind != .source {
             let isDL = n.config.type == "dead_letter"
@@ -160,13 +160,14 @@ public final class Topology: @unchecked Sendable {
             if isDL { deadLetterQueues.append(q) }
         }
         for n in nodes where n.config.kind != .sink {
-            n.outputs = nodes.filter { $0.config.inputs.contains(n.config.name) }.compactMap(\.input)
+            n.outputs = nodes.filter { Self.isWired($0.config) && $0.config.inputs.contains(n.config.name) }.compactMap(\.input)
         }
-        // Dead-letter sinks listing inputs still receive every failure; their inputs are for
-        // documentation only (a dead-letter sink reads failures, not events).
-        for n in dlNodes where n.config.kind == .sink {
-            n.outputs = []
-        }
+    }
+
+    /// Whether a component receives the events of its `inputs`. Dead-letter sinks do not:
+    /// they receive every failure of the pipeline, and their `inputs` only document intent.
+    static func isWired(_ c: ComponentConfig) -> Bool {
+        !(c.kind == .sink && c.type == "dead_letter")
     }
 
     private var hardStopped: Bool { hardStop.withLock { _hardStopped } }
