@@ -88,6 +88,14 @@ public final class BoundedQueue: @unchecked Sendable {
         }
     }
 
+    /// Sends one batch down every queue (fan-out), giving each path its own reference on the
+    /// batch's acknowledgements; with no queue the batch is acknowledged (nothing reads it).
+    public static func push(_ batch: EventBatch, toAll queues: [BoundedQueue]) {
+        guard !queues.isEmpty else { batch.acknowledge(); return }
+        if queues.count > 1 { for a in batch.acks { a.retain(queues.count - 1) } }
+        for q in queues { q.push(batch) }
+    }
+
     /// Adds a batch only if it fits now; returns false (batch untouched) if not.
     public func tryPush(_ batch: EventBatch) -> Bool {
         let n = batch.count

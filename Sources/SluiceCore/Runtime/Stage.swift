@@ -128,8 +128,7 @@ public final class SourceContext: @unchecked Sendable {
     public func emit(_ batch: EventBatch, bytes: Int = 0) {
         guard batch.count > 0 else { batch.acknowledge(); return }
         metrics.recordOut(batch.count, bytes: bytes)
-        if outputs.count > 1 { for a in batch.acks { a.retain(outputs.count - 1) } }
-        for q in outputs { q.push(batch) }
+        BoundedQueue.push(batch, toAll: outputs)
     }
 
     /// True when every downstream queue has room now.

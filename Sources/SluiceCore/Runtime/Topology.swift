@@ -208,11 +208,9 @@ public final class Topology: @unchecked Sendable {
     }
 
     private func emit(_ events: [Event], acks: [Acknowledgement], to outputs: [BoundedQueue]) {
-        guard !events.isEmpty else { for a in acks { a.release() }; return }
-        if outputs.isEmpty { for a in acks { a.release() }; return }
-        if outputs.count > 1 { for a in acks { a.retain(outputs.count - 1) } }
-        let b = EventBatch(events: events, acks: acks)
-        for o in outputs { o.push(b) }
+        let batch = EventBatch(events: events, acks: acks)
+        guard !events.isEmpty else { batch.acknowledge(); return }
+        BoundedQueue.push(batch, toAll: outputs)
     }
 
     private func sendToDeadLetter(_ failures: [DeadLetter], component: String, acks: [Acknowledgement], metrics: ComponentMetrics) {
