@@ -6,69 +6,6 @@ import XCTest
 /// memory stays bounded; without one the file source is held back (its checkpoint does not
 /// move) and nothing is lost.
 final class SinkOutageTests: XCTestCase {
-    /// A TCP receiver that can be stopped completely (listener and connections) and
-    /// started again on the same port.
-    final class SIEM: @unchecked Sendable {
-        let port: Int
-        private let lock = NSLock()
-        private var data: [UInt8] = []
-        private var listener: Int32 = -1
-        private var clients: [Int32] = []
-
-        init() throws {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-            close(fd)
-            port = Int(UInt16(bigEndian: addr.sin_port))
-        }
-
-        func start() throws {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var one: Int32 = 1
-            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            addr.sin_port = in_port_t(UInt16(port).bigEndian)
-            guard withUnsafePointer(to: &addr, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }) == 0 else {
-                throw NSError(domain: "bind", code: Int(errno))
-            }
-            listen(fd, 8)
-            lock.lock(); listener = fd; lock.unlock()
-            Thread { [self] in
-                while true {
-                    let c = accept(fd, nil, nil)
-                    if c < 0 { return }
-                    lock.lock(); clients.append(c); lock.unlock()
-                    Thread { [self] in
-                        var b = [UInt8](repeating: 0, count: 65536)
-                        while true {
-                            let n = read(c, &b, b.count)
-                            if n <= 0 { return }
-                            lock.lock(); data += b[0..<n]; lock.unlock()
-                        }
-                    }.start()
-                }
-            }.start()
-        }
-
-        /// Closes the listener and every connection: the SIEM is down.
-        func stop() {
-            lock.lock()
-            let fds = [listener] + clients
-            listener = -1; clients = []
-            lock.unlock()
-            for fd in fds where fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
-        }
-
-        var bytes: [UInt8] { lock.lock(); defer { lock.unlock() }; return data }
-    }
-
     func rssKiB(_ pid: Int32) -> Int {
         guard let s = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
               let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
@@ -103,24 +40,6 @@ final class SinkOutageTests: XCTestCase {
         return cfg
     }
 
-    /// Sequence numbers (`"_document_id":"doc-N"`) in what the SIEM received.
-    func seqs(_ bytes: [UInt8]) -> [Int] {
-        let needle = Array("doc-".utf8)
-        var out: [Int] = []
-        bytes.withUnsafeBufferPointer { b in
-            var i = 0
-            while i + needle.count < b.count {
-                if b[i] == needle[0] && b[i + 1] == needle[1] && b[i + 2] == needle[2] && b[i + 3] == needle[3] {
-                    var j = i + 4, v = 0, d = 0
-                    while j < b.count, b[j] >= 48, b[j] <= 57 { v = v * 10 + Int(b[j] - 48); j += 1; d += 1 }
-                    if d > 0 { out.append(v) }
-                    i = j
-                } else { i += 1 }
-            }
-        }
-        return out
-    }
-
     func firstAppearances(_ s: [Int]) -> [Int] {
         var seen = Set<Int>(), order: [Int] = []
         for x in s where seen.insert(x).inserted { order.append(x) }
@@ -132,11 +51,11 @@ final class SinkOutageTests: XCTestCase {
         let dir = try makeTempDir()
         let input = dir.appendingPathComponent("audit.log")
         try writeAuditLines(input, range: 0..<1_000)
-        let siem = try SIEM()
+        let siem = try TCPReceiver()
         try siem.start()
         let cfg = config(dir, input: input, port: siem.port, buffer: "{type: disk, max_bytes: 256MiB}")
         let agent = try SluiceProcess(["run", "--config", cfg.path], directory: dir)
-        XCTAssertTrue(waitUntil(timeout: 60, interval: 0.2) { Set(seqs(siem.bytes)).count == 1_000 }, agent.stderr)
+        XCTAssertTrue(waitUntil(timeout: 60, interval: 0.2) { Set(documentSeqs(siem.bytes)).count == 1_000 }, agent.stderr)
         let before = rssKiB(agent.process.processIdentifier)
 
         siem.stop()
@@ -152,9 +71,9 @@ final class SinkOutageTests: XCTestCase {
         let total = next
         XCTAssertTrue(agent.process.isRunning, "the agent died during the outage: \(agent.stderr)")
         try siem.start()
-        XCTAssertTrue(waitUntil(timeout: 120, interval: 0.5) { Set(seqs(siem.bytes)).count == total },
-                      "after the outage \(Set(seqs(siem.bytes)).count) of \(total) events arrived")
-        XCTAssertEqual(firstAppearances(seqs(siem.bytes)), Array(0..<total), "events arrived out of order")
+        XCTAssertTrue(waitUntil(timeout: 120, interval: 0.5) { Set(documentSeqs(siem.bytes)).count == total },
+                      "after the outage \(Set(documentSeqs(siem.bytes)).count) of \(total) events arrived")
+        XCTAssertEqual(firstAppearances(documentSeqs(siem.bytes)), Array(0..<total), "events arrived out of order")
         // Memory stayed bounded: the backlog went to disk, not to the heap.
         XCTAssertLessThan(maxRSS, 200 * 1024, "RSS grew to \(maxRSS / 1024) MiB during a \(Int(outage)) s outage (was \(before / 1024) MiB)")
         print("outage \(outage)s: \(total - 1_000) events during the outage, RSS \(before / 1024) MiB before, \(maxRSS / 1024) MiB max")
@@ -166,11 +85,11 @@ final class SinkOutageTests: XCTestCase {
         let dir = try makeTempDir()
         let input = dir.appendingPathComponent("audit.log")
         try writeAuditLines(input, range: 0..<500)
-        let siem = try SIEM()
+        let siem = try TCPReceiver()
         try siem.start()
         let cfg = config(dir, input: input, port: siem.port, buffer: "{max_events: 200}")
         let agent = try SluiceProcess(["run", "--config", cfg.path], directory: dir)
-        XCTAssertTrue(waitUntil(timeout: 60, interval: 0.2) { Set(seqs(siem.bytes)).count == 500 }, agent.stderr)
+        XCTAssertTrue(waitUntil(timeout: 60, interval: 0.2) { Set(documentSeqs(siem.bytes)).count == 500 }, agent.stderr)
         let checkpoint = dir.appendingPathComponent("state/checkpoints/audit.json")
         func offset() -> Int {
             guard let d = try? Data(contentsOf: checkpoint),
@@ -192,9 +111,9 @@ final class SinkOutageTests: XCTestCase {
         XCTAssertLessThan(during, fileSize, "the checkpoint advanced over events the SIEM never received")
         XCTAssertTrue(agent.process.isRunning)
         try siem.start()
-        XCTAssertTrue(waitUntil(timeout: 90, interval: 0.5) { Set(seqs(siem.bytes)).count == 5_000 },
-                      "after the outage \(Set(seqs(siem.bytes)).count) of 5000 events arrived")
-        XCTAssertEqual(firstAppearances(seqs(siem.bytes)), Array(0..<5_000))
+        XCTAssertTrue(waitUntil(timeout: 90, interval: 0.5) { Set(documentSeqs(siem.bytes)).count == 5_000 },
+                      "after the outage \(Set(documentSeqs(siem.bytes)).count) of 5000 events arrived")
+        XCTAssertEqual(firstAppearances(documentSeqs(siem.bytes)), Array(0..<5_000))
         XCTAssertGreaterThanOrEqual(during, delivered)
         agent.signal(SIGTERM)
         XCTAssertEqual(agent.wait(timeout: 30), 0)
