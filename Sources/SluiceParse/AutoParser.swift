@@ -224,7 +224,7 @@ public final class AutoParser: Parser {
     private func parseSyslog(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
         var e = event
         let fresh = e.fields.isEmpty
-        let range = try record.withUnsafeBufferPointer { try syslog.parseHeader($0, into: &e, fresh: fresh) }
+        let range = try record.withUnsafeBufferPointer { try syslog.parseHeader($0, into: &e, fresh: fresh, spanBase: RecordCursor.spanBase(of: $0, in: event.original)) }
         let base = record.startIndex
         let msg = record[(base + range.lowerBound)..<(base + range.upperBound)]
         let target = msg.withUnsafeBufferPointer { detectPayload($0, appName: e.string(ECS.logSyslogAppName)) }

@@ -9,10 +9,14 @@ struct RecordCursor {
     let bytes: UnsafeBufferPointer<UInt8>
     var index: Int
     var end: Int
+    /// Where `bytes` starts inside the event's `original`, or -1 when it is not inside it:
+    /// `value(_:)` then makes `.span`s (zero-copy) instead of `String`s.
+    let spanBase: Int
 
     @inline(__always)
-    init(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0, spanBase: Int = -1) {
         self.bytes = bytes
+        self.spanBase = spanBase
         self.index = start
         // Trailing CR/LF/space/NUL never carry meaning in these formats.
         var e = bytes.count
@@ -103,6 +107,28 @@ struct RecordCursor {
 
     @inline(__always)
     func string(_ r: Range<Int>) -> String { ByteText.string(bytes, r) }
+
+    /// The bytes of `r` as a text field value: a span of the event's `original` when the
+    /// record lies inside it, a `String` otherwise.
+    @inline(__always)
+    func value(_ r: Range<Int>) -> FieldValue {
+        if spanBase >= 0 { return .span(RecordSpan(start: UInt32(truncatingIfNeeded: spanBase + r.lowerBound), count: UInt32(truncatingIfNeeded: r.count))) }
+        return .string(ByteText.string(bytes, r))
+    }
+
+    /// `value(_:)`, or nil for an empty range.
+    @inline(__always)
+    func text(_ r: Range<Int>) -> FieldValue? { r.isEmpty ? nil : value(r) }
+
+    /// Where `record` starts inside `original` (for `spanBase`), or -1 when it does not lie
+    /// wholly inside it (a field's text, an assembled record, a test's loose bytes).
+    static func spanBase(of record: UnsafeBufferPointer<UInt8>, in original: ArraySlice<UInt8>) -> Int {
+        guard let rb = record.baseAddress, !original.isEmpty, original.count < Int(UInt32.max) else { return -1 }
+        return original.withUnsafeBufferPointer { ob -> Int in
+            guard let obase = ob.baseAddress, rb >= obase, rb + record.count <= obase + ob.count else { return -1 }
+            return rb - obase
+        }
+    }
 }
 
 /// Small byte-level helpers shared by the line parsers: numbers, IP literals, times.
@@ -362,6 +388,13 @@ extension Event {
     /// fields (the fast path), a replacing set otherwise.
     @inline(__always)
     mutating func put(_ key: FieldKey, _ value: FieldValue, fresh: Bool) {
+        if fresh { append(key, value) } else { self[key] = value }
+    }
+
+    /// Sets `key` when there is a value (`RecordCursor.text(_:)` gives nil for empty text).
+    @inline(__always)
+    mutating func put(_ key: FieldKey, _ value: FieldValue?, fresh: Bool) {
+        guard let value else { return }
         if fresh { append(key, value) } else { self[key] = value }
     }
 

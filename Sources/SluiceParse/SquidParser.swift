@@ -91,7 +91,7 @@ public final class SquidParser: Parser {
         let fresh = e.fields.isEmpty
         e.fields.reserveCapacity(e.fields.count + 20)
         try record.withUnsafeBufferPointer { b in
-            var c = RecordCursor(b)
+            var c = RecordCursor(b, spanBase: RecordCursor.spanBase(of: b, in: event.original))
             c.skipSpaces()
             guard !c.atEnd else { throw ParseFailure("empty_record", "empty line") }
             switch format {
@@ -149,10 +149,9 @@ public final class SquidParser: Parser {
         e.timestamp = ts
         e.put(k.eventDataset, k.dataset, fresh: fresh)
         e.put(k.eventCategory, k.categories, fresh: fresh)
-        e.put(k.sourceIP, c.string(clientR), fresh: fresh)
+        e.put(k.sourceIP, c.text(clientR), fresh: fresh)
         if elapsed >= 0 { e.put(k.eventDuration, .int(elapsed * 1_000_000), fresh: fresh) }
-        let code = c.string(codeR.lowerBound..<slash)
-        e.put(k.resultCode, .string(code), fresh: fresh)
+        e.put(k.resultCode, c.value(codeR.lowerBound..<slash), fresh: fresh)
         e.put(k.httpStatus, .int(status), fresh: fresh)
         if let size {
             e.put(k.httpResponseBytes, .int(size), fresh: fresh)
@@ -167,26 +166,26 @@ public final class SquidParser: Parser {
             identities -= 1
             let r = rest[identities]
             if !ByteText.isDash(b, r) {
-                if user == nil { user = r } else { e.put(k.ident, c.string(r), fresh: fresh) }
+                if user == nil { user = r } else { e.put(k.ident, c.text(r), fresh: fresh) }
             }
         }
-        if let user { e.put(k.userName, c.string(user), fresh: fresh) }
+        if let user { e.put(k.userName, c.text(user), fresh: fresh) }
 
-        var peerIP: String?
+        var peerIP: FieldValue?
         if hierIndex >= 0 {
             let h = rest[hierIndex]
             var s = h.lowerBound
             while s < h.upperBound, b[s] != UInt8(ascii: "/") { s += 1 }
-            e.put(k.hierarchyCode, c.string(h.lowerBound..<s), fresh: fresh)
+            e.put(k.hierarchyCode, c.text(h.lowerBound..<s), fresh: fresh)
             let peer = (s + 1)..<h.upperBound
             if s < h.upperBound, !peer.isEmpty, !ByteText.isDash(b, peer) {
-                if ByteText.isIP(b, peer) { peerIP = c.string(peer) } else { e.put(k.hierarchyPeer, c.string(peer), fresh: fresh) }
+                if ByteText.isIP(b, peer) { peerIP = c.value(peer) } else { e.put(k.hierarchyPeer, c.value(peer), fresh: fresh) }
             }
             if hierIndex + 1 < rest.count, !ByteText.isDash(b, rest[hierIndex + 1]) {
-                e.put(k.mimeType, c.string(rest[hierIndex + 1]), fresh: fresh)
+                e.put(k.mimeType, c.text(rest[hierIndex + 1]), fresh: fresh)
             }
         }
-        try putRequest(b, methodR, urlR, peerIP: peerIP, &e, fresh)
+        try putRequest(c, methodR, urlR, peerIP: peerIP, &e, fresh)
     }
 
     /// Up to five trailing columns without an array allocation.
@@ -253,40 +252,40 @@ public final class SquidParser: Parser {
         e.timestamp = t
         e.put(k.eventDataset, k.dataset, fresh: fresh)
         e.put(k.eventCategory, k.categories, fresh: fresh)
-        e.put(k.sourceIP, c.string(clientR), fresh: fresh)
+        e.put(k.sourceIP, c.text(clientR), fresh: fresh)
         e.put(k.httpStatus, .int(status), fresh: fresh)
         if let size {
             e.put(k.httpResponseBytes, .int(size), fresh: fresh)
             e.put(k.destinationBytes, .int(size), fresh: fresh)
         }
-        if !ByteText.isDash(b, userR) { e.put(k.userName, c.string(userR), fresh: fresh) }
-        else if !ByteText.isDash(b, identR) { e.put(k.userName, c.string(identR), fresh: fresh) }
-        if !ByteText.isDash(b, identR), !ByteText.isDash(b, userR) { e.put(k.ident, c.string(identR), fresh: fresh) }
+        if !ByteText.isDash(b, userR) { e.put(k.userName, c.text(userR), fresh: fresh) }
+        else if !ByteText.isDash(b, identR) { e.put(k.userName, c.text(identR), fresh: fresh) }
+        if !ByteText.isDash(b, identR), !ByteText.isDash(b, userR) { e.put(k.ident, c.text(identR), fresh: fresh) }
         var failed = status == 0 || status >= 400
         if let tail {
             // %Ss:%Sh
             var colon = tail.lowerBound
             while colon < tail.upperBound, b[colon] != UInt8(ascii: ":") { colon += 1 }
             let code = tail.lowerBound..<colon
-            e.put(k.resultCode, c.string(code), fresh: fresh)
-            if colon + 1 < tail.upperBound { e.put(k.hierarchyCode, c.string((colon + 1)..<tail.upperBound), fresh: fresh) }
+            e.put(k.resultCode, c.text(code), fresh: fresh)
+            if colon + 1 < tail.upperBound { e.put(k.hierarchyCode, c.text((colon + 1)..<tail.upperBound), fresh: fresh) }
             if ByteText.find("DENIED", in: b, from: code.lowerBound, to: code.upperBound) != nil { failed = true }
         }
         e.put(k.eventOutcome, failed ? k.failure : k.success, fresh: fresh)
-        if let referer, !ByteText.isDash(b, referer), !referer.isEmpty { e.put(k.referrer, c.string(referer), fresh: fresh) }
-        if let agent, !ByteText.isDash(b, agent), !agent.isEmpty { e.put(k.userAgent, c.string(agent), fresh: fresh) }
+        if let referer, !ByteText.isDash(b, referer), !referer.isEmpty { e.put(k.referrer, c.text(referer), fresh: fresh) }
+        if let agent, !ByteText.isDash(b, agent), !agent.isEmpty { e.put(k.userAgent, c.text(agent), fresh: fresh) }
 
         // "METHOD URL HTTP/x.y"
-        var rc = RecordCursor(b, from: reqR.lowerBound)
+        var rc = RecordCursor(b, from: reqR.lowerBound, spanBase: c.spanBase)
         rc.end = reqR.upperBound
         guard let methodR = rc.token(), methodR.upperBound <= reqR.upperBound,
               let urlR0 = rc.token(), urlR0.upperBound <= reqR.upperBound else {
             throw ParseFailure("invalid_common", "request line is not METHOD URL VERSION")
         }
         if let v = rc.token(), v.upperBound <= reqR.upperBound, v.count > 5, ByteText.find("HTTP/", in: b, from: v.lowerBound, to: v.lowerBound + 5) != nil {
-            e.put(k.httpVersion, c.string((v.lowerBound + 5)..<v.upperBound), fresh: fresh)
+            e.put(k.httpVersion, c.text((v.lowerBound + 5)..<v.upperBound), fresh: fresh)
         }
-        try putRequest(b, methodR, urlR0, peerIP: nil, &e, fresh)
+        try putRequest(c, methodR, urlR0, peerIP: nil, &e, fresh)
     }
 
     /// A quoted value whose opening quote is consumed; `\"` inside is allowed.
@@ -321,16 +320,17 @@ public final class SquidParser: Parser {
     // MARK: request
 
     /// Method and URL: `CONNECT host:443` or `scheme://host[:port]/path?query`.
-    private func putRequest(_ b: UnsafeBufferPointer<UInt8>, _ methodR: Range<Int>, _ urlR: Range<Int>, peerIP: String?, _ e: inout Event, _ fresh: Bool) throws {
+    private func putRequest(_ c: RecordCursor, _ methodR: Range<Int>, _ urlR: Range<Int>, peerIP: FieldValue?, _ e: inout Event, _ fresh: Bool) throws {
+        let b = c.bytes
         let isConnect = ByteText.equals(b, methodR, "CONNECT")
-        e.put(k.httpMethod, isConnect ? k.methodConnect : .string(ByteText.string(b, methodR)), fresh: fresh)
+        e.put(k.httpMethod, isConnect ? k.methodConnect : c.value(methodR), fresh: fresh)
         if ByteText.isDash(b, urlR) || (urlR.count > 6 && ByteText.equals(b, urlR.lowerBound..<(urlR.lowerBound + 6), "error:")) {
             // `error:invalid-request`, `error:transaction-end-before-headers`: no URL.
-            if !ByteText.isDash(b, urlR) { e.put(k.urlOriginal, .string(ByteText.string(b, urlR)), fresh: fresh) }
-            if let peerIP { e.put(k.destinationIP, .string(peerIP), fresh: fresh) }
+            if !ByteText.isDash(b, urlR) { e.put(k.urlOriginal, c.value(urlR), fresh: fresh) }
+            if let peerIP { e.put(k.destinationIP, peerIP, fresh: fresh) }
             return
         }
-        e.put(k.urlFull, .string(ByteText.string(b, urlR)), fresh: fresh)
+        e.put(k.urlFull, c.value(urlR), fresh: fresh)
         var hostStart = urlR.lowerBound
         var scheme: Range<Int>?
         if !isConnect, let sep = ByteText.find("://", in: b, from: urlR.lowerBound, to: min(urlR.upperBound, urlR.lowerBound + 16)) {
@@ -361,14 +361,14 @@ public final class SquidParser: Parser {
         }
         let hostR = hs..<hostEnd
         if !hostR.isEmpty {
-            let host = ByteText.string(b, hostR)
+            let host = c.value(hostR)
             let hostIsIP = ByteText.isIP(b, hostR)
-            if !isConnect { e.put(k.urlDomain, .string(host), fresh: fresh) }
-            if hostIsIP { if peerIP == nil { e.put(k.destinationIP, .string(host), fresh: fresh) } }
-            else { e.put(k.destinationDomain, .string(host), fresh: fresh) }
+            if !isConnect { e.put(k.urlDomain, host, fresh: fresh) }
+            if hostIsIP { if peerIP == nil { e.put(k.destinationIP, host, fresh: fresh) } }
+            else { e.put(k.destinationDomain, host, fresh: fresh) }
         }
-        if let peerIP { e.put(k.destinationIP, .string(peerIP), fresh: fresh) }
-        if let scheme { e.put(k.urlScheme, .string(ByteText.string(b, scheme)), fresh: fresh) }
+        if let peerIP { e.put(k.destinationIP, peerIP, fresh: fresh) }
+        if let scheme { e.put(k.urlScheme, c.value(scheme), fresh: fresh) }
         var destPort = port
         if destPort == nil, let scheme {
             if ByteText.equals(b, scheme, "https") { destPort = 443 } else if ByteText.equals(b, scheme, "http") { destPort = 80 } else if ByteText.equals(b, scheme, "ftp") { destPort = 21 }
@@ -378,11 +378,11 @@ public final class SquidParser: Parser {
         if !isConnect, authEnd < urlR.upperBound {
             var q = authEnd
             while q < urlR.upperBound, b[q] != UInt8(ascii: "?"), b[q] != UInt8(ascii: "#") { q += 1 }
-            if q > authEnd { e.put(k.urlPath, .string(ByteText.string(b, authEnd..<q)), fresh: fresh) }
+            if q > authEnd { e.put(k.urlPath, c.value(authEnd..<q), fresh: fresh) }
             if q < urlR.upperBound, b[q] == UInt8(ascii: "?") {
                 var f = q + 1
                 while f < urlR.upperBound, b[f] != UInt8(ascii: "#") { f += 1 }
-                if f > q + 1 { e.put(k.urlQuery, .string(ByteText.string(b, (q + 1)..<f)), fresh: fresh) }
+                if f > q + 1 { e.put(k.urlQuery, c.value((q + 1)..<f), fresh: fresh) }
             }
         }
     }

@@ -35,6 +35,24 @@ public enum SyslogKeys {
 /// Failures: `empty_record`, `invalid_priority`, `invalid_rfc5424`,
 /// `invalid_structured_data`, plus the payload parser's reasons.
 public final class SyslogParser: Parser {
+    /// The keys, held by the instance: a stored load on the hot path instead of a global
+    /// accessor (with its lazy-initialization check) per use.
+    struct K {
+        let hostHostname = ECS.hostHostname
+        let hostName = ECS.hostName
+        let logSyslogAppName = ECS.logSyslogAppName
+        let logSyslogFacility = ECS.logSyslogFacility
+        let logSyslogMsgID = ECS.logSyslogMsgID
+        let logSyslogPriority = ECS.logSyslogPriority
+        let logSyslogProcID = ECS.logSyslogProcID
+        let logSyslogSeverity = ECS.logSyslogSeverity
+        let message = ECS.message
+        let processName = ECS.processName
+        let processPID = ECS.processPID
+        let structuredData = SyslogKeys.structuredData
+        let version = SyslogKeys.version
+    }
+    let k = K()
     let zone: SyslogTimeZone
     let now: () -> Int64
     let payload: Parser?
@@ -77,8 +95,10 @@ public final class SyslogParser: Parser {
         var e = event
         let fresh = e.fields.isEmpty
         e.fields.reserveCapacity(e.fields.count + 16)
+        var spanBase = -1
         let msgRange: Range<Int> = try record.withUnsafeBufferPointer { buf in
-            try parseHeader(buf, into: &e, fresh: fresh)
+            spanBase = RecordCursor.spanBase(of: buf, in: event.original)
+            return try parseHeader(buf, into: &e, fresh: fresh, spanBase: spanBase)
         }
         let base = record.startIndex
         let msg = record[(base + msgRange.lowerBound)..<(base + msgRange.upperBound)]
@@ -93,8 +113,10 @@ public final class SyslogParser: Parser {
             }
         }
         if !msg.isEmpty {
-            let v = FieldValue.string(String(decoding: msg, as: UTF8.self))
-            if fresh { e.append(ECS.message, v) } else { e[ECS.message] = v }
+            let v: FieldValue = spanBase >= 0
+                ? .span(RecordSpan(start: UInt32(spanBase + msgRange.lowerBound), count: UInt32(msgRange.count)))
+                : .string(String(decoding: msg, as: UTF8.self))
+            if fresh { e.append(k.message, v) } else { e[k.message] = v }
         }
         output.append(e)
     }
@@ -104,9 +126,12 @@ public final class SyslogParser: Parser {
         if fresh { e.append(k, v) } else { e[k] = v }
     }
 
+    /// `p[a..<b]` as text: a span of the event's `original` when `spanBase` (where `p`
+    /// starts inside it) is known, a `String` otherwise.
     @inline(__always)
-    private static func text(_ p: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> FieldValue {
-        .string(String(decoding: UnsafeBufferPointer(rebasing: p[a..<b]), as: UTF8.self))
+    private static func text(_ p: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int, _ spanBase: Int) -> FieldValue {
+        if spanBase >= 0 { return .span(RecordSpan(start: UInt32(truncatingIfNeeded: spanBase + a), count: UInt32(truncatingIfNeeded: b - a))) }
+        return .string(String(decoding: UnsafeBufferPointer(rebasing: p[a..<b]), as: UTF8.self))
     }
 
     @inline(__always)
@@ -121,8 +146,9 @@ public final class SyslogParser: Parser {
         return v
     }
 
-    /// Parses the header into `e`; returns the range of the message within `p`.
-    func parseHeader(_ p: UnsafeBufferPointer<UInt8>, into e: inout Event, fresh: Bool) throws -> Range<Int> {
+    /// Parses the header into `e`; returns the range of the message within `p`. `spanBase`:
+    /// where `p` starts inside `e.original` (text fields become spans), or -1 (strings).
+    func parseHeader(_ p: UnsafeBufferPointer<UInt8>, into e: inout Event, fresh: Bool, spanBase: Int = -1) throws -> Range<Int> {
         var end = p.count
         while end > 0, p[end - 1] == 0x0A || p[end - 1] == 0x0D || p[end - 1] == 0 { end -= 1 }
         guard end > 0 else { throw ParseFailure("empty_record", "empty line") }
@@ -140,21 +166,21 @@ public final class SyslogParser: Parser {
             }
         }
         if pri >= 0 {
-            put(&e, ECS.logSyslogPriority, .int(Int64(pri)), fresh)
-            put(&e, ECS.logSyslogFacility, .int(Int64(pri >> 3)), fresh)
-            put(&e, ECS.logSyslogSeverity, .int(Int64(pri & 7)), fresh)
+            put(&e, k.logSyslogPriority, .int(Int64(pri)), fresh)
+            put(&e, k.logSyslogFacility, .int(Int64(pri >> 3)), fresh)
+            put(&e, k.logSyslogSeverity, .int(Int64(pri & 7)), fresh)
             // RFC 5424: VERSION (1-2 digits, non-zero) then SP.
             if i + 1 < end, p[i] &- 49 < 9 {
                 var j = i, ver = 0
                 while j < end, j - i < 3, p[j] &- 48 < 10 { ver = ver * 10 + Int(p[j] - 48); j += 1 }
                 if j < end, p[j] == 0x20, j - i <= 2 {
                     // Could still be a 3164 line whose stamp starts with a digit (ISO year): 4 digits fail j-i<=2.
-                    put(&e, SyslogKeys.version, .int(Int64(ver)), fresh)
-                    return try parse5424(p, j + 1, end, into: &e, fresh: fresh)
+                    put(&e, k.version, .int(Int64(ver)), fresh)
+                    return try parse5424(p, j + 1, end, into: &e, fresh: fresh, spanBase)
                 }
             }
         }
-        return parse3164(p, i, end, into: &e, fresh: fresh)
+        return parse3164(p, i, end, into: &e, fresh: fresh, spanBase)
     }
 
     // MARK: RFC 5424
@@ -170,7 +196,7 @@ public final class SyslogParser: Parser {
         return (a, b)
     }
 
-    private func parse5424(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into e: inout Event, fresh: Bool) throws -> Range<Int> {
+    private func parse5424(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into e: inout Event, fresh: Bool, _ sb: Int) throws -> Range<Int> {
         var i = start
         let (ta, tb) = try token(p, &i, end, "timestamp")
         if !(tb - ta == 1 && p[ta] == 0x2D) {
@@ -181,32 +207,32 @@ public final class SyslogParser: Parser {
         }
         let (ha, hb) = try token(p, &i, end, "hostname")
         if !(hb - ha == 1 && p[ha] == 0x2D) {
-            let v = Self.text(p, ha, hb)
-            put(&e, ECS.hostHostname, v, fresh)
-            put(&e, ECS.hostName, v, fresh)
+            let v = Self.text(p, ha, hb, sb)
+            put(&e, k.hostHostname, v, fresh)
+            put(&e, k.hostName, v, fresh)
         }
         let (aa, ab) = try token(p, &i, end, "app-name")
         if !(ab - aa == 1 && p[aa] == 0x2D) {
-            let v = Self.text(p, aa, ab)
-            put(&e, ECS.logSyslogAppName, v, fresh)
-            put(&e, ECS.processName, v, fresh)
+            let v = Self.text(p, aa, ab, sb)
+            put(&e, k.logSyslogAppName, v, fresh)
+            put(&e, k.processName, v, fresh)
         }
         let (pa, pb) = try token(p, &i, end, "procid")
         if !(pb - pa == 1 && p[pa] == 0x2D) {
-            put(&e, ECS.logSyslogProcID, Self.text(p, pa, pb), fresh)
-            if let n = Self.number(p, pa, pb) { put(&e, ECS.processPID, .int(n), fresh) }
+            put(&e, k.logSyslogProcID, Self.text(p, pa, pb, sb), fresh)
+            if let n = Self.number(p, pa, pb) { put(&e, k.processPID, .int(n), fresh) }
         }
         // MSGID is followed by SP then SD; the header may end right after SD.
         let ma = i
         while i < end, p[i] != 0x20 { i += 1 }
         guard i > ma, i < end else { throw ParseFailure("invalid_rfc5424", "missing msgid or structured data") }
-        if !(i - ma == 1 && p[ma] == 0x2D) { put(&e, ECS.logSyslogMsgID, Self.text(p, ma, i), fresh) }
+        if !(i - ma == 1 && p[ma] == 0x2D) { put(&e, k.logSyslogMsgID, Self.text(p, ma, i, sb), fresh) }
         i += 1
         guard i < end else { throw ParseFailure("invalid_rfc5424", "missing structured data") }
         if p[i] == 0x2D {
             i += 1
         } else if p[i] == 0x5B {
-            try parseStructuredData(p, &i, end, into: &e)
+            try parseStructuredData(p, &i, end, into: &e, sb)
         } else {
             throw ParseFailure("invalid_structured_data", "expected '-' or '[' at byte \(i)")
         }
@@ -220,7 +246,7 @@ public final class SyslogParser: Parser {
     /// `[id k="v" ...][id2 ...]` at `p[i]`; leaves `i` after the last `]`. Each param becomes
     /// the field `log.syslog.structured_data.<SD-ID>.<name>` (nested objects in JSON; no
     /// per-record arrays are allocated); an element without params becomes an empty object.
-    private func parseStructuredData(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int, into e: inout Event) throws {
+    private func parseStructuredData(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int, into e: inout Event, _ sb: Int) throws {
         var elements = 0
         while i < end, p[i] == 0x5B {
             i += 1
@@ -229,7 +255,7 @@ public final class SyslogParser: Parser {
             guard i > ia, i - ia <= 32, i < end, p[i] == 0x20 || p[i] == 0x5D else {
                 throw ParseFailure("invalid_structured_data", "bad SD-ID at byte \(ia)")
             }
-            guard let idKey = interner.key(UnsafeBufferPointer(rebasing: p[ia..<i]), under: SyslogKeys.structuredData) else {
+            guard let idKey = interner.key(UnsafeBufferPointer(rebasing: p[ia..<i]), under: k.structuredData) else {
                 throw ParseFailure("too_many_fields", "too many distinct structured-data names")
             }
             var params = 0
@@ -250,7 +276,7 @@ public final class SyslogParser: Parser {
                     if p[i] == 0x5C { escaped = true; i += 2 } else { i += 1 }
                 }
                 guard i < end else { throw ParseFailure("invalid_structured_data", "unterminated PARAM-VALUE at byte \(va)") }
-                let value: String
+                let value: FieldValue
                 if escaped {
                     var scratch: [UInt8] = []
                     scratch.reserveCapacity(i - va)
@@ -261,12 +287,12 @@ public final class SyslogParser: Parser {
                             scratch.append(p[k + 1]); k += 2
                         } else { scratch.append(c); k += 1 }
                     }
-                    value = String(decoding: scratch, as: UTF8.self)
+                    value = .string(String(decoding: scratch, as: UTF8.self))
                 } else {
-                    value = String(decoding: UnsafeBufferPointer(rebasing: p[va..<i]), as: UTF8.self)
+                    value = Self.text(p, va, i, sb)
                 }
                 i += 1
-                e[nameKey] = .string(value)
+                e[nameKey] = value
                 params += 1
             }
             guard i < end, p[i] == 0x5D else { throw ParseFailure("invalid_structured_data", "expected ']' at byte \(i)") }
@@ -279,7 +305,7 @@ public final class SyslogParser: Parser {
 
     // MARK: RFC 3164
 
-    private func parse3164(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into e: inout Event, fresh: Bool) -> Range<Int> {
+    private func parse3164(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into e: inout Event, fresh: Bool, _ sb: Int) -> Range<Int> {
         var i = start
         while i < end, p[i] == 0x20 { i += 1 }
         var sawStamp = false
@@ -316,9 +342,9 @@ public final class SyslogParser: Parser {
                 j += 1
             }
             if !tagLike && j < end {
-                let v = Self.text(p, a, j)
-                put(&e, ECS.hostHostname, v, fresh)
-                put(&e, ECS.hostName, v, fresh)
+                let v = Self.text(p, a, j, sb)
+                put(&e, k.hostHostname, v, fresh)
+                put(&e, k.hostName, v, fresh)
                 i = j + 1
                 while i < end, p[i] == 0x20 { i += 1 }
             }
@@ -329,21 +355,21 @@ public final class SyslogParser: Parser {
         while j < end, j - ta <= 48, p[j] != 0x20, p[j] != 0x3A, p[j] != 0x5B, p[j] > 0x20 { j += 1 }
         if j > ta, j < end, j - ta <= 48 {
             if p[j] == 0x3A && (j + 1 == end || p[j + 1] == 0x20) {
-                let v = Self.text(p, ta, j)
-                put(&e, ECS.logSyslogAppName, v, fresh)
-                put(&e, ECS.processName, v, fresh)
+                let v = Self.text(p, ta, j, sb)
+                put(&e, k.logSyslogAppName, v, fresh)
+                put(&e, k.processName, v, fresh)
                 i = j + 1
             } else if p[j] == 0x5B {
-                var k = j + 1
-                while k < end, k - j <= 24, p[k] != 0x5D, p[k] != 0x20 { k += 1 }
-                if k < end, p[k] == 0x5D, k > j + 1 {
-                    let after = k + 1
+                var close = j + 1
+                while close < end, close - j <= 24, p[close] != 0x5D, p[close] != 0x20 { close += 1 }
+                if close < end, p[close] == 0x5D, close > j + 1 {
+                    let after = close + 1
                     if after == end || p[after] == 0x20 || (p[after] == 0x3A && (after + 1 == end || p[after + 1] == 0x20)) {
-                        let v = Self.text(p, ta, j)
-                        put(&e, ECS.logSyslogAppName, v, fresh)
-                        put(&e, ECS.processName, v, fresh)
-                        put(&e, ECS.logSyslogProcID, Self.text(p, j + 1, k), fresh)
-                        if let n = Self.number(p, j + 1, k) { put(&e, ECS.processPID, .int(n), fresh) }
+                        let v = Self.text(p, ta, j, sb)
+                        put(&e, k.logSyslogAppName, v, fresh)
+                        put(&e, k.processName, v, fresh)
+                        put(&e, k.logSyslogProcID, Self.text(p, j + 1, close, sb), fresh)
+                        if let n = Self.number(p, j + 1, close) { put(&e, k.processPID, .int(n), fresh) }
                         i = after < end && p[after] == 0x3A ? after + 1 : after
                     }
                 }

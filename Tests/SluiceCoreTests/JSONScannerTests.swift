@@ -66,3 +66,30 @@ final class JSONScannerTests: XCTestCase {
         XCTAssertEqual(name.withUnsafeBufferPointer { i.key($0) }, k1)
     }
 }
+
+final class FieldKeyInternerTests: XCTestCase {
+    /// Many names under many parents, looked up again after the tables grew several times.
+    func testEveryNameIsFoundAgainAfterGrowth() {
+        let i = FieldKeyInterner()
+        let parents = [nil, FieldKey("log.syslog.structured_data"), FieldKey("github")]
+        var first: [String: FieldKey] = [:]
+        for n in 0..<3000 {
+            for p in parents {
+                let name = "param_\(n)_" + String(repeating: "x", count: n % 40)
+                let k = Array(name.utf8).withUnsafeBufferPointer { i.key($0, under: p) }
+                XCTAssertEqual(k?.path, p.map { $0.path + "." + name } ?? name)
+                first[k!.path] = k
+            }
+        }
+        for (path, key) in first {
+            let comps = path.split(separator: ".")
+            let name = String(comps.last!)
+            let parent = comps.count > 1 ? FieldKey(comps.dropLast().joined(separator: ".")) : nil
+            XCTAssertEqual(Array(name.utf8).withUnsafeBufferPointer { i.key($0, under: parent) }, key)
+        }
+        // The empty name is a key too, distinct per parent.
+        let e1 = [UInt8]().withUnsafeBufferPointer { i.key($0) }
+        let e2 = [UInt8]().withUnsafeBufferPointer { i.key($0, under: FieldKey("github")) }
+        XCTAssertNotEqual(e1, e2)
+    }
+}

@@ -69,7 +69,7 @@ public final class EventJSONEncoder {
                     case .field:
                         if !first { out.append(UInt8(ascii: ",")) }
                         out.append(contentsOf: name)
-                        JSONWriter.appendValue(event.fields[Int(op.index)].value, to: &out)
+                        JSONWriter.appendValue(event.fields[Int(op.index)].value, record: event.original, to: &out)
                         first = false
                     case .original:
                         if !first { out.append(UInt8(ascii: ",")) }

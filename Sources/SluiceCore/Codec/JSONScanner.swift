@@ -9,21 +9,45 @@ public struct JSONError: Error, Sendable, CustomStringConvertible {
 ///
 /// Bounded: once the process-wide registry holds `FieldKeyInterner.softLimit` names, unseen
 /// names are refused (the record fails with a reason) so hostile input cannot grow memory.
-/// Not thread-safe: one per stage.
+/// Not thread-safe: one per stage. The tables are raw buffers owned by the instance, so a
+/// lookup touches no reference counts and checks no array bounds.
 public final class FieldKeyInterner {
     public static let softLimit = 200_000
-    private var slots: [Int32]
-    /// Key bytes of every entry, back to back; entry i spans starts[i] ..< starts[i] + lengths[i].
-    private var arena: [UInt8] = []
-    private var starts: [Int32] = []
-    private var lengths: [Int32] = []
-    private var parents: [UInt32] = []
-    private var values: [FieldKey] = []
+
+    /// One interned name: its bytes in the arena, its parent prefix and its key.
+    private struct Entry {
+        var start: Int32
+        var length: Int32
+        var parent: UInt32
+        var key: FieldKey
+    }
+
+    /// Open-addressing table of entry indexes (-1: empty); `mask + 1` slots.
+    private var slots: UnsafeMutablePointer<Int32>
     private var mask: Int
+    private var entries: UnsafeMutablePointer<Entry>
+    private var entryCount = 0
+    private var entryCapacity: Int
+    /// Key bytes of every entry, back to back.
+    private var arena: UnsafeMutablePointer<UInt8>
+    private var arenaCount = 0
+    private var arenaCapacity: Int
 
     public init() {
-        slots = [Int32](repeating: -1, count: 1024)
         mask = 1023
+        slots = .allocate(capacity: 1024)
+        slots.initialize(repeating: -1, count: 1024)
+        entryCapacity = 512
+        entries = .allocate(capacity: 512)
+        arenaCapacity = 8192
+        arena = .allocate(capacity: 8192)
+    }
+
+    deinit {
+        slots.deallocate()
+        entries.deinitialize(count: entryCount)
+        entries.deallocate()
+        arena.deallocate()
     }
 
     @inline(__always)
@@ -38,45 +62,56 @@ public final class FieldKeyInterner {
         let pid = parent.map { $0.id &+ 1 } ?? 0
         let n = name.count
         var i = Self.hash(name, prefix: pid) & mask
-        let found: Int32 = slots.withUnsafeBufferPointer { sl in
-            arena.withUnsafeBufferPointer { ar in
-                while true {
-                    let s = sl[i]
-                    if s < 0 { return -1 }
-                    let e = Int(s)
-                    if lengths[e] == Int32(n) && parents[e] == pid
-                        && (n == 0 || memcmp(ar.baseAddress! + Int(starts[e]), name.baseAddress!, n) == 0) {
-                        return s
-                    }
-                    i = (i + 1) & mask
-                }
+        while true {
+            let s = slots[i]
+            if s < 0 { break }
+            let e = entries[Int(s)]
+            if e.length == Int32(n) && e.parent == pid
+                && (n == 0 || memcmp(arena + Int(e.start), name.baseAddress!, n) == 0) {
+                return e.key
             }
+            i = (i + 1) & mask
         }
-        if found >= 0 { return values[Int(found)] }
-        guard FieldRegistry.shared.count < Self.softLimit || values.count < 4096 else { return nil }
+        guard FieldRegistry.shared.count < Self.softLimit || entryCount < 4096 else { return nil }
         let text = String(decoding: name, as: UTF8.self)
         let key = FieldKey(parent.map { $0.path + "." + text } ?? text)
-        slots[i] = Int32(values.count)
-        starts.append(Int32(arena.count))
-        lengths.append(Int32(n))
-        parents.append(pid)
-        arena.append(contentsOf: name)
-        values.append(key)
-        if values.count * 2 > slots.count { grow() }
+        if arenaCount + n > arenaCapacity {
+            let cap = max(arenaCapacity * 2, arenaCount + n)
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
+            bigger.update(from: arena, count: arenaCount)
+            arena.deallocate()
+            arena = bigger
+            arenaCapacity = cap
+        }
+        if n > 0 { (arena + arenaCount).update(from: name.baseAddress!, count: n) }
+        if entryCount == entryCapacity {
+            let cap = entryCapacity * 2
+            let bigger = UnsafeMutablePointer<Entry>.allocate(capacity: cap)
+            bigger.moveInitialize(from: entries, count: entryCount)
+            entries.deallocate()
+            entries = bigger
+            entryCapacity = cap
+        }
+        (entries + entryCount).initialize(to: Entry(start: Int32(arenaCount), length: Int32(n), parent: pid, key: key))
+        slots[i] = Int32(entryCount)
+        entryCount += 1
+        arenaCount += n
+        if entryCount * 2 > mask + 1 { grow() }
         return key
     }
 
     private func grow() {
-        let newCount = slots.count * 2
-        slots = [Int32](repeating: -1, count: newCount)
+        let newCount = (mask + 1) * 2
+        slots.deallocate()
+        slots = .allocate(capacity: newCount)
+        slots.initialize(repeating: -1, count: newCount)
         mask = newCount - 1
-        arena.withUnsafeBufferPointer { ar in
-            for e in values.indices {
-                let name = UnsafeBufferPointer(rebasing: ar[Int(starts[e])..<Int(starts[e] + lengths[e])])
-                var i = Self.hash(name, prefix: parents[e]) & mask
-                while slots[i] >= 0 { i = (i + 1) & mask }
-                slots[i] = Int32(e)
-            }
+        for e in 0..<entryCount {
+            let entry = entries[e]
+            let name = UnsafeBufferPointer(start: arena + Int(entry.start), count: Int(entry.length))
+            var i = Self.hash(name, prefix: entry.parent) & mask
+            while slots[i] >= 0 { i = (i + 1) & mask }
+            slots[i] = Int32(e)
         }
     }
 }

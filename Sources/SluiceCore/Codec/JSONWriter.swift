@@ -110,10 +110,18 @@ public enum JSONWriter {
         out.append(contentsOf: v.description.utf8)
     }
 
-    /// Appends any field value.
-    public static func appendValue(_ v: FieldValue, to out: inout [UInt8]) {
+    /// Appends any field value; a `.span` is read from `record` (the owning event's
+    /// `original`), so pass it whenever the value may come from a parser.
+    public static func appendValue(_ v: FieldValue, record: ArraySlice<UInt8> = [], to out: inout [UInt8]) {
         switch v {
         case .string(let s): appendQuoted(s, to: &out)
+        case .span(let sp):
+            let lo = Int(sp.start), hi = lo + Int(sp.count)
+            if hi <= record.count {
+                appendQuotedBytes(record[(record.startIndex + lo)..<(record.startIndex + hi)], to: &out)
+            } else {
+                out.append(contentsOf: "\"\"".utf8)
+            }
         case .int(let i): appendInt(i, to: &out)
         case .double(let d): appendDouble(d, to: &out)
         case .bool(let b): out.append(contentsOf: b ? "true".utf8 : "false".utf8)
@@ -122,7 +130,7 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "["))
             for (i, e) in a.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                appendValue(e, to: &out)
+                appendValue(e, record: record, to: &out)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
@@ -131,7 +139,7 @@ public enum JSONWriter {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 appendQuoted(m.key.path, to: &out)
                 out.append(UInt8(ascii: ":"))
-                appendValue(m.value, to: &out)
+                appendValue(m.value, record: record, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }

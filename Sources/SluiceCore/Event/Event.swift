@@ -8,8 +8,11 @@
 public struct Event: Sendable {
     /// Event time (`@timestamp`) in nanoseconds since the Unix epoch; 0 when unknown.
     public var timestamp: Int64
-    /// The raw record (`event.original`). Empty when the pipeline dropped it.
-    public var original: ArraySlice<UInt8>
+    /// The raw record (`event.original`). Empty when the pipeline dropped it. Replacing it
+    /// first turns the fields that are spans of the old record into strings.
+    public var original: ArraySlice<UInt8> {
+        willSet { if hasSpans { materializeSpans() } }
+    }
     public var fields: [Field]
     /// Set on alerts produced by detections (`event.kind: alert`).
     public var alert: Alert?
@@ -25,7 +28,7 @@ public struct Event: Sendable {
     @inlinable
     public subscript(key: FieldKey) -> FieldValue? {
         get {
-            for f in fields where f.key == key { return f.value }
+            for f in fields where f.key == key { return resolved(f.value) }
             return nil
         }
         set {
@@ -41,10 +44,58 @@ public struct Event: Sendable {
     @inlinable
     public func string(_ key: FieldKey) -> String? {
         for f in fields where f.key == key {
-            if case .string(let s) = f.value { return s }
-            return nil
+            switch f.value {
+            case .string(let s): return s
+            case .span(let sp): return text(sp)
+            default: return nil
+            }
         }
         return nil
+    }
+
+    /// The bytes of a span of this event's `original` (empty if the span lies outside it).
+    @inlinable
+    public func bytes(_ span: RecordSpan) -> ArraySlice<UInt8> {
+        let lo = Int(span.start), hi = lo + Int(span.count)
+        guard hi <= original.count else { return [] }
+        let base = original.startIndex
+        return original[(base + lo)..<(base + hi)]
+    }
+
+    /// A span's text (invalid UTF-8 replaced by U+FFFD).
+    public func text(_ span: RecordSpan) -> String { String(decoding: bytes(span), as: UTF8.self) }
+
+    /// `value` with every span in it (also inside arrays and objects) turned into `.string`.
+    @inlinable
+    public func resolved(_ value: FieldValue) -> FieldValue {
+        switch value {
+        case .span(let sp): return .string(text(sp))
+        case .array(let items) where items.contains(where: Self.containsSpan):
+            return .array(items.map(resolved))
+        case .object(let members) where members.contains(where: { Self.containsSpan($0.value) }):
+            return .object(members.map { Field($0.key, resolved($0.value)) })
+        default: return value
+        }
+    }
+
+    @usableFromInline
+    static func containsSpan(_ v: FieldValue) -> Bool {
+        switch v {
+        case .span: return true
+        case .array(let items): return items.contains(where: containsSpan)
+        case .object(let members): return members.contains { containsSpan($0.value) }
+        default: return false
+        }
+    }
+
+    /// Whether any field holds a span of `original`.
+    public var hasSpans: Bool { fields.contains { Self.containsSpan($0.value) } }
+
+    /// Turns every span into a string, so the event no longer depends on `original`.
+    public mutating func materializeSpans() {
+        for i in fields.indices where Self.containsSpan(fields[i].value) {
+            fields[i].value = resolved(fields[i].value)
+        }
     }
 
     /// Sets a string field; an empty or `nil` value leaves the event unchanged.
@@ -74,7 +125,7 @@ public struct Event: Sendable {
             for c in comps[split...] {
                 guard case .object(let members) = cur,
                       let m = members.first(where: { $0.key.path == c }) else { ok = false; break }
-                cur = m.value
+                cur = resolved(m.value)
             }
             if ok { return cur }
         }

@@ -1,7 +1,15 @@
 /// A typed field value. No `Any`: every case is a concrete type, so encoders and rule
 /// matchers switch on it without casts.
+///
+/// `.span` is text that is still bytes of the event's own `original` (a parser's zero-copy
+/// output): it means something only next to that event. `Event`'s accessors (`subscript`,
+/// `string(_:)`, `value(at:)`) hand it out as `.string`, so only code that walks
+/// `Event.fields` itself (encoders) meets a span; they read it with `Event.bytes(_:)`.
+/// The scalar accessors below (`text`, `stringValue`, `intValue`) see no text in a span.
 public enum FieldValue: Sendable, Equatable {
     case string(String)
+    /// Text held as a byte range of the owning event's `original` (see `RecordSpan`).
+    case span(RecordSpan)
     case int(Int64)
     case double(Double)
     case bool(Bool)
@@ -18,7 +26,7 @@ public enum FieldValue: Sendable, Equatable {
         case .int(let i): return String(i)
         case .double(let d): return String(d)
         case .bool(let b): return b ? "true" : "false"
-        case .null, .array, .object: return nil
+        case .null, .array, .object, .span: return nil
         }
     }
 
@@ -39,4 +47,16 @@ public struct Field: Sendable, Equatable {
     public var key: FieldKey
     public var value: FieldValue
     @inlinable public init(_ key: FieldKey, _ value: FieldValue) { self.key = key; self.value = value }
+}
+
+/// A range of an event's `original` bytes that holds a text field value: zero-copy parser
+/// output. Offsets are relative to `original.startIndex`.
+///
+/// Guarantees: 8 bytes, no reference counting. Resolving a span against an event whose
+/// `original` is shorter than the span (it was replaced or dropped) yields empty text, never
+/// an out-of-bounds read; `Event` turns its spans into strings before `original` changes.
+public struct RecordSpan: Sendable, Equatable {
+    public let start: UInt32
+    public let count: UInt32
+    @inlinable public init(start: UInt32, count: UInt32) { self.start = start; self.count = count }
 }

@@ -1,0 +1,66 @@
+import XCTest
+import SluiceCore
+@testable import SluiceParse
+
+/// Parsers that cut text fields out of the record as spans (`FieldValue.span`) must give the
+/// same event as when they copy strings (a record that is not the event's `original`, such as
+/// a field's text), and the spans must survive `drop_original`.
+final class ZeroCopyFieldTests: XCTestCase {
+    static let samples: [(String, Parser, String)] = [
+        ("squid native", SquidParser(), "1700000001.004     87 10.0.0.7 TCP_MISS/200 18342 GET http://example.com:8080/repos/a/b.tar.gz?ref=main bob HIER_DIRECT/93.184.216.34 application/x-gzip"),
+        ("squid connect", SquidParser(), "1700000000.123    456 10.0.0.5 TCP_TUNNEL/200 4521 CONNECT github.com:443 alice HIER_DIRECT/140.82.112.3 -"),
+        ("squid combined", SquidParser(), #"10.0.0.9 - carol [23/Nov/2026:02:08:35 +0000] "GET https://codeload.github.com/acme/api/zip/main HTTP/1.1" 200 52133 "https://github.com/acme/api" "Mozilla/5.0 (X11; Linux x86_64) \"quoted\"" TCP_MISS:HIER_DIRECT"#),
+        ("syslog 5424", SyslogParser(), #"<165>1 2026-11-23T02:08:35.123+01:00 web-01.acme.example sshd 4242 ID47 [exampleSDID@32473 iut="3" eventSource="App\"lication" eventID="1011"][origin ip="10.0.0.5"] Accepted publickey for dev-7 from 10.0.0.5 port 52144 ssh2"#),
+        ("syslog 3164", SyslogParser(), "<38>Nov 23 02:08:35 bastion-02 sshd[1234]: pam_unix(sshd:session): session opened for user deploy(uid=1001) by (uid=0)"),
+        ("syslog with BOM", SyslogParser(), "<14>1 2026-11-23T02:08:35Z host app - - - \u{FEFF}caf\u{E9} \u{1F600}"),
+    ]
+
+    func encode(_ e: Event) -> String {
+        var out: [UInt8] = []
+        EventJSONEncoder(includeOriginal: true).encode(e, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func testSpansAndStringsGiveTheSameEvent() throws {
+        for (name, parser, line) in Self.samples {
+            let bytes = Array(line.utf8)
+            // Record inside the event's original: spans.
+            var spanned: [Event] = []
+            let e = Event(original: bytes[...])
+            try parser.parse(e.original, event: e, into: &spanned)
+            // The same bytes in another buffer: strings.
+            var copied: [Event] = []
+            let loose = Array(line.utf8)  // a second buffer
+            try parser.parse(loose[...], event: e, into: &copied)
+            XCTAssertEqual(spanned.count, 1, name)
+            XCTAssertEqual(copied.count, 1, name)
+            XCTAssertTrue(spanned[0].hasSpans, "\(name): expected zero-copy fields")
+            XCTAssertFalse(copied[0].hasSpans, "\(name): a record outside `original` must give strings")
+            XCTAssertEqual(encode(spanned[0]), encode(copied[0]), name)
+        }
+    }
+
+    func testInvalidUTF8InASpanIsRepairedLikeAString() throws {
+        var bytes = Array("<13>1 2026-11-23T02:08:35Z host app - - - bad ".utf8)
+        bytes += [0xC3, 0x28, 0xFF]
+        let e = Event(original: bytes[...])
+        var out: [Event] = []
+        try SyslogParser().parse(e.original, event: e, into: &out)
+        XCTAssertEqual(out[0].string(ECS.message), "bad \u{FFFD}(\u{FFFD}")
+        XCTAssertTrue(encode(out[0]).contains(#""message":"bad \#u{FFFD}(\#u{FFFD}""#))
+    }
+
+    func testDropOriginalKeepsTheFieldValues() throws {
+        let line = Array("1700000000.123    456 10.0.0.5 TCP_TUNNEL/200 4521 CONNECT github.com:443 alice HIER_DIRECT/140.82.112.3 -".utf8)
+        let t = ParseTransform(format: "squid", parser: SquidParser(), field: nil, dropOriginal: true)
+        var out: [Event] = []
+        var failures: [DeadLetter] = []
+        t.process([Event(original: line[...])], into: &out, failures: &failures)
+        XCTAssertEqual(out.count, 1)
+        XCTAssertTrue(out[0].original.isEmpty)
+        XCTAssertFalse(out[0].hasSpans)
+        XCTAssertEqual(out[0].string(ECS.userName), "alice")
+        XCTAssertEqual(out[0].string(ECS.destinationDomain), "github.com")
+        XCTAssertEqual(out[0].string(ECS.urlFull), "github.com:443")
+    }
+}
