@@ -174,9 +174,9 @@ enum ByteText {
         guard !r.isEmpty, r.count <= 18 else { return nil }
         var v: Int64 = 0
         for i in r {
-            let c = b[i]
-            guard c >= 48, c <= 57 else { return nil }
-            v = v * 10 + Int64(c - 48)
+            let d = b[i] &- 48
+            guard d < 10 else { return nil }
+            v = v &* 10 &+ Int64(d)  // at most 18 digits: cannot overflow
         }
         return v
     }
@@ -195,9 +195,9 @@ enum ByteText {
         var i = r.lowerBound
         var secs: Int64 = 0
         var digits = 0
-        while i < r.upperBound, b[i] >= 48, b[i] <= 57 {
+        while i < r.upperBound, b[i] &- 48 < 10 {
             guard digits < 12 else { return nil }
-            secs = secs * 10 + Int64(b[i] - 48); i += 1; digits += 1
+            secs = secs &* 10 &+ Int64(b[i] &- 48); i += 1; digits += 1  // at most 12 digits
         }
         guard digits > 0 else { return nil }
         var nanos: Int64 = 0
@@ -206,9 +206,9 @@ enum ByteText {
             i += 1
             var f = 0
             while i < r.upperBound {
-                let c = b[i]
-                guard c >= 48, c <= 57 else { return nil }
-                if f < 9 { nanos = nanos * 10 + Int64(c - 48) }
+                let d = b[i] &- 48
+                guard d < 10 else { return nil }
+                if f < 9 { nanos = nanos &* 10 &+ Int64(d) }
                 f += 1; i += 1
             }
             while f < 9 { nanos *= 10; f += 1 }
@@ -388,21 +388,25 @@ extension Event {
     /// fields (the fast path), a replacing set otherwise.
     @inline(__always)
     mutating func put(_ key: FieldKey, _ value: FieldValue, fresh: Bool) {
-        if fresh { append(key, value) } else { self[key] = value }
+        if fresh { append(key, value) } else { replace(key, value) }
     }
 
     /// Sets `key` when there is a value (`RecordCursor.text(_:)` gives nil for empty text).
     @inline(__always)
     mutating func put(_ key: FieldKey, _ value: FieldValue?, fresh: Bool) {
         guard let value else { return }
-        if fresh { append(key, value) } else { self[key] = value }
+        if fresh { append(key, value) } else { replace(key, value) }
     }
 
     @inline(__always)
     mutating func put(_ key: FieldKey, _ text: String, fresh: Bool) {
         guard !text.isEmpty else { return }
-        if fresh { append(key, .string(text)) } else { self[key] = .string(text) }
+        if fresh { append(key, .string(text)) } else { replace(key, .string(text)) }
     }
+
+    /// The slow path of `put`, kept out of line so the parsers' hot code stays small.
+    @inline(never)
+    mutating func replace(_ key: FieldKey, _ value: FieldValue) { self[key] = value }
 }
 
 /// The registered domain of a DNS name with a small built-in suffix table (not the full

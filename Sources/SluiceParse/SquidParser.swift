@@ -89,7 +89,7 @@ public final class SquidParser: Parser {
         }
         var e = event
         let fresh = e.fields.isEmpty
-        e.fields.reserveCapacity(e.fields.count + 20)
+        e.fields.reserveCapacity(e.fields.count + 22)
         try record.withUnsafeBufferPointer { b in
             var c = RecordCursor(b, spanBase: RecordCursor.spanBase(of: b, in: event.original))
             c.skipSpaces()

@@ -123,7 +123,7 @@ public final class SyslogParser: Parser {
 
     @inline(__always)
     private func put(_ e: inout Event, _ k: FieldKey, _ v: FieldValue, _ fresh: Bool) {
-        if fresh { e.append(k, v) } else { e[k] = v }
+        if fresh { e.append(k, v) } else { e.replace(k, v) }
     }
 
     /// `p[a..<b]` as text: a span of the event's `original` when `spanBase` (where `p`
@@ -292,7 +292,7 @@ public final class SyslogParser: Parser {
                     value = Self.text(p, va, i, sb)
                 }
                 i += 1
-                e[nameKey] = value
+                e.replace(nameKey, value)  // an SD-PARAM may repeat: the last one wins
                 params += 1
             }
             guard i < end, p[i] == 0x5D else { throw ParseFailure("invalid_structured_data", "expected ']' at byte \(i)") }

@@ -50,11 +50,34 @@ public final class FieldKeyInterner {
         arena.deallocate()
     }
 
+    /// Eight bytes at a time (names are short: one or two words), then the tail bytes.
     @inline(__always)
     private static func hash(_ b: UnsafeBufferPointer<UInt8>, prefix: UInt32) -> Int {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(prefix)
-        for c in b { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ (UInt64(prefix) &* 0x9E37_79B9_7F4A_7C15)
+        guard let p = b.baseAddress else { return Int(truncatingIfNeeded: h) }
+        let raw = UnsafeRawPointer(p)
+        var i = 0
+        let n = b.count
+        while i + 8 <= n {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x100_0000_01b3
+            h ^= h >> 32
+            i += 8
+        }
+        while i < n { h = (h ^ UInt64(p[i])) &* 0x100_0000_01b3; i += 1 }
         return Int(truncatingIfNeeded: h ^ (h >> 29))
+    }
+
+    /// `n` bytes at `a` equal `n` bytes at `b` (short names: compared inline, no call).
+    @inline(__always)
+    private static func same(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        var i = 0
+        while i + 8 <= n {
+            if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        while i < n { if a[i] != b[i] { return false }; i += 1 }
+        return true
     }
 
     /// The key for `name`, optionally under a parent prefix key (`parent.name`).
@@ -67,7 +90,7 @@ public final class FieldKeyInterner {
             if s < 0 { break }
             let e = entries[Int(s)]
             if e.length == Int32(n) && e.parent == pid
-                && (n == 0 || memcmp(arena + Int(e.start), name.baseAddress!, n) == 0) {
+                && (n == 0 || Self.same(arena + Int(e.start), name.baseAddress!, n)) {
                 return e.key
             }
             i = (i + 1) & mask
