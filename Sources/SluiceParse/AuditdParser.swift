@@ -79,6 +79,12 @@ public final class AuditdParser: Parser {
     /// Open events emitted because they timed out without an EOE record.
     public private(set) var timedOutCount = 0
 
+    /// Exported by the parse transform as `sluice_auditd_evicted_events_total` and
+    /// `sluice_auditd_timed_out_events_total`.
+    public var counters: [(name: String, value: Int)] {
+        [("auditd_evicted_events", evictedCount), ("auditd_timed_out_events", timedOutCount)]
+    }
+
     struct EventID: Hashable {
         var node: String
         var serial: UInt64

@@ -80,6 +80,11 @@ public final class AutoParser: Parser {
         for name in Self.optionalFormats { others[name]?.tick(now: now, final: final, into: &output) }
     }
 
+    /// The counters of the formats it hands records to (auditd's evictions and timeouts).
+    public var counters: [(name: String, value: Int)] {
+        Self.optionalFormats.flatMap { others[$0]?.counters ?? [] }
+    }
+
     enum Target {
         case cef, githubAudit, json, syslog
         case other(String)

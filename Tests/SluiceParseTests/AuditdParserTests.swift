@@ -269,3 +269,37 @@ extension AuditdParserTests {
         XCTAssertEqual(PB.failure(p, "SYSCALL arch=c000003e syscall=59")?.reason, "not_audit")
     }
 }
+
+final class ParserCountersTests: XCTestCase {
+    /// auditd's evictions and timeouts reach the component's metrics through the parse
+    /// transform (`sluice_auditd_evicted_events_total`, `…_timed_out_events_total`), also
+    /// when auditd sits behind `auto`; only growth is exported, once per tick.
+    func testAuditdEvictionsAndTimeoutsAreExportedAsMetrics() throws {
+        let metrics = ComponentMetrics(name: "parse_audit", kind: "transform", type: "parse")
+        let t = ParseTransform(format: "auditd", parser: AuditdParser(maxOpenEvents: 4), field: nil, dropOriginal: false, metrics: metrics)
+        var out: [Event] = []
+        var failures: [DeadLetter] = []
+        let records = (0..<10).map { i in
+            Event(original: ArraySlice(Array("type=SYSCALL msg=audit(1700000005.000:\(2000 + i)): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=\(i) uid=0 comm=\"x\" exe=\"/x\"".utf8)))
+        }
+        t.process(records, into: &out, failures: &failures)
+        t.tick(now: 1_000_000_000, final: false, into: &out)
+        XCTAssertEqual(metrics.counterTotals["auditd_evicted_events"], 6)
+        t.tick(now: 2_000_000_000, final: false, into: &out)
+        XCTAssertEqual(metrics.counterTotals["auditd_evicted_events"], 6, "a tick without new evictions adds nothing")
+        t.tick(now: 60_000_000_000, final: false, into: &out)
+        XCTAssertEqual(metrics.counterTotals["auditd_timed_out_events"], 4)
+        XCTAssertEqual(out.count, 10)
+    }
+
+    func testParseFailuresNameTheirParser() throws {
+        let metrics = ComponentMetrics(name: "parse_proxy", kind: "transform", type: "parse")
+        let t = ParseTransform(format: "squid", parser: SquidParser(), field: nil, dropOriginal: false, metrics: metrics)
+        var out: [Event] = []
+        var failures: [DeadLetter] = []
+        t.process([Event(original: ArraySlice(Array("not a squid line".utf8)))], into: &out, failures: &failures)
+        XCTAssertEqual(failures.count, 1)
+        XCTAssertEqual(failures.first?.parser, "squid")
+        XCTAssertEqual(failures.first?.reason, "invalid_common")
+    }
+}

@@ -142,6 +142,7 @@ final class RunCommandTests: XCTestCase {
         XCTAssertTrue(waitUntil(timeout: 10) { metrics = get("/metrics"); return metrics.contains("sluice_component_sent_events_total") })
         XCTAssertTrue(metrics.contains(#"sluice_component_received_events_total{component="parse",kind="transform",type="parse"} 11"#), metrics)
         XCTAssertTrue(metrics.contains(#"sluice_component_failures_total{component="parse",type="parse",reason="invalid_json"} 1"#), metrics)
+        XCTAssertTrue(metrics.contains(#"sluice_parse_failures_total{component="parse",parser="json",reason="invalid_json"} 1"#), metrics)
         XCTAssertTrue(metrics.contains(#"sluice_component_sent_events_total{component="out",kind="sink",type="file"} 10"#), metrics)
         XCTAssertTrue(metrics.contains("sluice_component_queue_depth_events"), metrics)
         XCTAssertEqual(get("/health"), "ok\n\n200")
@@ -149,6 +150,7 @@ final class RunCommandTests: XCTestCase {
         // The failed record was set aside in the data directory's dead-letter file.
         let dl = try String(contentsOf: dir.appendingPathComponent("state/dead_letter.ndjson"), encoding: .utf8)
         XCTAssertTrue(dl.contains(#""error":{"type":"invalid_json""#), dl)
+        XCTAssertTrue(dl.contains(#""sluice":{"component":"parse","parser":"json"}"#), dl)
         XCTAssertTrue(dl.contains(#""original":"{\"broken""#), dl)
     }
 }

@@ -66,6 +66,8 @@ public enum ECS {
     public static let errorMessage = FieldKey("error.message")
     public static let errorType = FieldKey("error.type")
     public static let sluiceComponent = FieldKey("sluice.component")
+    /// The record format whose parser refused a dead-lettered record.
+    public static let sluiceParser = FieldKey("sluice.parser")
     public static let sluiceSource = FieldKey("sluice.source")
     public static let ruleID = FieldKey("rule.id")
     public static let ruleName = FieldKey("rule.name")

@@ -18,7 +18,9 @@ public final class ComponentMetrics: @unchecked Sendable {
     private let lock = NSLock()
     private var reasons: [String: Int] = [:]
     private var reasonCounters: [String: Counter] = [:]
+    private var parserCounters: [String: Counter] = [:]
     private var extra: [String: Counter] = [:]
+    private var extraTotals: [String: Int] = [:]
 
     public init(name: String, kind: String, type: String) {
         self.name = name; self.kind = kind; self.type = type
@@ -56,10 +58,22 @@ public final class ComponentMetrics: @unchecked Sendable {
         _dropped.wrappingIncrement(by: n, ordering: .relaxed); droppedCounter.increment(by: n)
     }
 
-    /// Counts one failed record under a reason (exported with a `reason` label).
-    public func recordFailure(reason: String, count: Int = 1) {
+    /// Counts one failed record under a reason (exported with a `reason` label), and for a
+    /// parser's refusal also as `sluice_parse_failures_total{component,parser,reason}`.
+    /// Both label sets are bounded (256 reasons per component).
+    public func recordFailure(reason: String, parser: String? = nil, count: Int = 1) {
         _failed.wrappingIncrement(by: count, ordering: .relaxed); failedCounter.increment(by: count)
         lock.lock()
+        if let parser {
+            let key = parser + "\u{0}" + reason
+            var pc = parserCounters[key]
+            if pc == nil, parserCounters.count < 256 {
+                pc = Counter(label: "sluice_parse_failures_total",
+                             dimensions: [("component", name), ("parser", parser), ("reason", reason)])
+                parserCounters[key] = pc
+            }
+            pc?.increment(by: count)
+        }
         reasons[reason, default: 0] += count
         let c: Counter
         if let existing = reasonCounters[reason] { c = existing }
@@ -75,6 +89,7 @@ public final class ComponentMetrics: @unchecked Sendable {
     /// Increments a component-specific counter `sluice_<name>_total{component=…}`.
     public func increment(_ counter: String, by n: Int = 1) {
         lock.lock()
+        extraTotals[counter, default: 0] += n
         let c: Counter
         if let existing = extra[counter] { c = existing } else {
             c = Counter(label: "sluice_\(counter)_total", dimensions: [("component", name), ("type", type)])
@@ -85,6 +100,9 @@ public final class ComponentMetrics: @unchecked Sendable {
     }
 
     public var failureReasons: [String: Int] { lock.lock(); defer { lock.unlock() }; return reasons }
+
+    /// The totals of the component-specific counters (`increment(_:by:)`), by name.
+    public var counterTotals: [String: Int] { lock.lock(); defer { lock.unlock() }; return extraTotals }
 
     public func setQueueDepth(_ d: Int) { depthGauge.record(d) }
 }

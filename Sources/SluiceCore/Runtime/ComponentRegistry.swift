@@ -22,10 +22,14 @@ public protocol Parser: AnyObject {
     func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws
     /// Timers and end of input, for parsers that assemble records (auditd).
     func tick(now: Int64, final: Bool, into output: inout [Event])
+    /// Running totals the parser keeps besides failures (e.g. auditd's evicted events), by
+    /// metric name; the parse transform exports them as `sluice_<name>_total`.
+    var counters: [(name: String, value: Int)] { get }
 }
 
 extension Parser {
     public func tick(now: Int64, final: Bool, into output: inout [Event]) {}
+    public var counters: [(name: String, value: Int)] { [] }
 }
 
 /// Why a record could not be parsed.

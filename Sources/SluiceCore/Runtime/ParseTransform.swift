@@ -37,14 +37,14 @@ public final class ParseTransform: Transform {
             do {
                 if let field {
                     guard let v = event[field] else {
-                        failures.append(DeadLetter(event: event, reason: "missing_field", detail: "no field '\(field.path)' to parse"))
+                        failures.append(DeadLetter(event: event, reason: "missing_field", detail: "no field '\(field.path)' to parse", parser: format))
                         continue
                     }
                     switch v {
                     case .string(let s):
                         try parser.parse(ArraySlice(s.utf8), event: event, into: &output)
                     default:
-                        failures.append(DeadLetter(event: event, reason: "wrong_type", detail: "field '\(field.path)' is not text"))
+                        failures.append(DeadLetter(event: event, reason: "wrong_type", detail: "field '\(field.path)' is not text", parser: format))
                         continue
                     }
                 } else {
@@ -52,11 +52,11 @@ public final class ParseTransform: Transform {
                 }
             } catch let failure as ParseFailure {
                 output.removeSubrange(before...)
-                failures.append(DeadLetter(event: event, reason: failure.reason, detail: failure.detail))
+                failures.append(DeadLetter(event: event, reason: failure.reason, detail: failure.detail, parser: format))
                 continue
             } catch {
                 output.removeSubrange(before...)
-                failures.append(DeadLetter(event: event, reason: "parser_error", detail: "\(error)"))
+                failures.append(DeadLetter(event: event, reason: "parser_error", detail: "\(error)", parser: format))
                 continue
             }
             if dropOriginal { for i in before..<output.count { output[i].original = [] } }
@@ -65,6 +65,20 @@ public final class ParseTransform: Transform {
 
     public func tick(now: Int64, final: Bool, into output: inout [Event]) {
         parser.tick(now: now, final: final, into: &output)
+        publishCounters()
+    }
+
+    /// The parser's own counters as they were last exported, to export only what was added.
+    private var exported: [String: Int] = [:]
+
+    /// Exports the growth of the parser's counters (`Parser.counters`) since the last tick.
+    func publishCounters() {
+        guard let metrics else { return }
+        for (name, value) in parser.counters {
+            let delta = value - exported[name, default: 0]
+            if delta > 0 { metrics.increment(name, by: delta) }
+            exported[name] = value
+        }
     }
 }
 

@@ -86,9 +86,12 @@ public struct DeadLetter: Sendable {
     public var reason: String
     /// Human-readable detail, e.g. `expected ':' at byte 17`.
     public var detail: String
+    /// The record format whose parser refused the record (`sluice.parser` on the dead-letter
+    /// event, and the `parser` label of `sluice_parse_failures_total`); nil elsewhere.
+    public var parser: String?
 
-    public init(event: Event, reason: String, detail: String = "") {
-        self.event = event; self.reason = reason; self.detail = detail
+    public init(event: Event, reason: String, detail: String = "", parser: String? = nil) {
+        self.event = event; self.reason = reason; self.detail = detail; self.parser = parser
     }
 }
 

@@ -218,9 +218,10 @@ public final class Topology: @unchecked Sendable {
         var events: [Event] = []
         events.reserveCapacity(failures.count)
         for f in failures {
-            metrics.recordFailure(reason: f.reason)
+            metrics.recordFailure(reason: f.reason, parser: f.parser)
             var e = f.event
             e[ECS.sluiceComponent] = .string(component)
+            if let p = f.parser { e[ECS.sluiceParser] = .string(p) }
             e[ECS.errorType] = .string(f.reason)
             if !f.detail.isEmpty { e[ECS.errorMessage] = .string(f.detail) }
             events.append(e)
