@@ -44,16 +44,8 @@ public final class BindQueryParser: Parser {
     public convenience init(options o: ComponentOptions) { self.init() }
 
     public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
-        guard record.count <= Self.maxRecordBytes else {
-            throw ParseFailure("too_long", "record of \(record.count) bytes exceeds \(Self.maxRecordBytes)")
-        }
-        var e = event
-        let fresh = e.fields.isEmpty
-        e.fields.reserveCapacity(e.fields.count + 20)
-        try record.withUnsafeBufferPointer { b in
-            var c = RecordCursor(b)
-            c.skipSpaces()
-            guard !c.atEnd else { throw ParseFailure("empty_record", "empty line") }
+        try RecordCursor.parseLine(record, event: event, maxBytes: Self.maxRecordBytes, fields: 20, into: &output) { c, e, fresh in
+            let b = c.bytes
             // Leading time: `23-Nov-2026 02:08:35.123` or a syslog `Nov 23 02:08:35`.
             if let t = Self.namedTime(b, c.index) { e.timestamp = t.0; c.index = t.1 }
             else if ByteText.month(b, c.index) != nil, let t = ByteText.bsdTimestamp(b, at: c.index, now: event.timestamp != 0 ? event.timestamp : clock.now()) {
@@ -63,7 +55,7 @@ public final class BindQueryParser: Parser {
             c.index = cl + 7
             guard var tok = c.token() else { throw ParseFailure("not_a_query", "nothing after 'client'") }
             if b[tok.lowerBound] == UInt8(ascii: "@") {
-                e.put(Keys.clientObject, c.string((tok.lowerBound + 1)..<tok.upperBound), fresh: fresh)
+                e.put(Keys.clientObject, c.text((tok.lowerBound + 1)..<tok.upperBound), fresh: fresh)
                 guard let t2 = c.token() else { throw ParseFailure("not_a_query", "no client address") }
                 tok = t2
             }
@@ -99,20 +91,19 @@ public final class BindQueryParser: Parser {
             e.put(ECS.eventCategory, Self.category, fresh: fresh)
             e.put(Keys.protocolName, Self.dns, fresh: fresh)
             e.put(Keys.dnsType, Self.query, fresh: fresh)
-            e.put(ECS.sourceIP, c.string(ipR), fresh: fresh)
+            e.put(ECS.sourceIP, c.value(ipR), fresh: fresh)
             if let port { e.put(ECS.sourcePort, .int(port), fresh: fresh) }
             let name = c.string(nameR)
             e.put(ECS.dnsQuestionName, .string(name), fresh: fresh)
             if let reg = RegisteredDomain.of(name) { e.put(ECS.dnsQuestionRegisteredDomain, .string(reg), fresh: fresh) }
-            e.put(Keys.questionClass, .string(c.string(classR)), fresh: fresh)
-            e.put(ECS.dnsQuestionType, .string(c.string(typeR)), fresh: fresh)
-            if let server, ByteText.isIP(b, server) { e.put(ECS.destinationIP, .string(c.string(server)), fresh: fresh) }
-            if let view { e.put(Keys.view, .string(c.string(view)), fresh: fresh) }
+            e.put(Keys.questionClass, c.value(classR), fresh: fresh)
+            e.put(ECS.dnsQuestionType, c.value(typeR), fresh: fresh)
+            if let server, ByteText.isIP(b, server) { e.put(ECS.destinationIP, c.value(server), fresh: fresh) }
+            if let view { e.put(Keys.view, c.value(view), fresh: fresh) }
             if let f = flagsR, b[f.lowerBound] == UInt8(ascii: "+") || b[f.lowerBound] == UInt8(ascii: "-") {
                 Self.decodeFlags(b, f, &e, fresh)
             }
         }
-        output.append(e)
     }
 
     static func decodeFlags(_ b: UnsafeBufferPointer<UInt8>, _ f: Range<Int>, _ e: inout Event, _ fresh: Bool) {

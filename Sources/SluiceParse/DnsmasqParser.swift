@@ -43,16 +43,8 @@ public final class DnsmasqParser: Parser {
     public convenience init(options o: ComponentOptions) { self.init() }
 
     public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
-        guard record.count <= Self.maxRecordBytes else {
-            throw ParseFailure("too_long", "record of \(record.count) bytes exceeds \(Self.maxRecordBytes)")
-        }
-        var e = event
-        let fresh = e.fields.isEmpty
-        e.fields.reserveCapacity(e.fields.count + 16)
-        try record.withUnsafeBufferPointer { b in
-            var c = RecordCursor(b)
-            c.skipSpaces()
-            guard !c.atEnd else { throw ParseFailure("empty_record", "empty line") }
+        try RecordCursor.parseLine(record, event: event, maxBytes: Self.maxRecordBytes, fields: 16, into: &output) { c, e, fresh in
+            let b = c.bytes
             // Syslog header: time, optional host, `dnsmasq[pid]:` tag.
             if ByteText.month(b, c.index) != nil,
                let t = ByteText.bsdTimestamp(b, at: c.index, now: event.timestamp != 0 ? event.timestamp : clock.now()) {
@@ -78,7 +70,7 @@ public final class DnsmasqParser: Parser {
                let slash = ByteText.find("/", in: b, from: clientR.lowerBound, to: clientR.upperBound),
                ByteText.isIP(b, clientR.lowerBound..<slash) {
                 e.put(Keys.queryID, .int(serial), fresh: fresh)
-                e.put(ECS.sourceIP, .string(c.string(clientR.lowerBound..<slash)), fresh: fresh)
+                e.put(ECS.sourceIP, c.value(clientR.lowerBound..<slash), fresh: fresh)
                 if let port = ByteText.uint(b, (slash + 1)..<clientR.upperBound) { e.put(ECS.sourcePort, .int(port), fresh: fresh) }
                 save = c
             }
@@ -100,31 +92,31 @@ public final class DnsmasqParser: Parser {
             guard known, let nameR, let connR, let valueR else {
                 if known { throw ParseFailure("invalid_dnsmasq", "expected NAME from|to|is VALUE after the action") }
                 e.put(Keys.action, Self.actionLog, fresh: fresh)
-                e.put(ECS.message, .string(c.string(messageStart..<c.end)), fresh: fresh)
+                e.put(ECS.message, c.value(messageStart..<c.end), fresh: fresh)
                 return
             }
             e.put(ECS.eventCategory, Self.category, fresh: fresh)
             e.put(Keys.protocolName, Self.dns, fresh: fresh)
             if isPath {
                 e.put(Keys.action, .string("hosts_file"), fresh: fresh)
-                e.put(Keys.hostsFile, .string(c.string(act)), fresh: fresh)
+                e.put(Keys.hostsFile, c.value(act), fresh: fresh)
             } else {
-                e.put(Keys.action, .string(c.string(act)), fresh: fresh)
+                e.put(Keys.action, c.value(act), fresh: fresh)
             }
             let name = c.string(nameR)
             e.put(ECS.dnsQuestionName, .string(name), fresh: fresh)
             if let reg = RegisteredDomain.of(name) { e.put(ECS.dnsQuestionRegisteredDomain, .string(reg), fresh: fresh) }
-            if let qtype, !qtype.isEmpty { e.put(ECS.dnsQuestionType, .string(c.string(qtype)), fresh: fresh) }
+            if let qtype, !qtype.isEmpty { e.put(ECS.dnsQuestionType, c.value(qtype), fresh: fresh) }
             // Strip a `#port` from addresses.
             var addr = valueR
             if let h = ByteText.find("#", in: b, from: valueR.lowerBound, to: valueR.upperBound) { addr = valueR.lowerBound..<h }
             if ByteText.equals(b, connR, "from") {
                 e.put(Keys.dnsType, Self.query, fresh: fresh)
-                if e[ECS.sourceIP] == nil { e.put(ECS.sourceIP, .string(c.string(addr)), fresh: false) }
+                if e[ECS.sourceIP] == nil { e.put(ECS.sourceIP, c.value(addr), fresh: false) }
             } else if ByteText.equals(b, connR, "to") {
                 e.put(Keys.dnsType, Self.query, fresh: fresh)
-                if ByteText.isIP(b, addr) { e.put(ECS.destinationIP, .string(c.string(addr)), fresh: fresh) }
-                else { e.put(ECS.destinationDomain, .string(c.string(addr)), fresh: fresh) }
+                if ByteText.isIP(b, addr) { e.put(ECS.destinationIP, c.value(addr), fresh: fresh) }
+                else { e.put(ECS.destinationDomain, c.value(addr), fresh: fresh) }
             } else if ByteText.equals(b, connR, "is") {
                 e.put(Keys.dnsType, Self.answer, fresh: fresh)
                 Self.putAnswer(b, valueR, &e, fresh)
@@ -132,7 +124,6 @@ public final class DnsmasqParser: Parser {
                 throw ParseFailure("invalid_dnsmasq", "unknown connective '\(c.string(connR))'")
             }
         }
-        output.append(e)
     }
 
     static func isKnownAction(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {

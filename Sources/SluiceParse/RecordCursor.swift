@@ -131,6 +131,32 @@ struct RecordCursor {
     }
 }
 
+extension RecordCursor {
+    /// The frame every line parser shares: refuses a record over `maxBytes` (`too_long`),
+    /// builds the output event from `event` (room for `fields` more fields; text values become
+    /// zero-copy spans when `record` lies in `event.original`), puts the cursor after leading
+    /// blanks, refuses a blank line (`empty_record`), runs `body`, and appends the event when
+    /// `body` returns (nothing when it throws).
+    @inline(__always)
+    static func parseLine(_ record: ArraySlice<UInt8>, event: Event, maxBytes: Int, fields: Int,
+                          into output: inout [Event],
+                          _ body: (_ c: inout RecordCursor, _ e: inout Event, _ fresh: Bool) throws -> Void) throws {
+        guard record.count <= maxBytes else {
+            throw ParseFailure("too_long", "record of \(record.count) bytes exceeds \(maxBytes)")
+        }
+        var e = event
+        let fresh = e.fields.isEmpty
+        e.fields.reserveCapacity(e.fields.count + fields)
+        try record.withUnsafeBufferPointer { b in
+            var c = RecordCursor(b, spanBase: spanBase(of: b, in: event.original))
+            c.skipSpaces()
+            guard !c.atEnd else { throw ParseFailure("empty_record", "empty line") }
+            try body(&c, &e, fresh)
+        }
+        output.append(e)
+    }
+}
+
 /// Small byte-level helpers shared by the line parsers: numbers, IP literals, times.
 enum ByteText {
     @inline(__always)

@@ -84,24 +84,14 @@ public final class SquidParser: Parser {
     }
 
     public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
-        guard record.count <= Self.maxRecordBytes else {
-            throw ParseFailure("too_long", "record of \(record.count) bytes exceeds \(Self.maxRecordBytes)")
-        }
-        var e = event
-        let fresh = e.fields.isEmpty
-        e.fields.reserveCapacity(e.fields.count + 22)
-        try record.withUnsafeBufferPointer { b in
-            var c = RecordCursor(b, spanBase: RecordCursor.spanBase(of: b, in: event.original))
-            c.skipSpaces()
-            guard !c.atEnd else { throw ParseFailure("empty_record", "empty line") }
+        try RecordCursor.parseLine(record, event: event, maxBytes: Self.maxRecordBytes, fields: 22, into: &output) { c, e, fresh in
             switch format {
             case .squid: try parseNative(&c, &e, fresh)
             case .common, .combined: try parseCommon(&c, &e, fresh)
             case .auto:
-                if Self.looksNative(b, c.index, c.end) { try parseNative(&c, &e, fresh) } else { try parseCommon(&c, &e, fresh) }
+                if Self.looksNative(c.bytes, c.index, c.end) { try parseNative(&c, &e, fresh) } else { try parseCommon(&c, &e, fresh) }
             }
         }
-        output.append(e)
     }
 
     /// Native lines start with `<digits>.<digits>` followed by a space.

@@ -49,15 +49,8 @@ public final class SysmonLinuxParser: Parser {
     public convenience init(options o: ComponentOptions) { self.init() }
 
     public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
-        guard record.count <= Self.maxRecordBytes else {
-            throw ParseFailure("too_long", "record of \(record.count) bytes exceeds \(Self.maxRecordBytes)")
-        }
-        var e = event
-        let fresh = e.fields.isEmpty
-        e.fields.reserveCapacity(e.fields.count + 28)
-        try record.withUnsafeBufferPointer { b in
-            let c = RecordCursor(b)
-            guard c.end > 0 else { throw ParseFailure("empty_record", "empty line") }
+        try RecordCursor.parseLine(record, event: event, maxBytes: Self.maxRecordBytes, fields: 28, into: &output) { c, e, fresh in
+            let b = c.bytes
             guard let start = c.find("<Event", from: 0) else { throw ParseFailure("not_sysmon", "no <Event> element") }
             guard c.find("</Event>", from: start) != nil else { throw ParseFailure("truncated", "no </Event>") }
             var eventID: Int64?
@@ -181,7 +174,6 @@ public final class SysmonLinuxParser: Parser {
             }
             if !haveTime, let st = systemTime, let t = ByteText.rfc3339(Array(UnsafeBufferPointer(rebasing: b[st]))) { e.timestamp = t }
         }
-        output.append(e)
     }
 
     private func putHashes(_ v: String, isFile: Bool, _ e: inout Event) {

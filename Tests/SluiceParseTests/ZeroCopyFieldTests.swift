@@ -13,6 +13,10 @@ final class ZeroCopyFieldTests: XCTestCase {
         ("syslog 5424", SyslogParser(), #"<165>1 2026-11-23T02:08:35.123+01:00 web-01.acme.example sshd 4242 ID47 [exampleSDID@32473 iut="3" eventSource="App\"lication" eventID="1011"][origin ip="10.0.0.5"] Accepted publickey for dev-7 from 10.0.0.5 port 52144 ssh2"#),
         ("syslog 3164", SyslogParser(), "<38>Nov 23 02:08:35 bastion-02 sshd[1234]: pam_unix(sshd:session): session opened for user deploy(uid=1001) by (uid=0)"),
         ("syslog with BOM", SyslogParser(), "<14>1 2026-11-23T02:08:35Z host app - - - \u{FEFF}caf\u{E9} \u{1F600}"),
+        ("bind-query", BindQueryParser(), "23-Nov-2026 02:08:35.123 queries: info: client @0x7f9b2c0008e0 10.0.0.5#53211 (github.com): view internal: query: github.com IN A +E(0)K (10.0.0.1)"),
+        ("dnsmasq query", DnsmasqParser(), "Nov 23 02:08:35 dnsmasq[1234]: 17 10.0.0.5/53211 query[AAAA] api.github.com from 10.0.0.5"),
+        ("dnsmasq forwarded", DnsmasqParser(), "Nov 23 02:08:35 gw dnsmasq[1234]: forwarded github.com to 1.1.1.1"),
+        ("dnsmasq other", DnsmasqParser(), "Nov 23 02:08:35 gw dnsmasq[1234]: read /etc/hosts - 7 names"),
     ]
 
     func encode(_ e: Event) -> String {
