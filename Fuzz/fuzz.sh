@@ -3,7 +3,8 @@
 # Fuzz/crashes/ and makes this script exit non-zero.
 #
 #   bash Fuzz/fuzz.sh [seconds-per-parser] [parser...]
-#   parsers: syslog github-audit cef auto (default: all)
+#   parsers: syslog github-audit cef auto json squid w3c-proxy bind-query dnsmasq zeek-dns
+#            auditd sysmon-linux osquery (default: all)
 #
 # Built with `swift build -c release -Xswiftc -sanitize=fuzzer` (libFuzzer, coverage
 # guided) in Fuzz/.build. Corpora grow in Fuzz/corpus-<parser>/ (git-ignored), seeded from
@@ -13,7 +14,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 secs="${1:-60}"
 shift || true
 parsers=("$@")
-[ ${#parsers[@]} -eq 0 ] && parsers=(syslog github-audit cef auto)
+[ ${#parsers[@]} -eq 0 ] && parsers=(syslog github-audit cef auto json squid w3c-proxy bind-query dnsmasq zeek-dns auditd sysmon-linux osquery)
 
 cd "$here"
 swift build -c release -Xswiftc -sanitize=fuzzer 2>&1 | tail -n 3

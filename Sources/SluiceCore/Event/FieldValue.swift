@@ -43,9 +43,12 @@ public enum FieldValue: Sendable, Equatable {
 }
 
 /// One key/value pair of an event or nested object.
+///
+/// 24 bytes: `value` (16 bytes of payload and a tag byte) is declared first so that the
+/// 4-byte `key` fills the padding after the tag (key first would make it 32).
 public struct Field: Sendable, Equatable {
-    public var key: FieldKey
     public var value: FieldValue
+    public var key: FieldKey
     @inlinable public init(_ key: FieldKey, _ value: FieldValue) { self.key = key; self.value = value }
 }
 

@@ -1,0 +1,4 @@
+import FuzzDriver
+
+@_cdecl("fuzz_squid_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt { runFuzzer(argc, argv, format: "squid") }
