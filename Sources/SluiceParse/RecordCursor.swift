@@ -247,14 +247,20 @@ enum ByteText {
     /// and `%zone`). A syntax check only.
     static func isIP(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
         guard r.count >= 2, r.count <= 64 else { return false }
+        // Most addresses in logs are IPv4 and most names start with a letter: one pass decides.
+        let first = b[r.lowerBound]
+        if first &- 48 < 10 {
+            if isIPv4(b, r) { return true }
+        } else if first != UInt8(ascii: ":"), !(first &- 97 < 6 || first &- 65 < 6) {
+            return false  // neither a digit, ':' nor a hex letter: not an IP literal
+        }
         var colons = 0, dots = 0, digitRun = 0
-        var allDecimal = true
         var i = r.lowerBound
         while i < r.upperBound {
             let c = b[i]
             switch c {
             case 48...57: digitRun += 1
-            case 97...102, 65...70: allDecimal = false; digitRun += 1
+            case 97...102, 65...70: digitRun += 1
             case UInt8(ascii: ":"): colons += 1; digitRun = 0
             case UInt8(ascii: "."): dots += 1; digitRun = 0
             case UInt8(ascii: "%"): return colons >= 2
@@ -263,7 +269,7 @@ enum ByteText {
             if digitRun > 4 { return false }
             i += 1
         }
-        if colons == 0 { return allDecimal && dots == 3 && isIPv4(b, r) }
+        if colons == 0 { return false }  // IPv4 was decided above
         return colons >= 2 && colons <= 7 && (dots == 0 || dots == 3)
     }
 
@@ -274,8 +280,8 @@ enum ByteText {
             if c == UInt8(ascii: ".") {
                 guard n > 0 else { return false }
                 parts += 1; v = 0; n = 0
-            } else if c >= 48, c <= 57 {
-                v = v * 10 + Int(c - 48); n += 1
+            } else if c &- 48 < 10 {
+                v = v &* 10 &+ Int(c &- 48); n += 1
                 guard n <= 3, v <= 255 else { return false }
             } else { return false }
         }
