@@ -140,7 +140,8 @@ public final class SquidParser: Parser {
         e.put(k.eventDataset, k.dataset, fresh: fresh)
         e.put(k.eventCategory, k.categories, fresh: fresh)
         e.put(k.sourceIP, c.text(clientR), fresh: fresh)
-        if elapsed >= 0 { e.put(k.eventDuration, .int(elapsed * 1_000_000), fresh: fresh) }
+        // An absurd elapsed time (beyond Int64 nanoseconds) is left out, not overflowed.
+        if elapsed >= 0, elapsed <= Int64.max / 1_000_000 { e.put(k.eventDuration, .int(elapsed * 1_000_000), fresh: fresh) }
         e.put(k.resultCode, c.value(codeR.lowerBound..<slash), fresh: fresh)
         e.put(k.httpStatus, .int(status), fresh: fresh)
         if let size {

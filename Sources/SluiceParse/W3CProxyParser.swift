@@ -203,7 +203,11 @@ public final class W3CProxyParser: Parser {
                 }
             case .time: time = r
             case .timeTaken:
-                if let n = ByteText.uint(b, r) { e[ECS.eventDuration] = .int(n * timeUnitNanos) }
+                if let n = ByteText.uint(b, r) {
+                    // An absurd duration (beyond Int64 nanoseconds) is left out, not overflowed.
+                    let (ns, overflow) = n.multipliedReportingOverflow(by: timeUnitNanos)
+                    if !overflow { e[ECS.eventDuration] = .int(ns) }
+                }
                 else if let d = Double(text(b, r)), d.isFinite, d >= 0, d < 1e9 { e[ECS.eventDuration] = .int(Int64(d * Double(timeUnitNanos))) }
             case .clientIP: e[ECS.sourceIP] = .string(text(b, r))
             case .clientPort: if let n = ByteText.uint(b, r) { e[ECS.sourcePort] = .int(n) }

@@ -31,3 +31,24 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(try ParseTest.run(json, #"{"@timestamp":"5000-01-01T00:00:00Z"}"#, base: base).first).timestamp, 3)
     }
 }
+
+/// Found by the per-format libFuzzer targets (`fuzz-squid`, and `fuzz-auto` through W3C).
+final class DurationOverflowRegressionTests: XCTestCase {
+    /// An 18-digit elapsed time overflowed `elapsed * 1_000_000` (a trap): the line still
+    /// parses, without `event.duration`.
+    func testSquidElapsedBeyondInt64NanosecondsIsLeftOut() throws {
+        let e = try PB.one(SquidParser(), "1700000000.022 100017000000237430 10.0.13.64 NONE_NONE/000 0 - error:invalid-request - HIER_NONE/- -")
+        XCTAssertNil(e[ECS.eventDuration])
+        XCTAssertEqual(PB.str(e, "source.ip"), "10.0.13.64")
+        let ok = try PB.one(SquidParser(), "1700000000.022   4521 10.0.13.64 TCP_MISS/200 10 GET http://a.example/ - HIER_DIRECT/1.2.3.4 -")
+        XCTAssertEqual(PB.int(ok, "event.duration"), 4_521_000_000)
+    }
+
+    func testW3CTimeTakenBeyondInt64NanosecondsIsLeftOut() throws {
+        let p = W3CProxyParser()
+        _ = try PB.run(p, "#Fields: date time time-taken c-ip sc-status cs-method cs-host")
+        let e = try PB.one(p, "2026-11-23 02:08:35 555555555555555555 10.0.0.5 200 GET github.com")
+        XCTAssertNil(e[ECS.eventDuration])
+        XCTAssertEqual(PB.str(e, "source.ip"), "10.0.0.5")
+    }
+}
