@@ -436,6 +436,16 @@ extension Event {
         if fresh { append(key, .string(text)) } else { replace(key, .string(text)) }
     }
 
+    /// Sets `key` on an event a parser is building, where `seen` is a 64-bit filter of the
+    /// keys set so far (start it at 0 for an event that arrived without fields, at `~0` for
+    /// one that has some): a key the filter proves new is appended, any other replaced. For
+    /// parsers whose columns can name the same key twice (W3C headers).
+    @inline(__always)
+    mutating func set(_ key: FieldKey, _ value: FieldValue, seen: inout UInt64) {
+        let bit = UInt64(1) << (UInt64(key.id) & 63)
+        if seen & bit == 0 { seen |= bit; append(key, value) } else { replace(key, value) }
+    }
+
     /// The slow path of `put`, kept out of line so the parsers' hot code stays small.
     @inline(never)
     mutating func replace(_ key: FieldKey, _ value: FieldValue) { self[key] = value }

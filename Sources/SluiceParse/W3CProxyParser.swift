@@ -112,7 +112,7 @@ public final class W3CProxyParser: Parser {
             throw ParseFailure("too_long", "record of \(record.count) bytes exceeds \(Self.maxRecordBytes)")
         }
         try record.withUnsafeBufferPointer { b in
-            var c = RecordCursor(b)
+            var c = RecordCursor(b, spanBase: RecordCursor.spanBase(of: b, in: event.original))
             c.skipSpaces()
             guard !c.atEnd else { throw ParseFailure("empty_record", "empty line") }
             if b[c.index] == UInt8(ascii: "#") {
@@ -128,7 +128,7 @@ public final class W3CProxyParser: Parser {
             guard cells.count == columns.count else {
                 throw ParseFailure("field_count", "\(cells.count) values, #Fields: names \(columns.count)")
             }
-            output.append(build(b, columns, event: event))
+            output.append(build(c, columns, event: event))
         }
     }
 
@@ -174,12 +174,21 @@ public final class W3CProxyParser: Parser {
         return String(decoding: unquote, as: UTF8.self)
     }
 
-    private func build(_ b: UnsafeBufferPointer<UInt8>, _ columns: [Column], event: Event) -> Event {
+    /// A cell as a field value: a zero-copy span unless it holds a doubled quote to undo.
+    @inline(__always)
+    private func value(_ c: RecordCursor, _ r: Range<Int>) -> FieldValue {
+        if c.spanBase >= 0, ByteText.find("\"\"", in: c.bytes, from: r.lowerBound, to: r.upperBound) == nil { return c.value(r) }
+        return .string(text(c.bytes, r))
+    }
+
+    private func build(_ c: RecordCursor, _ columns: [Column], event: Event) -> Event {
+        let b = c.bytes
         var e = event
         let fresh = e.fields.isEmpty
         e.fields.reserveCapacity(e.fields.count + columns.count + 4)
-        e.put(ECS.eventDataset, Self.dataset, fresh: fresh)
-        e.put(ECS.eventCategory, Self.categories, fresh: fresh)
+        var seen: UInt64 = fresh ? 0 : ~0
+        e.set(ECS.eventDataset, Self.dataset, seen: &seen)
+        e.set(ECS.eventCategory, Self.categories, seen: &seen)
         var date: Range<Int>?, time: Range<Int>?
         var epoch: Int64?
         var scheme: String?, host: String?, port: Int64?, path: String?, query: String?
@@ -196,30 +205,32 @@ public final class W3CProxyParser: Parser {
                 // `TCP_MISS/200` (Cisco WSA): result code and HTTP status.
                 if let slash = ByteText.find("/", in: b, from: r.lowerBound, to: r.upperBound) {
                     let code = text(b, r.lowerBound..<slash)
-                    e[Keys.sAction] = .string(code)
-                    e[ECS.eventAction] = .string(code)
-                    if code.contains("DENIED") || code.contains("BLOCK") { denied = true }
-                    if let n = ByteText.uint(b, (slash + 1)..<r.upperBound) { status = n; e[ECS.httpStatus] = .int(n) }
+                    e.set(Keys.sAction, .string(code), seen: &seen)
+                    e.set(ECS.eventAction, .string(code), seen: &seen)
+                    if ByteText.find("DENIED", in: b, from: r.lowerBound, to: slash) != nil
+                        || ByteText.find("BLOCK", in: b, from: r.lowerBound, to: slash) != nil { denied = true }
+                    if let n = ByteText.uint(b, (slash + 1)..<r.upperBound) { status = n; e.set(ECS.httpStatus, .int(n), seen: &seen) }
                 }
             case .time: time = r
             case .timeTaken:
                 if let n = ByteText.uint(b, r) {
                     // An absurd duration (beyond Int64 nanoseconds) is left out, not overflowed.
                     let (ns, overflow) = n.multipliedReportingOverflow(by: timeUnitNanos)
-                    if !overflow { e[ECS.eventDuration] = .int(ns) }
+                    if !overflow { e.set(ECS.eventDuration, .int(ns), seen: &seen) }
                 }
-                else if let d = Double(text(b, r)), d.isFinite, d >= 0, d < 1e9 { e[ECS.eventDuration] = .int(Int64(d * Double(timeUnitNanos))) }
-            case .clientIP: e[ECS.sourceIP] = .string(text(b, r))
-            case .clientPort: if let n = ByteText.uint(b, r) { e[ECS.sourcePort] = .int(n) }
-            case .username: e[ECS.userName] = .string(text(b, r))
+                else if let d = Double(text(b, r)), d.isFinite, d >= 0, d < 1e9 { e.set(ECS.eventDuration, .int(Int64(d * Double(timeUnitNanos))), seen: &seen) }
+            case .clientIP: e.set(ECS.sourceIP, value(c, r), seen: &seen)
+            case .clientPort: if let n = ByteText.uint(b, r) { e.set(ECS.sourcePort, .int(n), seen: &seen) }
+            case .username: e.set(ECS.userName, value(c, r), seen: &seen)
             case .status:
-                if let n = ByteText.uint(b, r) { status = n; e[ECS.httpStatus] = .int(n) }
+                if let n = ByteText.uint(b, r) { status = n; e.set(ECS.httpStatus, .int(n), seen: &seen) }
             case .action:
                 let a = text(b, r)
-                e[Keys.sAction] = .string(a)
-                e[ECS.eventAction] = .string(a)
-                if a.contains("DENIED") || a == "Blocked" || a == "BLOCKED" || a == "block" { denied = true }
-            case .method: e[ECS.httpMethod] = .string(text(b, r))
+                e.set(Keys.sAction, .string(a), seen: &seen)
+                e.set(ECS.eventAction, .string(a), seen: &seen)
+                if ByteText.find("DENIED", in: b, from: r.lowerBound, to: r.upperBound) != nil
+                    || a == "Blocked" || a == "BLOCKED" || a == "block" { denied = true }
+            case .method: e.set(ECS.httpMethod, value(c, r), seen: &seen)
             case .scheme: scheme = text(b, r)
             case .host: host = text(b, r)
             case .port: port = ByteText.uint(b, r)
@@ -228,40 +239,40 @@ public final class W3CProxyParser: Parser {
                 var q = r
                 if b[q.lowerBound] == UInt8(ascii: "?") { q = (q.lowerBound + 1)..<q.upperBound }
                 if !q.isEmpty { query = text(b, q) }
-            case .fullURL: hasFullURL = true; e[ECS.urlFull] = .string(text(b, r))
-            case .ext: e[Keys.urlExtension] = .string(text(b, r))
-            case .userAgent: e[ECS.userAgent] = .string(text(b, r))
-            case .referer: e[Keys.referrer] = .string(text(b, r))
-            case .contentType: e[Keys.mimeType] = .string(text(b, r))
-            case .serverIP: e[Keys.observerIP] = .string(text(b, r))
+            case .fullURL: hasFullURL = true; e.set(ECS.urlFull, value(c, r), seen: &seen)
+            case .ext: e.set(Keys.urlExtension, value(c, r), seen: &seen)
+            case .userAgent: e.set(ECS.userAgent, value(c, r), seen: &seen)
+            case .referer: e.set(Keys.referrer, value(c, r), seen: &seen)
+            case .contentType: e.set(Keys.mimeType, value(c, r), seen: &seen)
+            case .serverIP: e.set(Keys.observerIP, value(c, r), seen: &seen)
             case .serverPort: break
-            case .destIP: if ByteText.isIP(b, r) { e[ECS.destinationIP] = .string(text(b, r)) }
+            case .destIP: if ByteText.isIP(b, r) { e.set(ECS.destinationIP, value(c, r), seen: &seen) }
             case .scBytes:
-                if let n = ByteText.uint(b, r) { e[ECS.destinationBytes] = .int(n); e[ECS.httpResponseBytes] = .int(n) }
+                if let n = ByteText.uint(b, r) { e.set(ECS.destinationBytes, .int(n), seen: &seen); e.set(ECS.httpResponseBytes, .int(n), seen: &seen) }
             case .csBytes:
-                if let n = ByteText.uint(b, r) { e[ECS.sourceBytes] = .int(n); e[ECS.httpRequestBytes] = .int(n) }
-            case .categories: e[Keys.categories] = .string(text(b, r))
+                if let n = ByteText.uint(b, r) { e.set(ECS.sourceBytes, .int(n), seen: &seen); e.set(ECS.httpRequestBytes, .int(n), seen: &seen) }
+            case .categories: e.set(Keys.categories, value(c, r), seen: &seen)
             case .filterResult:
                 let f = text(b, r)
-                e[Keys.filterResult] = .string(f)
+                e.set(Keys.filterResult, .string(f), seen: &seen)
                 if f == "DENIED" { denied = true }
-            case .other(let k): e[k] = .string(text(b, r))
+            case .other(let k): e.set(k, value(c, r), seen: &seen)
             }
         }
         if let date, let t = Self.dateTime(b, date, time) { e.timestamp = t }
         else if let epoch { e.timestamp = epoch }
         if let host {
-            e[ECS.urlDomain] = .string(host)
-            if ByteText.isIP(host) { if e[ECS.destinationIP] == nil { e[ECS.destinationIP] = .string(host) } }
-            else { e[ECS.destinationDomain] = .string(host) }
+            e.set(ECS.urlDomain, .string(host), seen: &seen)
+            if ByteText.isIP(host) { if e[ECS.destinationIP] == nil { e.set(ECS.destinationIP, .string(host), seen: &seen) } }
+            else { e.set(ECS.destinationDomain, .string(host), seen: &seen) }
         }
-        if let scheme { e[Keys.urlScheme] = .string(scheme) }
+        if let scheme { e.set(Keys.urlScheme, .string(scheme), seen: &seen) }
         if let port {
-            e[Keys.urlPort] = .int(port)
-            e[ECS.destinationPort] = .int(port)
+            e.set(Keys.urlPort, .int(port), seen: &seen)
+            e.set(ECS.destinationPort, .int(port), seen: &seen)
         }
-        if let path { e[ECS.urlPath] = .string(path) }
-        if let query { e[Keys.urlQuery] = .string(query) }
+        if let path { e.set(ECS.urlPath, .string(path), seen: &seen) }
+        if let query { e.set(Keys.urlQuery, .string(query), seen: &seen) }
         if !hasFullURL, let host {
             // Rebuild url.full from its parts (default ports omitted).
             var u = ""
@@ -270,10 +281,10 @@ public final class W3CProxyParser: Parser {
             if let port, !(port == 80 && scheme == "http") && !(port == 443 && scheme == "https") { u += ":" + String(port) }
             if let path, !(scheme == "tcp" && path == "/") { u += path }
             if let query { u += "?" + query }
-            e[ECS.urlFull] = .string(u)
+            e.set(ECS.urlFull, .string(u), seen: &seen)
         }
         if let status, status >= 400 || status == 0 { denied = true }
-        if status != nil || e[Keys.sAction] != nil { e[ECS.eventOutcome] = denied ? Self.failure : Self.success }
+        if status != nil || e[Keys.sAction] != nil { e.set(ECS.eventOutcome, denied ? Self.failure : Self.success, seen: &seen) }
         return e
     }
 

@@ -68,3 +68,26 @@ final class ZeroCopyFieldTests: XCTestCase {
         XCTAssertEqual(out[0].string(ECS.urlFull), "github.com:443")
     }
 }
+
+extension ZeroCopyFieldTests {
+    /// W3C cells become spans, except a quoted cell with a doubled quote, which is unquoted
+    /// into a string; both encode as the copying path does.
+    func testW3CSpansAndStringsGiveTheSameEvent() throws {
+        let header = "#Fields: date time time-taken c-ip cs-username sc-status s-action cs-method cs-host cs-uri-path cs-uri-query cs(User-Agent) sc-bytes cs-bytes"
+        let line = #"2026-11-23 02:08:35 41 10.0.0.5 alice 200 TCP_TUNNELED POST github.com /acme/api.git/git-receive-pack ?service=x "git/2.43.0 ""quoted"" agent" 4521 52133000"#
+        let spansParser = W3CProxyParser(), stringsParser = W3CProxyParser()
+        _ = try PB.run(spansParser, header)
+        _ = try PB.run(stringsParser, header)
+        let bytes = Array(line.utf8)
+        let e = Event(original: bytes[...])
+        var spanned: [Event] = [], copied: [Event] = []
+        try spansParser.parse(e.original, event: e, into: &spanned)
+        let loose = Array(line.utf8)
+        try stringsParser.parse(loose[...], event: e, into: &copied)
+        XCTAssertTrue(spanned[0].hasSpans)
+        XCTAssertFalse(copied[0].hasSpans)
+        XCTAssertEqual(encode(spanned[0]), encode(copied[0]))
+        XCTAssertEqual(spanned[0].string(ECS.userAgent), #"git/2.43.0 "quoted" agent"#)
+        XCTAssertEqual(spanned[0].string(ECS.userName), "alice")
+    }
+}
