@@ -93,9 +93,8 @@ public final class BindQueryParser: Parser {
             e.put(Keys.dnsType, Self.query, fresh: fresh)
             e.put(ECS.sourceIP, c.value(ipR), fresh: fresh)
             if let port { e.put(ECS.sourcePort, .int(port), fresh: fresh) }
-            let name = c.string(nameR)
-            e.put(ECS.dnsQuestionName, .string(name), fresh: fresh)
-            if let reg = RegisteredDomain.of(name) { e.put(ECS.dnsQuestionRegisteredDomain, .string(reg), fresh: fresh) }
+            e.put(ECS.dnsQuestionName, c.value(nameR), fresh: fresh)
+            e.put(ECS.dnsQuestionRegisteredDomain, RegisteredDomain.value(c, nameR), fresh: fresh)
             e.put(Keys.questionClass, c.value(classR), fresh: fresh)
             e.put(ECS.dnsQuestionType, c.value(typeR), fresh: fresh)
             if let server, ByteText.isIP(b, server) { e.put(ECS.destinationIP, c.value(server), fresh: fresh) }

@@ -103,9 +103,8 @@ public final class DnsmasqParser: Parser {
             } else {
                 e.put(Keys.action, c.value(act), fresh: fresh)
             }
-            let name = c.string(nameR)
-            e.put(ECS.dnsQuestionName, .string(name), fresh: fresh)
-            if let reg = RegisteredDomain.of(name) { e.put(ECS.dnsQuestionRegisteredDomain, .string(reg), fresh: fresh) }
+            e.put(ECS.dnsQuestionName, c.value(nameR), fresh: fresh)
+            e.put(ECS.dnsQuestionRegisteredDomain, RegisteredDomain.value(c, nameR), fresh: fresh)
             if let qtype, !qtype.isEmpty { e.put(ECS.dnsQuestionType, c.value(qtype), fresh: fresh) }
             // Strip a `#port` from addresses.
             var addr = valueR

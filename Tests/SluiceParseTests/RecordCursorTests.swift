@@ -65,5 +65,25 @@ final class RecordCursorTests: XCTestCase {
         XCTAssertNil(RegisteredDomain.of("localhost"))
         XCTAssertNil(RegisteredDomain.of("10.0.0.5"))
         XCTAssertNil(RegisteredDomain.of(""))
+        XCTAssertEqual(RegisteredDomain.of("a.b.c.d.cloudfront.net"), "d.cloudfront.net")
+        XCTAssertEqual(RegisteredDomain.of("5.113.0.203.in-addr.arpa"), "in-addr.arpa")
+        XCTAssertNil(RegisteredDomain.of("2001:db8::1"))
+    }
+
+    /// The byte form gives a range of the name itself (a span in the parsers) for lower-case
+    /// names, and the value form folds upper case into a string.
+    func testRegisteredDomainOnBytes() {
+        func range(_ s: String) -> String? {
+            let b = Array(s.utf8)
+            return b.withUnsafeBufferPointer { p in RegisteredDomain.range(p, 0..<p.count).map { ByteText.string(p, $0) } }
+        }
+        XCTAssertEqual(range("api.github.com."), "github.com")
+        XCTAssertEqual(range("www.bbc.co.uk"), "bbc.co.uk")
+        XCTAssertEqual(range("objects.githubusercontent.com"), "objects.githubusercontent.com")
+        XCTAssertNil(range("API.GitHub.com"))
+        XCTAssertNil(range("localhost"))
+        let upper = Array("Raw.GitHubUserContent.com".utf8)
+        let v = upper.withUnsafeBufferPointer { RegisteredDomain.value(RecordCursor($0), 0..<$0.count) }
+        XCTAssertEqual(v, .string("raw.githubusercontent.com"))
     }
 }
