@@ -28,6 +28,10 @@ public enum Severity: Int, Sendable, Comparable, CaseIterable {
 
 /// A detection result. Immutable once made; travels through the pipeline attached to an
 /// `Event` (`event.alert`) so that encoders can render it as JSON, CEF or OCSF.
+///
+/// `group`, `enrichment` and `details` belong to no record, so their values must be
+/// self-contained: take them from events through `Event`'s accessors (which turn zero-copy
+/// `.span`s into strings), never from `Event.fields` directly. Debug builds check this.
 public final class Alert: Sendable {
     public let id: String
     public let ruleID: String
@@ -58,5 +62,7 @@ public final class Alert: Sendable {
         self.severity = severity; self.tacticIDs = tacticIDs; self.techniqueIDs = techniqueIDs
         self.group = group; self.count = count; self.firstSeen = firstSeen; self.lastSeen = lastSeen
         self.enrichment = enrichment; self.details = details; self.evidence = evidence
+        assert(!(group + enrichment + details).contains { Event.containsSpan($0.value) },
+               "alert values must not be spans of a record; read them through Event's accessors")
     }
 }
