@@ -58,8 +58,9 @@ public enum CEFKeys {
 public final class CEFParser: Parser {
     let syslog: SyslogParser
     let interner = FieldKeyInterner()
-    /// Mapped extension keys by the id of their `cef.extensions.<key>` FieldKey.
-    private let mapped: [UInt32: Mapping]
+    /// Mapped extension keys, indexed by the id of their `cef.extensions.<key>` FieldKey
+    /// (a direct index: no hashing per extension).
+    private let mapped: [Mapping?]
     private let zone: SyslogTimeZone
     let now: () -> Int64
 
@@ -89,8 +90,9 @@ public final class CEFParser: Parser {
             ("dvchost", .string(CEFKeys.observerHostname)), ("dvc", .string(CEFKeys.observerIP)),
             ("fname", .string(CEFKeys.fileName)), ("rt", .time),
         ]
-        var m: [UInt32: Mapping] = [:]
-        for (k, v) in table { m[FieldKey("cef.extensions." + k).id] = v }
+        let keyed = table.map { (FieldKey("cef.extensions." + $0.0).id, $0.1) }
+        var m = [Mapping?](repeating: nil, count: Int(keyed.map(\.0).max() ?? 0) + 1)
+        for (id, v) in keyed { m[Int(id)] = v }
         mapped = m
     }
 
@@ -122,6 +124,7 @@ public final class CEFParser: Parser {
         var e = event
         e.fields.reserveCapacity(e.fields.count + 48)
         try record.withUnsafeBufferPointer { p in
+            let spanBase = RecordCursor.spanBase(of: p, in: event.original)
             var end = p.count
             while end > 0, p[end - 1] == 0x0A || p[end - 1] == 0x0D || p[end - 1] == 0 { end -= 1 }
             guard end > 0 else { throw ParseFailure("empty_record", "empty line") }
@@ -133,7 +136,7 @@ public final class CEFParser: Parser {
                 var h = e
                 if (try? syslog.parseHeader(UnsafeBufferPointer(rebasing: p[0..<start]), into: &h, fresh: false)) != nil { e = h }
             }
-            try parseCEF(p, start + 4, end, into: &e)
+            try parseCEF(p, start + 4, end, into: &e, spanBase: spanBase)
         }
         output.append(e)
     }
@@ -150,7 +153,9 @@ public final class CEFParser: Parser {
         return String(decoding: out, as: UTF8.self)
     }
 
-    func parseCEF(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into e: inout Event) throws {
+    /// `spanBase`: where `p` starts inside `e.original` (unescaped extension values become
+    /// zero-copy spans), or -1 (strings).
+    func parseCEF(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into e: inout Event, spanBase: Int = -1) throws {
         var i = start
         while i < end, p[i] == 0x20 { i += 1 }
         // Seven header fields, each ended by an unescaped '|'.
@@ -185,7 +190,7 @@ public final class CEFParser: Parser {
         e.set(ECS.message, fields[5])
         e.set(CEFKeys.severity, fields[6])
         if let sev = Self.severity(fields[6]) { e[ECS.eventSeverity] = .int(sev) }
-        try parseExtensions(p, min(i, end), end, into: &e)
+        try parseExtensions(p, min(i, end), end, into: &e, spanBase: spanBase)
     }
 
     static func severity(_ s: String) -> Int64? {
@@ -205,7 +210,7 @@ public final class CEFParser: Parser {
     }
 
     /// `k=v k2=v with spaces k3=...` from `p[start..<end]`.
-    func parseExtensions(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into e: inout Event) throws {
+    func parseExtensions(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into e: inout Event, spanBase: Int = -1) throws {
         var i = start
         while i < end, p[i] == 0x20 { i += 1 }
         guard i < end else { return }
@@ -225,7 +230,17 @@ public final class CEFParser: Parser {
             var escaped = false
             var lastSpace = -1
             var nextKey = -1
+            let raw = UnsafeRawPointer(p.baseAddress!)
             while i < end {
+                // Eight bytes at a time up to the next '\\', ' ' or '=' (most value bytes are none).
+                while i + 8 <= end {
+                    let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    let m = RecordCursor.zeroBytes(w ^ 0x5C5C_5C5C_5C5C_5C5C) | RecordCursor.zeroBytes(w ^ 0x2020_2020_2020_2020)
+                        | RecordCursor.zeroBytes(w ^ 0x3D3D_3D3D_3D3D_3D3D)
+                    if m != 0 { i += m.trailingZeroBitCount >> 3; break }
+                    i += 8
+                }
+                guard i < end else { break }
                 let c = p[i]
                 if c == 0x5C { escaped = true; i += 2; continue }
                 if c == 0x20 { lastSpace = i }
@@ -250,26 +265,39 @@ public final class CEFParser: Parser {
             keyEnd = i
             i += 1
         }
-        var values: [String] = []
-        values.reserveCapacity(pairs.count)
         var fast = Fields(event: e)
         for pair in pairs {
-            let v = Self.extensionText(p, pair.va, pair.vb, escaped: pair.escaped)
-            values.append(v)
-            fast.put(&e, pair.key, .string(v))
-            if let m = mapped[pair.key.id] { apply(m, v, &e, &fast) }
+            let v = Self.extensionValue(p, pair, spanBase)
+            fast.put(&e, pair.key, v)
+            let id = Int(pair.key.id)
+            if id < mapped.count, let m = mapped[id] { apply(m, p, pair, v, &e, &fast) }
         }
         // Custom labels: `<base>Label=<label>` names the value of `<base>` (compared as bytes).
-        for (idx, pair) in pairs.enumerated() where pair.kb - pair.ka > 5 && !values[idx].isEmpty {
+        for pair in pairs where pair.kb - pair.ka > 5 && pair.vb > pair.va {
             let ls = pair.kb - 5
             guard p[ls] == 0x4C, p[ls + 1] == 0x61, p[ls + 2] == 0x62, p[ls + 3] == 0x65, p[ls + 4] == 0x6C else { continue }  // "Label"
             let baseLen = ls - pair.ka
             guard let j = pairs.firstIndex(where: { $0.kb - $0.ka == baseLen && memcmp(p.baseAddress! + $0.ka, p.baseAddress! + pair.ka, baseLen) == 0 }) else { continue }
-            let label = Array(values[idx].utf8)
-            let lk = label.withUnsafeBufferPointer { interner.key($0, under: CEFKeys.labels) }
+            let lk: FieldKey?
+            if pair.escaped {
+                let label = Array(Self.extensionText(p, pair.va, pair.vb, escaped: true).utf8)
+                lk = label.withUnsafeBufferPointer { interner.key($0, under: CEFKeys.labels) }
+            } else {
+                lk = interner.key(UnsafeBufferPointer(rebasing: p[pair.va..<pair.vb]), under: CEFKeys.labels)
+            }
             guard let lk else { throw ParseFailure("too_many_fields", "too many distinct custom labels") }
-            fast.put(&e, lk, .string(values[j]))
+            fast.put(&e, lk, Self.extensionValue(p, pairs[j], spanBase))
         }
+    }
+
+    /// An extension's value: a zero-copy span of the record when it has no escapes and the
+    /// record lies in the event's `original`, the unescaped string otherwise.
+    @inline(__always)
+    static func extensionValue(_ p: UnsafeBufferPointer<UInt8>, _ pair: Pair, _ spanBase: Int) -> FieldValue {
+        if !pair.escaped, spanBase >= 0 {
+            return .span(RecordSpan(start: UInt32(truncatingIfNeeded: spanBase + pair.va), count: UInt32(truncatingIfNeeded: pair.vb - pair.va)))
+        }
+        return .string(extensionText(p, pair.va, pair.vb, escaped: pair.escaped))
     }
 
     struct Pair {
@@ -291,14 +319,20 @@ public final class CEFParser: Parser {
         }
     }
 
-    private func apply(_ m: Mapping, _ v: String, _ e: inout Event, _ f: inout Fields) {
-        guard !v.isEmpty else { return }
+    /// Applies a mapped key's ECS mapping to its value `v` (bytes `p[pair.va..<pair.vb]`).
+    private func apply(_ m: Mapping, _ p: UnsafeBufferPointer<UInt8>, _ pair: Pair, _ v: FieldValue, _ e: inout Event, _ f: inout Fields) {
+        guard pair.vb > pair.va else { return }
         switch m {
-        case .string(let k): f.put(&e, k, .string(v))
-        case .stringTwice(let k1, let k2): f.put(&e, k1, .string(v)); f.put(&e, k2, .string(v))
-        case .int(let k): if let n = Int64(v) { f.put(&e, k, .int(n)) }
-        case .lowercased(let k): f.put(&e, k, .string(v.lowercased()))
-        case .time: if let t = rtTime(v) { e.timestamp = t }
+        case .string(let k): f.put(&e, k, v)
+        case .stringTwice(let k1, let k2): f.put(&e, k1, v); f.put(&e, k2, v)
+        case .int(let k):
+            let n = pair.escaped ? Int64(Self.extensionText(p, pair.va, pair.vb, escaped: true)) : ByteText.int(p, pair.va..<pair.vb)
+            if let n { f.put(&e, k, .int(n)) }
+        case .lowercased(let k):
+            var upper = pair.escaped
+            for i in pair.va..<pair.vb where p[i] &- 65 < 26 { upper = true; break }
+            f.put(&e, k, upper ? .string(Self.extensionText(p, pair.va, pair.vb, escaped: pair.escaped).lowercased()) : v)
+        case .time: if let t = rtTime(Self.extensionText(p, pair.va, pair.vb, escaped: pair.escaped)) { e.timestamp = t }
         }
     }
 

@@ -13,6 +13,8 @@ final class ZeroCopyFieldTests: XCTestCase {
         ("syslog 5424", SyslogParser(), #"<165>1 2026-11-23T02:08:35.123+01:00 web-01.acme.example sshd 4242 ID47 [exampleSDID@32473 iut="3" eventSource="App\"lication" eventID="1011"][origin ip="10.0.0.5"] Accepted publickey for dev-7 from 10.0.0.5 port 52144 ssh2"#),
         ("syslog 3164", SyslogParser(), "<38>Nov 23 02:08:35 bastion-02 sshd[1234]: pam_unix(sshd:session): session opened for user deploy(uid=1001) by (uid=0)"),
         ("syslog with BOM", SyslogParser(), "<14>1 2026-11-23T02:08:35Z host app - - - \u{FEFF}caf\u{E9} \u{1F600}"),
+        ("cef over syslog", CEFParser(now: { 1_795_392_000_000_000_000 }), #"<134>Nov 23 02:08:35 nss01 CEF:0|Zscaler|NSSWeblog|5.7|Allowed|None|3|act=Allowed app=HTTPS proto=TCP dhost=github.com dst=140.82.112.3 src=10.0.0.5 spt=52144 dpt=443 in=5120 out=48000000 request=https://github.com/acme/api.git/git-upload-pack requestClientApplication=git/2.43.0 requestMethod=POST suser=alice@acme.example cs1=Engineering cs1Label=dept cs2=Web Hosting cs2Label=urlcat msg=a\=b c\\d rt=1763863715000"#),
+        ("cef escapes", CEFParser(now: { 0 }), #"CEF:0|Vendor\|X|Prod|1.0|100|Name with \\ backslash|5|cs3=line1\nline2 cs3Label=multi\=line fname=C:\\temp\\x.zip proto=UDP"#),
         ("bind-query", BindQueryParser(), "23-Nov-2026 02:08:35.123 queries: info: client @0x7f9b2c0008e0 10.0.0.5#53211 (github.com): view internal: query: github.com IN A +E(0)K (10.0.0.1)"),
         ("dnsmasq query", DnsmasqParser(), "Nov 23 02:08:35 dnsmasq[1234]: 17 10.0.0.5/53211 query[AAAA] api.github.com from 10.0.0.5"),
         ("dnsmasq forwarded", DnsmasqParser(), "Nov 23 02:08:35 gw dnsmasq[1234]: forwarded github.com to 1.1.1.1"),
