@@ -99,12 +99,12 @@ public final class ZeekDNSParser: Parser {
             throw ParseFailure("too_long", "record of \(record.count) bytes exceeds \(Self.maxRecordBytes)")
         }
         try record.withUnsafeBufferPointer { b in
-            var c = RecordCursor(b)
+            var c = RecordCursor(b, spanBase: RecordCursor.spanBase(of: b, in: event.original))
             while c.index < c.end, b[c.index] == 0x20 { c.index += 1 }
             guard !c.atEnd else { throw ParseFailure("empty_record", "empty line") }
             if b[c.index] == UInt8(ascii: "#") { header(b, c.index, c.end); return }
             if b[c.index] == UInt8(ascii: "{") { output.append(try parseJSON(b, event: event)); return }
-            output.append(try parseTSV(b, c.index, c.end, event: event))
+            output.append(try parseTSV(c, c.index, c.end, event: event))
         }
     }
 
@@ -181,7 +181,16 @@ public final class ZeekDNSParser: Parser {
         return ByteText.string(b, r)
     }
 
-    private func parseTSV(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, event: Event) throws -> Event {
+    /// A TSV cell as a field value: a zero-copy span of the record unless it holds `\x`
+    /// escapes to undo.
+    @inline(__always)
+    private func value(_ c: RecordCursor, _ r: Range<Int>) -> FieldValue {
+        if c.spanBase >= 0, ByteText.find("\\x", in: c.bytes, from: r.lowerBound, to: r.upperBound) == nil { return c.value(r) }
+        return .string(text(c.bytes, r))
+    }
+
+    private func parseTSV(_ c: RecordCursor, _ start: Int, _ end: Int, event: Event) throws -> Event {
+        let b = c.bytes
         var row = Row()
         var col = 0
         var s = start
@@ -191,7 +200,7 @@ public final class ZeekDNSParser: Parser {
             if i == end || b[i] == separator {
                 if col < n {
                     let r = s..<i
-                    if !r.isEmpty, !isNull(b, r) { try assign(columns[col], b, r, &row) }
+                    if !r.isEmpty, !isNull(b, r) { try assign(columns[col], c, r, &row) }
                 }
                 col += 1
                 s = i + 1
@@ -205,12 +214,13 @@ public final class ZeekDNSParser: Parser {
     /// One dns.log row, as values (from TSV text or JSON).
     struct Row {
         var ts: Int64?
-        var uid: String?
-        var origH: String?, origP: Int64?, respH: String?, respP: Int64?
-        var proto: String?
+        var uid: FieldValue?
+        var origH: FieldValue?, origP: Int64?, respH: FieldValue?, respP: Int64?
+        var proto: FieldValue?
         var transID: Int64?
         var rtt: Double?
-        var query: String?, qclass: String?, qtype: String?, rcodeName: String?
+        var query: FieldValue?, queryDomain: FieldValue?
+        var qclass: FieldValue?, qtype: FieldValue?, rcodeName: FieldValue?
         var rcode: Int64?, qtypeNum: Int64?
         var flags: [FieldValue] = []
         var answers: [String] = []
@@ -219,25 +229,34 @@ public final class ZeekDNSParser: Parser {
         var others: [Field] = []
     }
 
-    private func assign(_ col: Column, _ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ row: inout Row) throws {
+    private func assign(_ col: Column, _ c: RecordCursor, _ r: Range<Int>, _ row: inout Row) throws {
+        let b = c.bytes
         switch col {
         case .ts:
             guard let t = ByteText.decimalSeconds(b, r) else { throw ParseFailure("invalid_zeek", "unreadable ts") }
             row.ts = t
-        case .uid: row.uid = text(b, r)
-        case .origH: row.origH = text(b, r)
+        case .uid: row.uid = value(c, r)
+        case .origH: row.origH = value(c, r)
         case .origP: row.origP = ByteText.uint(b, r)
-        case .respH: row.respH = text(b, r)
+        case .respH: row.respH = value(c, r)
         case .respP: row.respP = ByteText.uint(b, r)
-        case .proto: row.proto = text(b, r)
+        case .proto: row.proto = value(c, r)
         case .transID: row.transID = ByteText.uint(b, r)
         case .rtt: row.rtt = Double(text(b, r))
-        case .query: row.query = text(b, r)
-        case .qclassName: row.qclass = text(b, r)
-        case .qtypeName: row.qtype = text(b, r)
+        case .query:
+            if ByteText.find("\\x", in: b, from: r.lowerBound, to: r.upperBound) == nil {
+                row.query = value(c, r)
+                row.queryDomain = RegisteredDomain.value(c, r)
+            } else {
+                let q = text(b, r)
+                row.query = .string(q)
+                row.queryDomain = RegisteredDomain.of(q).map { .string($0) }
+            }
+        case .qclassName: row.qclass = value(c, r)
+        case .qtypeName: row.qtype = value(c, r)
         case .qtype: row.qtypeNum = ByteText.uint(b, r)
         case .rcode: row.rcode = ByteText.uint(b, r)
-        case .rcodeName: row.rcodeName = text(b, r)
+        case .rcodeName: row.rcodeName = value(c, r)
         case .aa: if b[r.lowerBound] == UInt8(ascii: "T") { row.flags.append(.string("AA")) }
         case .tc: if b[r.lowerBound] == UInt8(ascii: "T") { row.flags.append(.string("TC")) }
         case .rd: if b[r.lowerBound] == UInt8(ascii: "T") { row.flags.append(.string("RD")) }
@@ -282,6 +301,8 @@ public final class ZeekDNSParser: Parser {
     private func assignJSON(_ key: UnsafeBufferPointer<UInt8>, _ v: FieldValue, _ row: inout Row) throws {
         func eq(_ lit: StaticString) -> Bool { ByteText.equals(key, 0..<key.count, lit) }
         func str() -> String? { v.stringValue ?? v.text }
+        /// A non-empty text value (an empty one is left out, as in TSV).
+        func val() -> FieldValue? { str().flatMap { $0.isEmpty ? nil : .string($0) } }
         func num() -> Int64? { v.intValue }
         func dbl() -> Double? {
             switch v { case .int(let i): return Double(i); case .double(let d): return d; case .string(let s): return Double(s); default: return nil }
@@ -296,20 +317,22 @@ public final class ZeekDNSParser: Parser {
             }
             if row.ts == nil { throw ParseFailure("invalid_zeek", "unreadable ts") }
         }
-        else if eq("uid") { row.uid = str() }
-        else if eq("id.orig_h") { row.origH = str() }
+        else if eq("uid") { row.uid = val() }
+        else if eq("id.orig_h") { row.origH = val() }
         else if eq("id.orig_p") { row.origP = num() }
-        else if eq("id.resp_h") { row.respH = str() }
+        else if eq("id.resp_h") { row.respH = val() }
         else if eq("id.resp_p") { row.respP = num() }
-        else if eq("proto") { row.proto = str() }
+        else if eq("proto") { row.proto = val() }
         else if eq("trans_id") { row.transID = num() }
         else if eq("rtt") { row.rtt = dbl() }
-        else if eq("query") { row.query = str() }
-        else if eq("qclass_name") { row.qclass = str() }
-        else if eq("qtype_name") { row.qtype = str() }
+        else if eq("query") {
+            if let q = str(), !q.isEmpty { row.query = .string(q); row.queryDomain = RegisteredDomain.of(q).map { .string($0) } }
+        }
+        else if eq("qclass_name") { row.qclass = val() }
+        else if eq("qtype_name") { row.qtype = val() }
         else if eq("qtype") { row.qtypeNum = num() }
         else if eq("rcode") { row.rcode = num() }
-        else if eq("rcode_name") { row.rcodeName = str() }
+        else if eq("rcode_name") { row.rcodeName = val() }
         else if eq("AA") { flag("AA") }
         else if eq("TC") { flag("TC") }
         else if eq("RD") { flag("RD") }
@@ -352,7 +375,7 @@ public final class ZeekDNSParser: Parser {
         }
         if let q = row.query {
             e.put(ECS.dnsQuestionName, q, fresh: fresh)
-            if let reg = RegisteredDomain.of(q) { e.put(ECS.dnsQuestionRegisteredDomain, reg, fresh: fresh) }
+            e.put(ECS.dnsQuestionRegisteredDomain, row.queryDomain, fresh: fresh)
         }
         if let v = row.qtype { e.put(ECS.dnsQuestionType, v, fresh: fresh) }
         else if let n = row.qtypeNum { e.put(ECS.dnsQuestionType, .string(String(n)), fresh: fresh) }

@@ -93,3 +93,29 @@ extension ZeroCopyFieldTests {
         XCTAssertEqual(spanned[0].string(ECS.userName), "alice")
     }
 }
+
+extension ZeroCopyFieldTests {
+    /// Zeek TSV cells become spans, except cells with `\x` escapes, which are unescaped into
+    /// strings; the query's registered domain is a span of the query (or a folded string).
+    func testZeekTSVSpansAndStringsGiveTheSameEvent() throws {
+        let header = ["#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)", "#unset_field\t-",
+                      "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\tqtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected"]
+        let lines = [
+            "1700000000.066051\tCpq7Om6xFqruczkr6r\t10.0.5.79\t55784\t10.0.0.1\t53\tudp\t8120\t0.002149\traw.GitHubUserContent.com\t1\tC_INTERNET\t1\tA\t0\tNOERROR\tF\tF\tT\tT\t0\t185.199.108.133,185.199.109.133\t60.000000,60.000000\tF",
+            "1700000001.5\tCx1\t10.0.5.80\t40000\t10.0.0.1\t53\tudp\t9\t-\tweird\\x09name.example.co.uk\t1\tC_INTERNET\t16\tTXT\t3\tNXDOMAIN\tF\tF\tT\tF\t0\t-\t-\tF",
+        ]
+        for line in lines {
+            let spansParser = ZeekDNSParser(), stringsParser = ZeekDNSParser()
+            for h in header { _ = try PB.run(spansParser, h); _ = try PB.run(stringsParser, h) }
+            let bytes = Array(line.utf8)
+            let e = Event(original: bytes[...])
+            var spanned: [Event] = [], copied: [Event] = []
+            try spansParser.parse(e.original, event: e, into: &spanned)
+            let loose = Array(line.utf8)
+            try stringsParser.parse(loose[...], event: e, into: &copied)
+            XCTAssertTrue(spanned[0].hasSpans)
+            XCTAssertFalse(copied[0].hasSpans)
+            XCTAssertEqual(encode(spanned[0]), encode(copied[0]))
+        }
+    }
+}
