@@ -294,9 +294,7 @@ public final class CEFParser: Parser {
     /// record lies in the event's `original`, the unescaped string otherwise.
     @inline(__always)
     static func extensionValue(_ p: UnsafeBufferPointer<UInt8>, _ pair: Pair, _ spanBase: Int) -> FieldValue {
-        if !pair.escaped, spanBase >= 0 {
-            return .span(RecordSpan(start: UInt32(truncatingIfNeeded: spanBase + pair.va), count: UInt32(truncatingIfNeeded: pair.vb - pair.va)))
-        }
+        if !pair.escaped, spanBase >= 0 { return RecordCursor.value(p, pair.va..<pair.vb, spanBase: spanBase) }
         return .string(extensionText(p, pair.va, pair.vb, escaped: pair.escaped))
     }
 

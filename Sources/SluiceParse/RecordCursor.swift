@@ -111,9 +111,14 @@ struct RecordCursor {
     /// The bytes of `r` as a text field value: a span of the event's `original` when the
     /// record lies inside it, a `String` otherwise.
     @inline(__always)
-    func value(_ r: Range<Int>) -> FieldValue {
+    func value(_ r: Range<Int>) -> FieldValue { Self.value(bytes, r, spanBase: spanBase) }
+
+    /// `b[r]` as a text field value: a span when `spanBase` (where `b` starts inside the
+    /// event's `original`, see `spanBase(of:in:)`) is known, a `String` when it is -1.
+    @inline(__always)
+    static func value(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, spanBase: Int) -> FieldValue {
         if spanBase >= 0 { return .span(RecordSpan(start: UInt32(truncatingIfNeeded: spanBase + r.lowerBound), count: UInt32(truncatingIfNeeded: r.count))) }
-        return .string(ByteText.string(bytes, r))
+        return .string(ByteText.string(b, r))
     }
 
     /// `value(_:)`, or nil for an empty range.

@@ -113,25 +113,16 @@ public final class SyslogParser: Parser {
             }
         }
         if !msg.isEmpty {
-            let v: FieldValue = spanBase >= 0
-                ? .span(RecordSpan(start: UInt32(spanBase + msgRange.lowerBound), count: UInt32(msgRange.count)))
-                : .string(String(decoding: msg, as: UTF8.self))
-            if fresh { e.append(k.message, v) } else { e[k.message] = v }
+            let v = record.withUnsafeBufferPointer { RecordCursor.value($0, msgRange, spanBase: spanBase) }
+            e.put(k.message, v, fresh: fresh)
         }
         output.append(e)
     }
 
-    @inline(__always)
-    private func put(_ e: inout Event, _ k: FieldKey, _ v: FieldValue, _ fresh: Bool) {
-        if fresh { e.append(k, v) } else { e.replace(k, v) }
-    }
-
-    /// `p[a..<b]` as text: a span of the event's `original` when `spanBase` (where `p`
-    /// starts inside it) is known, a `String` otherwise.
+    /// `p[a..<b]` as text (a span when `spanBase` is known; see `RecordCursor.value`).
     @inline(__always)
     private static func text(_ p: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int, _ spanBase: Int) -> FieldValue {
-        if spanBase >= 0 { return .span(RecordSpan(start: UInt32(truncatingIfNeeded: spanBase + a), count: UInt32(truncatingIfNeeded: b - a))) }
-        return .string(String(decoding: UnsafeBufferPointer(rebasing: p[a..<b]), as: UTF8.self))
+        RecordCursor.value(p, a..<b, spanBase: spanBase)
     }
 
     @inline(__always)
@@ -166,16 +157,16 @@ public final class SyslogParser: Parser {
             }
         }
         if pri >= 0 {
-            put(&e, k.logSyslogPriority, .int(Int64(pri)), fresh)
-            put(&e, k.logSyslogFacility, .int(Int64(pri >> 3)), fresh)
-            put(&e, k.logSyslogSeverity, .int(Int64(pri & 7)), fresh)
+            e.put(k.logSyslogPriority, .int(Int64(pri)), fresh: fresh)
+            e.put(k.logSyslogFacility, .int(Int64(pri >> 3)), fresh: fresh)
+            e.put(k.logSyslogSeverity, .int(Int64(pri & 7)), fresh: fresh)
             // RFC 5424: VERSION (1-2 digits, non-zero) then SP.
             if i + 1 < end, p[i] &- 49 < 9 {
                 var j = i, ver = 0
                 while j < end, j - i < 3, p[j] &- 48 < 10 { ver = ver * 10 + Int(p[j] - 48); j += 1 }
                 if j < end, p[j] == 0x20, j - i <= 2 {
                     // Could still be a 3164 line whose stamp starts with a digit (ISO year): 4 digits fail j-i<=2.
-                    put(&e, k.version, .int(Int64(ver)), fresh)
+                    e.put(k.version, .int(Int64(ver)), fresh: fresh)
                     return try parse5424(p, j + 1, end, into: &e, fresh: fresh, spanBase)
                 }
             }
@@ -208,25 +199,25 @@ public final class SyslogParser: Parser {
         let (ha, hb) = try token(p, &i, end, "hostname")
         if !(hb - ha == 1 && p[ha] == 0x2D) {
             let v = Self.text(p, ha, hb, sb)
-            put(&e, k.hostHostname, v, fresh)
-            put(&e, k.hostName, v, fresh)
+            e.put(k.hostHostname, v, fresh: fresh)
+            e.put(k.hostName, v, fresh: fresh)
         }
         let (aa, ab) = try token(p, &i, end, "app-name")
         if !(ab - aa == 1 && p[aa] == 0x2D) {
             let v = Self.text(p, aa, ab, sb)
-            put(&e, k.logSyslogAppName, v, fresh)
-            put(&e, k.processName, v, fresh)
+            e.put(k.logSyslogAppName, v, fresh: fresh)
+            e.put(k.processName, v, fresh: fresh)
         }
         let (pa, pb) = try token(p, &i, end, "procid")
         if !(pb - pa == 1 && p[pa] == 0x2D) {
-            put(&e, k.logSyslogProcID, Self.text(p, pa, pb, sb), fresh)
-            if let n = Self.number(p, pa, pb) { put(&e, k.processPID, .int(n), fresh) }
+            e.put(k.logSyslogProcID, Self.text(p, pa, pb, sb), fresh: fresh)
+            if let n = Self.number(p, pa, pb) { e.put(k.processPID, .int(n), fresh: fresh) }
         }
         // MSGID is followed by SP then SD; the header may end right after SD.
         let ma = i
         while i < end, p[i] != 0x20 { i += 1 }
         guard i > ma, i < end else { throw ParseFailure("invalid_rfc5424", "missing msgid or structured data") }
-        if !(i - ma == 1 && p[ma] == 0x2D) { put(&e, k.logSyslogMsgID, Self.text(p, ma, i, sb), fresh) }
+        if !(i - ma == 1 && p[ma] == 0x2D) { e.put(k.logSyslogMsgID, Self.text(p, ma, i, sb), fresh: fresh) }
         i += 1
         guard i < end else { throw ParseFailure("invalid_rfc5424", "missing structured data") }
         if p[i] == 0x2D {
@@ -343,8 +334,8 @@ public final class SyslogParser: Parser {
             }
             if !tagLike && j < end {
                 let v = Self.text(p, a, j, sb)
-                put(&e, k.hostHostname, v, fresh)
-                put(&e, k.hostName, v, fresh)
+                e.put(k.hostHostname, v, fresh: fresh)
+                e.put(k.hostName, v, fresh: fresh)
                 i = j + 1
                 while i < end, p[i] == 0x20 { i += 1 }
             }
@@ -356,8 +347,8 @@ public final class SyslogParser: Parser {
         if j > ta, j < end, j - ta <= 48 {
             if p[j] == 0x3A && (j + 1 == end || p[j + 1] == 0x20) {
                 let v = Self.text(p, ta, j, sb)
-                put(&e, k.logSyslogAppName, v, fresh)
-                put(&e, k.processName, v, fresh)
+                e.put(k.logSyslogAppName, v, fresh: fresh)
+                e.put(k.processName, v, fresh: fresh)
                 i = j + 1
             } else if p[j] == 0x5B {
                 var close = j + 1
@@ -366,10 +357,10 @@ public final class SyslogParser: Parser {
                     let after = close + 1
                     if after == end || p[after] == 0x20 || (p[after] == 0x3A && (after + 1 == end || p[after + 1] == 0x20)) {
                         let v = Self.text(p, ta, j, sb)
-                        put(&e, k.logSyslogAppName, v, fresh)
-                        put(&e, k.processName, v, fresh)
-                        put(&e, k.logSyslogProcID, Self.text(p, j + 1, close, sb), fresh)
-                        if let n = Self.number(p, j + 1, close) { put(&e, k.processPID, .int(n), fresh) }
+                        e.put(k.logSyslogAppName, v, fresh: fresh)
+                        e.put(k.processName, v, fresh: fresh)
+                        e.put(k.logSyslogProcID, Self.text(p, j + 1, close, sb), fresh: fresh)
+                        if let n = Self.number(p, j + 1, close) { e.put(k.processPID, .int(n), fresh: fresh) }
                         i = after < end && p[after] == 0x3A ? after + 1 : after
                     }
                 }

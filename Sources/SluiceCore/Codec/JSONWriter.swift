@@ -115,13 +115,7 @@ public enum JSONWriter {
     public static func appendValue(_ v: FieldValue, record: ArraySlice<UInt8> = [], to out: inout [UInt8]) {
         switch v {
         case .string(let s): appendQuoted(s, to: &out)
-        case .span(let sp):
-            let lo = Int(sp.start), hi = lo + Int(sp.count)
-            if hi <= record.count {
-                appendQuotedBytes(record[(record.startIndex + lo)..<(record.startIndex + hi)], to: &out)
-            } else {
-                out.append(contentsOf: "\"\"".utf8)
-            }
+        case .span(let sp): appendQuotedBytes(sp.bytes(in: record), to: &out)
         case .int(let i): appendInt(i, to: &out)
         case .double(let d): appendDouble(d, to: &out)
         case .bool(let b): out.append(contentsOf: b ? "true".utf8 : "false".utf8)

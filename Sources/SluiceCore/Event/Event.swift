@@ -55,12 +55,7 @@ public struct Event: Sendable {
 
     /// The bytes of a span of this event's `original` (empty if the span lies outside it).
     @inlinable
-    public func bytes(_ span: RecordSpan) -> ArraySlice<UInt8> {
-        let lo = Int(span.start), hi = lo + Int(span.count)
-        guard hi <= original.count else { return [] }
-        let base = original.startIndex
-        return original[(base + lo)..<(base + hi)]
-    }
+    public func bytes(_ span: RecordSpan) -> ArraySlice<UInt8> { span.bytes(in: original) }
 
     /// A span's text (invalid UTF-8 replaced by U+FFFD).
     public func text(_ span: RecordSpan) -> String { String(decoding: bytes(span), as: UTF8.self) }

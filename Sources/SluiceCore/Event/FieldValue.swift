@@ -62,4 +62,12 @@ public struct RecordSpan: Sendable, Equatable {
     public let start: UInt32
     public let count: UInt32
     @inlinable public init(start: UInt32, count: UInt32) { self.start = start; self.count = count }
+
+    /// The span's bytes in `record` (its event's `original`); empty when it lies outside.
+    @inlinable
+    public func bytes(in record: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        let lo = Int(start), hi = lo + Int(count)
+        guard hi <= record.count else { return [] }
+        return record[(record.startIndex + lo)..<(record.startIndex + hi)]
+    }
 }
