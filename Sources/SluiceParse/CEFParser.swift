@@ -265,12 +265,12 @@ public final class CEFParser: Parser {
             keyEnd = i
             i += 1
         }
-        var fast = Fields(event: e)
+        var seen = e.keyFilter
         for pair in pairs {
             let v = Self.extensionValue(p, pair, spanBase)
-            fast.put(&e, pair.key, v)
+            e.set(pair.key, v, seen: &seen)
             let id = Int(pair.key.id)
-            if id < mapped.count, let m = mapped[id] { apply(m, p, pair, v, &e, &fast) }
+            if id < mapped.count, let m = mapped[id] { apply(m, p, pair, v, &e, &seen) }
         }
         // Custom labels: `<base>Label=<label>` names the value of `<base>` (compared as bytes).
         for pair in pairs where pair.kb - pair.ka > 5 && pair.vb > pair.va {
@@ -286,7 +286,7 @@ public final class CEFParser: Parser {
                 lk = interner.key(UnsafeBufferPointer(rebasing: p[pair.va..<pair.vb]), under: CEFKeys.labels)
             }
             guard let lk else { throw ParseFailure("too_many_fields", "too many distinct custom labels") }
-            fast.put(&e, lk, Self.extensionValue(p, pairs[j], spanBase))
+            e.set(lk, Self.extensionValue(p, pairs[j], spanBase), seen: &seen)
         }
     }
 
@@ -304,32 +304,19 @@ public final class CEFParser: Parser {
         let escaped: Bool
     }
 
-    /// Appends a field when its key is not in the event yet (a cheap id scan), else replaces.
-    struct Fields {
-        var ids: [UInt32]
-        init(event: Event) {
-            ids = event.fields.map { $0.key.id }
-            ids.reserveCapacity(ids.count + 48)
-        }
-        @inline(__always)
-        mutating func put(_ e: inout Event, _ k: FieldKey, _ v: FieldValue) {
-            if ids.contains(k.id) { e[k] = v } else { ids.append(k.id); e.append(k, v) }
-        }
-    }
-
     /// Applies a mapped key's ECS mapping to its value `v` (bytes `p[pair.va..<pair.vb]`).
-    private func apply(_ m: Mapping, _ p: UnsafeBufferPointer<UInt8>, _ pair: Pair, _ v: FieldValue, _ e: inout Event, _ f: inout Fields) {
+    private func apply(_ m: Mapping, _ p: UnsafeBufferPointer<UInt8>, _ pair: Pair, _ v: FieldValue, _ e: inout Event, _ seen: inout UInt64) {
         guard pair.vb > pair.va else { return }
         switch m {
-        case .string(let k): f.put(&e, k, v)
-        case .stringTwice(let k1, let k2): f.put(&e, k1, v); f.put(&e, k2, v)
+        case .string(let k): e.set(k, v, seen: &seen)
+        case .stringTwice(let k1, let k2): e.set(k1, v, seen: &seen); e.set(k2, v, seen: &seen)
         case .int(let k):
             let n = pair.escaped ? Int64(Self.extensionText(p, pair.va, pair.vb, escaped: true)) : ByteText.int(p, pair.va..<pair.vb)
-            if let n { f.put(&e, k, .int(n)) }
+            if let n { e.set(k, .int(n), seen: &seen) }
         case .lowercased(let k):
             var upper = pair.escaped
             for i in pair.va..<pair.vb where p[i] &- 65 < 26 { upper = true; break }
-            f.put(&e, k, upper ? .string(Self.extensionText(p, pair.va, pair.vb, escaped: pair.escaped).lowercased()) : v)
+            e.set(k, upper ? .string(Self.extensionText(p, pair.va, pair.vb, escaped: pair.escaped).lowercased()) : v, seen: &seen)
         case .time: if let t = rtTime(Self.extensionText(p, pair.va, pair.vb, escaped: pair.escaped)) { e.timestamp = t }
         }
     }

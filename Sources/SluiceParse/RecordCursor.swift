@@ -441,10 +441,13 @@ extension Event {
         if fresh { append(key, .string(text)) } else { replace(key, .string(text)) }
     }
 
+    /// A 64-bit filter of the keys the event holds, to start `set(_:_:seen:)` with.
+    var keyFilter: UInt64 { fields.reduce(0) { $0 | (1 << (UInt64($1.key.id) & 63)) } }
+
     /// Sets `key` on an event a parser is building, where `seen` is a 64-bit filter of the
-    /// keys set so far (start it at 0 for an event that arrived without fields, at `~0` for
-    /// one that has some): a key the filter proves new is appended, any other replaced. For
-    /// parsers whose columns can name the same key twice (W3C headers).
+    /// keys set so far (start it at `keyFilter`): a key the filter proves new is appended, any
+    /// other replaced. For parsers whose input can name the same key twice (W3C columns, CEF
+    /// extensions).
     @inline(__always)
     mutating func set(_ key: FieldKey, _ value: FieldValue, seen: inout UInt64) {
         let bit = UInt64(1) << (UInt64(key.id) & 63)

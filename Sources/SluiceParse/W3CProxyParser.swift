@@ -184,9 +184,8 @@ public final class W3CProxyParser: Parser {
     private func build(_ c: RecordCursor, _ columns: [Column], event: Event) -> Event {
         let b = c.bytes
         var e = event
-        let fresh = e.fields.isEmpty
         e.fields.reserveCapacity(e.fields.count + columns.count + 4)
-        var seen: UInt64 = fresh ? 0 : ~0
+        var seen = e.keyFilter
         e.set(ECS.eventDataset, Self.dataset, seen: &seen)
         e.set(ECS.eventCategory, Self.categories, seen: &seen)
         var date: Range<Int>?, time: Range<Int>?
