@@ -4,25 +4,12 @@ import XCTest
 /// `sluice run` as operators use it: signals, checkpoints, crashes, metrics.
 final class RunCommandTests: XCTestCase {
     func pipeline(input: URL, output: URL, dataDir: URL, extra: String = "") -> String {
-        """
-        data_dir: \(dataDir.path)
-        shutdown_timeout: 20s
-        \(extra)
-        sources:
-          audit:
-            type: file
-            include: ["\(input.path)"]
-        transforms:
-          parse:
-            type: parse
-            inputs: [audit]
-            format: json
-        sinks:
+        auditPipeline(dataDir: dataDir.path, input: input, shutdownTimeout: "20s", extra: extra, sinks: """
           out:
             type: file
             inputs: [parse]
             path: \(output.path)
-        """
+        """)
     }
 
 

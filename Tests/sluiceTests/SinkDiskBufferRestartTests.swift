@@ -22,29 +22,9 @@ final class SinkDiskBufferRestartTests: XCTestCase {
         let siem = try TCPReceiver()
         let port = siem.port
         let cfg = dir.appendingPathComponent("p.yaml")
-        try """
-        data_dir: \(dir.path)/state
-        shutdown_timeout: 5s
-        sources:
-          audit:
-            type: file
-            include: ["\(input.path)"]
-        transforms:
-          parse:
-            type: parse
-            inputs: [audit]
-            format: json
-        sinks:
-          siem:
-            type: syslog
-            inputs: [parse]
-            address: 127.0.0.1:\(port)
-            mode: tcp
-            encoding: json
-            include_original: false
-            buffer: {type: disk, max_bytes: 16MiB}
-            retry: {initial_backoff: 50ms, max_backoff: 300ms}
-        """.write(to: cfg, atomically: true, encoding: .utf8)
+        try syslogSinkPipeline(dir, input: input, port: port, buffer: "{type: disk, max_bytes: 16MiB}",
+                               retry: "{initial_backoff: 50ms, max_backoff: 300ms}", shutdownTimeout: "5s")
+            .write(to: cfg, atomically: true, encoding: .utf8)
 
         let first = try SluiceProcess(["run", "--config", cfg.path], directory: dir)
         let buffer = dir.appendingPathComponent("state/buffers/siem")

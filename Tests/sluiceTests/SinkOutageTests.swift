@@ -14,29 +14,9 @@ final class SinkOutageTests: XCTestCase {
 
     func config(_ dir: URL, input: URL, port: Int, buffer: String) -> URL {
         let cfg = dir.appendingPathComponent("p.yaml")
-        try? """
-        data_dir: \(dir.path)/state
-        shutdown_timeout: 10s
-        sources:
-          audit:
-            type: file
-            include: ["\(input.path)"]
-        transforms:
-          parse:
-            type: parse
-            inputs: [audit]
-            format: json
-        sinks:
-          siem:
-            type: syslog
-            inputs: [parse]
-            address: 127.0.0.1:\(port)
-            mode: tcp
-            encoding: json
-            include_original: false
-            buffer: \(buffer)
-            retry: {initial_backoff: 50ms, max_backoff: 500ms}
-        """.write(to: cfg, atomically: true, encoding: .utf8)
+        try? syslogSinkPipeline(dir, input: input, port: port, buffer: buffer,
+                                retry: "{initial_backoff: 50ms, max_backoff: 500ms}", shutdownTimeout: "10s")
+            .write(to: cfg, atomically: true, encoding: .utf8)
         return cfg
     }
 

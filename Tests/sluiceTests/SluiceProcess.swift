@@ -69,6 +69,43 @@ func makeTempDir(_ name: String = #function) throws -> URL {
     return u
 }
 
+/// The pipeline the end-to-end tests run: the GitHub audit JSON lines of `input` through a
+/// `parse` transform into `sinks` (YAML lines under `sinks:`, indented by two spaces).
+func auditPipeline(dataDir: String, input: URL, shutdownTimeout: String, extra: String = "", sinks: String) -> String {
+    """
+    data_dir: \(dataDir)
+    shutdown_timeout: \(shutdownTimeout)
+    \(extra)
+    sources:
+      audit:
+        type: file
+        include: ["\(input.path)"]
+    transforms:
+      parse:
+        type: parse
+        inputs: [audit]
+        format: json
+    sinks:
+    \(sinks)
+    """
+}
+
+/// `auditPipeline` into a TCP syslog sink `siem` (JSON lines, no original) on
+/// 127.0.0.1:`port`, with the given `buffer` and `retry` settings, state under `dir/state`.
+func syslogSinkPipeline(_ dir: URL, input: URL, port: Int, buffer: String, retry: String, shutdownTimeout: String) -> String {
+    auditPipeline(dataDir: dir.path + "/state", input: input, shutdownTimeout: shutdownTimeout, sinks: """
+      siem:
+        type: syslog
+        inputs: [parse]
+        address: 127.0.0.1:\(port)
+        mode: tcp
+        encoding: json
+        include_original: false
+        buffer: \(buffer)
+        retry: \(retry)
+    """)
+}
+
 /// Polls `condition` until true or the timeout passes.
 func waitUntil(timeout: TimeInterval, interval: TimeInterval = 0.02, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
