@@ -124,7 +124,7 @@ public final class AuditdParser: Parser {
     /// Number of events currently being assembled.
     public var openCount: Int { open.count }
 
-    public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
+    public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
         guard record.count <= Self.maxRecordBytes else {
             throw ParseFailure("too_long", "record of \(record.count) bytes exceeds \(Self.maxRecordBytes)")
         }
@@ -150,7 +150,7 @@ public final class AuditdParser: Parser {
             }
             if r.type == "EOE" { return }  // an EOE whose records were already emitted
             if open.count >= maxOpen { evictOldest(into: &output) }
-            var e = event
+            var e = copy event
             e.timestamp = r.timestamp
             let pending = Pending(event: e, id: id, arrival: lastTick)
             open[id] = pending

@@ -215,7 +215,7 @@ public final class AutoParser: Parser {
         return nil
     }
 
-    public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
+    public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
         let (target, _) = record.withUnsafeBufferPointer { detect($0) }
         switch target {
         case .cef: try cef.parse(record, event: event, into: &output)
@@ -265,6 +265,6 @@ public final class AutoParser: Parser {
             let v = FieldValue.string(String(decoding: msg, as: UTF8.self))
             if fresh { e.append(ECS.message, v) } else { e[ECS.message] = v }
         }
-        output.append(e)
+        output.append(consume e)
     }
 }

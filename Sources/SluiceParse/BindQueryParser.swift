@@ -43,12 +43,12 @@ public final class BindQueryParser: Parser {
     public init() {}
     public convenience init(options o: ComponentOptions) { self.init() }
 
-    public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
+    public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
         try RecordCursor.parseLine(record, event: event, maxBytes: Self.maxRecordBytes, fields: 20, into: &output) { c, e, fresh in
             let b = c.bytes
             // Leading time: `23-Nov-2026 02:08:35.123` or a syslog `Nov 23 02:08:35`.
             if let t = Self.namedTime(b, c.index) { e.timestamp = t.0; c.index = t.1 }
-            else if ByteText.month(b, c.index) != nil, let t = ByteText.bsdTimestamp(b, at: c.index, now: event.timestamp != 0 ? event.timestamp : clock.now()) {
+            else if ByteText.month(b, c.index) != nil, let t = ByteText.bsdTimestamp(b, at: c.index, now: e.timestamp != 0 ? e.timestamp : clock.now()) {
                 e.timestamp = t.0; c.index = t.1
             }
             guard let cl = c.find("client ") else { throw ParseFailure("not_a_query", "no 'client ' in the line") }

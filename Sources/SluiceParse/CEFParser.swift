@@ -120,11 +120,11 @@ public final class CEFParser: Parser {
         return nil
     }
 
-    public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
+    public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
         var e = event
         e.fields.reserveCapacity(e.fields.count + 48)
         try record.withUnsafeBufferPointer { p in
-            let spanBase = RecordCursor.spanBase(of: p, in: event.original)
+            let spanBase = RecordCursor.spanBase(of: p, in: e.original)
             var end = p.count
             while end > 0, p[end - 1] == 0x0A || p[end - 1] == 0x0D || p[end - 1] == 0 { end -= 1 }
             guard end > 0 else { throw ParseFailure("empty_record", "empty line") }
@@ -138,7 +138,7 @@ public final class CEFParser: Parser {
             }
             try parseCEF(p, start + 4, end, into: &e, spanBase: spanBase)
         }
-        output.append(e)
+        output.append(consume e)
     }
 
     private static func headerText(_ p: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int, escaped: Bool) -> String {

@@ -42,12 +42,12 @@ public final class DnsmasqParser: Parser {
     public init() {}
     public convenience init(options o: ComponentOptions) { self.init() }
 
-    public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
+    public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
         try RecordCursor.parseLine(record, event: event, maxBytes: Self.maxRecordBytes, fields: 16, into: &output) { c, e, fresh in
             let b = c.bytes
             // Syslog header: time, optional host, `dnsmasq[pid]:` tag.
             if ByteText.month(b, c.index) != nil,
-               let t = ByteText.bsdTimestamp(b, at: c.index, now: event.timestamp != 0 ? event.timestamp : clock.now()) {
+               let t = ByteText.bsdTimestamp(b, at: c.index, now: e.timestamp != 0 ? e.timestamp : clock.now()) {
                 e.timestamp = t.0
                 c.index = t.1
             }

@@ -165,7 +165,7 @@ public final class GitHubAuditParser: Parser {
     static let moduleGitHub = FieldValue.string("github")
     static let datasetAudit = FieldValue.string("github.audit")
 
-    public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
+    public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
         try record.withUnsafeBufferPointer { buf in
             var s = JSONScanner(buf)
             do {

@@ -26,7 +26,7 @@ public final class JSONParser: Parser {
                   keepTimestamp: o.bool("keep_timestamp_field", default: false))
     }
 
-    public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
+    public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
         var e = event
         let fresh = e.fields.isEmpty
         e.fields.reserveCapacity(e.fields.count + 24)
@@ -56,6 +56,6 @@ public final class JSONParser: Parser {
                 throw ParseFailure(err.reason == "too many distinct field names" ? "too_many_fields" : "invalid_json", err.description)
             }
         }
-        output.append(e)
+        output.append(consume e)
     }
 }

@@ -59,7 +59,7 @@ public final class OsqueryParser: Parser {
     public init() {}
     public convenience init(options o: ComponentOptions) { self.init() }
 
-    public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
+    public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
         guard record.count <= Self.maxRecordBytes else {
             throw ParseFailure("too_long", "record of \(record.count) bytes exceeds \(Self.maxRecordBytes)")
         }
@@ -120,7 +120,7 @@ public final class OsqueryParser: Parser {
         }
         let nameTable = Self.table(named: name)
         for row in rows {
-            var e = event
+            var e = copy event
             let fresh = e.fields.isEmpty
             e.fields.reserveCapacity(e.fields.count + 20)
             if let t = unixTime, t > 0, t < 9_000_000_000 { e.timestamp = t * 1_000_000_000 }
@@ -134,7 +134,7 @@ public final class OsqueryParser: Parser {
             if let decorations, case .object(let d) = decorations, !d.isEmpty { e.put(Keys.decorations, decorations, fresh: fresh) }
             let table = nameTable != .other ? nameTable : Self.table(columns: row.columns)
             map(row.columns, table: table, action: rowAction, &e)
-            output.append(e)
+            output.append(consume e)
         }
     }
 

@@ -143,22 +143,23 @@ extension RecordCursor {
     /// blanks, refuses a blank line (`empty_record`), runs `body`, and appends the event when
     /// `body` returns (nothing when it throws).
     @inline(__always)
-    static func parseLine(_ record: ArraySlice<UInt8>, event: Event, maxBytes: Int, fields: Int,
+    static func parseLine(_ record: ArraySlice<UInt8>, event: consuming Event, maxBytes: Int, fields: Int,
                           into output: inout [Event],
                           _ body: (_ c: inout RecordCursor, _ e: inout Event, _ fresh: Bool) throws -> Void) throws {
         guard record.count <= maxBytes else {
             throw ParseFailure("too_long", "record of \(record.count) bytes exceeds \(maxBytes)")
         }
-        var e = event
-        let fresh = e.fields.isEmpty
-        e.fields.reserveCapacity(e.fields.count + fields)
+        let fresh = event.fields.isEmpty
+        event.fields.reserveCapacity(event.fields.count + fields)
+        let base = record.withUnsafeBufferPointer { spanBase(of: $0, in: event.original) }
+        var e = consume event
         try record.withUnsafeBufferPointer { b in
-            var c = RecordCursor(b, spanBase: spanBase(of: b, in: event.original))
+            var c = RecordCursor(b, spanBase: base)
             c.skipSpaces()
             guard !c.atEnd else { throw ParseFailure("empty_record", "empty line") }
             try body(&c, &e, fresh)
         }
-        output.append(e)
+        output.append(consume e)
     }
 }
 
@@ -424,13 +425,13 @@ extension Event {
     /// Sets `key` on a parser's output event: a plain append when the event arrived without
     /// fields (the fast path), a replacing set otherwise.
     @inline(__always)
-    mutating func put(_ key: FieldKey, _ value: FieldValue, fresh: Bool) {
+    mutating func put(_ key: FieldKey, _ value: __owned FieldValue, fresh: Bool) {
         if fresh { append(key, value) } else { replace(key, value) }
     }
 
     /// Sets `key` when there is a value (`RecordCursor.text(_:)` gives nil for empty text).
     @inline(__always)
-    mutating func put(_ key: FieldKey, _ value: FieldValue?, fresh: Bool) {
+    mutating func put(_ key: FieldKey, _ value: __owned FieldValue?, fresh: Bool) {
         guard let value else { return }
         if fresh { append(key, value) } else { replace(key, value) }
     }

@@ -83,7 +83,7 @@ public final class SquidParser: Parser {
         self.init(format: o.choice("logformat", default: LogFormat.auto))
     }
 
-    public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
+    public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
         try RecordCursor.parseLine(record, event: event, maxBytes: Self.maxRecordBytes, fields: 22, into: &output) { c, e, fresh in
             switch format {
             case .squid: try parseNative(&c, &e, fresh)

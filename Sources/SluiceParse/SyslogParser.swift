@@ -91,13 +91,13 @@ public final class SyslogParser: Parser {
         self.init(timezone: zone, payload: payload)
     }
 
-    public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
+    public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
         var e = event
         let fresh = e.fields.isEmpty
         e.fields.reserveCapacity(e.fields.count + 16)
         var spanBase = -1
         let msgRange: Range<Int> = try record.withUnsafeBufferPointer { buf in
-            spanBase = RecordCursor.spanBase(of: buf, in: event.original)
+            spanBase = RecordCursor.spanBase(of: buf, in: e.original)
             return try parseHeader(buf, into: &e, fresh: fresh, spanBase: spanBase)
         }
         let base = record.startIndex
@@ -116,7 +116,7 @@ public final class SyslogParser: Parser {
             let v = record.withUnsafeBufferPointer { RecordCursor.value($0, msgRange, spanBase: spanBase) }
             e.put(k.message, v, fresh: fresh)
         }
-        output.append(e)
+        output.append(consume e)
     }
 
     /// `p[a..<b]` as text (a span when `spanBase` is known; see `RecordCursor.value`).

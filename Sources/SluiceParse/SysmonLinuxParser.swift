@@ -48,7 +48,7 @@ public final class SysmonLinuxParser: Parser {
     public init() {}
     public convenience init(options o: ComponentOptions) { self.init() }
 
-    public func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
+    public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
         try RecordCursor.parseLine(record, event: event, maxBytes: Self.maxRecordBytes, fields: 28, into: &output) { c, e, fresh in
             let b = c.bytes
             guard let start = c.find("<Event", from: 0) else { throw ParseFailure("not_sysmon", "no <Event> element") }

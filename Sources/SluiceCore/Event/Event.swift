@@ -13,12 +13,12 @@ public struct Event: Sendable {
     public var original: ArraySlice<UInt8> {
         willSet { if hasSpans { materializeSpans() } }
     }
-    public var fields: [Field]
+    public var fields: FieldList
     /// Set on alerts produced by detections (`event.kind: alert`).
     public var alert: Alert?
 
     @inlinable
-    public init(timestamp: Int64 = 0, original: ArraySlice<UInt8> = [], fields: [Field] = []) {
+    public init(timestamp: Int64 = 0, original: ArraySlice<UInt8> = [], fields: FieldList = []) {
         self.timestamp = timestamp
         self.original = original
         self.fields = fields
@@ -102,8 +102,8 @@ public struct Event: Sendable {
 
     /// Appends without checking for an existing key. Use only when the key is known absent
     /// (e.g. a parser filling a fresh event); it is the fast path.
-    @inlinable
-    public mutating func append(_ key: FieldKey, _ value: FieldValue) {
+    @inlinable @inline(__always)
+    public mutating func append(_ key: FieldKey, _ value: __owned FieldValue) {
         fields.append(Field(key, value))
     }
 

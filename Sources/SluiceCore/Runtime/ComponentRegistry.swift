@@ -19,7 +19,7 @@ public protocol Parser: AnyObject {
     /// the source's fields and the record as `original`; `record` is the bytes to parse (the
     /// original, or the field the transform names, e.g. a syslog `message`). A header or
     /// comment line may produce no event. A bad record throws `ParseFailure`.
-    func parse(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws
+    func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws
     /// Timers and end of input, for parsers that assemble records (auditd).
     func tick(now: Int64, final: Bool, into output: inout [Event])
     /// Running totals the parser keeps besides failures (e.g. auditd's evicted events), by
