@@ -10,7 +10,7 @@ import Darwin
 
 // sluice-bench: per-parser throughput on generated realistic records.
 //
-//   sluice-bench [parse] [--records N] [--only NAME,...]   time each parser (table on stdout)
+//   sluice-bench [parse] [--records N] [--only NAME,...] [--repeat R]   time each parser (table on stdout)
 //   sluice-bench generate NAME N [--seed S]               write N records of NAME, one per line
 //
 // Adding a format = one line in `benches` (and a generator in Generators.swift).
@@ -87,6 +87,26 @@ var records = 1_000_000
 var only: Set<String>?
 if let i = args.firstIndex(of: "--records"), i + 1 < args.count, let n = Int(args[i + 1]) { records = n }
 if let i = args.firstIndex(of: "--only"), i + 1 < args.count { only = Set(args[i + 1].split(separator: ",").map(String.init)) }
+// `--repeat R` parses each generated chunk R times (a longer, generator-free run to profile).
+var repeats = 1
+if let i = args.firstIndex(of: "--repeat"), i + 1 < args.count, let n = Int(args[i + 1]), n > 0 { repeats = n }
+
+/// Parses one chunk of records (`ends` are the end offsets of the records in `flat`) the way
+/// the parse transform does: each record gets a fresh event holding it as `original`. A
+/// function rather than top-level code, so that its locals are not globals.
+@inline(never)
+func parseChunk(_ parser: SluiceCore.Parser, _ flat: [UInt8], _ ends: [Int], into out: inout [Event],
+                events: inout Int, failures: inout Int) {
+    let slice = flat[...]
+    var start = 0
+    for end in ends {
+        let rec = slice[start..<end]
+        let event = Event(original: rec)
+        do { try parser.parse(rec, event: consume event, into: &out) } catch { failures += 1 }
+        if out.count >= 1000 { events += out.count; out.removeAll(keepingCapacity: true) }
+        start = end
+    }
+}
 
 enum FileHandleStderr {
     static func write(_ s: String) { var s = s; s.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) } }
@@ -132,23 +152,16 @@ for b in benches {
         var ends: [Int] = []
         ends.reserveCapacity(n)
         for i in 0..<n { gen(&r, done + i, &flat); ends.append(flat.count) }
-        let slice = flat[...]
         let t0 = threadCPU()
         let w0 = monotonic()
-        var start = 0
-        for end in ends {
-            let rec = slice[start..<end]
-            do { try parser.parse(rec, event: Event(original: rec), into: &out) } catch { failures += 1 }
-            if out.count >= 1000 { events += out.count; out.removeAll(keepingCapacity: true) }
-            start = end
-        }
+        for _ in 0..<repeats { parseChunk(parser, flat, ends, into: &out, events: &events, failures: &failures) }
         if done + n >= records { parser.tick(now: Int64.max / 2, final: true, into: &out) }
         events += out.count; out.removeAll(keepingCapacity: true)
         seconds += threadCPU() - t0
         wall += monotonic() - w0
-        totalBytes += flat.count
+        totalBytes += flat.count * repeats
         done += n
     }
     let mib = Double(totalBytes) / 1_048_576
-    print("| \(b.name) | \(records) | \(fmt(mib, 1)) | \(fmt(seconds, 3)) | \(fmt(mib / seconds, 1)) | \(Int(Double(records) / seconds)) | \(fmt(wall, 3)) | \(failures) | \(events) |")
+    print("| \(b.name) | \(records * repeats) | \(fmt(mib, 1)) | \(fmt(seconds, 3)) | \(fmt(mib / seconds, 1)) | \(Int(Double(records * repeats) / seconds)) | \(fmt(wall, 3)) | \(failures) | \(events) |")
 }

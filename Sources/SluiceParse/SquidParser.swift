@@ -328,16 +328,15 @@ public final class SquidParser: Parser {
             scheme = urlR.lowerBound..<sep
             hostStart = sep + 3
         }
-        // authority ends at '/', '?' or '#'
+        // The authority ends at '/', '?' or '#'; the host starts after the last '@' (userinfo).
         var authEnd = hostStart
-        while authEnd < urlR.upperBound {
-            let ch = b[authEnd]
-            if ch == UInt8(ascii: "/") || ch == UInt8(ascii: "?") || ch == UInt8(ascii: "#") { break }
-            authEnd += 1
-        }
-        // strip userinfo
         var hs = hostStart
-        for i in hostStart..<authEnd where b[i] == UInt8(ascii: "@") { hs = i + 1 }
+        while true {
+            authEnd = ByteText.firstOf(b, from: authEnd, to: urlR.upperBound, UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "@"))
+            guard authEnd < urlR.upperBound, b[authEnd] == UInt8(ascii: "@") else { break }
+            authEnd += 1
+            hs = authEnd
+        }
         var hostEnd = authEnd
         var port: Int64?
         if hs < authEnd, b[hs] == UInt8(ascii: "[") {
@@ -367,12 +366,10 @@ public final class SquidParser: Parser {
         if let port, !isConnect { e.put(k.urlPort, .int(port), fresh: fresh) }
         if let destPort { e.put(k.destinationPort, .int(destPort), fresh: fresh) }
         if !isConnect, authEnd < urlR.upperBound {
-            var q = authEnd
-            while q < urlR.upperBound, b[q] != UInt8(ascii: "?"), b[q] != UInt8(ascii: "#") { q += 1 }
+            let q = ByteText.firstOf(b, from: authEnd, to: urlR.upperBound, UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "#"), UInt8(ascii: "#"))
             if q > authEnd { e.put(k.urlPath, c.value(authEnd..<q), fresh: fresh) }
             if q < urlR.upperBound, b[q] == UInt8(ascii: "?") {
-                var f = q + 1
-                while f < urlR.upperBound, b[f] != UInt8(ascii: "#") { f += 1 }
+                let f = ByteText.firstOf(b, from: q + 1, to: urlR.upperBound, UInt8(ascii: "#"), UInt8(ascii: "#"), UInt8(ascii: "#"), UInt8(ascii: "#"))
                 if f > q + 1 { e.put(k.urlQuery, c.value((q + 1)..<f), fresh: fresh) }
             }
         }

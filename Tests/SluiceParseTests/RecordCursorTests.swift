@@ -48,6 +48,26 @@ final class RecordCursorTests: XCTestCase {
         XCTAssertFalse(with("10.0.0", ByteText.isIP))
         XCTAssertFalse(with("deadbeef", ByteText.isIP))
         XCTAssertFalse(with("1.2.3.4.5", ByteText.isIP))
+        // firstOf: the first of up to four bytes, at every position around the 8-byte words.
+        for len in 0...24 {
+            for at in 0..<max(len, 1) {
+                var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: len)
+                if at < len { bytes[at] = UInt8(ascii: "?") }
+                if at + 3 < len { bytes[at + 3] = UInt8(ascii: "#") }
+                let found = bytes.withUnsafeBufferPointer {
+                    ByteText.firstOf($0, from: 0, to: len, UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "@"))
+                }
+                XCTAssertEqual(found, at < len ? at : len, "len \(len) at \(at)")
+                let later = bytes.withUnsafeBufferPointer {
+                    ByteText.firstOf($0, from: min(at + 1, len), to: len, UInt8(ascii: "#"), UInt8(ascii: "#"), UInt8(ascii: "#"), UInt8(ascii: "#"))
+                }
+                XCTAssertEqual(later, at + 3 < len ? at + 3 : len, "len \(len) at \(at)")
+            }
+        }
+        for ok in ["0.0.0.0", "255.255.255.255", "1.2.3.4", "10.0.13.064"] { XCTAssertTrue(with(ok, ByteText.isIPv4), ok) }
+        for bad in ["1..2.3", "1.2.3.", ".1.2.3", "1.2.3.256", "1234.1.1.1", "1.2.3.4a", "1.2.3.0004", "1.2.3.4 ", "a.b.c.d"] {
+            XCTAssertFalse(with(bad, ByteText.isIPv4), bad)
+        }
         XCTAssertFalse(with("api.github.com", ByteText.isIP))
         XCTAssertFalse(with("10.0.0.5:443", ByteText.isIP))
         XCTAssertNil(ByteText.time(year: 9999, month: 1, day: 1, hour: 0, minute: 0, second: 0))

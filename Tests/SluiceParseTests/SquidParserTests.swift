@@ -44,6 +44,29 @@ final class SquidParserTests: XCTestCase {
         XCTAssertEqual(PB.str(e, "http.request.method"), "GET")
     }
 
+    /// URL splitting at every length around the 8-byte scan: userinfo (the host starts after
+    /// the last `@`), a query with `@` and `/`, a fragment, and a path-less URL.
+    func testURLPartsAtEveryLength() throws {
+        for n in 1...20 {
+            let host = String(repeating: "h", count: n) + ".example"
+            let path = "/" + String(repeating: "p", count: n)
+            let query = "q=" + String(repeating: "v", count: n) + "@x/y"
+            let url = "https://user:pa@ss@\(host):8443\(path)?\(query)#frag\(n)"
+            let e = try PB.one(p, "1700000001.004 87 10.0.0.7 TCP_MISS/200 1 GET \(url) - HIER_DIRECT/140.82.112.6 -")
+            XCTAssertEqual(PB.str(e, "url.domain"), host, url)
+            XCTAssertEqual(PB.int(e, "url.port"), 8443, url)
+            XCTAssertEqual(PB.str(e, "url.path"), path, url)
+            XCTAssertEqual(PB.str(e, "url.query"), query, url)
+            let bare = try PB.one(p, "1700000001.004 87 10.0.0.7 TCP_MISS/200 1 GET http://\(host) - HIER_DIRECT/140.82.112.6 -")
+            XCTAssertEqual(PB.str(bare, "url.domain"), host)
+            XCTAssertNil(bare[PB.key("url.path")])
+            XCTAssertEqual(PB.int(bare, "destination.port"), 80)
+        }
+        let frag = try PB.one(p, "1700000001.004 87 10.0.0.7 TCP_MISS/200 1 GET http://a.example/docs/index.html#section-2 - HIER_DIRECT/140.82.112.6 -")
+        XCTAssertEqual(PB.str(frag, "url.path"), "/docs/index.html")
+        XCTAssertNil(frag[PB.key("url.query")])
+    }
+
     func testDefaultPortFromScheme() throws {
         let e = try PB.one(p, "1700000001.004 87 10.0.0.7 TCP_MISS/200 1 GET https://api.github.com/user - HIER_DIRECT/140.82.112.6 application/json")
         XCTAssertNil(e[PB.key("url.port")])
