@@ -208,7 +208,13 @@ public final class HTTPTransport: RecordTransport {
             headers.add(name: "Content-Encoding", value: "gzip")
         }
         let req = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .bytes(payload))
-        let resp = try client.execute(request: req, deadline: .now() + .milliseconds(Int64(cfg.timeout * 1000))).wait()
+        // `timeout` is the read timeout: the connection fails (and the request is retried) when
+        // the receiver stays silent that long. The deadline is only a backstop against a
+        // receiver that trickles bytes: it cancels the request from outside, which
+        // async-http-client 1.37 can race with the connection's own release (a fatal
+        // precondition in its pool), so it must not be the timeout that normally fires.
+        let backstop = Int64((10 + 2 * cfg.timeout) * 1000)
+        let resp = try client.execute(request: req, deadline: .now() + .milliseconds(backstop)).wait()
         var bytes: [UInt8] = []
         if var b = resp.body { bytes = b.readBytes(length: min(b.readableBytes, 4 << 20)) ?? [] }
         return Reply(status: Int(resp.status.code), headers: resp.headers, body: bytes)
