@@ -388,6 +388,7 @@ public final class AuditdParser: Parser {
     private func standalone(_ r: AuditRecord, _ b: UnsafeBufferPointer<UInt8>, node: String, event: Event) -> Event {
         var e = event
         let fresh = e.fields.isEmpty
+        e.fields.reserveCapacity(e.fields.count + 16)
         e.timestamp = r.timestamp
         e.put(ECS.eventDataset, Self.dataset, fresh: fresh)
         e.put(ECS.eventAction, .string(r.type.lowercased()), fresh: fresh)

@@ -229,6 +229,7 @@ public final class AutoParser: Parser {
     private func parseSyslog(_ record: ArraySlice<UInt8>, event: Event, into output: inout [Event]) throws {
         var e = event
         let fresh = e.fields.isEmpty
+        e.fields.reserveCapacity(e.fields.count + 16)
         let range = try record.withUnsafeBufferPointer { try syslog.parseHeader($0, into: &e, fresh: fresh, spanBase: RecordCursor.spanBase(of: $0, in: event.original)) }
         let base = record.startIndex
         let msg = record[(base + range.lowerBound)..<(base + range.upperBound)]

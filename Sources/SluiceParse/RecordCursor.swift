@@ -454,22 +454,26 @@ struct CoarseClock {
 extension Event {
     /// Sets `key` on a parser's output event: a plain append when the event arrived without
     /// fields (the fast path), a replacing set otherwise.
+    ///
+    /// For the event a parser is building, after it reserved room with
+    /// `fields.reserveCapacity` (every parser's prologue does) and without copying it since:
+    /// appends skip the uniqueness check (`FieldList.appendAssumingUnique`).
     @inline(__always)
     mutating func put(_ key: FieldKey, _ value: __owned FieldValue, fresh: Bool) {
-        if fresh { append(key, value) } else { replace(key, value) }
+        if fresh { fields.appendAssumingUnique(Field(key, value)) } else { replace(key, value) }
     }
 
     /// Sets `key` when there is a value (`RecordCursor.text(_:)` gives nil for empty text).
     @inline(__always)
     mutating func put(_ key: FieldKey, _ value: __owned FieldValue?, fresh: Bool) {
         guard let value else { return }
-        if fresh { append(key, value) } else { replace(key, value) }
+        if fresh { fields.appendAssumingUnique(Field(key, value)) } else { replace(key, value) }
     }
 
     @inline(__always)
     mutating func put(_ key: FieldKey, _ text: String, fresh: Bool) {
         guard !text.isEmpty else { return }
-        if fresh { append(key, .string(text)) } else { replace(key, .string(text)) }
+        if fresh { fields.appendAssumingUnique(Field(key, .string(text))) } else { replace(key, .string(text)) }
     }
 
     /// A 64-bit filter of the keys the event holds, to start `set(_:_:seen:)` with.

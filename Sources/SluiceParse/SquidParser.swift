@@ -183,16 +183,19 @@ public final class SquidParser: Parser {
     struct RestColumns {
         var r0 = 0..<0, r1 = 0..<0, r2 = 0..<0, r3 = 0..<0, r4 = 0..<0
         var count = 0
+        @inline(__always)
         mutating func append(_ r: Range<Int>) {
             switch count { case 0: r0 = r; case 1: r1 = r; case 2: r2 = r; case 3: r3 = r; default: r4 = r }
             count += 1
         }
+        @inline(__always)
         subscript(_ i: Int) -> Range<Int> {
             switch i { case 0: return r0; case 1: return r1; case 2: return r2; case 3: return r3; default: return r4 }
         }
     }
 
     /// `HIER_DIRECT/1.2.3.4`, `DIRECT/1.2.3.4`, `NONE/-`, `FIRSTUP_PARENT/proxy`…
+    @inline(__always)
     static func isHierarchy(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
         var i = r.lowerBound
         var letters = 0

@@ -61,6 +61,22 @@ public struct FieldList: @unchecked Sendable {
         s.count = n + 1
     }
 
+    /// `append` for a parser filling the event it just reserved room in: the caller promises
+    /// that this list's storage is not shared, that is, `reserveCapacity` was called on this
+    /// very value and no copy of it was made since. Skips the uniqueness check (a runtime call
+    /// per field) but not the capacity check. Debug builds verify the promise.
+    @inlinable @inline(__always)
+    public mutating func appendAssumingUnique(_ field: __owned Field) {
+        let n = count
+        if _slowPath(storage == nil || n == storage.unsafelyUnwrapped.slots) {
+            grow(to: n + 1)
+        }
+        assert(isKnownUniquelyReferenced(&storage!), "appendAssumingUnique on shared FieldList storage")
+        let s = storage.unsafelyUnwrapped
+        (s.elements + n).initialize(to: field)
+        s.count = n + 1
+    }
+
     @inlinable
     public mutating func append<S: Sequence>(contentsOf fields: S) where S.Element == Field {
         let extra = fields.underestimatedCount
