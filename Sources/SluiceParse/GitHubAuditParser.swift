@@ -166,18 +166,19 @@ public final class GitHubAuditParser: Parser {
     static let datasetAudit = FieldValue.string("github.audit")
 
     public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
+        var pending: Event? = consume event  // one object: moved into the output, not copied
         try record.withUnsafeBufferPointer { buf in
             var s = JSONScanner(buf)
             do {
                 switch s.peek() {
                 case UInt8(ascii: "{"):
-                    output.append(try parseObject(&s, base: event))
+                    output.append(try parseObject(&s, base: pending.take()!))
                 case UInt8(ascii: "["):
                     s.index += 1
                     if s.peek() == UInt8(ascii: "]") { s.index += 1; break }
                     while true {
                         guard s.peek() == UInt8(ascii: "{") else { throw ParseFailure("not_an_object", "array element at byte \(s.index) is not an object") }
-                        output.append(try parseObject(&s, base: event))
+                        output.append(try parseObject(&s, base: pending!))
                         guard let c = s.peek() else { throw s.error("unexpected end of input in array") }
                         s.index += 1
                         if c == UInt8(ascii: ",") { continue }
@@ -198,7 +199,7 @@ public final class GitHubAuditParser: Parser {
     }
 
     /// Parses one audit object (or HEC envelope) at the scanner into a copy of `base`.
-    func parseObject(_ s: inout JSONScanner, base: Event) throws -> Event {
+    func parseObject(_ s: inout JSONScanner, base: consuming Event) throws -> Event {
         var e = base
         let fresh = e.fields.isEmpty
         e.fields.reserveCapacity(e.fields.count + 40)

@@ -111,8 +111,10 @@ public final class W3CProxyParser: Parser {
         guard record.count <= Self.maxRecordBytes else {
             throw ParseFailure("too_long", "record of \(record.count) bytes exceeds \(Self.maxRecordBytes)")
         }
+        let base = record.withUnsafeBufferPointer { RecordCursor.spanBase(of: $0, in: event.original) }
+        var pending: Event? = consume event  // moved into the output, not copied, by `build`
         try record.withUnsafeBufferPointer { b in
-            var c = RecordCursor(b, spanBase: RecordCursor.spanBase(of: b, in: event.original))
+            var c = RecordCursor(b, spanBase: base)
             c.skipSpaces()
             guard !c.atEnd else { throw ParseFailure("empty_record", "empty line") }
             if b[c.index] == UInt8(ascii: "#") {
@@ -128,7 +130,7 @@ public final class W3CProxyParser: Parser {
             guard cells.count == columns.count else {
                 throw ParseFailure("field_count", "\(cells.count) values, #Fields: names \(columns.count)")
             }
-            output.append(build(c, columns, event: event))
+            output.append(build(c, columns, event: pending.take()!))
         }
     }
 
@@ -181,7 +183,7 @@ public final class W3CProxyParser: Parser {
         return .string(text(c.bytes, r))
     }
 
-    private func build(_ c: RecordCursor, _ columns: [Column], event: Event) -> Event {
+    private func build(_ c: RecordCursor, _ columns: [Column], event: consuming Event) -> Event {
         let b = c.bytes
         var e = event
         e.fields.reserveCapacity(e.fields.count + columns.count + 4)

@@ -98,13 +98,15 @@ public final class ZeekDNSParser: Parser {
         guard record.count <= Self.maxRecordBytes else {
             throw ParseFailure("too_long", "record of \(record.count) bytes exceeds \(Self.maxRecordBytes)")
         }
+        let base = record.withUnsafeBufferPointer { RecordCursor.spanBase(of: $0, in: event.original) }
+        var pending: Event? = consume event  // moved into the output, not copied, by `build`
         try record.withUnsafeBufferPointer { b in
-            var c = RecordCursor(b, spanBase: RecordCursor.spanBase(of: b, in: event.original))
+            var c = RecordCursor(b, spanBase: base)
             while c.index < c.end, b[c.index] == 0x20 { c.index += 1 }
             guard !c.atEnd else { throw ParseFailure("empty_record", "empty line") }
             if b[c.index] == UInt8(ascii: "#") { header(b, c.index, c.end); return }
-            if b[c.index] == UInt8(ascii: "{") { output.append(try parseJSON(b, event: event)); return }
-            output.append(try parseTSV(c, c.index, c.end, event: event))
+            if b[c.index] == UInt8(ascii: "{") { output.append(try parseJSON(b, event: pending.take()!)); return }
+            output.append(try parseTSV(c, c.index, c.end, event: pending.take()!))
         }
     }
 
@@ -189,7 +191,7 @@ public final class ZeekDNSParser: Parser {
         return .string(text(c.bytes, r))
     }
 
-    private func parseTSV(_ c: RecordCursor, _ start: Int, _ end: Int, event: Event) throws -> Event {
+    private func parseTSV(_ c: RecordCursor, _ start: Int, _ end: Int, event: consuming Event) throws -> Event {
         let b = c.bytes
         var row = Row()
         var col = 0
@@ -282,7 +284,7 @@ public final class ZeekDNSParser: Parser {
 
     // MARK: JSON
 
-    private func parseJSON(_ b: UnsafeBufferPointer<UInt8>, event: Event) throws -> Event {
+    private func parseJSON(_ b: UnsafeBufferPointer<UInt8>, event: consuming Event) throws -> Event {
         var s = JSONScanner(b)
         var row = Row()
         do {
@@ -354,7 +356,7 @@ public final class ZeekDNSParser: Parser {
 
     // MARK: event
 
-    private func build(_ row: Row, event: Event) -> Event {
+    private func build(_ row: Row, event: consuming Event) -> Event {
         var e = event
         let fresh = e.fields.isEmpty
         e.fields.reserveCapacity(e.fields.count + 24)

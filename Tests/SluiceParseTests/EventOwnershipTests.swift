@@ -18,7 +18,12 @@ final class EventOwnershipTests: XCTestCase {
 
     func testParsersDoNotWriteIntoStorageTheCallerShares() throws {
         let fileKey = ECS.logFilePath
-        for (name, parser, line) in ZeroCopyFieldTests.samples + Self.extra {
+        let w3c = try PB.make("w3c-proxy", "fields: date time time-taken c-ip cs-username sc-status cs-method cs-host cs-uri-path sc-bytes cs-bytes")
+        let configured: [(String, Parser, String)] = [
+            ("w3c-proxy", w3c, "2026-11-23 02:08:35 41 10.0.0.5 alice 200 POST github.com /acme/api.git/git-receive-pack 4521 52133000"),
+            ("zeek-dns json", ZeekDNSParser(), #"{"ts":1763863715.123,"uid":"C1x","id.orig_h":"10.0.0.5","id.orig_p":53211,"id.resp_h":"10.0.0.1","id.resp_p":53,"proto":"udp","query":"github.com","qtype_name":"A","rcode_name":"NOERROR","answers":["140.82.112.3"]}"#),
+        ]
+        for (name, parser, line) in ZeroCopyFieldTests.samples + Self.extra + configured {
             let bytes = Array(line.utf8)
             for withField in [false, true] {
                 var shared = Event(original: bytes[...])
