@@ -6,8 +6,8 @@
 /// of a non-trivial element destroys each element through the runtime's generic
 /// value-witness calls, which cost more than filling the event for many-field line formats.
 /// `FieldList`'s storage frees its elements in one specialized loop that skips the values
-/// holding no reference (spans, numbers, booleans, null), and appends skip the capacity
-/// bookkeeping `Array` repeats per element.
+/// holding no reference (spans, numbers, booleans, null), and a parser filling the event it
+/// reserved room in can append without the uniqueness check (`appendAssumingUnique`).
 public struct FieldList: @unchecked Sendable {
     @usableFromInline var storage: FieldStorage?
 
@@ -31,7 +31,8 @@ public struct FieldList: @unchecked Sendable {
     }
 
     /// Replaces the storage with a unique one of at least `minimumCapacity` (and at least
-    /// double the current one), holding copies of the current fields.
+    /// double the current count), holding the current fields: moved out of the old storage
+    /// when nothing else shares it, copied otherwise.
     @usableFromInline @inline(never)
     mutating func grow(to minimumCapacity: Int) {
         let n = count
@@ -56,9 +57,7 @@ public struct FieldList: @unchecked Sendable {
         if _slowPath(storage == nil || !isKnownUniquelyReferenced(&storage!) || n == storage!.slots) {
             grow(to: n + 1)
         }
-        let s = storage.unsafelyUnwrapped
-        (s.elements + n).initialize(to: field)
-        s.count = n + 1
+        storage.unsafelyUnwrapped.store(field, at: n)
     }
 
     /// `append` for a parser filling the event it just reserved room in: the caller promises
@@ -72,9 +71,7 @@ public struct FieldList: @unchecked Sendable {
             grow(to: n + 1)
         }
         assert(isKnownUniquelyReferenced(&storage!), "appendAssumingUnique on shared FieldList storage")
-        let s = storage.unsafelyUnwrapped
-        (s.elements + n).initialize(to: field)
-        s.count = n + 1
+        storage.unsafelyUnwrapped.store(field, at: n)
     }
 
     @inlinable
@@ -117,7 +114,7 @@ public struct FieldList: @unchecked Sendable {
         s.count -= range.count
     }
 
-    /// Keeps only the fields for which `keep` is true, in order.
+    /// Removes the fields for which `remove` is true, keeping the order of the rest.
     public mutating func removeAll(where remove: (Field) throws -> Bool) rethrows {
         guard !isEmpty else { return }
         var kept = FieldList()
@@ -200,6 +197,13 @@ public final class FieldStorage: ManagedBuffer<FieldStorage.Header, Field> {
     @inlinable var slots: Int { withUnsafeMutablePointerToHeader { $0.pointee.capacity } }
 
     @inlinable var elements: UnsafeMutablePointer<Field> { withUnsafeMutablePointerToElements { $0 } }
+
+    /// Puts `field` in the free slot `n` (the current count, below capacity) and counts it.
+    @inlinable @inline(__always)
+    func store(_ field: __owned Field, at n: Int) {
+        (elements + n).initialize(to: field)
+        count = n + 1
+    }
 
     /// Destroys the fields (count becomes 0), skipping those whose value holds no reference.
     @usableFromInline
