@@ -230,16 +230,9 @@ public final class CEFParser: Parser {
             var escaped = false
             var lastSpace = -1
             var nextKey = -1
-            let raw = UnsafeRawPointer(p.baseAddress!)
             while i < end {
-                // Eight bytes at a time up to the next '\\', ' ' or '=' (most value bytes are none).
-                while i + 8 <= end {
-                    let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                    let m = RecordCursor.zeroBytes(w ^ 0x5C5C_5C5C_5C5C_5C5C) | RecordCursor.zeroBytes(w ^ 0x2020_2020_2020_2020)
-                        | RecordCursor.zeroBytes(w ^ 0x3D3D_3D3D_3D3D_3D3D)
-                    if m != 0 { i += m.trailingZeroBitCount >> 3; break }
-                    i += 8
-                }
+                // Up to the next '\\', ' ' or '=' (most value bytes are none).
+                i = ByteScan.firstOf(p, from: i, to: end, 0x5C, 0x20, 0x3D, 0x3D)
                 guard i < end else { break }
                 let c = p[i]
                 if c == 0x5C { escaped = true; i += 2; continue }

@@ -48,11 +48,13 @@ struct RecordCursor {
         let e = end
         while i < e, p[i] == 0x20 || p[i] == 0x09 { i += 1 }
         let s = i
-        // Eight bytes at a time: the lowest byte equal to space or tab ends the token.
+        // `ByteScan.firstOf(bytes, from: s, to: e, 0x20, 0x09, 0x20, 0x09)` specialized to two
+        // bytes: the hottest loop of the line parsers, whose tokens are mostly shorter than a
+        // word; the general search measured 1–2% slower on squid.
         let raw = UnsafeRawPointer(p)
         while i + 8 <= e {
             let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            let m = Self.zeroBytes(w ^ 0x2020_2020_2020_2020) | Self.zeroBytes(w ^ 0x0909_0909_0909_0909)
+            let m = ByteScan.zeroBytes(w ^ 0x2020_2020_2020_2020) | ByteScan.zeroBytes(w ^ 0x0909_0909_0909_0909)
             if m != 0 {
                 i += m.trailingZeroBitCount >> 3
                 index = i
@@ -67,13 +69,6 @@ struct RecordCursor {
         }
         index = i
         return i > s ? s..<i : nil
-    }
-
-    /// High bit set in each byte of `v` that is zero (exact for the lowest such byte, which
-    /// is all `token` uses).
-    @inline(__always)
-    static func zeroBytes(_ v: UInt64) -> UInt64 {
-        (v &- 0x0101_0101_0101_0101) & ~v & 0x8080_8080_8080_8080
     }
 
     /// Bytes up to `delimiter` (consumed, not included), or nil (index unchanged) if absent.
@@ -168,33 +163,6 @@ enum ByteText {
     @inline(__always)
     static func string(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)
-    }
-
-    /// The position of the first byte in `from..<to` equal to one of `c1`…`c4` (repeat one to
-    /// look for fewer), or `to`. Eight bytes at a time: URLs and paths are long enough for it
-    /// to beat a byte loop.
-    @inline(__always)
-    static func firstOf(_ b: UnsafeBufferPointer<UInt8>, from: Int, to: Int,
-                        _ c1: UInt8, _ c2: UInt8, _ c3: UInt8, _ c4: UInt8) -> Int {
-        guard let p = b.baseAddress, from < to else { return to }
-        let raw = UnsafeRawPointer(p)
-        let k: UInt64 = 0x0101_0101_0101_0101
-        let m1 = k &* UInt64(c1), m2 = k &* UInt64(c2), m3 = k &* UInt64(c3), m4 = k &* UInt64(c4)
-        var i = from
-        while i + 8 <= to {
-            let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            // The lowest flagged byte of each mask is exact, so the lowest over all four is.
-            let m = RecordCursor.zeroBytes(w ^ m1) | RecordCursor.zeroBytes(w ^ m2)
-                | RecordCursor.zeroBytes(w ^ m3) | RecordCursor.zeroBytes(w ^ m4)
-            if m != 0 { return i + m.trailingZeroBitCount >> 3 }
-            i += 8
-        }
-        while i < to {
-            let ch = p[i]
-            if ch == c1 || ch == c2 || ch == c3 || ch == c4 { return i }
-            i += 1
-        }
-        return to
     }
 
     static func find(_ literal: StaticString, in b: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int? {

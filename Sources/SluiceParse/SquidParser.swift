@@ -335,7 +335,7 @@ public final class SquidParser: Parser {
         var authEnd = hostStart
         var hs = hostStart
         while true {
-            authEnd = ByteText.firstOf(b, from: authEnd, to: urlR.upperBound, UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "@"))
+            authEnd = ByteScan.firstOf(b, from: authEnd, to: urlR.upperBound, UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "@"))
             guard authEnd < urlR.upperBound, b[authEnd] == UInt8(ascii: "@") else { break }
             authEnd += 1
             hs = authEnd
@@ -369,10 +369,10 @@ public final class SquidParser: Parser {
         if let port, !isConnect { e.put(k.urlPort, .int(port), fresh: fresh) }
         if let destPort { e.put(k.destinationPort, .int(destPort), fresh: fresh) }
         if !isConnect, authEnd < urlR.upperBound {
-            let q = ByteText.firstOf(b, from: authEnd, to: urlR.upperBound, UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "#"), UInt8(ascii: "#"))
+            let q = ByteScan.firstOf(b, from: authEnd, to: urlR.upperBound, UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "#"), UInt8(ascii: "#"))
             if q > authEnd { e.put(k.urlPath, c.value(authEnd..<q), fresh: fresh) }
             if q < urlR.upperBound, b[q] == UInt8(ascii: "?") {
-                let f = ByteText.firstOf(b, from: q + 1, to: urlR.upperBound, UInt8(ascii: "#"), UInt8(ascii: "#"), UInt8(ascii: "#"), UInt8(ascii: "#"))
+                let f = ByteScan.firstOf(b, from: q + 1, to: urlR.upperBound, UInt8(ascii: "#"), UInt8(ascii: "#"), UInt8(ascii: "#"), UInt8(ascii: "#"))
                 if f > q + 1 { e.put(k.urlQuery, c.value((q + 1)..<f), fresh: fresh) }
             }
         }

@@ -55,11 +55,11 @@ final class RecordCursorTests: XCTestCase {
                 if at < len { bytes[at] = UInt8(ascii: "?") }
                 if at + 3 < len { bytes[at + 3] = UInt8(ascii: "#") }
                 let found = bytes.withUnsafeBufferPointer {
-                    ByteText.firstOf($0, from: 0, to: len, UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "@"))
+                    ByteScan.firstOf($0, from: 0, to: len, UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "@"))
                 }
                 XCTAssertEqual(found, at < len ? at : len, "len \(len) at \(at)")
                 let later = bytes.withUnsafeBufferPointer {
-                    ByteText.firstOf($0, from: min(at + 1, len), to: len, UInt8(ascii: "#"), UInt8(ascii: "#"), UInt8(ascii: "#"), UInt8(ascii: "#"))
+                    ByteScan.firstOf($0, from: min(at + 1, len), to: len, UInt8(ascii: "#"), UInt8(ascii: "#"), UInt8(ascii: "#"), UInt8(ascii: "#"))
                 }
                 XCTAssertEqual(later, at + 3 < len ? at + 3 : len, "len \(len) at \(at)")
             }

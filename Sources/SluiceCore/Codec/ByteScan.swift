@@ -1,7 +1,42 @@
-/// Word-at-a-time byte searches for the hot paths of the JSON reader and writer.
+/// Word-at-a-time byte searches for the hot paths of the readers and writers (JSON, the
+/// line parsers' tokens and URLs, CEF extensions).
 public enum ByteScan {
     @usableFromInline static let ones: UInt64 = 0x0101_0101_0101_0101
     @usableFromInline static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// High bit set in each byte of `v` that is zero. Exact for the lowest such byte (a false
+    /// positive can only follow a true zero byte), which is all the searches here use.
+    @inlinable @inline(__always)
+    public static func zeroBytes(_ v: UInt64) -> UInt64 {
+        // Literals, not `ones`/`highs`: inlined into another module, a global `let` is a
+        // lazily initialized global read through its accessor.
+        (v &- 0x0101_0101_0101_0101) & ~v & 0x8080_8080_8080_8080
+    }
+
+    /// The position of the first byte in `b[from..<to]` equal to one of `c1`…`c4` (repeat one
+    /// to look for fewer), or `to`. Eight bytes at a time.
+    @inlinable @inline(__always)
+    public static func firstOf(_ b: UnsafeBufferPointer<UInt8>, from: Int, to: Int,
+                               _ c1: UInt8, _ c2: UInt8, _ c3: UInt8, _ c4: UInt8) -> Int {
+        guard let p = b.baseAddress, from < to else { return to }
+        let raw = UnsafeRawPointer(p)
+        let k: UInt64 = 0x0101_0101_0101_0101
+        let m1 = k &* UInt64(c1), m2 = k &* UInt64(c2), m3 = k &* UInt64(c3), m4 = k &* UInt64(c4)
+        var i = from
+        while i + 8 <= to {
+            let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            // The lowest flagged byte of each mask is exact, so the lowest over all four is.
+            let m = zeroBytes(w ^ m1) | zeroBytes(w ^ m2) | zeroBytes(w ^ m3) | zeroBytes(w ^ m4)
+            if m != 0 { return i &+ (m.trailingZeroBitCount >> 3) }
+            i &+= 8
+        }
+        while i < to {
+            let ch = p[i]
+            if ch == c1 || ch == c2 || ch == c3 || ch == c4 { return i }
+            i &+= 1
+        }
+        return to
+    }
 
     /// Index of the first byte in `p[i..<n]` that JSON strings must escape or that ends
     /// them: `"`, `\`, or a control character (< 0x20); `n` if none. Eight bytes at a time.
@@ -12,11 +47,7 @@ public enum ByteScan {
         while i + 8 <= n {
             let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
             let control = (x &- 0x2020_2020_2020_2020) & ~x & highs
-            let q = x ^ 0x2222_2222_2222_2222
-            let quote = (q &- ones) & ~q & highs
-            let b = x ^ 0x5C5C_5C5C_5C5C_5C5C
-            let backslash = (b &- ones) & ~b & highs
-            let m = control | quote | backslash
+            let m = control | zeroBytes(x ^ 0x2222_2222_2222_2222) | zeroBytes(x ^ 0x5C5C_5C5C_5C5C_5C5C)
             // The lowest flagged byte is always a true match (false positives only follow one).
             if m != 0 { return i &+ (m.trailingZeroBitCount >> 3) }
             i &+= 8
