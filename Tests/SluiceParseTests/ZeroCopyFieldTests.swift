@@ -27,23 +27,29 @@ final class ZeroCopyFieldTests: XCTestCase {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Parses `line` twice: with `spans` as the event's own `original` (zero-copy spans) and
+    /// with `strings` from a second buffer (strings); asserts one event each, spans only in
+    /// the first, and the same JSON. Returns the zero-copy event.
+    @discardableResult
+    func parseBothWays(_ spans: Parser, _ strings: Parser, _ line: String, _ name: String = "",
+                       file: StaticString = #filePath, line l: UInt = #line) throws -> Event {
+        let bytes = Array(line.utf8)
+        let e = Event(original: bytes[...])
+        var spanned: [Event] = [], copied: [Event] = []
+        try spans.parse(e.original, event: e, into: &spanned)
+        let loose = Array(line.utf8)  // a second buffer
+        try strings.parse(loose[...], event: e, into: &copied)
+        XCTAssertEqual(spanned.count, 1, name, file: file, line: l)
+        XCTAssertEqual(copied.count, 1, name, file: file, line: l)
+        let a = try XCTUnwrap(spanned.first, file: file, line: l), b = try XCTUnwrap(copied.first, file: file, line: l)
+        XCTAssertTrue(a.hasSpans, "\(name): expected zero-copy fields", file: file, line: l)
+        XCTAssertFalse(b.hasSpans, "\(name): a record outside `original` must give strings", file: file, line: l)
+        XCTAssertEqual(encode(a), encode(b), name, file: file, line: l)
+        return a
+    }
+
     func testSpansAndStringsGiveTheSameEvent() throws {
-        for (name, parser, line) in Self.samples {
-            let bytes = Array(line.utf8)
-            // Record inside the event's original: spans.
-            var spanned: [Event] = []
-            let e = Event(original: bytes[...])
-            try parser.parse(e.original, event: e, into: &spanned)
-            // The same bytes in another buffer: strings.
-            var copied: [Event] = []
-            let loose = Array(line.utf8)  // a second buffer
-            try parser.parse(loose[...], event: e, into: &copied)
-            XCTAssertEqual(spanned.count, 1, name)
-            XCTAssertEqual(copied.count, 1, name)
-            XCTAssertTrue(spanned[0].hasSpans, "\(name): expected zero-copy fields")
-            XCTAssertFalse(copied[0].hasSpans, "\(name): a record outside `original` must give strings")
-            XCTAssertEqual(encode(spanned[0]), encode(copied[0]), name)
-        }
+        for (name, parser, line) in Self.samples { try parseBothWays(parser, parser, line, name) }
     }
 
     func testInvalidUTF8InASpanIsRepairedLikeAString() throws {
@@ -80,17 +86,9 @@ extension ZeroCopyFieldTests {
         let spansParser = W3CProxyParser(), stringsParser = W3CProxyParser()
         _ = try PB.run(spansParser, header)
         _ = try PB.run(stringsParser, header)
-        let bytes = Array(line.utf8)
-        let e = Event(original: bytes[...])
-        var spanned: [Event] = [], copied: [Event] = []
-        try spansParser.parse(e.original, event: e, into: &spanned)
-        let loose = Array(line.utf8)
-        try stringsParser.parse(loose[...], event: e, into: &copied)
-        XCTAssertTrue(spanned[0].hasSpans)
-        XCTAssertFalse(copied[0].hasSpans)
-        XCTAssertEqual(encode(spanned[0]), encode(copied[0]))
-        XCTAssertEqual(spanned[0].string(ECS.userAgent), #"git/2.43.0 "quoted" agent"#)
-        XCTAssertEqual(spanned[0].string(ECS.userName), "alice")
+        let spanned = try parseBothWays(spansParser, stringsParser, line)
+        XCTAssertEqual(spanned.string(ECS.userAgent), #"git/2.43.0 "quoted" agent"#)
+        XCTAssertEqual(spanned.string(ECS.userName), "alice")
     }
 }
 
@@ -107,15 +105,7 @@ extension ZeroCopyFieldTests {
         for line in lines {
             let spansParser = ZeekDNSParser(), stringsParser = ZeekDNSParser()
             for h in header { _ = try PB.run(spansParser, h); _ = try PB.run(stringsParser, h) }
-            let bytes = Array(line.utf8)
-            let e = Event(original: bytes[...])
-            var spanned: [Event] = [], copied: [Event] = []
-            try spansParser.parse(e.original, event: e, into: &spanned)
-            let loose = Array(line.utf8)
-            try stringsParser.parse(loose[...], event: e, into: &copied)
-            XCTAssertTrue(spanned[0].hasSpans)
-            XCTAssertFalse(copied[0].hasSpans)
-            XCTAssertEqual(encode(spanned[0]), encode(copied[0]))
+            try parseBothWays(spansParser, stringsParser, line)
         }
     }
 }
