@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+# Two apt-get runs at once corrupt each other's install: hold one lock for the whole script.
+if [ -z "${SLUICE_DEPS_LOCKED:-}" ] && command -v flock >/dev/null 2>&1; then
+    export SLUICE_DEPS_LOCKED=1
+    exec flock /tmp/sluice-apt.lock "$0" "$@"
+fi
 
 repair() {
     $SUDO dpkg --configure -a >/dev/null 2>&1 || true
