@@ -63,7 +63,7 @@ let package = Package(
         ),
         .target(name: "SluiceParse", dependencies: ["SluiceCore"]),
         .target(name: "SluiceEnrich", dependencies: ["SluiceCore"]),
-        .target(name: "SluiceDetect", dependencies: ["SluiceCore", "Yams"]),
+        .target(name: "SluiceDetect", dependencies: ["SluiceCore", "Yams", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "SluiceSink",
             dependencies: [
@@ -106,7 +106,8 @@ let package = Package(
             name: "SluiceParseTests",
             dependencies: ["SluiceParse", "SluiceCore", "Yams", .product(name: "Logging", package: "swift-log")]
         ),
-        // SluiceEnrichTests and SluiceDetectTests arrive with the first enricher and detector.
+        // SluiceEnrichTests arrives with the first enricher.
+        .testTarget(name: "SluiceDetectTests", dependencies: ["SluiceDetect", "SluiceCore", "SluiceParse", "Yams"]),
         .testTarget(name: "SluiceSinkTests", dependencies: [
             "SluiceSink", "SluiceCore", "SluiceParse",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -122,9 +123,12 @@ let package = Package(
 // type), which strict Sendable checking cannot see.
 // Release builds skip dynamic exclusivity checks (the hot loops of the parsers and encoders
 // access class-held buffers per byte); debug builds and tests keep them.
+// SluiceDetect (a pure, single-threaded engine) and its tests use Swift 6 mode with
+// complete concurrency checking.
+let swift6Targets: Set<String> = ["SluiceDetect", "SluiceDetectTests"]
 for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + [
-        .swiftLanguageMode(.v5),
+        .swiftLanguageMode(swift6Targets.contains(target.name) ? .v6 : .v5),
         .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
     ]
 }

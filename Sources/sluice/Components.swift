@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceDetect
 import SluiceIngest
 import SluiceParse
 import SluiceSink
@@ -10,6 +11,7 @@ enum Components {
         r.merge(IngestComponents.registry)
         r.merge(ParseComponents.registry)
         r.merge(SinkComponents.registry)
+        r.merge(DetectComponents.registry)
         return r
     }
 }
