@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "SluiceParse", targets: ["SluiceParse"]),
         .library(name: "SluiceSink", targets: ["SluiceSink"]),
         .executable(name: "sluice-bench", targets: ["sluice-bench"]),
+        .executable(name: "sluice-detect-bench", targets: ["sluice-detect-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -94,6 +95,11 @@ let package = Package(
             name: "sluice-bench",
             dependencies: ["SluiceCore", "SluiceParse", "Yams", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SluiceBench"
+        ),
+        .executableTarget(
+            name: "sluice-detect-bench",
+            dependencies: ["SluiceCore", "SluiceDetect"],
+            path: "Benchmarks/DetectBench"
         ),
         .executableTarget(
             name: "sluice-sink-bench",

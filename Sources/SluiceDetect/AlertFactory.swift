@@ -24,7 +24,7 @@ extension DetectionEngine {
         for (j, esc) in rule.ext.escalations.enumerated() {
             switch esc.trigger {
             case .selection(let i):
-                if evaluateSelection(rule.ext.whenSelections[i], ctx.event) {
+                if evaluateSelection(rule.ext.whenSelections[i], ctx) {
                     steps += esc.steps; why.append(rule.ext.whenNames[i].isEmpty ? "selection" : rule.ext.whenNames[i])
                 }
             case .afterRule(let other, _, let within):
@@ -44,7 +44,7 @@ extension DetectionEngine {
         let info = single[rule.index]
         var group: [Field] = []
         if let period = rule.ext.suppressFor {
-            let v = view(ctx.event)
+            let v = view(ctx)
             var parts: [String] = []
             for (i, accs) in info.suppressBy.enumerated() {
                 let s = firstText(accs, v) ?? ""
@@ -71,7 +71,7 @@ extension DetectionEngine {
     func firstSeen(_ rule: CompiledRule, _ ctx: inout Ctx) {
         let info = single[rule.index]
         let spec = rule.ext.firstSeen!
-        let v = view(ctx.event)
+        let v = view(ctx)
         guard let ent = values(info.entity, v), let vals = values(info.values, v) else { return }
         let st = states[rule.index]
         let k = Self.key(ent + ["\u{1}"] + vals)
@@ -100,7 +100,7 @@ extension DetectionEngine {
     func baseline(_ rule: CompiledRule, _ ctx: inout Ctx) {
         let info = single[rule.index]
         let spec = rule.ext.baseline!
-        let v = view(ctx.event)
+        let v = view(ctx)
         guard let ent = values(info.entity, v) else { return }
         func number(_ accs: [FieldAccessor]) -> Double {
             var n: Double? = nil
@@ -140,7 +140,7 @@ extension DetectionEngine {
                 if case .differs = esc.trigger { continue }
                 g0.escalated[j] = ctx.time
             }
-            for (i, sel) in rule.ext.whenSelections.enumerated() where i < 32 && evaluateSelection(sel, ctx.event) { g0.whenBits |= 1 << UInt32(i) }
+            for (i, sel) in rule.ext.whenSelections.enumerated() where i < 32 && evaluateSelection(sel, ctx) { g0.whenBits |= 1 << UInt32(i) }
             g = g0
         }
         guard ctx.time &- st.learningStart >= learningPeriod(rule) else { return }

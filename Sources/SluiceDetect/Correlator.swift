@@ -69,9 +69,9 @@ extension DetectionEngine {
     func correlate(_ c: Int, from: Int, _ ctx: inout Ctx) {
         let rule = rules.rules[c]
         guard let info = corr[c], let k = rule.references.firstIndex(of: from) else { return }
-        let v = view(ctx.event)
+        let v = view(ctx)
         guard let gv = values(info.group[k], v) else { return }
-        if let allow = rule.ext.allowlist, evaluateSelection(allow, ctx.event) { return }
+        if let allow = rule.ext.allowlist, evaluateSelection(allow, ctx) { return }
         let spec = info.spec
         let t = ctx.time
         let st = states[c]
@@ -81,11 +81,10 @@ extension DetectionEngine {
         var amount: Double = 0
         switch spec.kind {
         case .valueCount:
-            let v2 = view(ctx.event)
-            guard let s = firstText(info.value[k], v2) else { return }
+            guard let s = firstText(info.value[k], v) else { return }
             entryKey = StableHash.of(s.lowercased())
         case .valueSum, .valueAvg:
-            let v2 = view(ctx.event)
+            let v2 = v
             var num: Double?
             for a in info.value[k] {
                 v2.forEach(a) { value, ev in num = ValueText.number(value, ev); return num != nil }
@@ -114,7 +113,7 @@ extension DetectionEngine {
         // Per-event extension tests.
         var whenHits: UInt32 = 0
         for (i, sel) in rule.ext.whenSelections.enumerated() where i < 32 {
-            if evaluateSelection(sel, ctx.event) { whenHits |= 1 << UInt32(i) }
+            if evaluateSelection(sel, ctx) { whenHits |= 1 << UInt32(i) }
         }
         var escalatedNow: [Int] = []
         for (j, esc) in rule.ext.escalations.enumerated() {

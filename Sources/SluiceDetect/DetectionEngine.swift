@@ -37,6 +37,8 @@ public final class DetectionEngine {
     var afterRuleWatchers: [[(rule: Int, escalation: Int, theirs: [FieldAccessor])]]
     private var matched: [Int] = []
     let scratchIndexForAlerts = FieldIndex()
+    private var keyHashes: [UInt32: UInt64] = [:]
+    private var hashScratch: [UInt8] = []
     let hasAlertRules: Bool
 
     enum Counter: String, CaseIterable {
@@ -93,7 +95,7 @@ public final class DetectionEngine {
                 bump(.clampedTimestamps)
                 t = wallClock
             }
-            let h = Self.contentHash(e)
+            let h = contentHash(e)
             if t <= watermark {
                 bump(.lateEvents)
                 evaluate(e, time: t, hash: h)
@@ -166,16 +168,20 @@ public final class DetectionEngine {
         watermark = wm
     }
 
-    static func contentHash(_ e: Event) -> UInt64 {
+    /// A hash of the record (or, without one, of its fields), for ordering ties. Stable
+    /// across processes: field names are hashed by their text (cached per key).
+    func contentHash(_ e: Event) -> UInt64 {
         var h = StableHash()
         h.combine(e.timestamp)
         if !e.original.isEmpty {
             h.combine(bytes: e.original)
         } else {
-            var scratch: [UInt8] = []
             for f in e.fields {
-                h.combine(f.key.path)
-                _ = ValueText.with(f.value, e, &scratch) { h.combine(bytes: $0) }
+                let id = f.key.id
+                let kh: UInt64
+                if let c = keyHashes[id] { kh = c } else { kh = StableHash.of(f.key.path); keyHashes[id] = kh }
+                h.combine(kh)
+                _ = ValueText.with(f.value, e, &hashScratch) { h.combine(bytes: $0) }
             }
         }
         return h.value
@@ -190,6 +196,8 @@ public final class DetectionEngine {
         let hash: UInt64
         let depth: Int
         var seq: UInt64 = 0
+        /// The matcher's load count when it loaded this event (0: not loaded).
+        var loaded: UInt64 = 0
     }
 
     func evaluate(_ e: Event, time: Int64, hash: UInt64) {
@@ -198,6 +206,7 @@ public final class DetectionEngine {
         matcher.match(e, into: &matched)
         guard !matched.isEmpty else { return }
         var ctx = Ctx(event: e, time: time, hash: hash, depth: 0)
+        ctx.loaded = matcher.loads
         let list = matched
         for r in list { handle(r, &ctx) }
     }
@@ -232,20 +241,38 @@ public final class DetectionEngine {
         guard depth < options.maxAlertDepth else { bump(.alertDepthLimited); return }
         var hits: [Int] = []
         matcher.match(alertEvent, into: &hits)
+        ctx.loaded = matcher.loads
         for h in hits where rules.rules[h].id != rule.id { handle(h, &ctx) }
     }
 
     // MARK: field values on arbitrary events
 
+    /// A view of the context's event, reusing the matcher's index when it still holds it.
+    func view(_ ctx: Ctx) -> EventView {
+        if ctx.loaded != 0 && ctx.loaded == matcher.loads {
+            return EventView(event: ctx.event, index: matcher.index, namespaces: matcher.currentNamespaces, vendor: matcher.vendor, nsIndex: matcher.currentNS)
+        }
+        return view(ctx.event)
+    }
+
     /// A view of `e` for field lookups (loads the matcher's index for it).
     func view(_ e: Event) -> EventView {
         matcher.load(e)
-        return EventView(event: e, index: matcher.index, namespaces: matcher.currentNamespaces, vendor: matcher.vendor)
+        return EventView(event: e, index: matcher.index, namespaces: matcher.currentNamespaces, vendor: matcher.vendor, nsIndex: matcher.currentNS)
     }
 
     /// The first non-empty scalar of the first accessor that yields one.
     func firstText(_ accs: [FieldAccessor], _ v: EventView) -> String? {
         for a in accs {
+            let (found, value) = v.directValue(a)
+            if found {
+                switch value {
+                case nil: continue
+                case .string(let s)?: if !s.isEmpty { return s }; continue
+                case .array?: break
+                case let x?: if let s = ValueText.string(x, v.event), !s.isEmpty { return s }; continue
+                }
+            }
             var out: String?
             v.forEach(a) { value, ev in
                 if let s = ValueText.string(value, ev), !s.isEmpty { out = s; return true }
@@ -275,6 +302,13 @@ public final class DetectionEngine {
     }
 
     func evaluateSelection(_ e: Expr, _ event: Event) -> Bool { matcher.evaluateStandalone(e, on: event) }
+
+    /// Evaluates a selection on the context's event, without reloading it when the matcher
+    /// still holds it.
+    func evaluateSelection(_ e: Expr, _ ctx: Ctx) -> Bool {
+        if ctx.loaded != 0 && ctx.loaded == matcher.loads { return matcher.evaluate(e, view(ctx), useScan: false) }
+        return matcher.evaluateStandalone(e, on: ctx.event)
+    }
 }
 
 /// A min-heap of window ends: (time, rule, group key).

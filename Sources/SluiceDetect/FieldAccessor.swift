@@ -149,14 +149,17 @@ struct FieldAccessor: Sendable, Hashable {
     }
 }
 
-/// Vendor-namespaced paths, created on first use per (namespace, name).
+/// Vendor-namespaced paths, created on first use per (namespace set, name).
 final class VendorPaths {
-    private var cache: [String: [FieldPath]] = [:]
-    func paths(_ name: String, _ namespaces: [String]) -> [FieldPath] {
-        let k = namespaces.joined(separator: ",") + "|" + name
-        if let hit = cache[k] { return hit }
+    private var cache: [[String: [FieldPath]]] = []
+    private var count = 0
+    func paths(_ name: String, _ namespaces: [String], index ns: Int = -1) -> [FieldPath] {
+        if ns >= 0 {
+            if ns >= cache.count { cache.append(contentsOf: repeatElement([:], count: ns + 1 - cache.count)) }
+            if let hit = cache[ns][name] { return hit }
+        }
         let p = namespaces.map { FieldPath($0 + "." + name) }
-        if cache.count < 100_000 { cache[k] = p }
+        if ns >= 0, count < 100_000 { cache[ns][name] = p; count += 1 }
         return p
     }
 }
@@ -167,8 +170,29 @@ struct EventView {
     let index: FieldIndex
     let namespaces: [String]
     let vendor: VendorPaths
+    /// Index of `namespaces` in the classifier's table (-1: unknown).
+    var nsIndex: Int = -1
     /// Alert events: their evidence as views (for fields not on the alert itself).
     var evidence: [Event] { event.alert?.evidence ?? [] }
+
+    /// Fast path: the value when the field is a top-level key of the event (`found` true,
+    /// value set), or certainly absent (`found` true, nil); `found` false when the general
+    /// lookup (nested objects, vendor namespace, alert fallbacks) is needed.
+    @inline(__always)
+    func directValue(_ a: FieldAccessor) -> (found: Bool, value: FieldValue?) {
+        for p in a.paths {
+            if let i = index.slot(p.splits[0].top) { return (true, event.fields[i].value) }
+            for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { return (false, nil) }
+        }
+        if event.alert != nil { return (false, nil) }
+        if let vn = a.vendorName, !namespaces.isEmpty {
+            for p in vendor.paths(vn, namespaces, index: nsIndex) {
+                if let i = index.slot(p.splits[0].top) { return (true, event.fields[i].value) }
+                for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { return (false, nil) }
+            }
+        }
+        return (true, nil)
+    }
 
     /// Visits the values of `a` on this event (see `FieldAccessor`); returns whether the
     /// field exists. `body` returning true stops the visit.
@@ -176,7 +200,7 @@ struct EventView {
     func forEach(_ a: FieldAccessor, _ body: (FieldValue, Event) -> Bool) -> Bool {
         for p in a.paths where p.forEach(event, index, { body($0, event) }) { return true }
         if let vn = a.vendorName, !namespaces.isEmpty {
-            for p in vendor.paths(vn, namespaces) where p.forEach(event, index, { body($0, event) }) { return true }
+            for p in vendor.paths(vn, namespaces, index: nsIndex) where p.forEach(event, index, { body($0, event) }) { return true }
         }
         if let alert = event.alert {
             let key = FieldKey(a.name)

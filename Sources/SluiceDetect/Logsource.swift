@@ -150,23 +150,54 @@ final class EventClassifier {
         if e.alert != nil { return ([.sluiceAlert, .any], 0) }
         var c: EventClass = .any
         var ns = 0
-        if let ds = Self.values(Self.datasetPath, e, index).first?.stringValue {
-            let (dc, n) = datasetInfo(ds)
-            c.formUnion(dc); ns = n
+        if let v = Self.first(Self.dataset, Self.datasetPath, e, index) {
+            let ds: String?
+            switch v {
+            case .string(let s): ds = s
+            case .span(let sp): ds = e.text(sp)
+            default: ds = nil
+            }
+            if let ds {
+                let (dc, n) = datasetInfo(ds)
+                c.formUnion(dc); ns = n
+            }
         }
-        let cats = Self.values(Self.categoryPath, e, index)
-        if !cats.isEmpty {
-            let types = Self.values(Self.typePath, e, index)
-            if Self.has(cats, "process"), Self.has(types, "start") { c.insert(.processCreation) }
-            if Self.has(cats, "network"), Self.has(types, "connection") || Self.has(types, "start") { c.insert(.networkConnection) }
-            if Self.has(cats, "web") { c.insert(.proxy) }
+        if let cats = Self.first(Self.category, Self.categoryPath, e, index) {
+            let types = Self.first(Self.type, Self.typePath, e, index)
+            if Self.has(cats, "process", e), let t = types, Self.has(t, "start", e) { c.insert(.processCreation) }
+            if Self.has(cats, "network", e), let t = types, Self.has(t, "connection", e) || Self.has(t, "start", e) { c.insert(.networkConnection) }
+            if Self.has(cats, "web", e) { c.insert(.proxy) }
         }
-        if Self.dnsPath.forEach(e, index, { _ in true }) { c.insert(.dns) }
-        if index.slot(Self.journaldTransport) != nil || Self.appNamePath.forEach(e, index, { _ in true })
-            || Self.facilityPath.forEach(e, index, { _ in true }) {
+        if Self.first(Self.dnsName, Self.dnsPath, e, index) != nil { c.insert(.dns) }
+        if index.slot(Self.journaldTransport) != nil || Self.first(Self.appName, Self.appNamePath, e, index) != nil
+            || Self.first(Self.facility, Self.facilityPath, e, index) != nil {
             c.insert(.syslog); c.insert(.linux)
         }
         return (c, ns)
+    }
+
+    /// The value of a flat key, else the first value found nested (`json` format events).
+    @inline(__always)
+    static func first(_ k: FieldKey, _ p: FieldPath, _ e: Event, _ index: FieldIndex) -> FieldValue? {
+        if let i = index.slot(k) { return e.fields[i].value }
+        var nested = false
+        for s in p.splits.dropFirst() where index.slot(s.top) != nil { nested = true; break }
+        guard nested else { return nil }
+        var out: FieldValue?
+        p.forEach(e, index) { v in out = v; return true }
+        return out
+    }
+
+    /// Whether a value (text or list of texts) is `word`, case-insensitively.
+    static func has(_ v: FieldValue, _ word: String, _ e: Event) -> Bool {
+        switch v {
+        case .string(let s): return s == word || s.lowercased() == word
+        case .span(let sp): return e.text(sp).lowercased() == word
+        case .array(let items):
+            for it in items where has(it, word, e) { return true }
+            return false
+        default: return false
+        }
     }
 
     static func has(_ vs: [FieldValue], _ word: String) -> Bool {

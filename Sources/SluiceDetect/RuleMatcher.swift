@@ -23,6 +23,7 @@ final class RuleMatcher {
     /// Per rule: selector bit (0 for correlations).
     private var ruleBit: [UInt64]
     private var accessors: [PredicateTarget] = []
+    private var accessorFast: [FastAccess] = []
     private var scanners: [Scanner] = []
     /// Scanned predicate → rules for which it is necessary.
     private var predRules: [[Int32]]
@@ -43,6 +44,10 @@ final class RuleMatcher {
     private var scratch: [UInt8] = []
     private var candidates: [Int32] = []
     private(set) var currentNamespaces: [String] = []
+    private(set) var currentNS = 0
+    /// Incremented by every `load`: tells the engine whether the loaded event is still its own.
+    private(set) var loads: UInt64 = 0
+    private var vendorCache: [Int: [FieldPath]] = [:]
 
     struct Plan { var accessors: [Int]; var always: [Int32] }
 
@@ -79,6 +84,17 @@ final class RuleMatcher {
         func acc(_ t: PredicateTarget) -> Int {
             if let i = accIndex[t] { return i }
             accIndex[t] = accessors.count; accessors.append(t); scanners.append(Scanner())
+            var f = FastAccess()
+            switch t {
+            case .keywords: f.keywords = true
+            case .field(let a):
+                for p in a.paths {
+                    f.direct.append(p.splits[0].top)
+                    f.nestedTops.append(p.splits.dropFirst().map(\.top))
+                }
+                f.vendor = a.vendorName != nil
+            }
+            accessorFast.append(f)
             return accessors.count - 1
         }
         // Register scanned predicates with their field's scanner.
@@ -160,6 +176,7 @@ final class RuleMatcher {
     @discardableResult
     func load(_ e: Event) -> UInt64 {
         index.load(e)
+        loads &+= 1
         generation &+= 1
         if generation == 0 {
             for i in lazyStamp.indices { lazyStamp[i] = 0 }
@@ -170,6 +187,7 @@ final class RuleMatcher {
         setList.removeAll(keepingCapacity: true)
         let (cls, ns) = classifier.classify(e, index: index)
         currentNamespaces = classifier.namespaces[ns]
+        currentNS = ns
         var mask: UInt64 = 0
         for (i, s) in selectors.enumerated() where i < 64 && cls.isSuperset(of: s.classes) {
             if s.service != nil || s.authFacility { if !EventClassifier.serviceMatches(s, e, index) { continue } }
@@ -178,14 +196,14 @@ final class RuleMatcher {
         return mask
     }
 
-    var view: (Event) -> EventView { { EventView(event: $0, index: self.index, namespaces: self.currentNamespaces, vendor: self.vendor) } }
+    var view: (Event) -> EventView { { EventView(event: $0, index: self.index, namespaces: self.currentNamespaces, vendor: self.vendor, nsIndex: self.currentNS) } }
 
     /// Appends the indices of the single-event rules `e` matches (ascending).
     func match(_ e: Event, into matched: inout [Int]) {
         let mask = load(e)
         guard mask != 0 else { return }
         let plan = self.plan(mask)
-        let v = EventView(event: e, index: index, namespaces: currentNamespaces, vendor: vendor)
+        let v = EventView(event: e, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS)
         for a in plan.accessors { scan(a, v) }
         candidates.removeAll(keepingCapacity: true)
         let g = generation
@@ -237,6 +255,30 @@ final class RuleMatcher {
     /// Scans every value of accessor `a`, setting the bits of the scanned predicates it satisfies.
     private func scan(_ a: Int, _ v: EventView) {
         let sc = scanners[a]
+        // Fast path: the field is a top-level key (as parsers write it); no closures.
+        let fast = accessorFast[a]
+        if !fast.keywords {
+            var nested = false
+            for (pi, k) in fast.direct.enumerated() {
+                if let i = index.slot(k) { scanValue(sc, v.event.fields[i].value, v.event); return }
+                for t in fast.nestedTops[pi] where index.slot(t) != nil { nested = true; break }
+                if nested { break }
+            }
+            if !nested && v.event.alert == nil {
+                guard fast.vendor, currentNS != 0, case .field(let acc) = accessors[a], let vn = acc.vendorName else { return }
+                let key = a << 8 | currentNS
+                let paths: [FieldPath]
+                if let hit = vendorCache[key] { paths = hit } else {
+                    paths = vendor.paths(vn, currentNamespaces, index: currentNS); vendorCache[key] = paths
+                }
+                var nestedVendor = false
+                for p in paths {
+                    if let i = index.slot(p.splits[0].top) { scanValue(sc, v.event.fields[i].value, v.event); return }
+                    for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { nestedVendor = true }
+                }
+                if !nestedVendor { return }
+            }
+        }
         let visit: (FieldValue, Event) -> Bool = { value, ev in
             _ = ValueText.with(value, ev, &self.scratch) { text in self.scanText(sc, text) }
             return false
@@ -245,6 +287,32 @@ final class RuleMatcher {
         case .field(let acc): v.forEach(acc, visit)
         case .keywords: Self.forEachKeywordText(v.event, visit)
         }
+    }
+
+    @inline(__always)
+    private func scanValue(_ sc: Scanner, _ value: FieldValue, _ e: Event) {
+        switch value {
+        case .string(var s): s.withUTF8 { scanText(sc, $0) }
+        case .span(let sp):
+            e.original.withUnsafeBufferPointer { buf in
+                let lo = Int(sp.start), hi = lo + Int(sp.count)
+                guard hi <= buf.count else { return }
+                scanText(sc, UnsafeBufferPointer(rebasing: buf[lo..<hi]))
+            }
+        case .array(let items): for it in items { scanValue(sc, it, e) }
+        default: _ = ValueText.with(value, e, &scratch) { scanText(sc, $0) }
+        }
+    }
+
+    /// What the fast path needs of an accessor, without copying its arrays per event.
+    struct FastAccess {
+        var keywords = false
+        /// Per lookup path: its whole name as one top-level key.
+        var direct: [FieldKey] = []
+        /// Per lookup path: the shorter top-level keys it could be nested under.
+        var nestedTops: [[FieldKey]] = []
+        /// Whether the vendor namespace fallback applies.
+        var vendor = false
     }
 
     static func forEachKeywordText(_ e: Event, _ body: (FieldValue, Event) -> Bool) {
@@ -305,11 +373,33 @@ final class RuleMatcher {
     /// Evaluates an extension selection on an event that is not the loaded one (or is).
     func evaluateStandalone(_ e: Expr, on event: Event) -> Bool {
         load(event)
-        return evaluate(e, EventView(event: event, index: index, namespaces: currentNamespaces, vendor: vendor), useScan: false)
+        return evaluate(e, EventView(event: event, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS), useScan: false)
     }
 
     /// A predicate computed directly from the event (the reference semantics).
     func direct(_ p: Predicate, _ v: EventView) -> Bool {
+        // Fast path: a scalar top-level field (or a certainly absent one).
+        if case .field(let acc) = p.target {
+            let (found, value) = v.directValue(acc)
+            if found {
+                switch (p.test, value) {
+                case (.exists(let want), _): return (value != nil) == want
+                case (.null, nil): return true
+                case (.null, .string(let s)?): return s.isEmpty
+                case (.null, .int?), (.null, .double?), (.null, .bool?): return false
+                case (_, nil): return false
+                case (.compare(let op, let x), .int(let i)?):
+                    let n = Double(i)
+                    switch op { case .gt: return n > x; case .gte: return n >= x; case .lt: return n < x; case .lte: return n <= x }
+                case (.cidr(let net), .string(let s)?): return net.contains(s)
+                default: break
+                }
+            }
+        }
+        return directGeneral(p, v)
+    }
+
+    func directGeneral(_ p: Predicate, _ v: EventView) -> Bool {
         var scratch: [UInt8] = []
         var fold: [UInt8] = []
         func textTest(_ value: FieldValue, _ ev: Event, _ f: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
