@@ -92,7 +92,10 @@ struct ReplayCommand: ParsableCommand {
             throw reportConfigErrors(e)
         }
         signal(SIGPIPE, SIG_IGN)
-        topology.start()
+        do { try topology.start() } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
         let progress = ProgressLine(enabled: !quiet && isatty(2) == 1)
         while !topology.wait(timeout: 0.5) {
             progress.update(topology)

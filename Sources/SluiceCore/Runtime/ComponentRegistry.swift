@@ -54,14 +54,20 @@ public struct ComponentRegistry: Sendable {
     public var sinks: [String: SinkFactory] = [:]
     /// Record formats, used by the `parse` transform and `sluice parse --format`.
     public var parsers: [String: ParserFactory] = [:]
+    /// The dead-letter sink a pipeline gets when it configures none.
+    public var defaultDeadLetter: SinkFactory?
 
-    public init() {}
+    /// A registry holding the `parse` transform (its formats come from `parsers`).
+    public init() {
+        transforms["parse"] = { o, ctx in try ParseTransform.make(o, ctx) }
+    }
 
     public mutating func merge(_ other: ComponentRegistry) {
         sources.merge(other.sources) { $1 }
         transforms.merge(other.transforms) { $1 }
         sinks.merge(other.sinks) { $1 }
         parsers.merge(other.parsers) { $1 }
+        if let d = other.defaultDeadLetter { defaultDeadLetter = d }
     }
 
     /// Builds a parser of `format` with default options (for `sluice parse`).

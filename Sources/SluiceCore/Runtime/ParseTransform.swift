@@ -9,13 +9,17 @@ public final class ParseTransform: Transform {
     let parser: Parser
     let field: FieldKey?
     let dropOriginal: Bool
-    let metrics: ComponentMetrics?
+    var metrics: ComponentMetrics?
 
     public init(format: String, parser: Parser, field: FieldKey?, dropOriginal: Bool, metrics: ComponentMetrics? = nil) {
         self.format = format; self.parser = parser; self.field = field; self.dropOriginal = dropOriginal; self.metrics = metrics
     }
 
-    public static func make(_ o: ComponentOptions, _ ctx: BuildContext, metrics: ComponentMetrics?) throws -> ParseTransform {
+    public func start(_ context: StartContext) throws {
+        metrics = context.metrics
+    }
+
+    public static func make(_ o: ComponentOptions, _ ctx: BuildContext) throws -> ParseTransform {
         let format = o.requiredString("format")
         let fieldName = o.string("field", default: "original")
         let field: FieldKey? = (fieldName == "original" || fieldName == "event.original") ? nil : FieldKey(fieldName)
@@ -27,7 +31,7 @@ public final class ParseTransform: Transform {
             return ParseTransform(format: format, parser: NullParser(), field: field, dropOriginal: drop)
         }
         let parser = try factory(o, ctx)
-        return ParseTransform(format: format, parser: parser, field: field, dropOriginal: drop, metrics: metrics)
+        return ParseTransform(format: format, parser: parser, field: field, dropOriginal: drop)
     }
 
     public func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
@@ -63,8 +67,8 @@ public final class ParseTransform: Transform {
         }
     }
 
-    public func tick(now: Int64, final: Bool, into output: inout [Event]) {
-        parser.tick(now: now, final: final, into: &output)
+    public func tick(_ time: StageTime, into output: inout [Event]) {
+        parser.tick(now: time.wallClock, final: time.final, into: &output)
         publishCounters()
     }
 
