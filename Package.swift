@@ -100,6 +100,12 @@ let package = Package(
             dependencies: ["SluiceCore", "SluiceSink", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SinkBench"
         ),
+        // The runtime with test-only stateful transforms, run as a process by the crash tests.
+        .executableTarget(
+            name: "sluice-test-agent",
+            dependencies: ["SluiceCore", "SluiceIngest", "SluiceParse", "SluiceSink", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestAgent"
+        ),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
         .testTarget(name: "SluiceIngestTests", dependencies: ["SluiceIngest", "SluiceCore"]),
         .testTarget(
@@ -123,7 +129,7 @@ let package = Package(
 // and move over one by one.
 // Release builds skip dynamic exclusivity checks (the hot loops of the parsers and encoders
 // access class-held buffers per byte); debug builds and tests keep them.
-let swift6: Set<String> = ["SluiceCore", "SluiceCoreTests"]
+let swift6: Set<String> = ["SluiceCore", "SluiceCoreTests", "sluice-test-agent"]
 for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .swiftLanguageMode(swift6.contains(target.name) ? .v6 : .v5),

@@ -32,6 +32,17 @@ extension Parser {
     public var counters: [(name: String, value: Int)] { [] }
 }
 
+/// A parser that holds records across calls (auditd assembling an event from several
+/// records). Its parse stage becomes a stateful stage: what it holds is snapshotted at epoch
+/// barriers and restored after a restart, so no held record is lost or counted twice.
+public protocol StatefulParser: Parser {
+    /// Whether anything is held now or could be (false for an `auto` parser whose formats
+    /// hold nothing).
+    var holdsState: Bool { get }
+    func snapshot(into writer: inout BinaryWriter)
+    func restore(from reader: inout BinaryReader) throws
+}
+
 /// Why a record could not be parsed.
 public struct ParseFailure: Error, Sendable, CustomStringConvertible {
     /// Short stable code (a metric label): `invalid_json`, `missing_field`, `too_long`…

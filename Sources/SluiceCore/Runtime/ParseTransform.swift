@@ -4,7 +4,7 @@
 /// `original`, the default, or a field such as `message`), `drop_original` (default false),
 /// plus the format's own options. A record that fails goes to dead letter with the
 /// parser's reason; the rest of the batch flows on.
-public final class ParseTransform: Transform {
+public final class ParseTransform: StatefulTransform {
     public let format: String
     let parser: Parser
     let field: FieldKey?
@@ -65,6 +65,22 @@ public final class ParseTransform: Transform {
             }
             if dropOriginal { for i in before..<output.count { output[i].original = [] } }
         }
+    }
+
+    /// A parse stage keeps state only when its parser assembles records.
+    public var holdsState: Bool { (parser as? StatefulParser)?.holdsState ?? false }
+
+    public func snapshot() throws -> [UInt8] {
+        var w = BinaryWriter()
+        w.string(format)
+        (parser as? StatefulParser)?.snapshot(into: &w)
+        return w.bytes
+    }
+
+    public func restore(_ snapshot: [UInt8]) throws {
+        var r = BinaryReader(snapshot)
+        guard try r.string() == format else { return }  // another format's records: nothing to restore
+        try (parser as? StatefulParser)?.restore(from: &r)
     }
 
     public func tick(_ time: StageTime, into output: inout [Event]) {

@@ -33,11 +33,26 @@ extension Transform {
 /// On restart `restore` gets the snapshot of the committed epoch before any event, and the
 /// sources replay exactly what came after it.
 public protocol StatefulTransform: Transform {
+    /// Whether this instance keeps state at all (a parse stage does only for formats that
+    /// assemble records). Default true.
+    var holdsState: Bool { get }
     /// The whole state, encoded. Called on the stage's queue between batches.
     func snapshot() throws -> [UInt8]
     /// Replaces the state with a snapshot (before `start`'s first event). A snapshot the
     /// transform cannot read (an older format, other rules) should be logged and ignored.
     func restore(_ snapshot: [UInt8]) throws
+}
+
+extension StatefulTransform {
+    public var holdsState: Bool { true }
+}
+
+extension Transform {
+    /// The transform as a `StatefulTransform` when it keeps state, nil otherwise.
+    public var statefulSelf: StatefulTransform? {
+        guard let s = self as? StatefulTransform, s.holdsState else { return nil }
+        return s
+    }
 }
 
 /// Time as a stage sees it.

@@ -39,7 +39,7 @@ public final class Plan {
             return false
         }
         public var isStateful: Bool {
-            if case .transform(let t) = component { return t is StatefulTransform }
+            if case .transform(let t) = component { return t.statefulSelf != nil }
             return false
         }
         /// Whether its failures go to the dead-letter sinks (transforms and other sinks).

@@ -109,7 +109,7 @@ public final class Topology: Sendable {
         // Restore stateful stages from the committed epoch (or the replay's state).
         if let store, let committed {
             for n in nodes where n.isStateful {
-                guard let t = n.box.transform as? StatefulTransform else { continue }
+                guard let t = n.box.transform?.statefulSelf else { continue }
                 guard committed.stages.contains(n.name), let bytes = store.snapshot(stage: n.name, epoch: committed.epoch) else { continue }
                 do {
                     try t.restore(bytes)
@@ -306,7 +306,7 @@ public final class Topology: Sendable {
         let epoch = ((try? store.committed())?.epoch ?? 0) + 1
         var stages: [String] = []
         for n in nodes where n.isStateful && n.isFinished {
-            guard let t = n.box.transform as? StatefulTransform else { continue }
+            guard let t = n.box.transform?.statefulSelf else { continue }
             do {
                 try store.writeSnapshot(try t.snapshot(), stage: n.name, epoch: epoch)
                 stages.append(n.name)
@@ -413,7 +413,7 @@ public final class Topology: Sendable {
             if let old {
                 takeOver = {
                     old.waitFinished(seconds: nil)
-                    if let from = old.box.transform as? StatefulTransform, let to = n.box.transform as? StatefulTransform {
+                    if let from = old.box.transform?.statefulSelf, let to = n.box.transform?.statefulSelf {
                         do { try to.restore(try from.snapshot()) } catch {
                             n.logger.error("cannot take over the state of the replaced stage: \(error); starting empty")
                         }
