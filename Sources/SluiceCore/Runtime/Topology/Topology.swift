@@ -326,7 +326,7 @@ public final class Topology: Sendable {
         public var added: [String] = []
         public var removed: [String] = []
         public var description: String {
-            "kept \(kept.count), replaced \(replaced.count) \(replaced), added \(added.count) \(added), removed \(removed.count) \(removed)"
+            "kept \(kept.count) \(kept), replaced \(replaced.count) \(replaced), added \(added.count) \(added), removed \(removed.count) \(removed)"
         }
     }
 
@@ -442,7 +442,6 @@ public final class Topology: Sendable {
         env.coordinator?.resume(sources: Set(current.filter { $0.kind == .source }.map(\.name)),
                                 stages: Set(current.filter(\.isStateful).map(\.name)))
         state.withLock { $0.config = config }
-        logger.info("reloaded \(config.file): \(report)")
         return report
     }
 
