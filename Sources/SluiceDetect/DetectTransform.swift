@@ -8,26 +8,56 @@ import SluiceCore
 ///
 /// A thin adapter: the engine owns the semantics; this reads the options, loads the rules
 /// (logging each skipped rule and the `rules: N loaded, M skipped` line) and maps the
-/// runtime's calls onto the engine's (`tick` advances the engine's clock; the final tick
-/// releases everything).
-public final class DetectTransform: Transform {
+/// runtime's calls onto the engine's: `tick` hands it the stage's event time (the frontier)
+/// and, live, the wall clock; the final tick releases everything; `snapshot`/`restore` are
+/// the engine's (the runtime's snapshot epochs).
+public final class DetectTransform: StatefulTransform {
     public let engine: DetectionEngine
     public let forwardEvents: Bool
+    var metrics: ComponentMetrics?
+    var logger: Logger?
+    private var exported: [String: Int] = [:]
 
     public init(engine: DetectionEngine, forwardEvents: Bool = true) {
         self.engine = engine
         self.forwardEvents = forwardEvents
     }
 
+    public func start(_ context: StartContext) throws {
+        metrics = context.metrics
+        logger = context.logger
+    }
+
     public func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
         if forwardEvents { output.append(contentsOf: events) }
-        engine.wallClock = Timestamp.now()
+        engine.wallClock = Timestamp.now()   // for clamping far-future timestamps only
         engine.process(events, into: &output)
     }
 
-    public func tick(now: Int64, final: Bool, into output: inout [Event]) {
-        if final { engine.finish(into: &output) }
-        else { engine.advance(frontier: Int64.min, wallClock: now, into: &output) }
+    /// Event time from the runtime releases held events and closes windows; in a live run
+    /// the wall clock also releases what a quiet source left held (never in replay).
+    public func tick(_ time: StageTime, into output: inout [Event]) {
+        if time.final { engine.finish(into: &output) }
+        else { engine.advance(frontier: time.eventTime, wallClock: time.mode == .follow ? time.wallClock : 0, into: &output) }
+        publishCounters()
+    }
+
+    public func snapshot() throws -> [UInt8] { try engine.snapshot() }
+
+    /// A snapshot this engine cannot read (another format version) is logged and ignored.
+    public func restore(_ snapshot: [UInt8]) throws {
+        do { try engine.restore(snapshot) }
+        catch { logger?.warning("detection state not restored: \(error)") }
+    }
+
+    /// Exports the growth of the engine's counters (`sluice_detect_*_total`).
+    func publishCounters() {
+        guard let metrics else { return }
+        for (name, value) in engine.counters {
+            let delta = value - exported[name, default: 0]
+            if delta > 0 { metrics.increment(name, by: delta) }
+            exported[name] = value
+        }
     }
 
     /// Builds the transform from its options (README "Rules": `rules`, `allowed_lateness`,

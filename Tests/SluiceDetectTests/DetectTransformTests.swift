@@ -29,7 +29,7 @@ final class DetectTransformTests: XCTestCase {
         let events = (0..<12).map { ET.clone("a/\($0)", at: ET.t0 + Int64($0) * ET.s) }
         t.process(events, into: &out, failures: &dead)
         XCTAssertEqual(out.count, 12, "normalized events forwarded; the alert waits for the lateness")
-        t.tick(now: Timestamp.now(), final: true, into: &out)
+        t.tick(StageTime(wallClock: Timestamp.now(), eventTime: ET.t0 + 12 * ET.s, final: true), into: &out)
         XCTAssertEqual(out.count, 13)
         let alert = try XCTUnwrap(out.last)
         var bytes: [UInt8] = []
@@ -58,6 +58,24 @@ final class DetectTransformTests: XCTestCase {
         let issues = o.finish().map(\.message)
         XCTAssertTrue(issues.contains { $0.contains("no rule could be loaded") }, "\(issues)")
         XCTAssertTrue(issues.contains { $0.contains("unknown option 'evidence_limt'") }, "\(issues)")
+    }
+
+    func testEventTimeFromTheRuntimeReleasesAndSnapshotRoundTrips() throws {
+        let (t, dir) = try make("")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var out: [Event] = []
+        var dead: [DeadLetter] = []
+        t.process((0..<10).map { ET.clone("a/\($0)", at: ET.t0 + Int64($0) * ET.s) }, into: &out, failures: &dead)
+        let snap = try t.snapshot()
+        t.tick(StageTime(wallClock: 0, eventTime: ET.t0 + 5 * ET.m), into: &out)
+        XCTAssertEqual(out.filter { $0.alert != nil }.count, 1)
+        let (t2, dir2) = try make("")
+        defer { try? FileManager.default.removeItem(at: dir2) }
+        try t2.restore(snap)
+        var out2: [Event] = []
+        t2.tick(StageTime(wallClock: 0, eventTime: ET.t0 + 5 * ET.m), into: &out2)
+        XCTAssertEqual(out2.map { $0.alert!.id }, out.filter { $0.alert != nil }.map { $0.alert!.id })
+        try t2.restore(Array("garbage".utf8))   // logged and ignored
     }
 
     func testRegisteredAsDetect() {
