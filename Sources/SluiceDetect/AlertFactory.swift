@@ -28,7 +28,7 @@ extension DetectionEngine {
                     steps += esc.steps; why.append(rule.ext.whenNames[i].isEmpty ? "selection" : rule.ext.whenNames[i])
                 }
             case .afterRule(let other, _, let within):
-                if afterRuleHit(rule, j, ctx.event, ctx.time, within) { steps += esc.steps; why.append("after \(other)") }
+                if afterRuleHit(rule, j, ctx.event, ctx.time, within) { steps += esc.steps; why.append("after \(other.joined(separator: "|"))") }
             case .differs: break
             }
         }
@@ -222,7 +222,7 @@ extension DetectionEngine {
         for (j, esc) in rule.ext.escalations.enumerated() {
             switch esc.trigger {
             case .selection(let i): if j < g.escalated.count, g.escalated[j] != 0, time &- g.escalated[j] < spec.timespan { why.append(rule.ext.whenNames[i].isEmpty ? "selection" : rule.ext.whenNames[i]) }
-            case .afterRule(let other, _, _): if j < g.escalated.count, g.escalated[j] != 0, time &- g.escalated[j] < spec.timespan { why.append("after \(other)") }
+            case .afterRule(let other, _, _): if j < g.escalated.count, g.escalated[j] != 0, time &- g.escalated[j] < spec.timespan { why.append("after \(other.joined(separator: "|"))") }
             case .differs(let f): if differs(f, g) { why.append("\(f) differs") }
             }
         }

@@ -70,8 +70,11 @@ public final class DetectionEngine {
         var watchers: [[(rule: Int, escalation: Int, theirs: [FieldAccessor])]] = Array(repeating: [], count: rules.rules.count)
         for r in rules.rules {
             for (j, esc) in r.ext.escalations.enumerated() {
-                if case .afterRule(let other, let same, _) = esc.trigger, let o = rules.rule(named: other) {
-                    watchers[o.index].append((r.index, j, same.map { FieldAccessor(name: $0.theirs, mapped: o.table[$0.theirs]) }))
+                if case .afterRule(let others, let same, _) = esc.trigger {
+                    for other in others {
+                        guard let o = rules.rule(named: other) else { continue }
+                        watchers[o.index].append((r.index, j, same.map { FieldAccessor(name: $0.theirs, mapped: o.table[$0.theirs]) }))
+                    }
                 }
             }
         }

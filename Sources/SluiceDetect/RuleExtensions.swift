@@ -40,8 +40,8 @@ public struct RuleExtensions: Sendable {
         enum Trigger: Sendable {
             /// A contributing event matched the selection (index into `whenSelections`).
             case selection(Int)
-            /// Rule `rule` alerted for the same key within `within` (our field → its field).
-            case afterRule(rule: String, same: [(mine: String, theirs: String)], within: Int64)
+            /// Any of `rules` alerted for the same key within `within` (our field → its field).
+            case afterRule(rules: [String], same: [(mine: String, theirs: String)], within: Int64)
             /// Events of the correlation disagree on a field.
             case differs(String)
         }
@@ -157,7 +157,7 @@ public struct RuleExtensions: Sendable {
                     var steps = 1
                     var trig: Escalation.Trigger?
                     var extra: [Tier] = []
-                    var after: String?, same: [(String, String)] = [], within: Int64 = 2 * 3_600_000_000_000
+                    var after: [String] = [], same: [(String, String)] = [], within: Int64 = 2 * 3_600_000_000_000
                     for f in YAMLRead.entries(it) ?? [] {
                         switch f.key {
                         case "steps":
@@ -167,7 +167,7 @@ public struct RuleExtensions: Sendable {
                         case "differs":
                             guard let s = YAMLRead.string(f.value) else { throw RuleIssue.invalid("sluice escalate: 'differs' needs a field") }
                             trig = .differs(s)
-                        case "after_rule": after = YAMLRead.string(f.value)
+                        case "after_rule": after = YAMLRead.strings(f.value)
                         case "same":
                             for m in YAMLRead.entries(f.value) ?? [] { same.append((m.key, YAMLRead.string(m.value) ?? m.key)) }
                             if case .sequence = f.value { same = YAMLRead.strings(f.value).map { ($0, $0) } }
@@ -178,9 +178,10 @@ public struct RuleExtensions: Sendable {
                         default: throw RuleIssue.invalid("sluice escalate: unknown key '\(f.key)'")
                         }
                     }
-                    if let a = after {
+                    if !after.isEmpty {
+                        let a = after
                         guard !same.isEmpty else { throw RuleIssue.invalid("sluice escalate: 'after_rule' needs 'same:' fields") }
-                        trig = .afterRule(rule: a, same: same.map { (mine: $0.0, theirs: $0.1) }, within: within)
+                        trig = .afterRule(rules: a, same: same.map { (mine: $0.0, theirs: $0.1) }, within: within)
                     }
                     guard let t = trig else { throw RuleIssue.invalid("sluice escalate: needs 'when', 'after_rule' or 'differs'") }
                     x.escalations.append(Escalation(trigger: t, steps: steps, tiers: extra))

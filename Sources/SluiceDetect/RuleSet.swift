@@ -165,7 +165,7 @@ public final class RuleSet: @unchecked Sendable {
                     guard i != r.index else { problem = .invalid("references itself"); break }
                     refs.append(i)
                 }
-                if problem == nil, r.ext.escalations.contains(where: { if case .afterRule(let rule, _, _) = $0.trigger { return byKey[rule] == nil }; return false }) {
+                if problem == nil, r.ext.escalations.contains(where: { if case .afterRule(let names, _, _) = $0.trigger { return names.contains { byKey[$0] == nil } }; return false }) {
                     problem = .invalid("escalate after_rule names an unknown rule")
                 }
                 if let p = problem { alive[r.index] = false; skip(r.doc, p); changed = true; continue }

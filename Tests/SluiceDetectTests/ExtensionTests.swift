@@ -167,12 +167,19 @@ final class ExtensionTests: XCTestCase {
     func testAfterRuleEscalation() {
         let rules = ET.cloneRules.replacingOccurrences(of: "tiers: [{gte: 5, level: medium}]", with: """
         tiers: [{gte: 5, level: medium}]
-                - after_rule: github_token_new_origin
+                - after_rule: [github_token_new_origin, github_token_first_asn]
                   same: {github.hashed_token: github.hashed_token}
                   within: 2h
                   steps: 1
         """) + """
 
+        ---
+        title: Token used from a new ASN
+        name: github_token_first_asn
+        level: low
+        logsource: {product: github, service: audit}
+        detection: {s: {hashed_token|exists: true}, condition: s}
+        sluice: {first_seen: {entity: [github.hashed_token], values: [source.as.number]}}
         ---
         title: Token used from a secret-scanner user agent
         name: github_token_new_origin
