@@ -1,0 +1,56 @@
+"""Output files. Records of one day are buffered, sorted by time (ties in emission order) and
+appended; a record may span several lines (an audit event). Tagged records are reported to the
+Registry with their file, line range and identifier, which is what the manifest cites."""
+import os
+
+
+class Registry:
+    """Where each tagged record landed: tag -> list of refs."""
+
+    def __init__(self):
+        self.refs = {}
+
+    def add(self, tag, ref):
+        self.refs.setdefault(tag, []).append(ref)
+
+    def get(self, tag):
+        return self.refs.get(tag, [])
+
+
+class Sink:
+    """One output file in one native format (`fmt` is sluice's `--format` name)."""
+
+    def __init__(self, directory, filename, fmt, registry):
+        self.filename = filename
+        self.fmt = fmt
+        self.path = os.path.join(directory, filename)
+        self.registry = registry
+        self.lines = 0
+        self.records = 0
+        self.buf = []
+        self.f = open(self.path, "w", encoding="utf-8", newline="\n")
+
+    def add(self, ts, text, nlines=1, tag=None, ident=None):
+        """Buffer one record of `nlines` lines at time `ts` (epoch seconds)."""
+        self.buf.append((ts, len(self.buf), text, nlines, tag, ident))
+
+    def flush(self):
+        """Sort the buffered day and append it to the file."""
+        self.buf.sort(key=lambda r: (r[0], r[1]))
+        out = []
+        for ts, _seq, text, n, tag, ident in self.buf:
+            start = self.lines + 1
+            self.lines += n
+            self.records += 1
+            if tag is not None:
+                for t in (tag if isinstance(tag, tuple) else (tag,)):
+                    self.registry.add(t, {"file": self.filename, "line": start, "last_line": self.lines,
+                                          "ts": ts, "id": ident})
+            out.append(text)
+        if out:
+            self.f.write("\n".join(out))
+            self.f.write("\n")
+        self.buf = []
+
+    def close(self):
+        self.f.close()
