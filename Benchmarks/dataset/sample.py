@@ -41,14 +41,14 @@ def main(argv):
                             " type=PATH " in line or " type=PROCTITLE " in line:
                         continue
                     n += 1  # an EOE or a one-line user record ends a record group
-                    if n % every == 1 or keep.intersection(nums):
+                    if (n - 1) % every == 0 or keep.intersection(nums):
                         fout.writelines(event)
                         lines += len(event)
                         records += 1
                     event, nums = [], []
             else:
                 for i, line in enumerate(fin, 1):
-                    if i % every == 1 or i in keep:
+                    if (i - 1) % every == 0 or i in keep:
                         fout.write(line)
                         lines += 1
                         records += 1

@@ -149,8 +149,10 @@ class NativeFormatTests(unittest.TestCase):
                 self.assertRegex(e["hashed_token"], r"^[A-Za-z0-9+/]{43}=$")
 
     def test_audit_events_are_complete_and_in_kernel_order(self):
+        """SYSCALL, EXECVE, CWD, PATH..., PROCTITLE, EOE per event; serials grow on each node."""
         order = {"SYSCALL": 0, "EXECVE": 1, "CWD": 2, "PATH": 3, "PROCTITLE": 4, "EOE": 5}
         cur, prev = None, -1
+        serials = {}
         for l in lines("audit.log"):
             m = re.match(r"^node=(\S+) type=([A-Z_]+) msg=audit\((\d+\.\d{3}):(\d+)\):", l)
             self.assertTrue(m, l)
@@ -158,9 +160,13 @@ class NativeFormatTests(unittest.TestCase):
             t = m.group(2)
             if t in ("USER_ACCT", "CRED_ACQ", "USER_LOGIN", "USER_START"):
                 self.assertIsNone(cur, l)
+                self.assertGreater(int(m.group(4)), serials.get(m.group(1), 0), l)
+                serials[m.group(1)] = int(m.group(4))
                 continue
             if cur is None:
                 self.assertEqual(t, "SYSCALL", l)
+                self.assertGreater(int(m.group(4)), serials.get(m.group(1), 0), l)
+                serials[m.group(1)] = int(m.group(4))
                 cur, prev = key, 0
                 continue
             self.assertEqual(key, cur, l)
@@ -285,8 +291,15 @@ class FactsTests(unittest.TestCase):
     def test_archive_then_upload(self):
         interactive = sorted({x["host"] for x in FACTS["archive_then_upload"] if x["interactive"]})
         self.assertEqual(interactive, ["build-03", "lt-nkowalski"])
-        others = {x["role"] for x in FACTS["archive_then_upload"] if not x["interactive"]}
+        others = {x["role"] for x in FACTS["archive_then_upload"] if not x["interactive"] and x["host"] != "build-03"}
         self.assertEqual(others, {"ci_runner"}, "only CI jobs (release uploads, cache saves before the release train)")
+        a2 = clock.at(clock.LAST, 21, 17, 30.0)
+        for x in FACTS["archive_then_upload"]:
+            if x["host"] == "build-03" and not x["interactive"]:
+                # Jenkins keeps building on build-03 during A2: its artifact tar precedes rgordon's upload
+                self.assertEqual(x["user"], "jenkins")
+                self.assertLessEqual(x["ts"], a2)
+                self.assertGreaterEqual(x["ts"] + 1800, a2)
 
     def test_unsanctioned_git(self):
         self.assertEqual([(x["host"], x["namespaces"], x["credentials_in_url"]) for x in FACTS["unsanctioned_git"]],
@@ -302,7 +315,7 @@ class FactsTests(unittest.TestCase):
                 self.assertGreater(last, 300_000_000, host)
                 self.assertGreater(last, 1000 * max(learned, 1), host)
             else:
-                self.assertTrue(last <= 20_000_000 or last <= 3 * learned, (host, last, learned))
+                self.assertTrue(last <= 20_000_000 or last <= 5 * learned, (host, last, learned))
                 self.assertLess(last, 300_000_000, host)
 
 

@@ -166,6 +166,8 @@ class Benign:
                 self.pip_install(p, d)
         if linux:
             self.shell(p, d)
+        if on_net and rng.random() < 0.02:
+            self.download_zip(p, d)
         # web activity GitHub records for the org
         for t in clock.work_times(rng, d, p.tz, rng.randrange(0, 4)):
             repo = rng.choice(p.repos)
@@ -261,6 +263,24 @@ class Benign:
                 w.dns(t, ip, "collector.github.com", rng, dns_types(p.os), dns_flags(p.os), ttl=900, tag=tag)
                 w.https(t + 0.2, ip, p.username, "POST", "https://collector.github.com/github/collect", 200,
                         rng.randrange(300, 600), rng.randrange(1200, 4200), "text/plain", rng, tag=tag)
+
+    def download_zip(self, p, d):
+        """"Download ZIP" on a repository page: one archive, in the browser, no token."""
+        rng, w, c = self.rng, self.w, self.c
+        ip = c.client_ip(p, d)
+        repo = rng.choice(p.repos)
+        t = clock.work_times(rng, d, p.tz, 1)[0]
+        w.bump_connect(t, ip, p.username, "github.com", rng, tag="bait:web-download-zip")
+        t2 = w.https(t + 0.01, ip, p.username, "GET", "https://github.com/%s/archive/refs/heads/main.zip" % repo, 302,
+                     rng.randrange(700, 900), rng.randrange(1_500, 2_500), "text/html", rng, tag="bait:web-download-zip")
+        w.gh(t2, "repo.download_zip", p.gh_login, p.gh_id, co.PROXY_EGRESS, c.country(p), repo.split("/")[0],
+             {"operation_type": "access", "repo": repo, "repo_id": c.repo_ids.get(repo, 0), "repository_public": False,
+              "request_category": "other", "user_agent": co.BROWSER_UA[p.os or "macos"]}, person=p,
+             tag="bait:web-download-zip")
+        w.bump_connect(t2, ip, p.username, "codeload.github.com", rng, tag="bait:web-download-zip")
+        w.https(t2 + 0.01, ip, p.username, "GET", "https://codeload.github.com/%s/zip/refs/heads/main" % repo, 200,
+                lognorm(rng, 3_000_000, 1.0, 50_000, 90_000_000), rng.randrange(1_500, 2_500), "application/zip", rng,
+                tag="bait:web-download-zip")
 
     def gh_cli(self, p, d):
         """GitHub CLI / IDE calls to the REST and GraphQL APIs (bumped; proxy via https_proxy)."""
@@ -371,7 +391,8 @@ class Benign:
     def ci(self, d):
         rng, w, c = self.rng, self.w, self.c
         runners = [h for h in c.hosts if h.kind == "ci"]
-        for ts, p, repo in self.pushes:
+        free = {h.name: clock.day_start(d) for h in runners}   # the queue hands a job to the runner idle longest
+        for ts, p, repo in sorted(self.pushes, key=lambda x: x[0]):
             for _ in range(rng.choices([1, 2], [75, 25])[0]):
                 start = ts + rng.uniform(6, 60)
                 if start > clock.day_start(d + 1) - 1200:
@@ -379,10 +400,12 @@ class Benign:
                 self_hosted = rng.random() < 0.6
                 cred = co.new_credential(rng, "app_server")
                 ip = co.CI_EGRESS if self_hosted else "203.0.113.%d" % rng.randrange(128, 192)
-                runner = rng.choice(runners) if self_hosted else None
+                runner = min(runners, key=lambda h: (free[h.name], h.name)) if self_hosted else None
                 t = start + rng.uniform(3, 20)
                 if runner is not None:
+                    t = max(t, free[runner.name] + 2)
                     t = self.runner_job(runner, t, repo, d)
+                    free[runner.name] = t
                 w.git_event(start + rng.uniform(3, 20), "git.clone", "github-actions[bot]",
                             c.bots["github-actions[bot]"], ip, "US", repo, "http", cred, "git/2.51.2")
                 w.gh(t, "workflows.completed_workflow_run", p.gh_login, p.gh_id, ip, c.country(p),
@@ -435,8 +458,9 @@ class Benign:
             w.execve(h, t, ["/usr/bin/tar", "--posix", "-cf", "cache.tzst", "--exclude", "cache.tzst", "-P", "-C", work,
                             "--files-from", "manifest.txt", "--use-compress-program", "zstdmt"], "/usr/bin/tar", work,
                      "runner", 1001, rng=rng, tag=tag or "bait:actions-cache")
+            cache = 4_000_000 + zlib.crc32(repo.encode()) % 48_000_000   # each repository's cache has its size
             w.tunnel(t + 2, h.ip, None, "results-receiver.actions.githubusercontent.com", rng.randrange(3_000, 9_000),
-                     lognorm(rng, 20_000_000, 0.5, 1_000_000, 90_000_000), rng.randrange(2_000, 40_000),
+                     cache + rng.randrange(0, 2_000_000), rng.randrange(2_000, 40_000),
                      "140.82.112.33", tag=tag or "bait:actions-cache")
             t += 20
         w.tunnel(t + 1, h.ip, None, "results-receiver.actions.githubusercontent.com", rng.randrange(2_000, 6_000),

@@ -79,13 +79,14 @@ LD_SO = "/lib64/ld-linux-x86-64.so.2"
 
 def auditd_exec(node, ts, serial, pid, ppid, uid, user, auid, login, tty, ses, exe, argv, cwd,
                 gid=None, group=None, interpreter=None, ptrs=(0, 0, 0, 0)):
-    """The records of one execve event on `node` (a list of lines, SYSCALL..EOE).
+    """The records of one execve event on `node` (a list of lines, SYSCALL..EOE). serial, pid
+    and ppid may be numbers or placeholders that the audit sink fills in time order.
 
     uid/user: the process's user id and name; auid/login: the login (audit) user id and name,
     `UNSET` and None for services; `tty` "(none)" or "pts0"; `interpreter` for scripts (PATH
     items: script, interpreter, loader); `ptrs` the a0..a3 syscall arguments."""
     ms = int(round(ts * 1000))
-    stamp = "msg=audit(%d.%03d:%d):" % (ms // 1000, ms % 1000, serial)
+    stamp = "msg=audit(%d.%03d:%s):" % (ms // 1000, ms % 1000, serial)
     head = "node=%s type=" % node
     gid = uid if gid is None else gid
     group = user if group is None else group
@@ -96,7 +97,7 @@ def auditd_exec(node, ts, serial, pid, ppid, uid, user, auid, login, tty, ses, e
     auid_name = login if auid != UNSET else "unset"
     sys_line = (
         "%sSYSCALL %s arch=c000003e syscall=59 success=yes exit=0 a0=%x a1=%x a2=%x a3=%x items=%d "
-        "ppid=%d pid=%d auid=%d uid=%d gid=%d euid=%d suid=%d fsuid=%d egid=%d sgid=%d fsgid=%d "
+        "ppid=%s pid=%s auid=%d uid=%d gid=%d euid=%d suid=%d fsuid=%d egid=%d sgid=%d fsgid=%d "
         "tty=%s ses=%d comm=%s exe=%s subj=unconfined key=\"exec\"%sARCH=x86_64 SYSCALL=execve "
         "AUID=\"%s\" UID=\"%s\" GID=\"%s\" EUID=\"%s\" SUID=\"%s\" FSUID=\"%s\" EGID=\"%s\" "
         "SGID=\"%s\" FSGID=\"%s\"" % (
@@ -131,7 +132,7 @@ def auditd_user_record(node, ts, serial, rtype, pid, uid, auid, ses, login, op, 
     """A PAM/sshd user-space record (USER_LOGIN, USER_START, CRED_ACQ, USER_END...)."""
     ms = int(round(ts * 1000))
     acct = (' acct="%s"' % login) if rtype != "USER_LOGIN" else (" id=%d" % auid)
-    return ("node=%s type=%s msg=audit(%d.%03d:%d): pid=%d uid=%d auid=%d ses=%d subj=unconfined "
+    return ("node=%s type=%s msg=audit(%d.%03d:%s): pid=%s uid=%d auid=%d ses=%d subj=unconfined "
             "msg='op=%s%s%s exe=\"%s\" hostname=%s addr=%s terminal=%s res=success'%sUID=\"root\" "
             "AUID=\"%s\"%s" % (node, rtype, ms // 1000, ms % 1000, serial, pid, uid, auid, ses, op,
                                acct, extra, exe, hostname, addr, terminal, GS, login,

@@ -37,8 +37,9 @@ def _time(w, prefix):
     return {"from": clock.iso(min(ts)), "to": clock.iso(max(ts))}
 
 
-def _alert(rule, severity, group, why, evidence):
-    return {"rule": rule, "severity": severity, "group": group, "why": why, "evidence": evidence}
+def _alert(rule, severity, group, why, steps):
+    """An expected alert; `steps` names the steps of the story's `events` it rests on."""
+    return {"rule": rule, "severity": severity, "group": group, "why": why, "evidence_steps": steps.split(",")}
 
 
 def stories(c, w, attacks):
@@ -275,6 +276,8 @@ BAIT = [
     ("private-npm-codeload", "npm installs of the 3 private acme packages from codeload.github.com (github: "
      "dependencies), at most 3 distinct repositories per host per 30 minutes.", ["repo_archive_mass_download"],
      "3 <= 5"),
+    ("web-download-zip", "Developers occasionally download one repository as a ZIP from its page (repo.download_zip "
+     "without a token, and the codeload request in the proxy log).", ["repo_archive_mass_download"], "one archive"),
     ("tar-extract", "Developers unpack downloads (tar -xzf) on their laptops, some shortly before a git push.",
      ["archive_staging_then_upload"], "extraction is not archive creation"),
 ]
@@ -324,6 +327,17 @@ def measured(fx, attacks):
                      "learned_p95_hourly": facts.p95(learned), "learned_max_hourly": max(learned),
                      "last_day_max_hourly": max(last)})
     vols.sort(key=lambda v: -v["last_day_max_hourly"])
+    planted_hosts = {"build-03", "fin-report-01", "lt-nkowalski"}
+    benign_vol = {"max_last_day_hourly_by_role": {}, "max_ratio_to_learned_p95_when_above_20MB": 0.0}
+    for v in vols:
+        if v["host"] in planted_hosts:
+            continue
+        r = benign_vol["max_last_day_hourly_by_role"]
+        r[v["role"]] = max(r.get(v["role"], 0), v["last_day_max_hourly"])
+        if v["last_day_max_hourly"] > 20_000_000:
+            ratio = round(v["last_day_max_hourly"] / max(1, v["learned_p95_hourly"]), 2)
+            benign_vol["max_ratio_to_learned_p95_when_above_20MB"] = max(
+                benign_vol["max_ratio_to_learned_p95_when_above_20MB"], ratio)
     new_origin, without_history = fx["token_new_origins"]
     return {
         "note": "Measured on the generated files by daygen/facts.py (an independent reading of the four logs and "
@@ -333,6 +347,7 @@ def measured(fx, attacks):
             {"key": "%s:%s" % k, "max_distinct_private_sanctioned": v[0]}
             for k, v in sorted(fx["archive_downloads"].items(), key=lambda kv: (-kv[1][0], str(kv[0])))[:6]],
         "upload_bytes_to_repo_services_per_host_hour_top": vols[:20],
+        "upload_bytes_benign_summary": benign_vol,
         "unsanctioned_uploads": _group_uploads(fx["unsanctioned_uploads"]),
         "repo_domains_first_seen_after_learning": [
             {k: (clock.iso(v) if k == "ts" else v) for k, v in x.items()} for x in fx["first_seen"]],
@@ -433,6 +448,10 @@ def build(seed, c, w, attacks, bait_gen, files, request_size, fx):
             "No other alert is expected, on any day: every pattern under 'bait' is benign.",
             "repo_push_unsanctioned: `git push -u origin main` on build-03 names no URL; the remote is in the "
             "preceding `git remote add` and in git-remote-https's arguments (pid/ppid link them).",
+            "archive_staging_then_upload on build-03: Jenkins keeps building during A2 (tar -czf of build outputs as "
+            "jenkins, no login session); a sequence keyed by host alone also pairs those archives with rgordon's "
+            "upload. The expected alert is the one group on build-03; its evidence should be rgordon's session "
+            "(auid 10001, ses) - the tar/split of source trees.",
         ],
         "bait": bait(w, c),
         "facts": measured(fx, attacks),

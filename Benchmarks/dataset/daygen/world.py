@@ -6,7 +6,7 @@ import random
 
 from . import company as co
 from . import formats
-from .sinks import Registry, Sink
+from .sinks import PID, PPID, SERIAL, AuditSink, Registry, Sink
 
 FILES = {
     "github": ("github-audit.jsonl", "github-audit"),
@@ -14,18 +14,6 @@ FILES = {
     "dns": ("bind-queries.log", "bind-query"),
     "audit": ("audit.log", "auditd"),
 }
-
-# Destinations the proxy bumps (TLS-intercepts) for data-loss prevention, for every client but
-# the CI runners; everything else is spliced (one CONNECT line per tunnel).
-BUMPED = ("github.com", ".github.com", ".githubusercontent.com", "gitlab.com", "bitbucket.org")
-
-
-def bumped(domain):
-    for b in BUMPED:
-        if domain == b or (b.startswith(".") and domain.endswith(b)):
-            return True
-    return False
-
 
 def lognorm(rng, median, sigma, lo, hi):
     v = rng.lognormvariate(0.0, sigma) * median
@@ -39,7 +27,10 @@ class World:
         self.rng = random.Random("%s:benign" % seed)
         self.request_size = request_size
         self.registry = Registry()
-        self.sinks = {k: Sink(out_dir, fn, fmt, self.registry) for k, (fn, fmt) in FILES.items()}
+        self.sinks = {k: Sink(out_dir, fn, fmt, self.registry) for k, (fn, fmt) in FILES.items() if k != "audit"}
+        fn, fmt = FILES["audit"]
+        self.sinks["audit"] = AuditSink(out_dir, fn, fmt, self.registry, seed,
+                                        {h.name: (h.serial, h.pid) for h in company.hosts})
         self.dns_cache = {}
         r = random.Random("%s:bind" % seed)
         self.bind_objects = [0x7F3A00000000 + r.randrange(0, 1 << 32) & ~0xF for _ in range(96)]
@@ -214,17 +205,15 @@ class World:
         if not host.auditd:
             return None
         rng = rng or self.rng
-        host.serial += rng.randrange(1, 24)
         host.pid += rng.randrange(1, 40)
         pid = host.pid
         if ppid is None:
             ppid = max(1, pid - rng.randrange(1, 400))
         ptrs = (0x55D000000000 + rng.randrange(0, 1 << 36), 0x55D000000000 + rng.randrange(0, 1 << 36),
                 0x55D000000000 + rng.randrange(0, 1 << 36), rng.randrange(0, 0x30))
-        lines = formats.auditd_exec(host.name, ts, host.serial, pid, ppid, uid, user, auid, login,
+        lines = formats.auditd_exec(host.name, ts, SERIAL, PID, PPID, uid, user, auid, login,
                                     tty, ses, exe, argv, cwd, gid, group, interpreter, ptrs)
-        self.sinks["audit"].add(ts, "\n".join(lines), nlines=len(lines), tag=tag,
-                                ident="%s:%d" % (host.name, host.serial))
+        self.sinks["audit"].add(ts, "\n".join(lines), nlines=len(lines), tag=tag, ident=(host.name, pid, ppid))
         return pid
 
     def user_session(self, host, ts, p, from_ip, rng, tag=None):
@@ -233,14 +222,14 @@ class World:
             return 1
         ses = rng.randrange(2, 4000)
         uid = self.ldap_uid(p)
+        host.pid += rng.randrange(1, 40)
+        sshd = host.pid
         for i, (rtype, op) in enumerate((("USER_ACCT", "PAM:accounting"), ("CRED_ACQ", "PAM:setcred"),
                                          ("USER_LOGIN", "login"), ("USER_START", "PAM:session_open"))):
-            host.serial += 1
-            line = formats.auditd_user_record(host.name, ts + i * 0.004, host.serial, rtype, host.pid + 1, 0,
+            line = formats.auditd_user_record(host.name, ts + i * 0.004, SERIAL, rtype, PID, 0,
                                               uid, ses, p.username, op, "/usr/sbin/sshd", from_ip,
                                               from_ip, "ssh" if rtype != "USER_LOGIN" else "/dev/pts/1")
-            self.sinks["audit"].add(ts + i * 0.004, line, tag=tag, ident="%s:%d" % (host.name, host.serial))
-        host.pid += 3
+            self.sinks["audit"].add(ts + i * 0.004, line, tag=tag, ident=(host.name, sshd, None))
         return ses
 
     def ldap_uid(self, p):
