@@ -80,7 +80,6 @@ class Bait:
         t = clock.at(d, 23, 0, rng.uniform(0, 30))
         version = "2025.11.%d" % (17 + d)
         for repo in repos:
-            name = repo.split("/")[1]
             w.execve(h, t, ["git", "clone", "--quiet", "https://github.com/%s.git" % repo], "/usr/bin/git",
                      "/home/runner/_work/release-train", "runner", 1001, rng=rng, tag="bait:release-bot")
             w.proxy_git(t + 0.05, h.ip, None, repo, "upload", rng.randrange(200_000, 9_000_000), rng.randrange(1_000, 4_000),
