@@ -77,28 +77,32 @@ def context_yaml(c):
 
 TOR_EXITS = ["192.0.2.%d" % i for i in (10, 11, 14, 17, 19, 23, 26, 29, 31, 38, 41, 44)]
 
+# Indicators in force carry no expiry, so that they match whenever the dataset is replayed (an
+# enricher may judge expiry by the clock rather than by event time); the stale one expired on
+# 2025-10-31, before the data and before any replay.
+STALE = "2025-10-31T00:00:00Z"
+
 
 def intel_rows():
     """(indicator, category, feed, confidence, expires) rows."""
     rows = []
     for ip in TOR_EXITS:
-        rows.append((ip, "tor_exit", "tor-exit-list", 95, "2025-12-31T00:00:00Z"))
-    rows.append(("192.0.2.32/28", "tor_exit", "tor-exit-list", 80, "2025-12-31T00:00:00Z"))
-    rows.append(("2001:db8:7a3::23", "tor_exit", "tor-exit-list", 95, "2025-12-31T00:00:00Z"))
+        rows.append((ip, "tor_exit", "tor-exit-list", 95, ""))
+    rows.append(("192.0.2.32/28", "tor_exit", "tor-exit-list", 80, ""))
+    rows.append(("2001:db8:7a3::23", "tor_exit", "tor-exit-list", 95, ""))
     for i in range(50, 60):
-        rows.append(("192.0.2.%d" % i, "residential_proxy", "resi-proxy-intel", 70, "2025-12-15T00:00:00Z"))
+        rows.append(("192.0.2.%d" % i, "residential_proxy", "resi-proxy-intel", 70, ""))
     # stale: this address was a residential proxy exit until October; it is now a contractor's home line
-    rows.append(("198.51.100.150", "residential_proxy", "resi-proxy-intel", 60, "2025-10-31T00:00:00Z"))
+    rows.append(("198.51.100.150", "residential_proxy", "resi-proxy-intel", 60, STALE))
     rows.append(("192.0.2.128/28", "vpn", "commercial-vpn-exits", 90, ""))
     rows.append(("192.0.2.144/28", "scanner", "internet-scanners", 85, ""))
     rows.append(("203.0.113.128/26", "hosting", "cloud-provider-ranges", 100, ""))
-    rows.append(("192.0.2.66", "malicious", "shai-hulud-iocs", 90, "2026-03-01T00:00:00Z"))
-    rows.append(("https://webhook.site/bb8ca5f6-4175-45d2-b042-fc9ebb8170b7", "malicious", "shai-hulud-iocs", 95,
-                 "2026-03-01T00:00:00Z"))
+    rows.append(("192.0.2.66", "malicious", "shai-hulud-iocs", 90, ""))
+    rows.append(("https://webhook.site/bb8ca5f6-4175-45d2-b042-fc9ebb8170b7", "malicious", "shai-hulud-iocs", 95, ""))
     for i in (70, 71, 72, 75):
-        rows.append(("192.0.2.%d" % i, "malicious", "c2-tracker", 75, "2025-12-31T00:00:00Z"))
+        rows.append(("192.0.2.%d" % i, "malicious", "c2-tracker", 75, ""))
     for dom in ("*.trycloudflare.example", "exfil-drop.example", "paste-drop.example"):
-        rows.append((dom, "malicious", "c2-tracker", 60, "2025-12-31T00:00:00Z"))
+        rows.append((dom, "malicious", "c2-tracker", 60, ""))
     return rows
 
 
@@ -134,14 +138,16 @@ def intel_stix(seed):
         objs.append(o)
 
     for ip in TOR_EXITS[:6]:
-        indicator("Tor exit %s" % ip, "[ipv4-addr:value = '%s']" % ip, ["anonymization"], "2025-12-31T00:00:00.000Z",
+        indicator("Tor exit %s" % ip, "[ipv4-addr:value = '%s']" % ip, ["anonymization"], None,
                   "Tor exit relay (tor_exit)")
     indicator("Tor exits 192.0.2.32/28", "[ipv4-addr:value ISSUBSET '192.0.2.32/28']", ["anonymization"],
-              "2025-12-31T00:00:00.000Z", "Tor exit relays (tor_exit)")
+              None, "Tor exit relays (tor_exit)")
     indicator("Shai-Hulud exfiltration endpoint",
               "[url:value = 'https://webhook.site/bb8ca5f6-4175-45d2-b042-fc9ebb8170b7']",
-              ["malicious-activity"], "2026-03-01T00:00:00.000Z",
+              ["malicious-activity"], None,
               "Webhook used by the Shai-Hulud npm worm to receive stolen secrets (malicious)")
     indicator("Shai-Hulud staging domain", "[domain-name:value = 'exfil-drop.example']", ["malicious-activity"],
-              "2025-12-31T00:00:00.000Z", "Domain seen in worm staging (malicious)")
+              None, "Domain seen in worm staging (malicious)")
+    indicator("Former residential proxy exit", "[ipv4-addr:value = '198.51.100.150']", ["anonymization"],
+              "2025-10-31T00:00:00.000Z", "Residential proxy exit (residential_proxy), no longer in service")
     return json.dumps({"type": "bundle", "id": "bundle--" + _uuid(rng), "objects": objs}, indent=2) + "\n"
