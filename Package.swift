@@ -33,6 +33,11 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
         .systemLibrary(
+            name: "CMaxMindDB",
+            pkgConfig: "libmaxminddb",
+            providers: [.apt(["libmaxminddb-dev"])]
+        ),
+        .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
@@ -62,7 +67,13 @@ let package = Package(
             ]
         ),
         .target(name: "SluiceParse", dependencies: ["SluiceCore"]),
-        .target(name: "SluiceEnrich", dependencies: ["SluiceCore"]),
+        .target(
+            name: "SluiceEnrich",
+            dependencies: [
+                "SluiceCore", "CMaxMindDB", "Yams",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "SluiceDetect", dependencies: ["SluiceCore", "Yams"]),
         .target(
             name: "SluiceSink",
@@ -96,6 +107,11 @@ let package = Package(
             path: "Benchmarks/SluiceBench"
         ),
         .executableTarget(
+            name: "sluice-enrich-bench",
+            dependencies: ["SluiceCore", "SluiceEnrich", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/EnrichBench"
+        ),
+        .executableTarget(
             name: "sluice-sink-bench",
             dependencies: ["SluiceCore", "SluiceSink", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SinkBench"
@@ -106,7 +122,11 @@ let package = Package(
             name: "SluiceParseTests",
             dependencies: ["SluiceParse", "SluiceCore", "Yams", .product(name: "Logging", package: "swift-log")]
         ),
-        // SluiceEnrichTests and SluiceDetectTests arrive with the first enricher and detector.
+        .testTarget(
+            name: "SluiceEnrichTests",
+            dependencies: ["SluiceEnrich", "SluiceCore", "SluiceParse", .product(name: "Logging", package: "swift-log")]
+        ),
+        // SluiceDetectTests arrives with the first detector.
         .testTarget(name: "SluiceSinkTests", dependencies: [
             "SluiceSink", "SluiceCore", "SluiceParse",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -119,12 +139,14 @@ let package = Package(
 )
 
 // Swift 5 language mode: components share state through locks and atomics (documented per
-// type), which strict Sendable checking cannot see.
+// type), which strict Sendable checking cannot see. SluiceEnrich and its tests are written
+// for Swift 6 mode (strict concurrency checking) and keep it.
+let swift6Targets: Set<String> = ["SluiceEnrich", "SluiceEnrichTests", "sluice-enrich-bench"]
 // Release builds skip dynamic exclusivity checks (the hot loops of the parsers and encoders
 // access class-held buffers per byte); debug builds and tests keep them.
 for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + [
-        .swiftLanguageMode(.v5),
+        .swiftLanguageMode(swift6Targets.contains(target.name) ? .v6 : .v5),
         .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
     ]
 }
