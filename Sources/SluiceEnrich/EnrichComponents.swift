@@ -9,6 +9,7 @@ public enum EnrichComponents {
         r.transforms["threat_intel"] = { o, ctx in ThreatIntelEnricher(options: o, context: ctx) }
         r.transforms["context"] = { o, ctx in ContextEnricher(options: o, context: ctx) }
         r.transforms["repo_services"] = { o, ctx in RepoServicesEnricher(options: o, context: ctx) }
+        r.transforms["geoip"] = { o, ctx in GeoIPEnricher(options: o, context: ctx) }
         return r
     }
 }
