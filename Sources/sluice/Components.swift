@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceEnrich
 import SluiceIngest
 import SluiceParse
 import SluiceSink
@@ -9,6 +10,7 @@ enum Components {
         var r = ComponentRegistry()
         r.merge(IngestComponents.registry)
         r.merge(ParseComponents.registry)
+        r.merge(EnrichComponents.registry)
         r.merge(SinkComponents.registry)
         return r
     }
