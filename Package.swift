@@ -141,7 +141,7 @@ let package = Package(
 // Swift 5 language mode: components share state through locks and atomics (documented per
 // type), which strict Sendable checking cannot see. SluiceEnrich and its tests are written
 // for Swift 6 mode (strict concurrency checking) and keep it.
-let swift6Targets: Set<String> = ["SluiceEnrich", "SluiceEnrichTests", "sluice-enrich-bench"]
+let swift6Targets: Set<String> = ["SluiceEnrich", "SluiceEnrichTests"]
 // Release builds skip dynamic exclusivity checks (the hot loops of the parsers and encoders
 // access class-held buffers per byte); debug builds and tests keep them.
 for target in package.targets where target.type != .system {
