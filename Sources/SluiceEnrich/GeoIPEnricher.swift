@@ -14,15 +14,17 @@ public final class MaxMindDatabase: @unchecked Sendable {
     private let db: UnsafeMutablePointer<MMDB_s>
 
     public init(path: String) throws {
-        self.path = path
-        db = .allocate(capacity: 1)
-        let status = MMDB_open(path, UInt32(MMDB_MODE_MMAP), db)
+        // Opened before `self` is complete: a failed open throws before a deinit could run.
+        let handle = UnsafeMutablePointer<MMDB_s>.allocate(capacity: 1)
+        let status = MMDB_open(path, UInt32(MMDB_MODE_MMAP), handle)
         guard status == MMDB_SUCCESS else {
             let why = String(cString: MMDB_strerror(status))
             let detail = status == MMDB_IO_ERROR ? "\(why): \(String(cString: strerror(errno)))" : why
-            db.deallocate()
+            handle.deallocate()
             throw LoadIssue(file: path, line: 0, message: "cannot open MaxMind DB: \(detail)")
         }
+        self.path = path
+        db = handle
     }
 
     deinit {

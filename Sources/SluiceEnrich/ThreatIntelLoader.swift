@@ -81,7 +81,10 @@ public struct ThreatIntelLoader {
     public static func load(_ files: [IntelFile], now: Int64 = Timestamp.now()) -> (ThreatIntelSet?, LoadReport) {
         var l = ThreatIntelLoader(now: now)
         for f in files { l.load(f) }
-        return (l.report.failedFiles.isEmpty ? l.finish() : nil, l.report)
+        guard l.report.failedFiles.isEmpty else { return (nil, l.report) }
+        let set = l.finish()
+        l.report.counts.merge(set.counts) { $1 }
+        return (set, l.report)
     }
 
     public mutating func load(_ file: IntelFile) {

@@ -34,12 +34,7 @@ enum ET {
     static func squid(_ line: String) throws -> Event { try parse(SquidParser(), [line])[0] }
     static func github(_ json: String) throws -> Event { try parse(GitHubAuditParser(), [json])[0] }
 
-    static func bind(_ line: String) throws -> Event {
-        let cfg = try PipelineConfig.parse("sources:\n  s:\n    type: stdin\nsinks:\n  o:\n    type: stdout\n    inputs: [p]\ntransforms:\n  p:\n    type: parse\n    inputs: [s]\n    format: bind-query\n", file: "t.yaml", environment: [:])
-        let ctx = BuildContext(name: "p", mode: .toEnd, dataDir: nil, logger: Logger(label: "t"), registry: ParseComponents.registry)
-        let p = try XCTUnwrap(try ParseComponents.registry.makeParser(format: "bind-query", options: cfg.transforms[0].options, context: ctx))
-        return try parse(p, [line])[0]
-    }
+    static func bind(_ line: String) throws -> Event { try parse(BindQueryParser(), [line])[0] }
 
     /// An auditd EXECVE event for `args` on host `node`, as auditd writes the records.
     static func exec(_ args: [String], node: String = "build-07", user: String = "alice") throws -> Event {

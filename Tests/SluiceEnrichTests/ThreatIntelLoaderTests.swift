@@ -33,7 +33,7 @@ final class ThreatIntelLoaderTests: XCTestCase {
         paste-drop.example,malicious,ir,95,
         *.exfil-cdn.example,malicious,ir,,
         https://Files.BadHost.example:443/upload.php?x=1#frag,malicious,ir,,
-        "198.51.100.8",tor_exit,"tor, project",,1767225600
+        "198.51.100.8",tor_exit,"tor, project",,1798761600
 
         """)
         let (set0, report) = ThreatIntelLoader.load([IntelFile(path: p)], now: jan2026)
@@ -165,11 +165,11 @@ final class ThreatIntelLoaderTests: XCTestCase {
         XCTAssertEqual(category, "malicious|drop")
     }
 
-    /// Domain suffix traps: `*.x` covers x and its subdomains only on label boundaries.
+    /// Domain suffix traps: `*.x` covers x and its subdomains, on label boundaries only.
     func testDomainSuffixTraps() throws {
         let p = try ET.write(dir, "d.txt", "*.github.example\nexact.example\n")
         let set = try XCTUnwrap(ThreatIntelLoader.load([IntelFile(path: p)]).0)
-        XCTAssertEqual(domains(set, "github.example"), [], "*.x does not cover x itself")
+        XCTAssertEqual(domains(set, "github.example"), ["*.github.example"], "*.x covers x itself and its subdomains")
         XCTAssertEqual(domains(set, "api.github.example"), ["*.github.example"])
         XCTAssertEqual(domains(set, "A.B.GitHub.Example."), ["*.github.example"], "case and a trailing dot are ignored")
         XCTAssertEqual(domains(set, "evilgithub.example"), [])
