@@ -100,6 +100,12 @@ public struct IPPrefixIndex: Sendable {
     /// IPv4 tables by prefix length 0...32, and the lengths present, longest first.
     @usableFromInline var v4: [V4Table?] = Array(repeating: nil, count: 33)
     @usableFromInline var v4Lengths: [Int] = []
+    /// The lengths 0...16 present, longest first (always probed).
+    @usableFromInline var v4ShortLengths: [Int] = []
+    /// For each /16 of the IPv4 space, a bit per prefix length 17...32 (bit `len - 17`) that has
+    /// an entry inside that /16: a lookup probes only those lengths, so a feed with blocks of
+    /// many lengths costs about as much as one with a few. 256 KiB, made on the first such block.
+    @usableFromInline var v4Directory: [UInt16] = []
     /// IPv6 tables by prefix length 0...128 (keys outside `::ffff:0:0/96` when the length
     /// is above 96), and the lengths present, longest first.
     @usableFromInline var v6: [V6Table?] = Array(repeating: nil, count: 129)
@@ -110,7 +116,7 @@ public struct IPPrefixIndex: Sendable {
 
     /// Approximate bytes held.
     public var memoryBytes: Int {
-        v4.reduce(0) { $0 + ($1.map { $0.keys.count * 8 } ?? 0) } + v6.reduce(0) { $0 + ($1.map { $0.ids.count * 20 } ?? 0) }
+        v4Directory.count * 2 + v4.reduce(0) { $0 + ($1.map { $0.keys.count * 8 } ?? 0) } + v6.reduce(0) { $0 + ($1.map { $0.ids.count * 20 } ?? 0) }
     }
 
     /// Adds a block; returns the id already stored for the same block instead, if any.
@@ -119,8 +125,15 @@ public struct IPPrefixIndex: Sendable {
         let found: UInt32?
         if n.prefix >= 96, n.address.isV4 {
             let len = n.prefix - 96
-            if v4[len] == nil { v4[len] = V4Table(); v4Lengths.append(len); v4Lengths.sort(by: >) }
+            if v4[len] == nil {
+                v4[len] = V4Table(); v4Lengths.append(len); v4Lengths.sort(by: >)
+                v4ShortLengths = v4Lengths.filter { $0 <= 16 }
+            }
             found = v4[len]!.insert(n.address.v4, id)
+            if len > 16 {
+                if v4Directory.isEmpty { v4Directory = [UInt16](repeating: 0, count: 65536) }
+                v4Directory[Int(n.address.v4 >> 16)] |= UInt16(1) << UInt16(len - 17)
+            }
         } else {
             if v6[n.prefix] == nil { v6[n.prefix] = V6Table(); v6Lengths.append(n.prefix); v6Lengths.sort(by: >) }
             found = v6[n.prefix]!.insert(n.address, id)
@@ -135,7 +148,17 @@ public struct IPPrefixIndex: Sendable {
     public func forEachMatch(_ a: IPAddress, _ body: (UInt32) -> Bool) {
         if a.isV4 {
             let v = a.v4
-            for len in v4Lengths {
+            if !v4Directory.isEmpty {
+                var bits = v4Directory[Int(v >> 16)]
+                while bits != 0 {
+                    let b = 15 - bits.leadingZeroBitCount
+                    bits &= ~(UInt16(1) << UInt16(b))
+                    let len = 17 + b
+                    let key = v & (~UInt32(0) << UInt32(32 - len))
+                    if let id = v4[len].unsafelyUnwrapped.find(key), !body(id) { return }
+                }
+            }
+            for len in v4ShortLengths {
                 let key = len == 0 ? 0 : v & (~UInt32(0) << UInt32(32 - len))
                 if let id = v4[len].unsafelyUnwrapped.find(key), !body(id) { return }
             }

@@ -1,5 +1,8 @@
 import Foundation
 import SluiceCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One problem found while loading an enrichment file: a bad line (skipped) or a file that
 /// could not be read at all. `description` is `file:line: message` (line 0 for the file).
@@ -63,17 +66,38 @@ enum EnrichmentFile {
     /// Largest file accepted (a bound, not a tuning knob: a 1,000,000-indicator CSV is ~60 MB).
     static let maxBytes = 1 << 30
 
+    /// The file's bytes, read straight into one array (no second copy: a feed's size is the
+    /// peak memory of reading it).
     static func read(_ path: String) throws -> [UInt8] {
-        guard let fh = FileHandle(forReadingAtPath: path) else {
-            throw LoadIssue(file: path, line: 0, message: "cannot open: \(String(cString: strerror(errno)))")
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw LoadIssue(file: path, line: 0, message: "cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw LoadIssue(file: path, line: 0, message: "cannot stat: \(String(cString: strerror(errno)))") }
+        guard (st.st_mode & S_IFMT) != S_IFDIR else { throw LoadIssue(file: path, line: 0, message: "is a directory") }
+        guard Int(st.st_size) <= maxBytes else { throw LoadIssue(file: path, line: 0, message: "larger than \(maxBytes >> 20) MiB") }
+        var out: [UInt8] = []
+        // One byte more than the size, so a file read whole also sees its end in the same call.
+        var chunk = max(Int(st.st_size), 0) + 1
+        while true {
+            var failed: Int32 = 0
+            let want = chunk
+            let buf = [UInt8](unsafeUninitializedCapacity: want) { p, initialized in
+                var total = 0
+                while total < want {
+                    let r = Glibc.read(fd, p.baseAddress! + total, want - total)
+                    if r < 0 { if errno == EINTR { continue }; failed = errno; break }
+                    if r == 0 { break }
+                    total += r
+                }
+                initialized = total
+            }
+            if failed != 0 { throw LoadIssue(file: path, line: 0, message: "cannot read: \(String(cString: strerror(failed)))") }
+            if out.isEmpty { out = buf } else { out.append(contentsOf: buf) }
+            guard out.count <= maxBytes else { throw LoadIssue(file: path, line: 0, message: "larger than \(maxBytes >> 20) MiB") }
+            if buf.count < want { return out }
+            chunk = 1 << 20
         }
-        defer { try? fh.close() }
-        let data: Data
-        do { data = try fh.readToEnd() ?? Data() } catch {
-            throw LoadIssue(file: path, line: 0, message: "cannot read: \(error.localizedDescription)")
-        }
-        guard data.count <= maxBytes else { throw LoadIssue(file: path, line: 0, message: "larger than \(maxBytes >> 20) MiB") }
-        return [UInt8](data)
     }
 
     /// Calls `body(lineNumber, range)` for each line of `b` (without `\n` or `\r\n`).
@@ -113,10 +137,13 @@ extension LoadIssue: Error {}
 /// a date (`2026-03-01`, midnight UTC) or Unix seconds; nanoseconds since the epoch.
 enum ExpiryTime {
     static func parse(_ s: String) -> Int64? {
-        let t = s.trimmingCharacters(in: .whitespaces)
+        let t = s.trimmedLite()
         if t.isEmpty { return nil }
-        if t.allSatisfy({ $0.isASCII && $0.isNumber }), let v = Int64(t), v < 100_000_000_000 { return v * 1_000_000_000 }
-        if t.count == 10, let v = Timestamp.parseRFC3339(t + "T00:00:00Z") { return v }
-        return Timestamp.parseRFC3339(t)
+        let u = Array(t.utf8)
+        if u.allSatisfy({ $0 &- 48 < 10 }), u.count <= 11, let v = Int64(t) { return v * 1_000_000_000 }
+        if u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-") {
+            return Timestamp.parseRFC3339(u + Array("T00:00:00Z".utf8))
+        }
+        return Timestamp.parseRFC3339(u)
     }
 }

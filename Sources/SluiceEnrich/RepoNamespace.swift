@@ -179,10 +179,16 @@ extension String {
         return String(decoding: out, as: UTF8.self)
     }
 
-    func trimmingCharactersLite() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
+    func trimmingCharactersLite() -> String { trimmedLite() }
+
+    /// Without leading and trailing spaces and tabs (on UTF-8, without Foundation).
+    func trimmedLite() -> String {
+        let u = utf8
+        guard let f = u.first, let l = u.last else { return self }
+        if f != 0x20, f != 0x09, l != 0x20, l != 0x09 { return self }
+        var lo = u.startIndex, hi = u.endIndex
+        while lo < hi, u[lo] == 0x20 || u[lo] == 0x09 { lo = u.index(after: lo) }
+        while hi > lo, u[u.index(before: hi)] == 0x20 || u[u.index(before: hi)] == 0x09 { hi = u.index(before: hi) }
+        return String(Substring(u[lo..<hi]))
     }
 }

@@ -126,12 +126,12 @@ public final class ThreatIntelEnricher: Transform, ReloadableEnricher, @unchecke
     public func enrich(_ e: inout Event, _ intel: ThreatIntelSet, now: Int64) {
         seen.removeAll(keepingCapacity: true)
         added.removeAll(keepingCapacity: true)
-        for f in fields {
-            EventText.forEach(e, f) { b in
+        for i in fields.indices {
+            EventText.forEach(e, fields[i]) { b in
                 match(b, intel, now: now) { id in
                     guard added.count < maxMatches, !seen.contains(id) else { return }
                     seen.append(id)
-                    added.append(object(intel, id, field: f.path, atomic: String(decoding: b, as: UTF8.self)))
+                    added.append(object(intel, id, field: fields[i].path, atomic: String(decoding: b, as: UTF8.self)))
                 }
             }
         }

@@ -72,6 +72,9 @@ public struct ThreatIntelLoader {
     var wildcards = NameIndex()
     var urls = NameIndex()
     var counts: [String: Int] = [:]
+    /// Indicators by kind and expired ones, counted without a dictionary per line.
+    var kindCounts = [0, 0, 0, 0]
+    var expiredCount = 0
     public var report = LoadReport()
     let now: Int64
 
@@ -102,6 +105,10 @@ public struct ThreatIntelLoader {
     public func finish() -> ThreatIntelSet {
         var c = counts
         c["indicators"] = indicators.count
+        for k in [ThreatIntelSet.Kind.ip, .domain, .wildcard, .url] where kindCounts[Int(k.rawValue)] > 0 {
+            c[k.label] = kindCounts[Int(k.rawValue)]
+        }
+        if expiredCount > 0 { c["expired"] = expiredCount }
         return ThreatIntelSet(text: text, indicators: indicators, feeds: feeds, categories: categories,
                               ips: ips, domains: domains, wildcards: wildcards, urls: urls, counts: c)
     }
@@ -110,7 +117,7 @@ public struct ThreatIntelLoader {
 
     /// Adds one indicator; returns why it was refused, or nil.
     public mutating func add(_ raw: String, feed: String, category: String, confidence: Int?, expires: Int64?) -> String? {
-        let value = raw.trimmingCharacters(in: .whitespaces)
+        let value = raw.trimmedLite()
         guard !value.isEmpty else { return "empty indicator" }
         guard value.utf8.count <= Self.maxIndicatorLength else { return "indicator longer than \(Self.maxIndicatorLength) bytes" }
         guard !category.isEmpty else { return "no category (add a category column or set `category` for the file)" }
@@ -118,8 +125,8 @@ public struct ThreatIntelLoader {
         guard let kind = Self.classify(value) else {
             return "\"\(value)\" is not an IP address, CIDR, domain, *.domain or URL"
         }
-        let feedID = intern(feed, &feeds, &feedIDs)
-        let categoryID = intern(category, &categories, &categoryIDs)
+        let feedID = Self.intern(feed, &feeds, &feedIDs)
+        let categoryID = Self.intern(category, &categories, &categoryIDs)
         guard let feedID, let categoryID else { return "more than 65535 feeds or categories" }
         guard text.count + kind.canonical.utf8.count < Int(UInt32.max), indicators.count < Int(UInt32.max) - 1 else {
             return "too many indicators"
@@ -156,30 +163,28 @@ public struct ThreatIntelLoader {
             indicators[Int(id)].next = indicators[Int(head)].next
             indicators[Int(head)].next = id + 1
         }
-        counts[kind.kind.label, default: 0] += 1
-        if let e = expires, e <= now { counts["expired", default: 0] += 1 }
+        kindCounts[Int(kind.kind.rawValue)] += 1
+        if let e = expires, e <= now { expiredCount += 1 }
         return nil
     }
 
     private static func insertName(_ index: inout NameIndex, _ id: UInt32, _ txt: [UInt8],
                                    _ inds: [ThreatIntelSet.Indicator]) -> UInt32? {
-        let ind = inds[Int(id)]
-        let s = Int(ind.start) + Int(ind.keySkip), e = Int(ind.start) + Int(ind.length)
-        let key = Array(txt[s..<e])
         func keyRange(_ x: UInt32) -> Range<Int> {
             let i = inds[Int(x)]
             return (Int(i.start) + Int(i.keySkip))..<(Int(i.start) + Int(i.length))
         }
-        return key.withUnsafeBufferPointer { k in
-            txt.withUnsafeBufferPointer { t in
-                index.insert(NameHash.hash(k, 0..<k.count), id: id,
-                             equals: { NameHash.equal(t, keyRange($0), k, 0..<k.count) },
-                             hashOf: { NameHash.hash(t, keyRange($0)) })
-            }
+        // The new key is already in the arena: compare arena ranges, no copy.
+        let key = keyRange(id)
+        return txt.withUnsafeBufferPointer { t in
+            index.insert(NameHash.hash(t, key), id: id,
+                         equals: { NameHash.equal(t, keyRange($0), t, key) },
+                         hashOf: { NameHash.hash(t, keyRange($0)) })
         }
     }
 
-    private func intern(_ s: String, _ list: inout [String], _ ids: inout [String: UInt16]) -> UInt16? {
+    /// Static: a method on `self` taking `self`'s own arrays inout would copy the whole loader.
+    private static func intern(_ s: String, _ list: inout [String], _ ids: inout [String: UInt16]) -> UInt16? {
         if let id = ids[s] { return id }
         guard list.count < Int(UInt16.max) else { return nil }
         let id = UInt16(list.count)
@@ -195,15 +200,25 @@ public struct ThreatIntelLoader {
     }
 
     static func classify(_ v: String) -> Classified? {
-        if v.contains("://") {
+        let u = v.utf8
+        var hasSlash = false, hasScheme = false
+        var prev2: UInt8 = 0, prev1: UInt8 = 0
+        for c in u {
+            if c == UInt8(ascii: "/") {
+                hasSlash = true
+                if prev1 == UInt8(ascii: "/"), prev2 == UInt8(ascii: ":") { hasScheme = true; break }
+            }
+            prev2 = prev1; prev1 = c
+        }
+        if hasScheme {
             guard let n = URLNormalizer.normalize(v) else { return nil }
             return Classified(kind: .url, canonical: n)
         }
-        if v.hasPrefix("*.") {
+        if u.count > 2, u.first == UInt8(ascii: "*"), u[u.index(after: u.startIndex)] == UInt8(ascii: ".") {
             guard let d = domainName(String(v.dropFirst(2))) else { return nil }
             return Classified(kind: .wildcard, canonical: "*." + d)
         }
-        if v.contains("/") {
+        if hasSlash {
             guard let n = IPNetwork.parse(v) else { return nil }
             return Classified(kind: .ip, canonical: n.description, network: n)
         }
@@ -217,17 +232,25 @@ public struct ThreatIntelLoader {
     /// A DNS name in lower case without a trailing dot, if `v` is one: ASCII letters, digits,
     /// `-` and `_`, labels of 1-63 bytes, at least two labels, not all digits.
     static func domainName(_ v: String) -> String? {
-        var s = v.lowercased()
-        if s.hasSuffix(".") { s.removeLast() }
-        guard !s.isEmpty, s.utf8.count <= 253 else { return nil }
-        let labels = s.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2 else { return nil }
-        for l in labels {
-            guard !l.isEmpty, l.utf8.count <= 63,
-                  l.utf8.allSatisfy({ $0 &- 97 < 26 || $0 &- 48 < 10 || $0 == 0x2D || $0 == 0x5F }) else { return nil }
+        var bytes = Array(v.utf8)
+        if bytes.last == UInt8(ascii: ".") { bytes.removeLast() }
+        guard !bytes.isEmpty, bytes.count <= 253 else { return nil }
+        var labels = 1, labelLength = 0, letter = false
+        for i in bytes.indices {
+            let c = NameHash.fold(bytes[i])
+            bytes[i] = c
+            if c == UInt8(ascii: ".") {
+                guard labelLength > 0 else { return nil }
+                labels += 1; labelLength = 0
+                continue
+            }
+            guard c &- 97 < 26 || c &- 48 < 10 || c == 0x2D || c == 0x5F else { return nil }
+            if c &- 97 < 26 { letter = true }
+            labelLength += 1
+            guard labelLength <= 63 else { return nil }
         }
-        guard s.utf8.contains(where: { $0 &- 97 < 26 }) else { return nil }
-        return s
+        guard labelLength > 0, labels >= 2, letter else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     // MARK: CSV
@@ -271,7 +294,7 @@ public struct ThreatIntelLoader {
                 }
                 func field(_ role: String) -> String? {
                     guard let i = col[role] else { return nil }
-                    let v = fields[i].trimmingCharacters(in: .whitespaces)
+                    let v = fields[i].trimmedLite()
                     return v.isEmpty ? nil : v
                 }
                 var confidence = file.confidence

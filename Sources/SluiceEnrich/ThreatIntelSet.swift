@@ -105,13 +105,13 @@ public final class ThreatIntelSet: Sendable {
         var r = r0
         if r.count > 1, b[r.upperBound - 1] == UInt8(ascii: ".") { r = r.lowerBound..<(r.upperBound - 1) }
         guard !r.isEmpty, r.count <= 253 else { return }
-        if domains.count > 0, let head = domains.find(NameHash.hash(b, r), { keyEquals($0, b, r) }) {
-            chain(head, now: now, body)
-        }
-        guard wildcards.count > 0 else { return }
+        let exact = domains.count > 0, wild = wildcards.count > 0
+        guard exact || wild else { return }
+        // One right-to-left pass: each dot-suffix (and last, the whole name) with its hash.
         NameHash.forEachSuffix(b, r) { start, h in
             let sr = start..<r.upperBound
-            if let head = wildcards.find(h, { keyEquals($0, b, sr) }) { chain(head, now: now, body) }
+            if wild, let head = wildcards.find(h, { keyEquals($0, b, sr) }) { chain(head, now: now, body) }
+            if start == r.lowerBound, exact, let head = domains.find(h, { keyEquals($0, b, sr) }) { chain(head, now: now, body) }
             return true
         }
     }
@@ -148,11 +148,11 @@ public enum URLNormalizer {
             out.append(UInt8(ascii: ":"))
             for k in u.port { out.append(b[k]) }
         }
-        if u.path.isEmpty { out.append(UInt8(ascii: "/")) } else { for k in u.path { out.append(b[k]) } }
+        if u.path.isEmpty { out.append(UInt8(ascii: "/")) } else { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[u.path])) }
         let withoutQuery = out.count
         if !u.query.isEmpty {
             out.append(UInt8(ascii: "?"))
-            for k in u.query { out.append(b[k]) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[u.query]))
         }
         return withoutQuery
     }
