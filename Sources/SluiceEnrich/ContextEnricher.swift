@@ -28,7 +28,8 @@ import SluiceCore
 /// Options: `files` (required: YAML or CSV paths, or mappings with `path` and `kind`
 /// (`assets`|`identities`) for CSV), `github_host` (default `github.com`: the host of GitHub
 /// audit repositories, e.g. a GitHub Enterprise Server name), `mask_credentials` (default
-/// true), `mask_fields`, `reload_bad_lines` (`keep_previous` or `skip`).
+/// true), `mask_fields`, `reload_bad_lines` (`keep_previous` or `skip`), `watch` (default
+/// true: reload when a file changes, in live runs).
 public final class ContextEnricher: Transform, ReloadableEnricher, @unchecked Sendable {
     public static let defaultMaskFields = ["url.full", "url.original", "process.command_line",
                                            "process.parent.command_line", "process.title", "process.args"]
@@ -38,6 +39,7 @@ public final class ContextEnricher: Transform, ReloadableEnricher, @unchecked Se
     let maskFields: [FieldKey]
     let identityKeys = [Keys.userName, Keys.githubActor, Keys.githubNameID, Keys.userEmail]
     let context: ReloadingSet<ContextSet>
+    let lifecycle: EnricherLifecycle
 
     enum Keys {
         static let hostName = ECS.hostName
@@ -59,8 +61,9 @@ public final class ContextEnricher: Transform, ReloadableEnricher, @unchecked Se
 
     public init(files: [ContextFile], githubHost: String = "github.com", maskCredentials: Bool = true,
                 maskFields: [String] = ContextEnricher.defaultMaskFields, keepPreviousOnBadLines: Bool = true,
-                name: String = "context", logger: Logger = Logger(label: "sluice.enrich")) {
+                watch: Bool = true, name: String = "context", logger: Logger = Logger(label: "sluice.enrich")) {
         self.files = files
+        lifecycle = EnricherLifecycle(watch: watch)
         self.githubHost = githubHost.lowercased()
         self.maskFields = maskCredentials ? maskFields.map { FieldKey($0) } : []
         let f = files
@@ -89,7 +92,8 @@ public final class ContextEnricher: Transform, ReloadableEnricher, @unchecked Se
         self.init(files: files, githubHost: o.string("github_host", default: "github.com"),
                   maskCredentials: o.bool("mask_credentials", default: true),
                   maskFields: o.stringList("mask_fields") ?? Self.defaultMaskFields,
-                  keepPreviousOnBadLines: policy == .keep_previous, name: context.name, logger: context.logger)
+                  keepPreviousOnBadLines: policy == .keep_previous, watch: o.bool("watch", default: true),
+                  name: context.name, logger: context.logger)
     }
 
     // MARK: ReloadableEnricher
@@ -101,6 +105,10 @@ public final class ContextEnricher: Transform, ReloadableEnricher, @unchecked Se
     public var lastReport: LoadReport { context.lastReport }
 
     // MARK: Transform
+
+    /// Loads the files, registers for SIGHUP reloads and (live, `watch: true`) watches them.
+    public func start(_ context: StartContext) throws { try lifecycle.start(self, context) }
+    public func stop() { lifecycle.stop() }
 
     public func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
         let current = context.current()

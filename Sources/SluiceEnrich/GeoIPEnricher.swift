@@ -131,7 +131,8 @@ public final class GeoIPSet: Sendable {
 ///
 /// Options: `databases` (required: `.mmdb` paths), `fields` (default `[source, destination]`:
 /// the ECS sides whose `.ip` is looked up), `locale` (city name language, default `en`),
-/// `reload_bad_lines` is not used (a database loads whole or not at all).
+/// `watch` (default true: reopen when a file changes, in live runs). A database loads whole or
+/// not at all.
 public final class GeoIPEnricher: Transform, ReloadableEnricher, @unchecked Sendable {
     struct Side {
         let ip: FieldKey
@@ -156,10 +157,12 @@ public final class GeoIPEnricher: Transform, ReloadableEnricher, @unchecked Send
     let asnPath = MMDBPath(["autonomous_system_number"])
     let asOrgPath = MMDBPath(["autonomous_system_organization"])
     let databases: ReloadingSet<GeoIPSet>
+    let lifecycle: EnricherLifecycle
 
     public init(databases paths: [String], sides: [String] = ["source", "destination"], locale: String = "en",
-                name: String = "geoip", logger: Logger = Logger(label: "sluice.enrich")) {
+                watch: Bool = true, name: String = "geoip", logger: Logger = Logger(label: "sluice.enrich")) {
         databasePaths = paths
+        lifecycle = EnricherLifecycle(watch: watch)
         self.sides = sides.map(Side.init)
         cityPath = MMDBPath(["city", "names", locale])
         databases = ReloadingSet(name: name, logger: logger, keepPreviousOnBadLines: true) { GeoIPSet.load(paths) }
@@ -169,8 +172,13 @@ public final class GeoIPEnricher: Transform, ReloadableEnricher, @unchecked Send
         let paths = o.stringList("databases") ?? []
         if paths.isEmpty { o.fail("missing required option 'databases' (MaxMind DB .mmdb files)") }
         let sides = o.stringList("fields") ?? ["source", "destination"]
-        self.init(databases: paths, sides: sides, locale: o.string("locale", default: "en"), name: context.name, logger: context.logger)
+        self.init(databases: paths, sides: sides, locale: o.string("locale", default: "en"),
+                  watch: o.bool("watch", default: true), name: context.name, logger: context.logger)
     }
+
+    /// Opens the databases, registers for SIGHUP reloads and (live, `watch: true`) watches them.
+    public func start(_ context: StartContext) throws { try lifecycle.start(self, context) }
+    public func stop() { lifecycle.stop() }
 
     public func load() throws { try databases.load() }
     public func reload() { databases.reload() }

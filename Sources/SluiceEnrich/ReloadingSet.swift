@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import SluiceCore
 
 /// What the runtime needs from an enricher that reads operator files: a first load at
 /// start, a reload on demand (SIGHUP, a `FileWatcher` event) and the files to watch.
@@ -141,5 +142,41 @@ public final class ReloadingSet<S: AnyObject & Sendable>: @unchecked Sendable {
             logger.warning("\(name): … and \(report.badLines - report.issues.count) more bad line(s) not listed")
         }
         if !reload, report.failedFiles.isEmpty { logger.info("\(name): \(report)") }
+    }
+}
+
+/// What an enricher that reads files holds while it runs (between `Transform.start` and
+/// `stop`): its registration with the pipeline's `ReloadRegistry` (SIGHUP) and, in live runs
+/// with `watch: true`, its `FileWatcher`.
+///
+/// Guarantees: `start` loads first (a file that cannot be read fails the start) and
+/// registers only then; `stop` ends the watcher (no reload starts after it returns) and the
+/// registration. Used on the stage's queue only.
+final class EnricherLifecycle: @unchecked Sendable {
+    let watch: Bool
+    private var watcher: FileWatcher?
+    private var registration: (ReloadRegistry, Int)?
+
+    init(watch: Bool) { self.watch = watch }
+
+    func start(_ enricher: ReloadableEnricher, _ context: StartContext) throws {
+        try enricher.load()
+        let id = context.reloads.register(component: context.name, files: enricher.watchedFiles) { [weak enricher] in
+            enricher?.reload()
+        }
+        registration = (context.reloads, id)
+        if watch, context.mode == .follow {
+            let w = enricher.makeWatcher()
+            do { try w.start(); watcher = w } catch {
+                context.logger.warning("\(context.name): not watching its files for changes (reload with SIGHUP): \(error)")
+            }
+        }
+    }
+
+    func stop() {
+        watcher?.stop()
+        watcher = nil
+        if let (registry, id) = registration { registry.remove(id) }
+        registration = nil
     }
 }

@@ -14,7 +14,8 @@ import SluiceCore
 ///
 /// Options: `files` (required: paths, or mappings with `path`, `format` (csv|list|stix),
 /// `feed`, `category`, `confidence`, `expires`, `columns`), `fields` (the checked fields),
-/// `max_matches` (default 16), `reload_bad_lines` (`keep_previous`, the default, or `skip`).
+/// `max_matches` (default 16), `reload_bad_lines` (`keep_previous`, the default, or `skip`),
+/// `watch` (default true: reload when a file changes, in live runs).
 public final class ThreatIntelEnricher: Transform, ReloadableEnricher, @unchecked Sendable {
     public static let defaultFields = ["source.ip", "destination.ip", "destination.domain", "url.domain",
                                        "url.full", "dns.question.name", "dns.answers.data"]
@@ -23,6 +24,7 @@ public final class ThreatIntelEnricher: Transform, ReloadableEnricher, @unchecke
     public let fields: [FieldPath]
     public let maxMatches: Int
     let intel: ReloadingSet<ThreatIntelSet>
+    let lifecycle: EnricherLifecycle
 
     enum Keys {
         static let enrichments = FieldKey("threat.enrichments")
@@ -41,8 +43,10 @@ public final class ThreatIntelEnricher: Transform, ReloadableEnricher, @unchecke
     private var added: [FieldValue] = []
 
     public init(files: [IntelFile], fields: [String] = ThreatIntelEnricher.defaultFields, maxMatches: Int = 16,
-                keepPreviousOnBadLines: Bool = true, name: String = "threat_intel", logger: Logger = Logger(label: "sluice.enrich")) {
+                keepPreviousOnBadLines: Bool = true, watch: Bool = true, name: String = "threat_intel",
+                logger: Logger = Logger(label: "sluice.enrich")) {
         self.files = files
+        lifecycle = EnricherLifecycle(watch: watch)
         self.fields = fields.map(FieldPath.init)
         self.maxMatches = maxMatches
         let f = files
@@ -58,7 +62,7 @@ public final class ThreatIntelEnricher: Transform, ReloadableEnricher, @unchecke
         let max = o.int("max_matches", default: 16, range: 1...1000)
         let policy = o.choice("reload_bad_lines", default: ReloadPolicy.keep_previous)
         self.init(files: files, fields: fields, maxMatches: max, keepPreviousOnBadLines: policy == .keep_previous,
-                  name: context.name, logger: context.logger)
+                  watch: o.bool("watch", default: true), name: context.name, logger: context.logger)
     }
 
     /// Reads `files:` (strings or mappings).
@@ -109,6 +113,10 @@ public final class ThreatIntelEnricher: Transform, ReloadableEnricher, @unchecke
     public var lastReport: LoadReport { intel.lastReport }
 
     // MARK: Transform
+
+    /// Loads the files, registers for SIGHUP reloads and (live, `watch: true`) watches them.
+    public func start(_ context: StartContext) throws { try lifecycle.start(self, context) }
+    public func stop() { lifecycle.stop() }
 
     public func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
         guard let current = intel.current(), current.count > 0 else {
