@@ -19,8 +19,8 @@ import SluiceCore
 ///   `process.command_line`; sanctioned as DESIGN.md defines it (`RepoNamespace.isSanctioned`).
 /// - **Credentials**: masked (`CredentialMask`) in `mask_fields` (default `url.full`,
 ///   `url.original`, `process.command_line`, `process.parent.command_line`, `process.title`,
-///   `process.args`); the fields this enricher writes never hold them (namespaces carry no
-///   user information).
+///   `process.args`) and in the raw record `event.original` (`mask_original`, default true);
+///   the fields this enricher writes never hold them (namespaces carry no user information).
 ///
 /// Guarantees: lookups allocate nothing; an event gains only the fields above. Building reads
 /// no file (`load()` does).
@@ -28,7 +28,7 @@ import SluiceCore
 /// Options: `files` (required: YAML or CSV paths, or mappings with `path` and `kind`
 /// (`assets`|`identities`) for CSV), `github_host` (default `github.com`: the host of GitHub
 /// audit repositories, e.g. a GitHub Enterprise Server name), `mask_credentials` (default
-/// true), `mask_fields`, `reload_bad_lines` (`keep_previous` or `skip`), `watch` (default
+/// true), `mask_fields`, `mask_original` (default true), `reload_bad_lines` (`keep_previous` or `skip`), `watch` (default
 /// true: reload when a file changes, in live runs).
 public final class ContextEnricher: Transform, ReloadableEnricher, @unchecked Sendable {
     public static let defaultMaskFields = ["url.full", "url.original", "process.command_line",
@@ -37,6 +37,8 @@ public final class ContextEnricher: Transform, ReloadableEnricher, @unchecked Se
     public let files: [ContextFile]
     public let githubHost: String
     let maskFields: [FieldKey]
+    /// Also mask the raw record (`event.original`), which holds the same secrets.
+    let maskOriginal: Bool
     let identityKeys = [Keys.userName, Keys.githubActor, Keys.githubNameID, Keys.userEmail]
     let context: ReloadingSet<ContextSet>
     let lifecycle: EnricherLifecycle
@@ -60,9 +62,11 @@ public final class ContextEnricher: Transform, ReloadableEnricher, @unchecked Se
     }
 
     public init(files: [ContextFile], githubHost: String = "github.com", maskCredentials: Bool = true,
-                maskFields: [String] = ContextEnricher.defaultMaskFields, keepPreviousOnBadLines: Bool = true,
-                watch: Bool = true, name: String = "context", logger: Logger = Logger(label: "sluice.enrich")) {
+                maskFields: [String] = ContextEnricher.defaultMaskFields, maskOriginal: Bool = true,
+                keepPreviousOnBadLines: Bool = true, watch: Bool = true, name: String = "context",
+                logger: Logger = Logger(label: "sluice.enrich")) {
         self.files = files
+        self.maskOriginal = maskCredentials && maskOriginal
         lifecycle = EnricherLifecycle(watch: watch)
         self.githubHost = githubHost.lowercased()
         self.maskFields = maskCredentials ? maskFields.map { FieldKey($0) } : []
@@ -92,6 +96,7 @@ public final class ContextEnricher: Transform, ReloadableEnricher, @unchecked Se
         self.init(files: files, githubHost: o.string("github_host", default: "github.com"),
                   maskCredentials: o.bool("mask_credentials", default: true),
                   maskFields: o.stringList("mask_fields") ?? Self.defaultMaskFields,
+                  maskOriginal: o.bool("mask_original", default: true),
                   keepPreviousOnBadLines: policy == .keep_previous, watch: o.bool("watch", default: true),
                   name: context.name, logger: context.logger)
     }
@@ -115,7 +120,7 @@ public final class ContextEnricher: Transform, ReloadableEnricher, @unchecked Se
         output.reserveCapacity(output.count + events.count)
         for var e in events {
             if let current { enrich(&e, current) }
-            if !maskFields.isEmpty { mask(&e) }
+            if !maskFields.isEmpty || maskOriginal { mask(&e) }
             output.append(e)
         }
     }
@@ -197,8 +202,13 @@ public final class ContextEnricher: Transform, ReloadableEnricher, @unchecked Se
         return ns
     }
 
-    /// Masks credentials in the configured fields, in place.
+    /// Masks credentials in the configured fields and (`mask_original`) the raw record, in place.
     public func mask(_ e: inout Event) {
+        if maskOriginal, !e.original.isEmpty,
+           let out = e.original.withUnsafeBufferPointer({ CredentialMask.masked($0) }) {
+            // Replacing `original` first turns the fields that are spans of it into strings.
+            e.original = ArraySlice(out)
+        }
         for i in e.fields.indices {
             let f = e.fields[i]
             guard maskFields.contains(f.key) else { continue }

@@ -202,6 +202,11 @@ final class ContextEnricherTests: XCTestCase {
         XCTAssertEqual(ET.str(out, "url.full"), "https://x-access-token:****@github.com/evil-corp/dump.git/git-receive-pack")
         XCTAssertEqual(ET.str(out, "sluice.repo.namespace"), "github.com/evil-corp")
         XCTAssertFalse(out.fields.contains { f in out.resolved(f.value) == .string("ghs_16C7e42F292c6912E7710c838347Ae178B4a") })
+        // The raw record is masked too, and the fields that were spans of it keep their text.
+        XCTAssertFalse(out.originalText.contains("ghs_16C7e42F"), out.originalText)
+        XCTAssertTrue(out.originalText.contains("POST https://x-access-token:****@github.com/evil-corp/dump.git/git-receive-pack svc-deploy"))
+        XCTAssertEqual(ET.str(out, "url.path"), "/evil-corp/dump.git/git-receive-pack")
+        XCTAssertEqual(ET.str(out, "user.name"), "svc-deploy")
         let cases: [(String, String)] = [
             ("git push https://alice:s3cr3t-P4ss@gitlab.com/other/app.git", "git push https://alice:****@gitlab.com/other/app.git"),
             ("git clone https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/acme/x.git", "git clone https://****@github.com/acme/x.git"),
