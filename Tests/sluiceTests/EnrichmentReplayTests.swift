@@ -33,7 +33,6 @@ final class EnrichmentReplayTests: XCTestCase {
         // Threat intel: destination address and domain.
         let hits = path(events[3], "threat.enrichments") as? [[String: Any]] ?? []
         XCTAssertEqual(hits.map { $0["indicator"] as? String }, ["198.51.100.7", "paste-drop.example"])
-        XCTAssertTrue(err.contains("16 indicators"), err)
     }
 
     func testMissingIntelFileStopsTheStart() throws {
