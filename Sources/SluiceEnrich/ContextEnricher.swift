@@ -143,23 +143,22 @@ public final class ContextEnricher: Transform, ReloadableEnricher, @unchecked Se
             if found == nil, let a = byIP(Keys.hostIP) { byAddress = true; found = a }
             return found
         }
-        if c.assets.count > 0 {
+        if c.assetCount > 0 {
             if namesClientByAddress(e), let a = byIP(Keys.sourceIP) { asset = a; byAddress = true }
             else if let a = byHost() { asset = a }
             else if let a = byIP(Keys.sourceIP) { asset = a; byAddress = true }
         }
         if let asset {
-            let a = c.assets[asset]
-            for f in a.fields { e[f.key] = f.value }
-            if byAddress, let n = a.name, e[Keys.hostName] == nil { e[Keys.hostName] = .string(n) }
+            for f in c.assetFields(asset) { e[f.key] = f.value }
+            if byAddress, e[Keys.hostName] == nil, let n = c.assetName(asset) { e[Keys.hostName] = .string(n) }
         }
         // Identity.
-        if c.identities.count > 0 {
+        if c.identityCount > 0 {
             for key in identityKeys {
                 var found: Int?
                 EventText.first(e, key) { b in found = c.identity(b, 0..<b.count) }
                 if let found {
-                    for f in c.identities[found].fields { e[f.key] = f.value }
+                    for f in c.identityFields(found) { e[f.key] = f.value }
                     break
                 }
             }

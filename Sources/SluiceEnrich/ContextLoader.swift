@@ -270,17 +270,17 @@ public struct ContextLoader {
         var names = NameStore(expected: finalAssets.count)
         var byName: [UInt32] = []
         var ips = IPPrefixIndex()
-        var built: [ContextSet.Asset] = []
-        built.reserveCapacity(finalAssets.count)
+        var assetFields: [Field] = []
+        var assetStart: [UInt32] = [0]
+        assetStart.reserveCapacity(finalAssets.count + 1)
         for (i, a) in finalAssets.enumerated() {
-            var fields: [Field] = []
-            if let n = a.name { fields.append(Field(Keys.assetName, .string(n))) }
-            if let r = a.role { fields.append(Field(Keys.assetRole, .string(r))) }
-            if let o = a.owner { fields.append(Field(Keys.assetOwner, .string(o))) }
-            if let e = a.environment { fields.append(Field(Keys.assetEnvironment, .string(e))) }
-            if let g = a.repoEgress { fields.append(Field(Keys.assetRepoEgress, .bool(g))) }
-            built.append(ContextSet.Asset(name: a.name, role: a.role, owner: a.owner, environment: a.environment,
-                                          repoEgress: a.repoEgress, fields: fields))
+            // The asset's name first: `ContextSet.assetName` reads it there.
+            if let n = a.name { assetFields.append(Field(Keys.assetName, .string(n))) }
+            if let r = a.role { assetFields.append(Field(Keys.assetRole, .string(r))) }
+            if let o = a.owner { assetFields.append(Field(Keys.assetOwner, .string(o))) }
+            if let e = a.environment { assetFields.append(Field(Keys.assetEnvironment, .string(e))) }
+            if let g = a.repoEgress { assetFields.append(Field(Keys.assetRepoEgress, .bool(g))) }
+            assetStart.append(UInt32(assetFields.count))
             if let n = a.name {
                 let id = names.add(n)
                 if Int(id) == byName.count { byName.append(UInt32(i)) } else { byName[Int(id)] = UInt32(i) }
@@ -304,14 +304,14 @@ public struct ContextLoader {
         }
         var aliases = NameStore(expected: finalIdentities.count * 3)
         var byAlias: [UInt32] = []
-        var builtIdentities: [ContextSet.Identity] = []
+        var identityFields: [Field] = []
+        var identityStart: [UInt32] = [0]
         for (i, p) in finalIdentities.enumerated() {
-            var fields: [Field] = [Field(Keys.identityName, .string(p.name))]
-            if let d = p.department { fields.append(Field(Keys.identityDepartment, .string(d))) }
-            if let d = p.developer { fields.append(Field(Keys.identityDeveloper, .bool(d))) }
-            if let s = p.serviceAccount { fields.append(Field(Keys.identityServiceAccount, .bool(s))) }
-            builtIdentities.append(ContextSet.Identity(name: p.name, department: p.department, developer: p.developer,
-                                                       serviceAccount: p.serviceAccount, fields: fields))
+            identityFields.append(Field(Keys.identityName, .string(p.name)))
+            if let d = p.department { identityFields.append(Field(Keys.identityDepartment, .string(d))) }
+            if let d = p.developer { identityFields.append(Field(Keys.identityDeveloper, .bool(d))) }
+            if let s = p.serviceAccount { identityFields.append(Field(Keys.identityServiceAccount, .bool(s))) }
+            identityStart.append(UInt32(identityFields.count))
             for alias in [p.name] + p.aliases {
                 let id = aliases.add(alias)
                 if Int(id) == byAlias.count { byAlias.append(UInt32(i)) }
@@ -330,10 +330,11 @@ public struct ContextLoader {
                 rules.append(.init(host, "self_hosted", .web, .gitlab))
             }
         }
-        report.counts["assets"] = built.count
-        report.counts["identities"] = builtIdentities.count
+        report.counts["assets"] = assetStart.count - 1
+        report.counts["identities"] = identityStart.count - 1
         report.counts["sanctioned"] = sanctionedList.count
-        return ContextSet(assets: built, identities: builtIdentities, sanctioned: sanctionedList, assetNames: names,
+        return ContextSet(assetFields: assetFields, assetStart: assetStart, identityFields: identityFields,
+                          identityStart: identityStart, sanctioned: sanctionedList, assetNames: names,
                           assetByName: byName, assetIPs: ips, aliases: aliases, identityByAlias: byAlias,
                           catalog: RepoServiceCatalog(rules: rules))
     }

@@ -6,27 +6,13 @@ import SluiceCore
 /// alias allocate nothing; the fields an enricher writes for an asset or identity are built
 /// once at load, so enriching an event only appends them.
 public final class ContextSet: Sendable {
-    public struct Asset: Sendable {
-        public var name: String?
-        public var role: String?
-        public var owner: String?
-        public var environment: String?
-        public var repoEgress: Bool?
-        /// `sluice.asset.*` fields, built at load.
-        let fields: [Field]
-    }
-
-    public struct Identity: Sendable {
-        public var name: String
-        public var department: String?
-        public var developer: Bool?
-        public var serviceAccount: Bool?
-        /// `sluice.identity.*` fields, built at load.
-        let fields: [Field]
-    }
-
-    public let assets: [Asset]
-    public let identities: [Identity]
+    /// The `sluice.asset.*` fields of every asset, built at load, one flat list (asset `i` owns
+    /// `assetFields[assetStart[i]..<assetStart[i + 1]]`): no allocation per asset.
+    let assetFields: [Field]
+    let assetStart: [UInt32]
+    /// The `sluice.identity.*` fields of every identity, the same way.
+    let identityFields: [Field]
+    let identityStart: [UInt32]
     /// Normalized sanctioned entries (`github.com/acme`, `git.acme.example`).
     public let sanctioned: [String]
     let assetNames: NameStore
@@ -37,14 +23,35 @@ public final class ContextSet: Sendable {
     /// The built-in repository catalog plus the sanctioned hosts (as GitLab-like hosts).
     public let catalog: RepoServiceCatalog
 
-    init(assets: [Asset], identities: [Identity], sanctioned: [String], assetNames: NameStore, assetByName: [UInt32],
+    init(assetFields: [Field], assetStart: [UInt32], identityFields: [Field], identityStart: [UInt32],
+         sanctioned: [String], assetNames: NameStore, assetByName: [UInt32],
          assetIPs: IPPrefixIndex, aliases: NameStore, identityByAlias: [UInt32], catalog: RepoServiceCatalog) {
-        self.assets = assets; self.identities = identities; self.sanctioned = sanctioned
+        self.assetFields = assetFields; self.assetStart = assetStart
+        self.identityFields = identityFields; self.identityStart = identityStart; self.sanctioned = sanctioned
         self.assetNames = assetNames; self.assetByName = assetByName; self.assetIPs = assetIPs
         self.aliases = aliases; self.identityByAlias = identityByAlias; self.catalog = catalog
     }
 
-    public var memoryBytes: Int { assetNames.memoryBytes + assetIPs.memoryBytes + aliases.memoryBytes + assets.count * 200 + identities.count * 200 }
+    public var assetCount: Int { assetStart.count - 1 }
+    public var identityCount: Int { identityStart.count - 1 }
+
+    /// The fields written for asset `i`.
+    public func assetFields(_ i: Int) -> ArraySlice<Field> { assetFields[Int(assetStart[i])..<Int(assetStart[i + 1])] }
+    /// The fields written for identity `i`.
+    public func identityFields(_ i: Int) -> ArraySlice<Field> { identityFields[Int(identityStart[i])..<Int(identityStart[i + 1])] }
+
+    /// The name of asset `i`, if it has one.
+    public func assetName(_ i: Int) -> String? {
+        let s = Int(assetStart[i])
+        guard s < Int(assetStart[i + 1]), assetFields[s].key == ContextLoader.Keys.assetName else { return nil }
+        return assetFields[s].value.stringValue
+    }
+
+    public var memoryBytes: Int {
+        assetNames.memoryBytes + assetIPs.memoryBytes + aliases.memoryBytes
+            + (assetFields.capacity + identityFields.capacity) * MemoryLayout<Field>.stride
+            + (assetStart.capacity + identityStart.capacity + assetByName.capacity + identityByAlias.capacity) * 4
+    }
 
     /// The asset named `b[r]` (any case; a fully qualified name also finds the asset named by
     /// its first label).

@@ -109,7 +109,10 @@ public struct ThreatIntelLoader {
             c[k.label] = kindCounts[Int(k.rawValue)]
         }
         if expiredCount > 0 { c["expired"] = expiredCount }
-        return ThreatIntelSet(text: text, indicators: indicators, feeds: feeds, categories: categories,
+        // Arrays grown by doubling hold up to twice what they need for as long as the set
+        // serves: keep exact-size copies (the loader's arrays go when it does).
+        func fitted<T>(_ a: [T]) -> [T] { a.capacity > a.count + a.count / 8 + 64 ? a.withUnsafeBufferPointer { Array($0) } : a }
+        return ThreatIntelSet(text: fitted(text), indicators: fitted(indicators), feeds: feeds, categories: categories,
                               ips: ips, domains: domains, wildcards: wildcards, urls: urls, counts: c)
     }
 
