@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "SluiceParse", targets: ["SluiceParse"]),
         .library(name: "SluiceSink", targets: ["SluiceSink"]),
         .executable(name: "sluice-bench", targets: ["sluice-bench"]),
+        .executable(name: "sluice-detect-bench", targets: ["sluice-detect-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -72,7 +73,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "SluiceDetect", dependencies: ["SluiceCore", "Yams"]),
+        .target(name: "SluiceDetect", dependencies: ["SluiceCore", "Yams", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "SluiceSink",
             dependencies: [
@@ -110,6 +111,11 @@ let package = Package(
             path: "Benchmarks/EnrichBench"
         ),
         .executableTarget(
+            name: "sluice-detect-bench",
+            dependencies: ["SluiceCore", "SluiceDetect"],
+            path: "Benchmarks/DetectBench"
+        ),
+        .executableTarget(
             name: "sluice-sink-bench",
             dependencies: ["SluiceCore", "SluiceSink", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SinkBench"
@@ -130,7 +136,7 @@ let package = Package(
             name: "SluiceEnrichTests",
             dependencies: ["SluiceEnrich", "SluiceCore", "SluiceParse", .product(name: "Logging", package: "swift-log")]
         ),
-        // SluiceDetectTests arrives with the first detector.
+        .testTarget(name: "SluiceDetectTests", dependencies: ["SluiceDetect", "SluiceCore", "SluiceParse", "SluiceSink", "Yams"]),
         .testTarget(name: "SluiceSinkTests", dependencies: [
             "SluiceSink", "SluiceCore", "SluiceParse",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -148,7 +154,8 @@ let package = Package(
 // Release builds skip dynamic exclusivity checks (the hot loops of the parsers and encoders
 // access class-held buffers per byte); debug builds and tests keep them.
 let swift6: Set<String> = ["SluiceCore", "SluiceCoreTests", "sluice-test-agent", "SluiceParse", "SluiceParseTests",
-                           "SluiceEnrich", "SluiceEnrichTests"]
+                           "SluiceEnrich", "SluiceEnrichTests",
+                           "SluiceDetect", "SluiceDetectTests", "sluice-detect-bench"]
 for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .swiftLanguageMode(swift6.contains(target.name) ? .v6 : .v5),

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceDetect
 import SluiceEnrich
 import SluiceIngest
 import SluiceParse
@@ -12,6 +13,7 @@ enum Components {
         r.merge(ParseComponents.registry)
         r.merge(EnrichComponents.registry)
         r.merge(SinkComponents.registry)
+        r.merge(DetectComponents.registry)
         return r
     }
 }
