@@ -41,25 +41,8 @@ extension DetectionEngine {
 
     /// One alert per matching event (unless suppressed).
     func singleAlert(_ rule: CompiledRule, _ ctx: inout Ctx) {
-        let info = single[rule.index]
         var group: [Field] = []
-        if let period = rule.ext.suppressFor {
-            let v = view(ctx)
-            var parts: [String] = []
-            for (i, accs) in info.suppressBy.enumerated() {
-                let s = firstText(accs, v) ?? ""
-                parts.append(s)
-                if !s.isEmpty { group.append(Field(FieldKey(rule.ext.suppressBy![i]), .string(s))) }
-            }
-            let k = Self.key(parts)
-            let table = states[rule.index]
-            if let s = table.suppress.slot(k) {
-                if table.suppress[s] > ctx.time { bump(.suppressedAlerts); return }
-                table.suppress[s] = ctx.time &+ period; table.suppress.touch(s)
-            } else if table.suppress.insert(k, ctx.time &+ period).evicted != nil {
-                bump(.suppressEvictions)
-            }
-        }
+        if let period = rule.ext.suppressFor, suppressed(rule, period, ctx, key: Self.key([]), group: &group) { return }
         let (steps, why) = escalationSteps(rule, ctx)
         let id = StableHash.hex128 { h in h.combine(rule.id); h.combine(ctx.hash); h.combine(ctx.time) }
         let a = makeAlert(rule, id: id, severity: raised(rule.severity, steps), group: group, count: 1,
@@ -67,33 +50,90 @@ extension DetectionEngine {
         emit(a, rule: rule, depth: ctx.depth)
     }
 
-    /// First-seen rules: alert when (entity, values) is new after the learning period.
+    /// First-seen rules: alert when (entity, values) is new after the learning period (with
+    /// `each`, when any one value is new for the entity; with `entity_learning`, only for
+    /// entities first seen that long before; `or_when` events alert whatever is new).
     func firstSeen(_ rule: CompiledRule, _ ctx: inout Ctx) {
         let info = single[rule.index]
         let spec = rule.ext.firstSeen!
         let v = view(ctx)
-        guard let ent = values(info.entity, v), let vals = values(info.values, v) else { return }
+        guard let ent = values(info.entity, v) else { return }
         let st = states[rule.index]
-        let k = Self.key(ent + ["\u{1}"] + vals)
-        if let s = st.seen.slot(k) {
-            st.seen[s] = max(st.seen[s], ctx.time); st.seen.touch(s)
-            return
+        // The entity's own first sighting (kept only when `entity_learning` asks for it).
+        var entitySince = ctx.time
+        if spec.entityLearning != nil {
+            let ek = Self.key(ent + ["\u{2}"])
+            if let s = st.seen.slot(ek) { entitySince = st.seen[s]; st.seen.touch(s) }
+            else if st.seen.insert(ek, ctx.time).evicted != nil { bump(.firstSeenEvictions) }
         }
-        if st.seen.insert(k, ctx.time).evicted != nil { bump(.firstSeenEvictions) }
-        guard ctx.time &- st.learningStart >= learningPeriod(rule) else { return }
+        // Which values are new: the combination, or each value on its own.
+        var fresh: [(name: String, value: String)] = []
+        var firstKey: UInt64 = 0
+        func learn(_ k: UInt64) -> Bool {
+            if let s = st.seen.slot(k) { st.seen[s] = max(st.seen[s], ctx.time); st.seen.touch(s); return false }
+            if st.seen.insert(k, ctx.time).evicted != nil { bump(.firstSeenEvictions) }
+            return true
+        }
+        if spec.each {
+            for (i, n) in spec.values.enumerated() {
+                guard let val = firstText(info.values[i], v) else { continue }
+                let k = Self.key(ent + ["\u{1}", n, val])
+                if learn(k) { if fresh.isEmpty { firstKey = k }; fresh.append((n, val)) }
+            }
+        } else if let vals = values(info.values, v) {
+            let k = Self.key(ent + ["\u{1}"] + vals)
+            if learn(k) { firstKey = k; fresh = zip(spec.values, vals).map { ($0, $1) } }
+        }
+        let forced = spec.orWhen.map { evaluateSelection(rule.ext.whenSelections[$0], ctx) } ?? false
+        let learned = ctx.time &- st.learningStart >= learningPeriod(rule)
+            && spec.entityLearning.map { ctx.time &- entitySince >= $0 } ?? true
+        guard forced || (!fresh.isEmpty && learned) else { return }
         var group: [Field] = []
         for (i, n) in spec.entity.enumerated() { group.append(Field(FieldKey(n), .string(ent[i]))) }
         var details: [Field] = []
-        for (i, n) in spec.values.enumerated() {
-            group.append(Field(FieldKey(n), .string(vals[i])))
-            details.append(Field(FieldKey("first_seen_" + n), .string(vals[i])))
+        for (n, val) in fresh {
+            group.append(Field(FieldKey(n), .string(val)))
+            details.append(Field(FieldKey("first_seen_" + n), .string(val)))
+        }
+        if forced, let w = spec.orWhen {
+            let name = rule.ext.whenNames[w]
+            details.append(Field(FieldKey("matched"), .string(name.isEmpty ? "or_when" : name)))
         }
         details.append(Field(FieldKey("learning_since"), .string(Timestamp.rfc3339(st.learningStart))))
+        if spec.entityLearning != nil { details.append(Field(FieldKey("entity_since"), .string(Timestamp.rfc3339(entitySince)))) }
+        if let period = rule.ext.suppressFor, suppressed(rule, period, ctx, key: Self.key(ent), group: &group) { return }
         let (steps, why) = escalationSteps(rule, ctx)
-        let id = StableHash.hex128 { h in h.combine(rule.id); h.combine(k); h.combine(ctx.time) }
+        let id = StableHash.hex128 { h in h.combine(rule.id); h.combine(firstKey != 0 ? firstKey : Self.key(ent)); h.combine(ctx.time) }
         let a = makeAlert(rule, id: id, severity: raised(rule.severity, steps), group: group, count: 1,
                           first: ctx.time, last: ctx.time, details: details, evidence: [ctx.event], escalations: why, escalates: nil)
         emit(a, rule: rule, depth: ctx.depth)
+    }
+
+    /// `suppress` of a single-event or first-seen rule: whether an alert for these `by`
+    /// values (default: `key`) was given less than `period` ago; adds the `by` values to the
+    /// group, and counts what it suppresses.
+    func suppressed(_ rule: CompiledRule, _ period: Int64, _ ctx: Ctx, key: UInt64, group: inout [Field]) -> Bool {
+        let info = single[rule.index]
+        var k = key
+        if !info.suppressBy.isEmpty {
+            let v = view(ctx)
+            var parts: [String] = []
+            for (i, accs) in info.suppressBy.enumerated() {
+                let s = firstText(accs, v) ?? ""
+                parts.append(s)
+                let name = rule.ext.suppressBy![i]
+                if !s.isEmpty, !group.contains(where: { $0.key.path == name }) { group.append(Field(FieldKey(name), .string(s))) }
+            }
+            k = Self.key(parts)
+        }
+        let table = states[rule.index]
+        if let s = table.suppress.slot(k) {
+            if table.suppress[s] > ctx.time { bump(.suppressedAlerts); return true }
+            table.suppress[s] = ctx.time &+ period; table.suppress.touch(s)
+        } else if table.suppress.insert(k, ctx.time &+ period).evicted != nil {
+            bump(.suppressEvictions)
+        }
+        return false
     }
 
     /// Baseline rules: sum per entity per bucket against floor and k × learned p95.
@@ -120,7 +160,7 @@ extension DetectionEngine {
             let r = st.groups.insert(key, g); slot = r.slot
             if r.evicted != nil { bump(.groupEvictions) }
         }
-        let b = ctx.time >= 0 ? ctx.time / spec.bucket : (ctx.time - spec.bucket + 1) / spec.bucket
+        let b = Self.bucket(ctx.time, spec.bucket)
         let sq = seq(&ctx)
         let limit = options.evidenceLimit
         let (steps, why) = escalationSteps(rule, ctx)
@@ -144,7 +184,10 @@ extension DetectionEngine {
             g = g0
         }
         guard ctx.time &- st.learningStart >= learningPeriod(rule) else { return }
-        let p95 = Percentile.p95(g.history, current: b, span: spec.history)
+        // Buckets before the rule began learning are not known to be empty: the percentile is
+        // over the last `history` buckets since then.
+        let known = Int(max(1, min(Int64(spec.history), b - Self.bucket(st.learningStart, spec.bucket))))
+        let p95 = Percentile.p95(g.history, current: b, span: known, activeOnly: rule.ext.baselineActiveOnly)
         let threshold = max(spec.floor, spec.k * p95)
         let sum = g.bucketSum
         guard sum > 0, sum >= threshold else { return }
@@ -173,6 +216,9 @@ extension DetectionEngine {
                           last: ctx.time, details: details, evidence: ev, escalations: why, escalates: prevID)
         emit(a, rule: rule, depth: ctx.depth)
     }
+
+    /// The bucket of time `t` (floor division, also for times before 1970).
+    static func bucket(_ t: Int64, _ size: Int64) -> Int64 { t >= 0 ? t / size : (t - size + 1) / size }
 
     // MARK: correlation alerts
 

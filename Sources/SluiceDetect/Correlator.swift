@@ -24,8 +24,7 @@ struct CorrelationInfo {
                 if let a = spec.aliases[name] {
                     field = a[other.doc.name ?? ""] ?? a[other.id] ?? a[other.doc.title] ?? name
                 }
-                let names = r.ext.coalesce[field] ?? [field]
-                return names.map { FieldAccessor(name: $0, mapped: other.table[$0]) }
+                return r.ext.accessors(field, table: other.table)
             }
             group.append(spec.groupBy.map(accessors))
             value.append(spec.field.map(accessors) ?? [])
@@ -47,9 +46,7 @@ struct SingleInfo {
     let mine: [[FieldAccessor]]
 
     init(_ r: CompiledRule) {
-        func acc(_ n: String) -> [FieldAccessor] {
-            (r.ext.coalesce[n] ?? [n]).map { FieldAccessor(name: $0, mapped: r.table[$0]) }
-        }
+        func acc(_ n: String) -> [FieldAccessor] { r.ext.accessors(n, table: r.table) }
         suppressBy = (r.ext.suppressBy ?? []).map(acc)
         entity = (r.ext.firstSeen?.entity ?? r.ext.baseline?.entity ?? []).map(acc)
         values = (r.ext.firstSeen?.values ?? []).map(acc)
@@ -287,7 +284,7 @@ extension DetectionEngine {
             guard st.learningStart != Int64.min, t &- st.learningStart >= learningPeriod(rule) else { return false }
             let span = rule.correlation?.timespan ?? rule.ext.baseline?.bucket ?? 1
             let buckets = Int(min(512, max(2, learningPeriod(rule) / max(span, 1))))
-            let p = Percentile.p95(g.history, current: t / max(span, 1), span: buckets)
+            let p = Percentile.p95(g.history, current: t / max(span, 1), span: buckets, activeOnly: rule.ext.baselineActiveOnly)
             return agg >= f * p && agg > 0
         }
         return true

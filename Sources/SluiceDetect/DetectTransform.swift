@@ -84,7 +84,7 @@ public final class DetectTransform: StatefulTransform {
         }
         let forward = o.bool("forward_events", default: true)
         let base = URL(fileURLWithPath: o.node.file).deletingLastPathComponent().path
-        let resolved = paths.map { $0.hasPrefix("/") || FileManager.default.fileExists(atPath: $0) ? $0 : base + "/" + $0 }
+        let resolved = paths.map { $0 == BuiltinRules.path || $0.hasPrefix("/") || FileManager.default.fileExists(atPath: $0) ? $0 : base + "/" + $0 }
         let rules = RuleSet.load(paths: resolved, placeholders: opts.placeholders)
         for s in rules.skipped { ctx.logger.warning("rule not loaded: \(s)") }
         ctx.logger.info("\(rules.summary)", metadata: ["component": .string(ctx.name)])

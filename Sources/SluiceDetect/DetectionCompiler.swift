@@ -10,9 +10,19 @@ import Yams
 final class DetectionCompiler {
     private(set) var predicates: [Predicate] = []
     private var index: [Predicate: Int] = [:]
+    /// Values of `|expand` placeholders from the configuration (the detect transform's
+    /// `placeholders` option); they override a rule's own defaults.
     let placeholders: [String: [String]]
+    /// The defaults of the rule being compiled (its `sluice: placeholders:`).
+    var ruleDefaults: [String: [String]] = [:]
 
     init(placeholders: [String: [String]] = [:]) { self.placeholders = placeholders }
+
+    /// The values of placeholder `name`: the configured ones, else the rule's default; nil
+    /// when neither gives it. An empty list is a value: it matches nothing.
+    func placeholder(_ name: String) -> [String]? {
+        placeholders[name] ?? placeholders[name.lowercased()] ?? ruleDefaults[name] ?? ruleDefaults[name.lowercased()]
+    }
 
     func intern(_ p: Predicate) -> Int {
         if let i = index[p] { return i }
@@ -134,6 +144,23 @@ final class DetectionCompiler {
             // The specification forbids `all` with one value; tools accept it as that value.
         }
         var exprs: [Expr] = []
+        if m.expand {
+            // Placeholders first, so that every other modifier (`cidr`, `re`, `contains`, …)
+            // applies to each configured value; a placeholder configured as an empty list
+            // contributes no value (the item then matches nothing, unless `all`).
+            var plain = m
+            plain.expand = false
+            for v in values {
+                guard !YAMLRead.isNull(v), case .scalar(let sc) = v else {
+                    exprs.append(try compileValue(target: target, plain, v, table: table)); continue
+                }
+                for text in try expandPlaceholders(sc.string) {
+                    exprs.append(try compileValue(target: target, plain, Node.scalar(Node.Scalar(text, .implicit, .singleQuoted)), table: table))
+                }
+            }
+            if exprs.isEmpty { return m.all ? .const(true) : .const(false) }
+            return m.all ? .all(exprs) : .any(exprs)
+        }
         for v in values {
             exprs.append(try compileValue(target: target, m, v, table: table))
         }
@@ -172,7 +199,6 @@ final class DetectionCompiler {
         }
         // String values: placeholders, windash, encodings, then placement.
         var texts = [raw]
-        if m.expand { texts = try texts.flatMap { try expandPlaceholders($0) } }
         if m.windash { texts = try texts.flatMap { try Self.windash($0) } }
         var patterns: [SigmaPattern] = []
         for t in texts {
@@ -205,7 +231,8 @@ final class DetectionCompiler {
         return .any(tests.map { pred(target, .pattern($0)) })
     }
 
-    /// `%name%` placeholders (not preceded by `\`) replaced by each configured value.
+    /// `%name%` placeholders (not preceded by `\`) replaced by each configured value (every
+    /// combination when a value holds several placeholders).
     private func expandPlaceholders(_ text: String) throws -> [String] {
         let c = Array(text)
         var out = [""]
@@ -214,8 +241,8 @@ final class DetectionCompiler {
             if c[i] == "\\", i + 1 < c.count, c[i + 1] == "%" { out = out.map { $0 + "%" }; i += 2; continue }
             if c[i] == "%", let end = c[(i + 1)...].firstIndex(of: "%") {
                 let name = String(c[(i + 1)..<end])
-                guard let vals = placeholders[name] ?? placeholders[name.lowercased()], !vals.isEmpty else {
-                    throw RuleIssue.unsupported("placeholder %\(name)% is not configured (detect option 'placeholders')")
+                guard let vals = placeholder(name) else {
+                    throw RuleIssue.unsupported("placeholder %\(name)% is not configured (detect option 'placeholders', or the rule's 'sluice: placeholders:' default)")
                 }
                 out = out.flatMap { prefix in vals.map { prefix + $0 } }
                 i = end + 1; continue

@@ -264,9 +264,19 @@ public final class DetectionEngine {
         return EventView(event: e, index: matcher.index, namespaces: matcher.currentNamespaces, vendor: matcher.vendor, nsIndex: matcher.currentNS)
     }
 
-    /// The first non-empty scalar of the first accessor that yields one.
+    /// The first non-empty scalar of the first accessor that yields one (for an accessor
+    /// with a `capture`, the captured part of its first value that has one).
     func firstText(_ accs: [FieldAccessor], _ v: EventView) -> String? {
         for a in accs {
+            if let re = a.capture {
+                var out: String?
+                v.forEach(a) { value, ev in
+                    if let s = ValueText.string(value, ev), let c = re.captured(s) { out = c; return true }
+                    return false
+                }
+                if let out { return out }
+                continue
+            }
             let (found, value) = v.directValue(a)
             if found {
                 switch value {

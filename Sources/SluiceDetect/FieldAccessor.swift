@@ -138,14 +138,32 @@ struct FieldAccessor: Sendable, Hashable {
     let paths: [FieldPath]
     /// Vendor fallback: the raw name, prefixed per namespace at lookup time.
     let vendorName: String?
+    /// For values read by the engine (group keys, first-seen values; never predicates): the
+    /// part of the text that the first capture group (else the whole match) of this regex
+    /// selects (`sluice: extract:`); no match means no value.
+    let capture: RegexTest?
 
-    init(name: String, mapped: String?, vendor: Bool = true) {
+    init(name: String, mapped: String?, vendor: Bool = true, capture: RegexTest? = nil) {
         self.name = name
         var p: [FieldPath] = []
         if let m = mapped, m != name { p.append(FieldPath(m)) }
         p.append(FieldPath(name))
         paths = p
         vendorName = vendor ? name : nil
+        self.capture = capture
+    }
+}
+
+extension RegexTest {
+    /// The first capture group of the first match in `text` (the whole match when the
+    /// pattern has no group); nil without a match or when the group did not take part.
+    func captured(_ text: String) -> String? {
+        let ns = text as NSString
+        guard let m = regex.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { return nil }
+        let r = m.numberOfRanges > 1 ? m.range(at: 1) : m.range
+        guard r.location != NSNotFound else { return nil }
+        let s = ns.substring(with: r)
+        return s.isEmpty ? nil : s
     }
 }
 

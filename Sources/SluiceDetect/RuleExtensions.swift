@@ -16,6 +16,12 @@ public struct RuleExtensions: Sendable {
     public var suppressBy: [String]?
     /// `coalesce:` derived field name → fields tried in order (first non-empty).
     public var coalesce: [String: [String]] = [:]
+    /// `extract:` derived field name → (source field, regex): the first capture group (or the
+    /// whole match) of the first match in the field's value.
+    var extract: [String: (field: String, regex: RegexTest)] = [:]
+    /// `baseline_windows: active`: learned percentiles over the windows (buckets) in which the
+    /// group had events, instead of over every window with empty ones counting as 0.
+    var baselineActiveOnly = false
     var tiers: [Tier] = []
     var escalations: [Escalation] = []
     var firstSeen: FirstSeenSpec?
@@ -54,6 +60,15 @@ public struct RuleExtensions: Sendable {
         var entity: [String]
         var values: [String]
         var learning: Int64?
+        /// `each: true`: every value is learned on its own for the entity (new if any of
+        /// them is new), instead of the combination of all of them.
+        var each = false
+        /// `entity_learning`: an entity's values alert only once the entity itself was first
+        /// seen at least this long before (an entity with no history has nothing to differ from).
+        var entityLearning: Int64?
+        /// `or_when`: events matching this selection (index into `whenSelections`) alert even
+        /// when none of their values is new, learning or not.
+        var orWhen: Int?
     }
 
     struct BaselineSpec: Sendable {
@@ -69,7 +84,47 @@ public struct RuleExtensions: Sendable {
     }
 
     var isEmpty: Bool {
-        family == nil && allowlist == nil && suppressFor == nil && coalesce.isEmpty && tiers.isEmpty && escalations.isEmpty && firstSeen == nil && baseline == nil
+        family == nil && allowlist == nil && suppressFor == nil && coalesce.isEmpty && extract.isEmpty && tiers.isEmpty && escalations.isEmpty && firstSeen == nil && baseline == nil
+    }
+
+    /// The rule's `also_logsources:` (a list of Sigma logsource maps), read before its
+    /// detection is compiled: the rule also sees those events.
+    static func alsoLogsources(_ node: Node?) throws -> [LogsourceSpec] {
+        guard let node, let list = YAMLRead.get(node, "also_logsources") else { return [] }
+        guard case .sequence(let seq) = list else { throw RuleIssue.invalid("sluice: 'also_logsources' must be a list of logsource maps") }
+        return try seq.map { n in
+            guard YAMLRead.entries(n) != nil else { throw RuleIssue.invalid("sluice: 'also_logsources' must be a list of logsource maps") }
+            for e in YAMLRead.entries(n) ?? [] where !["category", "product", "service"].contains(e.key) {
+                throw RuleIssue.invalid("sluice: also_logsources: unknown key '\(e.key)'")
+            }
+            return LogsourceSpec(category: YAMLRead.string(YAMLRead.get(n, "category")), product: YAMLRead.string(YAMLRead.get(n, "product")),
+                                 service: YAMLRead.string(YAMLRead.get(n, "service")))
+        }
+    }
+
+    /// The rule's `placeholders:` defaults (name → values; a scalar is one value, `[]` none),
+    /// read before its detection is compiled. The configuration's values override them.
+    static func placeholderDefaults(_ node: Node?) throws -> [String: [String]] {
+        guard let node, let p = YAMLRead.get(node, "placeholders") else { return [:] }
+        guard let entries = YAMLRead.entries(p) else { throw RuleIssue.invalid("sluice: 'placeholders' must map names to lists of values") }
+        var out: [String: [String]] = [:]
+        for e in entries {
+            switch e.value {
+            case .sequence(let seq):
+                var vals: [String] = []
+                for item in seq {
+                    guard let s = YAMLRead.string(item) else { throw RuleIssue.invalid("sluice: placeholder '\(e.key)' holds a value that is not text") }
+                    vals.append(s)
+                }
+                out[e.key] = vals
+            case .scalar:
+                guard let s = YAMLRead.string(e.value) else { throw RuleIssue.invalid("sluice: placeholder '\(e.key)' needs a value or a list (use [] for none)") }
+                out[e.key] = [s]
+            default:
+                throw RuleIssue.invalid("sluice: placeholder '\(e.key)' needs a value or a list")
+            }
+        }
+        return out
     }
 
     /// Compiles a `sluice:` node. `table` is the field table of the rule's logsource.
@@ -128,7 +183,25 @@ public struct RuleExtensions: Sendable {
         for e in entries {
             switch e.key {
             case "family": x.family = YAMLRead.string(e.value)
-            case "selections": break
+            case "selections", "placeholders", "also_logsources":
+                if isCorrelation && e.key == "also_logsources" { throw RuleIssue.invalid("sluice: 'also_logsources' belongs on a detection rule") }
+            case "extract":
+                for c in YAMLRead.entries(e.value) ?? [] {
+                    guard let field = YAMLRead.string(YAMLRead.get(c.value, "field")),
+                          let re = YAMLRead.string(YAMLRead.get(c.value, "regex")) else {
+                        throw RuleIssue.invalid("sluice: extract '\(c.key)' needs 'field' and 'regex'")
+                    }
+                    for k in YAMLRead.entries(c.value) ?? [] where k.key != "field" && k.key != "regex" {
+                        throw RuleIssue.invalid("sluice: extract '\(c.key)': unknown key '\(k.key)'")
+                    }
+                    x.extract[c.key] = (field, try RegexTest(pattern: re, flags: ""))
+                }
+            case "baseline_windows":
+                switch YAMLRead.string(e.value) {
+                case "active": x.baselineActiveOnly = true
+                case "all": x.baselineActiveOnly = false
+                default: throw RuleIssue.invalid("sluice: 'baseline_windows' is 'all' or 'active'")
+                }
             case "allowlist":
                 var alts: [Expr] = []
                 if case .sequence(let seq) = e.value {
@@ -190,13 +263,24 @@ public struct RuleExtensions: Sendable {
                 let ent = YAMLRead.strings(YAMLRead.get(e.value, "entity"))
                 let vals = YAMLRead.strings(YAMLRead.get(e.value, "values") ?? YAMLRead.get(e.value, "value"))
                 guard !ent.isEmpty, !vals.isEmpty else { throw RuleIssue.invalid("sluice: first_seen needs 'entity' and 'values'") }
-                var learning: Int64?
-                if let l = YAMLRead.string(YAMLRead.get(e.value, "learning")) {
-                    guard let d = YAMLRead.duration(l) else { throw RuleIssue.invalid("sluice: first_seen 'learning' needs a duration") }
-                    learning = d
-                }
                 guard !isCorrelation else { throw RuleIssue.invalid("sluice: first_seen belongs on a detection rule, not a correlation") }
-                x.firstSeen = FirstSeenSpec(entity: ent, values: vals, learning: learning)
+                var spec = FirstSeenSpec(entity: ent, values: vals, learning: nil)
+                for f in YAMLRead.entries(e.value) ?? [] {
+                    switch f.key {
+                    case "entity", "values", "value": break
+                    case "learning", "entity_learning":
+                        guard let l = YAMLRead.string(f.value), let d = YAMLRead.duration(l) else {
+                            throw RuleIssue.invalid("sluice: first_seen '\(f.key)' needs a duration")
+                        }
+                        if f.key == "learning" { spec.learning = d } else { spec.entityLearning = d }
+                    case "each":
+                        guard let b = YAMLRead.bool(f.value) else { throw RuleIssue.invalid("sluice: first_seen 'each' is true or false") }
+                        spec.each = b
+                    case "or_when": spec.orWhen = try when(f.value)
+                    default: throw RuleIssue.invalid("sluice: first_seen: unknown key '\(f.key)'")
+                    }
+                }
+                x.firstSeen = spec
             case "baseline":
                 let b = e.value
                 let ent = YAMLRead.strings(YAMLRead.get(b, "entity"))
@@ -231,6 +315,19 @@ public struct RuleExtensions: Sendable {
             throw RuleIssue.invalid("sluice: 'tiers' need an aggregate (a correlation or a baseline)")
         }
         return x
+    }
+
+    /// How the engine reads field `name` (group-by, first-seen values, baseline entities,
+    /// `suppress.by`, `same:`) through a rule's field `table`: a `coalesce` name gives its
+    /// fields in order, an `extract` name its source field with the capture, anything else
+    /// the field itself.
+    func accessors(_ name: String, table: [String: String]) -> [FieldAccessor] {
+        func one(_ n: String) -> FieldAccessor {
+            if let x = extract[n] { return FieldAccessor(name: x.field, mapped: table[x.field], capture: x.regex) }
+            return FieldAccessor(name: n, mapped: table[n])
+        }
+        if let fields = coalesce[name] { return fields.map(one) }
+        return [one(name)]
     }
 
     /// A number with an optional size suffix (KiB, MiB, GiB, KB, MB, GB).

@@ -123,23 +123,25 @@ final class RuleMatcher {
         }
         for sc in scanners { sc.automaton = MultiPattern(sc.literals) }
         for r in rules.rules {
-            guard let sel = r.selector, let cond = r.condition else { continue }
-            let si: Int
-            if let s = selIndex[sel] { si = s } else {
-                si = selectors.count; selIndex[sel] = si; selectors.append(sel)
-                alwaysRules.append([]); selectorAccessors.append([])
-            }
-            ruleBit[r.index] = si < 64 ? 1 << UInt64(si) : 0
+            guard let first = r.selector, let cond = r.condition else { continue }
             var used = Set<Int>()
             Self.collectPreds(cond) { p in
                 let a = predAccessor[p] >= 0 ? predAccessor[p] : -1
                 if a >= 0 { used.insert(a) }
             }
-            for a in used where !selectorAccessors[si].contains(a) { selectorAccessors[si].append(a) }
-            if let nec = necessary(cond) {
-                for p in Set(nec) { predRules[p].append(Int32(r.index)) }
-            } else {
-                alwaysRules[si].append(Int32(r.index))
+            let nec = necessary(cond)
+            if let nec { for p in Set(nec) { predRules[p].append(Int32(r.index)) } }
+            // A rule sees the events of each of its selectors (its logsource and any
+            // `also_logsources`): one bit per selector in its mask.
+            for sel in [first] + r.extraSelectors {
+                let si: Int
+                if let s = selIndex[sel] { si = s } else {
+                    si = selectors.count; selIndex[sel] = si; selectors.append(sel)
+                    alwaysRules.append([]); selectorAccessors.append([])
+                }
+                ruleBit[r.index] |= si < 64 ? 1 << UInt64(si) : 0
+                for a in used where !selectorAccessors[si].contains(a) { selectorAccessors[si].append(a) }
+                if nec == nil { alwaysRules[si].append(Int32(r.index)) }
             }
         }
     }
@@ -233,7 +235,7 @@ final class RuleMatcher {
         var acc: [Int] = [], always: [Int32] = []
         for i in 0..<selectors.count where i < 64 && mask & (1 << UInt64(i)) != 0 {
             for a in selectorAccessors[i] where !acc.contains(a) { acc.append(a) }
-            always.append(contentsOf: alwaysRules[i])
+            for r in alwaysRules[i] where !always.contains(r) { always.append(r) }
         }
         let p = Plan(accessors: acc, always: always)
         if plans.count < 4096 { plans[mask] = p }

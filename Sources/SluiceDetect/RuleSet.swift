@@ -12,6 +12,8 @@ public final class CompiledRule: @unchecked Sendable {
     public let techniqueIDs: [String]
     /// Single-event rules: which events the rule sees and its condition (allowlist folded in).
     let selector: LogsourceSelector?
+    /// Further logsources the rule sees (`sluice: also_logsources:`), besides `selector`.
+    let extraSelectors: [LogsourceSelector]
     let table: [String: String]
     let condition: Expr?
     public let correlation: CorrelationSpec?
@@ -24,9 +26,9 @@ public final class CompiledRule: @unchecked Sendable {
     public internal(set) var generates = true
     let ext: RuleExtensions
 
-    init(index: Int, doc: SigmaDocument, selector: LogsourceSelector?, table: [String: String], condition: Expr?,
+    init(index: Int, doc: SigmaDocument, selector: LogsourceSelector?, extraSelectors: [LogsourceSelector] = [], table: [String: String], condition: Expr?,
          correlation: CorrelationSpec?, ext: RuleExtensions) {
-        self.index = index; self.doc = doc
+        self.index = index; self.doc = doc; self.extraSelectors = extraSelectors
         self.severity = doc.level.flatMap(Severity.init(name:)) ?? .medium
         self.tacticIDs = doc.tacticIDs; self.techniqueIDs = doc.techniqueIDs
         self.selector = selector; self.table = table; self.condition = condition
@@ -57,11 +59,18 @@ public final class RuleSet: @unchecked Sendable {
 
     public static let empty = RuleSet(rules: [], skipped: [], predicates: [])
 
-    /// Loads rule files and folders (`*.yml`, `*.yaml`, recursively, in name order).
+    /// Loads rule files and folders (`*.yml`, `*.yaml`, recursively, in name order); the path
+    /// `builtin` is the pack built into the binary (`BuiltinRules`).
     public static func load(paths: [String], placeholders: [String: [String]] = [:]) -> RuleSet {
         var sources: [(String, String)] = []
         var skipped: [SkippedRule] = []
         for p in paths {
+            if p == BuiltinRules.path {
+                let files = BuiltinRules.files
+                if files.isEmpty { skipped.append(SkippedRule(file: p, line: 0, id: nil, title: nil, reason: .invalid("no rule pack is built into this program"))) }
+                sources.append(contentsOf: files.map { ($0.file, $0.yaml) })
+                continue
+            }
             for f in files(at: p) {
                 do { sources.append((f, try String(contentsOfFile: f, encoding: .utf8))) }
                 catch { skipped.append(SkippedRule(file: f, line: 0, id: nil, title: nil, reason: .invalid("cannot read file: \(error.localizedDescription)"))) }
@@ -124,6 +133,7 @@ public final class RuleSet: @unchecked Sendable {
             if let id = d.id, byKey[id] != nil { skip(d, .invalid("duplicate rule id '\(id)'")); continue }
             if let n = d.name, byKey[n] != nil { skip(d, .invalid("duplicate rule name '\(n)'")); continue }
             do {
+                compiler.ruleDefaults = try RuleExtensions.placeholderDefaults(d.sluice)
                 let rule: CompiledRule
                 if let c = d.correlation {
                     let spec = try CorrelationSpec.read(c)
@@ -131,15 +141,26 @@ public final class RuleSet: @unchecked Sendable {
                     rule = CompiledRule(index: rules.count, doc: d, selector: nil, table: [:], condition: nil, correlation: spec, ext: ext)
                 } else {
                     guard let ls = d.logsource else { throw RuleIssue.logsourceNotMapped("") }
-                    let (sel, table): (LogsourceSelector, [String: String])
+                    var (sel, table): (LogsourceSelector, [String: String])
                     switch LogsourceMap.resolve(ls) {
                     case .success(let r): (sel, table) = r
                     case .failure(let i): throw i
                     }
+                    // `also_logsources`: more selectors; their field tables add names the
+                    // rule's own table does not have.
+                    var extra: [LogsourceSelector] = []
+                    for more in try RuleExtensions.alsoLogsources(d.sluice) {
+                        switch LogsourceMap.resolve(more) {
+                        case .success(let (s2, t2)):
+                            if s2 != sel, !extra.contains(s2) { extra.append(s2) }
+                            table.merge(t2) { mine, _ in mine }
+                        case .failure(let i): throw i
+                        }
+                    }
                     var cond = try compiler.compileDetection(d.detection!, table: table)
                     let ext = try RuleExtensions.compile(d.sluice, compiler: compiler, table: table, isCorrelation: false)
                     if let allow = ext.allowlist { cond = .and([cond, .not(allow)]) }
-                    rule = CompiledRule(index: rules.count, doc: d, selector: sel, table: table, condition: cond, correlation: nil, ext: ext)
+                    rule = CompiledRule(index: rules.count, doc: d, selector: sel, extraSelectors: extra, table: table, condition: cond, correlation: nil, ext: ext)
                 }
                 rules.append(rule)
                 if let id = d.id { byKey[id] = rule.index }
@@ -188,7 +209,7 @@ public final class RuleSet: @unchecked Sendable {
         var remap: [Int: Int] = [:]
         for (i, r) in kept.enumerated() { remap[r.index] = i }
         let final = kept.enumerated().map { i, r -> CompiledRule in
-            let n = CompiledRule(index: i, doc: r.doc, selector: r.selector, table: r.table, condition: r.condition, correlation: r.correlation, ext: r.ext)
+            let n = CompiledRule(index: i, doc: r.doc, selector: r.selector, extraSelectors: r.extraSelectors, table: r.table, condition: r.condition, correlation: r.correlation, ext: r.ext)
             n.references = r.references.compactMap { remap[$0] }
             return n
         }

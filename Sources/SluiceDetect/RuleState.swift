@@ -60,11 +60,12 @@ final class RuleState {
 }
 
 /// Percentile of a learned history where buckets missing from the last `span` buckets
-/// count as zero.
+/// count as zero (or, with `activeOnly`, are left out: the percentile of the buckets in
+/// which the group was active; 0 without any).
 enum Percentile {
-    static func p95(_ h: [HistoryBucket], current: Int64, span: Int) -> Double {
+    static func p95(_ h: [HistoryBucket], current: Int64, span: Int, activeOnly: Bool = false) -> Double {
         let recent = h.filter { $0.bucket < current && $0.bucket >= current - Int64(span) }.map(\.value).sorted()
-        let zeros = max(0, span - recent.count)
+        let zeros = activeOnly ? 0 : max(0, span - recent.count)
         let all = [Double](repeating: 0, count: zeros) + recent
         guard !all.isEmpty else { return 0 }
         let rank = Int((0.95 * Double(all.count - 1)).rounded(.up))

@@ -22,13 +22,13 @@ import Darwin
 /// | 8 | starts with an epoch `1234567890.123` then a space (squid native; `w3c-proxy` while the last W3C `#Fields:` began with `timestamp`, Cisco WSA) | `squid`* |
 /// | 9 | contains ` [dd/Mmm/yyyy:` and `] "` (squid common/combined)                      | `squid`*      |
 /// |10 | starts `dd-Mmm-yyyy hh:mm:ss` and contains ` query: ` (BIND query log file)       | `bind-query`* |
-/// |11 | starts `type=` and contains `msg=audit(` (auditd log file)                        | `auditd`*     |
+/// |11 | starts `type=` (or `node=NAME type=`) and contains `msg=audit(` (auditd log file)   | `auditd`*     |
 /// |12 | starts `<Event>` (Sysmon for Linux XML)                                           | `sysmon-linux`* |
 /// |13 | anything else: a syslog record (RFC 5424 if `<PRI>1 `, else RFC 3164, also without PRI or stamp); its payload is then detected: | `syslog` |
 /// |13a| payload starts `CEF:`                                                              | `cef` (header fields kept) |
 /// |13b| payload starts `{`/`[`: rules 2-5 on the payload                                   | as above (on failure the syslog event keeps its `message`) |
 /// |13c| payload starts `<Event>`                                                          | `sysmon-linux`* |
-/// |13d| payload starts `type=` and contains `msg=audit(`                                  | `auditd`*     |
+/// |13d| payload starts `type=` (or `node=NAME type=`) and contains `msg=audit(`            | `auditd`*     |
 /// |13e| app name starts `dnsmasq`                                                         | `dnsmasq`*    |
 /// |13f| payload contains ` query: ` and starts `client ` (app `named`)                    | `bind-query`* |
 /// |13g| otherwise                                                                         | `syslog` event with `message` |
@@ -91,6 +91,18 @@ public final class AutoParser: Parser {
     }
 
     // MARK: byte checks
+
+    /// An auditd record: `type=` first, or `node=NAME type=` (auditd's `name_format`), and
+    /// `msg=audit(` after it.
+    static func auditdRecord(_ p: UnsafeBufferPointer<UInt8>, _ at: Int) -> Bool {
+        var i = at
+        if hasPrefix(p, i, "node=") {
+            i += 5
+            while i < p.count, p[i] != 0x20 { i += 1 }
+            while i < p.count, p[i] == 0x20 { i += 1 }
+        }
+        return hasPrefix(p, i, "type=") && contains(p, i, "msg=audit(")
+    }
 
     @inline(__always)
     static func hasPrefix(_ p: UnsafeBufferPointer<UInt8>, _ at: Int, _ s: StaticString) -> Bool {
@@ -187,7 +199,7 @@ public final class AutoParser: Parser {
             if has("bind-query"), p.count - i > 20, p[i + 2] == 0x2D, p[i + 6] == 0x2D, p[i + 11] == 0x20,
                Self.contains(p, i, " query: ") { return (.other("bind-query"), i) }
         }
-        if has("auditd"), Self.hasPrefix(p, i, "type="), Self.contains(p, i, "msg=audit(") { return (.other("auditd"), i) }
+        if has("auditd"), Self.auditdRecord(p, i) { return (.other("auditd"), i) }
         if has("squid"), Self.contains(p, i, "] \""), squidCommon(p, i) { return (.other("squid"), i) }
         return (.syslog, i)
     }
@@ -209,7 +221,7 @@ public final class AutoParser: Parser {
         let c = p[0]
         if c == 0x7B || c == 0x5B { return jsonTarget(p, 0) }
         if has("sysmon-linux"), Self.hasPrefix(p, 0, "<Event>") || Self.hasPrefix(p, 0, "<Event ") { return .other("sysmon-linux") }
-        if has("auditd"), Self.hasPrefix(p, 0, "type="), Self.contains(p, 0, "msg=audit(") { return .other("auditd") }
+        if has("auditd"), Self.auditdRecord(p, 0) { return .other("auditd") }
         if has("dnsmasq"), let a = appName, a.hasPrefix("dnsmasq") { return .other("dnsmasq") }
         if has("bind-query"), Self.hasPrefix(p, 0, "client "), Self.contains(p, 0, " query: ") { return .other("bind-query") }
         return nil

@@ -23,11 +23,15 @@ struct CaseRunner {
         guard let cases = top.node("tests")?.items else {
             return [Result(name: "(file)", failure: "\(file): expected a top-level 'tests:' list")]
         }
-        let defaultRules = (top.stringList("rules") ?? []).map { RuleCaseRunner.resolve($0, relativeTo: file) }
-        top.finish()
+        var defaults = RuleCaseRunner.Defaults()
+        defaults.rules = (top.stringList("rules") ?? []).map { RuleCaseRunner.resolve($0, relativeTo: file) }
+        defaults.context = (top.stringList("context") ?? []).map { RuleCaseRunner.resolve($0, relativeTo: file) }
+        defaults.intel = (top.stringList("intel") ?? []).map { RuleCaseRunner.resolve($0, relativeTo: file) }
+        let issues = top.finish()
+        if !issues.isEmpty { return [Result(name: "(file)", failure: issues.map(\.description).joined(separator: "; "))] }
         let rules = RuleCaseRunner(registry: registry, logger: logger)
         return cases.enumerated().map { i, c in
-            RuleCaseRunner.isRuleCase(c) ? rules.run(c, index: i, defaultRules: defaultRules) : runCase(c, index: i)
+            RuleCaseRunner.isRuleCase(c) ? rules.run(c, index: i, defaults: defaults) : runCase(c, index: i)
         }
     }
 

@@ -8,6 +8,7 @@ import SluiceSink
 /// Every component type the executable knows: the union of each module's table.
 enum Components {
     static var registry: ComponentRegistry {
+        _ = builtinRules
         var r = ComponentRegistry()
         r.merge(IngestComponents.registry)
         r.merge(ParseComponents.registry)
@@ -16,4 +17,7 @@ enum Components {
         r.merge(DetectComponents.registry)
         return r
     }
+
+    /// The shipped rule pack, registered once as the rule path `builtin`.
+    static let builtinRules: Void = { BuiltinRules.register(EmbeddedRules.files) }()
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SluiceCore
 import SluiceDetect
+import SluiceEnrich
 
 /// Reads a rule case of a `sluice test` file (a case with `alerts:`) and runs it.
 struct RuleCaseRunner {
@@ -12,20 +13,29 @@ struct RuleCaseRunner {
         node.entries?.contains { $0.key == "alerts" } ?? false
     }
 
-    /// `defaultRules`: the file-level `rules:` paths (already resolved).
-    func run(_ node: ConfigNode, index: Int, defaultRules: [String]) -> CaseRunner.Result {
+    /// What the file's top level gives every case (paths already resolved).
+    struct Defaults {
+        var rules: [String] = []
+        var context: [String] = []
+        var intel: [String] = []
+    }
+
+    /// `defaults`: the file-level `rules:`, `context:` and `intel:` paths.
+    func run(_ node: ConfigNode, index: Int, defaults: Defaults) -> CaseRunner.Result {
         let o = ComponentOptions(component: "test \(index + 1)", node: node)
         let name = o.string("name") ?? "case \(index + 1) (line \(node.line))"
         let format = o.string("format", default: "json")
         let input = o.string("input") ?? ""
         let rulePaths = (o.stringList("rules") ?? []).map { Self.resolve($0, relativeTo: node.file) }
+        let contextPaths = o.stringList("context").map { $0.map { Self.resolve($0, relativeTo: node.file) } } ?? defaults.context
+        let intelPaths = o.stringList("intel").map { $0.map { Self.resolve($0, relativeTo: node.file) } } ?? defaults.intel
         let alertsFrom = o.stringList("alerts_from")
         let optNode = o.node("options")
         let parserOptNode = o.node("format_options")
         let expectNode = o.node("alerts")
         o.finish()
         if !o.issues.isEmpty { return .init(name: name, failure: o.issues.map(\.description).joined(separator: "; ")) }
-        let paths = rulePaths.isEmpty ? defaultRules : rulePaths
+        let paths = rulePaths.isEmpty ? defaults.rules : rulePaths
         guard !paths.isEmpty else { return .init(name: name, failure: "no rules: give 'rules:' in the case or at the top of the file") }
 
         var opts = DetectOptions()
@@ -63,6 +73,10 @@ struct RuleCaseRunner {
             catch { return .init(name: name, failure: "input line \(i + 1): \(error)") }
         }
         parser.tick(now: Timestamp.now(), final: true, into: &events)
+        if !contextPaths.isEmpty || !intelPaths.isEmpty {
+            do { events = try enrich(events, context: contextPaths, intel: intelPaths, name: name) }
+            catch { return .init(name: name, failure: "enrichment: \(error)") }
+        }
 
         var expected: [RuleTestCase.Expected] = []
         for (i, item) in (expectNode?.items ?? []).enumerated() {
@@ -83,6 +97,38 @@ struct RuleCaseRunner {
         let (_, failure) = RuleTestCase(rules: rules, options: opts, events: events, expected: expected, alertsFrom: alertsFrom).run()
         return .init(name: name, failure: failure)
     }
+
+    /// The events through the enrichment a shipped pipeline runs before detection (the
+    /// transforms `sluice replay --context --intel` adds: context, repo services, threat
+    /// intel), built from the registry and started as in a pipeline.
+    func enrich(_ events: [Event], context: [String], intel: [String], name: String) throws -> [Event] {
+        let (yaml, _) = EnrichmentFlags.transforms(intel: intel, context: context, inputs: ["parse"])
+        let root = try ConfigNode.load(yaml: "transforms:\n" + yaml, file: "<test \(name)>", environment: [:])
+        var out = events
+        for entry in root.entries ?? [] where entry.key == "transforms" {
+            for t in entry.value.entries ?? [] {
+                let o = ComponentOptions(component: t.key, node: t.value)
+                let type = o.string("type") ?? ""
+                _ = o.stringList("inputs")
+                guard let make = registry.transforms[type] else { throw ValidationFailure("no transform type '\(type)'") }
+                let ctx = BuildContext(name: t.key, mode: .toEnd, dataDir: nil, logger: logger, registry: registry)
+                let stage = try make(o, ctx)
+                let issues = o.finish()
+                if !issues.isEmpty { throw ValidationFailure(issues.map(\.description).joined(separator: "; ")) }
+                try stage.start(StartContext(name: t.key, mode: .toEnd, dataDir: nil, logger: logger,
+                                             metrics: ComponentMetrics(name: t.key, kind: "transform", type: type), reloads: ReloadRegistry()))
+                var next: [Event] = []
+                var failures: [DeadLetter] = []
+                stage.process(out, into: &next, failures: &failures)
+                stage.stop()
+                if let f = failures.first { throw ValidationFailure("\(t.key) set aside a record: \(f)") }
+                out = next
+            }
+        }
+        return out
+    }
+
+    struct ValidationFailure: Error, CustomStringConvertible { let description: String; init(_ d: String) { description = d } }
 
     static func resolve(_ p: String, relativeTo file: String) -> String {
         if p.hasPrefix("/") { return p }

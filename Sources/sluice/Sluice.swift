@@ -16,7 +16,7 @@ struct Sluice: ParsableCommand {
         --config FILE` to check a pipeline, and `sluice run --config FILE` to run the agent.
         """,
         version: SluiceVersion.string,
-        subcommands: [RunCommand.self, ReplayCommand.self, ParseCommand.self, ValidateCommand.self,
+        subcommands: [RunCommand.self, ReplayCommand.self, AlertsCommand.self, ParseCommand.self, ValidateCommand.self,
                       TestCommand.self, VersionCommand.self]
     )
 }

@@ -17,7 +17,8 @@ struct ValidateCommand: ParsableCommand {
         With --rules (files or folders, repeatable), every rule that cannot be loaded is listed as \
         FILE:LINE: ID (TITLE): REASON (bad YAML with its line, unsupported modifier, logsource not \
         mapped, unknown reference, ...), and the last line reads `rules: N loaded, M skipped`. Exit \
-        status 0 when every rule loaded, 1 when some were skipped, 2 when none loaded.
+        status 0 when every rule loaded, 1 when some were skipped, 2 when none loaded. The path \
+        `builtin` is the rule pack built into this program (Pipelines/rules/ when it was built).
         """
     )
 
@@ -46,6 +47,7 @@ struct ValidateCommand: ParsableCommand {
                 guard parts.count == 2 else { throw ValidationError("--placeholder takes NAME=VALUE, got \(p)") }
                 ph[parts[0], default: []].append(parts[1])
             }
+            _ = Components.builtinRules
             let rs = RuleSet.load(paths: rules, placeholders: ph)
             for s in rs.skipped { print(s.description) }
             print(rs.summary)

@@ -80,6 +80,10 @@ final class AutoParserTests: XCTestCase {
         XCTAssertEqual(try ds("2026-11-23 02:08:35 45 10.1.2.3 200 TCP_NC_MISS 5321 2210000 POST https github.com 443 /acme/api.git"), "w3c-proxy")
         XCTAssertEqual(try ds("23-Nov-2026 02:08:35.123 client @0x7f1c 10.0.0.5#53211 (github.com): query: github.com IN A +E(0)K (10.0.0.1)"), "bind-query")
         XCTAssertEqual(try ds("type=EXECVE msg=audit(1763863715.123:4711): argc=3 a0=\"tar\" a1=\"czf\" a2=\"/tmp/x.tgz\""), "auditd")
+        // auditd with `name_format = hostname` writes `node=NAME ` first.
+        XCTAssertEqual(try ds("node=build-03 type=EXECVE msg=audit(1763863715.123:4711): argc=3 a0=\"tar\" a1=\"czf\" a2=\"/tmp/x.tgz\""), "auditd")
+        XCTAssertEqual(try ds("<134>Nov 23 02:08:35 ws-17 audisp-syslog: node=ws-17 type=SYSCALL msg=audit(1763863715.123:4711): arch=c000003e"), "auditd")
+        XCTAssertNotEqual(try ds("node=build-03 restarted the audit daemon"), "auditd")
         XCTAssertEqual(try ds("<Event><System><Provider Name=\"Linux-Sysmon\"/><EventID>1</EventID></System></Event>"), "sysmon-linux")
         XCTAssertEqual(try ds(#"{"name":"pack_process_events","hostIdentifier":"ws-17","action":"added","columns":{}}"#), "osquery")
         // In syslog: sysmon XML, auditd via audisp-syslog, bind via named, dnsmasq by tag.
