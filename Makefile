@@ -11,17 +11,17 @@ deps:
 	@bash scripts/install-deps.sh
 
 build: deps
+	@sh scripts/embed-default-pipeline.sh
 	$(SWIFT) build
 
 release: deps
+	@sh scripts/embed-default-pipeline.sh
 	$(SWIFT) build -c release --product sluice
 
-## Run the embedded default pipeline over the bundled GitHub audit sample and show the output.
-demo: release
-	@echo "== sluice replay (embedded default pipeline) over Pipelines/samples/github-audit.jsonl"
-	@SLUICE_GITHUB_AUDIT_LOG=Pipelines/samples/github-audit.jsonl $(RELEASE_BIN) replay | head -n 5 | cut -c1-400
-	@echo "..."
-	@SLUICE_GITHUB_AUDIT_LOG=Pipelines/samples/github-audit.jsonl $(RELEASE_BIN) replay > /dev/null
+## The Acme day (four days of logs, six planted attacks) through the shipped pipeline and the
+## built-in rule pack: the alerts as a table, the evidence of the top ones, the outputs, the summary.
+demo: release dataset
+	@bash scripts/demo.sh
 
 ## Generate the Acme day (four days of logs with planted attacks, context, intel, manifest) into
 ## .build/dataset/; regenerated only when the generator changes (deterministic: same bytes).
@@ -36,6 +36,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	bash scripts/run-tests.sh
 	bash scripts/test-dataset.sh
+	bash scripts/test-e2e.sh
 
 ## The runtime, ingest and sink tests under Thread Sanitizer (own build folder, .build-tsan).
 TSAN_FILTER ?= SluiceCoreTests|SluiceIngestTests|SluiceSinkTests
@@ -53,7 +54,8 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	bash Fuzz/fuzz.sh $(FUZZ_SECONDS)
 
-## Regenerate Sources/sluice/EmbeddedPipeline.swift from Pipelines/default.yaml.
+## Regenerate what the binary embeds: Sources/sluice/EmbeddedPipeline.swift (Pipelines/default.yaml) and
+## Sources/sluice/EmbeddedRules.swift (Pipelines/rules/, the rule pack `builtin`).
 embed:
 	sh scripts/embed-default-pipeline.sh
 

@@ -64,11 +64,28 @@ struct AlertDigest {
         rows.sort { ($0.firstTime, Self.string($0.alert, "rule.name") ?? "") < ($1.firstTime, Self.string($1.alert, "rule.name") ?? "") }
     }
 
-    /// The rows with the highest severity first (then by time): the ones whose evidence is shown.
+    /// The rows whose evidence is shown: the highest severity first (then by time), one per
+    /// person or host before a second for the same one, so that `n` alerts tell `n` stories.
     func top(_ n: Int) -> [Row] {
-        Array(rows.enumerated().sorted { a, b in
+        let ranked = rows.enumerated().sorted { a, b in
             a.element.severity != b.element.severity ? a.element.severity > b.element.severity : a.offset < b.offset
-        }.prefix(n).map(\.element))
+        }.map(\.element)
+        var chosen: [Row] = [], seen = Set<String>(), rest: [Row] = []
+        for r in ranked {
+            let keys = Self.entities(r.alert)
+            if !keys.isEmpty && keys.isDisjoint(with: seen) { chosen.append(r); seen.formUnion(keys) } else { rest.append(r) }
+        }
+        return Array((chosen + rest).prefix(n))
+    }
+
+    /// The people and hosts an alert names (its identity, related users and hosts).
+    static func entities(_ a: [String: Any]) -> Set<String> {
+        var out = Set<String>()
+        if let g = a["group"] as? [String: Any], let id = g["identity"] as? String { out.insert(id.lowercased()) }
+        for k in ["related.user", "related.hosts"] {
+            for v in (value(a, k) as? [Any] ?? []).compactMap({ $0 as? String }) { out.insert(v.lowercased()) }
+        }
+        return out
     }
 
     // MARK: describing an alert
@@ -110,7 +127,7 @@ struct AlertDigest {
             return s
         }
         if let rules = d["rules"] as? [Any] {
-            return rules.compactMap { $0 as? String }.joined(separator: " then ") + (span.isEmpty ? "" : " in \(span)")
+            return rules.compactMap { $0 as? String }.joined(separator: " → ") + (span.isEmpty ? "" : " within \(span)")
         }
         let fresh = d.keys.filter { $0.hasPrefix("first_seen_") }.sorted()
         if !fresh.isEmpty {
@@ -119,7 +136,7 @@ struct AlertDigest {
             return s
         }
         if let m = d["matched"] as? String { return m }
-        if let ev = (a["evidence"] as? [Any])?.first as? [String: Any] { return event(ev) }
+        if let ev = (a["evidence"] as? [Any])?.first as? [String: Any] { return event(ev, brief: true) }
         return ""
     }
 
@@ -128,13 +145,16 @@ struct AlertDigest {
     static func why(_ a: [String: Any], startedAt: Severity?) -> String {
         var reasons: [String] = []
         let enrich = a["enrichment"] as? [String: Any] ?? [:]
-        var cats: [String] = []
+        // Threat intelligence: each indicator once, with its categories.
+        var indicators: [(String, [String])] = []
         for e in enrich["threat.enrichments"] as? [Any] ?? [] {
             guard let m = e as? [String: Any], let c = m["category"] as? String else { continue }
-            let text = c + ((m["indicator"] as? String).map { " " + $0 } ?? "")
-            if !cats.contains(text) { cats.append(text) }
+            let ind = m["indicator"] as? String ?? ""
+            if let i = indicators.firstIndex(where: { $0.0 == ind }) {
+                if !indicators[i].1.contains(c) { indicators[i].1.append(c) }
+            } else { indicators.append((ind, [c])) }
         }
-        reasons.append(contentsOf: cats.prefix(2))
+        for (ind, cats) in indicators.prefix(2) { reasons.append((ind.isEmpty ? "" : ind + " ") + cats.joined(separator: "/")) }
         let raised = (enrich["escalated_by"] as? [Any] ?? []).compactMap { $0 as? String }
         if !raised.isEmpty { reasons.append("raised by " + raised.joined(separator: ", ")) }
         if let s = startedAt { reasons.append("escalated from \(s.name)") }
@@ -142,24 +162,27 @@ struct AlertDigest {
         return firstSentence(string(a, "rule.description") ?? "")
     }
 
-    /// One evidence event in a line: what happened, by whom, where.
-    static func event(_ e: [String: Any]) -> String {
+    /// One evidence event in a line: what happened, by whom, where (`brief`: without the host
+    /// and user, which the row's WHO column gives).
+    static func event(_ e: [String: Any], brief: Bool = false) -> String {
         func s(_ p: String) -> String? { string(e, p) }
         let ds = s("event.dataset") ?? ""
         var parts: [String] = []
         if s("event.kind") == "alert" {
             parts = [s("severity") ?? "", s("rule.name") ?? "", who(e), what(e)]
         } else if ds == "github.audit" {
-            parts = [s("event.action") ?? "", s("user.name") ?? "", s("github.repo") ?? "",
-                     s("source.ip").map { "from \($0)" } ?? "", s("user_agent.original").map { "(\($0))" } ?? ""]
+            var vis = ""
+            if let v = s("github.visibility") { vis = "visibility \(v)" + (s("github.previous_visibility").map { " (was \($0))" } ?? "") }
+            parts = [s("event.action") ?? "", brief ? "" : s("user.name") ?? "", s("github.repo") ?? "", vis,
+                     s("source.ip").map { "from \($0)" } ?? "", brief ? "" : s("user_agent.original").map { "(\($0))" } ?? ""]
         } else if ds.hasPrefix("squid") || s("http.request.method") != nil {
             let out = (value(e, "source.bytes") as? Int).map { "\(bytes(Double($0))) out" }
-            parts = [s("host.name") ?? s("source.ip") ?? "", s("user.name") ?? "", s("http.request.method") ?? "",
+            parts = [brief ? "" : s("host.name") ?? s("source.ip") ?? "", brief ? "" : s("user.name") ?? "", s("http.request.method") ?? "",
                      s("url.full") ?? "", out ?? ""]
         } else if s("dns.question.name") != nil {
-            parts = [s("host.name") ?? s("source.ip") ?? "", "query", s("dns.question.name") ?? "", s("dns.question.type") ?? ""]
+            parts = [brief ? "" : s("host.name") ?? s("source.ip") ?? "", "query", s("dns.question.name") ?? "", s("dns.question.type") ?? ""]
         } else if s("process.command_line") != nil {
-            parts = [s("host.name") ?? "", (s("user.name") ?? "") + ":", s("process.command_line") ?? ""]
+            parts = [brief ? "" : s("host.name") ?? "", brief ? "" : (s("user.name") ?? "") + ":", s("process.command_line") ?? ""]
         } else {
             parts = [s("event.original") ?? ""]
         }

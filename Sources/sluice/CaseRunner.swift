@@ -6,6 +6,7 @@ import SluiceCore
 struct CaseRunner {
     let registry: ComponentRegistry
     let logger: Logger
+    let loaded = RuleCaseRunner.LoadedFiles()
 
     struct Result { let name: String; let failure: String? }
 
@@ -29,7 +30,7 @@ struct CaseRunner {
         defaults.intel = (top.stringList("intel") ?? []).map { RuleCaseRunner.resolve($0, relativeTo: file) }
         let issues = top.finish()
         if !issues.isEmpty { return [Result(name: "(file)", failure: issues.map(\.description).joined(separator: "; "))] }
-        let rules = RuleCaseRunner(registry: registry, logger: logger)
+        let rules = RuleCaseRunner(registry: registry, logger: logger, loaded: loaded)
         return cases.enumerated().map { i, c in
             RuleCaseRunner.isRuleCase(c) ? rules.run(c, index: i, defaults: defaults) : runCase(c, index: i)
         }

@@ -8,6 +8,11 @@ import SluiceEnrich
 struct RuleCaseRunner {
     let registry: ComponentRegistry
     let logger: Logger
+    /// Enrichment files already loaded once by this run: their load messages (counts, bad
+    /// lines) are logged the first time only, not for every case that uses them.
+    let loaded: LoadedFiles
+
+    final class LoadedFiles { var seen = Set<[String]>() }
 
     static func isRuleCase(_ node: ConfigNode) -> Bool {
         node.entries?.contains { $0.key == "alerts" } ?? false
@@ -103,6 +108,8 @@ struct RuleCaseRunner {
     /// intel), built from the registry and started as in a pipeline.
     func enrich(_ events: [Event], context: [String], intel: [String], name: String) throws -> [Event] {
         let (yaml, _) = EnrichmentFlags.transforms(intel: intel, context: context, inputs: ["parse"])
+        var log = logger
+        if !loaded.seen.insert(context + ["\u{1}"] + intel).inserted { log.logLevel = .error }
         let root = try ConfigNode.load(yaml: "transforms:\n" + yaml, file: "<test \(name)>", environment: [:])
         var out = events
         for entry in root.entries ?? [] where entry.key == "transforms" {
@@ -111,11 +118,11 @@ struct RuleCaseRunner {
                 let type = o.string("type") ?? ""
                 _ = o.stringList("inputs")
                 guard let make = registry.transforms[type] else { throw ValidationFailure("no transform type '\(type)'") }
-                let ctx = BuildContext(name: t.key, mode: .toEnd, dataDir: nil, logger: logger, registry: registry)
+                let ctx = BuildContext(name: t.key, mode: .toEnd, dataDir: nil, logger: log, registry: registry)
                 let stage = try make(o, ctx)
                 let issues = o.finish()
                 if !issues.isEmpty { throw ValidationFailure(issues.map(\.description).joined(separator: "; ")) }
-                try stage.start(StartContext(name: t.key, mode: .toEnd, dataDir: nil, logger: logger,
+                try stage.start(StartContext(name: t.key, mode: .toEnd, dataDir: nil, logger: log,
                                              metrics: ComponentMetrics(name: t.key, kind: "transform", type: type), reloads: ReloadRegistry()))
                 var next: [Event] = []
                 var failures: [DeadLetter] = []

@@ -64,8 +64,9 @@ def stories(c, w, attacks):
              _alert("github_pat_mass_clone", "critical", {"actor": jliu.gh_login},
                     "%d distinct repositories cloned with a classic PAT in 10 minutes (>= 50); the actor IP is a "
                     "Tor exit" % f["A1"]["max10"], "clone"),
-             _alert("github_bulk_clone", "high", {"actor": jliu.gh_login},
-                    "%d distinct repositories in 10 minutes by a human actor (>= 60)" % f["A1"]["max10"], "clone"),
+             _alert("github_bulk_clone", "critical", {"actor": jliu.gh_login},
+                    "%d distinct repositories in 10 minutes by a human actor (>= 60: high), raised one step because "
+                    "github_token_new_origin flagged the same token within 2 hours" % f["A1"]["max10"], "clone"),
              _alert("github_token_new_origin", "low", {"hashed_token": jliu.cred.hashed},
                     "user-agent product go-git (then python-requests) and a Tor address never seen for this token "
                     "in its learning period", "clone"),
