@@ -33,6 +33,11 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
         .systemLibrary(
+            name: "CMaxMindDB",
+            pkgConfig: "libmaxminddb",
+            providers: [.apt(["libmaxminddb-dev"])]
+        ),
+        .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
@@ -61,7 +66,13 @@ let package = Package(
             ]
         ),
         .target(name: "SluiceParse", dependencies: ["SluiceCore"]),
-        .target(name: "SluiceEnrich", dependencies: ["SluiceCore"]),
+        .target(
+            name: "SluiceEnrich",
+            dependencies: [
+                "SluiceCore", "CMaxMindDB", "Yams",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "SluiceDetect", dependencies: ["SluiceCore", "Yams", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "SluiceSink",
@@ -95,6 +106,11 @@ let package = Package(
             path: "Benchmarks/SluiceBench"
         ),
         .executableTarget(
+            name: "sluice-enrich-bench",
+            dependencies: ["SluiceCore", "SluiceEnrich", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/EnrichBench"
+        ),
+        .executableTarget(
             name: "sluice-detect-bench",
             dependencies: ["SluiceCore", "SluiceDetect"],
             path: "Benchmarks/DetectBench"
@@ -116,7 +132,10 @@ let package = Package(
             name: "SluiceParseTests",
             dependencies: ["SluiceParse", "SluiceCore", "Yams", .product(name: "Logging", package: "swift-log")]
         ),
-        // SluiceEnrichTests arrives with the first enricher.
+        .testTarget(
+            name: "SluiceEnrichTests",
+            dependencies: ["SluiceEnrich", "SluiceCore", "SluiceParse", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "SluiceDetectTests", dependencies: ["SluiceDetect", "SluiceCore", "SluiceParse", "SluiceSink", "Yams"]),
         .testTarget(name: "SluiceSinkTests", dependencies: [
             "SluiceSink", "SluiceCore", "SluiceParse",
@@ -135,7 +154,8 @@ let package = Package(
 // Release builds skip dynamic exclusivity checks (the hot loops of the parsers and encoders
 // access class-held buffers per byte); debug builds and tests keep them.
 let swift6: Set<String> = ["SluiceCore", "SluiceCoreTests", "sluice-test-agent", "SluiceParse", "SluiceParseTests",
-                            "SluiceDetect", "SluiceDetectTests", "sluice-detect-bench"]
+                           "SluiceEnrich", "SluiceEnrichTests",
+                           "SluiceDetect", "SluiceDetectTests", "sluice-detect-bench"]
 for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .swiftLanguageMode(swift6.contains(target.name) ? .v6 : .v5),

@@ -1,5 +1,6 @@
 import SluiceCore
 import SluiceDetect
+import SluiceEnrich
 import SluiceIngest
 import SluiceParse
 import SluiceSink
@@ -10,6 +11,7 @@ enum Components {
         var r = ComponentRegistry()
         r.merge(IngestComponents.registry)
         r.merge(ParseComponents.registry)
+        r.merge(EnrichComponents.registry)
         r.merge(SinkComponents.registry)
         r.merge(DetectComponents.registry)
         return r
