@@ -41,7 +41,7 @@ test: deps
 TSAN_FILTER ?= SluiceCoreTests|SluiceIngestTests|SluiceSinkTests
 test-tsan: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
-	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(SWIFT) test --skip-build --sanitize=thread \
+	SWIFT_BACKTRACE=enable=no TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(SWIFT) test --skip-build --sanitize=thread \
 		--scratch-path .build-tsan --disable-swift-testing --filter '$(TSAN_FILTER)'
 
 ## Throughput and memory benchmarks; figures go to BENCHMARKS.md by hand from bench-out/.
