@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/sluice
 
-.PHONY: all deps build release demo test bench fuzz embed clean
+.PHONY: all deps build release demo test bench fuzz embed clean deb test-package
 
 all: build
 
@@ -29,6 +29,15 @@ test: deps
 	$(SWIFT) build --build-tests
 	bash scripts/run-tests.sh
 
+## Build dist/sluice_<version>_<arch>.deb (offline, dpkg-deb; see packaging/README.md).
+## SLUICE_CONFFILE picks the file installed as /etc/sluice/sluice.yaml (default Pipelines/default.yaml).
+deb: deps
+	bash scripts/build-deb.sh
+
+## Install the .deb (root), check the installed agent, purge it; ends with "package: N passed, N failed".
+test-package: deb
+	bash scripts/test-package.sh
+
 ## Throughput and memory benchmarks; figures go to BENCHMARKS.md by hand from bench-out/.
 bench: deps
 	bash Benchmarks/run.sh
@@ -43,4 +52,4 @@ embed:
 	sh scripts/embed-default-pipeline.sh
 
 clean:
-	rm -rf .build bench-out
+	rm -rf .build bench-out dist
