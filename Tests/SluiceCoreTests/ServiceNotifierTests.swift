@@ -48,7 +48,7 @@ final class ServiceNotifierTests: XCTestCase {
         let until = Date().addingTimeInterval(1.2)
         while Date() < until, let d = rx.receive(timeout: 1) { got.append(d.text) }
         XCTAssertGreaterThanOrEqual(got.filter { $0 == "WATCHDOG=1" }.count, 3, "\(got)")
-        XCTAssertTrue(got.contains { $0.hasPrefix("STATUS=") && $0.contains("events/s in") && $0.contains("queues 1% full") }, "\(got)")
+        XCTAssertTrue(got.contains { $0.hasPrefix("STATUS=") && $0.contains("events/s in") && $0.contains("queues 2% full") }, "\(got)")
 
         // A stage with input queued stops moving: after one period no more pings.
         progress.lock.lock(); progress.stuck = true; progress.lock.unlock()

@@ -81,7 +81,7 @@ final class GitHubAuditAPISourceTests: XCTestCase {
         let reqs = api.requests
         XCTAssertGreaterThanOrEqual(reqs.count, 6)
         XCTAssertGreaterThanOrEqual(reqs[2].time - reqs[1].time, 0.9, "retry-after: 1 was honoured")
-        XCTAssertGreaterThanOrEqual(reqs[3].time + 1.5, Double(reset), "waited for x-ratelimit-reset")
+        XCTAssertGreaterThanOrEqual(reqs[3].time + 1.5, Double(reset) ?? 0, "waited for x-ratelimit-reset")
         XCTAssertEqual(reqs[3].uri, reqs[0].uri, "the same page is asked again")
         XCTAssertEqual(h.metrics.counterTotals["github_api_rate_limited"], 2)
         XCTAssertGreaterThanOrEqual(h.metrics.counterTotals["github_api_retries"] ?? 0, 3)

@@ -296,7 +296,7 @@ final class SplunkHECSourceTests: XCTestCase {
         XCTAssertNil(p)
         XCTAssertEqual(HECBody.splitEvents(Array(#"[{"event":1}]"#.utf8)).problem?.code, 6)
         XCTAssertEqual(HECBody.splitEvents(Array(#"{"event":null}"#.utf8)).problem?.code, 13)
-        XCTAssertEqual(HECBody.splitRaw(Array("a\r\n \n\nb".utf8)), [0..<1, 7..<8])
+        XCTAssertEqual(HECBody.splitRaw(Array("a\r\n \n\nb".utf8)), [0..<1, 6..<7])
         XCTAssertEqual(HECBody.ackIDs(Array(#"{"acks":[3, 4]}"#.utf8), limit: 10), [3, 4])
         XCTAssertEqual(HECBody.ackIDs(Array(#"{"acks":[]}"#.utf8), limit: 10), [])
         XCTAssertNil(HECBody.ackIDs(Array(#"{"acks":[-1]}"#.utf8), limit: 10))

@@ -96,7 +96,7 @@ public final class ServiceNotifier: @unchecked Sendable {
                     }
                 case .withhold(let stuck):
                     if stuck != lastWithheld {
-                        logger.error("no progress for \(Int(policy.period))s in \(stuck.joined(separator: ", ")) with input queued; withholding the watchdog ping so systemd restarts the agent")
+                        logger.error("no progress for \(Self.seconds(policy.period)) in \(stuck.joined(separator: ", ")) with input queued; withholding the watchdog ping so systemd restarts the agent")
                         lastWithheld = stuck
                     }
                 }
@@ -129,6 +129,10 @@ public final class ServiceNotifier: @unchecked Sendable {
         let failing = s.components.filter { $0.kind == "sink" && ($0.state == .failing || $0.state == .backingOff) }.map(\.name)
         parts.append(failing.isEmpty ? "all sinks delivering" : "failing sinks: " + failing.joined(separator: ", "))
         return parts.joined(separator: "; ")
+    }
+
+    static func seconds(_ s: Double) -> String {
+        s == s.rounded() ? "\(Int(s))s" : "\((s * 10).rounded() / 10)s"
     }
 
     static func monotonic() -> Double {

@@ -8,7 +8,9 @@
 /// argument, so it is tested without waiting.
 public struct WatchdogPolicy: Sendable {
     public let period: Double
-    private var lastActivity: [String: (activity: Int, since: Double)] = [:]
+    /// Per stage: the activity last seen, since when it has not moved with input queued, and
+    /// whether input was queued (and the stage judged) at the last evaluation.
+    private var lastActivity: [String: (activity: Int, since: Double, judged: Bool)] = [:]
 
     public init(period: Double) {
         self.period = period
@@ -25,8 +27,10 @@ public struct WatchdogPolicy: Sendable {
         for c in components {
             seen.insert(c.name)
             let waitingOnPurpose = c.state == .backingOff || c.state == .blocked || c.state == .stopped
-            guard let prev = lastActivity[c.name], prev.activity == c.activity, c.queueDepth > 0, !waitingOnPurpose else {
-                lastActivity[c.name] = (c.activity, now)
+            let judged = c.queueDepth > 0 && !waitingOnPurpose
+            // The clock starts at the first evaluation that sees input queued without progress.
+            guard let prev = lastActivity[c.name], prev.activity == c.activity, prev.judged, judged else {
+                lastActivity[c.name] = (c.activity, now, judged)
                 continue
             }
             if now - prev.since >= period { stuck.append(c.name) }
