@@ -52,10 +52,11 @@ COPYRIGHT
 # Man page: generate-manual runs the binary with --experimental-dump-help and writes mdoc.
 MANDIR="$STAGE/man"
 mkdir -p "$MANDIR"
-"$MANTOOL" "$ROOT/usr/bin/sluice" --single-page --date "$(date -u +%Y-%m-%d)" --section 1 \
+"$MANTOOL" "$ROOT/usr/bin/sluice" --date "$(date -u +%Y-%m-%d)" --section 1 \
     --authors "Sluice authors" --output-directory "$MANDIR"
 install -d "$ROOT/usr/share/man/man1"
-gzip -9n -c "$MANDIR/sluice.1" > "$ROOT/usr/share/man/man1/sluice.1.gz"
+# Blank lines inside mdoc are paragraph breaks groff warns about: make them .Pp.
+sed 's/^$/.Pp/' "$MANDIR/sluice.1" | gzip -9n > "$ROOT/usr/share/man/man1/sluice.1.gz"
 chmod 0644 "$ROOT/usr/share/man/man1/sluice.1.gz"
 
 # Shell completions.

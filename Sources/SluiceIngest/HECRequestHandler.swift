@@ -135,6 +135,10 @@ final class HECRequestHandler: ChannelInboundHandler {
             return
         }
         request = Request(head: head, endpoint: endpoint, gzip: gzip, channel: channel, body: nil, keepAlive: head.isKeepAlive)
+        // A sender waiting for `100 Continue` (curl does for large bodies) may send the body now.
+        if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+        }
     }
 
     private func finish(context: ChannelHandlerContext, _ r: Request) {

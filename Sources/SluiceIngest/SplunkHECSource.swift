@@ -157,7 +157,8 @@ public final class SplunkHECSource: Source {
             throw error
         }
         boundLock.lock(); _bound = channel?.localAddress; boundLock.broadcast(); boundLock.unlock()
-        context.logger.info("splunk_hec listening on \(tls == nil ? "http" : "https")://\(channel?.localAddress?.description ?? address)")
+        let shown = channel?.localAddress.flatMap { a in a.ipAddress.map { "\($0):\(a.port ?? 0)" } } ?? address
+        context.logger.info("splunk_hec listening on \(tls == nil ? "http" : "https")://\(shown)/services/collector")
         if let tls {
             reloadToken = ReloadHub.shared.add {
                 do { try tls.reload(); context.logger.info("reloaded TLS certificates") } catch {

@@ -98,6 +98,11 @@ final class SplunkHECSourceTests: XCTestCase {
                          headers: ["Content-Encoding: gzip", "Content-Type: application/json"])
         XCTAssertEqual(r.status, 200, r.body)
         XCTAssertEqual(try parse(h.collect(4, timeout: 10)).count, 4)
+        // A sender that waits for 100 Continue gets it (curl would otherwise wait a second).
+        let expect = try curl("http://127.0.0.1:\(port)/services/collector/event", bodyFile: dir + "/body.json",
+                              headers: ["Expect: 100-continue"], extra: ["--expect100-timeout", "30"])
+        XCTAssertEqual(expect.status, 200, expect.body)
+        XCTAssertEqual(h.collect(4, timeout: 10).count, 4)
         // /raw: one event per line (CRLF and blank lines tolerated).
         let raw = lines[0] + "\r\n\n" + lines[1] + "\n"
         let r2 = try curl("http://127.0.0.1:\(port)/services/collector/raw?channel=0aa3c7e4-5a8c-4a8b-9f00-7f4d1b2c3d4e", body: raw)
