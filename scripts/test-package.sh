@@ -9,6 +9,11 @@ if [ "$(id -u)" != 0 ]; then echo "test-package: needs root (dpkg -i)" >&2; exit
 DEB="$(ls -t dist/sluice_*.deb 2>/dev/null | head -n 1)"
 [ -n "$DEB" ] || { echo "test-package: no dist/sluice_*.deb; run make deb" >&2; exit 1; }
 export DEBIAN_FRONTEND=noninteractive
+# dpkg and apt-get runs at once corrupt each other: hold the lock install-deps.sh uses.
+if [ -z "${SLUICE_DEPS_LOCKED:-}" ] && command -v flock >/dev/null 2>&1; then
+    export SLUICE_DEPS_LOCKED=1
+    exec flock /tmp/sluice-apt.lock "$0" "$@"
+fi
 
 passed=0; failed=0
 check() {
