@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/sluice
 
-.PHONY: all deps build release demo test bench fuzz embed clean deb test-package
+.PHONY: all deps build release demo test test-tsan bench fuzz embed clean deb test-package
 
 all: build
 
@@ -37,6 +37,13 @@ deb: deps
 ## Install the .deb (root), check the installed agent, purge it; ends with "package: N passed, N failed".
 test-package: deb
 	bash scripts/test-package.sh
+
+## The runtime, ingest and sink tests under Thread Sanitizer (own build folder, .build-tsan).
+TSAN_FILTER ?= SluiceCoreTests|SluiceIngestTests|SluiceSinkTests
+test-tsan: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(SWIFT) test --skip-build --sanitize=thread \
+		--scratch-path .build-tsan --disable-swift-testing --filter '$(TSAN_FILTER)'
 
 ## Throughput and memory benchmarks; figures go to BENCHMARKS.md by hand from bench-out/.
 bench: deps

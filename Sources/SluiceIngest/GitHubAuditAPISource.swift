@@ -38,8 +38,10 @@ import SluiceCore
 /// limits are honoured: `x-ratelimit-remaining: 0` waits until `x-ratelimit-reset`; 403/429
 /// answers wait `retry-after`, else until the reset, else at least a minute (secondary
 /// limits); 5xx and network errors retry the same page with capped exponential backoff.
-/// Pagination links are followed only to the configured API host.
-public final class GitHubAuditAPISource: Source {
+/// Pagination links are followed only to the configured API host. In pipelines with stateful
+/// stages the same position (newest emitted entry and the ids emitted within `overlap` of it)
+/// is committed with each epoch instead (`PositionedSource`).
+public final class GitHubAuditAPISource: PositionedSource, @unchecked Sendable {
     public enum Include: String, CaseIterable, Sendable { case all, web, git }
 
     public let apiURL: String
@@ -69,11 +71,15 @@ public final class GitHubAuditAPISource: Source {
         var recent: [Recent]
     }
 
+    // Read-loop state; `stateLock` guards what `commitCheckpoints` (a runtime timer thread)
+    // and `barrierPosition` read.
+    private let stateLock = NSLock()
     private var tracker = AckTracker<Position>()
     private var seenIDs = Set<String>()
     private var recent = Deque<(seq: UInt64, t: Int64, id: String)>()
     private var seq: UInt64 = 0
     private var newestTimestamp: Int64 = 0
+    private var lastEmitted: Position?
     private var context: SourceContext?
     private let saveLock = NSLock()
     private var backoffAttempt = 0
@@ -150,12 +156,7 @@ public final class GitHubAuditAPISource: Source {
         while !context.isStopping {
             pollOnce(client: client, context: context)
             saveCheckpoint()
-            var slept = 0.0
-            while slept < pollInterval && !context.isStopping {
-                context.sleep(seconds: min(1, pollInterval - slept))
-                slept += 1
-                saveCheckpoint()
-            }
+            sleepInterruptible(pollInterval, context: context)
         }
     }
 
@@ -225,7 +226,15 @@ public final class GitHubAuditAPISource: Source {
         let response: HTTPClient.Response
         do {
             let acc = ResponseAccumulator(request: request, maxBodySize: 64 << 20)
-            response = try client.execute(request: request, delegate: acc, deadline: .now() + .seconds(Int64(requestTimeout) + 5)).futureResult.wait()
+            let future = client.execute(request: request, delegate: acc, deadline: .now() + .seconds(Int64(requestTimeout) + 5)).futureResult
+            // Wait without blocking epoch barriers (placed between requests, from this thread).
+            let result = Locked<Result<HTTPClient.Response, Error>?>(uncheckedState: nil)
+            future.whenComplete { r in result.withLock { $0 = r }; result.broadcast() }
+            while true {
+                let r = result.wait(timeout: 0.2, until: { $0 != nil }) { s, _ in s }
+                if let r { response = try r.get(); break }
+                context.serviceBarriers()
+            }
         } catch {
             context.metrics.increment("github_api_errors")
             return .retry(after: nil, reason: "request failed: \(error)")
@@ -275,6 +284,7 @@ public final class GitHubAuditAPISource: Source {
         var last: Position?
         var skipped = 0
         let name = FieldValue.string(context.name)
+        stateLock.lock()
         for entry in entries {
             if let id = entry.documentID {
                 if seenIDs.contains(id) { skipped += 1; continue }
@@ -288,8 +298,10 @@ public final class GitHubAuditAPISource: Source {
             e.append(ECS.sluiceSource, name)
             events.append(e)
         }
-        if skipped > 0 { context.metrics.increment("github_api_duplicates_skipped", by: skipped) }
+        if let last { lastEmitted = last }
         evictRecent()
+        stateLock.unlock()
+        if skipped > 0 { context.metrics.increment("github_api_duplicates_skipped", by: skipped) }
         guard !events.isEmpty else { return true }
         context.metrics.recordIn(events.count, bytes: body.count)
         var acks: [Acknowledgement] = []
@@ -299,7 +311,7 @@ public final class GitHubAuditAPISource: Source {
     }
 
     /// Forgets ids older than the overlap window before the delivered position, and the oldest
-    /// ids beyond `maxDedupIDs`.
+    /// ids beyond `maxDedupIDs`. Called with `stateLock` held.
     private func evictRecent() {
         let floor = (tracker.committed?.timestamp ?? 0) - overlapMillis
         while let f = recent.first, f.t < floor || recent.count > maxDedupIDs {
@@ -424,45 +436,72 @@ public final class GitHubAuditAPISource: Source {
         sleepInterruptible(min(wait, 3600), context: context)
     }
 
+    /// Sleeps, waking every 0.2 s to place epoch barriers and save the checkpoint.
     private func sleepInterruptible(_ seconds: Double, context: SourceContext) {
-        var left = seconds
-        while left > 0 && !context.isStopping {
-            context.sleep(seconds: min(1, left))
-            left -= 1
-            saveCheckpoint()
+        let end = Clock.monotonic() + seconds
+        var lastSave = Clock.monotonic()
+        while !context.isStopping {
+            let left = end - Clock.monotonic()
+            if left <= 0 { break }
+            context.sleep(seconds: min(0.2, left))
+            context.serviceBarriers()
+            if Clock.monotonic() - lastSave >= 1 { saveCheckpoint(); lastSave = Clock.monotonic() }
         }
     }
 
     // MARK: checkpoints
 
     private func restoreCheckpoint(_ context: SourceContext) {
-        if let store = context.checkpoints {
-            do {
-                if let cp = try store.load(Checkpoint.self, for: context.name) {
-                    newestTimestamp = cp.timestamp_ms
-                    for r in cp.recent { seq &+= 1; recent.append((seq, r.t, r.id)); seenIDs.insert(r.id) }
-                    tracker = AckTracker(initial: Position(timestamp: cp.timestamp_ms, documentID: cp.document_id, seq: seq))
-                    context.logger.info("github_audit_api resuming after \(cp.document_id) (\(Self.isoSeconds(millis: cp.timestamp_ms)))")
-                    return
-                }
-            } catch {
+        var saved: Checkpoint?
+        if context.usesEpochs {
+            if let bytes = context.restoredPosition, !bytes.isEmpty {
+                saved = try? JSONDecoder().decode(Checkpoint.self, from: Data(bytes))
+                if saved == nil { context.logger.error("github_audit_api: unreadable committed position; starting without it") }
+            }
+        } else if let store = context.checkpoints {
+            do { saved = try store.load(Checkpoint.self, for: context.name) } catch {
                 context.logger.error("\(error); starting without checkpoint")
             }
         }
-        newestTimestamp = nowMillis() - Int64(initialLookback * 1000) + overlapMillis
+        stateLock.lock(); defer { stateLock.unlock() }
+        guard let cp = saved else {
+            newestTimestamp = nowMillis() - Int64(initialLookback * 1000) + overlapMillis
+            return
+        }
+        newestTimestamp = cp.timestamp_ms
+        for r in cp.recent { seq &+= 1; recent.append((seq, r.t, r.id)); seenIDs.insert(r.id) }
+        let pos = Position(timestamp: cp.timestamp_ms, documentID: cp.document_id, seq: seq)
+        tracker = AckTracker(initial: pos)
+        lastEmitted = pos
+        context.logger.info("github_audit_api resuming after \(cp.document_id) (\(Self.isoSeconds(millis: cp.timestamp_ms)))")
+    }
+
+    /// The ids emitted up to `pos` and within `overlap` of it, with `pos`. `stateLock` held.
+    private func checkpoint(at pos: Position) -> Checkpoint {
+        let floor = pos.timestamp - overlapMillis
+        let ids = recent.filter { $0.seq <= pos.seq && $0.t >= floor }.map { Checkpoint.Recent(t: $0.t, id: $0.id) }
+        return Checkpoint(timestamp_ms: pos.timestamp, document_id: pos.documentID, recent: ids)
     }
 
     private func saveCheckpoint() {
         saveLock.lock(); defer { saveLock.unlock() }
         guard let context, let store = context.checkpoints, let pos = tracker.takeIfAdvanced() else { return }
-        let floor = pos.timestamp - overlapMillis
-        let ids = recent.filter { $0.seq <= pos.seq && $0.t >= floor }.map { Checkpoint.Recent(t: $0.t, id: $0.id) }
+        let cp = stateLock.withLock { checkpoint(at: pos) }
         do {
-            try store.save(Checkpoint(timestamp_ms: pos.timestamp, document_id: pos.documentID, recent: ids), for: context.name)
+            try store.save(cp, for: context.name)
         } catch {
             context.logger.error("cannot save checkpoint: \(error)")
         }
     }
 
+    /// Thread-safe; the runtime calls it about once a second and at shutdown.
     public func commitCheckpoints() { saveCheckpoint() }
+
+    /// Everything emitted so far (committed with an epoch once delivered): the same JSON as
+    /// the checkpoint file.
+    public func barrierPosition() -> [UInt8] {
+        let cp: Checkpoint? = stateLock.withLock { lastEmitted.map { checkpoint(at: $0) } }
+        guard let cp, let data = try? JSONEncoder().encode(cp) else { return [] }
+        return [UInt8](data)
+    }
 }

@@ -1,4 +1,5 @@
 import DequeModule
+import Foundation
 import SluiceCore
 
 /// Splunk HEC indexer acknowledgements: per client channel (`X-Splunk-Request-Channel`), each
@@ -26,7 +27,7 @@ final class HECAcknowledgements: @unchecked Sendable {
         init(now: Double) { lastUsed = now }
     }
 
-    private let lock = Monitor()
+    private let lock = NSLock()
     private var channels: [String: Channel] = [:]
     private var lastSweep: Double = 0
 
@@ -38,7 +39,7 @@ final class HECAcknowledgements: @unchecked Sendable {
 
     /// Registers a request on `channel`: its ack id and the `Acknowledgement` to attach to its
     /// batch. Nil when the channel table or the channel is full (answer 503, busy).
-    func register(channel name: String, now: Double = Topology.monotonic()) -> (id: UInt64, ack: Acknowledgement)? {
+    func register(channel name: String, now: Double = Clock.monotonic()) -> (id: UInt64, ack: Acknowledgement)? {
         lock.lock(); defer { lock.unlock() }
         sweepLocked(now: now)
         let ch: Channel
@@ -68,7 +69,7 @@ final class HECAcknowledgements: @unchecked Sendable {
     }
 
     /// Answers a status query: `true` for each id whose events were delivered (and forgets it).
-    func query(channel name: String, ids: [UInt64], now: Double = Topology.monotonic()) -> [(UInt64, Bool)] {
+    func query(channel name: String, ids: [UInt64], now: Double = Clock.monotonic()) -> [(UInt64, Bool)] {
         lock.lock(); defer { lock.unlock() }
         guard let ch = channels[name] else { return ids.map { ($0, false) } }
         ch.lastUsed = now

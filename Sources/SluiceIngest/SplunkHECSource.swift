@@ -52,7 +52,6 @@ public final class SplunkHECSource: Source {
     private var _bound: SocketAddress?
     private var _bindError: Error?
     private let connections = ManagedAtomic<Int>(0)
-    private let stopSignal = Monitor()
 
     public init(address: String = "127.0.0.1:8088", tokens: [String], maxBodyBytes: Int = 8 << 20,
                 maxConnections: Int = 256, acknowledgements: Bool = false, maxAckChannels: Int = 1000,
@@ -131,10 +130,6 @@ public final class SplunkHECSource: Source {
         return anyMatch != 0
     }
 
-    public func stop() {
-        stopSignal.withLock { stopSignal.broadcast() }
-    }
-
     public func run(_ context: SourceContext) throws {
         if context.mode == .toEnd {
             context.logger.warning("splunk_hec listener \(address) has no end of input; not started in replay")
@@ -143,9 +138,9 @@ public final class SplunkHECSource: Source {
         let handoff = HECHandoff(context: context, maxPending: maxPendingRequests)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var channel: Channel?
-        var reloadToken: UUID?
+        var reloadToken: Int?
         defer {
-            if let t = reloadToken { ReloadHub.shared.remove(t) }
+            if let t = reloadToken { context.reloads.remove(t) }
             try? channel?.close().wait()
             try? group.syncShutdownGracefully()
             handoff.drain()
@@ -160,7 +155,8 @@ public final class SplunkHECSource: Source {
         let shown = channel?.localAddress.flatMap { a in a.ipAddress.map { "\($0):\(a.port ?? 0)" } } ?? address
         context.logger.info("splunk_hec listening on \(tls == nil ? "http" : "https")://\(shown)/services/collector")
         if let tls {
-            reloadToken = ReloadHub.shared.add {
+            // `sluice run` turns SIGHUP into a reload of the registered files: re-read the certificates.
+            reloadToken = context.reloads.register(component: context.name, files: [tls.certFile, tls.keyFile] + (tls.caFile.map { [$0] } ?? [])) {
                 do { try tls.reload(); context.logger.info("reloaded TLS certificates") } catch {
                     context.logger.error("TLS reload failed, keeping the previous certificates: \(error)")
                 }

@@ -13,14 +13,16 @@ final class HealthReportTests: XCTestCase {
         func set(_ s: PipelineStatus) { lock.lock(); status = s; lock.unlock() }
     }
 
-    func pipeline(sink: ComponentState, failingFor: Double = 0) -> PipelineStatus {
+    /// A HEC source, a parse transform blocked on backpressure, and a sink doing `sink` with
+    /// `failures` deliveries in a row failed.
+    func pipeline(sink: ComponentActivity, failures: Int = 0, state: ComponentState = .running) -> PipelineStatus {
         PipelineStatus(components: [
-            ComponentStatus(name: "github_hec", kind: "source", type: "splunk_hec", eventsOut: 120),
-            ComponentStatus(name: "parse_github", kind: "transform", type: "parse", state: .blocked, eventsIn: 120, eventsOut: 118,
-                            failed: 2, queueDepth: 16384, queueCapacity: 16384),
-            ComponentStatus(name: "siem \"prod\"", kind: "sink", type: "syslog", state: sink, eventsIn: 100, eventsOut: 90,
-                            queueDepth: 16384, queueCapacity: 16384, failingSeconds: failingFor,
-                            lastError: sink == .failing ? "connect: Connection refused (127.0.0.1:6514)" : nil),
+            componentStatus("github_hec", kind: "source", type: "splunk_hec", eventsOut: 120),
+            componentStatus("parse_github", activity: .blocked, eventsIn: 120, eventsOut: 118, failed: 2,
+                            queueDepth: 16384, queueCapacity: 16384),
+            componentStatus("siem \"prod\"", kind: "sink", type: "syslog", state: state, activity: sink, eventsIn: 100, eventsOut: 90,
+                            queueDepth: 16384, queueCapacity: 16384, consecutiveFailures: failures,
+                            lastError: failures > 0 ? "connect: Connection refused (127.0.0.1:6514)" : nil),
         ], alerts: 4, uptimeSeconds: 3600)
     }
 
@@ -51,27 +53,30 @@ final class HealthReportTests: XCTestCase {
     }
 
     func testStatesAndThreshold() {
-        let r = HealthReport(sinkFailureThreshold: 60)
-        XCTAssertEqual(r.overall(pipeline(sink: .running)), .degraded, "a blocked transform is worth knowing")
-        XCTAssertEqual(r.overall(PipelineStatus(components: [ComponentStatus(name: "a", kind: "sink", type: "file")])), .ok)
-        XCTAssertEqual(r.overall(pipeline(sink: .backingOff)), .degraded)
-        XCTAssertEqual(r.overall(pipeline(sink: .failing, failingFor: 59)), .degraded)
-        XCTAssertEqual(r.overall(pipeline(sink: .failing, failingFor: 60)), .unhealthy)
-        XCTAssertEqual(r.render(pipeline(sink: .failing, failingFor: 61)).status, 503)
-        XCTAssertEqual(r.render(pipeline(sink: .backingOff)).status, 200)
+        let r = HealthReport(sinkFailureThreshold: 10)
+        XCTAssertEqual(r.overall(pipeline(sink: .active)), .degraded, "a blocked transform is worth knowing")
+        XCTAssertEqual(r.overall(PipelineStatus(components: [componentStatus("a", kind: "sink", type: "file", activity: .idle)])), .ok)
+        XCTAssertEqual(r.overall(pipeline(sink: .backingOff, failures: 9)), .degraded)
+        XCTAssertEqual(r.overall(pipeline(sink: .backingOff, failures: 10)), .unhealthy)
+        XCTAssertEqual(r.overall(pipeline(sink: .idle, state: .failed)), .unhealthy)
+        XCTAssertEqual(r.health(pipeline(sink: .backingOff, failures: 11).components[2]), "failing")
+        XCTAssertEqual(r.health(pipeline(sink: .backingOff, failures: 1).components[2]), "backing_off")
+        XCTAssertEqual(r.health(pipeline(sink: .idle, state: .draining).components[2]), "draining")
+        XCTAssertEqual(r.render(pipeline(sink: .backingOff, failures: 12)).status, 503)
+        XCTAssertEqual(r.render(pipeline(sink: .backingOff, failures: 3)).status, 200)
     }
 
     func testJSONIsEscapedAndReadsBack() throws {
-        let (_, body) = HealthReport().render(pipeline(sink: .failing, failingFor: 75))
+        let (_, body) = HealthReport().render(pipeline(sink: .backingOff, failures: 15))
         let text = String(decoding: body, as: UTF8.self)
-        XCTAssertTrue(text.hasPrefix(#"{"status":"unhealthy","uptime_seconds":3600,"alerts":4,"sink_failure_threshold_seconds":60,"components":[{"name":"github_hec","kind":"source","type":"splunk_hec","state":"running","events_in":0,"events_out":120"#), text)
-        XCTAssertTrue(text.contains(#""name":"siem \"prod\"","kind":"sink","type":"syslog","state":"failing""#), text)
-        XCTAssertTrue(text.contains(#""failing_seconds":75,"last_error":"connect: Connection refused (127.0.0.1:6514)"}"#), text)
+        XCTAssertTrue(text.hasPrefix(#"{"status":"unhealthy","uptime_seconds":3600,"alerts":4,"sink_failure_threshold":10,"components":[{"name":"github_hec","kind":"source","type":"splunk_hec","health":"running","state":"running","activity":"active","events_in":0,"events_out":120"#), text)
+        XCTAssertTrue(text.contains(#""name":"siem \"prod\"","kind":"sink","type":"syslog","health":"failing","state":"running","activity":"backing_off""#), text)
+        XCTAssertTrue(text.contains(#""consecutive_failures":15,"last_error":"connect: Connection refused (127.0.0.1:6514)"}"#), text)
         let json = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
         XCTAssertEqual((json?["components"] as? [Any])?.count, 3)
         let back = HealthReport.parseComponents(body)
         XCTAssertEqual(back.map(\.name), ["github_hec", "parse_github", "siem \"prod\""])
-        XCTAssertEqual(back.map(\.state), [.running, .blocked, .failing])
+        XCTAssertEqual(back.map(\.health), ["running", "blocked", "failing"])
         XCTAssertEqual(back[1].queueCapacity, 16384)
         XCTAssertEqual(HealthReport.parseComponents(Array("ok\n".utf8)), [])
     }
@@ -79,8 +84,8 @@ final class HealthReportTests: XCTestCase {
     func testMetricsServerServesHealthJSONAndMetrics() throws {
         SluiceMetrics.bootstrap()
         let box = Box()
-        box.set(pipeline(sink: .running))
-        let server = MetricsServer(report: HealthReport(sinkFailureThreshold: 30)) { box.get() }
+        box.set(pipeline(sink: .active))
+        let server = MetricsServer(report: HealthReport(sinkFailureThreshold: 5)) { box.get() }
         try server.start(address: "127.0.0.1:0")
         defer { server.stop() }
         let port = try XCTUnwrap(server.boundPort)
@@ -88,7 +93,7 @@ final class HealthReportTests: XCTestCase {
         XCTAssertEqual(code, 200)
         XCTAssertTrue(head.lowercased().contains("content-type: application/json"), head)
         XCTAssertTrue(body.hasPrefix(#"{"status":"degraded""#), body)
-        box.set(pipeline(sink: .failing, failingFor: 31))
+        box.set(pipeline(sink: .backingOff, failures: 5))
         let (code2, _, body2) = try get(port: port, path: "/health")
         XCTAssertEqual(code2, 503)
         XCTAssertTrue(body2.hasPrefix(#"{"status":"unhealthy""#), body2)

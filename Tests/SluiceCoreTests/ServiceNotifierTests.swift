@@ -16,11 +16,9 @@ final class ServiceNotifierTests: XCTestCase {
             lock.lock(); defer { lock.unlock() }
             if !stuck { activity += 10 }
             return PipelineStatus(components: [
-                ComponentStatus(name: "audit_log", kind: "source", type: "file", eventsOut: activity, activity: activity),
-                ComponentStatus(name: "parse_github", kind: "transform", type: "parse", eventsIn: activity, eventsOut: activity,
-                                queueDepth: 512, queueCapacity: 16384, activity: activity),
-                ComponentStatus(name: "siem", kind: "sink", type: "syslog", eventsIn: activity, eventsOut: activity,
-                                queueDepth: 0, queueCapacity: 16384, activity: activity),
+                componentStatus("audit_log", kind: "source", type: "file", eventsOut: activity),
+                componentStatus("parse_github", eventsIn: activity, eventsOut: activity, queueDepth: 512, queueCapacity: 16384),
+                componentStatus("siem", kind: "sink", type: "syslog", eventsIn: activity, eventsOut: activity, queueCapacity: 16384),
             ], alerts: 3)
         }
     }
@@ -84,13 +82,13 @@ final class ServiceNotifierTests: XCTestCase {
 
     func testStatusLine() {
         let a = PipelineStatus(components: [
-            ComponentStatus(name: "in", kind: "source", type: "file", eventsOut: 1000),
-            ComponentStatus(name: "siem", kind: "sink", type: "syslog", state: .backingOff, eventsOut: 500, queueDepth: 8192, queueCapacity: 16384),
-            ComponentStatus(name: "_dead_letter", kind: "sink", type: "dead_letter", eventsOut: 99_999),
+            componentStatus("in", kind: "source", type: "file", eventsOut: 1000),
+            componentStatus("siem", kind: "sink", type: "syslog", activity: .backingOff, eventsOut: 500, queueDepth: 8192, queueCapacity: 16384),
+            componentStatus("_dead_letter", kind: "sink", type: "dead_letter", eventsOut: 99_999),
         ], alerts: 1)
         var b = a
-        b.components[0].eventsOut = 3000
-        b.components[1].eventsOut = 1500
+        b.components[0] = componentStatus("in", kind: "source", type: "file", eventsOut: 3000)
+        b.components[1] = componentStatus("siem", kind: "sink", type: "syslog", activity: .backingOff, eventsOut: 1500, queueDepth: 8192, queueCapacity: 16384)
         XCTAssertEqual(ServiceNotifier.statusLine(b, previous: a, elapsed: 2),
                        "1000 events/s in, 500 out; 1 alert; queues 50% full; failing sinks: siem")
         XCTAssertEqual(ServiceNotifier.statusLine(a, previous: nil, elapsed: 0),

@@ -30,7 +30,7 @@ final class TopViewTests: XCTestCase {
         let later = first.replacingOccurrences(of: "type=\"splunk_hec\"} 1000", with: "type=\"splunk_hec\"} 3000")
             .replacingOccurrences(of: "type=\"syslog\"} 900", with: "type=\"syslog\"} 1900")
         let b = TopSnapshot(samples: PrometheusText.parse(later),
-                            health: [ComponentStatus(name: "siem", kind: "sink", type: "syslog", state: .backingOff, queueCapacity: 16384)])
+                            health: [HealthEntry(name: "siem", kind: "sink", type: "syslog", health: "backing_off", queueCapacity: 16384)])
         XCTAssertEqual(b.rows.map(\.name), ["github_hec", "parse_github", "siem", "detect"], "sources, transforms, sinks, others")
         let text = b.render(previous: a, elapsed: 2, title: "sluice top")
         let lines = text.split(separator: "\n").map(String.init)

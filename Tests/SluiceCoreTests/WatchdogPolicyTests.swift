@@ -2,8 +2,10 @@ import XCTest
 @testable import SluiceCore
 
 final class WatchdogPolicyTests: XCTestCase {
-    func stage(_ name: String, activity: Int, queued: Int, state: ComponentState = .running) -> ComponentStatus {
-        ComponentStatus(name: name, kind: "transform", type: "parse", state: state, queueDepth: queued, queueCapacity: 100, activity: activity)
+    /// A stage whose work counter is `activity` (as events in) with `queued` events waiting.
+    func stage(_ name: String, activity: Int, queued: Int, doing: ComponentActivity = .active,
+               state: ComponentState = .running) -> ComponentStatus {
+        componentStatus(name, state: state, activity: doing, eventsIn: activity, queueDepth: queued, queueCapacity: 100)
     }
 
     func testAStageWithQueuedInputAndNoProgressForAPeriodIsStuck() {
@@ -21,12 +23,13 @@ final class WatchdogPolicyTests: XCTestCase {
     func testIdleBlockedAndBackingOffStagesAreNotStuck() {
         var p = WatchdogPolicy(period: 10)
         let quiet = [stage("idle", activity: 1, queued: 0),
-                     stage("blocked", activity: 2, queued: 100, state: .blocked),
-                     stage("siem", activity: 3, queued: 100, state: .backingOff)]
+                     stage("blocked", activity: 2, queued: 100, doing: .blocked),
+                     stage("siem", activity: 3, queued: 100, doing: .backingOff),
+                     stage("draining", activity: 4, queued: 100, state: .draining)]
         for t in stride(from: 0.0, through: 100, by: 5) { XCTAssertEqual(p.evaluate(quiet, now: t), .ping, "t=\(t)") }
         // A stage that was blocked and is no longer blocked gets a whole period from then.
         var s = quiet
-        s[1].state = .running
+        s[1] = stage("blocked", activity: 2, queued: 100)
         XCTAssertEqual(p.evaluate(s, now: 105), .ping)
         XCTAssertEqual(p.evaluate(s, now: 115), .withhold(stuck: ["blocked"]))
     }

@@ -1,24 +1,42 @@
 /// `/health` as JSON: the pipeline's overall status and each component's state and figures.
 ///
-/// Overall status: `unhealthy` (HTTP 503) when a sink has been `failing` for at least
-/// `sinkFailureThreshold` seconds — the agent can no longer deliver and an orchestrator or
-/// load balancer should know; `degraded` (HTTP 200) when any component is backing off,
-/// blocked or failing for less than that; `ok` (HTTP 200) otherwise. Component names, types
-/// and errors are escaped as JSON strings (they may hold operator or remote text).
+/// Overall status: `unhealthy` (HTTP 503) when a component `failed`, or a sink's last
+/// `sinkFailureThreshold` deliveries in a row failed — the agent can no longer deliver and an
+/// orchestrator or load balancer should know; `degraded` (HTTP 200) when any component is
+/// backing off, blocked on backpressure, or has failed deliveries below the threshold; `ok`
+/// (HTTP 200) otherwise. Each component shows `health`: `running`, `backing_off`, `blocked`,
+/// `failing` (or its lifecycle state when it is not running). Names, types and errors are
+/// escaped as JSON strings (they may hold operator or remote text).
 public struct HealthReport: Sendable {
-    public var sinkFailureThreshold: Double
+    public var sinkFailureThreshold: Int
 
-    public init(sinkFailureThreshold: Double = 60) {
+    public init(sinkFailureThreshold: Int = 10) {
         self.sinkFailureThreshold = sinkFailureThreshold
     }
 
     public enum Overall: String, Sendable { case ok, degraded, unhealthy }
 
+    /// One word for what a component is doing: `running`, `backing_off`, `blocked`,
+    /// `failing`, or its lifecycle state (`starting`, `draining`, `stopped`, `failed`).
+    public func health(_ c: ComponentStatus) -> String {
+        if c.state == .failed { return "failed" }
+        if c.kind == "sink" && c.consecutiveFailures >= sinkFailureThreshold { return "failing" }
+        if c.state != .running { return c.state.rawValue }
+        switch c.activity {
+        case .backingOff: return "backing_off"
+        case .blocked: return "blocked"
+        case .idle, .active: return "running"
+        }
+    }
+
     public func overall(_ s: PipelineStatus) -> Overall {
         var degraded = false
         for c in s.components {
-            if c.kind == "sink" && c.state == .failing && c.failingSeconds >= sinkFailureThreshold { return .unhealthy }
-            if c.state == .backingOff || c.state == .blocked || c.state == .failing { degraded = true }
+            switch health(c) {
+            case "failed", "failing": return .unhealthy
+            case "backing_off", "blocked": degraded = true
+            default: if c.consecutiveFailures > 0 { degraded = true }
+            }
         }
         return degraded ? .degraded : .ok
     }
@@ -28,30 +46,28 @@ public struct HealthReport: Sendable {
         let o = overall(s)
         var out: [UInt8] = []
         out.reserveCapacity(128 + s.components.count * 256)
+        func key(_ k: String) { out += Array(",\"\(k)\":".utf8) }
         out += Array(#"{"status":"#.utf8)
         JSONWriter.appendQuoted(o.rawValue, to: &out)
-        out += Array(#","uptime_seconds":"#.utf8)
-        JSONWriter.appendInt(Int64(s.uptimeSeconds), to: &out)
-        out += Array(#","alerts":"#.utf8)
-        JSONWriter.appendInt(Int64(s.alerts), to: &out)
-        out += Array(#","sink_failure_threshold_seconds":"#.utf8)
-        JSONWriter.appendInt(Int64(sinkFailureThreshold), to: &out)
+        key("uptime_seconds"); JSONWriter.appendInt(Int64(s.uptimeSeconds), to: &out)
+        key("alerts"); JSONWriter.appendInt(Int64(s.alerts), to: &out)
+        key("sink_failure_threshold"); JSONWriter.appendInt(Int64(sinkFailureThreshold), to: &out)
         out += Array(#","components":["#.utf8)
         for (i, c) in s.components.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out += Array(#"{"name":"#.utf8); JSONWriter.appendQuoted(c.name, to: &out)
-            out += Array(#","kind":"#.utf8); JSONWriter.appendQuoted(c.kind, to: &out)
-            out += Array(#","type":"#.utf8); JSONWriter.appendQuoted(c.type, to: &out)
-            out += Array(#","state":"#.utf8); JSONWriter.appendQuoted(c.state.rawValue, to: &out)
+            key("kind"); JSONWriter.appendQuoted(c.kind, to: &out)
+            key("type"); JSONWriter.appendQuoted(c.type, to: &out)
+            key("health"); JSONWriter.appendQuoted(health(c), to: &out)
+            key("state"); JSONWriter.appendQuoted(c.state.rawValue, to: &out)
+            key("activity"); JSONWriter.appendQuoted(c.activity.rawValue, to: &out)
             for (k, v) in [("events_in", c.eventsIn), ("events_out", c.eventsOut), ("failed", c.failed), ("dropped", c.dropped),
-                           ("queue_depth", c.queueDepth), ("queue_capacity", c.queueCapacity)] {
-                out += Array(",\"\(k)\":".utf8); JSONWriter.appendInt(Int64(v), to: &out)
-            }
-            if c.state == .failing {
-                out += Array(#","failing_seconds":"#.utf8); JSONWriter.appendInt(Int64(c.failingSeconds), to: &out)
+                           ("queue_depth", c.queueDepth), ("queue_capacity", c.queueCapacity),
+                           ("consecutive_failures", c.consecutiveFailures)] {
+                key(k); JSONWriter.appendInt(Int64(v), to: &out)
             }
             if let e = c.lastError {
-                out += Array(#","last_error":"#.utf8); JSONWriter.appendQuoted(String(e.prefix(500)), to: &out)
+                key("last_error"); JSONWriter.appendQuoted(String(e.prefix(500)), to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -60,10 +76,25 @@ public struct HealthReport: Sendable {
     }
 }
 
+/// One component as `/health` reports it, read back by `sluice top`.
+public struct HealthEntry: Sendable, Equatable {
+    public var name: String
+    public var kind: String
+    public var type: String
+    public var health: String
+    public var queueDepth: Int
+    public var queueCapacity: Int
+
+    public init(name: String, kind: String, type: String, health: String, queueDepth: Int = 0, queueCapacity: Int = 0) {
+        self.name = name; self.kind = kind; self.type = type; self.health = health
+        self.queueDepth = queueDepth; self.queueCapacity = queueCapacity
+    }
+}
+
 extension HealthReport {
     /// Reads the components back from a `/health` JSON body (for `sluice top`); empty when
-    /// the body is not such a document (an older agent answering `ok`).
-    public static func parseComponents(_ body: [UInt8]) -> [ComponentStatus] {
+    /// the body is not such a document (an agent answering plain `ok`).
+    public static func parseComponents(_ body: [UInt8]) -> [HealthEntry] {
         let interner = FieldKeyInterner()
         let value: FieldValue? = body.withUnsafeBufferPointer { buf in
             var s = JSONScanner(buf)
@@ -71,7 +102,7 @@ extension HealthReport {
         }
         guard case .object(let top)? = value,
               let comps = top.first(where: { $0.key.path == "components" }), case .array(let items) = comps.value else { return [] }
-        var out: [ComponentStatus] = []
+        var out: [HealthEntry] = []
         for item in items {
             guard case .object(let members) = item else { continue }
             func str(_ k: String) -> String {
@@ -82,10 +113,8 @@ extension HealthReport {
                 if let m = members.first(where: { $0.key.path == k }), case .int(let v) = m.value { return Int(v) }
                 return 0
             }
-            out.append(ComponentStatus(name: str("name"), kind: str("kind"), type: str("type"),
-                                       state: ComponentState(rawValue: str("state")) ?? .running,
-                                       eventsIn: int("events_in"), eventsOut: int("events_out"), failed: int("failed"),
-                                       dropped: int("dropped"), queueDepth: int("queue_depth"), queueCapacity: int("queue_capacity")))
+            out.append(HealthEntry(name: str("name"), kind: str("kind"), type: str("type"), health: str("health"),
+                                   queueDepth: int("queue_depth"), queueCapacity: int("queue_capacity")))
         }
         return out
     }

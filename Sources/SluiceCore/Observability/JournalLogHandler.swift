@@ -54,8 +54,8 @@ public struct JournalLogHandler: LogHandler {
         }
         let datagram = Self.encode(fields, limit: Self.maxDatagramBytes)
         if !socket.send(datagram) {
-            let line = "<\(Self.priority(event.level))>\(event.message.description)\n"
-            _ = line.withCString { fputs($0, stderr) }
+            let line = Array("<\(Self.priority(event.level))>\(event.message.description)\n".utf8)
+            _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
         }
     }
 

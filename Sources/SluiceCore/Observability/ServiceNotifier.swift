@@ -13,17 +13,16 @@ import Logging
 /// `WatchdogPolicy` finds every stage making progress, so systemd restarts a wedged pipeline.
 /// The STATUS line is refreshed every `statusInterval` seconds.
 ///
-/// Use (in `sluice run`): `let n = ServiceNotifier(logger: logger) { topology.status() }`, then
+/// Use (in `sluice run`): `let n = ServiceNotifier(logger: logger) {
+/// PipelineStatus(components: topology.statuses(), alerts: …, uptimeSeconds: …) }`, then
 /// `n.ready()` after the topology started, `n.reloading()`/`n.ready()` around a reload, and
 /// `n.stopping()` when shutdown begins. Thread-safe.
-public final class ServiceNotifier: @unchecked Sendable {
+public final class ServiceNotifier: Sendable {
     private let status: @Sendable () -> PipelineStatus
     private let logger: Logger
     private let statusInterval: Double
-    private let monitor = Monitor()
-    private var running = false
-    private var stopped = false
-    private var thread: Thread?
+    private struct Control: Sendable { var running = false; var stopped = false }
+    private let control = Locked(Control())
     /// The watchdog period in seconds (nil when systemd set no watchdog for this process).
     public let watchdogPeriod: Double?
 
@@ -48,13 +47,14 @@ public final class ServiceNotifier: @unchecked Sendable {
     /// `READY=1` with a first STATUS; starts the watchdog/status thread (once).
     public func ready() {
         notify("READY=1\nSTATUS=" + Self.statusLine(status(), previous: nil, elapsed: 0))
-        monitor.lock()
-        defer { monitor.unlock() }
-        guard !running, !stopped, isEnabled else { return }
-        running = true
+        let start = control.withLock { c -> Bool in
+            guard !c.running, !c.stopped, isEnabled else { return false }
+            c.running = true
+            return true
+        }
+        guard start else { return }
         let t = Thread { [weak self] in self?.loop() }
         t.name = "sluice-sd-notify"
-        thread = t
         t.start()
     }
 
@@ -68,7 +68,8 @@ public final class ServiceNotifier: @unchecked Sendable {
 
     /// `STOPPING=1`; stops the watchdog thread (systemd stops expecting pings).
     public func stopping() {
-        monitor.withLock { stopped = true; running = false; monitor.broadcast() }
+        control.withLock { $0.stopped = true; $0.running = false }
+        control.broadcast()
         notify("STOPPING=1\nSTATUS=stopping: draining queues and writing checkpoints")
     }
 
@@ -76,15 +77,12 @@ public final class ServiceNotifier: @unchecked Sendable {
         var policy = WatchdogPolicy(period: watchdogPeriod ?? .infinity)
         let tick = watchdogPeriod.map { max(0.01, $0 / 2) } ?? statusInterval
         var previous: PipelineStatus?
-        var lastStatus = Self.monotonic()
+        var lastStatus = Clock.monotonic()
         var lastWithheld: [String] = []
         while true {
-            monitor.lock()
-            if stopped { monitor.unlock(); return }
-            monitor.wait(0, seconds: tick)
-            if stopped { monitor.unlock(); return }
-            monitor.unlock()
-            let now = Self.monotonic()
+            let stopped = control.wait(timeout: tick, until: { $0.stopped }) { c, _ in c.stopped }
+            if stopped { return }
+            let now = Clock.monotonic()
             let s = status()
             if watchdogPeriod != nil {
                 switch policy.evaluate(s.components, now: now) {
@@ -126,18 +124,14 @@ public final class ServiceNotifier: @unchecked Sendable {
         let cap = s.components.reduce(0) { $0 + $1.queueCapacity }
         let depth = s.components.reduce(0) { $0 + $1.queueDepth }
         if cap > 0 { parts.append("queues \(Int((Double(depth) * 100 / Double(cap)).rounded()))% full") }
-        let failing = s.components.filter { $0.kind == "sink" && ($0.state == .failing || $0.state == .backingOff) }.map(\.name)
+        let failing = s.components.filter {
+            $0.kind == "sink" && $0.type != "dead_letter" && ($0.state == .failed || $0.activity == .backingOff || $0.consecutiveFailures > 0)
+        }.map(\.name)
         parts.append(failing.isEmpty ? "all sinks delivering" : "failing sinks: " + failing.joined(separator: ", "))
         return parts.joined(separator: "; ")
     }
 
     static func seconds(_ s: Double) -> String {
         s == s.rounded() ? "\(Int(s))s" : "\((s * 10).rounded() / 10)s"
-    }
-
-    static func monotonic() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

@@ -72,7 +72,7 @@ public struct TopSnapshot: Sendable {
 
     /// Builds rows from the `sluice_component_*` series, `sluice_alerts_total`, and optionally
     /// the `/health` JSON (states and queue capacities).
-    public init(samples: [PrometheusSample], health: [ComponentStatus] = []) {
+    public init(samples: [PrometheusSample], health: [HealthEntry] = []) {
         var byName: [String: Row] = [:]
         var order: [String] = []
         for s in samples {
@@ -92,7 +92,7 @@ public struct TopSnapshot: Sendable {
         }
         for c in health {
             if byName[c.name] == nil { byName[c.name] = Row(name: c.name); order.append(c.name) }
-            byName[c.name]!.state = c.state.rawValue
+            byName[c.name]!.state = c.health
             if byName[c.name]!.kind.isEmpty { byName[c.name]!.kind = c.kind }
             if byName[c.name]!.type.isEmpty { byName[c.name]!.type = c.type }
             byName[c.name]!.queueCapacity = Double(c.queueCapacity)

@@ -1,16 +1,17 @@
 /// Decides whether the agent may ping systemd's watchdog: only while its stages make progress.
 ///
-/// A stage is *stuck* when it has input queued, is neither backing off (a sink retrying on
-/// purpose) nor blocked on a full downstream queue (then the stage downstream is the one
-/// judged), and its `activity` counter has not moved for `period` seconds. While any stage is
+/// A stage is *stuck* when it is running with input queued, is neither backing off (a sink
+/// retrying on purpose) nor blocked on a full downstream queue (then the stage downstream is
+/// the one judged), and its work counter (`ComponentStatus.workDone`) has not moved for
+/// `period` seconds, counted from the first evaluation that saw it so. While any stage is
 /// stuck the decision is to withhold the ping, so systemd restarts a wedged agent after
 /// `WatchdogSec`. Idle stages (nothing queued) are never stuck. Pure: time comes in as an
 /// argument, so it is tested without waiting.
 public struct WatchdogPolicy: Sendable {
     public let period: Double
-    /// Per stage: the activity last seen, since when it has not moved with input queued, and
-    /// whether input was queued (and the stage judged) at the last evaluation.
-    private var lastActivity: [String: (activity: Int, since: Double, judged: Bool)] = [:]
+    /// Per stage: the work counter last seen, since when it has not moved with input queued,
+    /// and whether the stage was judged (input queued, not waiting on purpose) last time.
+    private var last: [String: (work: Int, since: Double, judged: Bool)] = [:]
 
     public init(period: Double) {
         self.period = period
@@ -26,16 +27,15 @@ public struct WatchdogPolicy: Sendable {
         var seen = Set<String>()
         for c in components {
             seen.insert(c.name)
-            let waitingOnPurpose = c.state == .backingOff || c.state == .blocked || c.state == .stopped
-            let judged = c.queueDepth > 0 && !waitingOnPurpose
-            // The clock starts at the first evaluation that sees input queued without progress.
-            guard let prev = lastActivity[c.name], prev.activity == c.activity, prev.judged, judged else {
-                lastActivity[c.name] = (c.activity, now, judged)
+            let work = c.workDone
+            let judged = c.queueDepth > 0 && !c.isWaitingOnPurpose
+            guard let prev = last[c.name], prev.work == work, prev.judged, judged else {
+                last[c.name] = (work, now, judged)
                 continue
             }
             if now - prev.since >= period { stuck.append(c.name) }
         }
-        if lastActivity.count > seen.count { lastActivity = lastActivity.filter { seen.contains($0.key) } }
+        if last.count > seen.count { last = last.filter { seen.contains($0.key) } }
         return stuck.isEmpty ? .ping : .withhold(stuck: stuck)
     }
 }
