@@ -111,6 +111,7 @@ let package = Package(
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SluiceIngestTests", dependencies: [
             "SluiceIngest", "SluiceCore", "SluiceParse",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import XCTest
 @testable import SluiceCore
 @testable import SluiceIngest
@@ -165,5 +166,45 @@ final class GitHubAuditAPISourceTests: XCTestCase {
         let src = try GitHubAuditAPISource.make(ghes, buildContext())
         XCTAssertEqual(ghes.finish().count, 0)
         XCTAssertEqual(src.apiURL + src.path, "https://github.example.com/api/v3/enterprises/acme-corp/audit-log")
+    }
+}
+
+extension GitHubAuditAPISourceTests {
+    /// In a pipeline with stateful stages the poller's position travels with the epochs: what
+    /// `barrierPosition()` returned is handed back as `restoredPosition`, and the restarted
+    /// poller skips exactly what was emitted before it.
+    func testPositionCommittedWithEpochsResumesWithoutDuplicates() throws {
+        let api = try FakeGitHubAuditAPI(token: Self.token)
+        let t0 = now - 20 * 60 * 1000
+        api.add(count: 120, startingAt: t0, prefix: "e")
+        let tokenPath = try tokenFile()
+        let first = try source(api, tokenPath)
+        let h = try SourceHarness(first, name: "github_api")
+        h.start()
+        XCTAssertEqual(h.collect(120, timeout: 20).count, 120)
+        let position = first.barrierPosition()
+        h.stop()
+        XCTAssertTrue(String(decoding: position, as: UTF8.self).contains(#""recent":[{"#))
+
+        api.add(count: 15, startingAt: t0 + 120_000, prefix: "f")
+        let second = try source(api, tokenPath)
+        let queue = BoundedQueue(name: "github_api", capacity: 10_000)
+        let ctx = SourceContext(name: "github_api", mode: .follow, logger: Logger(label: "test"),
+                                metrics: ComponentMetrics(name: "github_api", kind: "source", type: "github_audit_api"),
+                                checkpoints: nil, restoredPosition: position, usesEpochs: true, positioned: true,
+                                output: Output(lanes: [queue.lane]), reloads: ReloadRegistry(), onDelivered: nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread { try? second.run(ctx); done.signal() }.start()
+        var got: [Event] = []
+        let deadline = Date().addingTimeInterval(20)
+        while got.count < 15 && Date() < deadline {
+            if let b = queue.pop(maxEvents: 100, timeout: 0.2) { got += b.events; b.acknowledge() }
+        }
+        while let b = queue.pop(maxEvents: 100, timeout: 1.5), b.count > 0 { got += b.events; b.acknowledge() }
+        ctx.requestStop()
+        XCTAssertEqual(done.wait(timeout: .now() + 20), .success)
+        let ids = try self.ids(got)
+        XCTAssertEqual(ids.count, 15, "\(ids.prefix(5))")
+        XCTAssertTrue(ids.allSatisfy { $0.hasPrefix("f") })
     }
 }

@@ -23,3 +23,14 @@ extension ComponentStatus {
         activity == .blocked || activity == .backingOff || state != .running
     }
 }
+
+extension Topology {
+    /// The pipeline's status now, for `MetricsServer(report:status:)` and `ServiceNotifier`
+    /// (uses only `statuses()` and `startTime`); `alerts` is the detectors' count of alerts
+    /// produced so far, when the caller has one.
+    public func pipelineStatus(alerts: Int = 0) -> PipelineStatus {
+        let start = startTime
+        return PipelineStatus(components: statuses(), alerts: alerts,
+                              uptimeSeconds: start > 0 ? Clock.monotonic() - start : 0)
+    }
+}
