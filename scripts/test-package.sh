@@ -50,6 +50,12 @@ check "man sluice renders" sh -c 'man -w sluice | grep -qx /usr/share/man/man1/s
 check "bash completion loads" bash -c '. /usr/share/bash-completion/completions/sluice && complete -p sluice'
 check "zsh and fish completions installed" test -s /usr/share/zsh/vendor-completions/_sluice -a -s /usr/share/fish/vendor_completions.d/sluice.fish
 check "systemd-analyze verify sluice.service" systemd-analyze verify "$UNIT"
+# Upgrade path (same package again: postinst configure with the old version): the
+# operator's edit of the conffile and its permissions are kept.
+echo "# edited by the operator" >> /etc/sluice/sluice.yaml
+check "reinstall/upgrade with dpkg -i" dpkg -i "$DEB"
+check "upgrade keeps the edited sluice.yaml" grep -qx "# edited by the operator" /etc/sluice/sluice.yaml
+check "upgrade keeps root:sluice 0640" test "$(stat -c %U:%G:%a /etc/sluice/sluice.yaml)" = "root:sluice:640"
 if score="$(systemd-analyze security --offline=true "$UNIT" 2>/dev/null | tail -n 1)"; then
     echo "     systemd-analyze security --offline=true: $score"
 fi

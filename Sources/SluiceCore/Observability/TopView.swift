@@ -110,7 +110,7 @@ public struct TopSnapshot: Sendable {
             return Self.compact(max(0, now - before) / elapsed)
         }
         let header = ["COMPONENT", "KIND", "TYPE", "STATE", previous == nil ? "IN" : "IN/S", previous == nil ? "OUT" : "OUT/S",
-                      "QUEUE", "FAILED", "DROPPED", "ALERTS"]
+                      "TOTAL OUT", "QUEUE", "FAILED", "DROPPED", "ALERTS"]
         var table: [[String]] = [header]
         for r in rows {
             let p = prev[r.name]
@@ -118,7 +118,7 @@ public struct TopSnapshot: Sendable {
                 ? "\(Int(r.queueDepth)) (\(Int((r.queueDepth * 100 / r.queueCapacity).rounded()))%)"
                 : (r.kind == "source" ? "-" : Self.compact(r.queueDepth))
             table.append([r.name, r.kind, r.type, r.state.isEmpty ? "-" : r.state,
-                          rate(r.received, p?.received), rate(r.sent, p?.sent), queue,
+                          rate(r.received, p?.received), rate(r.sent, p?.sent), Self.compact(r.sent), queue,
                           Self.compact(r.failed), Self.compact(r.dropped), Self.compact(r.alerts)])
         }
         var widths = [Int](repeating: 0, count: header.count)
