@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/sluice
 
-.PHONY: all deps build release demo test test-tsan bench fuzz embed clean deb test-package
+.PHONY: all deps build release demo dataset test test-tsan bench fuzz embed clean deb test-package
 
 all: build
 
@@ -23,11 +23,19 @@ demo: release
 	@echo "..."
 	@SLUICE_GITHUB_AUDIT_LOG=Pipelines/samples/github-audit.jsonl $(RELEASE_BIN) replay > /dev/null
 
+## Generate the Acme day (four days of logs with planted attacks, context, intel, manifest) into
+## .build/dataset/; regenerated only when the generator changes (deterministic: same bytes).
+DATASET := .build/dataset
+$(DATASET)/manifest.json: $(wildcard Benchmarks/dataset/*.py Benchmarks/dataset/daygen/*.py)
+	python3 Benchmarks/dataset/generate.py --out $(DATASET)
+dataset: $(DATASET)/manifest.json
+
 ## Build and run every test (installs what the tests need first).
 test: deps
 	@sh scripts/embed-default-pipeline.sh --check
 	$(SWIFT) build --build-tests
 	bash scripts/run-tests.sh
+	bash scripts/test-dataset.sh
 
 ## Build dist/sluice_<version>_<arch>.deb (offline, dpkg-deb; see packaging/README.md).
 ## SLUICE_CONFFILE picks the file installed as /etc/sluice/sluice.yaml (default Pipelines/default.yaml).

@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "SluiceParse", targets: ["SluiceParse"]),
         .library(name: "SluiceSink", targets: ["SluiceSink"]),
         .executable(name: "sluice-bench", targets: ["sluice-bench"]),
+        .executable(name: "sluice-detect-bench", targets: ["sluice-detect-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -30,6 +31,11 @@ let package = Package(
             name: "CSystemd",
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
+        ),
+        .systemLibrary(
+            name: "CMaxMindDB",
+            pkgConfig: "libmaxminddb",
+            providers: [.apt(["libmaxminddb-dev"])]
         ),
         .systemLibrary(
             name: "CZlib",
@@ -63,8 +69,14 @@ let package = Package(
             ]
         ),
         .target(name: "SluiceParse", dependencies: ["SluiceCore"]),
-        .target(name: "SluiceEnrich", dependencies: ["SluiceCore"]),
-        .target(name: "SluiceDetect", dependencies: ["SluiceCore", "Yams"]),
+        .target(
+            name: "SluiceEnrich",
+            dependencies: [
+                "SluiceCore", "CMaxMindDB", "Yams",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "SluiceDetect", dependencies: ["SluiceCore", "Yams", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "SluiceSink",
             dependencies: [
@@ -98,6 +110,16 @@ let package = Package(
             path: "Benchmarks/SluiceBench"
         ),
         .executableTarget(
+            name: "sluice-enrich-bench",
+            dependencies: ["SluiceCore", "SluiceEnrich", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/EnrichBench"
+        ),
+        .executableTarget(
+            name: "sluice-detect-bench",
+            dependencies: ["SluiceCore", "SluiceDetect"],
+            path: "Benchmarks/DetectBench"
+        ),
+        .executableTarget(
             name: "sluice-sink-bench",
             dependencies: ["SluiceCore", "SluiceSink", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SinkBench"
@@ -122,7 +144,11 @@ let package = Package(
             name: "SluiceParseTests",
             dependencies: ["SluiceParse", "SluiceCore", "Yams", .product(name: "Logging", package: "swift-log")]
         ),
-        // SluiceEnrichTests and SluiceDetectTests arrive with the first enricher and detector.
+        .testTarget(
+            name: "SluiceEnrichTests",
+            dependencies: ["SluiceEnrich", "SluiceCore", "SluiceParse", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(name: "SluiceDetectTests", dependencies: ["SluiceDetect", "SluiceCore", "SluiceParse", "SluiceSink", "Yams"]),
         .testTarget(name: "SluiceSinkTests", dependencies: [
             "SluiceSink", "SluiceCore", "SluiceParse",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -139,7 +165,9 @@ let package = Package(
 // and move over one by one.
 // Release builds skip dynamic exclusivity checks (the hot loops of the parsers and encoders
 // access class-held buffers per byte); debug builds and tests keep them.
-let swift6: Set<String> = ["SluiceCore", "SluiceCoreTests", "sluice-test-agent", "SluiceParse", "SluiceParseTests"]
+let swift6: Set<String> = ["SluiceCore", "SluiceCoreTests", "sluice-test-agent", "SluiceParse", "SluiceParseTests",
+                           "SluiceEnrich", "SluiceEnrichTests",
+                           "SluiceDetect", "SluiceDetectTests", "sluice-detect-bench"]
 for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .swiftLanguageMode(swift6.contains(target.name) ? .v6 : .v5),
