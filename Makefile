@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/sluice
 
-.PHONY: all deps build release demo dataset test test-tsan bench fuzz embed clean
+.PHONY: all deps build release demo dataset test test-tsan bench fuzz embed clean deb test-package
 
 all: build
 
@@ -38,11 +38,20 @@ test: deps
 	bash scripts/test-dataset.sh
 	bash scripts/test-e2e.sh
 
+## Build dist/sluice_<version>_<arch>.deb (offline, dpkg-deb; see packaging/README.md).
+## SLUICE_CONFFILE picks the file installed as /etc/sluice/sluice.yaml (default Pipelines/default.yaml).
+deb: deps
+	bash scripts/build-deb.sh
+
+## Install the .deb (root), check the installed agent, purge it; ends with "package: N passed, N failed".
+test-package: deb
+	bash scripts/test-package.sh
+
 ## The runtime, ingest and sink tests under Thread Sanitizer (own build folder, .build-tsan).
 TSAN_FILTER ?= SluiceCoreTests|SluiceIngestTests|SluiceSinkTests
 test-tsan: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
-	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(SWIFT) test --skip-build --sanitize=thread \
+	SWIFT_BACKTRACE=enable=no TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(SWIFT) test --skip-build --sanitize=thread \
 		--scratch-path .build-tsan --disable-swift-testing --filter '$(TSAN_FILTER)'
 
 ## Throughput and memory benchmarks; figures go to BENCHMARKS.md by hand from bench-out/.
@@ -60,4 +69,4 @@ embed:
 	sh scripts/embed-default-pipeline.sh
 
 clean:
-	rm -rf .build bench-out
+	rm -rf .build bench-out dist

@@ -45,6 +45,7 @@ let package = Package(
         .target(
             name: "SluiceCore",
             dependencies: [
+                "CSystemd", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -63,6 +64,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .target(name: "SluiceParse", dependencies: ["SluiceCore"]),
@@ -92,6 +95,7 @@ let package = Package(
                 "SluiceCore", "SluiceIngest", "SluiceParse", "SluiceEnrich", "SluiceDetect", "SluiceSink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             resources: []
         ),
@@ -126,8 +130,16 @@ let package = Package(
             dependencies: ["SluiceCore", "SluiceIngest", "SluiceParse", "SluiceSink", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestAgent"
         ),
-        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
-        .testTarget(name: "SluiceIngestTests", dependencies: ["SluiceIngest", "SluiceCore"]),
+        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "SluiceIngestTests", dependencies: [
+            "SluiceIngest", "SluiceCore", "SluiceParse",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .testTarget(
             name: "SluiceParseTests",
             dependencies: ["SluiceParse", "SluiceCore", "Yams", .product(name: "Logging", package: "swift-log")]

@@ -39,9 +39,11 @@ struct RunCommand: ParsableCommand {
         } catch let e as ConfigErrors {
             throw reportConfigErrors(e)
         }
+        // systemd: READY, STATUS and watchdog pings (only while stages make progress).
+        let notifier = ServiceNotifier(logger: logger) { topology.pipelineStatus(alerts: topology.alertCount) }
         var api: MetricsServer?
         if cfg.apiEnabled {
-            let server = MetricsServer(healthy: { topology.isHealthy })
+            let server = MetricsServer(report: HealthReport()) { topology.pipelineStatus(alerts: topology.alertCount) }
             do {
                 try server.start(address: cfg.apiAddress)
                 logger.info("metrics on http://\(cfg.apiAddress)/metrics")
@@ -64,6 +66,7 @@ struct RunCommand: ParsableCommand {
             s.setEventHandler {
                 if state.begin() {
                     logger.info("received \(sig == SIGINT ? "SIGINT" : "SIGTERM"); stopping (timeout \(cfg.shutdownTimeout)s)")
+                    notifier.stopping()
                     DispatchQueue.global().async {
                         topology.stop(timeout: cfg.shutdownTimeout)
                         done.signal()
@@ -79,7 +82,9 @@ struct RunCommand: ParsableCommand {
         }
         let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "sluice.reload"))
         hup.setEventHandler {
+            notifier.reloading()
             Self.reload(topology, file: cfg.file, logger: logger)
+            notifier.ready()
         }
         hup.resume()
         sources.append(hup)
@@ -89,6 +94,7 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(1)
         }
         logger.info("sluice \(SluiceVersion.number) running: \(cfg.sources.count) sources, \(cfg.transforms.count) transforms, \(cfg.sinks.count) sinks")
+        notifier.ready()
         // Inputs that end by themselves (stdin closed) also end the run.
         DispatchQueue.global().async {
             _ = topology.wait(timeout: nil)

@@ -3,6 +3,8 @@ import Yams
 
 /// A YAML value with its position, after environment interpolation.
 public struct ConfigNode: @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): Yams' `Node` is a tree of values whose only references
+    // (`Tag`) are immutable after parsing, and a ConfigNode never changes the tree.
     public let node: Node
     public let file: String
     /// Environment used for `${VAR}` interpolation.
@@ -118,6 +120,9 @@ public struct ConfigNode: @unchecked Sendable {
 /// The options of one component, read key by key. Every key read is marked used; `finish()`
 /// reports the keys nobody read as unknown, so a typo is an error rather than ignored.
 public final class ComponentOptions: @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): options are read (and their used keys recorded) only by
+    // the thread building a plan, before any component runs; factories are called one at a
+    // time from that thread.
     public let component: String
     public let node: ConfigNode
     private var values: [String: (keyNode: ConfigNode, value: ConfigNode)] = [:]

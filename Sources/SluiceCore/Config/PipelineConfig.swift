@@ -9,6 +9,8 @@ public enum ComponentKind: String, Sendable {
 
 /// One named component as written in the configuration.
 public struct ComponentConfig: @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): `options` and `node` are only used while building a plan
+    // (see `ComponentOptions`); afterwards a ComponentConfig is read-only.
     public let name: String
     public let kind: ComponentKind
     public let type: String
@@ -25,6 +27,8 @@ public struct ComponentConfig: @unchecked Sendable {
 /// A parsed pipeline definition (Vector-style: named sources, transforms and sinks wired
 /// by `inputs:`). Parsing checks structure; `Plan` checks types, options and wiring.
 public struct PipelineConfig: @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): holds `ComponentConfig`s (see there); everything else is
+    // plain values.
     public var file: String
     public var dataDir: String?
     public var shutdownTimeout: Double = 10

@@ -9,7 +9,7 @@ private let tmpCounter = ManagedAtomic<Int>(0)
 /// fsync'd, renamed over the old file and the directory fsync'd, so after a crash a
 /// checkpoint is either the old or the new one, never torn. Not on the hot path: sources
 /// save at most about once a second and at shutdown.
-public final class CheckpointStore: @unchecked Sendable {
+public final class CheckpointStore: Sendable {
     public let directory: URL
 
     public init(dataDirectory: String) throws {

@@ -484,6 +484,11 @@ public final class Topology: Sendable {
         return (r, w)
     }
 
+    /// Alerts made so far by the pipeline's detection stages (their `detect_alerts` counter).
+    public var alertCount: Int {
+        state.withLock { $0.nodes }.reduce(0) { $0 + ($1.metrics.counterTotals["detect_alerts"] ?? 0) }
+    }
+
     public var isHealthy: Bool { !(state.withLock { $0.env?.isHardStopped } ?? false) }
 
     /// Kept for sources that time things with it; see `Clock`.
