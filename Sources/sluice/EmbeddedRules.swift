@@ -380,11 +380,12 @@ name: github_pat_mass_clone
 status: stable
 description: >-
     Many repositories cloned with one personal access token within 10 minutes.
-    One personal access token (per GitHub actor; the hashed token when the actor is empty)
-    cloned many distinct repositories within 10 minutes: 10 or more is medium, 25 high, 50
+    Distinct repositories cloned with a personal access token per GitHub actor (the hashed
+    token when the actor is empty) in a sliding 10 minutes: 10 or more is medium, 25 high, 50
     critical. A clone from an address that threat intelligence lists as a Tor exit, malicious
     or a residential proxy raises the severity one step and makes 5 repositories enough for
-    high; so does github_token_new_origin alerting for the same token within 2 hours. Stolen
+    high; github_token_new_origin alerting for the same token within 2 hours raises it one
+    step too. Stolen
     tokens are used this way to copy a whole organization's source code. Automation is
     allowlisted only by explicit configuration (actor, hashed token or CIDR), never by an
     actor_is_bot flag, which audit logs do not set reliably.
