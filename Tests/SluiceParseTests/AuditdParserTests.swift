@@ -303,3 +303,32 @@ final class ParserCountersTests: XCTestCase {
         XCTAssertEqual(failures.first?.reason, "invalid_common")
     }
 }
+
+final class AuditdParserHardeningTests: XCTestCase {
+    func syscall(_ serial: Int, padding: Int) -> String {
+        "type=SYSCALL msg=audit(1700000000.123:\(serial)): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=2 auid=1000 uid=1000 comm=\"git\" exe=\"/usr/bin/git\" key=\"" + String(repeating: "x", count: padding) + "\""
+    }
+
+    /// 8 open events of 64 × 1 MiB records took 567 MB: assembly is bounded by bytes.
+    func testOneEventIsBoundedByBytes() throws {
+        let p = AuditdParser()
+        var out: [Event] = []
+        for _ in 0..<20 { out += try PB.run(p, syscall(4567, padding: 600 * 1024)) }
+        out += try PB.run(p, "type=EOE msg=audit(1700000000.123:4567):")
+        XCTAssertEqual(out.count, 1)
+        XCTAssertEqual(out[0][FieldKey("auditd.truncated")], .bool(true), "records beyond max_event_bytes are dropped")
+    }
+
+    func testOpenEventsAreBoundedByBytes() throws {
+        let p = AuditdParser(options: ParseTest.options(["max_open_bytes": "4MiB", "max_event_bytes": "2MiB"]))
+        var out: [Event] = []
+        for serial in 0..<16 {
+            for _ in 0..<2 { out += try PB.run(p, syscall(serial, padding: 300 * 1024)) }
+        }
+        // 16 events of 600 KiB do not fit in 4 MiB: the oldest were emitted, incomplete.
+        XCTAssertGreaterThanOrEqual(out.count, 9)
+        XCTAssertEqual(out.first?[FieldKey("auditd.incomplete")], .bool(true))
+        XCTAssertEqual(p.evictedCount, out.count)
+        XCTAssertLessThanOrEqual(p.openCount, 7)
+    }
+}
