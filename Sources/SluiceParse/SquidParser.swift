@@ -11,8 +11,12 @@ import SluiceCore
 /// is `http.response.bytes` and `destination.bytes` (the Sluice convention: bytes received by
 /// the client are `destination.bytes`).
 ///
+/// A trailing request-size column after the MIME type (`… %mt %>st`, as deployments that log
+/// uploads write it) becomes `source.bytes` and `http.request.bytes`.
+///
 /// Options: `logformat` (`auto` (default: per line, by its first bytes), `squid`, `common`,
-/// `combined`).
+/// `combined`, or Squid's own definition such as `%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %rm %ru
+/// %[un %Sh/%<a %mt %>st`, see `SquidLogFormat`).
 public final class SquidParser: Parser {
     /// Which access.log layout to expect; `auto` decides per line.
     public enum LogFormat: String, CaseIterable, Sendable { case auto, squid, common, combined }
@@ -50,6 +54,10 @@ public final class SquidParser: Parser {
         let eventOutcome = ECS.eventOutcome
         let httpMethod = ECS.httpMethod
         let httpResponseBytes = ECS.httpResponseBytes
+        let httpRequestBytes = ECS.httpRequestBytes
+        let sourceBytes = ECS.sourceBytes
+        let sourcePort = ECS.sourcePort
+        let sourceDomain = ECS.sourceDomain
         let httpStatus = ECS.httpStatus
         let sourceIP = ECS.sourceIP
         let urlDomain = ECS.urlDomain
@@ -76,15 +84,32 @@ public final class SquidParser: Parser {
     }
     let k = K()
     let format: LogFormat
+    /// A `logformat:` holding Squid's own definition (`%ts.%03tu %6tr %>a …`).
+    let custom: SquidLogFormat?
 
-    public init(format: LogFormat = .auto) { self.format = format }
+    public init(format: LogFormat = .auto) { self.format = format; custom = nil }
+
+    /// A parser for Squid's own `logformat` definition (e.g. `%ts.%03tu %6tr %>a %Ss/%03>Hs
+    /// %<st %rm %ru %[un %Sh/%<a %mt %>st`); throws a description of what is wrong with it.
+    public init(logformat definition: String) throws {
+        format = .squid
+        custom = try SquidLogFormat(definition)
+    }
 
     public convenience init(options o: ComponentOptions) {
+        if let raw = o.string("logformat"), raw.contains("%") {
+            do { try self.init(logformat: raw) } catch {
+                o.fail("logformat: \(error)", at: "logformat")
+                self.init(format: .auto)
+            }
+            return
+        }
         self.init(format: o.choice("logformat", default: LogFormat.auto))
     }
 
     public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
         try RecordCursor.parseLine(record, event: event, maxBytes: Self.maxRecordBytes, fields: 22, into: &output) { c, e, fresh in
+            if let custom { try parseCustom(custom, &c, &e, fresh); return }
             switch format {
             case .squid: try parseNative(&c, &e, fresh)
             case .common, .combined: try parseCommon(&c, &e, fresh)
@@ -174,6 +199,12 @@ public final class SquidParser: Parser {
             }
             if hierIndex + 1 < rest.count, !ByteText.isDash(b, rest[hierIndex + 1]) {
                 e.put(k.mimeType, c.text(rest[hierIndex + 1]), fresh: fresh)
+            }
+            // A trailing request size (`%>st`, as deployments logging uploads add): bytes the
+            // client sent.
+            if hierIndex + 2 < rest.count, let up = ByteText.uint(b, rest[hierIndex + 2]) {
+                e.put(k.sourceBytes, .int(up), fresh: fresh)
+                e.put(k.httpRequestBytes, .int(up), fresh: fresh)
             }
         }
         try putRequest(c, methodR, urlR, peerIP: peerIP, &e, fresh)
@@ -311,13 +342,90 @@ public final class SquidParser: Parser {
         return t - Int64(offset) * 1_000_000_000
     }
 
+    // MARK: custom logformat
+
+    private func parseCustom(_ f: SquidLogFormat, _ c: inout RecordCursor, _ e: inout Event, _ fresh: Bool) throws {
+        let b = c.bytes
+        let (found, at) = f.match(c)
+        guard let values = found else {
+            throw ParseFailure("invalid_squid", "line does not match the logformat at byte \(at - c.index)")
+        }
+        var seconds: Int64?, millis: Int64 = 0
+        var status: Int64?
+        var failed = false
+        var methodR: Range<Int>?, urlR: Range<Int>?
+        var peerIP: FieldValue?
+        var user: Range<Int>?
+        var n = 0
+        e.put(k.eventDataset, k.dataset, fresh: fresh)
+        e.put(k.eventCategory, k.categories, fresh: fresh)
+        for piece in f.pieces {
+            guard case .field(let code) = piece else { continue }
+            let r = values[n]
+            n += 1
+            if r.isEmpty || ByteText.isDash(b, r) { continue }
+            switch code {
+            case .seconds: seconds = ByteText.uint(b, r)
+            case .millis: millis = ByteText.uint(b, r) ?? 0
+            case .localTime, .gmtTime:
+                if let t = Self.clfTime(b, r) { e.timestamp = t }
+            case .elapsed:
+                if let ms = ByteText.int(b, r), ms >= 0, ms <= Int64.max / 1_000_000 { e.put(k.eventDuration, .int(ms * 1_000_000), fresh: fresh) }
+            case .clientIP: e.put(k.sourceIP, c.value(r), fresh: fresh)
+            case .clientPort: if let p = ByteText.uint(b, r) { e.put(k.sourcePort, .int(p), fresh: fresh) }
+            case .clientFQDN: e.put(k.sourceDomain, c.value(r), fresh: fresh)
+            case .peer:
+                if ByteText.isIP(b, r) { peerIP = c.value(r) } else { e.put(k.hierarchyPeer, c.value(r), fresh: fresh) }
+            case .serverPort: if let p = ByteText.uint(b, r) { e.put(k.destinationPort, .int(p), fresh: fresh) }
+            case .serverFQDN: e.put(k.destinationDomain, c.value(r), fresh: fresh)
+            case .squidStatus:
+                e.put(k.resultCode, c.value(r), fresh: fresh)
+                if ByteText.find("DENIED", in: b, from: r.lowerBound, to: r.upperBound) != nil { failed = true }
+            case .httpStatus:
+                status = ByteText.uint(b, r)
+                if let s = status { e.put(k.httpStatus, .int(s), fresh: fresh) }
+            case .hierarchy: e.put(k.hierarchyCode, c.value(r), fresh: fresh)
+            case .replyBytes:
+                if let v = ByteText.uint(b, r) {
+                    e.put(k.httpResponseBytes, .int(v), fresh: fresh)
+                    e.put(k.destinationBytes, .int(v), fresh: fresh)
+                }
+            case .requestBytes:
+                if let v = ByteText.uint(b, r) {
+                    e.put(k.sourceBytes, .int(v), fresh: fresh)
+                    e.put(k.httpRequestBytes, .int(v), fresh: fresh)
+                }
+            case .method: methodR = r
+            case .url: urlR = r
+            case .version: e.put(k.httpVersion, c.value(r), fresh: fresh)
+            case .user: if user == nil { user = r }
+            case .ident: e.put(k.ident, c.value(r), fresh: fresh)
+            case .mime: e.put(k.mimeType, c.value(r), fresh: fresh)
+            case .requestHeader(let h):
+                if h == "user-agent" { e.put(k.userAgent, c.value(r), fresh: fresh) }
+                else if h == "referer" { e.put(k.referrer, c.value(r), fresh: fresh) }
+            case .ignored: break
+            }
+        }
+        if let seconds, seconds < 100_000_000_000 { e.timestamp = seconds * 1_000_000_000 + min(millis, 999) * 1_000_000 }
+        if let user { e.put(k.userName, c.value(user), fresh: fresh) }
+        if let s = status, s == 0 || s >= 400 { failed = true }
+        e.put(k.eventOutcome, failed ? k.failure : k.success, fresh: fresh)
+        if let urlR {
+            try putRequest(c, methodR ?? urlR.lowerBound..<urlR.lowerBound, urlR, peerIP: peerIP, &e, fresh)
+        } else {
+            if let methodR { e.put(k.httpMethod, c.value(methodR), fresh: fresh) }
+            if let peerIP { e.put(k.destinationIP, peerIP, fresh: fresh) }
+        }
+    }
+
     // MARK: request
 
     /// Method and URL: `CONNECT host:443` or `scheme://host[:port]/path?query`.
     private func putRequest(_ c: RecordCursor, _ methodR: Range<Int>, _ urlR: Range<Int>, peerIP: FieldValue?, _ e: inout Event, _ fresh: Bool) throws {
         let b = c.bytes
         let isConnect = ByteText.equals(b, methodR, "CONNECT")
-        e.put(k.httpMethod, isConnect ? k.methodConnect : c.value(methodR), fresh: fresh)
+        if !methodR.isEmpty { e.put(k.httpMethod, isConnect ? k.methodConnect : c.value(methodR), fresh: fresh) }
         if ByteText.isDash(b, urlR) || (urlR.count > 6 && ByteText.equals(b, urlR.lowerBound..<(urlR.lowerBound + 6), "error:")) {
             // `error:invalid-request`, `error:transaction-end-before-headers`: no URL.
             if !ByteText.isDash(b, urlR) { e.put(k.urlOriginal, c.value(urlR), fresh: fresh) }

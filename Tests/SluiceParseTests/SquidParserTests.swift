@@ -166,3 +166,46 @@ final class SquidParserTests: XCTestCase {
         XCTAssertGreaterThan(failures, 0)
     }
 }
+
+final class SquidRequestSizeTests: XCTestCase {
+    /// `logformat … %mt %>st`: the trailing request size is what a client uploaded.
+    func testTrailingRequestSizeColumn() throws {
+        let e = try PB.one(SquidParser(), "1700000001.004    870 10.0.0.7 TCP_MISS/200 1342 POST https://github.com/acme/api.git/git-receive-pack alice HIER_DIRECT/140.82.112.3 application/x-git-receive-pack-result 52428800")
+        XCTAssertEqual(PB.int(e, "source.bytes"), 52_428_800)
+        XCTAssertEqual(PB.int(e, "http.request.bytes"), 52_428_800)
+        XCTAssertEqual(PB.int(e, "destination.bytes"), 1342)
+        XCTAssertEqual(PB.str(e, "http.response.mime_type"), "application/x-git-receive-pack-result")
+        XCTAssertEqual(PB.str(e, "user.name"), "alice")
+    }
+
+    /// `logformat:` with Squid's own definition, for other layouts.
+    func testLogformatDefinition() throws {
+        let p = try PB.make("squid", #"logformat: "%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %rm %ru %[un %Sh/%<a %mt %>st""#)
+        let e = try PB.one(p, "1700000001.004    870 10.0.0.7 TCP_MISS/200 1342 POST https://github.com/acme/api.git/git-receive-pack alice HIER_DIRECT/140.82.112.3 application/x-git-receive-pack-result 52428800")
+        XCTAssertEqual(e.timestamp, 1_700_000_001_004_000_000)
+        XCTAssertEqual(PB.int(e, "event.duration"), 870_000_000)
+        XCTAssertEqual(PB.str(e, "source.ip"), "10.0.0.7")
+        XCTAssertEqual(PB.str(e, "squid.result_code"), "TCP_MISS")
+        XCTAssertEqual(PB.int(e, "http.response.status_code"), 200)
+        XCTAssertEqual(PB.int(e, "destination.bytes"), 1342)
+        XCTAssertEqual(PB.int(e, "source.bytes"), 52_428_800)
+        XCTAssertEqual(PB.str(e, "http.request.method"), "POST")
+        XCTAssertEqual(PB.str(e, "url.domain"), "github.com")
+        XCTAssertEqual(PB.str(e, "url.path"), "/acme/api.git/git-receive-pack")
+        XCTAssertEqual(PB.str(e, "user.name"), "alice")
+        XCTAssertEqual(PB.str(e, "squid.hierarchy_code"), "HIER_DIRECT")
+        XCTAssertEqual(PB.str(e, "destination.ip"), "140.82.112.3")
+        XCTAssertEqual(PB.str(e, "event.outcome"), "success")
+
+        // Another layout: client first, a quoted user agent, request size in the middle.
+        let q = try PB.make("squid", #"logformat: 'logformat uploads %>a [%tl] "%rm %ru HTTP/%rv" %>Hs %>st %<st "%{User-Agent}>h" %Ss:%Sh'"#)
+        let u = try PB.one(q, #"10.0.0.8 [23/Nov/2026:02:09:00 +0000] "PUT https://gitlab.com/acme/x.git HTTP/1.1" 200 1048576 312 "git/2.43.0" TCP_MISS:HIER_DIRECT"#)
+        XCTAssertEqual(u.timestamp, Timestamp.make(year: 2026, month: 11, day: 23, hour: 2, minute: 9, second: 0))
+        XCTAssertEqual(PB.int(u, "source.bytes"), 1_048_576)
+        XCTAssertEqual(PB.int(u, "destination.bytes"), 312)
+        XCTAssertEqual(PB.str(u, "user_agent.original"), "git/2.43.0")
+        XCTAssertEqual(PB.str(u, "http.version"), "1.1")
+        XCTAssertEqual(PB.str(u, "squid.hierarchy_code"), "HIER_DIRECT")
+        XCTAssertNotNil(PB.failure(q, Array("not a squid line".utf8)))
+    }
+}
