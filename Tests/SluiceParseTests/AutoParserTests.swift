@@ -177,3 +177,18 @@ final class AutoParserTests: XCTestCase {
         }
     }
 }
+
+final class AutoParserPayloadWhitespaceTests: XCTestCase {
+    /// rsyslog forwards GitHub audit JSON as `… github_audit - - -  {"@timestamp":…` (empty
+    /// MSGID, no SD, and a space before the JSON).
+    func testGitHubAuditInRFC5424WithLeadingSpace() throws {
+        let p = try ParseTest.make("auto")
+        let json = #"{"@timestamp":1763863715123,"action":"git.clone","actor":"mallory","actor_ip":"203.0.113.45","repo":"acme/payments-service","programmatic_access_type":"Personal access token (classic)"}"#
+        let e = try ParseTest.one(p, "<14>1 2026-11-23T02:08:35.123Z gh-forwarder github_audit - - -  " + json)
+        XCTAssertEqual(e.s("event.action"), "git.clone")
+        XCTAssertEqual(e.s("user.name"), "mallory")
+        XCTAssertEqual(e.s("github.repo"), "acme/payments-service")
+        XCTAssertEqual(e.s("github.token_kind"), "pat_classic")
+        XCTAssertEqual(e.s("host.name"), "gh-forwarder")
+    }
+}
