@@ -17,7 +17,8 @@ import SluiceCore
 /// (`host:port`, default `127.0.0.1:5140`; a socket path for Unix modes); `max_message_bytes`
 /// (default 64KiB: longer messages are cut and counted as `syslog_truncated_messages`);
 /// `max_connections` (default 256: established connections; more are refused and counted);
-/// `max_connections_per_address` (default 32); `handshake_timeout` (default 10s, TLS);
+/// `max_connections_per_address` (default 32); `handshake_timeout` (default 10s: a TLS
+/// handshake, or a plain connection's first bytes);
 /// `idle_timeout` (default 10m, 0 = never); `batch_size` (default 1024: most messages per
 /// batch a connection hands over); `receive_buffer_bytes` (SO_RCVBUF for datagram modes);
 /// `permissions` (Unix socket mode, default `0660`); `tls: {cert_file, key_file, ca_file,
@@ -27,8 +28,10 @@ import SluiceCore
 /// previous batch was accepted downstream, so a full pipeline fills the kernel window and
 /// stalls the sender; the event loop never blocks; a connection holds at most `batch_size`
 /// events and one read of bytes. No peer can hold the slots of others: connections count
-/// against `max_connections` only once their TLS handshake completed, a handshake must
-/// complete within `handshake_timeout`, one address holds at most
+/// against `max_connections` only once their TLS handshake completed (plain ones: once they
+/// sent something), which must happen within `handshake_timeout`; when the slots of such
+/// pending connections (as many as `max_connections`) are full, the oldest gives way to a
+/// new one; one address holds at most
 /// `max_connections_per_address` connections (pending or established), and connections
 /// idle for `idle_timeout` are closed (`ConnectionLimiter`). Datagram modes cannot push
 /// back: what arrives on UDP while downstream is full is dropped and counted
@@ -132,6 +135,11 @@ public final class SyslogSource: Source {
 
     private func track(_ id: ObjectIdentifier, _ ch: Channel) {
         channelsLock.lock(); channels[id] = ch; channelsLock.unlock()
+    }
+
+    private func channel(_ id: ObjectIdentifier) -> Channel? {
+        channelsLock.lock(); defer { channelsLock.unlock() }
+        return channels[id]
     }
 
     private func untrack(_ id: ObjectIdentifier) {
@@ -268,11 +276,19 @@ public final class SyslogSource: Source {
                     ch.eventLoop.makeCompletedFuture {
                         let peer = ch.remoteAddress?.ipAddress
                         if handoff.stopping.load(ordering: .relaxed) { ch.close(promise: nil); return }
-                        if let why = limiter.admit(peer) {
+                        let (refusal, evict) = limiter.admit(ObjectIdentifier(ch), peer)
+                        if let why = refusal {
                             context.metrics.increment("syslog_connections_refused")
                             log.warning(key: "refused", "refusing syslog connection from \(peer ?? "local peer"): \(why)")
                             ch.close(promise: nil)
                             return
+                        }
+                        if let victim = evict, let old = self?.channel(victim) {
+                            // The pending slots are full: the oldest connection that has not
+                            // handshaken (or sent anything) gives its slot to this one.
+                            context.metrics.increment("syslog_pending_evicted")
+                            log.info(key: "pending_evicted", "closing syslog connection from \(old.remoteAddress?.ipAddress ?? "local peer"): still no handshake while new connections wait")
+                            old.close(promise: nil)
                         }
                         if let tls {
                             try ch.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))

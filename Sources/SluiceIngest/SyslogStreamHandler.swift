@@ -24,9 +24,9 @@ struct StreamLimits: Sendable {
 /// whatever its sender does: memory is bounded by connections × a small constant.
 ///
 /// Slots: the connection arrives holding a pending slot of `ConnectionLimiter`; it becomes
-/// established once its TLS handshake completes (at once for plain TCP and Unix streams) —
-/// or is closed when `max_connections` is reached then, or when the handshake takes longer
-/// than `handshakeTimeout`. A connection idle for `idleTimeout` while a read is outstanding
+/// established once its TLS handshake completes (plain TCP and Unix streams: once its first
+/// bytes arrive) — or is closed when `max_connections` is reached then, or when that takes
+/// longer than `handshakeTimeout`. A connection idle for `idleTimeout` while a read is outstanding
 /// is closed. A framing error closes this connection (counted as `syslog_framing_errors`);
 /// the listener keeps running. Repeated warnings are rate-limited (`RateLimitedLog`).
 final class SyslogStreamHandler: ChannelInboundHandler {
@@ -70,34 +70,30 @@ final class SyslogStreamHandler: ChannelInboundHandler {
             if let p = remote.port { port = .int(Int64(p)) }
         }
         context.fireChannelActive()
-        if tls {
-            if limits.handshakeTimeout > 0 {
-                handshakeTimer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(limits.handshakeTimeout * 1000))) { [weak self] in
-                    guard let self, !self.established, !self.closed else { return }
-                    self.handoff.context.metrics.increment("syslog_handshake_timeouts")
-                    self.log.warning(key: "handshake_timeout", "closing syslog connection from \(self.peerText): no TLS handshake within \(Self.seconds(self.limits.handshakeTimeout))")
-                    context.close(promise: nil)
-                }
+        // A TLS connection proves itself by its handshake, a plain one by its first bytes;
+        // either must do so within handshake_timeout.
+        if limits.handshakeTimeout > 0 {
+            handshakeTimer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(limits.handshakeTimeout * 1000))) { [weak self] in
+                guard let self, !self.established, !self.closed else { return }
+                self.handoff.context.metrics.increment("syslog_handshake_timeouts")
+                self.log.info(key: "handshake_timeout", "closing syslog connection from \(self.peerText): \(self.tls ? "no TLS handshake" : "nothing sent") within \(Self.seconds(self.limits.handshakeTimeout))")
+                context.close(promise: nil)
             }
-        } else {
-            promote(context: context)
         }
         requestRead(context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let e = event as? TLSUserEvent, case .handshakeCompleted = e {
-            handshakeTimer?.cancel()
-            handshakeTimer = nil
-            promote(context: context)
-        }
+        if let e = event as? TLSUserEvent, case .handshakeCompleted = e { promote(context: context) }
         context.fireUserInboundEventTriggered(event)
     }
 
     /// Moves the connection to an established slot, or closes it when they are all taken.
     private func promote(context: ChannelHandlerContext) {
         guard !established, !closed else { return }
-        if let why = limiter.promote() {
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
+        if let why = limiter.promote(ObjectIdentifier(context.channel)) {
             handoff.context.metrics.increment("syslog_connections_refused")
             log.warning(key: "refused_established", "refusing syslog connection from \(peerText): \(why)")
             failed = true
@@ -110,6 +106,7 @@ final class SyslogStreamHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         idleTimer?.cancel()
         idleTimer = nil
+        if !tls && !established { promote(context: context) }
         guard !failed else { return }
         var buf = unwrapInboundIn(data)
         frame(context: context, incoming: &buf)
@@ -155,7 +152,7 @@ final class SyslogStreamHandler: ChannelInboundHandler {
         closed = true
         handshakeTimer?.cancel()
         idleTimer?.cancel()
-        limiter.release(address, established: established)
+        limiter.release(ObjectIdentifier(context.channel), address, established: established)
         if !waiting { finishInput() }
         onClose()
         context.fireChannelInactive()

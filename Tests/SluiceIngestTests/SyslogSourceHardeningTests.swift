@@ -65,6 +65,9 @@ extension SyslogSourceTests {
         defer { h.stop() }
         var idle: [Int32] = []
         for _ in 0..<16 { if let fd = try? connectFrom(port, from: "127.0.0.2") { idle.append(fd) } }
+        // And from many addresses: connections that never send hold no established slot, and
+        // the oldest of them gives its pending slot to a newcomer.
+        for i in 0..<40 { if let fd = try? connectFrom(port, from: "127.0.5.\(10 + i)") { idle.append(fd) } }
         defer { idle.forEach { close($0) } }
         usleep(300_000)
         let good = try connectFrom(port)
