@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/sluice
 
-.PHONY: all deps build release demo test bench fuzz embed clean
+.PHONY: all deps build release demo test test-adversarial bench fuzz embed clean
 
 all: build
 
@@ -28,6 +28,13 @@ test: deps
 	@sh scripts/embed-default-pipeline.sh --check
 	$(SWIFT) build --build-tests
 	bash scripts/run-tests.sh
+
+## Hostile peers and records against the agent as a process (release build; a few minutes):
+## idle connections, slow handshakes, connection floods, wide and huge records, a redirecting
+## and a TLS 1.0 receiver, full tmpfs for the file sink and the disk buffer, a stalled pipeline
+## and a SIGKILL loop. Peak RSS per case goes to bench-out/adversarial.md.
+test-adversarial: release
+	python3 scripts/adversarial.py
 
 ## Throughput and memory benchmarks; figures go to BENCHMARKS.md by hand from bench-out/.
 bench: deps
