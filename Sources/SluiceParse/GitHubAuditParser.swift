@@ -85,8 +85,9 @@ public enum GitHubTokenKind: String, Sendable, CaseIterable {
 /// `event.dataset: github.audit`.
 ///
 /// Failures: `empty_record`, `invalid_json`, `not_an_object`, `missing_field` (no `action`),
-/// `wrong_type` (`action`, `actor`, `actor_ip`, `@timestamp` of the wrong JSON type),
-/// `too_many_fields`.
+/// `wrong_type` (`action`, `actor`, `actor_ip`, `@timestamp` of the wrong JSON type).
+/// Member names the field registry refuses go to `sluice.overflow_fields`; an array's
+/// events each keep only their own element as `event.original`.
 public final class GitHubAuditParser: Parser {
     let interner = FieldKeyInterner()
     /// Role of each `github.<name>` key by FieldKey id (0 = keep verbatim).
