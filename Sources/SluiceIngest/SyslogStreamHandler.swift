@@ -209,7 +209,9 @@ final class SyslogStreamHandler: ChannelInboundHandler {
         frame(context: context, incoming: &none)
         if waiting { return }
         if closed { finishInput(); return }
-        if !pending.isEmpty && framer.bufferedBytes == 0 { flush(context: context); return }
+        // Complete messages framed from what was buffered go now, not with the next read:
+        // the sender may have nothing more to say.
+        if !pending.isEmpty { flush(context: context); return }
         requestRead(context: context)
     }
 
