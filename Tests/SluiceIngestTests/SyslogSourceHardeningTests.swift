@@ -138,6 +138,15 @@ extension SyslogSourceTests {
         }
         XCTAssertEqual(total, 20_000)
         XCTAssertLessThanOrEqual(sizes.max() ?? 0, 100, "largest batch \(sizes.max() ?? 0)")
+
+        // A sender that stays connected, with a partial message last: every complete one
+        // arrives without waiting for more bytes.
+        let open = try connectFrom(port)
+        defer { close(open) }
+        var more = ""
+        for i in 0..<250 { more += "<13>n\(i)\n" }
+        send(open, more + "<13>partial")
+        XCTAssertEqual(h.collect(250, timeout: 10).count, 250)
     }
 
     /// One warning per refused connection let peers drive the log volume.
