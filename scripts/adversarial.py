@@ -797,11 +797,22 @@ def case_sigkill_loop(d):
     if not os.access(JOURNAL_REMOTE, os.X_OK):
         return {"skipped": "systemd-journal-remote is not installed (make deps installs it)"}
     rng = random.Random(int(os.environ.get("ADVERSARIAL_SEED", "15")))
-    n_file, n_journal = 60000, 20000
+    n_initial, n_journal = 200000, 100000
     inp = os.path.join(d, "audit.log")
     with open(inp, "w") as f:
-        for i in range(n_file):
+        for i in range(n_initial):
             f.write(json.dumps({"_document_id": f"fdoc-{i}", "action": "git.clone", "actor": "bob"}) + "\n")
+    # The file keeps growing during the kills (2,000 lines a second).
+    appender = {"next": n_initial, "stop": False}
+
+    def append_lines():
+        with open(inp, "a") as f:
+            while not appender["stop"]:
+                for _ in range(100):
+                    f.write(json.dumps({"_document_id": f"fdoc-{appender['next']}", "action": "git.fetch", "actor": "carol"}) + "\n")
+                    appender["next"] += 1
+                f.flush()
+                time.sleep(0.05)
     journal = os.path.join(d, "remote.journal")
     write_journal(journal, n_journal)
     rx = LineReceiver()
@@ -852,11 +863,13 @@ sinks:
 
     t = threading.Thread(target=send_syslog, daemon=True)
     t.start()
+    ta = threading.Thread(target=append_lines, daemon=True)
+    ta.start()
     peak = 0
     kills = 0
     for k in range(10):
         a = Agent(d, cfg)
-        time.sleep(rng.uniform(0.5, 2.5))
+        time.sleep(rng.uniform(0.3, 2.0))
         peak = max(peak, a.hwm())
         a.kill()
         kills += 1
@@ -864,8 +877,11 @@ sinks:
     try:
         time.sleep(3)
         sender["stop"] = True
+        appender["stop"] = True
         t.join()
+        ta.join()
         sent_syslog = sender["next"]
+        n_file = appender["next"]
 
         def ids(prefix):
             text = b"\n".join(rx.messages)
