@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/sluice
 
-.PHONY: all deps build release demo test test-adversarial bench fuzz embed clean
+.PHONY: all deps build release demo dataset test test-tsan test-adversarial bench fuzz embed clean deb test-package
 
 all: build
 
@@ -23,11 +23,35 @@ demo: release
 	@echo "..."
 	@SLUICE_GITHUB_AUDIT_LOG=Pipelines/samples/github-audit.jsonl $(RELEASE_BIN) replay > /dev/null
 
+## Generate the Acme day (four days of logs with planted attacks, context, intel, manifest) into
+## .build/dataset/; regenerated only when the generator changes (deterministic: same bytes).
+DATASET := .build/dataset
+$(DATASET)/manifest.json: $(wildcard Benchmarks/dataset/*.py Benchmarks/dataset/daygen/*.py)
+	python3 Benchmarks/dataset/generate.py --out $(DATASET)
+dataset: $(DATASET)/manifest.json
+
 ## Build and run every test (installs what the tests need first).
 test: deps
 	@sh scripts/embed-default-pipeline.sh --check
 	$(SWIFT) build --build-tests
 	bash scripts/run-tests.sh
+	bash scripts/test-dataset.sh
+
+## Build dist/sluice_<version>_<arch>.deb (offline, dpkg-deb; see packaging/README.md).
+## SLUICE_CONFFILE picks the file installed as /etc/sluice/sluice.yaml (default Pipelines/default.yaml).
+deb: deps
+	bash scripts/build-deb.sh
+
+## Install the .deb (root), check the installed agent, purge it; ends with "package: N passed, N failed".
+test-package: deb
+	bash scripts/test-package.sh
+
+## The runtime, ingest and sink tests under Thread Sanitizer (own build folder, .build-tsan).
+TSAN_FILTER ?= SluiceCoreTests|SluiceIngestTests|SluiceSinkTests
+test-tsan: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	SWIFT_BACKTRACE=enable=no TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(SWIFT) test --skip-build --sanitize=thread \
+		--scratch-path .build-tsan --disable-swift-testing --filter '$(TSAN_FILTER)'
 
 ## Hostile peers and records against the agent as a process (release build; a few minutes):
 ## idle connections, slow handshakes, connection floods, wide and huge records, a redirecting
@@ -50,4 +74,4 @@ embed:
 	sh scripts/embed-default-pipeline.sh
 
 clean:
-	rm -rf .build bench-out
+	rm -rf .build bench-out dist

@@ -44,3 +44,5 @@ fi
 # rsyslog's package may start a system daemon where an init system runs; the tests start
 # their own rsyslog instances on private ports and do not need it.
 pkg-config --exists libsystemd || { echo "libsystemd not found by pkg-config after install" >&2; exit 1; }
+# Python test tools (pinned): mmdb-writer for the GeoIP tests.
+bash scripts/install-test-tools.sh

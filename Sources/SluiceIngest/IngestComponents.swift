@@ -8,6 +8,8 @@ public enum IngestComponents {
         r.sources["stdin"] = { o, ctx in try StdinSource.make(o, ctx) }
         r.sources["journald"] = { o, ctx in try JournaldSource.make(o, ctx) }
         r.sources["syslog"] = { o, ctx in try SyslogSource.make(o, ctx) }
+        r.sources["splunk_hec"] = { o, ctx in try SplunkHECSource.make(o, ctx) }
+        r.sources["github_audit_api"] = { o, ctx in try GitHubAuditAPISource.make(o, ctx) }
         return r
     }
 }

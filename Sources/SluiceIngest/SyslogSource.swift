@@ -40,7 +40,7 @@ import SluiceCore
 /// warnings (refused connections, framing errors) are rate-limited with a count of what was
 /// suppressed. On stop, the listener stops accepting, closes its connections, hands over
 /// what they had received and only then stops its event loop. In TLS mode the certificates
-/// are re-read on `ReloadHub.reload()` (what `sluice run` does on SIGHUP).
+/// are re-read on `ReloadRegistry.reloadAll()` (what `sluice run` does on SIGHUP).
 public final class SyslogSource: Source {
     public enum Mode: String, CaseIterable, Sendable {
         case udp, tcp, tls
@@ -201,10 +201,10 @@ public final class SyslogSource: Source {
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var channel: Channel?
-        var reloadToken: UUID?
+        var reloadToken: Int?
         let log = RateLimitedLog(logger: context.logger, interval: 10)
         defer {
-            if let t = reloadToken { ReloadHub.shared.remove(t) }
+            if let t = reloadToken { context.reloads.remove(t) }
             // Stop in an order that never schedules work on a stopped event loop: stop
             // accepting, stop reading, close the connections (they hand over what they had
             // received), wait for those batches to be emitted (the runtime's shutdown timeout
@@ -230,8 +230,8 @@ public final class SyslogSource: Source {
         boundLock.lock(); _bound = channel?.localAddress; boundLock.broadcast(); boundLock.unlock()
         context.logger.info("syslog \(mode.rawValue) listening on \(channel?.localAddress?.description ?? address)")
         if let tls {
-            // `sluice run` turns SIGHUP into ReloadHub.reload(): re-read the certificate files.
-            reloadToken = ReloadHub.shared.add {
+            // `sluice run` turns SIGHUP into a reload of the registered files: re-read the certificates.
+            reloadToken = context.reloads.register(component: context.name, files: [tls.certFile, tls.keyFile] + (tls.caFile.map { [$0] } ?? [])) {
                 do { try tls.reload(); context.logger.info("reloaded TLS certificates") } catch {
                     context.logger.error("TLS reload failed, keeping the previous certificates: \(error)")
                 }

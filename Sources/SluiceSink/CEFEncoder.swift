@@ -105,6 +105,7 @@ public final class CEFEncoder: EventEncoder {
             ext.labelled("cs3", "attack_tactic", a.tacticIDs.isEmpty ? nil : a.tacticIDs.joined(separator: ","))
             ext.labelled("cs4", "group", FieldText.pairs(a.group))
             ext.labelled("cs5", "enrichment", FieldText.pairs(a.enrichment))
+            ext.labelled("flexString1", "escalates", a.escalates)
         }
         ext.labelled("cs6", "dataset", view.text(ECS.eventDataset))
         out.append(contentsOf: ext.bytes)

@@ -118,7 +118,23 @@ public final class HTTPTransport: RecordTransport {
     let cfg: Config
     let logger: Logger
     let redirectLog: RateLimitedLog
-    let client: HTTPClient
+    /// Created on first use: building the sink (as `sluice validate` does) starts no event
+    /// loop and needs no shutdown.
+    private var _client: HTTPClient?
+    private let clientLock = NSLock()
+    var client: HTTPClient {
+        clientLock.lock(); defer { clientLock.unlock() }
+        if let c = _client { return c }
+        var c = HTTPClient.Configuration(tlsConfiguration: TLSOptions.atLeast12(cfg.tls ?? TLSOptions.defaultClient()),
+                                         timeout: .init(connect: .seconds(10), read: .milliseconds(Int64(cfg.timeout * 1000))))
+        c.decompression = .disabled
+        // Never follow redirects: a 302 would turn the POST into a GET without body and the
+        // batch would count as delivered. A 3xx is a delivery failure (see `classify`).
+        c.redirectConfiguration = .disallow
+        let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
+        _client = made
+        return made
+    }
     let channel = UUID().uuidString
     private var actionLine: [UInt8] = []
     private let interner = FieldKeyInterner()
@@ -127,13 +143,6 @@ public final class HTTPTransport: RecordTransport {
     public init(_ cfg: Config, logger: Logger) {
         self.cfg = cfg; self.logger = logger
         redirectLog = RateLimitedLog(logger: logger, interval: 30)
-        var c = HTTPClient.Configuration(tlsConfiguration: TLSOptions.atLeast12(cfg.tls ?? TLSOptions.defaultClient()),
-                                         timeout: .init(connect: .seconds(10), read: .milliseconds(Int64(cfg.timeout * 1000))))
-        c.decompression = .disabled
-        // Never follow redirects: a 302 would turn the POST into a GET without body and the
-        // batch would count as delivered. A 3xx is a delivery failure (see `classify`).
-        c.redirectConfiguration = .disallow
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
         if cfg.preset == .elasticsearch {
             var l: [UInt8] = []
             l.append(contentsOf: "{\"\(cfg.action.rawValue)\":{\"_index\":".utf8)
@@ -345,5 +354,8 @@ public final class HTTPTransport: RecordTransport {
         return u
     }
 
-    public func close() { try? client.syncShutdown() }
+    public func close() {
+        clientLock.lock(); let c = _client; _client = nil; clientLock.unlock()
+        try? c?.syncShutdown()
+    }
 }

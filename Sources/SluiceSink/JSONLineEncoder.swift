@@ -5,7 +5,8 @@ import SluiceCore
 /// Alerts (`event.alert` set) are written with `event.kind: alert` and the alert fields of
 /// DESIGN.md: `rule.id`, `rule.name`, `rule.description`, `severity`, `threat.tactic.id`,
 /// `threat.technique.id`, `group` (group-by field → value), `count`, `first_seen`,
-/// `last_seen` (RFC 3339), `enrichment`, `details` and `evidence` (the sampled events).
+/// `last_seen` (RFC 3339), `enrichment`, `details`, `escalates` (the id of the alert an
+/// escalation supersedes) and `evidence` (the sampled events).
 /// Fields the alert event already carries win over the derived ones.
 public final class JSONLineEncoder: EventEncoder {
     let inner: EventJSONEncoder
@@ -40,6 +41,7 @@ public final class JSONLineEncoder: EventEncoder {
         if a.lastSeen != 0 { add(SinkKeys.lastSeen, .string(Timestamp.rfc3339(a.lastSeen))) }
         add(SinkKeys.enrichment, a.enrichment.isEmpty ? nil : .object(a.enrichment))
         add(SinkKeys.details, a.details.isEmpty ? nil : .object(a.details))
+        add(SinkKeys.escalates, a.escalates.map { .string($0) })
         e.fields.append(contentsOf: event.fields)
         return e
     }

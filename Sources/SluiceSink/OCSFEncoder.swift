@@ -65,6 +65,11 @@ public final class OCSFEncoder: EventEncoder {
         fi.key("types", &out); out.append(contentsOf: "[\"Sigma rule\"]".utf8)
         if a.firstSeen != 0 { fi.int("first_seen_time", a.firstSeen / 1_000_000, &out) }
         if a.lastSeen != 0 { fi.int("last_seen_time", a.lastSeen / 1_000_000, &out) }
+        if let esc = a.escalates {   // the finding this one supersedes (same rule and group)
+            fi.key("related_events", &out); out.append(UInt8(ascii: "["))
+            var re = ObjectWriter(&out); re.string("uid", esc, &out); re.close(&out)
+            out.append(UInt8(ascii: "]"))
+        }
         fi.key("analytic", &out)
         var an = ObjectWriter(&out)
         an.string("name", a.ruleName, &out); an.string("uid", a.ruleID, &out); an.int("type_id", 1, &out); an.string("type", "Rule", &out)

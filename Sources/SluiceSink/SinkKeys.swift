@@ -16,6 +16,7 @@ enum SinkKeys {
     static let lastSeen = FieldKey("last_seen")
     static let enrichment = FieldKey("enrichment")
     static let details = FieldKey("details")
+    static let escalates = FieldKey("escalates")
 }
 
 /// Read access to an alert's context: the alert event's own fields first, then the alert's

@@ -23,8 +23,12 @@ struct CaseRunner {
         guard let cases = top.node("tests")?.items else {
             return [Result(name: "(file)", failure: "\(file): expected a top-level 'tests:' list")]
         }
+        let defaultRules = (top.stringList("rules") ?? []).map { RuleCaseRunner.resolve($0, relativeTo: file) }
         top.finish()
-        return cases.enumerated().map { runCase($1, index: $0) }
+        let rules = RuleCaseRunner(registry: registry, logger: logger)
+        return cases.enumerated().map { i, c in
+            RuleCaseRunner.isRuleCase(c) ? rules.run(c, index: i, defaultRules: defaultRules) : runCase(c, index: i)
+        }
     }
 
     private func runCase(_ node: ConfigNode, index: Int) -> Result {

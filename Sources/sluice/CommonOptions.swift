@@ -23,7 +23,14 @@ enum LoggingBootstrap {
     static func once(level: Logger.Level) {
         guard !done else { return }
         done = true
+        // Under systemd (stderr is the journal): structured journal fields instead of text.
+        let journal = JournalLogHandler.stderrIsJournal()
         LoggingSystem.bootstrap { label in
+            if journal {
+                var h = JournalLogHandler(label: label)
+                h.logLevel = level
+                return h
+            }
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = level
             return h

@@ -1,4 +1,6 @@
 import SluiceCore
+import SluiceDetect
+import SluiceEnrich
 import SluiceIngest
 import SluiceParse
 import SluiceSink
@@ -9,7 +11,9 @@ enum Components {
         var r = ComponentRegistry()
         r.merge(IngestComponents.registry)
         r.merge(ParseComponents.registry)
+        r.merge(EnrichComponents.registry)
         r.merge(SinkComponents.registry)
+        r.merge(DetectComponents.registry)
         return r
     }
 }

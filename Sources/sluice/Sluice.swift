@@ -17,7 +17,7 @@ struct Sluice: ParsableCommand {
         """,
         version: SluiceVersion.string,
         subcommands: [RunCommand.self, ReplayCommand.self, ParseCommand.self, ValidateCommand.self,
-                      TestCommand.self, VersionCommand.self]
+                      TestCommand.self, TopCommand.self, VersionCommand.self]
     )
 }
 

@@ -6,7 +6,7 @@ import SluiceCore
 struct TestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
-        abstract: "Run parser test cases (YAML) and report each as PASS or FAIL.",
+        abstract: "Run parser and rule test cases (YAML) and report each as PASS or FAIL.",
         discussion: """
         A test file holds `tests:`, a list of cases. Each case names a `format` (and optional \
         `options`), gives `input` lines, and lists the `expect`ed events in order as maps of dotted \
@@ -22,6 +22,14 @@ struct TestCommand: ParsableCommand {
                   {"@timestamp": 1763863200000, "action": "git.clone", "actor": "alice"}
                 expect:
                   - {"@timestamp": "2025-11-23T02:00:00.000Z", action: git.clone, actor: alice}
+
+        A rule case has `alerts:` instead of `expect:`: the `input` records (of `format`, default \
+        json) go through the rules (`rules:` files or folders, relative to the test file; a \
+        top-level `rules:` is the default for every case) and the alerts must match the list in \
+        order (each with optional `rule`, `severity`, `count`, `group` and `escalates`); \
+        `alerts: []` expects none; `alerts_from: [names]` compares only those rules' alerts; \
+        `options:` sets `allowed_lateness` (default 0s), `learning_period`, `evidence_limit`, \
+        `placeholders`.
         """
     )
 

@@ -16,8 +16,7 @@ extension SyslogSourceTests {
     }
 
     func start(_ src: SyslogSource, capacity: Int = 100_000, logger: Logger? = nil) throws -> (SourceHarness, Int) {
-        let h = try SourceHarness(src, name: "syslog_in", capacity: capacity)
-        if let logger { h.context.logger = logger }
+        let h = try SourceHarness(src, name: "syslog_in", capacity: capacity, logger: logger)
         h.start()
         let addr = try XCTUnwrap(src.waitUntilBound(timeout: 20))
         return (h, addr.port ?? 0)

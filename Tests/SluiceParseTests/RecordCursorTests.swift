@@ -74,36 +74,4 @@ final class RecordCursorTests: XCTestCase {
         XCTAssertNil(ByteText.rfc3339("9999-12-31T23:59:59Z"))
         XCTAssertEqual(ByteText.rfc3339("2026-11-23T02:08:35Z"), Timestamp.make(year: 2026, month: 11, day: 23, hour: 2, minute: 8, second: 35))
     }
-
-    func testRegisteredDomain() {
-        XCTAssertEqual(RegisteredDomain.of("api.github.com"), "github.com")
-        XCTAssertEqual(RegisteredDomain.of("GitHub.COM."), "github.com")
-        XCTAssertEqual(RegisteredDomain.of("www.bbc.co.uk"), "bbc.co.uk")
-        XCTAssertEqual(RegisteredDomain.of("bbc.co.uk"), "bbc.co.uk")
-        XCTAssertEqual(RegisteredDomain.of("acme.github.io"), "acme.github.io")
-        XCTAssertEqual(RegisteredDomain.of("objects.githubusercontent.com"), "objects.githubusercontent.com")
-        XCTAssertNil(RegisteredDomain.of("localhost"))
-        XCTAssertNil(RegisteredDomain.of("10.0.0.5"))
-        XCTAssertNil(RegisteredDomain.of(""))
-        XCTAssertEqual(RegisteredDomain.of("a.b.c.d.cloudfront.net"), "d.cloudfront.net")
-        XCTAssertEqual(RegisteredDomain.of("5.113.0.203.in-addr.arpa"), "in-addr.arpa")
-        XCTAssertNil(RegisteredDomain.of("2001:db8::1"))
-    }
-
-    /// The byte form gives a range of the name itself (a span in the parsers) for lower-case
-    /// names, and the value form folds upper case into a string.
-    func testRegisteredDomainOnBytes() {
-        func range(_ s: String) -> String? {
-            let b = Array(s.utf8)
-            return b.withUnsafeBufferPointer { p in RegisteredDomain.range(p, 0..<p.count).map { ByteText.string(p, $0) } }
-        }
-        XCTAssertEqual(range("api.github.com."), "github.com")
-        XCTAssertEqual(range("www.bbc.co.uk"), "bbc.co.uk")
-        XCTAssertEqual(range("objects.githubusercontent.com"), "objects.githubusercontent.com")
-        XCTAssertNil(range("API.GitHub.com"))
-        XCTAssertNil(range("localhost"))
-        let upper = Array("Raw.GitHubUserContent.com".utf8)
-        let v = upper.withUnsafeBufferPointer { RegisteredDomain.value(RecordCursor($0), 0..<$0.count) }
-        XCTAssertEqual(v, .string("raw.githubusercontent.com"))
-    }
 }

@@ -47,7 +47,7 @@ final class IngestCrashTests: XCTestCase {
         let dir = try makeTempDir()
         let input = dir.appendingPathComponent("audit.log"), output = dir.appendingPathComponent("out.ndjson")
         let journal = dir.appendingPathComponent("remote.journal").path
-        let nFile = 80_000, nJournal = 30_000
+        let nFile = 150_000, nJournal = 40_000
         try writeAuditLines(input, range: 0..<nFile)
         try writeJournal(journal, count: nJournal)
         let cfg = dir.appendingPathComponent("p.yaml")
@@ -82,7 +82,13 @@ final class IngestCrashTests: XCTestCase {
             let d = snapshot()
             return d.range(of: Data("\"jdoc-1000\"".utf8)) != nil && lines(d) > 10_000
         }, "no output from both sources: \(first.stderr)")
-        usleep(1_200_000)  // past a checkpoint save
+        // Kill right after both checkpoints were first saved (the runtime saves about once a
+        // second), while both inputs are still being read.
+        let checkpoints = dir.appendingPathComponent("state/checkpoints")
+        XCTAssertTrue(waitUntil(timeout: 30, interval: 0.05) {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? []
+            return names.contains("journal.json") && names.contains("audit.json")
+        }, "no checkpoint saved: \(first.stderr)")
         first.signal(SIGKILL)
         first.wait(timeout: 10)
         let killed = String(decoding: snapshot(), as: UTF8.self)

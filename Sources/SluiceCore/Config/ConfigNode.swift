@@ -3,6 +3,8 @@ import Yams
 
 /// A YAML value with its position, after environment interpolation.
 public struct ConfigNode: @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): Yams' `Node` is a tree of values whose only references
+    // (`Tag`) are immutable after parsing, and a ConfigNode never changes the tree.
     public let node: Node
     public let file: String
     /// Environment used for `${VAR}` interpolation.
@@ -53,6 +55,30 @@ public struct ConfigNode: @unchecked Sendable {
         return try Self.interpolate(s.string, environment: environment, at: self)
     }
 
+    /// The node as canonical text (mapping keys sorted, `${VAR}` expanded): equal text means
+    /// equal configuration, whatever the formatting or key order. A reload compares components
+    /// with it.
+    public func canonicalText() -> String {
+        switch node {
+        case .scalar(let s):
+            let v = (try? Self.interpolate(s.string, environment: environment, at: self)) ?? s.string
+            var out: [UInt8] = []
+            JSONWriter.appendQuoted(v, to: &out)
+            return String(decoding: out, as: UTF8.self)
+        case .mapping:
+            let parts = (entries ?? []).sorted { $0.key < $1.key }.map { e -> String in
+                var k: [UInt8] = []
+                JSONWriter.appendQuoted(e.key, to: &k)
+                return String(decoding: k, as: UTF8.self) + ":" + e.value.canonicalText()
+            }
+            return "{" + parts.joined(separator: ",") + "}"
+        case .sequence:
+            return "[" + (items ?? []).map { $0.canonicalText() }.joined(separator: ",") + "]"
+        case .alias:
+            return "*"
+        }
+    }
+
     public var kindName: String {
         switch node {
         case .scalar: return "a value"
@@ -94,6 +120,9 @@ public struct ConfigNode: @unchecked Sendable {
 /// The options of one component, read key by key. Every key read is marked used; `finish()`
 /// reports the keys nobody read as unknown, so a typo is an error rather than ignored.
 public final class ComponentOptions: @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): options are read (and their used keys recorded) only by
+    // the thread building a plan, before any component runs; factories are called one at a
+    // time from that thread.
     public let component: String
     public let node: ConfigNode
     private var values: [String: (keyNode: ConfigNode, value: ConfigNode)] = [:]

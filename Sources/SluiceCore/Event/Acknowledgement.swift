@@ -6,7 +6,7 @@ import Atomics
 /// Every path the batch takes holds a reference; when the last is released (all sinks have
 /// delivered, or a stage deliberately dropped the events) the completion runs exactly once,
 /// on the releasing thread.
-public final class Acknowledgement: @unchecked Sendable {
+public final class Acknowledgement: Sendable {
     private let pending = ManagedAtomic<Int>(1)
     private let completion: @Sendable () -> Void
 

@@ -53,15 +53,17 @@ public final class Alert: Sendable {
     public let details: [Field]
     /// A bounded sample of the events that made the rule fire.
     public let evidence: [Event]
+    /// The id of the alert this one escalates (same rule and group, higher severity).
+    public let escalates: String?
 
     public init(id: String, ruleID: String, ruleName: String, description: String = "",
                 severity: Severity, tacticIDs: [String] = [], techniqueIDs: [String] = [],
                 group: [Field] = [], count: Int, firstSeen: Int64, lastSeen: Int64,
-                enrichment: [Field] = [], details: [Field] = [], evidence: [Event] = []) {
+                enrichment: [Field] = [], details: [Field] = [], evidence: [Event] = [], escalates: String? = nil) {
         self.id = id; self.ruleID = ruleID; self.ruleName = ruleName; self.description = description
         self.severity = severity; self.tacticIDs = tacticIDs; self.techniqueIDs = techniqueIDs
         self.group = group; self.count = count; self.firstSeen = firstSeen; self.lastSeen = lastSeen
-        self.enrichment = enrichment; self.details = details; self.evidence = evidence
+        self.enrichment = enrichment; self.details = details; self.evidence = evidence; self.escalates = escalates
         assert(!(group + enrichment + details).contains { Event.containsSpan($0.value) },
                "alert values must not be spans of a record; read them through Event's accessors")
     }

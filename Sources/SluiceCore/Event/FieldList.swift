@@ -9,6 +9,9 @@
 /// holding no reference (spans, numbers, booleans, null), and a parser filling the event it
 /// reserved room in can append without the uniqueness check (`appendAssumingUnique`).
 public struct FieldList: @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): a value type over a copy-on-write buffer, like Array:
+    // every mutation first makes the storage unique (`isKnownUniquelyReferenced`), so two
+    // threads never write the same storage, and shared storage is only read.
     @usableFromInline var storage: FieldStorage?
 
     @inlinable public init() { storage = nil }

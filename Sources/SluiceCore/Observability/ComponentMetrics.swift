@@ -5,7 +5,7 @@ import Metrics
 /// Counters of one pipeline component, kept twice: in swift-metrics (exported to Prometheus
 /// as `sluice_component_*{component,kind,type}`) and in local atomics for the end-of-run
 /// summary. Updated per batch, not per event.
-public final class ComponentMetrics: @unchecked Sendable {
+public final class ComponentMetrics: Sendable {
     public let name: String
     public let kind: String
     public let type: String
@@ -15,12 +15,14 @@ public final class ComponentMetrics: @unchecked Sendable {
     private let _bytesIn = ManagedAtomic<Int>(0), _bytesOut = ManagedAtomic<Int>(0)
     private let inCounter, outCounter, failedCounter, droppedCounter, bytesInCounter, bytesOutCounter: Counter
     private let depthGauge: Gauge
-    private let lock = NSLock()
-    private var reasons: [String: Int] = [:]
-    private var reasonCounters: [String: Counter] = [:]
-    private var parserCounters: [String: Counter] = [:]
-    private var extra: [String: Counter] = [:]
-    private var extraTotals: [String: Int] = [:]
+    struct Labelled: Sendable {
+        var reasons: [String: Int] = [:]
+        var reasonCounters: [String: Counter] = [:]
+        var parserCounters: [String: Counter] = [:]
+        var extra: [String: Counter] = [:]
+        var extraTotals: [String: Int] = [:]
+    }
+    private let labelled = Locked(Labelled())
 
     public init(name: String, kind: String, type: String) {
         self.name = name; self.kind = kind; self.type = type
@@ -63,46 +65,49 @@ public final class ComponentMetrics: @unchecked Sendable {
     /// Both label sets are bounded (256 reasons per component).
     public func recordFailure(reason: String, parser: String? = nil, count: Int = 1) {
         _failed.wrappingIncrement(by: count, ordering: .relaxed); failedCounter.increment(by: count)
-        lock.lock()
-        if let parser {
-            let key = parser + "\u{0}" + reason
-            var pc = parserCounters[key]
-            if pc == nil, parserCounters.count < 256 {
-                pc = Counter(label: "sluice_parse_failures_total",
-                             dimensions: [("component", name), ("parser", parser), ("reason", reason)])
-                parserCounters[key] = pc
+        let (name, type, failedCounter) = (self.name, self.type, self.failedCounter)
+        let (pc, c) = labelled.withLock { l -> (Counter?, Counter) in
+            var pc: Counter?
+            if let parser {
+                let key = parser + "\u{0}" + reason
+                pc = l.parserCounters[key]
+                if pc == nil, l.parserCounters.count < 256 {
+                    pc = Counter(label: "sluice_parse_failures_total",
+                                 dimensions: [("component", name), ("parser", parser), ("reason", reason)])
+                    l.parserCounters[key] = pc
+                }
             }
-            pc?.increment(by: count)
+            l.reasons[reason, default: 0] += count
+            let c: Counter
+            if let existing = l.reasonCounters[reason] { c = existing }
+            else if l.reasonCounters.count < 256 {
+                c = Counter(label: "sluice_component_failures_total",
+                            dimensions: [("component", name), ("type", type), ("reason", reason)])
+                l.reasonCounters[reason] = c
+            } else { c = failedCounter }
+            return (pc, c)
         }
-        reasons[reason, default: 0] += count
-        let c: Counter
-        if let existing = reasonCounters[reason] { c = existing }
-        else if reasonCounters.count < 256 {
-            c = Counter(label: "sluice_component_failures_total",
-                        dimensions: [("component", name), ("type", type), ("reason", reason)])
-            reasonCounters[reason] = c
-        } else { c = failedCounter }
-        lock.unlock()
+        pc?.increment(by: count)
         c.increment(by: count)
     }
 
     /// Increments a component-specific counter `sluice_<name>_total{component=…}`.
     public func increment(_ counter: String, by n: Int = 1) {
-        lock.lock()
-        extraTotals[counter, default: 0] += n
-        let c: Counter
-        if let existing = extra[counter] { c = existing } else {
-            c = Counter(label: "sluice_\(counter)_total", dimensions: [("component", name), ("type", type)])
-            extra[counter] = c
+        let (name, type) = (self.name, self.type)
+        let c = labelled.withLock { l -> Counter in
+            l.extraTotals[counter, default: 0] += n
+            if let existing = l.extra[counter] { return existing }
+            let c = Counter(label: "sluice_\(counter)_total", dimensions: [("component", name), ("type", type)])
+            l.extra[counter] = c
+            return c
         }
-        lock.unlock()
         c.increment(by: n)
     }
 
-    public var failureReasons: [String: Int] { lock.lock(); defer { lock.unlock() }; return reasons }
+    public var failureReasons: [String: Int] { labelled.withLock { $0.reasons } }
 
     /// The totals of the component-specific counters (`increment(_:by:)`), by name.
-    public var counterTotals: [String: Int] { lock.lock(); defer { lock.unlock() }; return extraTotals }
+    public var counterTotals: [String: Int] { labelled.withLock { $0.extraTotals } }
 
     public func setQueueDepth(_ d: Int) { depthGauge.record(d) }
 }

@@ -18,18 +18,33 @@ public enum SluiceMetrics {
     }
 }
 
-/// HTTP listener serving `GET /metrics` (Prometheus text format) and `GET /health`
-/// (`200 ok` while the pipeline is healthy, `503` otherwise). Binds loopback unless the
-/// configured address says otherwise.
+/// HTTP listener serving `GET /metrics` (Prometheus text format) and `GET /health`. Binds
+/// loopback unless the configured address says otherwise.
+///
+/// `/health`: built with a status closure, a JSON document of every component's state and
+/// figures (see `HealthReport`: 503 when a sink has failed past the threshold, else 200);
+/// built with a plain `healthy` closure, `200 ok` / `503 unhealthy` as text.
 public final class MetricsServer: @unchecked Sendable {
     private let group: MultiThreadedEventLoopGroup
     private var channel: Channel?
-    private let healthy: @Sendable () -> Bool
+    private let health: @Sendable () -> (status: Int, body: [UInt8], json: Bool)
     public private(set) var boundPort: Int?
 
     public init(healthy: @escaping @Sendable () -> Bool) {
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        self.healthy = healthy
+        self.health = {
+            let ok = healthy()
+            return (ok ? 200 : 503, Array((ok ? "ok\n" : "unhealthy\n").utf8), false)
+        }
+    }
+
+    /// `/health` as JSON from `status` (what the runtime reports), judged by `report`.
+    public init(report: HealthReport = HealthReport(), status: @escaping @Sendable () -> PipelineStatus) {
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.health = {
+            let r = report.render(status())
+            return (r.status, r.body, true)
+        }
     }
 
     /// Binds `host:port`. Throws if the address is invalid or in use.
@@ -39,13 +54,13 @@ public final class MetricsServer: @unchecked Sendable {
         }
         var host = String(address[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        let healthy = self.healthy
+        let health = self.health
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(Handler(healthy: healthy))
+                    channel.pipeline.addHandler(Handler(health: health))
                 }
             }
         let ch = try bootstrap.bind(host: host.isEmpty ? "127.0.0.1" : host, port: port).wait()
@@ -61,9 +76,9 @@ public final class MetricsServer: @unchecked Sendable {
     private final class Handler: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
-        let healthy: @Sendable () -> Bool
+        let health: @Sendable () -> (status: Int, body: [UInt8], json: Bool)
         var head: HTTPRequestHead?
-        init(healthy: @escaping @Sendable () -> Bool) { self.healthy = healthy }
+        init(health: @escaping @Sendable () -> (status: Int, body: [UInt8], json: Bool)) { self.health = health }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
@@ -79,9 +94,10 @@ public final class MetricsServer: @unchecked Sendable {
                     body = SluiceMetrics.registry.emitToBuffer()
                     contentType = "text/plain; version=0.0.4; charset=utf-8"
                 case (.GET, "/health"):
-                    let ok = healthy()
-                    status = ok ? .ok : .serviceUnavailable
-                    body = Array((ok ? "ok\n" : "unhealthy\n").utf8)
+                    let h = health()
+                    status = HTTPResponseStatus(statusCode: h.status)
+                    body = h.body
+                    if h.json { contentType = "application/json" }
                 default:
                     status = .notFound
                     body = Array("not found: try /metrics or /health\n".utf8)

@@ -1,0 +1,75 @@
+import Atomics
+import Foundation
+
+private let tmpCounter = ManagedAtomic<Int>(0)
+
+/// Durable per-source state (file offsets, journal cursors) in `<data_dir>/checkpoints/`.
+///
+/// Guarantees: a save is atomic and durable: the value is written to a temporary file,
+/// fsync'd, renamed over the old file and the directory fsync'd, so after a crash a
+/// checkpoint is either the old or the new one, never torn. Not on the hot path: sources
+/// save at most about once a second and at shutdown.
+public final class CheckpointStore: Sendable {
+    public let directory: URL
+
+    public init(dataDirectory: String) throws {
+        directory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("checkpoints", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    private func url(_ name: String) -> URL {
+        let safe = name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" }
+        return directory.appendingPathComponent(String(safe) + ".json")
+    }
+
+    public func load<T: Decodable>(_ type: T.Type, for name: String) throws -> T? {
+        let u = url(name)
+        guard let data = try? Data(contentsOf: u) else { return nil }
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw CheckpointError.corrupt(path: u.path, detail: "\(error)")
+        }
+    }
+
+    public func save<T: Encodable>(_ value: T, for name: String) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        try Self.writeAtomically(try enc.encode(value), to: url(name).path)
+    }
+
+    /// Writes `data` to `path` with temp file + fsync + rename + directory fsync.
+    public static func writeAtomically(_ data: Data, to path: String) throws {
+        let tmp = path + ".tmp.\(getpid()).\(tmpCounter.wrappingIncrementThenLoad(ordering: .relaxed))"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CheckpointError.io(path: tmp, errno: errno) }
+        var ok = data.withUnsafeBytes { raw -> Bool in
+            var off = 0
+            while off < raw.count {
+                let n = write(fd, raw.baseAddress! + off, raw.count - off)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                off += n
+            }
+            return true
+        }
+        if ok { ok = fsync(fd) == 0 }
+        let savedErrno = errno
+        close(fd)
+        guard ok else { unlink(tmp); throw CheckpointError.io(path: tmp, errno: savedErrno) }
+        guard rename(tmp, path) == 0 else { let e = errno; unlink(tmp); throw CheckpointError.io(path: path, errno: e) }
+        let dir = (path as NSString).deletingLastPathComponent
+        let dfd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 { fsync(dfd); close(dfd) }
+    }
+}
+
+public enum CheckpointError: Error, CustomStringConvertible {
+    case io(path: String, errno: Int32)
+    case corrupt(path: String, detail: String)
+    public var description: String {
+        switch self {
+        case .io(let p, let e): return "\(p): \(String(cString: strerror(e)))"
+        case .corrupt(let p, let d): return "\(p): corrupt checkpoint: \(d)"
+        }
+    }
+}

@@ -1,0 +1,402 @@
+import SluiceCore
+
+/// What the engine precomputes for a correlation rule: per referenced rule, how to read its
+/// group-by fields (aliases and `coalesce` applied, through that rule's field table) and
+/// the value field.
+struct CorrelationInfo {
+    let spec: CorrelationSpec
+    /// [referenced slot][group-by field] → accessors tried in order.
+    let group: [[[FieldAccessor]]]
+    /// [referenced slot] → accessors of the value field.
+    let value: [[FieldAccessor]]
+    /// `sluice.suppress.by` accessors per slot (nil: the group).
+    let windowEnd: Bool
+
+    init?(_ r: CompiledRule, _ rs: RuleSet) {
+        guard let spec = r.correlation else { return nil }
+        self.spec = spec
+        var group: [[[FieldAccessor]]] = []
+        var value: [[FieldAccessor]] = []
+        for ref in r.references {
+            let other = rs.rules[ref]
+            func accessors(_ name: String) -> [FieldAccessor] {
+                var field = name
+                if let a = spec.aliases[name] {
+                    field = a[other.doc.name ?? ""] ?? a[other.id] ?? a[other.doc.title] ?? name
+                }
+                let names = r.ext.coalesce[field] ?? [field]
+                return names.map { FieldAccessor(name: $0, mapped: other.table[$0]) }
+            }
+            group.append(spec.groupBy.map(accessors))
+            value.append(spec.field.map(accessors) ?? [])
+        }
+        self.group = group
+        self.value = value
+        windowEnd = spec.condition.needsWindowEnd && (r.ext.tiers.isEmpty)
+    }
+}
+
+/// What the engine precomputes for a single-event rule's extensions.
+struct SingleInfo {
+    let suppressBy: [[FieldAccessor]]
+    let entity: [[FieldAccessor]]
+    let values: [[FieldAccessor]]
+    let baselineValue: [FieldAccessor]
+    let ratio: [FieldAccessor]
+    /// Per escalation: `after_rule` fields of this rule's events.
+    let mine: [[FieldAccessor]]
+
+    init(_ r: CompiledRule) {
+        func acc(_ n: String) -> [FieldAccessor] {
+            (r.ext.coalesce[n] ?? [n]).map { FieldAccessor(name: $0, mapped: r.table[$0]) }
+        }
+        suppressBy = (r.ext.suppressBy ?? []).map(acc)
+        entity = (r.ext.firstSeen?.entity ?? r.ext.baseline?.entity ?? []).map(acc)
+        values = (r.ext.firstSeen?.values ?? []).map(acc)
+        baselineValue = r.ext.baseline.map { acc($0.value) } ?? []
+        ratio = r.ext.baseline?.ratioField.map(acc) ?? []
+        mine = r.ext.escalations.map { e in
+            if case .afterRule(_, let same, _) = e.trigger { return same.flatMap { acc($0.mine) } }
+            return []
+        }
+    }
+}
+
+extension DetectionEngine {
+    // MARK: correlations
+
+    /// Feeds a match of rule `from` (an event, or an alert event) to correlation `c`.
+    func correlate(_ c: Int, from: Int, _ ctx: inout Ctx) {
+        let rule = rules.rules[c]
+        guard let info = corr[c], let k = rule.references.firstIndex(of: from) else { return }
+        let v = view(ctx)
+        guard let gv = values(info.group[k], v) else { return }
+        if let allow = rule.ext.allowlist, evaluateSelection(allow, ctx) { return }
+        let spec = info.spec
+        let t = ctx.time
+        let st = states[c]
+        if st.learningStart == Int64.min { st.learningStart = t }
+        // Value of this event (value_count / value_sum / value_avg).
+        var entryKey: UInt64 = 0
+        var amount: Double = 0
+        switch spec.kind {
+        case .valueCount:
+            guard let s = firstText(info.value[k], v) else { return }
+            entryKey = StableHash.of(s.lowercased())
+        case .valueSum, .valueAvg:
+            let v2 = v
+            var num: Double?
+            for a in info.value[k] {
+                v2.forEach(a) { value, ev in num = ValueText.number(value, ev); return num != nil }
+                if num != nil { break }
+            }
+            guard let n = num else { return }
+            amount = n; entryKey = n.bitPattern
+        case .temporal, .temporalOrdered:
+            entryKey = UInt64(k)
+        case .eventCount:
+            break
+        }
+        let key = Self.key(gv)
+        var slot: Int
+        if let s = st.groups.slot(key) {
+            slot = s
+            st.groups.touch(s)
+        } else {
+            var g = GroupState()
+            g.escalated = Array(repeating: 0, count: rule.ext.escalations.count)
+            let r = st.groups.insert(key, g)
+            slot = r.slot
+            if r.evicted != nil { bump(.groupEvictions) }
+        }
+        let sq = seq(&ctx)
+        // Per-event extension tests.
+        var whenHits: UInt32 = 0
+        for (i, sel) in rule.ext.whenSelections.enumerated() where i < 32 {
+            if evaluateSelection(sel, ctx) { whenHits |= 1 << UInt32(i) }
+        }
+        var escalatedNow: [Int] = []
+        for (j, esc) in rule.ext.escalations.enumerated() {
+            switch esc.trigger {
+            case .selection(let i): if i < 32, whenHits & (1 << UInt32(i)) != 0 { escalatedNow.append(j) }
+            case .afterRule(_, _, let within):
+                if afterRuleHit(rule, j, ctx.event, t, within) { escalatedNow.append(j) }
+            case .differs: break
+            }
+        }
+        let span = spec.timespan
+        let limit = options.maxValuesPerGroup
+        var evicted = 0
+        let closeNow: Bool = {
+            var done = false
+            withGroup(st, slot) { g in
+                if g.lastTime != 0, t &- g.lastTime > span, !info.windowEnd {
+                    // The window emptied since the group's last event: a new episode.
+                    g.entries.removeAll(); g.sum = 0; g.episodeStart = 0; g.severity = -1; g.whenBits = 0
+                    for i in g.escalated.indices { g.escalated[i] = 0 }
+                }
+                g.lastTime = max(g.lastTime, t)
+                g.whenBits |= whenHits
+                for j in escalatedNow { g.escalated[j] = t }
+                if info.windowEnd {
+                    if g.windowStart == 0 {
+                        g.windowStart = t
+                        timers.push(TimerHeap.Item(time: t &+ span, rule: Int32(c), key: key))
+                    }
+                } else {
+                    // Slide: drop entries at or before t - span.
+                    var drop = 0
+                    while drop < g.entries.count, g.entries[drop].time <= t &- span {
+                        if spec.kind == .valueSum || spec.kind == .valueAvg { g.sum -= Double(bitPattern: g.entries[drop].key) }
+                        drop += 1
+                    }
+                    if drop > 0 { g.entries.removeFirst(drop) }
+                }
+                if spec.kind == .valueCount, let i = g.entries.firstIndex(where: { $0.key == entryKey }) {
+                    g.entries.remove(at: i)
+                }
+                g.entries.append(WindowEntry(time: t, key: entryKey, seq: sq))
+                if spec.kind == .valueSum || spec.kind == .valueAvg { g.sum += amount }
+                if g.entries.count > limit {
+                    let extra = g.entries.count - limit
+                    if spec.kind == .valueSum || spec.kind == .valueAvg {
+                        for e in g.entries.prefix(extra) { g.sum -= Double(bitPattern: e.key) }
+                    }
+                    g.entries.removeFirst(extra)
+                    evicted += extra
+                }
+                done = info.windowEnd
+            }
+            return done
+        }()
+        if evicted > 0 { bump(.valueEvictions, evicted) }
+        if closeNow { return }   // decided when the window ends
+        decide(c, slot: slot, key: key, groupValues: gv, time: t, depth: ctx.depth)
+    }
+
+    func withGroup(_ st: RuleState, _ slot: Int, _ body: (inout GroupState) -> Void) {
+        body(&st.groups[slot])
+    }
+
+    /// The correlation's aggregate over the group's window.
+    func aggregate(_ spec: CorrelationSpec, _ g: GroupState, refs: Int) -> Double {
+        switch spec.kind {
+        case .eventCount, .valueCount: return Double(g.entries.count)
+        case .valueSum: return g.sum
+        case .valueAvg: return g.entries.isEmpty ? 0 : g.sum / Double(g.entries.count)
+        case .temporal:
+            var seen = Set<UInt64>()
+            for e in g.entries { seen.insert(e.key) }
+            return Double(seen.count)
+        case .temporalOrdered:
+            var next: UInt64 = 0
+            for e in g.entries where e.key == next { next += 1; if next == UInt64(refs) { break } }
+            return Double(next)
+        }
+    }
+
+    /// Decides alerting for a group after an update (sliding windows: at once).
+    func decide(_ c: Int, slot: Int, key: UInt64, groupValues: [String], time t: Int64, depth: Int) {
+        let rule = rules.rules[c]
+        let st = states[c]
+        let spec = rule.correlation!
+        var g = st.groups[slot]
+        let agg = aggregate(spec, g, refs: rule.references.count)
+        recordHistory(rule, st, slot, agg, t)
+        g = st.groups[slot]
+        guard let sev = severity(rule, agg: agg, group: g, time: t, entry: { self.entryHolds(spec, agg, refs: rule.references.count) }) else {
+            if g.episodeStart != 0 { withGroup(st, slot) { $0.episodeStart = 0; $0.severity = -1 } }
+            return
+        }
+        if g.episodeStart == 0 {
+            let start = g.entries.first?.time ?? t
+            var suppressed = false
+            withGroup(st, slot) { gg in
+                gg.episodeStart = start
+                gg.severity = Int8(sev.rawValue)
+                gg.openSeverity = Int8(sev.rawValue)
+                if gg.suppressUntil > t { suppressed = true } else if let p = rule.ext.suppressFor { gg.suppressUntil = t &+ p }
+            }
+            if suppressed { bump(.suppressedAlerts); return }
+            let a = correlationAlert(rule, st.groups[slot], key: key, groupValues: groupValues, agg: agg, severity: sev, time: t, escalates: nil)
+            emit(a, rule: rule, depth: depth)
+        } else if Int8(sev.rawValue) > g.severity {
+            let prev = Severity(rawValue: Int(g.severity)) ?? .informational
+            withGroup(st, slot) { $0.severity = Int8(sev.rawValue) }
+            let prevID = alertID(rule, key: key, start: g.episodeStart, severity: g.severity == g.openSeverity ? nil : prev)
+            let a = correlationAlert(rule, st.groups[slot], key: key, groupValues: groupValues, agg: agg, severity: sev, time: t, escalates: prevID)
+            emit(a, rule: rule, depth: depth)
+        }
+    }
+
+    /// An episode's first alert: hash of rule id, group and window start; an escalation
+    /// adds its severity.
+    func alertID(_ rule: CompiledRule, key: UInt64, start: Int64, severity: Severity?) -> String {
+        StableHash.hex128 { h in
+            h.combine(rule.id); h.combine(key); h.combine(start)
+            if let s = severity { h.combine(Int64(s.rawValue)) }
+        }
+    }
+
+    func entryHolds(_ spec: CorrelationSpec, _ agg: Double, refs: Int) -> Bool {
+        switch spec.kind {
+        case .temporal, .temporalOrdered:
+            return spec.condition.isEmpty ? agg >= Double(refs) : spec.condition.holds(agg)
+        default:
+            return spec.condition.holds(agg)
+        }
+    }
+
+    /// Severity for an aggregate: the highest tier that applies (tier set chosen by the
+    /// group's `when` selections; active escalations add their tiers), plus the steps of
+    /// active escalations; without tiers, the rule's level when `entry` holds.
+    func severity(_ rule: CompiledRule, agg: Double, group g: GroupState, time t: Int64, entry: () -> Bool) -> Severity? {
+        let span = rule.correlation?.timespan ?? rule.ext.baseline?.bucket ?? 0
+        var active: [RuleExtensions.Escalation] = []
+        for (j, esc) in rule.ext.escalations.enumerated() {
+            switch esc.trigger {
+            case .differs(let field):
+                if differs(field, g) { active.append(esc) }
+            default:
+                if j < g.escalated.count, g.escalated[j] != 0, t &- g.escalated[j] < max(span, 1) { active.append(esc) }
+            }
+        }
+        var base: Severity? = nil
+        let tiers = rule.ext.tiers
+        if tiers.isEmpty {
+            if entry() { base = rule.severity }
+        } else {
+            var chosenWhen: Int? = nil
+            for tier in tiers { if let w = tier.when, w < 32, g.whenBits & (1 << UInt32(w)) != 0 { chosenWhen = w; break } }
+            for tier in tiers where tier.when == chosenWhen && tierHolds(rule, tier, agg, g, t) {
+                base = max(base ?? tier.level, tier.level)
+            }
+        }
+        for esc in active {
+            for tier in esc.tiers where tierHolds(rule, tier, agg, g, t) { base = max(base ?? tier.level, tier.level) }
+        }
+        guard let b = base else { return nil }
+        let steps = active.reduce(0) { $0 + $1.steps }
+        return Severity(rawValue: min(Severity.critical.rawValue, b.rawValue + steps))
+    }
+
+    func tierHolds(_ rule: CompiledRule, _ tier: RuleExtensions.Tier, _ agg: Double, _ g: GroupState, _ t: Int64) -> Bool {
+        guard tier.condition.holds(agg) else { return false }
+        if let f = tier.baselineFactor {
+            let st = states[rule.index]
+            guard st.learningStart != Int64.min, t &- st.learningStart >= learningPeriod(rule) else { return false }
+            let span = rule.correlation?.timespan ?? rule.ext.baseline?.bucket ?? 1
+            let buckets = Int(min(512, max(2, learningPeriod(rule) / max(span, 1))))
+            let p = Percentile.p95(g.history, current: t / max(span, 1), span: buckets)
+            return agg >= f * p && agg > 0
+        }
+        return true
+    }
+
+    func learningPeriod(_ rule: CompiledRule) -> Int64 {
+        rule.ext.firstSeen?.learning ?? rule.ext.baseline?.learning ?? options.learningPeriod
+    }
+
+    /// Correlations with baseline tiers remember the largest aggregate per window-sized bucket.
+    func recordHistory(_ rule: CompiledRule, _ st: RuleState, _ slot: Int, _ agg: Double, _ t: Int64) {
+        guard rule.isCorrelation, rule.ext.tiers.contains(where: { $0.baselineFactor != nil }) else { return }
+        let b = t / max(rule.correlation!.timespan, 1)
+        withGroup(st, slot) { g in
+            if let last = g.history.last, last.bucket == b { g.history[g.history.count - 1].value = max(last.value, agg) }
+            else { g.history.append(HistoryBucket(bucket: b, value: agg)) }
+            if g.history.count > 512 { g.history.removeFirst(g.history.count - 512) }
+        }
+    }
+
+    /// `differs: field`: the group's evidence disagrees on the field.
+    func differs(_ field: String, _ g: GroupState) -> Bool {
+        let acc = FieldAccessor(name: field, mapped: nil)
+        var seen = Set<String>()
+        for e in g.entries {
+            guard let ev = evidence.event(e.seq) else { continue }
+            let v = view(ev)
+            v.forEach(acc) { value, evt in
+                if let s = ValueText.string(value, evt) { seen.insert(s.lowercased()) }
+                return false
+            }
+            if seen.count > 1 { return true }
+        }
+        return false
+    }
+
+    /// Window ends (conditions with an upper bound): decide and forget the group.
+    func fireTimers(upTo t: Int64) {
+        while let top = timers.top, top.time <= t {
+            _ = timers.pop()
+            let c = Int(top.rule)
+            let rule = rules.rules[c]
+            let st = states[c]
+            guard let slot = st.groups.slot(top.key) else { continue }
+            let g = st.groups[slot]
+            guard g.windowStart != 0, g.windowStart &+ rule.correlation!.timespan == top.time else { continue }
+            let agg = aggregate(rule.correlation!, g, refs: rule.references.count)
+            if let sev = severity(rule, agg: agg, group: g, time: top.time, entry: { self.entryHolds(rule.correlation!, agg, refs: rule.references.count) }) {
+                // Group values from the latest evidence event.
+                var gv: [String] = []
+                if let last = g.entries.last, let ev = evidence.event(last.seq), let info = corr[c] {
+                    let v = view(ev)
+                    for accs in info.group { if let found = values(accs, v) { gv = found; break } }
+                }
+                let a = correlationAlert(rule, g, key: top.key, groupValues: gv, agg: agg, severity: sev, time: top.time, escalates: nil)
+                emit(a, rule: rule, depth: 0)
+            }
+            st.groups.remove(slot)
+        }
+    }
+
+    /// Drops groups whose window emptied (same result as keeping them: a later event would
+    /// start a new episode). Groups that learn a baseline are kept (LRU only).
+    func collectGarbage(_ wm: Int64) {
+        for (i, rule) in rules.rules.enumerated() {
+            guard let spec = rule.correlation, !(corr[i]?.windowEnd ?? false) else { continue }
+            if rule.ext.tiers.contains(where: { $0.baselineFactor != nil }) { continue }
+            let st = states[i]
+            while let o = st.groups.oldest, st.groups[o].lastTime &+ spec.timespan < wm {
+                st.groups.remove(o)
+            }
+        }
+    }
+
+    // MARK: after_rule escalations
+
+    func recordAfterRule(_ rule: CompiledRule, _ alertEvent: Event) {
+        let watchers = afterRuleWatchers[rule.index]
+        guard !watchers.isEmpty else { return }
+        let v = view(alertEvent)
+        for w in watchers {
+            var parts: [String] = []
+            for a in w.theirs {
+                guard let s = firstText([a], v) else { parts = []; break }
+                parts.append(s)
+            }
+            guard !parts.isEmpty else { continue }
+            let k = Self.key(parts)
+            let table = states[w.rule]
+            if let s = table.afterRule[w.escalation].slot(k) { table.afterRule[w.escalation][s] = alertEvent.timestamp; table.afterRule[w.escalation].touch(s) }
+            else if table.afterRule[w.escalation].insert(k, alertEvent.timestamp).evicted != nil { bump(.suppressEvictions) }
+        }
+    }
+
+    func afterRuleHit(_ rule: CompiledRule, _ j: Int, _ event: Event, _ t: Int64, _ within: Int64) -> Bool {
+        let accs = single[rule.index].mine.isEmpty ? [] : single[rule.index].mine[j]
+        var mine = accs
+        if mine.isEmpty, case .afterRule(_, let same, _) = rule.ext.escalations[j].trigger {
+            mine = same.map { FieldAccessor(name: $0.mine, mapped: nil) }
+        }
+        let v = view(event)
+        var parts: [String] = []
+        for a in mine {
+            guard let s = firstText([a], v) else { return false }
+            parts.append(s)
+        }
+        let table = states[rule.index].afterRule[j]
+        guard let s = table.slot(Self.key(parts)) else { return false }
+        let at = table[s]
+        return at <= t && t &- at <= within
+    }
+}

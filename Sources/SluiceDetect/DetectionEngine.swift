@@ -1,0 +1,353 @@
+import SluiceCore
+
+/// A streaming Sigma detection engine: single-event rules, correlations, first-seen and
+/// baseline rules, over events in event-time order. One instance per detect stage; not
+/// thread-safe (the runtime calls it from the stage's serial queue).
+///
+/// Guarantees (README "Rules", DESIGN.md "Streaming semantics" and "Alerts"):
+/// - events are evaluated in event-time order (ties by a hash of their content), once event
+///   time (the frontier) has passed them by `allowedLateness`; the alerts therefore depend
+///   only on the events, not on batching or on their order within the lateness, and a
+///   replay of a file gives the alerts the live run gave;
+/// - an event behind the watermark is still evaluated (at once) and counted as late; a
+///   timestamp more than `maxFuture` ahead of the wall clock is clamped and counted;
+/// - alert ids are hashes of rule id, group and window start (and severity for an
+///   escalation), so identical input gives identical ids;
+/// - state is bounded (groups per rule, values per group, first-seen entries, buffered
+///   events, evidence); every eviction is counted in `counters`.
+public final class DetectionEngine {
+    public let rules: RuleSet
+    public let options: DetectOptions
+    let matcher: RuleMatcher
+    var buffer = ReorderBuffer()
+    var evidence: EvidenceStore
+    var states: [RuleState]
+    var timers = TimerHeap()
+    /// Largest event time seen; the watermark (events at or before it were released).
+    var maxSeen: Int64 = Int64.min
+    var watermark: Int64 = Int64.min
+    /// Wall clock (ns) as last told by the runtime; 0 when unknown.
+    public var wallClock: Int64 = 0
+    var lastArrivalWall: Int64 = 0
+    var pending: [Event] = []
+    var counts: [Counter: Int] = [:]
+    let corr: [CorrelationInfo?]
+    let single: [SingleInfo]
+    /// For each rule: (consumer rule, escalation index) whose `after_rule` names it.
+    var afterRuleWatchers: [[(rule: Int, escalation: Int, theirs: [FieldAccessor])]]
+    private var matched: [Int] = []
+    let scratchIndexForAlerts = FieldIndex()
+    private var keyHashes: [UInt32: UInt64] = [:]
+    private var hashScratch: [UInt8] = []
+    let hasAlertRules: Bool
+
+    enum Counter: String, CaseIterable {
+        case events = "detect_events"
+        case alerts = "detect_alerts"
+        case lateEvents = "detect_late_events"
+        case clampedTimestamps = "detect_clamped_timestamps"
+        case missingTimestamps = "detect_missing_timestamps"
+        case reorderOverflow = "detect_reorder_overflow_events"
+        case groupEvictions = "detect_group_evictions"
+        case valueEvictions = "detect_value_evictions"
+        case firstSeenEvictions = "detect_first_seen_evictions"
+        case suppressEvictions = "detect_suppress_evictions"
+        case suppressedAlerts = "detect_suppressed_alerts"
+        case evidenceLost = "detect_evidence_lost"
+        case alertDepthLimited = "detect_alert_depth_limited"
+    }
+
+    public init(rules: RuleSet, options: DetectOptions = DetectOptions()) {
+        self.rules = rules
+        self.options = options
+        matcher = RuleMatcher(rules: rules)
+        evidence = EvidenceStore(capacity: options.evidenceBuffer)
+        states = rules.rules.map { r in
+            RuleState(groups: options.maxGroupsPerRule, seen: options.maxFirstSeenEntries, escalations: r.ext.escalations.count)
+        }
+        corr = rules.rules.map { CorrelationInfo($0, rules) }
+        single = rules.rules.map { SingleInfo($0) }
+        var watchers: [[(rule: Int, escalation: Int, theirs: [FieldAccessor])]] = Array(repeating: [], count: rules.rules.count)
+        for r in rules.rules {
+            for (j, esc) in r.ext.escalations.enumerated() {
+                if case .afterRule(let others, let same, _) = esc.trigger {
+                    for other in others {
+                        guard let o = rules.rule(named: other) else { continue }
+                        watchers[o.index].append((r.index, j, same.map { FieldAccessor(name: $0.theirs, mapped: o.table[$0.theirs]) }))
+                    }
+                }
+            }
+        }
+        afterRuleWatchers = watchers
+        hasAlertRules = rules.rules.contains { $0.selector?.classes.contains(.sluiceAlert) ?? false }
+    }
+
+    // MARK: public API
+
+    /// Takes events in any order. Alert events are appended to `output` as event time
+    /// passes them (normalized events are not appended here).
+    public func process(_ events: [Event], into output: inout [Event]) {
+        for e in events {
+            bump(.events)
+            var t = e.timestamp
+            if t == 0 {
+                bump(.missingTimestamps)
+                t = maxSeen != Int64.min ? maxSeen : wallClock
+            }
+            if wallClock > 0, t > wallClock &+ options.maxFuture {
+                bump(.clampedTimestamps)
+                t = wallClock
+            }
+            let h = contentHash(e)
+            if t <= watermark {
+                bump(.lateEvents)
+                evaluate(e, time: t, hash: h)
+            } else {
+                buffer.push(e, time: t, hash: h)
+                if t > maxSeen { maxSeen = t }
+            }
+            lastArrivalWall = wallClock
+        }
+        release(upTo: maxSeen == Int64.min ? Int64.min : maxSeen &- options.allowedLateness)
+        while buffer.count > options.maxBufferedEvents, let (e, t, h) = buffer.pop() {
+            bump(.reorderOverflow)
+            watermark = max(watermark, t)
+            evaluate(e, time: t, hash: h)
+        }
+        output.append(contentsOf: pending)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// The runtime's event-time frontier (largest event time its inputs have seen) and the
+    /// wall clock (ns): releases events up to frontier − lateness and closes windows that
+    /// ended. When no event arrived for longer than the lateness (wall clock), everything
+    /// buffered is released, so a quiet live source does not hold alerts back.
+    public func advance(frontier: Int64, wallClock: Int64, into output: inout [Event]) {
+        if wallClock > 0 { self.wallClock = wallClock }
+        if frontier > maxSeen && frontier != Int64.min { maxSeen = frontier }
+        guard maxSeen != Int64.min else { return }
+        var wm = maxSeen &- options.allowedLateness
+        if wallClock > 0, lastArrivalWall > 0, wallClock &- lastArrivalWall > options.allowedLateness { wm = maxSeen }
+        release(upTo: wm)
+        fireTimers(upTo: wm)
+        collectGarbage(wm)
+        output.append(contentsOf: pending)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// End of input: releases every event and closes every window.
+    public func finish(into output: inout [Event]) {
+        while let (e, t, h) = buffer.pop() {
+            watermark = max(watermark, t)
+            evaluate(e, time: t, hash: h)
+        }
+        fireTimers(upTo: Int64.max)
+        output.append(contentsOf: pending)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Running totals by metric name (`detect_*`).
+    public var counters: [(name: String, value: Int)] {
+        Counter.allCases.map { ($0.rawValue, counts[$0] ?? 0) }
+    }
+
+    public func counter(_ name: String) -> Int { Counter(rawValue: name).flatMap { counts[$0] } ?? 0 }
+
+    /// Events held in the reorder buffer.
+    public var bufferedEvents: Int { buffer.count }
+
+    /// Live group keys over all correlation and baseline rules.
+    public var activeGroups: Int { states.reduce(0) { $0 + $1.groups.count } }
+
+    // MARK: time
+
+    func bump(_ c: Counter, _ n: Int = 1) { counts[c, default: 0] += n }
+
+    private func release(upTo wm: Int64) {
+        guard wm > watermark else { return }
+        while let m = buffer.minTime, m <= wm, let (e, t, h) = buffer.pop() {
+            evaluate(e, time: t, hash: h)
+        }
+        watermark = wm
+    }
+
+    /// A hash of the record (or, without one, of its fields), for ordering ties. Stable
+    /// across processes: field names are hashed by their text (cached per key).
+    func contentHash(_ e: Event) -> UInt64 {
+        var h = StableHash()
+        h.combine(e.timestamp)
+        if !e.original.isEmpty {
+            h.combine(bytes: e.original)
+        } else {
+            for f in e.fields {
+                let id = f.key.id
+                let kh: UInt64
+                if let c = keyHashes[id] { kh = c } else { kh = StableHash.of(f.key.path); keyHashes[id] = kh }
+                h.combine(kh)
+                _ = ValueText.with(f.value, e, &hashScratch) { h.combine(bytes: $0) }
+            }
+        }
+        return h.value
+    }
+
+    // MARK: evaluation
+
+    /// The context of one evaluated event (or alert event fed back).
+    struct Ctx {
+        let event: Event
+        let time: Int64
+        let hash: UInt64
+        let depth: Int
+        var seq: UInt64 = 0
+        /// The matcher's load count when it loaded this event (0: not loaded).
+        var loaded: UInt64 = 0
+    }
+
+    func evaluate(_ e: Event, time: Int64, hash: UInt64) {
+        fireTimers(upTo: time - 1)
+        matched.removeAll(keepingCapacity: true)
+        matcher.match(e, into: &matched)
+        guard !matched.isEmpty else { return }
+        var ctx = Ctx(event: e, time: time, hash: hash, depth: 0)
+        ctx.loaded = matcher.loads
+        let list = matched
+        for r in list { handle(r, &ctx) }
+    }
+
+    func seq(_ ctx: inout Ctx) -> UInt64 {
+        if ctx.seq == 0 { ctx.seq = evidence.add(ctx.event) }
+        return ctx.seq
+    }
+
+    /// A single-event rule matched.
+    func handle(_ r: Int, _ ctx: inout Ctx) {
+        let rule = rules.rules[r]
+        let st = states[r]
+        if st.learningStart == Int64.min { st.learningStart = ctx.time }
+        if rule.ext.firstSeen != nil { firstSeen(rule, &ctx); return }
+        if rule.ext.baseline != nil { baseline(rule, &ctx); return }
+        if rule.generates { singleAlert(rule, &ctx) }
+        for c in rule.consumers { correlate(c, from: r, &ctx) }
+    }
+
+    /// Emits an alert event: output (if the rule generates), other rules' `after_rule`
+    /// tables, consuming correlations, and rules over alerts (`product: sluice`).
+    func emit(_ alertEvent: Event, rule: CompiledRule, depth: Int) {
+        var ctx = Ctx(event: alertEvent, time: alertEvent.timestamp, hash: StableHash.of(alertEvent.alert?.id ?? ""), depth: depth + 1)
+        if rule.generates {
+            bump(.alerts)
+            pending.append(alertEvent)
+            recordAfterRule(rule, alertEvent)
+        }
+        for c in rule.consumers { correlate(c, from: rule.index, &ctx) }
+        guard rule.generates, hasAlertRules else { return }
+        guard depth < options.maxAlertDepth else { bump(.alertDepthLimited); return }
+        var hits: [Int] = []
+        matcher.match(alertEvent, into: &hits)
+        ctx.loaded = matcher.loads
+        for h in hits where rules.rules[h].id != rule.id { handle(h, &ctx) }
+    }
+
+    // MARK: field values on arbitrary events
+
+    /// A view of the context's event, reusing the matcher's index when it still holds it.
+    func view(_ ctx: Ctx) -> EventView {
+        if ctx.loaded != 0 && ctx.loaded == matcher.loads {
+            return EventView(event: ctx.event, index: matcher.index, namespaces: matcher.currentNamespaces, vendor: matcher.vendor, nsIndex: matcher.currentNS)
+        }
+        return view(ctx.event)
+    }
+
+    /// A view of `e` for field lookups (loads the matcher's index for it).
+    func view(_ e: Event) -> EventView {
+        matcher.load(e)
+        return EventView(event: e, index: matcher.index, namespaces: matcher.currentNamespaces, vendor: matcher.vendor, nsIndex: matcher.currentNS)
+    }
+
+    /// The first non-empty scalar of the first accessor that yields one.
+    func firstText(_ accs: [FieldAccessor], _ v: EventView) -> String? {
+        for a in accs {
+            let (found, value) = v.directValue(a)
+            if found {
+                switch value {
+                case nil: continue
+                case .string(let s)?: if !s.isEmpty { return s }; continue
+                case .array?: break
+                case let x?: if let s = ValueText.string(x, v.event), !s.isEmpty { return s }; continue
+                }
+            }
+            var out: String?
+            v.forEach(a) { value, ev in
+                if let s = ValueText.string(value, ev), !s.isEmpty { out = s; return true }
+                return false
+            }
+            if let out { return out }
+        }
+        return nil
+    }
+
+    /// Values of several (coalesced) fields; nil when one has no value.
+    func values(_ fields: [[FieldAccessor]], _ v: EventView) -> [String]? {
+        var out: [String] = []
+        out.reserveCapacity(fields.count)
+        for f in fields {
+            guard let s = firstText(f, v) else { return nil }
+            out.append(s)
+        }
+        return out
+    }
+
+    static func key(_ parts: [String], salt: UInt64 = 0) -> UInt64 {
+        var h = StableHash()
+        h.combine(salt)
+        for p in parts { h.combine(p.lowercased()) }
+        return h.value
+    }
+
+    func evaluateSelection(_ e: Expr, _ event: Event) -> Bool { matcher.evaluateStandalone(e, on: event) }
+
+    /// Evaluates a selection on the context's event, without reloading it when the matcher
+    /// still holds it.
+    func evaluateSelection(_ e: Expr, _ ctx: Ctx) -> Bool {
+        if ctx.loaded != 0 && ctx.loaded == matcher.loads { return matcher.evaluate(e, view(ctx), useScan: false) }
+        return matcher.evaluateStandalone(e, on: ctx.event)
+    }
+}
+
+/// A min-heap of window ends: (time, rule, group key).
+struct TimerHeap {
+    struct Item: Equatable { var time: Int64; var rule: Int32; var key: UInt64 }
+    private(set) var items: [Item] = []
+
+    var top: Item? { items.first }
+
+    static func less(_ a: Item, _ b: Item) -> Bool {
+        if a.time != b.time { return a.time < b.time }
+        if a.rule != b.rule { return a.rule < b.rule }
+        return a.key < b.key
+    }
+
+    mutating func push(_ it: Item) {
+        items.append(it)
+        var i = items.count - 1
+        while i > 0 { let p = (i - 1) / 2; guard Self.less(items[i], items[p]) else { break }; items.swapAt(i, p); i = p }
+    }
+
+    mutating func pop() -> Item? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count, Self.less(items[l], items[m]) { m = l }
+                if r < items.count, Self.less(items[r], items[m]) { m = r }
+                if m == i { break }
+                items.swapAt(i, m); i = m
+            }
+        }
+        return top
+    }
+}

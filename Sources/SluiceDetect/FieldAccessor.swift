@@ -1,0 +1,291 @@
+import Foundation
+import SluiceCore
+
+/// Where each top-level field of the current event is, by key id: filled once per event so
+/// every rule field is found in O(1) instead of a scan of the event's fields.
+///
+/// Guarantees: `slot(k)` is the index of the first field with key `k` in the event last
+/// passed to `load`, or nil. Memory grows with the largest key id seen (bounded by the
+/// field registry's capacity).
+final class FieldIndex {
+    private var stamp: [UInt32] = []
+    private var slots: [Int32] = []
+    private var generation: UInt32 = 0
+
+    func load(_ e: Event) {
+        generation &+= 1
+        if generation == 0 {   // wrapped: clear so old stamps cannot alias
+            for i in stamp.indices { stamp[i] = 0 }
+            generation = 1
+        }
+        let g = generation
+        let n = e.fields.count
+        for i in 0..<n {
+            let id = Int(e.fields[i].key.id)
+            if id >= stamp.count {
+                let newCount = Swift.max(id + 1, stamp.count * 2, 256)
+                stamp.append(contentsOf: repeatElement(0, count: newCount - stamp.count))
+                slots.append(contentsOf: repeatElement(0, count: newCount - slots.count))
+            }
+            if stamp[id] != g { stamp[id] = g; slots[id] = Int32(i) }
+        }
+    }
+
+    @inline(__always)
+    func slot(_ k: FieldKey) -> Int? {
+        let id = Int(k.id)
+        guard id < stamp.count, stamp[id] == generation else { return nil }
+        return Int(slots[id])
+    }
+}
+
+/// A dotted field name compiled for lookup: the ways to split it into a top-level key and a
+/// path inside nested objects (longest top-level key first), each part an interned key.
+///
+/// Guarantees: finds `a.b.c` whether the event holds it as the key `a.b.c`, as `a.b` →
+/// `{c}`, as `a` → `{b: {c}}`, or as `a` → `{"b.c"}`; descends into arrays (of objects) and
+/// yields every value found; a list at the end yields its elements.
+struct FieldPath: Sendable, Hashable {
+    let name: String
+    /// (top-level key, remaining components) for each split point.
+    let splits: [Split]
+
+    struct Split: Sendable, Hashable {
+        let top: FieldKey
+        let rest: [String]
+        /// Member keys for `rest[i...j]` joined with dots, row i, column j - i.
+        let joined: [[FieldKey]]
+    }
+
+    init(_ name: String) {
+        self.name = name
+        let comps = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        var splits: [Split] = []
+        for cut in stride(from: comps.count, through: 1, by: -1) {
+            let top = FieldKey(comps[0..<cut].joined(separator: "."))
+            let rest = Array(comps[cut...])
+            var joined: [[FieldKey]] = []
+            for i in rest.indices {
+                var row: [FieldKey] = []
+                for j in i..<rest.count { row.append(FieldKey(rest[i...j].joined(separator: "."))) }
+                joined.append(row)
+            }
+            splits.append(Split(top: top, rest: rest, joined: joined))
+        }
+        self.splits = splits
+    }
+
+    /// Calls `body` with each value found (spans as they are); stops early when `body`
+    /// returns true. Returns whether the field exists (any split reached a value).
+    @discardableResult
+    func forEach(_ e: Event, _ index: FieldIndex, _ body: (FieldValue) -> Bool) -> Bool {
+        for s in splits {
+            guard let i = index.slot(s.top) else { continue }
+            let v = e.fields[i].value
+            if s.rest.isEmpty {
+                _ = Self.leaf(v, body)
+                return true
+            }
+            var found = false
+            _ = descend(v, s, 0, &found, body)
+            if found { return true }
+        }
+        return false
+    }
+
+    /// Emits a leaf value: list elements one by one (nested lists flattened).
+    private static func leaf(_ v: FieldValue, _ body: (FieldValue) -> Bool) -> Bool {
+        if case .array(let items) = v {
+            for it in items where leaf(it, body) { return true }
+            return false
+        }
+        return body(v)
+    }
+
+    private func descend(_ v: FieldValue, _ s: Split, _ from: Int, _ found: inout Bool, _ body: (FieldValue) -> Bool) -> Bool {
+        switch v {
+        case .array(let items):
+            for it in items where descend(it, s, from, &found, body) { return true }
+            return false
+        case .object(let members):
+            // Longest dotted member name first.
+            let row = s.joined[from]
+            for len in stride(from: row.count, through: 1, by: -1) {
+                let key = row[len - 1]
+                for m in members where m.key == key {
+                    if from + len == s.rest.count {
+                        found = true
+                        if Self.leaf(m.value, body) { return true }
+                    } else if descend(m.value, s, from + len, &found, body) { return true }
+                }
+            }
+            return false
+        default:
+            return false
+        }
+    }
+}
+
+/// How a rule field is looked up (DESIGN.md "Field names"): the logsource table's name,
+/// the field's own name, then the vendor namespace of the event's dataset (`github.F`, …).
+///
+/// Guarantees: the first of those that exists on the event supplies the values; later ones
+/// are not consulted. On an alert event (fed back to `product: sluice` rules) a name that is
+/// not a field of the alert event is looked up in the alert's group values, then in its
+/// evidence events.
+struct FieldAccessor: Sendable, Hashable {
+    let name: String
+    let paths: [FieldPath]
+    /// Vendor fallback: the raw name, prefixed per namespace at lookup time.
+    let vendorName: String?
+
+    init(name: String, mapped: String?, vendor: Bool = true) {
+        self.name = name
+        var p: [FieldPath] = []
+        if let m = mapped, m != name { p.append(FieldPath(m)) }
+        p.append(FieldPath(name))
+        paths = p
+        vendorName = vendor ? name : nil
+    }
+}
+
+/// Vendor-namespaced paths, created on first use per (namespace set, name).
+final class VendorPaths {
+    private var cache: [[String: [FieldPath]]] = []
+    private var count = 0
+    func paths(_ name: String, _ namespaces: [String], index ns: Int = -1) -> [FieldPath] {
+        if ns >= 0 {
+            if ns >= cache.count { cache.append(contentsOf: repeatElement([:], count: ns + 1 - cache.count)) }
+            if let hit = cache[ns][name] { return hit }
+        }
+        let p = namespaces.map { FieldPath($0 + "." + name) }
+        if ns >= 0, count < 100_000 { cache[ns][name] = p; count += 1 }
+        return p
+    }
+}
+
+/// Everything a lookup needs about the current event.
+struct EventView {
+    let event: Event
+    let index: FieldIndex
+    let namespaces: [String]
+    let vendor: VendorPaths
+    /// Index of `namespaces` in the classifier's table (-1: unknown).
+    var nsIndex: Int = -1
+    /// Alert events: their evidence as views (for fields not on the alert itself).
+    var evidence: [Event] { event.alert?.evidence ?? [] }
+
+    /// Fast path: the value when the field is a top-level key of the event (`found` true,
+    /// value set), or certainly absent (`found` true, nil); `found` false when the general
+    /// lookup (nested objects, vendor namespace, alert fallbacks) is needed.
+    @inline(__always)
+    func directValue(_ a: FieldAccessor) -> (found: Bool, value: FieldValue?) {
+        for p in a.paths {
+            if let i = index.slot(p.splits[0].top) { return (true, event.fields[i].value) }
+            for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { return (false, nil) }
+        }
+        if event.alert != nil { return (false, nil) }
+        if let vn = a.vendorName, !namespaces.isEmpty {
+            for p in vendor.paths(vn, namespaces, index: nsIndex) {
+                if let i = index.slot(p.splits[0].top) { return (true, event.fields[i].value) }
+                for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { return (false, nil) }
+            }
+        }
+        return (true, nil)
+    }
+
+    /// Visits the values of `a` on this event (see `FieldAccessor`); returns whether the
+    /// field exists. `body` returning true stops the visit.
+    @discardableResult
+    func forEach(_ a: FieldAccessor, _ body: (FieldValue, Event) -> Bool) -> Bool {
+        for p in a.paths where p.forEach(event, index, { body($0, event) }) { return true }
+        if let vn = a.vendorName, !namespaces.isEmpty {
+            for p in vendor.paths(vn, namespaces, index: nsIndex) where p.forEach(event, index, { body($0, event) }) { return true }
+        }
+        if let alert = event.alert {
+            let key = FieldKey(a.name)
+            for g in alert.group where g.key == key { _ = body(g.value, event); return true }
+            var found = false
+            let idx = FieldIndex()
+            for ev in alert.evidence {
+                idx.load(ev)
+                for p in a.paths {
+                    var stop = false
+                    if p.forEach(ev, idx, { v in stop = body(v, ev); return stop }) { found = true; break }
+                }
+            }
+            return found
+        }
+        return false
+    }
+}
+
+/// Text of scalar field values, for matching.
+enum ValueText {
+    /// Calls `body` with the UTF-8 text of a scalar (numbers in decimal, booleans as
+    /// `true`/`false`); nil for null, objects and arrays.
+    @inline(__always)
+    static func with<R>(_ v: FieldValue, _ e: Event, _ scratch: inout [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        switch v {
+        case .string(var s):
+            return s.withUTF8(body)
+        case .span(let sp):
+            return e.bytes(sp).withUnsafeBufferPointer(body)
+        case .int(let i):
+            scratch.removeAll(keepingCapacity: true)
+            appendInt(i, &scratch)
+            return scratch.withUnsafeBufferPointer(body)
+        case .double(let d):
+            var t = d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+            return t.withUTF8(body)
+        case .bool(let b):
+            return b ? Self.trueText.withUnsafeBufferPointer(body) : Self.falseText.withUnsafeBufferPointer(body)
+        case .null, .array, .object:
+            return nil
+        }
+    }
+
+    static let trueText: [UInt8] = Array("true".utf8)
+    static let falseText: [UInt8] = Array("false".utf8)
+
+    static func appendInt(_ v: Int64, _ out: inout [UInt8]) {
+        if v == 0 { out.append(0x30); return }
+        var x = v.magnitude
+        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &tmp) { buf in
+            while x > 0 { buf[n] = UInt8(x % 10) + 0x30; x /= 10; n += 1 }
+            if v < 0 { out.append(0x2D) }
+            for k in stride(from: n - 1, through: 0, by: -1) { out.append(buf[k]) }
+        }
+    }
+
+    /// A scalar as a String (for group keys, details and comparisons); nil for non-scalars.
+    static func string(_ v: FieldValue, _ e: Event) -> String? {
+        var scratch: [UInt8] = []
+        return with(v, e, &scratch) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Whether the value is null or empty text.
+    static func isNullOrEmpty(_ v: FieldValue, _ e: Event) -> Bool {
+        switch v {
+        case .null: return true
+        case .string(let s): return s.isEmpty
+        case .span(let sp): return sp.count == 0
+        case .array(let a): return a.isEmpty
+        default: return false
+        }
+    }
+
+    /// A number from a numeric value or numeric text.
+    static func number(_ v: FieldValue, _ e: Event) -> Double? {
+        switch v {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        case .string(let s): return Double(s.trimmingCharacters(in: .whitespaces))
+        case .span(let sp): return Double(e.text(sp).trimmingCharacters(in: .whitespaces))
+        case .bool, .null, .array, .object: return nil
+        }
+    }
+}

@@ -1,0 +1,477 @@
+import Foundation
+import SluiceCore
+
+/// Matches events against every single-event rule of a rule set at once.
+///
+/// How (DESIGN.md "compile, don't interpret"): rules are grouped by logsource selector, so
+/// an event is tested only by rules that can see it; every field a rule names is read once
+/// per event, case-folded once, and scanned once by one Aho–Corasick automaton holding the
+/// literal parts of all `contains`/`startswith`/`endswith`/wildcard/keyword values (and
+/// regex prefilters) of all rules on that field, plus one hash lookup for exact values. Only
+/// rules one of whose necessary predicates hit are evaluated; other predicates (numbers,
+/// CIDRs, `exists`, `null`, regexes without a literal) are computed lazily, once per event.
+///
+/// Not thread-safe: one instance per detect stage (it keeps per-event scratch state).
+final class RuleMatcher {
+    let rules: RuleSet
+    private let predicates: [Predicate]
+    private let classifier = EventClassifier()
+    let index = FieldIndex()
+    let vendor = VendorPaths()
+
+    private var selectors: [LogsourceSelector] = []
+    /// Per rule: selector bit (0 for correlations).
+    private var ruleBit: [UInt64]
+    private var accessors: [PredicateTarget] = []
+    private var accessorFast: [FastAccess] = []
+    private var scanners: [Scanner] = []
+    /// Scanned predicate → rules for which it is necessary.
+    private var predRules: [[Int32]]
+    /// Rules with no necessary scanned predicate, per selector.
+    private var alwaysRules: [[Int32]]
+    /// Per selector: accessors its rules read.
+    private var selectorAccessors: [[Int]]
+    private var plans: [UInt64: Plan] = [:]
+
+    // Per-event state.
+    private var bits: [UInt64]
+    private var setList: [Int32] = []
+    private var lazyStamp: [UInt32]
+    private var lazyValue: [Bool]
+    private var ruleStamp: [UInt32]
+    private var generation: UInt32 = 0
+    private var folded: [UInt8] = []
+    private var scratch: [UInt8] = []
+    private var candidates: [Int32] = []
+    private(set) var currentNamespaces: [String] = []
+    private(set) var currentNS = 0
+    /// Incremented by every `load`: tells the engine whether the loaded event is still its own.
+    private(set) var loads: UInt64 = 0
+    private var vendorCache: [Int: [FieldPath]] = [:]
+
+    struct Plan { var accessors: [Int]; var always: [Int32] }
+
+    /// Scan tables of one field (or of keywords).
+    final class Scanner {
+        var literals: [[UInt8]] = []
+        var literalPreds: [[Int32]] = []
+        var literalIndex: [[UInt8]: Int] = [:]
+        var automaton = MultiPattern([])
+        /// Exact values: hash of folded value → predicates.
+        var exact: [UInt64: [Int32]] = [:]
+        var always: [Int32] = []
+
+        func addLiteral(_ l: [UInt8], _ p: Int32) {
+            if let i = literalIndex[l] { literalPreds[i].append(p); return }
+            literalIndex[l] = literals.count
+            literals.append(l); literalPreds.append([p])
+        }
+    }
+
+    init(rules: RuleSet) {
+        self.rules = rules
+        predicates = rules.predicates
+        ruleBit = Array(repeating: 0, count: rules.rules.count)
+        predRules = Array(repeating: [], count: predicates.count)
+        bits = Array(repeating: 0, count: (predicates.count + 63) / 64 + 1)
+        lazyStamp = Array(repeating: 0, count: predicates.count)
+        lazyValue = Array(repeating: false, count: predicates.count)
+        ruleStamp = Array(repeating: 0, count: rules.rules.count)
+        alwaysRules = []
+        selectorAccessors = []
+        var selIndex: [LogsourceSelector: Int] = [:]
+        var accIndex: [PredicateTarget: Int] = [:]
+        func acc(_ t: PredicateTarget) -> Int {
+            if let i = accIndex[t] { return i }
+            accIndex[t] = accessors.count; accessors.append(t); scanners.append(Scanner())
+            var f = FastAccess()
+            switch t {
+            case .keywords: f.keywords = true
+            case .field(let a):
+                for p in a.paths {
+                    f.direct.append(p.splits[0].top)
+                    f.nestedTops.append(p.splits.dropFirst().map(\.top))
+                }
+                f.vendor = a.vendorName != nil
+            }
+            accessorFast.append(f)
+            return accessors.count - 1
+        }
+        // Register scanned predicates with their field's scanner.
+        var predAccessor = Array(repeating: -1, count: predicates.count)
+        for (i, p) in predicates.enumerated() where p.scanned {
+            let a = acc(p.target)
+            predAccessor[i] = a
+            let sc = scanners[a]
+            switch p.test {
+            case .pattern(let pt):
+                if pt.shape == .exact && !pt.cased {
+                    var h = StableHash(); h.combine(bytes: pt.literal)
+                    sc.exact[h.value, default: []].append(Int32(i))
+                } else if let k = pt.key, !k.isEmpty {
+                    sc.addLiteral(k, Int32(i))
+                } else if pt.shape == .exact, let k = pt.key {   // cased exact: hash of the folded value
+                    var h = StableHash(); h.combine(bytes: k)
+                    sc.exact[h.value, default: []].append(Int32(i))
+                } else {
+                    sc.always.append(Int32(i))
+                }
+            case .regex(let r):
+                sc.addLiteral(r.prefilter!, Int32(i))
+            default: break
+            }
+        }
+        for sc in scanners { sc.automaton = MultiPattern(sc.literals) }
+        for r in rules.rules {
+            guard let sel = r.selector, let cond = r.condition else { continue }
+            let si: Int
+            if let s = selIndex[sel] { si = s } else {
+                si = selectors.count; selIndex[sel] = si; selectors.append(sel)
+                alwaysRules.append([]); selectorAccessors.append([])
+            }
+            ruleBit[r.index] = si < 64 ? 1 << UInt64(si) : 0
+            var used = Set<Int>()
+            Self.collectPreds(cond) { p in
+                let a = predAccessor[p] >= 0 ? predAccessor[p] : -1
+                if a >= 0 { used.insert(a) }
+            }
+            for a in used where !selectorAccessors[si].contains(a) { selectorAccessors[si].append(a) }
+            if let nec = necessary(cond) {
+                for p in Set(nec) { predRules[p].append(Int32(r.index)) }
+            } else {
+                alwaysRules[si].append(Int32(r.index))
+            }
+        }
+    }
+
+    var selectorCount: Int { selectors.count }
+
+    static func collectPreds(_ e: Expr, _ f: (Int) -> Void) {
+        switch e {
+        case .pred(let p): f(p)
+        case .and(let xs), .or(let xs): for x in xs { collectPreds(x, f) }
+        case .not(let x): collectPreds(x, f)
+        case .const: break
+        }
+    }
+
+    /// Scanned predicates at least one of which is true whenever `e` is (nil: none known).
+    private func necessary(_ e: Expr) -> [Int]? {
+        switch e {
+        case .pred(let p): return predicates[p].scanned ? [p] : nil
+        case .and(let xs):
+            var best: [Int]? = nil
+            for x in xs { if let n = necessary(x), n.count < (best?.count ?? Int.max) { best = n } }
+            return best
+        case .or(let xs):
+            var all: [Int] = []
+            for x in xs { guard let n = necessary(x) else { return nil }; all.append(contentsOf: n) }
+            return all
+        case .not: return nil
+        case .const(let b): return b ? nil : []
+        }
+    }
+
+    /// Prepares per-event state; returns the applicable selectors' mask.
+    @discardableResult
+    func load(_ e: Event) -> UInt64 {
+        index.load(e)
+        loads &+= 1
+        generation &+= 1
+        if generation == 0 {
+            for i in lazyStamp.indices { lazyStamp[i] = 0 }
+            for i in ruleStamp.indices { ruleStamp[i] = 0 }
+            generation = 1
+        }
+        for w in setList { bits[Int(w) >> 6] = 0 }
+        setList.removeAll(keepingCapacity: true)
+        let (cls, ns) = classifier.classify(e, index: index)
+        currentNamespaces = classifier.namespaces[ns]
+        currentNS = ns
+        var mask: UInt64 = 0
+        for (i, s) in selectors.enumerated() where i < 64 && cls.isSuperset(of: s.classes) {
+            if s.service != nil || s.authFacility { if !EventClassifier.serviceMatches(s, e, index) { continue } }
+            mask |= 1 << UInt64(i)
+        }
+        return mask
+    }
+
+    var view: (Event) -> EventView { { EventView(event: $0, index: self.index, namespaces: self.currentNamespaces, vendor: self.vendor, nsIndex: self.currentNS) } }
+
+    /// Appends the indices of the single-event rules `e` matches (ascending).
+    func match(_ e: Event, into matched: inout [Int]) {
+        let mask = load(e)
+        guard mask != 0 else { return }
+        let plan = self.plan(mask)
+        let v = EventView(event: e, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS)
+        for a in plan.accessors { scan(a, v) }
+        candidates.removeAll(keepingCapacity: true)
+        let g = generation
+        for w in setList {
+            var word = bits[Int(w) >> 6]
+            while word != 0 {
+                let b = word.trailingZeroBitCount
+                word &= word - 1
+                let p = (Int(w) >> 6) << 6 | b
+                for r in predRules[p] where ruleBit[Int(r)] & mask != 0 && ruleStamp[Int(r)] != g {
+                    ruleStamp[Int(r)] = g
+                    candidates.append(r)
+                }
+            }
+        }
+        candidates.append(contentsOf: plan.always)
+        if candidates.count > 1 { candidates.sort() }
+        let start = matched.count
+        for r in candidates {
+            if evaluate(rules.rules[Int(r)].condition!, v, useScan: true) { matched.append(Int(r)) }
+        }
+        if matched.count - start > 1 { matched[start...].sort() }
+    }
+
+    private func plan(_ mask: UInt64) -> Plan {
+        if let p = plans[mask] { return p }
+        var acc: [Int] = [], always: [Int32] = []
+        for i in 0..<selectors.count where i < 64 && mask & (1 << UInt64(i)) != 0 {
+            for a in selectorAccessors[i] where !acc.contains(a) { acc.append(a) }
+            always.append(contentsOf: alwaysRules[i])
+        }
+        let p = Plan(accessors: acc, always: always)
+        if plans.count < 4096 { plans[mask] = p }
+        return p
+    }
+
+    @inline(__always)
+    private func setBit(_ p: Int) {
+        let w = p >> 6, m: UInt64 = 1 << UInt64(p & 63)
+        if bits[w] & m == 0 {
+            if bits[w] == 0 { setList.append(Int32(w << 6)) }
+            bits[w] |= m
+        }
+    }
+
+    @inline(__always)
+    private func bit(_ p: Int) -> Bool { bits[p >> 6] & (1 << UInt64(p & 63)) != 0 }
+
+    /// Scans every value of accessor `a`, setting the bits of the scanned predicates it satisfies.
+    private func scan(_ a: Int, _ v: EventView) {
+        let sc = scanners[a]
+        // Fast path: the field is a top-level key (as parsers write it); no closures.
+        let fast = accessorFast[a]
+        if !fast.keywords {
+            var nested = false
+            for (pi, k) in fast.direct.enumerated() {
+                if let i = index.slot(k) { scanValue(sc, v.event.fields[i].value, v.event); return }
+                for t in fast.nestedTops[pi] where index.slot(t) != nil { nested = true; break }
+                if nested { break }
+            }
+            if !nested && v.event.alert == nil {
+                guard fast.vendor, currentNS != 0, case .field(let acc) = accessors[a], let vn = acc.vendorName else { return }
+                let key = a << 8 | currentNS
+                let paths: [FieldPath]
+                if let hit = vendorCache[key] { paths = hit } else {
+                    paths = vendor.paths(vn, currentNamespaces, index: currentNS); vendorCache[key] = paths
+                }
+                var nestedVendor = false
+                for p in paths {
+                    if let i = index.slot(p.splits[0].top) { scanValue(sc, v.event.fields[i].value, v.event); return }
+                    for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { nestedVendor = true }
+                }
+                if !nestedVendor { return }
+            }
+        }
+        let visit: (FieldValue, Event) -> Bool = { value, ev in
+            _ = ValueText.with(value, ev, &self.scratch) { text in self.scanText(sc, text) }
+            return false
+        }
+        switch accessors[a] {
+        case .field(let acc): v.forEach(acc, visit)
+        case .keywords: Self.forEachKeywordText(v.event, visit)
+        }
+    }
+
+    @inline(__always)
+    private func scanValue(_ sc: Scanner, _ value: FieldValue, _ e: Event) {
+        switch value {
+        case .string(var s): s.withUTF8 { scanText(sc, $0) }
+        case .span(let sp):
+            e.original.withUnsafeBufferPointer { buf in
+                let lo = Int(sp.start), hi = lo + Int(sp.count)
+                guard hi <= buf.count else { return }
+                scanText(sc, UnsafeBufferPointer(rebasing: buf[lo..<hi]))
+            }
+        case .array(let items): for it in items { scanValue(sc, it, e) }
+        default: _ = ValueText.with(value, e, &scratch) { scanText(sc, $0) }
+        }
+    }
+
+    /// What the fast path needs of an accessor, without copying its arrays per event.
+    struct FastAccess {
+        var keywords = false
+        /// Per lookup path: its whole name as one top-level key.
+        var direct: [FieldKey] = []
+        /// Per lookup path: the shorter top-level keys it could be nested under.
+        var nestedTops: [[FieldKey]] = []
+        /// Whether the vendor namespace fallback applies.
+        var vendor = false
+    }
+
+    static func forEachKeywordText(_ e: Event, _ body: (FieldValue, Event) -> Bool) {
+        if let m = e[ECS.message] { if body(m, e) { return } }
+        if !e.original.isEmpty { _ = body(.string(e.originalText), e) }
+    }
+
+    private func scanText(_ sc: Scanner, _ text: UnsafeBufferPointer<UInt8>) {
+        folded.removeAll(keepingCapacity: true)
+        CaseFold.fold(text, into: &folded)
+        folded.withUnsafeBufferPointer { f in
+            if !sc.exact.isEmpty {
+                var h = StableHash(); h.combine(bytes: f)
+                if let ps = sc.exact[h.value] {
+                    for p in ps where !bit(Int(p)) {
+                        if case .pattern(let pt) = predicates[Int(p)].test, pt.matches(folded: f, original: text) { setBit(Int(p)) }
+                    }
+                }
+            }
+            sc.automaton.scan(f) { pid, _ in
+                for p in sc.literalPreds[pid] where !self.bit(Int(p)) {
+                    switch self.predicates[Int(p)].test {
+                    case .pattern(let pt):
+                        if (pt.shape == .contains && !pt.cased) || pt.matches(folded: f, original: text) { self.setBit(Int(p)) }
+                    case .regex(let r):
+                        if r.matches(text) { self.setBit(Int(p)) }
+                    default: break
+                    }
+                }
+            }
+            for p in sc.always where !bit(Int(p)) {
+                if case .pattern(let pt) = predicates[Int(p)].test, pt.matches(folded: f, original: text) { setBit(Int(p)) }
+            }
+        }
+    }
+
+    /// Evaluates `e` on the loaded event: scanned predicates from the scan bits (when
+    /// `useScan`), the others directly (cached per event).
+    func evaluate(_ e: Expr, _ v: EventView, useScan: Bool) -> Bool {
+        switch e {
+        case .pred(let p):
+            if useScan && predicates[p].scanned { return bit(p) }
+            if lazyStamp[p] == generation { return lazyValue[p] }
+            let r = direct(predicates[p], v)
+            lazyStamp[p] = generation; lazyValue[p] = r
+            return r
+        case .and(let xs):
+            for x in xs where !evaluate(x, v, useScan: useScan) { return false }
+            return true
+        case .or(let xs):
+            for x in xs where evaluate(x, v, useScan: useScan) { return true }
+            return false
+        case .not(let x): return !evaluate(x, v, useScan: useScan)
+        case .const(let b): return b
+        }
+    }
+
+    /// Evaluates an extension selection on an event that is not the loaded one (or is).
+    func evaluateStandalone(_ e: Expr, on event: Event) -> Bool {
+        load(event)
+        return evaluate(e, EventView(event: event, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS), useScan: false)
+    }
+
+    /// A predicate computed directly from the event (the reference semantics).
+    func direct(_ p: Predicate, _ v: EventView) -> Bool {
+        // Fast path: a scalar top-level field (or a certainly absent one).
+        if case .field(let acc) = p.target {
+            let (found, value) = v.directValue(acc)
+            if found {
+                switch (p.test, value) {
+                case (.exists(let want), _): return (value != nil) == want
+                case (.null, nil): return true
+                case (.null, .string(let s)?): return s.isEmpty
+                case (.null, .int?), (.null, .double?), (.null, .bool?): return false
+                case (_, nil): return false
+                case (.compare(let op, let x), .int(let i)?):
+                    let n = Double(i)
+                    switch op { case .gt: return n > x; case .gte: return n >= x; case .lt: return n < x; case .lte: return n <= x }
+                case (.cidr(let net), .string(let s)?): return net.contains(s)
+                default: break
+                }
+            }
+        }
+        return directGeneral(p, v)
+    }
+
+    func directGeneral(_ p: Predicate, _ v: EventView) -> Bool {
+        var scratch: [UInt8] = []
+        var fold: [UInt8] = []
+        func textTest(_ value: FieldValue, _ ev: Event, _ f: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+            ValueText.with(value, ev, &scratch) { text in
+                fold.removeAll(keepingCapacity: true)
+                CaseFold.fold(text, into: &fold)
+                return fold.withUnsafeBufferPointer { f($0, text) }
+            } ?? false
+        }
+        func any(_ f: @escaping (FieldValue, Event) -> Bool) -> (found: Bool, hit: Bool) {
+            var hit = false
+            let visit: (FieldValue, Event) -> Bool = { value, ev in
+                if f(value, ev) { hit = true; return true }
+                return false
+            }
+            switch p.target {
+            case .field(let a): return (v.forEach(a, visit), hit)
+            case .keywords:
+                var found = false
+                Self.forEachKeywordText(v.event) { value, ev in found = true; return visit(value, ev) }
+                return (found, hit)
+            }
+        }
+        switch p.test {
+        case .pattern(let pt):
+            return any { value, ev in textTest(value, ev) { pt.matches(folded: $0, original: $1) } }.hit
+        case .regex(let r):
+            return any { value, ev in textTest(value, ev) { f, t in
+                if let k = r.prefilter, !ByteSearch.contains(f, k) { return false }
+                return r.matches(t)
+            } }.hit
+        case .cidr(let net):
+            return any { value, ev in ValueText.string(value, ev).map { net.contains($0) } ?? false }.hit
+        case .compare(let op, let x):
+            return any { value, ev in
+                guard let n = ValueText.number(value, ev) else { return false }
+                switch op { case .gt: return n > x; case .gte: return n >= x; case .lt: return n < x; case .lte: return n <= x }
+            }.hit
+        case .exists(let want):
+            return any { _, _ in true }.found == want
+        case .null:
+            let r = any { value, ev in ValueText.isNullOrEmpty(value, ev) }
+            return !r.found || r.hit
+        case .notEqual(let pt):
+            var found = false, equal = false
+            _ = any { value, ev in
+                found = true
+                if textTest(value, ev, { pt.matches(folded: $0, original: $1) }) { equal = true; return true }
+                return false
+            }
+            return found && !equal
+        case .fieldRef(let other, let placement, let cased):
+            var others: [[UInt8]] = []
+            v.forEach(other) { value, ev in
+                if let s = ValueText.string(value, ev) { others.append(cased ? Array(s.utf8) : CaseFold.fold(Array(s.utf8))) }
+                return false
+            }
+            guard !others.isEmpty else { return false }
+            return any { value, ev in
+                textTest(value, ev) { f, t in
+                    let text = cased ? t : f
+                    for o in others {
+                        switch placement {
+                        case .equals: if text.count == o.count && PatternTest.equal(text, 0, o) { return true }
+                        case .startswith: if text.count >= o.count && PatternTest.equal(text, 0, o) { return true }
+                        case .endswith: if text.count >= o.count && PatternTest.equal(text, text.count - o.count, o) { return true }
+                        case .contains: if ByteSearch.contains(text, o) { return true }
+                        }
+                    }
+                    return false
+                }
+            }.hit
+        }
+    }
+}

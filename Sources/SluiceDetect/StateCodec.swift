@@ -1,0 +1,212 @@
+import SluiceCore
+
+/// Why a snapshot could not be read.
+public struct SnapshotError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ m: String) { message = m }
+    public var description: String { "detection state: \(message)" }
+}
+
+/// Appends a compact binary encoding: LEB128 varints, zigzag for signed values, length-
+/// prefixed bytes; field names through a string table so each is written once.
+struct ByteWriter {
+    var bytes: [UInt8] = []
+    private var strings: [String: UInt32] = [:]
+
+    mutating func u8(_ v: UInt8) { bytes.append(v) }
+
+    mutating func varint(_ v: UInt64) {
+        var x = v
+        while x >= 0x80 { bytes.append(UInt8(x & 0x7F) | 0x80); x >>= 7 }
+        bytes.append(UInt8(x))
+    }
+
+    mutating func int(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
+    mutating func int(_ v: Int) { int(Int64(v)) }
+
+    mutating func u64(_ v: UInt64) { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
+
+    mutating func double(_ d: Double) { u64(d.bitPattern) }
+
+    mutating func raw<C: Collection>(_ b: C) where C.Element == UInt8 { varint(UInt64(b.count)); bytes.append(contentsOf: b) }
+
+    mutating func string(_ s: String) { raw(Array(s.utf8)) }
+
+    /// A string that repeats (field names): the first time in full, then by number.
+    mutating func name(_ s: String) {
+        if let i = strings[s] { varint(UInt64(i) << 1 | 1); return }
+        strings[s] = UInt32(strings.count)
+        varint(UInt64(s.utf8.count) << 1)
+        bytes.append(contentsOf: s.utf8)
+    }
+
+    mutating func value(_ v: FieldValue, _ e: Event) {
+        switch v {
+        case .string(let s): u8(1); string(s)
+        case .span(let sp): u8(2); varint(UInt64(sp.start)); varint(UInt64(sp.count))
+        case .int(let i): u8(3); int(i)
+        case .double(let d): u8(4); double(d)
+        case .bool(let b): u8(b ? 6 : 5)
+        case .null: u8(7)
+        case .array(let items): u8(8); varint(UInt64(items.count)); for x in items { value(x, e) }
+        case .object(let members): u8(9); varint(UInt64(members.count)); for m in members { name(m.key.path); value(m.value, e) }
+        }
+    }
+
+    mutating func event(_ e: Event) {
+        int(e.timestamp)
+        raw(e.original)
+        varint(UInt64(e.fields.count))
+        for f in e.fields { name(f.key.path); value(f.value, e) }
+        if let a = e.alert { u8(1); alert(a) } else { u8(0) }
+    }
+
+    mutating func fields(_ fs: [Field]) {
+        varint(UInt64(fs.count))
+        let empty = Event()
+        for f in fs { name(f.key.path); value(f.value, empty) }
+    }
+
+    mutating func alert(_ a: Alert) {
+        string(a.id); string(a.ruleID); string(a.ruleName); string(a.description)
+        u8(UInt8(a.severity.rawValue))
+        varint(UInt64(a.tacticIDs.count)); for t in a.tacticIDs { string(t) }
+        varint(UInt64(a.techniqueIDs.count)); for t in a.techniqueIDs { string(t) }
+        fields(a.group); int(a.count); int(a.firstSeen); int(a.lastSeen)
+        fields(a.enrichment); fields(a.details)
+        varint(UInt64(a.evidence.count)); for e in a.evidence { event(e) }
+        if let x = a.escalates { u8(1); string(x) } else { u8(0) }
+    }
+}
+
+/// Reads what `ByteWriter` wrote; every read is bounds-checked and throws on bad input.
+struct ByteReader {
+    let bytes: [UInt8]
+    var pos = 0
+    private var strings: [String] = []
+    private var keys: [FieldKey] = []
+
+    init(_ b: [UInt8]) { bytes = b }
+
+    var atEnd: Bool { pos >= bytes.count }
+
+    mutating func u8() throws -> UInt8 {
+        guard pos < bytes.count else { throw SnapshotError("truncated") }
+        defer { pos += 1 }
+        return bytes[pos]
+    }
+
+    mutating func varint() throws -> UInt64 {
+        var v: UInt64 = 0, shift: UInt64 = 0
+        while true {
+            let b = try u8()
+            guard shift < 64 else { throw SnapshotError("bad varint") }
+            v |= UInt64(b & 0x7F) << shift
+            if b & 0x80 == 0 { return v }
+            shift += 7
+        }
+    }
+
+    mutating func int() throws -> Int64 { let u = try varint(); return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1))) }
+    /// A count of items that follow (each at least one byte), so a corrupt count cannot
+    /// make the reader allocate more than the input holds.
+    mutating func count(_ max: Int = 1 << 28) throws -> Int {
+        let n = try varint()
+        guard n <= UInt64(max), n <= UInt64(bytes.count - pos) else { throw SnapshotError("bad count") }
+        return Int(n)
+    }
+
+    mutating func u64() throws -> UInt64 {
+        guard pos + 8 <= bytes.count else { throw SnapshotError("truncated") }
+        var v: UInt64 = 0
+        for i in 0..<8 { v |= UInt64(bytes[pos + i]) << (8 * UInt64(i)) }
+        pos += 8
+        return v
+    }
+
+    mutating func double() throws -> Double { Double(bitPattern: try u64()) }
+
+    mutating func raw() throws -> ArraySlice<UInt8> {
+        let n = try count()
+        guard pos + n <= bytes.count else { throw SnapshotError("truncated") }
+        defer { pos += n }
+        return bytes[pos..<(pos + n)]
+    }
+
+    mutating func string() throws -> String { String(decoding: try raw(), as: UTF8.self) }
+
+    mutating func key() throws -> FieldKey {
+        let v = try varint()
+        if v & 1 == 1 {
+            let i = Int(v >> 1)
+            guard i < keys.count else { throw SnapshotError("bad name reference") }
+            return keys[i]
+        }
+        let n = Int(v >> 1)
+        guard pos + n <= bytes.count else { throw SnapshotError("truncated") }
+        let s = String(decoding: bytes[pos..<(pos + n)], as: UTF8.self)
+        pos += n
+        let k = FieldKey(s)
+        strings.append(s); keys.append(k)
+        return k
+    }
+
+    mutating func value(depth: Int = 0) throws -> FieldValue {
+        guard depth < 64 else { throw SnapshotError("nesting too deep") }
+        switch try u8() {
+        case 1: return .string(try string())
+        case 2: return .span(RecordSpan(start: UInt32(try varint()), count: UInt32(try varint())))
+        case 3: return .int(try int())
+        case 4: return .double(try double())
+        case 5: return .bool(false)
+        case 6: return .bool(true)
+        case 7: return .null
+        case 8:
+            let n = try count()
+            var items: [FieldValue] = []
+            for _ in 0..<n { items.append(try value(depth: depth + 1)) }
+            return .array(items)
+        case 9:
+            let n = try count()
+            var ms: [Field] = []
+            for _ in 0..<n { let k = try key(); ms.append(Field(k, try value(depth: depth + 1))) }
+            return .object(ms)
+        default: throw SnapshotError("bad value tag")
+        }
+    }
+
+    mutating func event(depth: Int = 0) throws -> Event {
+        guard depth < 8 else { throw SnapshotError("alert nesting too deep") }
+        let t = try int()
+        let orig = Array(try raw())
+        var e = Event(timestamp: t, original: ArraySlice(orig))
+        let n = try count()
+        e.fields.reserveCapacity(n)
+        for _ in 0..<n { let k = try key(); e.fields.append(Field(k, try value())) }
+        if try u8() == 1 { e.alert = try alert(depth: depth + 1) }
+        return e
+    }
+
+    mutating func fields() throws -> [Field] {
+        let n = try count()
+        var out: [Field] = []
+        for _ in 0..<n { let k = try key(); out.append(Field(k, try value())) }
+        return out
+    }
+
+    mutating func alert(depth: Int) throws -> Alert {
+        let id = try string(), rid = try string(), rname = try string(), desc = try string()
+        let sev = Severity(rawValue: Int(try u8())) ?? .medium
+        var tac: [String] = [], tech: [String] = []
+        for _ in 0..<(try count()) { tac.append(try string()) }
+        for _ in 0..<(try count()) { tech.append(try string()) }
+        let group = try fields()
+        let cnt = Int(try int()), first = try int(), last = try int()
+        let enrich = try fields(), details = try fields()
+        var ev: [Event] = []
+        for _ in 0..<(try count()) { ev.append(try event(depth: depth)) }
+        let esc: String? = try u8() == 1 ? try string() : nil
+        return Alert(id: id, ruleID: rid, ruleName: rname, description: desc, severity: sev, tacticIDs: tac, techniqueIDs: tech,
+                     group: group, count: cnt, firstSeen: first, lastSeen: last, enrichment: enrich, details: details, evidence: ev, escalates: esc)
+    }
+}

@@ -1,0 +1,99 @@
+import SluiceCore
+
+/// A field an enricher reads, resolved once at build time: the dotted key itself, and the
+/// ways the same path can be nested (`dns.answers.data` is the member `data` of each object
+/// in the list `dns.answers`).
+public struct FieldPath: Sendable {
+    public let path: String
+    public let key: FieldKey
+    /// (parent key, member keys below it), longest parent first.
+    @usableFromInline let nested: [(parent: FieldKey, members: [FieldKey])]
+
+    public init(_ path: String) {
+        self.path = path
+        key = FieldKey(path)
+        let comps = path.split(separator: ".").map(String.init)
+        var n: [(FieldKey, [FieldKey])] = []
+        if comps.count > 1 {
+            for split in stride(from: comps.count - 1, through: 1, by: -1) {
+                n.append((FieldKey(comps[0..<split].joined(separator: ".")), comps[split...].map { FieldKey($0) }))
+            }
+        }
+        nested = n
+    }
+}
+
+/// Reads text values out of events without copying them: `.span`s as bytes of the record,
+/// `.string`s through their UTF-8 storage; lists (and lists of objects) element by element.
+///
+/// Guarantees: allocates nothing for native Swift strings and spans; numbers, booleans and
+/// nulls are not text and are skipped.
+public enum EventText {
+    /// Calls `body` with the bytes of every text value at `path` in `event`.
+    @inlinable
+    public static func forEach(_ event: Event, _ path: FieldPath, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        for f in event.fields where f.key == path.key {
+            visit(event, f.value, body)
+            return
+        }
+        for (parent, members) in path.nested {
+            for f in event.fields where f.key == parent {
+                descend(event, f.value, members[...], body)
+                return
+            }
+        }
+    }
+
+    @usableFromInline
+    static func descend(_ event: Event, _ v: FieldValue, _ members: ArraySlice<FieldKey>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        guard let first = members.first else { visit(event, v, body); return }
+        switch v {
+        case .object(let fields):
+            for m in fields where m.key == first { descend(event, m.value, members.dropFirst(), body); return }
+        case .array(let items):
+            for item in items { descend(event, item, members, body) }
+        default: return
+        }
+    }
+
+    /// Calls `body` with the text of `v`, or of each element when it is a list.
+    @inlinable
+    public static func visit(_ event: Event, _ v: FieldValue, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        switch v {
+        case .span(let sp): event.bytes(sp).withUnsafeBufferPointer(body)
+        case .string(let s): withBytes(s, body)
+        case .array(let items): for item in items { visit(event, item, body) }
+        default: return
+        }
+    }
+
+    /// The first text value at `key` (top level only), through `body`; false when absent.
+    @inlinable @discardableResult
+    public static func first(_ event: Event, _ key: FieldKey, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
+        for f in event.fields where f.key == key {
+            switch f.value {
+            case .span(let sp): event.bytes(sp).withUnsafeBufferPointer(body); return true
+            case .string(let s): withBytes(s, body); return true
+            case .array(let items):
+                for item in items {
+                    switch item {
+                    case .span(let sp): event.bytes(sp).withUnsafeBufferPointer(body); return true
+                    case .string(let s): withBytes(s, body); return true
+                    default: continue
+                    }
+                }
+                return false
+            default: return false
+            }
+        }
+        return false
+    }
+
+    @inlinable @inline(__always)
+    public static func withBytes(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        if s.utf8.withContiguousStorageIfAvailable(body) == nil {
+            let copy = Array(s.utf8)
+            copy.withUnsafeBufferPointer(body)
+        }
+    }
+}

@@ -1,0 +1,182 @@
+import Dispatch
+import Foundation
+import Logging
+import SluiceCore
+
+/// What the runtime needs from an enricher that reads operator files: a first load at
+/// start, a reload on demand (SIGHUP, a `FileWatcher` event) and the files to watch.
+///
+/// Contract: building the enricher from options reads no file and starts nothing; `load()`
+/// reads the files synchronously and throws `EnrichmentLoadError` when one cannot be read or
+/// is unusable as a whole; `reload()` returns at once and loads in the background; the new
+/// set is swapped in between two batches (`Transform.process` calls), never during one.
+public protocol ReloadableEnricher: AnyObject, Sendable {
+    /// Loads the files (the enricher's "start"). Bad lines are logged with file:line and
+    /// skipped; a file that cannot be read at all makes it throw.
+    func load() throws
+    /// Loads the files again in the background; a load that fails keeps the set in service.
+    func reload()
+    /// The files this enricher reads (absolute or as configured), for a `FileWatcher`.
+    var watchedFiles: [String] { get }
+}
+
+/// The set an enricher serves (an immutable snapshot of its files), and its replacement.
+///
+/// Guarantees:
+/// - A set is built completely before anyone can see it; `current()` hands the processing
+///   thread either the old set or the new one, whole: no event is ever enriched from a
+///   half-loaded set.
+/// - The swap happens when the processing thread asks for the set at the start of a batch,
+///   so one batch is enriched from one set.
+/// - A reload whose files fail (unreadable, unusable structure) keeps the set in service; so
+///   does one with bad lines while `keepPreviousOnBadLines` is true (a half-written or
+///   mistyped edit must not replace a good set). Every bad line is logged as
+///   `file:line: reason`.
+/// - Reloads run one at a time on a private serial queue; a reload asked for while one runs
+///   runs after it.
+public final class ReloadingSet<S: AnyObject & Sendable>: @unchecked Sendable {
+    /// Builds a new set from the files; a nil set means the load failed as a whole.
+    public typealias Builder = @Sendable () -> (set: S?, report: LoadReport)
+
+    public let name: String
+    private let build: Builder
+    private let logger: Logger
+    private let keepPreviousOnBadLines: Bool
+    private let queue: DispatchQueue
+
+    private let lock = NSLock()
+    /// A set built and waiting for the next batch (under `lock`).
+    private var pending: S?
+    /// Whether a set was ever published (under `lock`).
+    private var published = false
+    /// Whether the first load was attempted (under `lock`).
+    private var attempted = false
+    private var _lastReport = LoadReport()
+    private var _generation = 0
+
+    /// The set in use by the processing thread. Touched only by `current()`.
+    private var inUse: S?
+
+    public init(name: String, logger: Logger, keepPreviousOnBadLines: Bool = true, build: @escaping Builder) {
+        self.name = name; self.logger = logger; self.build = build
+        self.keepPreviousOnBadLines = keepPreviousOnBadLines
+        queue = DispatchQueue(label: "sluice.enrich.reload.\(name)")
+    }
+
+    /// The report of the most recent load attempt (successful or not).
+    public var lastReport: LoadReport { lock.withLock { _lastReport } }
+    /// How many sets were published so far (1 after the first load).
+    public var generation: Int { lock.withLock { _generation } }
+
+    /// First load, synchronous. Publishes the set (bad lines skipped and logged) or throws.
+    public func load() throws {
+        lock.withLock { attempted = true }
+        let (set, report) = timedBuild()
+        log(report, reload: false)
+        lock.withLock { _lastReport = report }
+        guard let set, report.failedFiles.isEmpty else { throw EnrichmentLoadError(report) }
+        publish(set)
+    }
+
+    /// Reload in the background; `completion` (for tests and the runtime) gets whether the
+    /// new set was swapped in.
+    public func reload(completion: (@Sendable (Bool) -> Void)? = nil) {
+        queue.async {
+            let ok = self.reloadNow()
+            completion?(ok)
+        }
+    }
+
+    /// Reload on the calling thread; true when the new set will serve the next batch.
+    @discardableResult
+    public func reloadNow() -> Bool {
+        let (set, report) = timedBuild()
+        log(report, reload: true)
+        lock.withLock { _lastReport = report; attempted = true }
+        guard let set, report.failedFiles.isEmpty else {
+            logger.error("\(name): reload failed; the previous set stays in service")
+            return false
+        }
+        if keepPreviousOnBadLines, report.badLines > 0, lock.withLock({ published }) {
+            logger.error("\(name): reload found \(report.badLines) bad line(s); the previous set stays in service (fix the lines listed above)")
+            return false
+        }
+        publish(set)
+        logger.info("\(name): reloaded: \(report)")
+        return true
+    }
+
+    /// The set for the batch about to be processed: the newly published one if a load
+    /// finished since the last call, else the one in use. Call from the processing thread
+    /// only, once per batch. If nobody called `load()` before the first batch, the first
+    /// load happens here (a failure is logged and the enricher serves nothing until a reload
+    /// succeeds).
+    public func current() -> S? {
+        let (next, needsLoad) = lock.withLock { () -> (S?, Bool) in
+            let p = pending
+            pending = nil
+            return (p, !attempted)
+        }
+        if let next { inUse = next; return next }
+        if needsLoad {
+            do { try load() } catch { logger.error("\(name): \(error)") }
+            if let p = lock.withLock({ () -> S? in let p = pending; pending = nil; return p }) { inUse = p }
+        }
+        return inUse
+    }
+
+    private func publish(_ set: S) {
+        lock.withLock { pending = set; published = true; _generation += 1 }
+    }
+
+    private func timedBuild() -> (S?, LoadReport) {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        var (set, report) = build()
+        report.seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        return (set, report)
+    }
+
+    private func log(_ report: LoadReport, reload: Bool) {
+        for issue in report.issues { logger.warning("\(name): \(issue)") }
+        if report.badLines > report.issues.count {
+            logger.warning("\(name): … and \(report.badLines - report.issues.count) more bad line(s) not listed")
+        }
+        if !reload, report.failedFiles.isEmpty { logger.info("\(name): \(report)") }
+    }
+}
+
+/// What an enricher that reads files holds while it runs (between `Transform.start` and
+/// `stop`): its registration with the pipeline's `ReloadRegistry` (SIGHUP) and, in live runs
+/// with `watch: true`, its `FileWatcher`.
+///
+/// Guarantees: `start` loads first (a file that cannot be read fails the start) and
+/// registers only then; `stop` ends the watcher (no reload starts after it returns) and the
+/// registration. Used on the stage's queue only.
+final class EnricherLifecycle: @unchecked Sendable {
+    let watch: Bool
+    private var watcher: FileWatcher?
+    private var registration: (ReloadRegistry, Int)?
+
+    init(watch: Bool) { self.watch = watch }
+
+    func start(_ enricher: ReloadableEnricher, _ context: StartContext) throws {
+        try enricher.load()
+        let id = context.reloads.register(component: context.name, files: enricher.watchedFiles) { [weak enricher] in
+            enricher?.reload()
+        }
+        registration = (context.reloads, id)
+        if watch, context.mode == .follow {
+            let w = enricher.makeWatcher()
+            do { try w.start(); watcher = w } catch {
+                context.logger.warning("\(context.name): not watching its files for changes (reload with SIGHUP): \(error)")
+            }
+        }
+    }
+
+    func stop() {
+        watcher?.stop()
+        watcher = nil
+        if let (registry, id) = registration { registry.remove(id) }
+        registration = nil
+    }
+}

@@ -1,0 +1,82 @@
+import SluiceCore
+import XCTest
+@testable import SluiceDetect
+
+/// DESIGN.md "Field names" and "Which events a rule sees".
+final class FieldLookupTests: XCTestCase {
+    let clone = DT.flat([("event.dataset", DT.s("github.audit")), ("event.action", DT.s("git.clone")), ("user.name", DT.s("mallory")),
+                         ("source.ip", DT.s("185.220.101.4")), ("github.repo", DT.s("acme/payments")),
+                         ("github.programmatic_access_type", DT.s("Personal access token (classic)"))])
+
+    func testGitHubTableOwnFieldAndVendorNamespace() {
+        let ls = "product: github\n    service: audit"
+        XCTAssertTrue(DT.hits("sel:\n    action: git.clone\n    actor: mallory\n    actor_ip: 185.220.101.4\n    repo: acme/payments\ncondition: sel", clone, logsource: ls))
+        XCTAssertTrue(DT.hits("sel:\n    programmatic_access_type|startswith: 'Personal access token'\ncondition: sel", clone, logsource: ls), "vendor namespace github.F")
+        XCTAssertTrue(DT.hits("sel:\n    event.action: git.clone\ncondition: sel", clone, logsource: ls), "own field")
+    }
+
+    func testLogsourceSelectsEvents() {
+        let github = DT.rules("title: g\nlogsource: {product: github, service: audit}\ndetection:\n  s:\n    action: git.clone\n  condition: s\n")
+        let proc = DT.rules("title: p\nlogsource: {category: process_creation}\ndetection:\n  s:\n    event.action: git.clone\n  condition: s\n")
+        XCTAssertEqual(DT.matches(github, clone), ["g"])
+        XCTAssertEqual(DT.matches(proc, clone), [], "a process_creation rule does not see audit events")
+        let proxy = DT.flat([("event.dataset", DT.s("squid.access")), ("event.category", DT.list("network", "web")),
+                             ("url.full", DT.s("https://codeload.github.com/acme/api/zip/refs/heads/main")), ("url.domain", DT.s("codeload.github.com"))])
+        let pr = DT.rules("title: x\nlogsource: {category: proxy}\ndetection:\n  s:\n    cs-host: codeload.github.com\n    c-uri|contains: '/zip/'\n  condition: s\n")
+        XCTAssertEqual(DT.matches(pr, proxy), ["x"])
+        XCTAssertEqual(DT.matches(pr, clone), [])
+        let unmapped = RuleSet.parse(yaml: "title: w\nid: w-1\nlogsource: {product: windows, category: process_creation}\ndetection:\n  s:\n    Image: x\n  condition: s\n")
+        XCTAssertEqual(unmapped.rules.count, 0)
+        XCTAssertTrue(unmapped.skipped[0].reason.description.hasPrefix("logsource not mapped"), "\(unmapped.skipped)")
+    }
+
+    func testDNSAndZeek() {
+        let zeek = DT.flat([("event.dataset", DT.s("zeek.dns")), ("dns.question.name", DT.s("api.github.com")),
+                            ("dns.question.type", DT.s("A")), ("zeek.dns.trans_id", .int(7))])
+        let z = DT.rules("title: z\nlogsource: {product: zeek, service: dns}\ndetection:\n  s:\n    query|endswith: github.com\n    qtype_name: A\n  condition: s\n")
+        let d = DT.rules("title: d\nlogsource: {category: dns}\ndetection:\n  s:\n    query: API.GITHUB.COM\n  condition: s\n")
+        XCTAssertEqual(DT.matches(z, zeek), ["z"])
+        XCTAssertEqual(DT.matches(d, zeek), ["d"])
+    }
+
+    func testDottedNameFlatOrNestedAndArraysOfObjects() {
+        let nested = DT.json(#"{"@timestamp":"2025-11-23T02:00:00Z","event":{"dataset":"github.audit","action":"git.clone"},"user":{"name":"mallory"},"source":{"ip":"185.220.101.4"},"threat":{"enrichments":[{"indicator":"185.220.101.0/24","feed":"tor","category":"vpn"},{"indicator":"185.220.101.4","feed":"dan.me.uk","category":"tor_exit","matched":{"field":"source.ip","atomic":"185.220.101.4"}}]}}"#)
+        let ls = "product: github"
+        XCTAssertTrue(DT.hits("sel:\n    actor: mallory\n    threat.enrichments.category: tor_exit\ncondition: sel", nested, logsource: ls))
+        XCTAssertTrue(DT.hits("sel:\n    threat.enrichments.matched.field: source.ip\ncondition: sel", nested, logsource: ls))
+        XCTAssertFalse(DT.hits("sel:\n    threat.enrichments.category: malicious\ncondition: sel", nested, logsource: ls))
+        // The same with flat keys, and a flat dotted key inside the objects.
+        let flat = DT.flat([("event.dataset", DT.s("github.audit")),
+                            ("threat.enrichments", .array([.object([Field(FieldKey("category"), .string("tor_exit")),
+                                                                    Field(FieldKey("matched.field"), .string("source.ip"))])]))])
+        XCTAssertTrue(DT.hits("sel:\n    threat.enrichments.category: tor_exit\ncondition: sel", flat, logsource: ls))
+        XCTAssertTrue(DT.hits("sel:\n    threat.enrichments.matched.field: source.ip\ncondition: sel", flat, logsource: ls))
+        XCTAssertTrue(DT.hits("sel:\n    threat.enrichments.category|exists: true\ncondition: sel", flat, logsource: ls))
+        XCTAssertTrue(DT.hits("sel:\n    threat.enrichments.feed|exists: false\ncondition: sel", flat, logsource: ls))
+    }
+
+    func testListFieldMatchesWhenAnyElementMatches() {
+        let e = DT.process("x", extra: [("process.args", DT.list("git", "push", "https://github.com/evil/loot.git"))])
+        XCTAssertTrue(DT.hits("sel:\n    process.args: push\ncondition: sel", e))
+        XCTAssertTrue(DT.hits("sel:\n    process.args|startswith: 'https://github.com/'\ncondition: sel", e))
+        XCTAssertFalse(DT.hits("sel:\n    process.args: pull\ncondition: sel", e))
+        XCTAssertFalse(DT.hits("sel:\n    process.args: pull\ncondition: not sel and sel", e))
+    }
+
+    func testProcessCreationMappingOnSpanFields() throws {
+        // auditd parser output (spans of the record) through the table.
+        let line = #"type=EXECVE msg=audit(1763863200.123:4242): argc=3 a0="git" a1="push" a2="evil""#
+        _ = line
+        let e = DT.process("git push evil", image: "/usr/bin/git", user: "alice")
+        XCTAssertTrue(DT.hits("sel:\n    Image|endswith: /git\n    CommandLine|contains|all: [push, evil]\n    User: alice\ncondition: sel", e))
+    }
+
+    func testLinuxServiceAndAuthFacility() {
+        let sudo = DT.flat([("log.syslog.appname", DT.s("sudo")), ("log.syslog.facility.code", .int(10)),
+                            ("message", DT.s("alice : user NOT in sudoers ; TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash"))])
+        XCTAssertTrue(DT.hits("k:\n    - 'NOT in sudoers'\ncondition: k", sudo, logsource: "product: linux\n    service: sudo"))
+        XCTAssertTrue(DT.hits("k:\n    - 'NOT in sudoers'\ncondition: k", sudo, logsource: "product: linux\n    service: auth"))
+        XCTAssertTrue(DT.hits("k:\n    - 'NOT in sudoers'\ncondition: k", sudo, logsource: "product: linux"))
+        XCTAssertFalse(DT.hits("k:\n    - 'NOT in sudoers'\ncondition: k", sudo, logsource: "product: linux\n    service: cron"))
+    }
+}

@@ -1,0 +1,100 @@
+import SluiceCore
+import XCTest
+@testable import SluiceDetect
+
+/// Event time, the reorder buffer and determinism (DESIGN.md "Streaming semantics").
+final class StreamingTests: XCTestCase {
+    /// A mixed, realistic hour: a PAT clone burst, benign clones by others, sshd noise.
+    func mixedEvents() -> [Event] {
+        var ev: [Event] = []
+        for i in 0..<70 { ev.append(ET.clone("acme/svc-\(i % 55)", actor: "mallory", at: ET.t0 + Int64(i) * 7 * ET.s)) }
+        for i in 0..<40 { ev.append(ET.clone("acme/web", actor: "dev\(i % 7)", at: ET.t0 + Int64(i) * 13 * ET.s)) }
+        for i in 0..<30 { ev.append(ET.clone("acme/lib-\(i)", actor: "ci", at: ET.t0 + 30 * ET.m + Int64(i) * 11 * ET.s)) }
+        return ev
+    }
+
+    func signature(_ alerts: [Event]) -> [String] {
+        alerts.map { a in
+            let x = a.alert!
+            return "\(x.id) \(x.ruleName) \(x.severity.name) \(x.count) \(x.firstSeen) \(x.lastSeen) \(x.escalates ?? "-") \(x.evidence.map { $0.string(FieldKey("github.repo")) ?? "" })"
+        }
+    }
+
+    func testShuffledWithinLatenessGivesIdenticalAlerts() {
+        let sorted = mixedEvents().sorted { $0.timestamp < $1.timestamp }
+        let reference = signature(ET.run(ET.engine(ET.cloneRules), sorted))
+        XCTAssertEqual(reference.count, 5, "mallory: medium, high, critical; ci: medium, high")
+        var rng = SplitMix(seed: 42)
+        for trial in 0..<20 {
+            // Displace each event by up to 100 s (lateness is 2 minutes) and cut random batches.
+            let jittered = sorted.enumerated().map { (i, e) in (e, e.timestamp + Int64(rng.next() % 100) * ET.s, i) }
+                .sorted { $0.1 < $1.1 }.map(\.0)
+            let got = signature(ET.run(ET.engine(ET.cloneRules), jittered, batch: 1 + Int(rng.next() % 50)))
+            XCTAssertEqual(got, reference, "trial \(trial)")
+        }
+    }
+
+    func testLateEventsAreProcessedAndCounted() {
+        let e = ET.engine(ET.cloneRules)
+        var out: [Event] = []
+        e.process((0..<9).map { ET.clone("a/\($0)", at: ET.t0 + Int64($0) * ET.s) }, into: &out)
+        e.process([ET.clone("zzz/far", actor: "other", at: ET.t0 + 10 * ET.m)], into: &out)   // watermark → t0+8m
+        e.process([ET.clone("a/late", at: ET.t0 + 30 * ET.s)], into: &out)                      // behind the watermark
+        e.finish(into: &out)
+        XCTAssertEqual(e.counter("detect_late_events"), 1)
+        XCTAssertEqual(ET.severities(out), ["medium"], "the late event still counts")
+    }
+
+    func testFarFutureTimestampsAreClamped() {
+        let e = ET.engine(ET.cloneRules)
+        e.wallClock = ET.t0
+        var out: [Event] = []
+        e.process([ET.clone("a/1", at: ET.t0 + 365 * 24 * ET.h)], into: &out)
+        XCTAssertEqual(e.counter("detect_clamped_timestamps"), 1)
+    }
+
+    func testAlertsWaitForTheLatenessThenLiveIdleReleasesThem() {
+        let e = ET.engine(ET.cloneRules)
+        var out: [Event] = []
+        e.wallClock = ET.t0
+        e.process((0..<10).map { ET.clone("a/\($0)", at: ET.t0 + Int64($0) * ET.s) }, into: &out)
+        XCTAssertEqual(out.count, 0, "held until event time passes them by the lateness")
+        XCTAssertEqual(e.bufferedEvents, 10)
+        e.advance(frontier: Int64.min, wallClock: ET.t0 + 30 * ET.s, into: &out)
+        XCTAssertEqual(out.count, 0, "30 s without events: still within the lateness")
+        e.advance(frontier: Int64.min, wallClock: ET.t0 + 3 * ET.m, into: &out)
+        XCTAssertEqual(out.count, 1, "no event for longer than the lateness: released")
+        XCTAssertEqual(e.bufferedEvents, 0)
+    }
+
+    func testFrontierFromTheRuntimeReleases() {
+        let e = ET.engine(ET.cloneRules)
+        var out: [Event] = []
+        e.process((0..<10).map { ET.clone("a/\($0)", at: ET.t0 + Int64($0) * ET.s) }, into: &out)
+        e.advance(frontier: ET.t0 + 5 * ET.m, wallClock: 0, into: &out)
+        XCTAssertEqual(out.count, 1)
+    }
+
+    func testReorderBufferCapReleasesEarly() {
+        var o = DetectOptions()
+        o.maxBufferedEvents = 5
+        let e = ET.engine(ET.cloneRules, options: o)
+        var out: [Event] = []
+        e.process((0..<12).map { ET.clone("a/\($0)", at: ET.t0 + Int64($0) * ET.s) }, into: &out)
+        XCTAssertEqual(e.bufferedEvents, 5)
+        XCTAssertEqual(e.counter("detect_reorder_overflow_events"), 7)
+    }
+}
+
+/// Deterministic pseudo-random numbers for tests.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

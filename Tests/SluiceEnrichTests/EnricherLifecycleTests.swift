@@ -1,0 +1,69 @@
+import Foundation
+import XCTest
+import SluiceCore
+@testable import SluiceEnrich
+
+/// The runtime's view: `start` loads and registers, SIGHUP (the registry) and file changes
+/// reload, `stop` ends both.
+final class EnricherLifecycleTests: XCTestCase {
+    var dir = ""
+    override func setUpWithError() throws { dir = try ET.tempDir() }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    func context(_ reloads: ReloadRegistry, mode: RunMode = .follow) -> StartContext {
+        StartContext(name: "intel", mode: mode, dataDir: nil, logger: ET.logger,
+                     metrics: ComponentMetrics(name: "intel", kind: "transform", type: "threat_intel"), reloads: reloads)
+    }
+
+    func feed(_ t: ThreatIntelEnricher) -> String? {
+        var e = Event(timestamp: 1)
+        e[ECS.sourceIP] = .string("198.51.100.7")
+        return ET.enrichments(ET.run(t, [e])[0]).first?["feed"]
+    }
+
+    func waitUntil(_ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline { if condition() { return true }; usleep(5_000) }
+        return condition()
+    }
+
+    func testStartRegistersAndStopEnds() throws {
+        let p = try ET.write(dir, "intel.csv", "indicator,category,feed\n198.51.100.7,tor_exit,v1\n")
+        let reloads = ReloadRegistry()
+        let t = ThreatIntelEnricher(files: [IntelFile(path: p)], watch: false, name: "intel", logger: ET.logger)
+        try t.start(context(reloads))
+        XCTAssertEqual(reloads.files.map(\.path), [p])
+        XCTAssertEqual(feed(t), "v1")
+        // SIGHUP: the registry reloads; the new set serves a later batch.
+        try "indicator,category,feed\n198.51.100.7,tor_exit,v2\n".write(toFile: p, atomically: true, encoding: .utf8)
+        reloads.reloadAll()
+        XCTAssertTrue(waitUntil { feed(t) == "v2" })
+        t.stop()
+        XCTAssertTrue(reloads.files.isEmpty, "stop ends the registration")
+    }
+
+    func testStartWatchesInLiveRunsOnly() throws {
+        let p = try ET.write(dir, "intel.csv", "indicator,category,feed\n198.51.100.7,tor_exit,v1\n")
+        let live = ThreatIntelEnricher(files: [IntelFile(path: p)], name: "intel", logger: ET.logger)
+        try live.start(context(ReloadRegistry()))
+        XCTAssertEqual(feed(live), "v1")
+        try "indicator,category,feed\n198.51.100.7,tor_exit,v2\n".write(toFile: p, atomically: true, encoding: .utf8)
+        XCTAssertTrue(waitUntil { feed(live) == "v2" }, "a changed file reloads without SIGHUP")
+        live.stop()
+        try "indicator,category,feed\n198.51.100.7,tor_exit,v3\n".write(toFile: p, atomically: true, encoding: .utf8)
+        usleep(600_000)
+        XCTAssertEqual(feed(live), "v2", "no reload after stop")
+
+        let replay = ThreatIntelEnricher(files: [IntelFile(path: p)], name: "intel", logger: ET.logger)
+        try replay.start(context(ReloadRegistry(), mode: .toEnd))
+        try "indicator,category,feed\n198.51.100.7,tor_exit,v4\n".write(toFile: p, atomically: true, encoding: .utf8)
+        usleep(600_000)
+        XCTAssertEqual(feed(replay), "v3", "replay reads its files once")
+        replay.stop()
+    }
+
+    func testStartFailsForAnUnreadableFile() {
+        let t = ContextEnricher(files: [ContextFile(path: dir + "/missing.yaml")], logger: ET.logger)
+        XCTAssertThrowsError(try t.start(context(ReloadRegistry()))) { XCTAssertTrue("\($0)".contains("missing.yaml:0: cannot open"), "\($0)") }
+    }
+}
