@@ -98,27 +98,9 @@ public final class SyslogSource: Source {
         }
         var tls: SyslogTLS?
         if let t = o.nested("tls") {
-            let cert = t.requiredString("cert_file"), key = t.requiredString("key_file")
-            let ca = t.string("ca_file")
-            // A configured CA means verify: `ca_file` alone never just advertises issuers.
-            let verify = t.bool("verify_client", default: ca != nil)
-            if verify && ca == nil { t.fail("verify_client needs ca_file", at: "verify_client") }
-            if !verify && ca != nil {
-                t.fail("ca_file is only used to verify clients; remove it, or remove 'verify_client: false'", at: "verify_client")
-            }
-            var minVersion = TLSVersion.tlsv12
-            switch t.string("min_version", default: "1.2") {
-            case "1.2", "TLSv1.2": minVersion = .tlsv12
-            case "1.3", "TLSv1.3": minVersion = .tlsv13
-            case let v: t.fail("min_version must be \"1.2\" or \"1.3\" (TLS below 1.2 is not offered), got \"\(v)\"", at: "min_version")
-            }
+            tls = SyslogTLS.read(t)
             t.finish(); o.merge(t)
             if mode != .tls { o.fail("'tls' is only used with mode: tls", at: "tls") }
-            if !cert.isEmpty && !key.isEmpty {
-                do { tls = try SyslogTLS(certFile: cert, keyFile: key, caFile: ca, verifyClient: verify, minimumVersion: minVersion) } catch {
-                    o.fail("cannot load TLS certificate/key: \(error)", at: "tls")
-                }
-            }
         } else if mode == .tls {
             o.fail("mode tls needs a 'tls' mapping with cert_file and key_file", at: "mode")
         }

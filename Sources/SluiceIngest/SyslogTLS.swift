@@ -1,5 +1,6 @@
 import Foundation
 import NIOSSL
+import SluiceCore
 
 /// TLS settings of a syslog listener (RFC 5425) and the current server context.
 ///
@@ -29,6 +30,33 @@ public final class SyslogTLS: @unchecked Sendable {
     }
 
     public var context: NIOSSLContext { lock.lock(); defer { lock.unlock() }; return _context }
+
+    /// The `tls:` block of a listener (syslog, HEC): `cert_file`, `key_file`, `ca_file`,
+    /// `verify_client` (default: whether `ca_file` is set — a configured CA means verify;
+    /// `ca_file` with `verify_client: false` is an error), `min_version` ("1.2" default, or
+    /// "1.3"). Problems are reported on `t`; nil when the files cannot be loaded.
+    public static func read(_ t: ComponentOptions) -> SyslogTLS? {
+        let cert = t.requiredString("cert_file"), key = t.requiredString("key_file")
+        let ca = t.string("ca_file")
+        let verify = t.bool("verify_client", default: ca != nil)
+        if verify && ca == nil { t.fail("verify_client needs ca_file", at: "verify_client") }
+        if !verify && ca != nil {
+            t.fail("ca_file is only used to verify clients; remove it, or remove 'verify_client: false'", at: "verify_client")
+        }
+        var minVersion = TLSVersion.tlsv12
+        switch t.string("min_version", default: "1.2") {
+        case "1.2", "TLSv1.2": minVersion = .tlsv12
+        case "1.3", "TLSv1.3": minVersion = .tlsv13
+        case let v: t.fail("min_version must be \"1.2\" or \"1.3\" (TLS below 1.2 is not offered), got \"\(v)\"", at: "min_version")
+        }
+        guard !cert.isEmpty, !key.isEmpty else { return nil }
+        do {
+            return try SyslogTLS(certFile: cert, keyFile: key, caFile: ca, verifyClient: verify, minimumVersion: minVersion)
+        } catch {
+            t.fail("cannot load TLS certificate/key: \(error)")
+            return nil
+        }
+    }
 
     /// Re-reads the certificate, key and CA files.
     public func reload() throws {
