@@ -8,13 +8,13 @@ import SluiceCore
 ///
 /// Records of one syscall event (SYSCALL, EXECVE, CWD, PATH, PROCTITLE, …, sharing one
 /// `audit(seconds:serial)` id) are assembled and emitted as ONE event: when its EOE record
-/// arrives, when it has waited `assembly_timeout` (default 2s, wall clock, checked by
-/// `tick`), at end of input (`tick(final:)`), or when it is the oldest of more than
-/// `max_open_events` (default 4096) open events; the last two are emitted with
-/// `auditd.incomplete: true` when no EOE was seen, and evictions are counted
-/// (`evictedCount`). The timeout clock is the `now` of `tick` (about once a second): an event
-/// is stamped with the last tick's time when it opens, so it is emitted between
-/// `assembly_timeout` − 1 tick and `assembly_timeout` after its first record. An event with an EXECVE record is a process start (`event.category:
+/// arrives; when records `assembly_timeout` (default 2s) of **event time** newer than it have
+/// been seen (so a replay assembles exactly as the live run did); in a live run, when no record
+/// came for `assembly_timeout` of wall-clock time; at end of input; or when it is the oldest of
+/// more than `max_open_events` (default 4096) open events. All but the first are emitted with
+/// `auditd.incomplete: true`, and evictions and timeouts are counted. The open events survive
+/// restarts: the parse stage is stateful (`StatefulParser`), its snapshot holds each open
+/// event's records, and a restore assembles them again. An event with an EXECVE record is a process start (`event.category:
 /// process`, `event.type: start`). Records that are not part of a syscall event (USER_LOGIN,
 /// USER_CMD, …) become one event each, with their values (and those inside `msg='…'`) under
 /// `auditd.data.*`.
@@ -27,7 +27,7 @@ import SluiceCore
 /// (`AssemblyState`).
 /// Failures: `empty_record`, `not_audit`, `missing_audit_id`, `too_long`.
 /// Used on one thread (the parse stage's), as the `Parser` contract says.
-public final class AuditdParser: Parser {
+public final class AuditdParser: StatefulParser {
     enum Keys {
         static let sequence = FieldKey("auditd.sequence")
         static let result = FieldKey("auditd.result")
@@ -82,8 +82,8 @@ public final class AuditdParser: Parser {
         var open: [EventID: Pending] = [:]
         var order: [EventID] = []
         var orderHead = 0
-        /// Wall-clock time of the last `tick` (0 before the first): arrival time of new events.
-        var lastTick: Int64 = 0
+        /// The newest record time seen (event time; Int64.min before any).
+        var latest = Int64.min
         /// Record bytes held by all open events (each record counted at its length).
         var openBytes = 0
         /// Open events emitted early because `max_open_events` or `max_open_bytes` was reached.
@@ -124,7 +124,9 @@ public final class AuditdParser: Parser {
     final class Pending {
         var event: Event
         var id: EventID
-        var arrival: Int64
+        /// The records as they came (bytes and the event they came in), for snapshots: a
+        /// restore parses them again. Bounded with the event (`max_event_bytes`).
+        var inputs: [(record: [UInt8], event: Event)] = []
         var records = 0
         /// Record bytes this event holds (counted against `max_event_bytes`/`max_open_bytes`).
         var bytes = 0
@@ -140,7 +142,7 @@ public final class AuditdParser: Parser {
         var paths: [FieldValue] = []
         var proctitle: [UInt8]?
         var originalFull = false
-        init(event: Event, id: EventID, arrival: Int64) { self.event = event; self.id = id; self.arrival = arrival }
+        init(event: Event, id: EventID) { self.event = event; self.id = id }
     }
 
     public init(assemblyTimeout: Double = 2, maxOpenEvents: Int = 4096, maxEventBytes: Int = 2 << 20,
@@ -172,12 +174,14 @@ public final class AuditdParser: Parser {
             let r = try AuditRecord(b, journal: journalID(event))
             let node = r.node.map { ByteText.string(b, $0) } ?? ""
             let id = EventID(node: node, serial: r.serial, timestamp: r.timestamp)
+            if r.timestamp > state.latest { state.latest = r.timestamp }
             if let pending = state.open[id] {
                 if r.type == "EOE" {
                     _ = state.take(id)
                     output.append(finish(pending, complete: true))
                     return
                 }
+                keep(record, event, in: pending)
                 add(r, b, event.original, to: pending)
                 evictOverBytes(into: &output)
                 return
@@ -190,7 +194,8 @@ public final class AuditdParser: Parser {
             if state.open.count >= maxOpen { evictOldest(into: &output) }
             var e = copy event
             e.timestamp = r.timestamp
-            let pending = Pending(event: e, id: id, arrival: state.lastTick)
+            let pending = Pending(event: e, id: id)
+            keep(record, event, in: pending)
             state.open[id] = pending
             state.order.append(id)
             add(r, b, nil, to: pending)
@@ -209,19 +214,18 @@ public final class AuditdParser: Parser {
         return (UInt64(serial), t)
     }
 
-    public func tick(now: Int64, final: Bool, into output: inout [Event]) {
-        state.lastTick = now
+    public func tick(_ time: StageTime, into output: inout [Event]) {
         guard !state.open.isEmpty else { state.order.removeAll(); state.orderHead = 0; return }
+        // Live and quiet for the timeout: nothing more is coming for the open events.
+        let quiet = time.mode == .follow && time.idleSeconds * 1e9 >= Double(timeoutNanos)
         var i = state.orderHead
         while i < state.order.count {
             let id = state.order[i]
             if let p = state.open[id] {
-                if final {
+                if time.final {
                     _ = state.take(id)
                     output.append(finish(p, complete: false))
-                } else if p.arrival == 0 {
-                    p.arrival = now   // arrived before the first tick: start its clock now
-                } else if now - p.arrival >= timeoutNanos {
+                } else if quiet || (state.latest != Int64.min && state.latest - id.timestamp >= timeoutNanos) {
                     _ = state.take(id)
                     state.timedOutCount += 1
                     output.append(finish(p, complete: false))
@@ -230,6 +234,48 @@ public final class AuditdParser: Parser {
             i += 1
         }
         compactOrder()
+    }
+
+    /// Keeps a record of an open event for snapshots (its bytes copied: the record may be a
+    /// slice of a much larger read buffer).
+    private func keep(_ record: ArraySlice<UInt8>, _ event: borrowing Event, in p: Pending) {
+        var e = copy event
+        let sameAsOriginal = e.original.elementsEqual(record)
+        e.original = sameAsOriginal ? [] : ArraySlice(Array(e.original))
+        p.inputs.append((Array(record), e))
+    }
+
+    public var holdsState: Bool { true }
+
+    /// The open events' records, in arrival order, and the counters.
+    public func snapshot(into w: inout BinaryWriter) {
+        w.uvarint(1)  // format version
+        w.uvarint(UInt64(state.evictedCount)); w.uvarint(UInt64(state.timedOutCount))
+        let live = state.order[state.orderHead...].compactMap { state.open[$0] }
+        w.uvarint(UInt64(live.count))
+        for p in live {
+            w.uvarint(UInt64(p.inputs.count))
+            for (record, event) in p.inputs {
+                w.data(record)
+                EventCodec.encode(event, into: &w)
+            }
+        }
+    }
+
+    /// Assembles the snapshot's open events again by parsing their records in order.
+    public func restore(from r: inout BinaryReader) throws {
+        guard try r.uvarint() == 1 else { throw ParseFailure("unknown_snapshot", "auditd snapshot of another format version") }
+        state = AssemblyState()
+        state.evictedCount = Int(try r.uvarint()); state.timedOutCount = Int(try r.uvarint())
+        var discarded: [Event] = []
+        for _ in 0..<(try r.uvarint()) {
+            for _ in 0..<(try r.uvarint()) {
+                let record = try r.data()
+                var event = try EventCodec.decode(&r)
+                if event.original.isEmpty { event.original = record }
+                try? parse(record, event: event, into: &discarded)
+            }
+        }
     }
 
     private func evictOldest(into output: inout [Event]) {

@@ -40,7 +40,7 @@ import Darwin
 /// registered is skipped (its records fall through to the next rules, finally syslog).
 ///
 /// Options: those of the parsers it uses (e.g. `timezone`).
-public final class AutoParser: Parser {
+public final class AutoParser: StatefulParser {
     let syslog: SyslogParser
     /// CEF and GitHub audit, each behind its own `SourceFieldGuard` (namespaces `cef`,
     /// `github`), as when used alone.
@@ -80,8 +80,26 @@ public final class AutoParser: Parser {
         self.init(timezone: zone, others: others, json: json, trustedPayloadFields: o.stringList("trust_payload_fields") ?? [])
     }
 
-    public func tick(now: Int64, final: Bool, into output: inout [Event]) {
-        for name in Self.optionalFormats { others[name]?.tick(now: now, final: final, into: &output) }
+    /// The formats among `others` that hold records across calls (auditd).
+    private var statefulOthers: [(String, StatefulParser)] {
+        Self.optionalFormats.compactMap { n in (others[n] as? StatefulParser).flatMap { $0.holdsState ? (n, $0) : nil } }
+    }
+    public var holdsState: Bool { !statefulOthers.isEmpty }
+    public func snapshot(into writer: inout BinaryWriter) {
+        let parts = statefulOthers
+        writer.uvarint(UInt64(parts.count))
+        for (name, p) in parts { writer.string(name); p.snapshot(into: &writer) }
+    }
+    public func restore(from reader: inout BinaryReader) throws {
+        for _ in 0..<(try reader.uvarint()) {
+            let name = try reader.string()
+            guard let p = others[name] as? StatefulParser else { throw ParseFailure("unknown_snapshot", "no format '\(name)' to restore") }
+            try p.restore(from: &reader)
+        }
+    }
+
+    public func tick(_ time: StageTime, into output: inout [Event]) {
+        for name in Self.optionalFormats { others[name]?.tick(time, into: &output) }
     }
 
     /// The counters of the formats it hands records to (auditd's evictions and timeouts,

@@ -33,7 +33,7 @@ public enum ParseComponents {
 /// (`AuthoritativeFields`): a payload value that collides goes under `<namespace>.<field>`
 /// (e.g. `json.source.ip`). Option `trust_payload_fields: [source.ip, …]` lets the payload
 /// set those fields. Forwards `tick` and `counters`; the wrapped parser is `inner`.
-public final class SourceFieldGuard: Parser {
+public final class SourceFieldGuard: StatefulParser {
     public let inner: Parser
     let fields: AuthoritativeFields
 
@@ -59,6 +59,9 @@ public final class SourceFieldGuard: Parser {
         for i in before..<output.count { fields.enforce(&output[i], snap) }
     }
 
-    public func tick(now: Int64, final: Bool, into output: inout [Event]) { inner.tick(now: now, final: final, into: &output) }
+    public func tick(_ time: StageTime, into output: inout [Event]) { inner.tick(time, into: &output) }
     public var counters: [(name: String, value: Int)] { inner.counters }
+    public var holdsState: Bool { (inner as? StatefulParser)?.holdsState ?? false }
+    public func snapshot(into writer: inout BinaryWriter) { (inner as? StatefulParser)?.snapshot(into: &writer) }
+    public func restore(from reader: inout BinaryReader) throws { try (inner as? StatefulParser)?.restore(from: &reader) }
 }

@@ -131,7 +131,7 @@ final class AutoParserTests: XCTestCase {
             "<38>Nov 23 02:08:35 bastion sshd[4721]: Accepted publickey for deploy from 10.0.4.7 port 52814 ssh2",
         ]
         for l in lines { try feed(l) }
-        p.tick(now: Timestamp.now(), final: true, into: &out)
+        p.tick(StageTime(wallClock: Timestamp.now(), eventTime: Int64.max, final: true), into: &out)
         // CEF and plain syslog set no dataset: shown as "cef" / "syslog:<app>".
         let datasets = out.map { $0.s("event.dataset") ?? ($0.has("cef.version") ? "cef" : "syslog:" + ($0.s("process.name") ?? "")) }
         XCTAssertEqual(datasets, ["squid.access", "bind.query", "dnsmasq.log", "bind.query", "osquery.result", "zeek.dns",
@@ -165,7 +165,7 @@ final class AutoParserTests: XCTestCase {
     func testBuiltFromRegistryTicksAndSurvivesGarbage() throws {
         let p = try ParseTest.make("auto", ["timezone": "UTC"])
         var out: [Event] = []
-        p.tick(now: 0, final: true, into: &out)
+        p.tick(StageTime(wallClock: 0, eventTime: Int64.max, final: true), into: &out)
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<2000 {
             let n = Int.random(in: 0..<64, using: &rng)
