@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/sluice
 
-.PHONY: all deps build release demo dataset test test-tsan bench fuzz embed clean deb test-package
+.PHONY: all deps build release demo dataset test test-tsan test-adversarial bench fuzz embed clean deb test-package
 
 all: build
 
@@ -53,6 +53,13 @@ test-tsan: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
 	SWIFT_BACKTRACE=enable=no TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(SWIFT) test --skip-build --sanitize=thread \
 		--scratch-path .build-tsan --disable-swift-testing --filter '$(TSAN_FILTER)'
+
+## Hostile peers and records against the agent as a process (release build; a few minutes):
+## idle connections, slow handshakes, connection floods, wide and huge records, a redirecting
+## and a TLS 1.0 receiver, full tmpfs for the file sink and the disk buffer, a stalled pipeline
+## and a SIGKILL loop. Peak RSS per case goes to bench-out/adversarial.md.
+test-adversarial: release
+	python3 scripts/adversarial.py
 
 ## Throughput and memory benchmarks; figures go to BENCHMARKS.md by hand from bench-out/.
 bench: deps

@@ -15,7 +15,16 @@ import SluiceCore
 /// or a multiline record is emitted after this long without new data);
 /// `multiline: {start_pattern, max_lines}`; `rotate_wait` (default 5s: how long a file that
 /// was renamed or deleted away stays open for late writes once idle); `checkpoint_ttl`
-/// (default 7d); `poll_interval` (default 250ms), `glob_interval` (default 5s).
+/// (default 7d); `poll_interval` (default 250ms), `glob_interval` (default 5s);
+/// `follow_symlinks` (default false).
+///
+/// Links and pseudo files: by default a symbolic link is not followed — a matched path that
+/// is a link is skipped (logged once) and files are opened with `O_NOFOLLOW`, so a link
+/// planted in an include directory cannot make Sluice ship a file it points to.
+/// `follow_symlinks: true` follows them for operators who rely on links. Either way, files
+/// on kernel pseudo file systems (`/proc`, `/sys`, debugfs, tracefs, securityfs, cgroup,
+/// configfs, bpf, efivarfs) are never read: their sizes lie (a busy re-read loop) and their
+/// contents are not logs.
 ///
 /// Identity: a file is known by device/inode while open, and its checkpoint by the
 /// fingerprint (FNV-1a of the first `fingerprint_bytes` bytes); shorter files use
@@ -46,6 +55,7 @@ public final class FileSource: PositionedSource {
     let rotateWait: Double
     let checkpointTTL: Double
     let readCompressed: Bool
+    let followSymlinks: Bool
     static let chunkSize = 256 * 1024
 
     /// One open file. Used by the read loop only, except `path`, `key`, `prefix` and
@@ -93,6 +103,9 @@ public final class FileSource: PositionedSource {
     private var inotifyFD: Int32 = -1
     private var needDiscover = false
     private var skippedGz = Set<String>()
+    /// Paths skipped as links, and files refused as pseudo files (dev:inode): logged once.
+    private var skippedLinks = Set<String>()
+    private var refusedPseudo = Set<String>()
     /// `.gz` files read to their end in this run (dev:inode).
     private var gzDone = Set<String>()
     /// Checkpoint keys of those files (kept while the files exist).
@@ -107,7 +120,7 @@ public final class FileSource: PositionedSource {
                 maxLineBytes: Int = 256 * 1024, batchSize: Int = 1024, pollInterval: Double = 0.25, globInterval: Double = 5,
                 fingerprintBytes: Int = 256, multilineTimeout: Double = 2, startPattern: LinePattern? = nil,
                 maxMultilineLines: Int = 500, rotateWait: Double = 5, checkpointTTL: Double = 7 * 86400,
-                readCompressed: Bool = false) {
+                readCompressed: Bool = false, followSymlinks: Bool = false) {
         self.include = include; self.exclude = exclude; self.readFrom = readFrom
         self.maxLineBytes = maxLineBytes; self.batchSize = batchSize
         self.pollInterval = pollInterval; self.globInterval = globInterval
@@ -115,6 +128,7 @@ public final class FileSource: PositionedSource {
         self.startPattern = startPattern; self.maxMultilineLines = maxMultilineLines
         self.rotateWait = rotateWait; self.checkpointTTL = checkpointTTL
         self.readCompressed = readCompressed
+        self.followSymlinks = followSymlinks
     }
 
     public static func make(_ o: ComponentOptions, _ ctx: BuildContext) throws -> FileSource {
@@ -143,7 +157,8 @@ public final class FileSource: PositionedSource {
                           startPattern: pattern, maxMultilineLines: maxLines,
                           rotateWait: o.seconds("rotate_wait", default: 5),
                           checkpointTTL: o.seconds("checkpoint_ttl", default: 7 * 86400),
-                          readCompressed: o.bool("read_compressed", default: false))
+                          readCompressed: o.bool("read_compressed", default: false),
+                          followSymlinks: o.bool("follow_symlinks", default: false))
     }
 
     static func expand(_ patterns: [String]) -> [String] {
@@ -217,8 +232,20 @@ public final class FileSource: PositionedSource {
     private func discover(_ context: SourceContext, initial: Bool) {
         for path in Self.expand(include) where !Self.matches(path, exclude) {
             var st = stat()
-            guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+            if !followSymlinks {
+                guard lstat(path, &st) == 0 else { continue }
+                if (st.st_mode & S_IFMT) == S_IFLNK {
+                    if skippedLinks.count < 10_000, skippedLinks.insert(path).inserted {
+                        context.logger.warning("skipping \(path): it is a symbolic link (follow_symlinks is off)")
+                    }
+                    continue
+                }
+            } else {
+                guard stat(path, &st) == 0 else { continue }
+            }
+            guard (st.st_mode & S_IFMT) == S_IFREG else { continue }
             let devIno = "\(st.st_dev):\(st.st_ino)"
+            if refusedPseudo.contains(devIno) { continue }
             if path.hasSuffix(".gz") {
                 if !readCompressed {
                     if skippedGz.insert(path).inserted { context.logger.info("skipping compressed file \(path) (read_compressed is off)") }
@@ -240,6 +267,29 @@ public final class FileSource: PositionedSource {
         }
     }
 
+    /// Kernel pseudo file systems, whose files are not logs (their sizes lie, too).
+    static let pseudoFileSystems: Set<String> = ["proc", "sysfs", "debugfs", "tracefs", "securityfs", "cgroup", "cgroup2",
+                                                 "configfs", "bpf", "efivarfs", "pstore", "fusectl", "binfmt_misc"]
+
+    /// The type of the kernel pseudo file system `fd` is on (`proc`, `sysfs`, …), or nil:
+    /// the mount with the file's device number in `/proc/self/mountinfo`.
+    static func pseudoFileSystem(_ fd: Int32) -> String? {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        let dev = UInt64(st.st_dev)
+        let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~UInt64(0xfff))
+        let minor = (dev & 0xff) | ((dev >> 12) & ~UInt64(0xff))
+        let id = "\(major):\(minor)"
+        guard let info = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return nil }
+        for line in info.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            guard f.count > 4, f[2] == id, let dash = f.firstIndex(of: "-"), dash + 1 < f.count else { continue }
+            let type = String(f[dash + 1])
+            if pseudoFileSystems.contains(type) { return type }
+        }
+        return nil
+    }
+
     private func readPrefix(_ fd: Int32) -> [UInt8] {
         var buf = [UInt8](repeating: 0, count: fingerprintBytes)
         let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, fingerprintBytes, 0) }
@@ -252,9 +302,21 @@ public final class FileSource: PositionedSource {
 
     @discardableResult
     private func open(path: String, devIno: String, size: Int64, context: SourceContext, initial: Bool) -> Bool {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | (followSymlinks ? 0 : O_NOFOLLOW))
         guard fd >= 0 else {
-            context.logger.warning("cannot open \(path): \(String(cString: strerror(errno)))")
+            if errno == ELOOP {
+                if skippedLinks.count < 10_000, skippedLinks.insert(path).inserted {
+                    context.logger.warning("skipping \(path): it is a symbolic link (follow_symlinks is off)")
+                }
+            } else {
+                context.logger.warning("cannot open \(path): \(String(cString: strerror(errno)))")
+            }
+            return false
+        }
+        if let fs = Self.pseudoFileSystem(fd) {
+            Glibc.close(fd)
+            if refusedPseudo.count < 10_000 { refusedPseudo.insert(devIno) }
+            context.logger.warning("not reading \(path): it is on \(fs), a kernel pseudo file system, not a log")
             return false
         }
         var st = stat()

@@ -28,7 +28,8 @@ import SluiceCore
 /// `ackId`); `max_ack_channels` (1000), `max_pending_acks_per_channel` (10000),
 /// `ack_idle_timeout` (10m); `retry_after` (default 5s: the `Retry-After` of a 503);
 /// `max_pending_requests` (default 4: requests accepted but not yet queued downstream);
-/// `tls: {cert_file, key_file, ca_file, verify_client}` (TLS 1.2 minimum; re-read on SIGHUP).
+/// `tls: {cert_file, key_file, ca_file, verify_client, min_version}` (TLS 1.2 minimum; a
+/// configured `ca_file` means clients are verified; re-read on SIGHUP).
 ///
 /// Guarantees: a request is answered 200 only once all its events are in the pipeline's
 /// queue; when the pipeline is full it is answered 503 with `Retry-After` and nothing of it
@@ -78,16 +79,8 @@ public final class SplunkHECSource: Source {
         if tokens.isEmpty { o.fail("'tokens' must list at least one HEC token (senders use 'Authorization: Splunk <token>')", at: "tokens") }
         var tls: SyslogTLS?
         if let t = o.nested("tls") {
-            let cert = t.requiredString("cert_file"), key = t.requiredString("key_file")
-            let ca = t.string("ca_file")
-            let verify = t.bool("verify_client", default: false)
-            if verify && ca == nil { t.fail("verify_client needs ca_file", at: "verify_client") }
+            tls = SyslogTLS.read(t)   // a configured ca_file means clients are verified
             t.finish(); o.merge(t)
-            if !cert.isEmpty && !key.isEmpty {
-                do { tls = try SyslogTLS(certFile: cert, keyFile: key, caFile: ca, verifyClient: verify) } catch {
-                    o.fail("cannot load TLS certificate/key: \(error)", at: "tls")
-                }
-            }
         }
         let retry = o.seconds("retry_after", default: 5)
         return SplunkHECSource(

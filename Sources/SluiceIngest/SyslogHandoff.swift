@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Dispatch
 import Atomics
 import NIOCore
@@ -29,14 +32,38 @@ final class SyslogHandoff: @unchecked Sendable {
         queue = DispatchQueue(label: "sluice.syslog.\(context.name).handoff")
     }
 
-    /// Stream path: emits `events` (blocking a handoff thread, never the loop), then `resume`.
+    /// Stream batches handed over and not yet `finished` by their connection (the
+    /// continuation after the emit has not run yet).
+    private let inFlight = ManagedAtomic<Int>(0)
+    /// Set when the listener stops: connections read no more.
+    let stopping = ManagedAtomic<Bool>(false)
+
+    /// Stream path: emits `events` (blocking a handoff thread, never the loop), then
+    /// `resume`, which must end with `finished()` (it usually hops back to the event loop).
     func hand(_ events: [Event], bytes: Int, then resume: @escaping @Sendable () -> Void) {
         let ctx = context
+        inFlight.wrappingIncrement(ordering: .relaxed)
         queue.async {
             ctx.metrics.recordIn(events.count, bytes: bytes)
             ctx.emit(EventBatch(events: events), bytes: bytes)
             resume()
         }
+    }
+
+    /// A handed batch's continuation has run.
+    func finished() { inFlight.wrappingDecrement(ordering: .relaxed) }
+
+    /// Waits up to `timeout` seconds until no stream batch is in flight (emitted and its
+    /// continuation run); returns whether that was reached.
+    @discardableResult
+    func waitIdle(timeout: Double) -> Bool {
+        let deadline = DispatchTime.now() + timeout
+        while inFlight.load(ordering: .relaxed) > 0 {
+            if DispatchTime.now() >= deadline { return false }
+            usleep(2_000)
+        }
+        queue.sync {}
+        return true
     }
 
     /// Datagram path: emits if there is room, otherwise drops and counts.

@@ -16,17 +16,31 @@ import SluiceCore
 /// Options: `mode` (`udp`, `tcp` default, `tls`, `unix_datagram`, `unix_stream`); `address`
 /// (`host:port`, default `127.0.0.1:5140`; a socket path for Unix modes); `max_message_bytes`
 /// (default 64KiB: longer messages are cut and counted as `syslog_truncated_messages`);
-/// `max_connections` (default 256; more are refused and counted); `receive_buffer_bytes`
-/// (SO_RCVBUF for datagram modes); `permissions` (Unix socket mode, default `0660`);
-/// `tls: {cert_file, key_file, ca_file, verify_client}`.
+/// `max_connections` (default 256: established connections; more are refused and counted);
+/// `max_connections_per_address` (default 32); `handshake_timeout` (default 10s: a TLS
+/// handshake, or a plain connection's first bytes);
+/// `idle_timeout` (default 10m, 0 = never); `batch_size` (default 1024: most messages per
+/// batch a connection hands over); `receive_buffer_bytes` (SO_RCVBUF for datagram modes);
+/// `permissions` (Unix socket mode, default `0660`); `tls: {cert_file, key_file, ca_file,
+/// verify_client, min_version}` (a `ca_file` means clients are verified against it).
 ///
 /// Guarantees: stream modes apply backpressure — a connection is read only when its
 /// previous batch was accepted downstream, so a full pipeline fills the kernel window and
-/// stalls the sender; the event loop never blocks. Datagram modes cannot push back: what
-/// arrives on UDP while downstream is full is dropped and counted (`syslog_datagrams_dropped`);
-/// `unix_datagram` is read on the source thread and simply stops reading (local senders wait).
-/// A broken frame closes only its connection. In TLS mode the certificates are re-read on
-/// `ReloadRegistry.reloadAll()` (what `sluice run` does on SIGHUP).
+/// stalls the sender; the event loop never blocks; a connection holds at most `batch_size`
+/// events and one read of bytes. No peer can hold the slots of others: connections count
+/// against `max_connections` only once their TLS handshake completed (plain ones: once they
+/// sent something), which must happen within `handshake_timeout`; when the slots of such
+/// pending connections (as many as `max_connections`) are full, the oldest gives way to a
+/// new one; one address holds at most
+/// `max_connections_per_address` connections (pending or established), and connections
+/// idle for `idle_timeout` are closed (`ConnectionLimiter`). Datagram modes cannot push
+/// back: what arrives on UDP while downstream is full is dropped and counted
+/// (`syslog_datagrams_dropped`); `unix_datagram` is read on the source thread and simply
+/// stops reading (local senders wait). A broken frame closes only its connection. Repeated
+/// warnings (refused connections, framing errors) are rate-limited with a count of what was
+/// suppressed. On stop, the listener stops accepting, closes its connections, hands over
+/// what they had received and only then stops its event loop. In TLS mode the certificates
+/// are re-read on `ReloadRegistry.reloadAll()` (what `sluice run` does on SIGHUP).
 public final class SyslogSource: Source {
     public enum Mode: String, CaseIterable, Sendable {
         case udp, tcp, tls
@@ -40,23 +54,36 @@ public final class SyslogSource: Source {
     public let address: String
     public let maxMessageBytes: Int
     public let maxConnections: Int
+    public let maxConnectionsPerAddress: Int
+    public let handshakeTimeout: Double
+    public let idleTimeout: Double
+    public let batchSize: Int
     public let receiveBufferBytes: Int?
     public let permissions: mode_t
     public let tls: SyslogTLS?
+    let limiter: ConnectionLimiter
+    /// Open stream connections, to close them at stop (event-loop thread and stop only).
+    private let channelsLock = NSLock()
+    private var channels: [ObjectIdentifier: Channel] = [:]
 
     private let boundLock = NSCondition()
     private var _bound: SocketAddress?
     private var _bindError: Error?
-    private let connections = ManagedAtomic<Int>(0)
     private var handoff: SyslogHandoff?
 
     public init(mode: Mode = .tcp, address: String? = nil, maxMessageBytes: Int = 64 * 1024,
-                maxConnections: Int = 256, receiveBufferBytes: Int? = nil, permissions: mode_t = 0o660,
-                tls: SyslogTLS? = nil) {
+                maxConnections: Int = 256, maxConnectionsPerAddress: Int = 32, handshakeTimeout: Double = 10,
+                idleTimeout: Double = 600, batchSize: Int = 1024, receiveBufferBytes: Int? = nil,
+                permissions: mode_t = 0o660, tls: SyslogTLS? = nil) {
         self.mode = mode
         self.address = address ?? (mode.isUnix ? "/run/sluice/syslog.sock" : "127.0.0.1:5140")
         self.maxMessageBytes = maxMessageBytes; self.maxConnections = maxConnections
+        self.maxConnectionsPerAddress = maxConnectionsPerAddress
+        self.handshakeTimeout = handshakeTimeout; self.idleTimeout = idleTimeout
+        self.batchSize = max(1, batchSize)
         self.receiveBufferBytes = receiveBufferBytes; self.permissions = permissions; self.tls = tls
+        limiter = ConnectionLimiter(maxEstablished: maxConnections, maxPending: maxConnections,
+                                    maxPerAddress: maxConnectionsPerAddress)
     }
 
     public static func make(_ o: ComponentOptions, _ ctx: BuildContext) throws -> SyslogSource {
@@ -71,17 +98,9 @@ public final class SyslogSource: Source {
         }
         var tls: SyslogTLS?
         if let t = o.nested("tls") {
-            let cert = t.requiredString("cert_file"), key = t.requiredString("key_file")
-            let ca = t.string("ca_file")
-            let verify = t.bool("verify_client", default: false)
-            if verify && ca == nil { t.fail("verify_client needs ca_file", at: "verify_client") }
+            tls = SyslogTLS.read(t)
             t.finish(); o.merge(t)
             if mode != .tls { o.fail("'tls' is only used with mode: tls", at: "tls") }
-            if !cert.isEmpty && !key.isEmpty {
-                do { tls = try SyslogTLS(certFile: cert, keyFile: key, caFile: ca, verifyClient: verify) } catch {
-                    o.fail("cannot load TLS certificate/key: \(error)", at: "tls")
-                }
-            }
         } else if mode == .tls {
             o.fail("mode tls needs a 'tls' mapping with cert_file and key_file", at: "mode")
         }
@@ -89,8 +108,28 @@ public final class SyslogSource: Source {
         return SyslogSource(mode: mode, address: address,
                             maxMessageBytes: o.bytes("max_message_bytes", default: 64 * 1024),
                             maxConnections: o.int("max_connections", default: 256, range: 1...100_000),
+                            maxConnectionsPerAddress: o.int("max_connections_per_address", default: 32, range: 1...100_000),
+                            handshakeTimeout: o.seconds("handshake_timeout", default: 10),
+                            idleTimeout: o.seconds("idle_timeout", default: 600),
+                            batchSize: o.int("batch_size", default: 1024, range: 1...1_000_000),
                             receiveBufferBytes: rcvbuf, permissions: perms, tls: tls)
     }
+
+    private func track(_ id: ObjectIdentifier, _ ch: Channel) {
+        channelsLock.lock(); channels[id] = ch; channelsLock.unlock()
+    }
+
+    private func channel(_ id: ObjectIdentifier) -> Channel? {
+        channelsLock.lock(); defer { channelsLock.unlock() }
+        return channels[id]
+    }
+
+    private func untrack(_ id: ObjectIdentifier) {
+        channelsLock.lock(); channels[id] = nil; channelsLock.unlock()
+    }
+
+    /// Established and pending stream connections, and the addresses they come from.
+    public var connectionCounts: (established: Int, pending: Int, addresses: Int) { limiter.counts }
 
     static func parseHostPort(_ s: String) -> (String, Int)? {
         var host: Substring, portText: Substring
@@ -145,15 +184,26 @@ public final class SyslogSource: Source {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var channel: Channel?
         var reloadToken: Int?
+        let log = RateLimitedLog(logger: context.logger, interval: 10)
         defer {
             if let t = reloadToken { context.reloads.remove(t) }
+            // Stop in an order that never schedules work on a stopped event loop: stop
+            // accepting, stop reading, close the connections (they hand over what they had
+            // received), wait for those batches to be emitted (the runtime's shutdown timeout
+            // bounds that: it closes the queues), and only then stop the loop.
+            handoff.stopping.store(true, ordering: .relaxed)
             try? channel?.close().wait()
+            channelsLock.lock(); let open = Array(channels.values); channelsLock.unlock()
+            for ch in open { ch.close(promise: nil) }
+            for ch in open { _ = try? ch.closeFuture.wait() }
+            handoff.waitIdle(timeout: 3600)
             try? group.syncShutdownGracefully()
             handoff.drain()
+            log.flush { key in "syslog \(key)" }
             if mode.isUnix { unlink(address) }
         }
         do {
-            channel = try bind(group: group, handoff: handoff, context: context)
+            channel = try bind(group: group, handoff: handoff, context: context, log: log)
         } catch {
             boundLock.lock(); _bindError = error; boundLock.broadcast(); boundLock.unlock()
             throw error
@@ -172,7 +222,7 @@ public final class SyslogSource: Source {
         while !context.isStopping { context.sleep(seconds: 1) }
     }
 
-    private func bind(group: EventLoopGroup, handoff: SyslogHandoff, context: SourceContext) throws -> Channel {
+    private func bind(group: EventLoopGroup, handoff: SyslogHandoff, context: SourceContext, log: RateLimitedLog) throws -> Channel {
         let maxBytes = maxMessageBytes
         switch mode {
         case .udp, .unixDatagram:
@@ -196,28 +246,40 @@ public final class SyslogSource: Source {
             return try b.bind(host: host, port: port).wait()
         case .tcp, .tls, .unixStream:
             let tls = self.tls
-            let maxConn = maxConnections
-            let conns = connections
+            let limiter = self.limiter
+            let limits = StreamLimits(maxMessageBytes: maxBytes, batchSize: batchSize,
+                                      handshakeTimeout: handshakeTimeout, idleTimeout: idleTimeout)
             let b = ServerBootstrap(group: group)
                 .serverChannelOption(ChannelOptions.backlog, value: 256)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(ChannelOptions.autoRead, value: false)
-                .childChannelInitializer { ch in
+                .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 1)
+                .childChannelInitializer { [weak self] ch in
                     ch.eventLoop.makeCompletedFuture {
-                        if conns.wrappingIncrementThenLoad(ordering: .relaxed) > maxConn {
-                            conns.wrappingDecrement(ordering: .relaxed)
-                            context.logger.warning("refusing syslog connection: max_connections (\(maxConn)) reached")
+                        let peer = ch.remoteAddress?.ipAddress
+                        if handoff.stopping.load(ordering: .relaxed) { ch.close(promise: nil); return }
+                        let (refusal, evict) = limiter.admit(ObjectIdentifier(ch), peer)
+                        if let why = refusal {
                             context.metrics.increment("syslog_connections_refused")
+                            log.warning(key: "refused", "refusing syslog connection from \(peer ?? "local peer"): \(why)")
                             ch.close(promise: nil)
                             return
+                        }
+                        if let victim = evict, let old = self?.channel(victim) {
+                            // The pending slots are full: the oldest connection that has not
+                            // handshaken (or sent anything) gives its slot to this one.
+                            context.metrics.increment("syslog_pending_evicted")
+                            log.info(key: "pending_evicted", "closing syslog connection from \(old.remoteAddress?.ipAddress ?? "local peer"): still no handshake while new connections wait")
+                            old.close(promise: nil)
                         }
                         if let tls {
                             try ch.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
                         }
+                        let id = ObjectIdentifier(ch)
+                        self?.track(id, ch)
                         try ch.pipeline.syncOperations.addHandler(
-                            SyslogStreamHandler(handoff: handoff, maxMessageBytes: maxBytes) {
-                                conns.wrappingDecrement(ordering: .relaxed)
-                            })
+                            SyslogStreamHandler(handoff: handoff, limits: limits, limiter: limiter, log: log,
+                                                tls: tls != nil, address: peer) { [weak self] in self?.untrack(id) })
                     }
                 }
             if mode == .unixStream {

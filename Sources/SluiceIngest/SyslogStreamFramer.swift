@@ -23,12 +23,28 @@ public struct SyslogStreamFramer {
         buffer = allocator.buffer(capacity: 0)
     }
 
+    /// Bytes received and not yet framed into messages.
+    public var bufferedBytes: Int { buffer.readableBytes }
+
     /// Appends `incoming` and calls `message` with each complete message.
     public mutating func feed(_ incoming: inout ByteBuffer, _ message: ([UInt8]) -> Void) throws {
+        _ = try feed(&incoming, limit: Int.max, message)
+    }
+
+    /// Appends `incoming` (possibly empty, to continue with what is buffered) and calls
+    /// `message` with complete messages, at most `limit` of them; the rest stays buffered
+    /// for the next call. Returns the number of messages given.
+    public mutating func feed(_ incoming: inout ByteBuffer, limit: Int, _ message: ([UInt8]) -> Void) throws -> Int {
         if buffer.readableBytes == 0 { buffer.clear() }
-        buffer.writeBuffer(&incoming)
+        if incoming.readableBytes > 0 { buffer.writeBuffer(&incoming) }
         defer { if buffer.readerIndex > 65536 { buffer.discardReadBytes() } }
-        while buffer.readableBytes > 0 {
+        return try withoutActuallyEscaping(message) { message in try frame(limit: limit, message) }
+    }
+
+    private mutating func frame(limit: Int, _ message: @escaping ([UInt8]) -> Void) throws -> Int {
+        var given = 0
+        let counting: ([UInt8]) -> Void = { given += 1; message($0) }
+        while buffer.readableBytes > 0 && given < limit {
             if skipRemaining > 0 {
                 let n = min(skipRemaining, buffer.readableBytes)
                 buffer.moveReaderIndex(forwardBy: n)
@@ -40,11 +56,12 @@ public struct SyslogStreamFramer {
                 mode = (first >= 0x30 && first <= 0x39) ? .octetCounting : .newline
             }
             if mode == .octetCounting {
-                if !(try nextOctetFrame(message)) { return }
+                if !(try nextOctetFrame(counting)) { return given }
             } else {
-                if !nextLine(message) { return }
+                if !nextLine(counting) { return given }
             }
         }
+        return given
     }
 
     /// End of stream: a last non-transparent message without its LF is still a message.

@@ -8,22 +8,26 @@ import SluiceCore
 ///
 /// Records of one syscall event (SYSCALL, EXECVE, CWD, PATH, PROCTITLE, …, sharing one
 /// `audit(seconds:serial)` id) are assembled and emitted as ONE event: when its EOE record
-/// arrives, when it has waited `assembly_timeout` (default 2s, wall clock, checked by
-/// `tick`), at end of input (`tick(final:)`), or when it is the oldest of more than
-/// `max_open_events` (default 4096) open events; the last two are emitted with
-/// `auditd.incomplete: true` when no EOE was seen, and evictions are counted
-/// (`evictedCount`). The timeout clock is the `now` of `tick` (about once a second): an event
-/// is stamped with the last tick's time when it opens, so it is emitted between
-/// `assembly_timeout` − 1 tick and `assembly_timeout` after its first record. An event with an EXECVE record is a process start (`event.category:
+/// arrives; when records `assembly_timeout` (default 2s) of **event time** newer than it have
+/// been seen (so a replay assembles exactly as the live run did); in a live run, when no record
+/// came for `assembly_timeout` of wall-clock time; at end of input; or when it is the oldest of
+/// more than `max_open_events` (default 4096) open events. All but the first are emitted with
+/// `auditd.incomplete: true`, and evictions and timeouts are counted. The open events survive
+/// restarts: the parse stage is stateful (`StatefulParser`), its snapshot holds each open
+/// event's records, and a restore assembles them again. An event with an EXECVE record is a process start (`event.category:
 /// process`, `event.type: start`). Records that are not part of a syscall event (USER_LOGIN,
 /// USER_CMD, …) become one event each, with their values (and those inside `msg='…'`) under
 /// `auditd.data.*`.
 ///
-/// Bounds: at most 64 records, 4096 arguments and 256 KiB of argument bytes per event (the
-/// rest dropped, `auditd.truncated: true`); records above 1 MiB fail with `too_long`.
+/// Bounds: at most 64 records, `max_event_bytes` (default 2 MiB) of record bytes, 4096
+/// arguments and 256 KiB of argument bytes per event (the rest dropped, `auditd.truncated:
+/// true`); all open events together hold at most `max_open_bytes` (default 64 MiB) of
+/// record bytes — beyond it the oldest are emitted incomplete and counted as evicted;
+/// records above 1 MiB fail with `too_long`. The assembly state lives in one value
+/// (`AssemblyState`).
 /// Failures: `empty_record`, `not_audit`, `missing_audit_id`, `too_long`.
 /// Used on one thread (the parse stage's), as the `Parser` contract says.
-public final class AuditdParser: Parser {
+public final class AuditdParser: StatefulParser {
     enum Keys {
         static let sequence = FieldKey("auditd.sequence")
         static let result = FieldKey("auditd.result")
@@ -66,23 +70,49 @@ public final class AuditdParser: Parser {
 
     let timeoutNanos: Int64
     let maxOpen: Int
+    let maxEventBytes: Int
+    let maxOpenBytes: Int
     let interner = FieldKeyInterner()
 
-    /// Open (half-assembled) events by id, and their arrival order (lazy deletion).
-    private var open: [EventID: Pending] = [:]
-    private var order: [EventID] = []
-    private var orderHead = 0
-    /// Wall-clock time of the last `tick` (0 before the first): arrival time of new events.
-    private var lastTick: Int64 = 0
-    /// Open events evicted (emitted incomplete) because `max_open_events` was reached.
-    public private(set) var evictedCount = 0
+    /// Everything the parser keeps between records: the half-assembled events and their
+    /// clocks and counters. Held in one value so it can be inspected, bounded and (later)
+    /// snapshotted as a whole; nothing else in the parser changes between records.
+    struct AssemblyState {
+        /// Open (half-assembled) events by id, and their arrival order (lazy deletion).
+        var open: [EventID: Pending] = [:]
+        var order: [EventID] = []
+        var orderHead = 0
+        /// The newest record time seen (event time; Int64.min before any).
+        var latest = Int64.min
+        /// Record bytes held by all open events (each record counted at its length).
+        var openBytes = 0
+        /// Open events emitted early because `max_open_events` or `max_open_bytes` was reached.
+        var evictedCount = 0
+        /// Open events emitted because they timed out without an EOE record.
+        var timedOutCount = 0
+
+        /// Removes an open event, releasing its bytes.
+        mutating func take(_ id: EventID) -> Pending? {
+            guard let p = open.removeValue(forKey: id) else { return nil }
+            openBytes -= p.bytes
+            return p
+        }
+    }
+    private var state = AssemblyState()
+
+    /// Open events evicted (emitted incomplete) because `max_open_events` or `max_open_bytes`
+    /// was reached.
+    public var evictedCount: Int { state.evictedCount }
     /// Open events emitted because they timed out without an EOE record.
-    public private(set) var timedOutCount = 0
+    public var timedOutCount: Int { state.timedOutCount }
+    /// Record bytes held by the open events.
+    public var openBytes: Int { state.openBytes }
 
     /// Exported by the parse transform as `sluice_auditd_evicted_events_total` and
     /// `sluice_auditd_timed_out_events_total`.
     public var counters: [(name: String, value: Int)] {
-        [("auditd_evicted_events", evictedCount), ("auditd_timed_out_events", timedOutCount)]
+        [("auditd_evicted_events", state.evictedCount), ("auditd_timed_out_events", state.timedOutCount),
+         ("field_names_refused", interner.refused)]
     }
 
     struct EventID: Hashable {
@@ -94,8 +124,12 @@ public final class AuditdParser: Parser {
     final class Pending {
         var event: Event
         var id: EventID
-        var arrival: Int64
+        /// The records as they came (bytes and the event they came in), for snapshots: a
+        /// restore parses them again. Bounded with the event (`max_event_bytes`).
+        var inputs: [(record: [UInt8], event: Event)] = []
         var records = 0
+        /// Record bytes this event holds (counted against `max_event_bytes`/`max_open_bytes`).
+        var bytes = 0
         var types: [String] = []
         var syscall: [(key: String, value: String)] = []
         var hasSyscall = false
@@ -108,21 +142,26 @@ public final class AuditdParser: Parser {
         var paths: [FieldValue] = []
         var proctitle: [UInt8]?
         var originalFull = false
-        init(event: Event, id: EventID, arrival: Int64) { self.event = event; self.id = id; self.arrival = arrival }
+        init(event: Event, id: EventID) { self.event = event; self.id = id }
     }
 
-    public init(assemblyTimeout: Double = 2, maxOpenEvents: Int = 4096) {
+    public init(assemblyTimeout: Double = 2, maxOpenEvents: Int = 4096, maxEventBytes: Int = 2 << 20,
+                maxOpenBytes: Int = 64 << 20) {
         self.timeoutNanos = Int64(assemblyTimeout * 1e9)
         self.maxOpen = max(1, maxOpenEvents)
+        self.maxEventBytes = max(Self.maxRecordBytes, maxEventBytes)
+        self.maxOpenBytes = max(self.maxEventBytes, maxOpenBytes)
     }
 
     public convenience init(options o: ComponentOptions) {
         self.init(assemblyTimeout: o.seconds("assembly_timeout", default: 2),
-                  maxOpenEvents: o.int("max_open_events", default: 4096, range: 1...1_000_000))
+                  maxOpenEvents: o.int("max_open_events", default: 4096, range: 1...1_000_000),
+                  maxEventBytes: o.bytes("max_event_bytes", default: 2 << 20),
+                  maxOpenBytes: o.bytes("max_open_bytes", default: 64 << 20))
     }
 
     /// Number of events currently being assembled.
-    public var openCount: Int { open.count }
+    public var openCount: Int { state.open.count }
 
     public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
         guard record.count <= Self.maxRecordBytes else {
@@ -135,13 +174,16 @@ public final class AuditdParser: Parser {
             let r = try AuditRecord(b, journal: journalID(event))
             let node = r.node.map { ByteText.string(b, $0) } ?? ""
             let id = EventID(node: node, serial: r.serial, timestamp: r.timestamp)
-            if let pending = open[id] {
+            if r.timestamp > state.latest { state.latest = r.timestamp }
+            if let pending = state.open[id] {
                 if r.type == "EOE" {
-                    open[id] = nil
+                    _ = state.take(id)
                     output.append(finish(pending, complete: true))
                     return
                 }
+                keep(record, event, in: pending)
                 add(r, b, event.original, to: pending)
+                evictOverBytes(into: &output)
                 return
             }
             guard AuditRecord.syscallParts.contains(r.type) else {
@@ -149,13 +191,15 @@ public final class AuditdParser: Parser {
                 return
             }
             if r.type == "EOE" { return }  // an EOE whose records were already emitted
-            if open.count >= maxOpen { evictOldest(into: &output) }
+            if state.open.count >= maxOpen { evictOldest(into: &output) }
             var e = copy event
             e.timestamp = r.timestamp
-            let pending = Pending(event: e, id: id, arrival: lastTick)
-            open[id] = pending
-            order.append(id)
+            let pending = Pending(event: e, id: id)
+            keep(record, event, in: pending)
+            state.open[id] = pending
+            state.order.append(id)
             add(r, b, nil, to: pending)
+            evictOverBytes(into: &output)
         }
     }
 
@@ -170,21 +214,20 @@ public final class AuditdParser: Parser {
         return (UInt64(serial), t)
     }
 
-    public func tick(now: Int64, final: Bool, into output: inout [Event]) {
-        lastTick = now
-        guard !open.isEmpty else { order.removeAll(); orderHead = 0; return }
-        var i = orderHead
-        while i < order.count {
-            let id = order[i]
-            if let p = open[id] {
-                if final {
-                    open[id] = nil
+    public func tick(_ time: StageTime, into output: inout [Event]) {
+        guard !state.open.isEmpty else { state.order.removeAll(); state.orderHead = 0; return }
+        // Live and quiet for the timeout: nothing more is coming for the open events.
+        let quiet = time.mode == .follow && time.idleSeconds * 1e9 >= Double(timeoutNanos)
+        var i = state.orderHead
+        while i < state.order.count {
+            let id = state.order[i]
+            if let p = state.open[id] {
+                if time.final {
+                    _ = state.take(id)
                     output.append(finish(p, complete: false))
-                } else if p.arrival == 0 {
-                    p.arrival = now   // arrived before the first tick: start its clock now
-                } else if now - p.arrival >= timeoutNanos {
-                    open[id] = nil
-                    timedOutCount += 1
+                } else if quiet || (state.latest != Int64.min && state.latest - id.timestamp >= timeoutNanos) {
+                    _ = state.take(id)
+                    state.timedOutCount += 1
                     output.append(finish(p, complete: false))
                 }
             }
@@ -193,12 +236,54 @@ public final class AuditdParser: Parser {
         compactOrder()
     }
 
+    /// Keeps a record of an open event for snapshots (its bytes copied: the record may be a
+    /// slice of a much larger read buffer).
+    private func keep(_ record: ArraySlice<UInt8>, _ event: borrowing Event, in p: Pending) {
+        var e = copy event
+        let sameAsOriginal = e.original.elementsEqual(record)
+        e.original = sameAsOriginal ? [] : ArraySlice(Array(e.original))
+        p.inputs.append((Array(record), e))
+    }
+
+    public var holdsState: Bool { true }
+
+    /// The open events' records, in arrival order, and the counters.
+    public func snapshot(into w: inout BinaryWriter) {
+        w.uvarint(1)  // format version
+        w.uvarint(UInt64(state.evictedCount)); w.uvarint(UInt64(state.timedOutCount))
+        let live = state.order[state.orderHead...].compactMap { state.open[$0] }
+        w.uvarint(UInt64(live.count))
+        for p in live {
+            w.uvarint(UInt64(p.inputs.count))
+            for (record, event) in p.inputs {
+                w.data(record)
+                EventCodec.encode(event, into: &w)
+            }
+        }
+    }
+
+    /// Assembles the snapshot's open events again by parsing their records in order.
+    public func restore(from r: inout BinaryReader) throws {
+        guard try r.uvarint() == 1 else { throw ParseFailure("unknown_snapshot", "auditd snapshot of another format version") }
+        state = AssemblyState()
+        state.evictedCount = Int(try r.uvarint()); state.timedOutCount = Int(try r.uvarint())
+        var discarded: [Event] = []
+        for _ in 0..<(try r.uvarint()) {
+            for _ in 0..<(try r.uvarint()) {
+                let record = try r.data()
+                var event = try EventCodec.decode(&r)
+                if event.original.isEmpty { event.original = record }
+                try? parse(record, event: event, into: &discarded)
+            }
+        }
+    }
+
     private func evictOldest(into output: inout [Event]) {
-        while orderHead < order.count {
-            let id = order[orderHead]
-            orderHead += 1
-            if let p = open.removeValue(forKey: id) {
-                evictedCount += 1
+        while state.orderHead < state.order.count {
+            let id = state.order[state.orderHead]
+            state.orderHead += 1
+            if let p = state.take(id) {
+                state.evictedCount += 1
                 output.append(finish(p, complete: false))
                 break
             }
@@ -206,12 +291,19 @@ public final class AuditdParser: Parser {
         compactOrder()
     }
 
+    /// Emits the oldest open events (incomplete) while the open events hold more than
+    /// `max_open_bytes`.
+    private func evictOverBytes(into output: inout [Event]) {
+        while state.openBytes > maxOpenBytes, !state.open.isEmpty { evictOldest(into: &output) }
+    }
+
     /// Drops order entries of events no longer open, keeping the list proportional to `open`.
     private func compactOrder() {
-        if open.isEmpty { order.removeAll(keepingCapacity: true); orderHead = 0; return }
-        if orderHead > 1024 || order.count > 2 * open.count + 1024 {
-            order = order[orderHead...].filter { open[$0] != nil }
-            orderHead = 0
+        if state.open.isEmpty { state.order.removeAll(keepingCapacity: true); state.orderHead = 0; return }
+        if state.orderHead > 1024 || state.order.count > 2 * state.open.count + 1024 {
+            let open = state.open
+            state.order = state.order[state.orderHead...].filter { open[$0] != nil }
+            state.orderHead = 0
         }
     }
 
@@ -220,6 +312,11 @@ public final class AuditdParser: Parser {
     private func add(_ r: AuditRecord, _ b: UnsafeBufferPointer<UInt8>, _ original: ArraySlice<UInt8>?, to p: Pending) {
         p.records += 1
         guard p.records <= Self.maxRecordsPerEvent else { p.truncated = true; return }
+        // Bounded by bytes too: the first record always, then records while the event stays
+        // within `max_event_bytes` (the rest dropped, `auditd.truncated: true`).
+        guard p.records == 1 || p.bytes + b.count <= maxEventBytes else { p.truncated = true; return }
+        p.bytes += b.count
+        state.openBytes += b.count
         if !p.types.contains(r.type) { p.types.append(r.type) }
         if let original, !p.originalFull {
             if p.event.original.count + original.count + 1 <= Self.maxOriginalBytes {

@@ -30,7 +30,7 @@ import Darwin
 /// |13c| payload starts `<Event>`                                                          | `sysmon-linux`* |
 /// |13d| payload starts `type=` (or `node=NAME type=`) and contains `msg=audit(`            | `auditd`*     |
 /// |13e| app name starts `dnsmasq`                                                         | `dnsmasq`*    |
-/// |13f| payload contains ` query: ` and starts `client ` (app `named`)                    | `bind-query`* |
+/// |13f| payload has `client ` in its first 96 bytes (after named's stamp, or Infoblox's `infoblox-responses:`) and ` query: ` after it | `bind-query`* |
 /// |13g| otherwise                                                                         | `syslog` event with `message` |
 ///
 /// `*`: formats provided by other components, used only when they are registered (looked
@@ -40,19 +40,23 @@ import Darwin
 /// registered is skipped (its records fall through to the next rules, finally syslog).
 ///
 /// Options: those of the parsers it uses (e.g. `timezone`).
-public final class AutoParser: Parser {
+public final class AutoParser: StatefulParser {
     let syslog: SyslogParser
-    let cef: CEFParser
-    let github: GitHubAuditParser
+    /// CEF and GitHub audit, each behind its own `SourceFieldGuard` (namespaces `cef`,
+    /// `github`), as when used alone.
+    let cef: Parser
+    let github: Parser
     let json: Parser
     /// Other formats, when registered.
     let others: [String: Parser]
 
     public init(timezone: SyslogTimeZone = .utc, others: [String: Parser] = [:], json: Parser? = nil,
-                now: @escaping () -> Int64 = Timestamp.now) {
+                trustedPayloadFields: [String] = [], now: @escaping () -> Int64 = Timestamp.now) {
         syslog = SyslogParser(timezone: timezone, now: now)
-        cef = CEFParser(timezone: timezone, now: now)
-        github = GitHubAuditParser()
+        cef = SourceFieldGuard(CEFParser(timezone: timezone, now: now),
+                               fields: AuthoritativeFields(namespace: "cef", trusted: trustedPayloadFields))
+        github = SourceFieldGuard(GitHubAuditParser(),
+                                  fields: AuthoritativeFields(namespace: "github", trusted: trustedPayloadFields))
         self.json = json ?? JSONParser()
         self.others = others
     }
@@ -73,16 +77,41 @@ public final class AutoParser: Parser {
         }
         var json: Parser?
         if let f = context.registry.parsers["json"] { json = try? f(o, context) }
-        self.init(timezone: zone, others: others, json: json)
+        self.init(timezone: zone, others: others, json: json, trustedPayloadFields: o.stringList("trust_payload_fields") ?? [])
     }
 
-    public func tick(now: Int64, final: Bool, into output: inout [Event]) {
-        for name in Self.optionalFormats { others[name]?.tick(now: now, final: final, into: &output) }
+    /// The formats among `others` that hold records across calls (auditd).
+    private var statefulOthers: [(String, StatefulParser)] {
+        Self.optionalFormats.compactMap { n in (others[n] as? StatefulParser).flatMap { $0.holdsState ? (n, $0) : nil } }
+    }
+    public var holdsState: Bool { !statefulOthers.isEmpty }
+    public func snapshot(into writer: inout BinaryWriter) {
+        let parts = statefulOthers
+        writer.uvarint(UInt64(parts.count))
+        for (name, p) in parts { writer.string(name); p.snapshot(into: &writer) }
+    }
+    public func restore(from reader: inout BinaryReader) throws {
+        for _ in 0..<(try reader.uvarint()) {
+            let name = try reader.string()
+            guard let p = others[name] as? StatefulParser else { throw ParseFailure("unknown_snapshot", "no format '\(name)' to restore") }
+            try p.restore(from: &reader)
+        }
     }
 
-    /// The counters of the formats it hands records to (auditd's evictions and timeouts).
+    public func tick(_ time: StageTime, into output: inout [Event]) {
+        for name in Self.optionalFormats { others[name]?.tick(time, into: &output) }
+    }
+
+    /// The counters of the formats it hands records to (auditd's evictions and timeouts,
+    /// refused field names), summed by name.
     public var counters: [(name: String, value: Int)] {
-        Self.optionalFormats.flatMap { others[$0]?.counters ?? [] }
+        var sums: [(name: String, value: Int)] = []
+        let all = Self.optionalFormats.flatMap { others[$0]?.counters ?? [] }
+            + json.counters + github.counters + cef.counters + syslog.counters
+        for (n, v) in all {
+            if let i = sums.firstIndex(where: { $0.name == n }) { sums[i].value += v } else { sums.append((n, v)) }
+        }
+        return sums
     }
 
     enum Target {
@@ -214,6 +243,15 @@ public final class AutoParser: Parser {
         return false
     }
 
+    /// A BIND/Infoblox query line: `client ` at the start, or after named's own stamp and
+    /// category (`07-Apr-2022 08:08:10.043 client …`, `infoblox-responses: … client …`),
+    /// within the first 96 bytes; and ` query: ` after it.
+    static func bindQueryLike(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let c = ByteText.find("client ", in: p, from: 0, to: min(p.count, 96)) else { return false }
+        if c > 0, p[c - 1] != 0x20 { return false }
+        return ByteText.find(" query: ", in: p, from: c, to: p.count) != nil
+    }
+
     /// Rules 13a-13g on a syslog payload.
     func detectPayload(_ p: UnsafeBufferPointer<UInt8>, appName: String?) -> Target? {
         guard !p.isEmpty else { return nil }
@@ -223,7 +261,7 @@ public final class AutoParser: Parser {
         if has("sysmon-linux"), Self.hasPrefix(p, 0, "<Event>") || Self.hasPrefix(p, 0, "<Event ") { return .other("sysmon-linux") }
         if has("auditd"), Self.auditdRecord(p, 0) { return .other("auditd") }
         if has("dnsmasq"), let a = appName, a.hasPrefix("dnsmasq") { return .other("dnsmasq") }
-        if has("bind-query"), Self.hasPrefix(p, 0, "client "), Self.contains(p, 0, " query: ") { return .other("bind-query") }
+        if has("bind-query"), Self.bindQueryLike(p) { return .other("bind-query") }
         return nil
     }
 
@@ -244,7 +282,12 @@ public final class AutoParser: Parser {
         e.fields.reserveCapacity(e.fields.count + 16)
         let range = try record.withUnsafeBufferPointer { try syslog.parseHeader($0, into: &e, fresh: fresh, spanBase: RecordCursor.spanBase(of: $0, in: event.original)) }
         let base = record.startIndex
-        let msg = record[(base + range.lowerBound)..<(base + range.upperBound)]
+        let full = record[(base + range.lowerBound)..<(base + range.upperBound)]
+        // The payload is detected and parsed after any leading whitespace (rsyslog forwards
+        // `… - - -  {"@timestamp":…` with an extra space); `message` keeps it as written.
+        var lead = full.startIndex
+        while lead < full.endIndex, full[lead] == 0x20 || full[lead] == 0x09 { lead += 1 }
+        let msg = full[lead...]
         let target = msg.withUnsafeBufferPointer { detectPayload($0, appName: e.string(ECS.logSyslogAppName)) }
         let before = output.count
         if let target {
@@ -274,8 +317,8 @@ public final class AutoParser: Parser {
                 break
             }
         }
-        if !msg.isEmpty {
-            let v = FieldValue.string(String(decoding: msg, as: UTF8.self))
+        if !full.isEmpty {
+            let v = FieldValue.string(String(decoding: full, as: UTF8.self))
             if fresh { e.append(ECS.message, v) } else { e[ECS.message] = v }
         }
         output.append(consume e)

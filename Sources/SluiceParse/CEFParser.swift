@@ -53,11 +53,16 @@ public enum CEFKeys {
 /// Without `rt` the syslog header's time is used, else the source's.
 ///
 /// Options: `timezone` for zone-less `rt` and syslog stamps (see `SyslogTimeZone`).
-/// Failures: `empty_record`, `not_cef`, `invalid_cef_header`, `invalid_cef_extension`,
-/// `too_many_fields`.
+/// Extension keys and labels the field registry refuses (too long, or the registry full)
+/// go to `sluice.overflow_fields` instead of failing the record.
+/// Failures: `empty_record`, `not_cef`, `invalid_cef_header`, `invalid_cef_extension`.
 public final class CEFParser: Parser {
     let syslog: SyslogParser
     let interner = FieldKeyInterner()
+
+    /// `field_names_refused`: extension keys and custom labels the registry refused (kept
+    /// under `sluice.overflow_fields`).
+    public var counters: [(name: String, value: Int)] { [("field_names_refused", interner.refused + syslog.interner.refused)] }
     /// Mapped extension keys, indexed by the id of their `cef.extensions.<key>` FieldKey
     /// (a direct index: no hashing per extension).
     private let mapped: [Mapping?]
@@ -248,9 +253,7 @@ public final class CEFParser: Parser {
                 i += 1
             }
             let ve = nextKey >= 0 ? nextKey : min(i, end)
-            guard let key = interner.key(UnsafeBufferPointer(rebasing: p[ka..<keyEnd]), under: CEFKeys.extensions) else {
-                throw ParseFailure("too_many_fields", "too many distinct extension keys")
-            }
+            let key = interner.key(UnsafeBufferPointer(rebasing: p[ka..<keyEnd]), under: CEFKeys.extensions)
             pairs.append(Pair(key: key, ka: ka, kb: keyEnd, va: va, vb: ve, escaped: escaped))
             if pairs.count > 1024 { throw ParseFailure("invalid_cef_extension", "more than 1024 extensions") }
             if nextKey < 0 { break }
@@ -259,10 +262,16 @@ public final class CEFParser: Parser {
             i += 1
         }
         var seen = e.keyFilter
+        var overflow: [(name: String, value: FieldValue)] = []
         for pair in pairs {
             let v = Self.extensionValue(p, pair, spanBase)
-            e.set(pair.key, v, seen: &seen)
-            let id = Int(pair.key.id)
+            guard let key = pair.key else {
+                // A key name the registry refused: kept, under sluice.overflow_fields.
+                overflow.append(("cef.extensions." + ByteText.string(p, pair.ka..<pair.kb), .string(Self.extensionText(p, pair.va, pair.vb, escaped: pair.escaped))))
+                continue
+            }
+            e.set(key, v, seen: &seen)
+            let id = Int(key.id)
             if id < mapped.count, let m = mapped[id] { apply(m, p, pair, v, &e, &seen) }
         }
         // Custom labels: `<base>Label=<label>` names the value of `<base>` (compared as bytes).
@@ -278,9 +287,14 @@ public final class CEFParser: Parser {
             } else {
                 lk = interner.key(UnsafeBufferPointer(rebasing: p[pair.va..<pair.vb]), under: CEFKeys.labels)
             }
-            guard let lk else { throw ParseFailure("too_many_fields", "too many distinct custom labels") }
+            guard let lk else {
+                let label = Self.extensionText(p, pair.va, pair.vb, escaped: pair.escaped)
+                overflow.append(("cef.labels." + label, .string(Self.extensionText(p, pairs[j].va, pairs[j].vb, escaped: pairs[j].escaped))))
+                continue
+            }
             e.set(lk, Self.extensionValue(p, pairs[j], spanBase), seen: &seen)
         }
+        OverflowFields.add(overflow, to: &e)
     }
 
     /// An extension's value: a zero-copy span of the record when it has no escapes and the
@@ -292,7 +306,8 @@ public final class CEFParser: Parser {
     }
 
     struct Pair {
-        let key: FieldKey
+        /// nil when the registry refused the key's name.
+        let key: FieldKey?
         let ka: Int, kb: Int, va: Int, vb: Int
         let escaped: Bool
     }

@@ -85,8 +85,9 @@ public enum GitHubTokenKind: String, Sendable, CaseIterable {
 /// `event.dataset: github.audit`.
 ///
 /// Failures: `empty_record`, `invalid_json`, `not_an_object`, `missing_field` (no `action`),
-/// `wrong_type` (`action`, `actor`, `actor_ip`, `@timestamp` of the wrong JSON type),
-/// `too_many_fields`.
+/// `wrong_type` (`action`, `actor`, `actor_ip`, `@timestamp` of the wrong JSON type).
+/// Member names the field registry refuses go to `sluice.overflow_fields`; an array's
+/// events each keep only their own element as `event.original`.
 public final class GitHubAuditParser: Parser {
     let interner = FieldKeyInterner()
     /// Role of each `github.<name>` key by FieldKey id (0 = keep verbatim).
@@ -176,9 +177,15 @@ public final class GitHubAuditParser: Parser {
                 case UInt8(ascii: "["):
                     s.index += 1
                     if s.peek() == UInt8(ascii: "]") { s.index += 1; break }
+                    let base = record.startIndex
                     while true {
                         guard s.peek() == UInt8(ascii: "{") else { throw ParseFailure("not_an_object", "array element at byte \(s.index) is not an object") }
-                        output.append(try parseObject(&s, base: pending!))
+                        // Each event keeps only its own element as `event.original` (a slice
+                        // of the record: no copy), never the whole array.
+                        let start = s.index
+                        var element = try parseObject(&s, base: pending!)
+                        element.original = record[(base + start)..<(base + s.index)]
+                        output.append(element)
                         guard let c = s.peek() else { throw s.error("unexpected end of input in array") }
                         s.index += 1
                         if c == UInt8(ascii: ",") { continue }
@@ -193,7 +200,7 @@ public final class GitHubAuditParser: Parser {
                 s.skipWhitespace()
                 guard s.atEnd else { throw s.error("unexpected data after the JSON value") }
             } catch let err as JSONError {
-                throw ParseFailure(err.reason == "too many distinct field names" ? "too_many_fields" : "invalid_json", err.description)
+                throw ParseFailure("invalid_json", err.description)
             }
         }
     }
@@ -203,14 +210,16 @@ public final class GitHubAuditParser: Parser {
         var e = base
         let fresh = e.fields.isEmpty
         e.fields.reserveCapacity(e.fields.count + 40)
+        if !fresh { index.begin(e.fields) }
+        s.overflow.removeAll()
         if fresh {
             e.append(ECS.eventKind, Self.kindEvent)
             e.append(ECS.eventModule, Self.moduleGitHub)
             e.append(ECS.eventDataset, Self.datasetAudit)
         } else {
-            e[ECS.eventKind] = Self.kindEvent
-            e[ECS.eventModule] = Self.moduleGitHub
-            e[ECS.eventDataset] = Self.datasetAudit
+            index.set(ECS.eventKind, Self.kindEvent, in: &e.fields)
+            index.set(ECS.eventModule, Self.moduleGitHub, in: &e.fields)
+            index.set(ECS.eventDataset, Self.datasetAudit, in: &e.fields)
         }
         var st = State()
         var envelope: [(FieldKey, FieldValue)] = []
@@ -235,6 +244,7 @@ public final class GitHubAuditParser: Parser {
         if !st.repoSet, let r = st.repositoryValue { put(&e, GitHubKeys.repo, r, fresh) }
         let kind = GitHubTokenKind.classify(accessType: st.accessType, transport: st.transport)
         put(&e, GitHubKeys.tokenKind, Self.kindValues[kind]!, fresh)
+        OverflowFields.add(s.overflow, to: &e)
         return e
     }
 
@@ -257,9 +267,17 @@ public final class GitHubAuditParser: Parser {
         return i < roles.count ? Role(rawValue: roles[i])! : .keep
     }
 
+    /// Positions of the event's keys while it is filled (non-fresh events): linear insertion
+    /// whatever the number of members.
+    private var index = FieldIndex()
+
+    /// `field_names_refused`: member names the registry refused (kept under
+    /// `sluice.overflow_fields`).
+    public var counters: [(name: String, value: Int)] { [("field_names_refused", interner.refused)] }
+
     @inline(__always)
     private func put(_ e: inout Event, _ k: FieldKey, _ v: FieldValue, _ fresh: Bool) {
-        if fresh { e.append(k, v) } else { e[k] = v }
+        if fresh { e.append(k, v) } else { index.set(k, v, in: &e.fields) }
     }
 
     private func readAudit(_ s: inout JSONScanner, into e: inout Event, fresh: Bool, state st: inout State,
@@ -267,7 +285,14 @@ public final class GitHubAuditParser: Parser {
         try s.readObject { (s, name) in
             let position = st.position
             st.position += 1
-            guard let k = self.memberKey(name, position: position) else { throw s.error("too many distinct field names") }
+            guard let k = self.memberKey(name, position: position) else {
+                let text = "github." + String(decoding: name, as: UTF8.self)
+                let mark = s.overflow.count
+                let v = try s.readValue(interner: self.interner)
+                s.prefixOverflow(from: mark, with: text)
+                s.overflow.append((text, v))
+                return
+            }
             let role = self.roleOf(k)
             if role == .event && depth == 0 && s.peek() == UInt8(ascii: "{") {
                 st.sawEnvelope = true

@@ -7,7 +7,11 @@ import SluiceCore
 ///
 /// Options: `timestamp_field`, `timestamp_format` (auto, rfc3339, unix, unix_ms, unix_us,
 /// unix_ns), `keep_timestamp_field` (default false).
-/// Failures: `invalid_json` (with the byte offset), `not_an_object`, `too_many_fields`.
+/// Member names the field registry refuses (longer than `FieldRegistry.maxNameBytes`, or
+/// the registry full) do not fail the record: their values go to `sluice.overflow_fields`.
+/// Setting the members is linear in their number (`FieldIndex`), and a repeated member name
+/// replaces the earlier value.
+/// Failures: `invalid_json` (with the byte offset), `not_an_object`.
 public final class JSONParser: Parser {
     let timestampField: [UInt8]
     let timestampFormat: TimestampFormat
@@ -26,10 +30,17 @@ public final class JSONParser: Parser {
                   keepTimestamp: o.bool("keep_timestamp_field", default: false))
     }
 
+    /// Reused across records: positions of the event's keys (linear insertion).
+    private var index = FieldIndex()
+
+    /// `field_names_refused`: member names the registry refused (kept under
+    /// `sluice.overflow_fields`).
+    public var counters: [(name: String, value: Int)] { [("field_names_refused", interner.refused)] }
+
     public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
         var e = event
-        let fresh = e.fields.isEmpty
         e.fields.reserveCapacity(e.fields.count + 24)
+        index.begin(e.fields)
         try record.withUnsafeBufferPointer { buf in
             var s = JSONScanner(buf)
             guard s.peek() == UInt8(ascii: "{") else {
@@ -43,18 +54,27 @@ public final class JSONParser: Parser {
                         if let t = self.timestampFormat.nanos(v) { e.timestamp = t }
                         if !self.keepTimestamp { return }
                         guard let k = self.interner.key(key) else { return }
-                        e[k] = v
+                        self.index.set(k, v, in: &e.fields)
                         return
                     }
-                    guard let k = self.interner.key(key) else { throw s.error("too many distinct field names") }
+                    let mark = s.overflow.count
+                    guard let k = self.interner.key(key) else {
+                        let name = String(decoding: key, as: UTF8.self)
+                        let v = try s.readValue(interner: self.interner)
+                        s.prefixOverflow(from: mark, with: name)
+                        s.overflow.append((name, v))
+                        return
+                    }
                     let v = try s.readValue(interner: self.interner)
-                    if fresh { e.append(k, v) } else { e[k] = v }
+                    if s.overflow.count > mark { s.prefixOverflow(from: mark, with: k.path) }
+                    self.index.set(k, v, in: &e.fields)
                 }
                 s.skipWhitespace()
                 guard s.atEnd else { throw s.error("unexpected data after the object") }
             } catch let err as JSONError {
-                throw ParseFailure(err.reason == "too many distinct field names" ? "too_many_fields" : "invalid_json", err.description)
+                throw ParseFailure("invalid_json", err.description)
             }
+            OverflowFields.add(s.overflow, to: &e)
         }
         output.append(consume e)
     }

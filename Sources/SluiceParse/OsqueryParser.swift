@@ -56,6 +56,10 @@ public final class OsqueryParser: Parser {
 
     let interner = FieldKeyInterner()
 
+    /// `field_names_refused`: column names the registry refused (kept under
+    /// `sluice.overflow_fields`).
+    public var counters: [(name: String, value: Int)] { [("field_names_refused", interner.refused)] }
+
     public init() {}
     public convenience init(options o: ComponentOptions) { self.init() }
 
@@ -110,7 +114,7 @@ public final class OsqueryParser: Parser {
                 s.skipWhitespace()
                 guard s.atEnd else { throw s.error("unexpected data after the object") }
             } catch let err as JSONError {
-                throw ParseFailure(err.reason == "too many distinct field names" ? "too_many_fields" : "invalid_json", err.description)
+                throw ParseFailure("invalid_json", err.description)
             }
         }
         guard let name else { throw ParseFailure("missing_field", "no \"name\"") }
@@ -197,6 +201,7 @@ public final class OsqueryParser: Parser {
             if !mapped {
                 var column = f.key.path
                 if let k = column.withUTF8({ interner.key($0, under: Keys.columns) }) { e[k] = v }
+                else { OverflowFields.add([("osquery.columns." + column, v)], to: &e) }
             }
         }
         if let n = name ?? path.map(SysmonLinuxParser.basename) { e[ECS.processName] = .string(n) }

@@ -32,8 +32,11 @@ public enum SyslogKeys {
 /// `event.original`), and its failure is the record's failure.
 ///
 /// Options: `timezone` (see `SyslogTimeZone`), `payload_format` (a registered format).
-/// Failures: `empty_record`, `invalid_priority`, `invalid_rfc5424`,
-/// `invalid_structured_data`, plus the payload parser's reasons.
+/// Structured data is read leniently (spaces around `=`, unquoted values, as syslog-loose
+/// and Vector accept); SD that is unreadable even so stays in the message and never fails
+/// the record.
+/// Failures: `empty_record`, `invalid_priority`, `invalid_rfc5424`, plus the payload
+/// parser's reasons.
 public final class SyslogParser: Parser {
     /// The keys, held by the instance: a stored load on the hot path instead of a global
     /// accessor (with its lazy-initialization check) per use.
@@ -60,6 +63,12 @@ public final class SyslogParser: Parser {
     /// `message` (used by `auto`, whose payload detection is a guess).
     let payloadFailureKeepsMessage: Bool
     let interner = FieldKeyInterner()
+
+    /// `field_names_refused`: structured-data names the registry refused (kept under
+    /// `sluice.overflow_fields`).
+    public var counters: [(name: String, value: Int)] {
+        [("field_names_refused", interner.refused + (payload?.counters.first { $0.name == "field_names_refused" }?.value ?? 0))]
+    }
 
     public init(timezone: SyslogTimeZone = .utc, payload: Parser? = nil, payloadFailureKeepsMessage: Bool = false,
                 now: @escaping () -> Int64 = Timestamp.now) {
@@ -220,78 +229,114 @@ public final class SyslogParser: Parser {
         if !(i - ma == 1 && p[ma] == 0x2D) { e.put(k.logSyslogMsgID, Self.text(p, ma, i, sb), fresh: fresh) }
         i += 1
         guard i < end else { throw ParseFailure("invalid_rfc5424", "missing structured data") }
-        if p[i] == 0x2D {
+        // Structured data, read leniently (as real senders write it): a record whose SD
+        // cannot be read even so keeps all of it in its message, never fails.
+        if p[i] == 0x2D && (i + 1 == end || p[i + 1] == 0x20) {
             i += 1
         } else if p[i] == 0x5B {
-            try parseStructuredData(p, &i, end, into: &e, sb)
+            let sdStart = i
+            let fieldsBefore = e.fields.count
+            if !parseStructuredData(p, &i, end, into: &e, sb) {
+                e.fields.removeSubrange(fieldsBefore..<e.fields.count)
+                return sdStart..<end
+            }
+            if i < end, p[i] != 0x20 { return i..<end }   // `]msg`: the message starts right away
         } else {
-            throw ParseFailure("invalid_structured_data", "expected '-' or '[' at byte \(i)")
+            return i..<end   // no SD where it belongs: the rest is the message
         }
         if i >= end { return end..<end }
-        guard p[i] == 0x20 else { throw ParseFailure("invalid_structured_data", "expected a space after structured data at byte \(i)") }
         i += 1
         if end - i >= 3, p[i] == 0xEF, p[i + 1] == 0xBB, p[i + 2] == 0xBF { i += 3 }
         return i..<end
     }
 
-    /// `[id k="v" ...][id2 ...]` at `p[i]`; leaves `i` after the last `]`. Each param becomes
-    /// the field `log.syslog.structured_data.<SD-ID>.<name>` (nested objects in JSON; no
-    /// per-record arrays are allocated); an element without params becomes an empty object.
-    private func parseStructuredData(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int, into e: inout Event, _ sb: Int) throws {
+    /// Most SD elements and SD-PARAMs read from one record; beyond, the SD is kept as text.
+    static let maxSDElements = 64
+    static let maxSDParams = 256
+
+    /// Reads `[id k="v" ...][id2 ...]` at `p[i]` into `e`; leaves `i` after the last `]`.
+    /// Each param becomes `log.syslog.structured_data.<SD-ID>.<name>` (nested objects in
+    /// JSON; no per-record arrays are allocated); an element without params becomes an
+    /// empty object. Lenient, as senders write it: spaces around `=` (`eventSource=
+    /// "Application"`), unquoted values (`a=1`, up to a space or `]`), several spaces
+    /// between params, longer names. Returns false (the caller keeps the SD as message text)
+    /// when it is still unreadable: no `]`, an empty SD-ID, more than `maxSDElements`
+    /// elements or `maxSDParams` params. Names the field registry refuses go to
+    /// `sluice.overflow_fields`.
+    private func parseStructuredData(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int, into e: inout Event, _ sb: Int) -> Bool {
         var elements = 0
+        var params = 0
+        var overflow: [(name: String, value: FieldValue)] = []
+        @inline(__always) func isNameByte(_ c: UInt8) -> Bool {
+            c != 0x20 && c != 0x5D && c != 0x3D && c != 0x22 && c > 0x20 && c < 0x7F
+        }
         while i < end, p[i] == 0x5B {
             i += 1
             let ia = i
-            while i < end, p[i] != 0x20, p[i] != 0x5D, p[i] != 0x3D, p[i] != 0x22, p[i] > 0x20, p[i] < 0x7F { i += 1 }
-            guard i > ia, i - ia <= 32, i < end, p[i] == 0x20 || p[i] == 0x5D else {
-                throw ParseFailure("invalid_structured_data", "bad SD-ID at byte \(ia)")
-            }
-            guard let idKey = interner.key(UnsafeBufferPointer(rebasing: p[ia..<i]), under: k.structuredData) else {
-                throw ParseFailure("too_many_fields", "too many distinct structured-data names")
-            }
-            var params = 0
-            while i < end, p[i] == 0x20 {
-                i += 1
+            while i < end, isNameByte(p[i]) { i += 1 }
+            guard i > ia, i - ia <= 128, i < end, p[i] == 0x20 || p[i] == 0x5D else { return false }
+            let idEnd = i
+            let idKey = interner.key(UnsafeBufferPointer(rebasing: p[ia..<i]), under: k.structuredData)
+            var elementParams = 0
+            while true {
+                while i < end, p[i] == 0x20 { i += 1 }
+                guard i < end else { return false }
+                if p[i] == 0x5D { break }
                 let na = i
-                while i < end, p[i] != 0x3D, p[i] != 0x20, p[i] != 0x5D, p[i] != 0x22, p[i] > 0x20, p[i] < 0x7F { i += 1 }
-                guard i > na, i - na <= 32, i + 1 < end, p[i] == 0x3D, p[i + 1] == 0x22 else {
-                    throw ParseFailure("invalid_structured_data", "bad SD-PARAM at byte \(na)")
-                }
-                guard let nameKey = interner.key(UnsafeBufferPointer(rebasing: p[na..<i]), under: idKey) else {
-                    throw ParseFailure("too_many_fields", "too many distinct structured-data names")
-                }
-                i += 2
-                let va = i
-                var escaped = false
-                while i < end, p[i] != 0x22 {
-                    if p[i] == 0x5C { escaped = true; i += 2 } else { i += 1 }
-                }
-                guard i < end else { throw ParseFailure("invalid_structured_data", "unterminated PARAM-VALUE at byte \(va)") }
+                while i < end, isNameByte(p[i]) { i += 1 }
+                guard i > na, i - na <= 128 else { return false }
+                let nb = i
+                while i < end, p[i] == 0x20 { i += 1 }
+                guard i < end, p[i] == 0x3D else { return false }
+                i += 1
+                while i < end, p[i] == 0x20 { i += 1 }
+                guard i < end else { return false }
                 let value: FieldValue
-                if escaped {
-                    var scratch: [UInt8] = []
-                    scratch.reserveCapacity(i - va)
-                    var k = va
-                    while k < i {
-                        let c = p[k]
-                        if c == 0x5C, k + 1 < i, p[k + 1] == 0x22 || p[k + 1] == 0x5C || p[k + 1] == 0x5D {
-                            scratch.append(p[k + 1]); k += 2
-                        } else { scratch.append(c); k += 1 }
+                if p[i] == 0x22 {
+                    i += 1
+                    let va = i
+                    var escaped = false
+                    while i < end, p[i] != 0x22 {
+                        if p[i] == 0x5C { escaped = true; i += 2 } else { i += 1 }
                     }
-                    value = .string(String(decoding: scratch, as: UTF8.self))
+                    guard i < end else { return false }
+                    if escaped {
+                        var scratch: [UInt8] = []
+                        scratch.reserveCapacity(i - va)
+                        var k = va
+                        while k < i {
+                            let c = p[k]
+                            if c == 0x5C, k + 1 < i, p[k + 1] == 0x22 || p[k + 1] == 0x5C || p[k + 1] == 0x5D {
+                                scratch.append(p[k + 1]); k += 2
+                            } else { scratch.append(c); k += 1 }
+                        }
+                        value = .string(String(decoding: scratch, as: UTF8.self))
+                    } else {
+                        value = Self.text(p, va, i, sb)
+                    }
+                    i += 1
                 } else {
+                    let va = i
+                    while i < end, p[i] != 0x20, p[i] != 0x5D { i += 1 }
                     value = Self.text(p, va, i, sb)
                 }
-                i += 1
-                e.replace(nameKey, value)  // an SD-PARAM may repeat: the last one wins
                 params += 1
+                elementParams += 1
+                guard params <= Self.maxSDParams else { return false }
+                if let idKey, let nameKey = interner.key(UnsafeBufferPointer(rebasing: p[na..<nb]), under: idKey) {
+                    e.replace(nameKey, value)  // an SD-PARAM may repeat: the last one wins
+                } else {
+                    let name = "log.syslog.structured_data." + ByteText.string(p, ia..<idEnd) + "." + ByteText.string(p, na..<nb)
+                    overflow.append((name, e.resolved(value)))
+                }
             }
-            guard i < end, p[i] == 0x5D else { throw ParseFailure("invalid_structured_data", "expected ']' at byte \(i)") }
             i += 1
-            if params == 0, e[idKey] == nil { e[idKey] = .object([]) }
+            if elementParams == 0, let idKey, e[idKey] == nil { e[idKey] = .object([]) }
             elements += 1
-            if elements > 64 { throw ParseFailure("invalid_structured_data", "more than 64 SD elements") }
+            if elements > Self.maxSDElements { return false }
         }
+        OverflowFields.add(overflow, to: &e)
+        return true
     }
 
     // MARK: RFC 3164

@@ -43,6 +43,10 @@ public final class SysmonLinuxParser: Parser {
     static let dataset: FieldValue = .string("sysmon_linux")
 
     let interner = FieldKeyInterner()
+
+    /// `field_names_refused`: `Data` names the registry refused (kept under
+    /// `sluice.overflow_fields`).
+    public var counters: [(name: String, value: Int)] { [("field_names_refused", interner.refused)] }
     private var scratch: [UInt8] = []
 
     public init() {}
@@ -170,6 +174,7 @@ public final class SysmonLinuxParser: Parser {
                 case "RuleName": e[ECS.ruleName] = .string(value)
                 default:
                     if let k = interner.key(UnsafeBufferPointer(rebasing: b[nameR]), under: Keys.sysmon) { e[k] = .string(value) }
+                    else { OverflowFields.add([("sysmon." + String(decoding: UnsafeBufferPointer(rebasing: b[nameR]), as: UTF8.self), .string(value))], to: &e) }
                 }
             }
             if !haveTime, let st = systemTime, let t = ByteText.rfc3339(Array(UnsafeBufferPointer(rebasing: b[st]))) { e.timestamp = t }

@@ -44,6 +44,8 @@ public final class W3CProxyParser: Parser {
         case path, query, fullURL, ext, userAgent, referer, contentType, serverIP, serverPort, destIP
         case scBytes, csBytes, categories, filterResult, epoch, resultStatus
         case other(FieldKey)
+        /// A column whose name the field registry refused: kept under `sluice.overflow_fields`.
+        case overflow(String)
     }
 
     static let maxRecordBytes = 64 * 1024
@@ -56,6 +58,11 @@ public final class W3CProxyParser: Parser {
     var columns: [Column]?
     let timeUnitNanos: Int64
     let interner = FieldKeyInterner()
+    private var index = FieldIndex()
+
+    /// `field_names_refused`: column names the registry refused (kept under
+    /// `sluice.overflow_fields`).
+    public var counters: [(name: String, value: Int)] { [("field_names_refused", interner.refused)] }
     private var cells: [Range<Int>] = []
     private var unquote: [UInt8] = []
 
@@ -103,7 +110,7 @@ public final class W3CProxyParser: Parser {
         default:
             var s = raw.isEmpty ? "_" : raw
             if let k = s.withUTF8({ interner.key($0, under: Keys.w3c) }) { return .other(k) }
-            return .other(FieldKey("w3c._"))
+            return .overflow("w3c." + s)
         }
     }
 
@@ -188,6 +195,11 @@ public final class W3CProxyParser: Parser {
         var e = event
         e.fields.reserveCapacity(e.fields.count + columns.count + 4)
         var seen = e.keyFilter
+        // Beyond 64 columns the 64-bit filter is saturated: set the others through the index
+        // at the end, so a wide header costs O(n), not O(n²).
+        let wide = columns.count > 64
+        var others: [Field] = []
+        var overflow: [(name: String, value: FieldValue)] = []
         e.set(ECS.eventDataset, Self.dataset, seen: &seen)
         e.set(ECS.eventCategory, Self.categories, seen: &seen)
         var date: Range<Int>?, time: Range<Int>?
@@ -257,7 +269,9 @@ public final class W3CProxyParser: Parser {
                 let f = text(b, r)
                 e.set(Keys.filterResult, .string(f), seen: &seen)
                 if f == "DENIED" { denied = true }
-            case .other(let k): e.set(k, value(c, r), seen: &seen)
+            case .other(let k):
+                if wide { others.append(Field(k, value(c, r))) } else { e.set(k, value(c, r), seen: &seen) }
+            case .overflow(let name): overflow.append((name, .string(text(b, r))))
             }
         }
         if let date, let t = Self.dateTime(b, date, time) { e.timestamp = t }
@@ -286,6 +300,11 @@ public final class W3CProxyParser: Parser {
         }
         if let status, status >= 400 || status == 0 { denied = true }
         if status != nil || e[Keys.sAction] != nil { e.set(ECS.eventOutcome, denied ? Self.failure : Self.success, seen: &seen) }
+        if !others.isEmpty {
+            index.begin(e.fields)
+            for f in others { index.set(f.key, f.value, in: &e.fields) }
+        }
+        OverflowFields.add(overflow, to: &e)
         return e
     }
 

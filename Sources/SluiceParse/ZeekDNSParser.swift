@@ -35,6 +35,8 @@ public final class ZeekDNSParser: Parser {
         case ts, uid, origH, origP, respH, respP, proto, transID, rtt, query, qclassName, qtypeName
         case rcode, rcodeName, qtype, aa, tc, rd, ra, answers, ttls, rejected
         case other(FieldKey)
+        /// A column whose name the field registry refused: kept under `sluice.overflow_fields`.
+        case overflow(String)
     }
 
     static let defaultFields = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "trans_id",
@@ -53,6 +55,11 @@ public final class ZeekDNSParser: Parser {
     var unsetField: [UInt8] = Array("-".utf8)
     var columns: [Column]
     let interner = FieldKeyInterner()
+    private var index = FieldIndex()
+
+    /// `field_names_refused`: column names the registry refused (kept under
+    /// `sluice.overflow_fields`).
+    public var counters: [(name: String, value: Int)] { [("field_names_refused", interner.refused)] }
 
     public init() {
         columns = Self.defaultFields.map { Self.column(named: $0, interner: nil) }
@@ -89,8 +96,9 @@ public final class ZeekDNSParser: Parser {
             if let interner {
                 var s = safe
                 if let k = s.withUTF8({ interner.key($0, under: Keys.zeek) }) { return .other(k) }
+                return .overflow("zeek.dns." + safe)
             }
-            return .other(FieldKey("zeek.dns." + safe))
+            return .other(FieldKey("zeek.dns." + safe))   // Zeek's default columns: a fixed set
         }
     }
 
@@ -229,6 +237,7 @@ public final class ZeekDNSParser: Parser {
         var ttls: [Double] = []
         var rejected: Bool?
         var others: [Field] = []
+        var overflow: [(name: String, value: FieldValue)] = []
     }
 
     private func assign(_ col: Column, _ c: RecordCursor, _ r: Range<Int>, _ row: inout Row) throws {
@@ -270,6 +279,8 @@ public final class ZeekDNSParser: Parser {
             forEachSetItem(b, r) { if let d = Double(ByteText.string(b, $0)) { row.ttls.append(d) } }
         case .other(let k):
             row.others.append(Field(k, .string(text(b, r))))
+        case .overflow(let name):
+            row.overflow.append((name, .string(text(b, r))))
         }
     }
 
@@ -289,9 +300,12 @@ public final class ZeekDNSParser: Parser {
         var row = Row()
         do {
             try s.readObject { (s, key) in
+                let mark = s.overflow.count
                 let v = try s.readValue(interner: self.interner)
+                s.prefixOverflow(from: mark, with: "zeek.dns." + String(decoding: key, as: UTF8.self))
                 try self.assignJSON(key, v, &row)
             }
+            row.overflow.append(contentsOf: s.overflow)
             s.skipWhitespace()
             guard s.atEnd else { throw s.error("unexpected data after the object") }
         } catch let err as JSONError {
@@ -352,6 +366,7 @@ public final class ZeekDNSParser: Parser {
         }
         else if eq("qclass") || eq("Z") || eq("_path") || eq("_write_ts") { return }
         else if let k = interner.key(key, under: Keys.zeek) { row.others.append(Field(k, v)) }
+        else { row.overflow.append(("zeek.dns." + String(decoding: key, as: UTF8.self), v)) }
     }
 
     // MARK: event
@@ -403,7 +418,12 @@ public final class ZeekDNSParser: Parser {
             if !ips.isEmpty { e.put(Keys.resolvedIP, .array(ips), fresh: fresh) }
         }
         if let r = row.rejected { e.put(Keys.rejected, .bool(r), fresh: fresh) }
-        for f in row.others { e[f.key] = f.value }
+        // Columns the input names: set in linear time whatever their number.
+        if !row.others.isEmpty {
+            index.begin(e.fields)
+            for f in row.others { index.set(f.key, f.value, in: &e.fields) }
+        }
+        OverflowFields.add(row.overflow, to: &e)
         return e
     }
 }

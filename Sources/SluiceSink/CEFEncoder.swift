@@ -5,8 +5,12 @@ import SluiceCore
 ///
 /// Guarantees (what makes it safe for attacker-controlled values such as repository names
 /// and user agents):
-/// - header values escape `\` as `\\` and `|` as `\|`; CR, LF and tab become a space;
-/// - extension values escape `\` as `\\`, `=` as `\=`, CR as `\r` and LF as `\n`;
+/// - header values escape `\` as `\\` and `|` as `\|`; CR, LF, tab and the Unicode line
+///   breaks NEL (U+0085), LINE SEPARATOR (U+2028) and PARAGRAPH SEPARATOR (U+2029) become a
+///   space; header values are cut (at a character boundary) to the ArcSight lengths: vendor
+///   and product 63 bytes, version 31, signature id 1023, name 512;
+/// - extension values escape `\` as `\\`, `=` as `\=`, CR as `\r` and LF, NEL, U+2028
+///   and U+2029 as `\n` (many readers break lines at the Unicode ones too);
 /// - every other control character (NUL, U+0001–U+001F, DEL) becomes U+FFFD, and the
 ///   output is always valid UTF-8 (input bytes are validated; invalid sequences become
 ///   U+FFFD), so a record never contains a raw line break, NUL or `|`/`=` that a reader
@@ -16,10 +20,18 @@ import SluiceCore
 ///
 /// Severity: alerts map informational 1, low 3, medium 5, high 8, critical 10; events use
 /// their numeric `event.severity` clamped to 0–10, or 1.
+///
+/// Mapped fields are read from dotted keys and from nested objects alike (`source.ip` or
+/// `source: {ip: …}`, as a JSON parser keeps its input).
 public final class CEFEncoder: EventEncoder {
     public static let truncationMarker = "...(truncated)"
     public static let maxMessageBytes = 1023
     public static let maxFieldBytes = 4000
+    /// ArcSight header field lengths.
+    public static let maxVendorBytes = 63
+    public static let maxVersionBytes = 31
+    public static let maxSignatureBytes = 1023
+    public static let maxNameBytes = 512
 
     let deviceExternalID: String?
     let productVersion: String
@@ -43,13 +55,13 @@ public final class CEFEncoder: EventEncoder {
     public func encode(_ event: Event, into out: inout [UInt8]) {
         let view = AlertView(event)
         out.append(contentsOf: "CEF:0|".utf8)
-        Self.appendHeader(SluiceProduct.vendor, to: &out); out.append(0x7C)
-        Self.appendHeader(SluiceProduct.name, to: &out); out.append(0x7C)
-        Self.appendHeader(productVersion, to: &out); out.append(0x7C)
+        Self.appendHeader(SluiceProduct.vendor, limit: Self.maxVendorBytes, to: &out); out.append(0x7C)
+        Self.appendHeader(SluiceProduct.name, limit: Self.maxVendorBytes, to: &out); out.append(0x7C)
+        Self.appendHeader(productVersion, limit: Self.maxVersionBytes, to: &out); out.append(0x7C)
         var ext = ExtensionWriter()
         if let a = event.alert {
-            Self.appendHeader(a.ruleID.isEmpty ? "sluice-alert" : a.ruleID, to: &out); out.append(0x7C)
-            Self.appendHeader(a.ruleName.isEmpty ? a.ruleID : a.ruleName, to: &out); out.append(0x7C)
+            Self.appendHeader(a.ruleID.isEmpty ? "sluice-alert" : a.ruleID, limit: Self.maxSignatureBytes, to: &out); out.append(0x7C)
+            Self.appendHeader(a.ruleName.isEmpty ? a.ruleID : a.ruleName, limit: Self.maxNameBytes, to: &out); out.append(0x7C)
             JSONWriter.appendInt(Int64(Self.number(a.severity)), to: &out); out.append(0x7C)
             let rt = event.timestamp != 0 ? event.timestamp : a.lastSeen
             ext.int("rt", rt / 1_000_000)
@@ -60,11 +72,11 @@ public final class CEFEncoder: EventEncoder {
             ext.string("externalId", a.id)
             ext.string("cat", view.text(ECS.eventCategory) ?? (a.tacticIDs.isEmpty ? "alert" : a.tacticIDs.joined(separator: ",")))
         } else {
-            let sig = event.string(ECS.eventDataset) ?? "event"
-            Self.appendHeader(sig, to: &out); out.append(0x7C)
-            Self.appendHeader(event.string(ECS.eventAction) ?? sig, to: &out); out.append(0x7C)
+            let sig = view.text(ECS.eventDataset) ?? "event"
+            Self.appendHeader(sig, limit: Self.maxSignatureBytes, to: &out); out.append(0x7C)
+            Self.appendHeader(view.text(ECS.eventAction) ?? sig, limit: Self.maxNameBytes, to: &out); out.append(0x7C)
             var sev: Int64 = 1
-            if let s = event[ECS.eventSeverity]?.intValue { sev = max(0, min(10, s)) }
+            if let s = view.value(ECS.eventSeverity)?.intValue { sev = max(0, min(10, s)) }
             JSONWriter.appendInt(sev, to: &out); out.append(0x7C)
             if event.timestamp != 0 { ext.int("rt", event.timestamp / 1_000_000) }
             ext.string("msg", view.text(ECS.message), limit: Self.maxMessageBytes)
@@ -103,11 +115,20 @@ public final class CEFEncoder: EventEncoder {
 
     static let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
 
-    /// Appends a header value: `\` and `|` escaped, CR/LF/tab as space, other controls as U+FFFD.
-    static func appendHeader(_ s: String, to out: inout [UInt8]) {
+    /// Appends a header value: `\` and `|` escaped, CR/LF/tab and NEL/U+2028/U+2029 as a
+    /// space, other controls as U+FFFD; cut to `limit` bytes of input at a character boundary.
+    static func appendHeader(_ s: String, limit: Int = Int.max, to out: inout [UInt8]) {
         var s = s
         s.withUTF8 { buf in
-            for b in buf {
+            var end = buf.count
+            if end > limit {
+                end = limit
+                while end > 0 && buf[end] & 0xC0 == 0x80 { end -= 1 }
+            }
+            var i = 0
+            while i < end {
+                let b = buf[i]
+                if let n = lineBreakLength(buf, i, end) { out.append(0x20); i += n; continue }
                 switch b {
                 case 0x5C: out.append(0x5C); out.append(0x5C)
                 case 0x7C: out.append(0x5C); out.append(0x7C)
@@ -115,8 +136,19 @@ public final class CEFEncoder: EventEncoder {
                 case 0..<0x20, 0x7F: out.append(contentsOf: replacement)
                 default: out.append(b)
                 }
+                i += 1
             }
         }
+    }
+
+    /// The length (2 or 3) of a NEL (C2 85), LINE SEPARATOR (E2 80 A8) or PARAGRAPH
+    /// SEPARATOR (E2 80 A9) at `i`, or nil.
+    @inline(__always)
+    static func lineBreakLength(_ buf: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Int? {
+        let b = buf[i]
+        if b == 0xC2, i + 1 < end, buf[i + 1] == 0x85 { return 2 }
+        if b == 0xE2, i + 2 < end, buf[i + 1] == 0x80, buf[i + 2] == 0xA8 || buf[i + 2] == 0xA9 { return 3 }
+        return nil
     }
 
     /// Appends an extension value (escaped), shortened to `limit` bytes of input.
@@ -138,8 +170,12 @@ public final class CEFEncoder: EventEncoder {
             while end > 0 && buf[end] & 0xC0 == 0x80 { end -= 1 }   // keep whole characters
             truncated = true
         }
-        for i in 0..<end {
+        var i = 0
+        while i < end {
             let b = buf[i]
+            if b >= 0xC2, let n = lineBreakLength(buf, i, end) {
+                out.append(0x5C); out.append(UInt8(ascii: "n")); i += n; continue
+            }
             switch b {
             case 0x5C: out.append(0x5C); out.append(0x5C)
             case 0x3D: out.append(0x5C); out.append(0x3D)
@@ -148,6 +184,7 @@ public final class CEFEncoder: EventEncoder {
             case 0..<0x20, 0x7F: out.append(contentsOf: replacement)
             default: out.append(b)
             }
+            i += 1
         }
         if truncated { out.append(contentsOf: truncationMarker.utf8) }
     }

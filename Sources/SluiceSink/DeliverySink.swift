@@ -118,11 +118,26 @@ public final class DeliverySink: Sink, DeadLetterReporting, @unchecked Sendable 
     public func write(_ batch: EventBatch) throws {
         try open()
         var records = RecordBatch()
+        var oversized: [DeadLetter] = []
         for e in batch.events {
+            let start = records.bytes.count
             transport.appendRecord(e, encoder: encoder, to: &records.bytes)
+            if disk != nil, records.bytes.count - start > DiskBuffer.maxRecordBytes {
+                // Larger than the disk buffer reads back: set aside with its reason before
+                // the batch is acknowledged, never written and lost.
+                oversized.append(DeadLetter(event: e, reason: "record_too_large",
+                                            detail: "encoded record of \(records.bytes.count - start) bytes exceeds the disk buffer's limit of \(DiskBuffer.maxRecordBytes) bytes"))
+                records.bytes.removeSubrange(start...)
+                continue
+            }
             records.endRecord()
         }
         if let disk {
+            if !oversized.isEmpty {
+                stats.recordFailed(oversized.count)
+                logger.error("\(oversized.count) records larger than the disk buffer's limit of \(DiskBuffer.maxRecordBytes) bytes sent to dead letter")
+                deadLetterHandler?(oversized)
+            }
             try disk.append(records)   // blocks while full (`block`), counts drops otherwise
             batch.acknowledge()
             return

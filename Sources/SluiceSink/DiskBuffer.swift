@@ -28,9 +28,13 @@ public enum BufferFullPolicy: String, CaseIterable, Sendable {
 /// - Records come out of `peek` in the order they were appended, across restarts.
 ///   Delivery is at least once: the position is written (not fsync'd) after delivery, so a
 ///   crash can replay the last delivered batch.
-/// - A record whose length or CRC does not check (torn write, bit rot, truncation) makes
-///   the reader skip the rest of that segment; the skipped records are counted and logged,
-///   never a crash.
+/// - Appending and reading agree on the record limit (`maxRecordBytes`, 16 MiB): `append`
+///   refuses a larger record (`DeliverySink` sends it to dead letter, with its reason,
+///   before acknowledging the batch), so every record written can be read back.
+/// - A record whose length or CRC does not check (torn write, bit rot, truncation) skips
+///   only itself: the reader resynchronizes on the next record whose header and CRC check
+///   (a torn tail skips to the end of its segment); skipped records are counted and
+///   logged, never a crash.
 /// - `max_bytes` bounds the undelivered bytes; disk use may exceed it by the delivered
 ///   head of the oldest segment (at most one segment, `max_bytes / 8`).
 /// Thread safety: one writer thread and one reader thread; state is under one lock.
@@ -130,6 +134,9 @@ public final class DiskBuffer: @unchecked Sendable {
     @discardableResult
     public func append(_ records: RecordBatch, now: Int64 = Timestamp.now()) throws -> Int {
         guard !records.isEmpty else { return 0 }
+        for i in 0..<records.count where records.record(i).count > Self.maxRecordBytes {
+            throw SinkError.permanent("record of \(records.record(i).count) bytes exceeds the disk buffer's limit of \(Self.maxRecordBytes) bytes")
+        }
         var buf: [UInt8] = []
         buf.reserveCapacity(records.bytes.count + records.count * Self.headerSize)
         var sizes: [Int] = []
@@ -222,16 +229,17 @@ public final class DiskBuffer: @unchecked Sendable {
             out.append(body.dropFirst(8))
             off += Self.headerSize + len
         }
-        cond.lock(); defer { cond.unlock() }
-        if let why = corrupt, out.isEmpty {
-            // Skip the rest of this segment; count what is lost from the headers we can read.
-            // (Good records before the damage were returned by an earlier peek.)
-            let lost = max(1, estimateRecords(segID, from: off, limit: limit))
-            stats?.recordCorrupted(lost)
-            logger.error("disk buffer \(directory): \(why) in segment \(segID) at offset \(off); skipped the rest of the segment (about \(lost) records)")
+        if corrupt != nil, out.isEmpty {
+            // Skip only the damaged record: resume at the next record that checks. (Good
+            // records before the damage were returned by an earlier peek.)
+            let next = resync(segID, after: off, limit: limit)
+            cond.lock(); defer { cond.unlock() }
+            stats?.recordCorrupted(1)
+            let what = next < limit ? "skipped \(next - off) bytes to the next good record" : "skipped the rest of the segment (\(limit - off) bytes)"
+            logger.error("disk buffer \(directory): \(corrupt!) in segment \(segID) at offset \(off); \(what)")
             if segments[0].id == segID {
-                if segments.count == 1 { try? openWriteSegment(segID + 1) }
-                readOffset = segments[0].size
+                readOffset = next
+                if readOffset >= segments[0].size && segments.count == 1 { try? openWriteSegment(segID + 1) }
                 savePosition()
             }
             peeked = nil
@@ -239,6 +247,7 @@ public final class DiskBuffer: @unchecked Sendable {
             publish()
             return out
         }
+        cond.lock(); defer { cond.unlock() }
         peeked = out.isEmpty ? nil : (segID, off, out.count)
         if firstTime != 0 { oldestTime = firstTime; publish() }
         return out
@@ -307,6 +316,34 @@ public final class DiskBuffer: @unchecked Sendable {
         blockStart = off
         guard n >= count else { return nil }
         return block[0..<count]
+    }
+
+    /// Whether a whole record that checks (length within bounds and the segment, CRC) starts
+    /// at `off`.
+    private func verifies(_ id: UInt64, _ off: Int, limit: Int) -> Bool {
+        guard limit - off >= Self.headerSize, let h = read(id, off, Self.headerSize, limit: limit) else { return false }
+        let len = Int(Self.load32(h, h.startIndex))
+        guard len <= Self.maxRecordBytes, off + Self.headerSize + len <= limit,
+              let body = read(id, off + 8, 8 + len, limit: limit) else { return false }
+        let crc = Self.load32(h, h.startIndex + 4)
+        return body.withUnsafeBufferPointer { UInt32(truncatingIfNeeded: crc32(0, $0.baseAddress, UInt32($0.count))) } == crc
+    }
+
+    /// The offset of the next record that checks after a damaged one at `off`: where the
+    /// damaged record's own length says (when that one checks), else the first offset
+    /// after it where a record checks; `limit` when there is none (a torn tail).
+    private func resync(_ id: UInt64, after off: Int, limit: Int) -> Int {
+        if limit - off >= Self.headerSize, let h = read(id, off, Self.headerSize, limit: limit) {
+            let len = Int(Self.load32(h, h.startIndex))
+            let next = off + Self.headerSize + len
+            if len <= Self.maxRecordBytes, next <= limit, next == limit || verifies(id, next, limit: limit) { return next }
+        }
+        var p = off + 1
+        while p + Self.headerSize <= limit {
+            if verifies(id, p, limit: limit) { return p }
+            p += 1
+        }
+        return limit
     }
 
     /// Records countable by their headers from `off` to `limit` in one segment.

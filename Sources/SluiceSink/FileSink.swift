@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Logging
 import SluiceCore
 
 /// When a file sink makes its writes durable.
@@ -21,7 +22,10 @@ public enum FsyncPolicy: String, CaseIterable, Sendable {
 /// and at most `keep` (default 5) rotated files are kept).
 /// Guarantees: a batch is acknowledged only after all its bytes were written (and fsync'd
 /// with `fsync: batch`); a write error is retried by the runtime, never dropped; a record
-/// is never split across two files.
+/// is never split across two files. On a full disk (or any failed write or fsync) the file
+/// is truncated back to its last complete record before the error is reported, and a
+/// retried batch skips the records an earlier attempt already completed: no half records,
+/// no duplicates.
 public final class FileSink: Sink {
     public let path: String
     let encoder: EventEncoder
@@ -33,6 +37,7 @@ public final class FileSink: Sink {
     var size = 0
     let rotateBytes: Int?
     let keep: Int
+    var logger: Logger?
 
     public init(path: String, encoder: EventEncoder, fsync: FsyncPolicy = .never, rotateBytes: Int? = nil, keep: Int = 5) {
         self.path = path; self.encoder = encoder; self.fsyncPolicy = fsync
@@ -47,8 +52,10 @@ public final class FileSink: Sink {
             keep = r.int("keep", default: 5, range: 1...1000)
             r.finish(); o.merge(r)
         }
-        return FileSink(path: path, encoder: EncodingName.makeEncoder(o), fsync: o.choice("fsync", default: FsyncPolicy.never),
-                        rotateBytes: rotateBytes, keep: keep)
+        let sink = FileSink(path: path, encoder: EncodingName.makeEncoder(o), fsync: o.choice("fsync", default: FsyncPolicy.never),
+                            rotateBytes: rotateBytes, keep: keep)
+        sink.logger = ctx.logger
+        return sink
     }
 
     /// Renames `path` to `path.1` (shifting older ones, dropping beyond `keep`).
@@ -78,35 +85,80 @@ public final class FileSink: Sink {
         if fstat(fd, &st) == 0 { inode = st.st_ino; size = Int(st.st_size) }
     }
 
+    /// What identifies a batch the runtime retries after a failed write: the same events
+    /// buffer, count, first acknowledgement and first record.
+    struct BatchID: Equatable {
+        let base: UnsafeRawPointer?
+        let count: Int
+        let ack: ObjectIdentifier?
+        let firstRecord: UInt64
+    }
+
+    /// A batch whose write failed after some of its records were durably in the file (a
+    /// rotation in between): how many. Its retry skips them, so nothing is written twice.
+    var partial: (id: BatchID, written: Int)?
+
     public func write(_ batch: EventBatch) throws {
-        try ensureOpen()
         buffer.removeAll(keepingCapacity: true)
-        var lineStart = 0
-        for e in batch.events {
-            encoder.encode(e, into: &buffer)
-            buffer.append(0x0A)
-            if let max = rotateBytes, size + buffer.count > max, lineStart > 0 || size > 0 {
-                // Write what fits before this record, then rotate and continue in a new file.
-                let head = Array(buffer[..<lineStart])
-                try writeOut(head)
-                buffer.removeFirst(lineStart)
-                rotate()
-                try ensureOpen()
-            }
-            lineStart = buffer.count
+        var firstHash: UInt64 = 0xcbf2_9ce4_8422_2325
+        if let first = batch.events.first {
+            encoder.encode(first, into: &buffer)
+            for b in buffer { firstHash = (firstHash ^ UInt64(b)) &* 0x100_0000_01b3 }
+            buffer.removeAll(keepingCapacity: true)
         }
-        try writeOut(buffer)
+        let id = BatchID(base: batch.events.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }, count: batch.count,
+                         ack: batch.acks.first.map { ObjectIdentifier($0) }, firstRecord: firstHash)
+        var written = 0
+        if let p = partial, p.id == id { written = p.written }
+        partial = nil
+        do {
+            try ensureOpen()
+            var lineStart = 0
+            var inBuffer = 0
+            for e in batch.events.dropFirst(written) {
+                encoder.encode(e, into: &buffer)
+                buffer.append(0x0A)
+                if let max = rotateBytes, size + buffer.count > max, lineStart > 0 || size > 0 {
+                    // Write what fits before this record, then rotate and continue in a new file.
+                    let head = Array(buffer[..<lineStart])
+                    try writeOut(head)
+                    written += inBuffer
+                    inBuffer = 0
+                    buffer.removeFirst(lineStart)
+                    rotate()
+                    try ensureOpen()
+                }
+                inBuffer += 1
+                lineStart = buffer.count
+            }
+            try writeOut(buffer)
+        } catch {
+            if written > 0 { partial = (id, written) }
+            throw error
+        }
         if let max = rotateBytes, size >= max { rotate() }
         batch.acknowledge()
     }
 
+    /// Appends whole records. On any error (a full disk mid-write, a failed fsync) the file
+    /// is truncated back to where it was, so it never holds half a record and a retry of
+    /// the same records writes them once.
     private func writeOut(_ bytes: [UInt8]) throws {
         guard !bytes.isEmpty else { return }
-        try FileDescriptorWriter(fd: fd, label: path).writeAll(bytes)
-        size += bytes.count
-        if fsyncPolicy == .batch, fsync(fd) != 0 {
-            throw SinkError.retryable("\(path): fsync: \(String(cString: strerror(errno)))")
+        var st = stat()
+        let before = fstat(fd, &st) == 0 ? off_t(st.st_size) : off_t(size)
+        do {
+            try FileDescriptorWriter(fd: fd, label: path).writeAll(bytes)
+            if fsyncPolicy == .batch, fsync(fd) != 0 {
+                throw SinkError.retryable("\(path): fsync: \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            if ftruncate(fd, before) != 0 {
+                logger?.error("\(path): could not truncate back to \(before) bytes after a failed write: \(String(cString: strerror(errno)))")
+            }
+            throw error
         }
+        size = Int(before) + bytes.count
     }
 
     public func flush() throws {

@@ -25,9 +25,12 @@ import SluiceCore
 /// Common options: `endpoint` (required), `token` / `token_file` (HEC token; Bearer token
 /// for webhook; API key for Elasticsearch), `user`/`password` (basic auth), `headers`,
 /// `encoding` (json default; `cef` strings for HEC and webhook), `compression: gzip`,
-/// `timeout` (30s), `tls: {ca_file, cert_file, key_file, verify, verify_hostname}`,
+/// `timeout` (30s), `tls: {ca_file, cert_file, key_file, verify, verify_hostname, min_version}`,
 /// `batch: {max_events, max_bytes, timeout}`, `buffer`, `retry`.
 ///
+/// Redirects are never followed: a 3xx is a delivery failure, logged with its `Location`
+/// and retried (the endpoint is the operator's to fix; nothing is dropped or counted
+/// delivered). TLS 1.2 is the minimum (`tls.min_version` can raise it to 1.3).
 /// Responses: 2xx delivered; connection errors, timeouts, 408, 429 and 5xx retried with
 /// backoff (`Retry-After` honoured); 401 and 403 retried too (a token problem is the
 /// operator's to fix; events are never dead-lettered for it; the error is logged); any
@@ -67,7 +70,7 @@ public enum HTTPSink {
         cfg.acknowledgements = o.bool("acknowledgements", default: false)
         cfg.ackTimeout = o.seconds("ack_timeout", default: 60)
         cfg.ackInterval = o.seconds("ack_interval", default: 1)
-        var tls: TLSConfiguration?
+        var tls = TLSOptions.defaultClient()   // TLS 1.2 minimum even without a `tls` block
         if let t = o.nested("tls") { tls = TLSOptions.read(t).0; t.finish(); o.merge(t) }
         cfg.tls = tls
         switch preset {
@@ -114,6 +117,7 @@ public final class HTTPTransport: RecordTransport {
 
     let cfg: Config
     let logger: Logger
+    let redirectLog: RateLimitedLog
     /// Created on first use: building the sink (as `sluice validate` does) starts no event
     /// loop and needs no shutdown.
     private var _client: HTTPClient?
@@ -121,9 +125,12 @@ public final class HTTPTransport: RecordTransport {
     var client: HTTPClient {
         clientLock.lock(); defer { clientLock.unlock() }
         if let c = _client { return c }
-        var c = HTTPClient.Configuration(tlsConfiguration: cfg.tls,
+        var c = HTTPClient.Configuration(tlsConfiguration: TLSOptions.atLeast12(cfg.tls ?? TLSOptions.defaultClient()),
                                          timeout: .init(connect: .seconds(10), read: .milliseconds(Int64(cfg.timeout * 1000))))
         c.decompression = .disabled
+        // Never follow redirects: a 302 would turn the POST into a GET without body and the
+        // batch would count as delivered. A 3xx is a delivery failure (see `classify`).
+        c.redirectConfiguration = .disallow
         let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
         _client = made
         return made
@@ -135,6 +142,7 @@ public final class HTTPTransport: RecordTransport {
 
     public init(_ cfg: Config, logger: Logger) {
         self.cfg = cfg; self.logger = logger
+        redirectLog = RateLimitedLog(logger: logger, interval: 30)
         if cfg.preset == .elasticsearch {
             var l: [UInt8] = []
             l.append(contentsOf: "{\"\(cfg.action.rawValue)\":{\"_index\":".utf8)
@@ -255,6 +263,10 @@ public final class HTTPTransport: RecordTransport {
         let text = String(decoding: r.body.prefix(512), as: UTF8.self)
         let why = "HTTP \(r.status): \(text)"
         switch r.status {
+        case 300...399:
+            let location = r.headers.first(name: "Location").map { redacted($0) } ?? "(no Location header)"
+            redirectLog.error(key: "redirect", "\(redacted(cfg.url)) answered HTTP \(r.status) redirecting to \(location); deliveries never follow redirects, so nothing was delivered: point 'endpoint' at the final URL. Retrying")
+            return .retry("HTTP \(r.status) redirect to \(location) (not followed)", after: nil)
         case 408, 429, 500...599:
             return .retry(why, after: RetryPolicy.parseRetryAfter(r.headers.first(name: "Retry-After")))
         case 401, 403:

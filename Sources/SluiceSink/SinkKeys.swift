@@ -28,7 +28,7 @@ struct AlertView {
     init(_ event: Event) { self.event = event; self.alert = event.alert }
 
     func value(_ key: FieldKey) -> FieldValue? {
-        if let v = event[key] { return v }
+        if let v = event[key] ?? event.nestedValue(key) { return v }
         guard let a = alert else { return nil }
         for f in a.group where f.key == key { return f.value }
         for f in a.details where f.key == key { return f.value }

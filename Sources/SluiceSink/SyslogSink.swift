@@ -48,7 +48,7 @@ public enum SyslogSink {
             (tls, serverName) = TLSOptions.read(t)
             t.finish(); o.merge(t)
         }
-        if mode == .tls && tls == nil { tls = TLSConfiguration.makeClientConfiguration() }
+        if mode == .tls && tls == nil { tls = TLSOptions.defaultClient() }
         let limits = BatchLimits.read(o, defaults: BatchLimits(maxEvents: 1000, maxBytes: 1 << 20, timeout: 0.2))
         let retry = RetryOptions.read(o)
         let buffer = BufferSettings.read(o, ctx)
@@ -89,10 +89,40 @@ enum RetryOptions {
     }
 }
 
-/// `tls: {ca_file, cert_file, key_file, verify, verify_hostname, server_name}` for clients.
+/// `tls: {ca_file, cert_file, key_file, verify, verify_hostname, server_name, min_version}`
+/// for clients. TLS 1.2 is the minimum unless `min_version: "1.3"` raises it; nothing lower
+/// can be configured.
 enum TLSOptions {
-    static func read(_ t: ComponentOptions) -> (TLSConfiguration, String?) {
+    /// A client configuration with Sluice's defaults: TLS 1.2 minimum, full verification.
+    static func defaultClient() -> TLSConfiguration {
         var cfg = TLSConfiguration.makeClientConfiguration()
+        cfg.minimumTLSVersion = .tlsv12
+        return cfg
+    }
+
+    /// `min_version`: "1.2" (default) or "1.3".
+    static func minimumVersion(_ t: ComponentOptions) -> TLSVersion {
+        let v = t.string("min_version", default: "1.2")
+        switch v {
+        case "1.2", "TLSv1.2", "tls1.2": return .tlsv12
+        case "1.3", "TLSv1.3", "tls1.3": return .tlsv13
+        default:
+            t.fail("min_version must be \"1.2\" or \"1.3\" (TLS below 1.2 is not offered), got \"\(v)\"", at: "min_version")
+            return .tlsv12
+        }
+    }
+
+    /// `cfg` with TLS 1.2 as its minimum unless it asks for 1.3: what every TLS client of
+    /// Sluice uses, however its configuration was made.
+    static func atLeast12(_ cfg: TLSConfiguration) -> TLSConfiguration {
+        var c = cfg
+        c.minimumTLSVersion = cfg.minimumTLSVersion == .tlsv13 ? .tlsv13 : .tlsv12
+        return c
+    }
+
+    static func read(_ t: ComponentOptions) -> (TLSConfiguration, String?) {
+        var cfg = defaultClient()
+        cfg.minimumTLSVersion = minimumVersion(t)
         if let ca = t.string("ca_file") { cfg.trustRoots = .file(ca) }
         let verify = t.bool("verify", default: true)
         let verifyHost = t.bool("verify_hostname", default: true)
@@ -132,7 +162,7 @@ public final class SyslogTransport: RecordTransport {
         self.mode = mode; self.host = host; self.port = port; self.framing = framing
         self.serverName = serverName ?? (Self.isIPAddress(host) ? nil : host)
         self.timeout = timeout; self.logger = logger
-        sslContext = try tls.map { try NIOSSLContext(configuration: $0) }
+        sslContext = try tls.map { try NIOSSLContext(configuration: TLSOptions.atLeast12($0)) }
     }
 
     static func isIPAddress(_ s: String) -> Bool {

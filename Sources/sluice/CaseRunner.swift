@@ -67,7 +67,7 @@ struct CaseRunner {
             do { try parser.parse(bytes, event: Event(original: bytes), into: &events) }
             catch { failures.append("\(error)") }
         }
-        parser.tick(now: Timestamp.now(), final: true, into: &events)
+        parser.tick(StageTime(wallClock: Timestamp.now(), eventTime: Int64.max, final: true), into: &events)
         if failures.count != expectedFailures {
             return Result(name: name, failure: "expected \(expectedFailures) failed records, got \(failures.count)\(failures.isEmpty ? "" : ": " + failures.joined(separator: "; "))")
         }

@@ -120,7 +120,7 @@ struct ParseCommand: ParsableCommand {
         }
         if let last = splitter.flushPending() { handle(last) }
         produced.removeAll()
-        parser.tick(now: Timestamp.now(), final: true, into: &produced)
+        parser.tick(StageTime(wallClock: Timestamp.now(), eventTime: Int64.max, final: true), into: &produced)
         for e in produced { encoder.encodeLine(e, into: &out) }
         events += produced.count
         flushOut()

@@ -77,7 +77,7 @@ struct RuleCaseRunner {
             do { try parser.parse(bytes, event: Event(original: bytes), into: &events) }
             catch { return .init(name: name, failure: "input line \(i + 1): \(error)") }
         }
-        parser.tick(now: Timestamp.now(), final: true, into: &events)
+        parser.tick(StageTime(wallClock: Timestamp.now(), eventTime: Int64.max, final: true), into: &events)
         if !contextPaths.isEmpty || !intelPaths.isEmpty {
             do { events = try enrich(events, context: contextPaths, intel: intelPaths, name: name) }
             catch { return .init(name: name, failure: "enrichment: \(error)") }

@@ -65,3 +65,101 @@ final class EventJSONEncoderTests: XCTestCase {
         XCTAssertEqual(encode(e), #"{"related":{"ip":["10.0.0.1","10.0.0.2"]},"github":{"actor_location":{"country_code":"US"}},"n":{"d":1.5,"neg":-42,"b":false,"z":null}}"#)
     }
 }
+
+/// Issue 15: output keys never repeat, and the plan cache is bounded by bytes.
+final class EventJSONEncoderHardeningTests: XCTestCase {
+    func encode(_ e: Event, original: Bool = true) -> String {
+        var out: [UInt8] = []
+        EventJSONEncoder(includeOriginal: original).encode(e, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Member names of every object in a JSON text, per object (a tiny reader: enough to
+    /// see a name written twice, which JSONSerialization silently collapses).
+    func duplicateNames(_ s: String) -> [String] {
+        var dups: [String] = []
+        var stack: [Set<String>] = []
+        var i = s.startIndex
+        var expectingKey = false
+        while i < s.endIndex {
+            let c = s[i]
+            if c == "{" { stack.append([]); expectingKey = true }
+            else if c == "}" { stack.removeLast(); expectingKey = false }
+            else if c == "," { expectingKey = !stack.isEmpty }
+            else if c == "[" { expectingKey = false }
+            else if c == "\"" {
+                var j = s.index(after: i)
+                var text = ""
+                while s[j] != "\"" { if s[j] == "\\" { j = s.index(after: j) }; text.append(s[j]); j = s.index(after: j) }
+                if expectingKey, !stack.isEmpty {
+                    if !stack[stack.count - 1].insert(text).inserted { dups.append(text) }
+                    expectingKey = false
+                }
+                i = j
+            }
+            i = s.index(after: i)
+        }
+        return dups
+    }
+
+    func testNestedObjectAndDottedFieldsMergeIntoOneObject() throws {
+        // What a JSON payload over syslog gives: the payload's nested `source` object, and the
+        // listener's dotted `source.ip` / `source.port`.
+        var e = Event(timestamp: Timestamp.make(year: 2026, month: 11, day: 23, hour: 2, minute: 8, second: 35))
+        e.fields.append(Field(ECS.sourceIP, .string("10.1.2.3")))
+        e.fields.append(Field(FieldKey("source"), .object([Field(FieldKey("geo"), .object([Field(FieldKey("country_iso_code"), .string("NL"))])),
+                                                             Field(FieldKey("bytes"), .int(42))])))
+        e.fields.append(Field(ECS.sourcePort, .int(51514)))
+        e.fields.append(Field(ECS.eventAction, .string("git.clone")))
+        let s = encode(e)
+        XCTAssertEqual(duplicateNames(s), [], s)
+        let obj = try JSONSerialization.jsonObject(with: Data(s.utf8)) as! [String: Any]
+        let source = try XCTUnwrap(obj["source"] as? [String: Any])
+        XCTAssertEqual(source["ip"] as? String, "10.1.2.3")
+        XCTAssertEqual(source["port"] as? Int, 51514)
+        XCTAssertEqual(source["bytes"] as? Int, 42)
+        XCTAssertEqual((source["geo"] as? [String: Any])?["country_iso_code"] as? String, "NL")
+        XCTAssertEqual((obj["event"] as? [String: Any])?["action"] as? String, "git.clone")
+    }
+
+    func testKeySetTwiceAndTimestampFieldAreWrittenOnce() throws {
+        var e = Event(timestamp: Timestamp.make(year: 2026, month: 11, day: 23, hour: 2, minute: 8, second: 35),
+                      original: ArraySlice(Array("raw".utf8)))
+        e.fields.append(Field(ECS.userName, .string("first")))
+        e.fields.append(Field(FieldKey("@timestamp"), .string("spoofed")))
+        e.fields.append(Field(ECS.userName, .string("second")))
+        e.fields.append(Field(FieldKey("event"), .object([Field(FieldKey("original"), .string("forged")), Field(FieldKey("kind"), .string("event"))])))
+        let s = encode(e)
+        XCTAssertEqual(duplicateNames(s), [], s)
+        let obj = try JSONSerialization.jsonObject(with: Data(s.utf8)) as! [String: Any]
+        XCTAssertEqual(obj["@timestamp"] as? String, "2026-11-23T02:08:35.000Z", "the event time wins")
+        XCTAssertEqual((obj["user"] as? [String: Any])?["name"] as? String, "second", "the later value wins")
+        XCTAssertEqual((obj["event"] as? [String: Any])?["original"] as? String, "raw", "event.original is the record")
+        XCTAssertEqual((obj["event"] as? [String: Any])?["kind"] as? String, "event")
+    }
+
+    /// 1,000 key orders of a wide event took 963 MB in the plan cache; it is bounded by bytes.
+    func testPlanCacheIsBoundedByBytes() throws {
+        let keys = (0..<2000).map { FieldKey("wide.field_\($0)_" + String(repeating: "n", count: 110)) }
+        let encoder = EventJSONEncoder(includeOriginal: false)
+        var out: [UInt8] = []
+        let before = Self.residentBytes()
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<180 {
+            var e = Event()
+            for k in keys.shuffled(using: &rng) { e.fields.append(Field(k, .int(1))) }
+            out.removeAll(keepingCapacity: true)
+            encoder.encode(e, into: &out)
+        }
+        let grown = Self.residentBytes() - before
+        // Unbounded, 180 plans of 2,000 long names keep about 50 MiB.
+        XCTAssertLessThan(grown, 30 << 20, "the plan cache kept \(grown >> 20) MiB for 180 key orders")
+    }
+
+    static func residentBytes() -> Int {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kb * 1024
+    }
+}

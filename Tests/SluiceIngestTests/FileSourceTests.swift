@@ -307,3 +307,51 @@ final class FileSourceTests: XCTestCase {
         XCTAssertEqual(lines, ["a", "b", "c"])
     }
 }
+
+/// Issue 15: a link in an include directory must not make Sluice ship what it points to.
+final class FileSourceLinkTests: XCTestCase {
+    func source(_ yaml: String) throws -> FileSource {
+        try FileSource.make(try options(yaml, type: "file"), buildContext(mode: .toEnd))
+    }
+
+    func testSymlinksAreNotFollowedByDefault() throws {
+        let dir = tempDir("links")
+        let secret = tempDir("secret") + "/shadow-like"
+        try "root:$6$privatehash:19000:0:99999:7:::\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        try "2026-11-23 02:08:35 INFO app started\n".write(toFile: dir + "/app.log", atomically: true, encoding: .utf8)
+        XCTAssertEqual(symlink(secret, dir + "/evil.log"), 0)
+        let h = try SourceHarness(try source("include: [\"\(dir)/*.log\"]\npoll_interval: 50ms"), mode: .toEnd)
+        h.start()
+        XCTAssertTrue(h.waitFinished())
+        let texts = h.drain(quiet: 0.2).map(\.text)
+        XCTAssertEqual(texts, ["2026-11-23 02:08:35 INFO app started"])
+    }
+
+    func testFollowSymlinksOptionForOperatorsWhoRelyOnLinks() throws {
+        let dir = tempDir("links-on")
+        let target = tempDir("target") + "/current.log"
+        try "line via link\n".write(toFile: target, atomically: true, encoding: .utf8)
+        XCTAssertEqual(symlink(target, dir + "/app.log"), 0)
+        let h = try SourceHarness(try source("include: [\"\(dir)/*.log\"]\nfollow_symlinks: true"), mode: .toEnd)
+        h.start()
+        XCTAssertTrue(h.waitFinished())
+        XCTAssertEqual(h.drain(quiet: 0.2).map(\.text), ["line via link"])
+    }
+
+    /// Never into /proc or /sys, even with follow_symlinks (a link to /proc/self/environ also
+    /// caused a busy re-read loop).
+    func testProcAndSysAreNeverRead() throws {
+        let dir = tempDir("links-proc")
+        XCTAssertEqual(symlink("/proc/self/environ", dir + "/env.log"), 0)
+        XCTAssertEqual(symlink("/sys/kernel/uevent_seqnum", dir + "/sys.log"), 0)
+        let src = try FileSource.make(try options("include: [\"\(dir)/*.log\"]\nfollow_symlinks: true\npoll_interval: 50ms", type: "file"), buildContext())
+        let h = try SourceHarness(src, mode: .follow)
+        h.start()
+        defer { h.stop() }
+        XCTAssertEqual(h.drain(quiet: 1.5).count, 0, "nothing read from /proc or /sys")
+        let proc = try SourceHarness(FileSource(include: ["/proc/self/status"]), mode: .toEnd)
+        proc.start()
+        XCTAssertTrue(proc.waitFinished())
+        XCTAssertEqual(proc.drain(quiet: 0.2).count, 0)
+    }
+}

@@ -14,14 +14,15 @@ final class SourceHarness {
     private let done = DispatchSemaphore(value: 0)
     private(set) var runError: Error?
 
-    init(_ source: Source, name: String = "test", mode: RunMode = .follow, stateDir: String? = nil, capacity: Int = 100_000) throws {
+    init(_ source: Source, name: String = "test", mode: RunMode = .follow, stateDir: String? = nil, capacity: Int = 100_000,
+         logger customLogger: Logger? = nil) throws {
         self.source = source
         queue = BoundedQueue(name: name, capacity: capacity)
         metrics = ComponentMetrics(name: name, kind: "source", type: "test")
         var logger = Logger(label: "test.\(name)")
         logger.logLevel = ProcessInfo.processInfo.environment["SLUICE_TEST_DEBUG"] != nil ? .debug : .warning
         let store = try stateDir.map { try CheckpointStore(dataDirectory: $0) }
-        context = SourceContext(name: name, mode: mode, logger: logger, metrics: metrics, checkpoints: store, outputs: [queue])
+        context = SourceContext(name: name, mode: mode, logger: customLogger ?? logger, metrics: metrics, checkpoints: store, outputs: [queue])
     }
 
     func start() {

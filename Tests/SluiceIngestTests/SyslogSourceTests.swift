@@ -229,14 +229,20 @@ final class SyslogSourceTests: XCTestCase {
         let src = SyslogSource(mode: .tcp, address: "127.0.0.1:0", maxConnections: 1)
         let (h, port) = try startListener(src)
         defer { h.stop() }
+        // A connection takes a slot once it has sent something (issue 15: idle connections
+        // that never send cannot hold the slots).
         let first = try connectTCP(port: port)
         defer { close(first) }
-        usleep(200_000)
+        let hello = Array("<86>Nov 22 17:59:59 bastion-01 sshd[1]: first\n".utf8)
+        XCTAssertEqual(hello.withUnsafeBytes { write(first, $0.baseAddress, $0.count) }, hello.count)
+        XCTAssertEqual(h.collect(1).map(\.text), ["<86>Nov 22 17:59:59 bastion-01 sshd[1]: first"])
         let second = try connectTCP(port: port)
+        let extra = Array("<86>Nov 22 18:00:00 bastion-01 sshd[2]: over the limit\n".utf8)
+        _ = extra.withUnsafeBytes { write(second, $0.baseAddress, $0.count) }
         var tv = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(second, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var b = [UInt8](repeating: 0, count: 16)
-        XCTAssertEqual(read(second, &b, 16), 0, "the connection over the limit is closed by the listener")
+        XCTAssertLessThanOrEqual(read(second, &b, 16), 0, "the connection over the limit is closed by the listener")
         close(second)
         let msg = Array("<86>Nov 22 18:00:00 bastion-01 sshd[1]: still connected\n".utf8)
         XCTAssertEqual(msg.withUnsafeBytes { write(first, $0.baseAddress, $0.count) }, msg.count)

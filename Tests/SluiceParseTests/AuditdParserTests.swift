@@ -104,7 +104,7 @@ final class AuditdParserTests: XCTestCase {
         XCTAssertTrue(out.isEmpty)
         // The second record lacks node= so it is a separate id; test the kernel form alone too.
         var ticked: [Event] = []
-        p.tick(now: 1_000_000_000, final: true, into: &ticked)
+        p.tick(StageTime(wallClock: 0, eventTime: Int64.max, final: true), into: &ticked)
         XCTAssertEqual(ticked.count, 2)
         let first = ticked.first { PB.str($0, "host.name") == "build1" }
         XCTAssertEqual(first.flatMap { PB.str($0, "auditd.data.syscall") }, "execve")
@@ -140,20 +140,52 @@ final class AuditdParserTests: XCTestCase {
         XCTAssertEqual(PB.str(out[0], "auditd.data.syscall"), "execve")
     }
 
-    func testTimeoutViaTick() throws {
+    /// An event without its EOE is emitted once records `assembly_timeout` of event time
+    /// newer have been seen: the same in a replay as live, whatever the wall clock does.
+    func testTimeoutInEventTime() throws {
         let p = AuditdParser(assemblyTimeout: 2)
         var out: [Event] = []
-        p.tick(now: 10_000_000_000, final: false, into: &out)
+        let replay = StageTime(wallClock: 999_000_000_000_000, eventTime: 0, mode: .toEnd)
         _ = try feed(p, Array(Self.exec.prefix(3)))
-        p.tick(now: 11_000_000_000, final: false, into: &out)
-        XCTAssertTrue(out.isEmpty)
-        p.tick(now: 12_000_000_000, final: false, into: &out)
+        p.tick(replay, into: &out)
+        XCTAssertTrue(out.isEmpty, "no newer records yet: the wall clock must not close it")
+        out += try PB.run(p, "type=SYSCALL msg=audit(1700000001.500:4600): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=2 uid=0 comm=\"x\" exe=\"/x\"")
+        p.tick(replay, into: &out)
+        XCTAssertTrue(out.isEmpty, "1.4 s of event time later: still open")
+        out += try PB.run(p, "type=SYSCALL msg=audit(1700000002.200:4601): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=3 uid=0 comm=\"y\" exe=\"/y\"")
+        p.tick(replay, into: &out)
         XCTAssertEqual(out.count, 1)
+        XCTAssertEqual(out.first.flatMap { PB.int($0, "process.pid") }, 1234)
         XCTAssertEqual(out.first?[PB.key("auditd.incomplete")], .bool(true))
         XCTAssertEqual(p.timedOutCount, 1)
-        XCTAssertEqual(p.openCount, 0)
+        XCTAssertEqual(p.openCount, 2, "the two newer events are still open")
         // A late EOE for an emitted event produces nothing.
         XCTAssertTrue(try feed(p, [Self.exec.last!]).isEmpty)
+        // Live, a quiet input closes what is open once the timeout passed on the wall clock.
+        var quiet: [Event] = []
+        p.tick(StageTime(wallClock: 0, eventTime: 0, idleSeconds: 1.9, mode: .follow), into: &quiet)
+        XCTAssertTrue(quiet.isEmpty)
+        p.tick(StageTime(wallClock: 0, eventTime: 0, idleSeconds: 2.0, mode: .follow), into: &quiet)
+        XCTAssertEqual(quiet.count, 2)
+        XCTAssertEqual(p.openCount, 0)
+    }
+
+    /// Open events survive a snapshot and restore: the restored parser finishes them exactly
+    /// as the original would have.
+    func testOpenEventsSurviveSnapshotAndRestore() throws {
+        let p = AuditdParser()
+        _ = try feed(p, Array(Self.exec.prefix(4)))
+        var w = BinaryWriter()
+        p.snapshot(into: &w)
+        let q = AuditdParser()
+        var r = BinaryReader(w.bytes)
+        try q.restore(from: &r)
+        XCTAssertEqual(q.openCount, 1)
+        let a = try feed(p, Array(Self.exec.suffix(3)))
+        let b = try feed(q, Array(Self.exec.suffix(3)))
+        XCTAssertEqual(b.count, 1)
+        XCTAssertEqual(a.map { $0.fields }, b.map { $0.fields }, "the restored event differs")
+        XCTAssertEqual(a.first?.original, b.first?.original)
     }
 
     func testOpenEventsAreBoundedAndEvictedOldestFirst() throws {
@@ -169,7 +201,7 @@ final class AuditdParserTests: XCTestCase {
         XCTAssertEqual(out.last.flatMap { PB.int($0, "process.pid") }, 91)
         XCTAssertTrue(out.allSatisfy { $0[PB.key("auditd.incomplete")] == .bool(true) })
         var rest: [Event] = []
-        p.tick(now: 1, final: true, into: &rest)
+        p.tick(StageTime(wallClock: 0, eventTime: Int64.max, final: true), into: &rest)
         XCTAssertEqual(rest.count, 8)
         XCTAssertEqual(p.openCount, 0)
     }
@@ -287,7 +319,7 @@ final class ParserCountersTests: XCTestCase {
         XCTAssertEqual(metrics.counterTotals["auditd_evicted_events"], 6)
         t.tick(StageTime(wallClock: 2_000_000_000, eventTime: 2_000_000_000, final: false), into: &out)
         XCTAssertEqual(metrics.counterTotals["auditd_evicted_events"], 6, "a tick without new evictions adds nothing")
-        t.tick(StageTime(wallClock: 60_000_000_000, eventTime: 60_000_000_000, final: false), into: &out)
+        t.tick(StageTime(wallClock: 60_000_000_000, eventTime: 60_000_000_000, idleSeconds: 60, mode: .follow), into: &out)
         XCTAssertEqual(metrics.counterTotals["auditd_timed_out_events"], 4)
         XCTAssertEqual(out.count, 10)
     }
@@ -301,5 +333,34 @@ final class ParserCountersTests: XCTestCase {
         XCTAssertEqual(failures.count, 1)
         XCTAssertEqual(failures.first?.parser, "squid")
         XCTAssertEqual(failures.first?.reason, "invalid_common")
+    }
+}
+
+final class AuditdParserHardeningTests: XCTestCase {
+    func syscall(_ serial: Int, padding: Int) -> String {
+        "type=SYSCALL msg=audit(1700000000.123:\(serial)): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=2 auid=1000 uid=1000 comm=\"git\" exe=\"/usr/bin/git\" key=\"" + String(repeating: "x", count: padding) + "\""
+    }
+
+    /// 8 open events of 64 × 1 MiB records took 567 MB: assembly is bounded by bytes.
+    func testOneEventIsBoundedByBytes() throws {
+        let p = AuditdParser()
+        var out: [Event] = []
+        for _ in 0..<20 { out += try PB.run(p, syscall(4567, padding: 600 * 1024)) }
+        out += try PB.run(p, "type=EOE msg=audit(1700000000.123:4567):")
+        XCTAssertEqual(out.count, 1)
+        XCTAssertEqual(out[0][FieldKey("auditd.truncated")], .bool(true), "records beyond max_event_bytes are dropped")
+    }
+
+    func testOpenEventsAreBoundedByBytes() throws {
+        let p = AuditdParser(options: ParseTest.options(["max_open_bytes": "4MiB", "max_event_bytes": "2MiB"]))
+        var out: [Event] = []
+        for serial in 0..<16 {
+            for _ in 0..<2 { out += try PB.run(p, syscall(serial, padding: 300 * 1024)) }
+        }
+        // 16 events of 600 KiB do not fit in 4 MiB: the oldest were emitted, incomplete.
+        XCTAssertGreaterThanOrEqual(out.count, 9)
+        XCTAssertEqual(out.first?[FieldKey("auditd.incomplete")], .bool(true))
+        XCTAssertEqual(p.evictedCount, out.count)
+        XCTAssertLessThanOrEqual(p.openCount, 7)
     }
 }

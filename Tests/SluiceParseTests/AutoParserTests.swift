@@ -135,7 +135,7 @@ final class AutoParserTests: XCTestCase {
             "<38>Nov 23 02:08:35 bastion sshd[4721]: Accepted publickey for deploy from 10.0.4.7 port 52814 ssh2",
         ]
         for l in lines { try feed(l) }
-        p.tick(now: Timestamp.now(), final: true, into: &out)
+        p.tick(StageTime(wallClock: Timestamp.now(), eventTime: Int64.max, final: true), into: &out)
         // CEF and plain syslog set no dataset: shown as "cef" / "syslog:<app>".
         let datasets = out.map { $0.s("event.dataset") ?? ($0.has("cef.version") ? "cef" : "syslog:" + ($0.s("process.name") ?? "")) }
         XCTAssertEqual(datasets, ["squid.access", "bind.query", "dnsmasq.log", "bind.query", "osquery.result", "zeek.dns",
@@ -169,7 +169,7 @@ final class AutoParserTests: XCTestCase {
     func testBuiltFromRegistryTicksAndSurvivesGarbage() throws {
         let p = try ParseTest.make("auto", ["timezone": "UTC"])
         var out: [Event] = []
-        p.tick(now: 0, final: true, into: &out)
+        p.tick(StageTime(wallClock: 0, eventTime: Int64.max, final: true), into: &out)
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<2000 {
             let n = Int.random(in: 0..<64, using: &rng)
@@ -179,5 +179,20 @@ final class AutoParserTests: XCTestCase {
             ParseTest.survive(p, Array("CEF:0|".utf8) + bytes)
             ParseTest.survive(p, Array("{\"action\":".utf8) + bytes)
         }
+    }
+}
+
+final class AutoParserPayloadWhitespaceTests: XCTestCase {
+    /// rsyslog forwards GitHub audit JSON as `… github_audit - - -  {"@timestamp":…` (empty
+    /// MSGID, no SD, and a space before the JSON).
+    func testGitHubAuditInRFC5424WithLeadingSpace() throws {
+        let p = try ParseTest.make("auto")
+        let json = #"{"@timestamp":1763863715123,"action":"git.clone","actor":"mallory","actor_ip":"203.0.113.45","repo":"acme/payments-service","programmatic_access_type":"Personal access token (classic)"}"#
+        let e = try ParseTest.one(p, "<14>1 2026-11-23T02:08:35.123Z gh-forwarder github_audit - - -  " + json)
+        XCTAssertEqual(e.s("event.action"), "git.clone")
+        XCTAssertEqual(e.s("user.name"), "mallory")
+        XCTAssertEqual(e.s("github.repo"), "acme/payments-service")
+        XCTAssertEqual(e.s("github.token_kind"), "pat_classic")
+        XCTAssertEqual(e.s("host.name"), "gh-forwarder")
     }
 }

@@ -88,3 +88,50 @@ final class BindQueryParserTests: XCTestCase {
         XCTAssertGreaterThan(failures, 0)
     }
 }
+
+/// Infoblox NIOS query/response lines (NIOS "Capturing DNS Queries and Responses").
+final class BindQueryInfobloxTests: XCTestCase {
+    func testResponseLineWithAnswers() throws {
+        let e = try PB.one(BindQueryParser(), "client 192.168.0.1#57398 UDP: query: a1.foo.com IN A response: NOERROR +ED a1.foo.com. 28800 IN A 1.1.1.1; a1.foo.com. 28800 IN A 11.1.1.1;")
+        XCTAssertEqual(PB.str(e, "source.ip"), "192.168.0.1")
+        XCTAssertEqual(PB.int(e, "source.port"), 57398)
+        XCTAssertEqual(PB.str(e, "network.transport"), "udp")
+        XCTAssertEqual(PB.str(e, "dns.question.name"), "a1.foo.com")
+        XCTAssertEqual(PB.str(e, "dns.question.type"), "A")
+        XCTAssertEqual(PB.str(e, "dns.response_code"), "NOERROR")
+        XCTAssertEqual(PB.str(e, "dns.type"), "answer")
+        XCTAssertEqual(e[PB.key("dns.resolved_ip")], .array([.string("1.1.1.1"), .string("11.1.1.1")]))
+        guard case .array(let answers)? = e[PB.key("dns.answers")], answers.count == 2, case .object(let a0) = answers[0] else {
+            return XCTFail("\(String(describing: e[PB.key("dns.answers")]))")
+        }
+        func m(_ k: String) -> FieldValue? { a0.first { $0.key == FieldKey(k) }.map { e.resolved($0.value) } }
+        XCTAssertEqual(m("name"), .string("a1.foo.com"))
+        XCTAssertEqual(m("ttl"), .int(28800))
+        XCTAssertEqual(m("type"), .string("A"))
+        XCTAssertEqual(m("data"), .string("1.1.1.1"))
+        XCTAssertEqual(e[PB.key("dns.header_flags")], .array([.string("RA"), .string("DO")]))
+    }
+
+    func testTimestampedTCPCNAMEAndNXDOMAIN() throws {
+        let c = try PB.one(BindQueryParser(), "07-Apr-2013 20:16:49.083 client 10.120.20.198#57398 TCP: query: c2.foo.com IN A response: NOERROR +AED c2.foo.com. 28800 IN CNAME a2.foo.com.; a2.foo.com. 28800 IN A 1.1.1.2;")
+        XCTAssertEqual(c.timestamp, Timestamp.make(year: 2013, month: 4, day: 7, hour: 20, minute: 16, second: 49, nanos: 83_000_000))
+        XCTAssertEqual(PB.str(c, "network.transport"), "tcp")
+        XCTAssertEqual(c[PB.key("dns.resolved_ip")], .array([.string("1.1.1.2")]))
+        XCTAssertEqual(c[PB.key("dns.header_flags")], .array([.string("RA"), .string("AA"), .string("DO")]))
+        let n = try PB.one(BindQueryParser(), "client 10.120.20.198#57398 UDP: query: non-exist.foo.com IN A response: NXDOMAIN +ED")
+        XCTAssertEqual(PB.str(n, "dns.response_code"), "NXDOMAIN")
+        XCTAssertNil(n[PB.key("dns.answers")])
+    }
+
+    /// Through `auto`, as NIOS sends them over syslog.
+    func testAutoRecognizesInfobloxOverSyslog() throws {
+        let p = try ParseTest.make("auto")
+        let e = try ParseTest.one(p, "<30>Mar 11 23:51:31 infoblox.localdomain named[17742]: 07-Apr-2022 08:08:10.043 client 192.168.0.1#57398 UDP: query: a2.foo.com IN A response: NOERROR +AED a2.foo.com 28800 IN A 192.168.0.3;")
+        XCTAssertEqual(e.s("event.dataset"), "bind.query")
+        XCTAssertEqual(e.s("dns.response_code"), "NOERROR")
+        XCTAssertEqual(e.s("dns.question.name"), "a2.foo.com")
+        XCTAssertEqual(e.value(at: "dns.resolved_ip"), .array([.string("192.168.0.3")]))
+        let bare = try ParseTest.one(p, "client 192.168.0.1#57398 UDP: query: a1.foo.com IN A response: NOERROR +ED a1.foo.com. 28800 IN A 1.1.1.1;")
+        XCTAssertEqual(bare.s("dns.response_code"), "NOERROR")
+    }
+}

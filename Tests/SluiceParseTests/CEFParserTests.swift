@@ -153,3 +153,27 @@ final class CEFParserTests: XCTestCase {
         XCTAssertNotNil(try ParseTest.make("cef", ["timezone": "+02:00"]))
     }
 }
+
+final class CEFParserNameBoundsTests: XCTestCase {
+    /// CEF `csNLabel` values became field names without bound; long ones now go to
+    /// `sluice.overflow_fields` and the record is kept.
+    func testLongCustomLabelsAndKeysDoNotGrowTheRegistry() throws {
+        let before = FieldRegistry.shared.count
+        for r in 0..<30 {
+            let label = String(repeating: "L", count: 5000) + "\(r)"
+            let key = String(repeating: "k", count: 300) + "\(r)"
+            let line = "CEF:0|Zscaler|NSSWeblog|5.7|Allowed|None|3|act=Allowed src=10.1.2.3 cs1Label=\(label) cs1=Engineering \(key)=v"
+            let e = try ParseTest.one(CEFParser(), line)
+            XCTAssertEqual(e.s("event.action"), "Allowed")
+            XCTAssertEqual(e.s("source.ip"), "10.1.2.3")
+            guard case .array(let items)? = e.value(at: "sluice.overflow_fields") else { return XCTFail("no overflow") }
+            let names = items.compactMap { v -> String? in
+                guard case .object(let m) = v else { return nil }
+                return m.first { $0.key == FieldKey("name") }?.value.stringValue
+            }
+            XCTAssertTrue(names.contains("cef.labels." + label), "\(names.map { $0.prefix(40) })")
+            XCTAssertTrue(names.contains("cef.extensions." + key))
+        }
+        XCTAssertLessThan(FieldRegistry.shared.count - before, 10, "only the short names were interned")
+    }
+}

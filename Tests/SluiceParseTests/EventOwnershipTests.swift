@@ -32,7 +32,7 @@ final class EventOwnershipTests: XCTestCase {
                 let keep = shared
                 var out: [Event] = []
                 try parser.parse(shared.original, event: shared, into: &out)
-                parser.tick(now: Int64.max / 2, final: true, into: &out)
+                parser.tick(StageTime(wallClock: 0, eventTime: Int64.max, final: true), into: &out)
                 XCTAssertFalse(out.isEmpty, name)
                 XCTAssertEqual(keep.fields.count, withField ? 1 : 0, "\(name): the caller's event changed")
                 XCTAssertGreaterThanOrEqual(out[0].fields.count, 3, name)

@@ -199,3 +199,23 @@ final class GitHubAuditParserTests: XCTestCase {
         XCTAssertEqual(try ParseTest.one(p, Self.patClone).s("github.repo"), "acme/payments-service")
     }
 }
+
+final class GitHubAuditParserHardeningTests: XCTestCase {
+    /// A 36 KB API page became 1,000 events each holding the whole page as
+    /// `event.original` (44 MB of output); each event keeps only its own element.
+    func testArrayElementsKeepOnlyTheirOwnOriginal() throws {
+        let elements = (0..<200).map { #"{"@timestamp":1763863715123,"action":"git.clone","actor":"user\#($0)","repo":"acme/r\#($0)"}"# }
+        let page = "[" + elements.joined(separator: ", ") + "]"
+        let out = try ParseTest.run(GitHubAuditParser(), page)
+        XCTAssertEqual(out.count, 200)
+        for (i, e) in out.enumerated() {
+            XCTAssertEqual(String(decoding: e.original, as: UTF8.self), elements[i])
+        }
+        var total = 0
+        let enc = EventJSONEncoder()
+        for e in out { var b: [UInt8] = []; enc.encode(e, into: &b); total += b.count }
+        // Each element's original once: about 4 times the page (fields + original); with the
+        // whole page per event it was 200 times.
+        XCTAssertLessThan(total, page.utf8.count * 10, "output grows with the page, not with its square")
+    }
+}

@@ -51,3 +51,65 @@ final class JSONParserTests: XCTestCase {
         XCTAssertEqual(out[0].fields.count, 3)
     }
 }
+
+/// Issue 15: hostile records cost linear time and bounded memory, and never fail for names.
+final class JSONParserHardeningTests: XCTestCase {
+    /// An event as `run` and `replay` hand it to the parser: it already holds source fields.
+    func sourceEvent(_ record: [UInt8]) -> Event {
+        var e = Event(original: ArraySlice(record))
+        e[ECS.logFilePath] = .string("/var/log/app/events.jsonl")
+        e[ECS.sluiceSource] = .string("app_logs")
+        return e
+    }
+
+    /// Complexity guard (not a benchmark): inserting 30,000 members one by one with a
+    /// linear scan each took minutes in a debug build; linear insertion takes well under a
+    /// second. The bound is twenty times what the linear parse needs on a loaded machine.
+    func testWideRecordIsParsedInLinearTime() throws {
+        var text = "{"
+        for i in 0..<30_000 { text += (i > 0 ? "," : "") + "\"member_\(i)\":\(i)" }
+        text += "}"
+        let bytes = Array(text.utf8)
+        var out: [Event] = []
+        let start = Date()
+        try JSONParser().parse(ArraySlice(bytes), event: sourceEvent(bytes), into: &out)
+        let took = Date().timeIntervalSince(start)
+        XCTAssertLessThan(took, 15, "a 30,000-member record took \(took)s")
+        XCTAssertEqual(out[0].fields.count, 30_002)
+        XCTAssertEqual(out[0][FieldKey("member_29999")], .int(29_999))
+        XCTAssertEqual(out[0][ECS.logFilePath], .string("/var/log/app/events.jsonl"))
+    }
+
+    func testRepeatedMembersKeepTheLastValueOnce() throws {
+        let bytes = Array(#"{"a":1,"b":2,"a":3,"o":{"x":1,"x":2}}"#.utf8)
+        var out: [Event] = []
+        try JSONParser().parse(ArraySlice(bytes), event: sourceEvent(bytes), into: &out)
+        XCTAssertEqual(out[0].fields.filter { $0.key == FieldKey("a") }.map(\.value), [.int(3)])
+        XCTAssertEqual(out[0][FieldKey("o")], .object([Field(FieldKey("x"), .int(2))]))
+    }
+
+    /// 20,000 keys of 8 KB took 809 MB of names; long names now go under a generic field,
+    /// counted, without growing the registry and without failing the record.
+    func testLongNamesGoToOverflowFieldsWithoutGrowingTheRegistry() throws {
+        let parser = JSONParser()
+        let before = FieldRegistry.shared.count
+        for r in 0..<50 {
+            var text = "{\"action\":\"git.clone\""
+            for i in 0..<20 { text += ",\"" + String(repeating: "k", count: 8192) + "_\(r)_\(i)\":\(i)" }
+            text += ",\"nested\":{\"" + String(repeating: "n", count: 4096) + "\":true}}"
+            let bytes = Array(text.utf8)
+            var out: [Event] = []
+            try parser.parse(ArraySlice(bytes), event: sourceEvent(bytes), into: &out)
+            XCTAssertEqual(out[0][FieldKey("action")], .string("git.clone"))
+            guard case .array(let items)? = out[0][FieldKey("sluice.overflow_fields")] else { return XCTFail("no sluice.overflow_fields") }
+            XCTAssertEqual(items.count, 21)
+            guard case .object(let first) = items[0] else { return XCTFail("\(items[0])") }
+            XCTAssertEqual(first.first { $0.key == FieldKey("name") }?.value, .string(String(repeating: "k", count: 8192) + "_\(r)_0"))
+            XCTAssertEqual(first.first { $0.key == FieldKey("value") }?.value, .int(0))
+            guard case .object(let last) = items[20] else { return XCTFail("\(items[20])") }
+            XCTAssertEqual(last.first { $0.key == FieldKey("name") }?.value, .string("nested." + String(repeating: "n", count: 4096)))
+        }
+        XCTAssertLessThan(FieldRegistry.shared.count - before, 10, "long names were interned")
+        XCTAssertEqual(parser.counters.first { $0.name == "field_names_refused" }?.value, 50 * 21)
+    }
+}

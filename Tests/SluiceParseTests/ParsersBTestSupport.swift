@@ -126,7 +126,7 @@ enum PB {
             }
         }
         var out: [Event] = []
-        parser.tick(now: Int64.max / 2, final: true, into: &out)
+        parser.tick(StageTime(wallClock: 0, eventTime: Int64.max, final: true), into: &out)
         return (events + out.count, failures)
     }
 }

@@ -77,12 +77,10 @@ final class SyslogParserTests: XCTestCase {
         ParseTest.fails(p, "<14>1 2026-13-23T02:08:35Z gw app - - - x", reason: "invalid_rfc5424")
         ParseTest.fails(p, "<14>1 yesterday gw app - - - x", reason: "invalid_rfc5424")
         ParseTest.fails(p, "<14>1 2026-11-23T02:08:35Z gw", reason: "invalid_rfc5424")
-        ParseTest.fails(p, "<14>1 - gw app - - [x a=\"1\"", reason: "invalid_structured_data")
-        ParseTest.fails(p, "<14>1 - gw app - - [x a=1] m", reason: "invalid_structured_data")
-        ParseTest.fails(p, "<14>1 - gw app - - [x a=\"unterminated", reason: "invalid_structured_data")
-        ParseTest.fails(p, "<14>1 - gw app - - [] m", reason: "invalid_structured_data")
-        ParseTest.fails(p, "<14>1 - gw app - - x m", reason: "invalid_structured_data")
-        ParseTest.fails(p, "<14>1 - gw app - - [x a=\"1\"]m", reason: "invalid_structured_data")
+        // Structured data is read leniently and never fails the record (issue 15): what cannot
+        // be read stays in the message (SyslogParserLenientTests).
+        XCTAssertEqual(try ParseTest.one(p, "<14>1 - gw app - - [x a=\"1\"").s("message"), "[x a=\"1\"")
+        XCTAssertEqual(try ParseTest.one(p, "<14>1 - gw app - - [x a=1] m").s("log.syslog.structured_data.x.a"), "1")
         ParseTest.fails(p, "<192>1 - - - - - -", reason: "invalid_priority")
         ParseTest.fails(p, "<12", reason: "invalid_priority")
         ParseTest.fails(p, "", reason: "empty_record")
@@ -267,7 +265,7 @@ final class SyslogParserTests: XCTestCase {
         let big = "<13>Nov 23 02:08:35 h app: " + String(repeating: "x", count: 4 << 20)
         XCTAssertEqual(try ParseTest.run(p, big).first?.s("message")?.count, 4 << 20)
         let bigSD = "<13>1 - h app - - [a " + String(repeating: "k=\"v\" ", count: 100_000)
-        ParseTest.fails(p, bigSD, reason: "invalid_structured_data")
+        XCTAssertEqual(try ParseTest.run(p, bigSD).first?.s("message")?.hasPrefix("[a k=\"v\" "), true, "too many params: kept as message")
         // Every truncation of realistic lines either parses or fails with a reason.
         let samples = [
             #"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application"][x@1 a="\]"] msg"#,
@@ -278,5 +276,33 @@ final class SyslogParserTests: XCTestCase {
             let b = Array(s.utf8)
             for n in 0...b.count { ParseTest.survive(p, Array(b[0..<n])) }
         }
+    }
+}
+
+final class SyslogParserLenientTests: XCTestCase {
+    func parser() -> SyslogParser { SyslogParser(now: { SyslogParserTests.now }) }
+
+    /// Real senders write SD loosely (Vector's parse_syslog example): parse it, keep the message.
+    func testLooseStructuredData() throws {
+        let e = try ParseTest.one(parser(), #"<13>1 2020-03-13T20:45:38.119Z dynamicwireless.name non 2426 ID931 [exampleSDID@32473 iut="3" eventSource= "Application" eventID="1011"] Try to override the THX port, maybe it will reboot the neural interface!"#)
+        XCTAssertEqual(e.s("log.syslog.structured_data.exampleSDID@32473.iut"), "3")
+        XCTAssertEqual(e.s("log.syslog.structured_data.exampleSDID@32473.eventSource"), "Application")
+        XCTAssertEqual(e.s("log.syslog.structured_data.exampleSDID@32473.eventID"), "1011")
+        XCTAssertEqual(e.s("message"), "Try to override the THX port, maybe it will reboot the neural interface!")
+        let u = try ParseTest.one(parser(), "<14>1 - gw app - - [x a=1  b = \"two\"] m")
+        XCTAssertEqual(u.s("log.syslog.structured_data.x.a"), "1")
+        XCTAssertEqual(u.s("log.syslog.structured_data.x.b"), "two")
+        XCTAssertEqual(u.s("message"), "m")
+    }
+
+    /// SD that cannot be read even leniently stays in the message: the record is kept.
+    func testUnreadableStructuredDataStaysInTheMessage() throws {
+        let e = try ParseTest.one(parser(), "<14>1 - gw app - - [x a=\"unterminated")
+        XCTAssertEqual(e.s("message"), "[x a=\"unterminated")
+        XCTAssertEqual(e.s("host.name"), "gw")
+        XCTAssertNil(e.value(at: "log.syslog.structured_data"))
+        XCTAssertEqual(try ParseTest.one(parser(), "<14>1 - gw app - - x m").s("message"), "x m")
+        XCTAssertEqual(try ParseTest.one(parser(), "<14>1 - gw app - - [] m").s("message"), "[] m")
+        XCTAssertEqual(try ParseTest.one(parser(), "<14>1 - gw app - - [x a=\"1\"]m").s("message"), "m")
     }
 }

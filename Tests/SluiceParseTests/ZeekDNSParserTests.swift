@@ -117,3 +117,21 @@ final class ZeekDNSParserTests: XCTestCase {
         XCTAssertLessThanOrEqual(p.columns.count, ZeekDNSParser.maxColumns)
     }
 }
+
+final class ZeekDNSParserHardeningTests: XCTestCase {
+    /// Complexity guard: 20,000 extra columns of a JSON dns.log row on an event holding
+    /// source fields were set with a linear scan each (quadratic); now linear.
+    func testWideJSONRowIsParsedInLinearTime() throws {
+        var text = #"{"ts":1700000000.123456,"uid":"CHhAvVGS1DHFjwGM9","id.orig_h":"10.0.0.5","query":"github.com""#
+        for i in 0..<20_000 { text += ",\"extra_\(i)\":\(i)" }
+        text += "}"
+        let bytes = Array(text.utf8)
+        var base = Event(original: ArraySlice(bytes))
+        base[ECS.logFilePath] = .string("/opt/zeek/logs/current/dns.log")
+        let start = Date()
+        let out = try PB.run(ZeekDNSParser(), bytes, event: base)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 15)
+        XCTAssertEqual(out[0][FieldKey("zeek.dns.extra_19999")], .int(19_999))
+        XCTAssertEqual(out[0][ECS.dnsQuestionName], .string("github.com"))
+    }
+}

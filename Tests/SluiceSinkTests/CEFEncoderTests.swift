@@ -152,3 +152,54 @@ final class CEFEncoderTests: XCTestCase {
         XCTAssertEqual(parsed[0].value(at: "cef.labels.repositories"), .string(TestSupport.cefExpected(TestSupport.hostileRepo + ",acme/ok")))
     }
 }
+
+final class CEFEncoderHardeningTests: XCTestCase {
+    func encode(_ e: Event) -> String {
+        var out: [UInt8] = []
+        CEFEncoder(deviceExternalID: "c1").encode(e, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR break lines for many readers: escaped.
+    func testUnicodeLineBreaksAreEscaped() throws {
+        var e = Event(timestamp: TestSupport.t0)
+        e.append(ECS.eventDataset, .string("app\u{2028}CEF:0|Forged|X|1|2|3|10|"))
+        e.append(ECS.eventAction, .string("act\u{85}ion"))
+        e.append(ECS.message, .string("line1\u{2028}line2\u{2029}line3\u{85}CEF:0|Forged|Y|1|2|3|4|src=6.6.6.6"))
+        e.append(ECS.userName, .string("eve\u{2029}admin"))
+        let s = encode(e)
+        for bad in ["\u{85}", "\u{2028}", "\u{2029}"] { XCTAssertFalse(s.contains(bad), "raw \(bad.unicodeScalars.first!.value) in \(s)") }
+        XCTAssertTrue(s.contains("msg=line1\\nline2\\nline3\\nCEF:0|Forged|Y|1|2|3|4|src\\=6.6.6.6"), s)
+        XCTAssertTrue(s.contains("|app CEF:0\\|Forged\\|X\\|1\\|2\\|3\\|10\\||act ion|"), s)
+        XCTAssertTrue(s.contains("suser=eve\\nadmin"), s)
+    }
+
+    /// Header fields are cut to the ArcSight lengths (signature id 1023, name 512).
+    func testHeaderFieldsAreCapped() throws {
+        var e = Event(timestamp: TestSupport.t0)
+        e.append(ECS.eventDataset, .string(String(repeating: "d", count: 5000)))
+        e.append(ECS.eventAction, .string(String(repeating: "é", count: 3000)))
+        let s = encode(e)
+        let header = s.split(separator: "|", maxSplits: 7, omittingEmptySubsequences: false)
+        XCTAssertEqual(header[4].utf8.count, 1023)
+        XCTAssertLessThanOrEqual(header[5].utf8.count, 512)
+        XCTAssertGreaterThan(header[5].utf8.count, 500)
+        XCTAssertNotNil(String(validatingUTF8: String(header[5])), "cut at a character boundary")
+    }
+
+    /// A JSON parser keeps the input's nesting (`source: {ip: …}`): mapped fields are read
+    /// from nested objects too.
+    func testMappedFieldsAreReadFromNestedObjects() throws {
+        var e = Event(timestamp: TestSupport.t0)
+        e.append(FieldKey("event"), .object([Field(FieldKey("dataset"), .string("app.json")), Field(FieldKey("action"), .string("upload"))]))
+        e.append(FieldKey("source"), .object([Field(FieldKey("ip"), .string("10.1.2.3")), Field(FieldKey("port"), .int(51514)),
+                                               Field(FieldKey("bytes"), .int(52_428_800))]))
+        e.append(FieldKey("user"), .object([Field(FieldKey("name"), .string("alice"))]))
+        e.append(FieldKey("url"), .object([Field(FieldKey("full"), .string("https://github.com/acme/x.git"))]))
+        let s = encode(e)
+        XCTAssertTrue(s.contains("|app.json|upload|"), s)
+        for part in ["src=10.1.2.3", "spt=51514", "suser=alice", "out=52428800", "request=https://github.com/acme/x.git", "act=upload"] {
+            XCTAssertTrue(s.contains(part), "\(part) in \(s)")
+        }
+    }
+}

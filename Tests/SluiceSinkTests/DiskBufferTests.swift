@@ -156,3 +156,69 @@ final class ManagedCounter: @unchecked Sendable {
     func increment() { lock.lock(); n += 1; lock.unlock() }
     var value: Int { lock.lock(); defer { lock.unlock() }; return n }
 }
+
+final class DiskBufferLimitTests: XCTestCase {
+    final class Failures: @unchecked Sendable {
+        private let lock = NSLock()
+        private var _items: [DeadLetter] = []
+        func add(_ f: [DeadLetter]) { lock.lock(); _items += f; lock.unlock() }
+        var items: [DeadLetter] { lock.lock(); defer { lock.unlock() }; return _items }
+    }
+
+    /// One journald field larger than the reader's 16 MiB limit lost 50 of 101 events; the
+    /// oversized record now goes to dead letter before the batch is acknowledged, and every
+    /// other event is delivered.
+    func testOversizedRecordGoesToDeadLetterAndNothingElseIsLost() throws {
+        let dir = TestSupport.tempDir("oversized")
+        let up = RecordingTransport(down: false)
+        let sink = try DeliverySink(name: "siem", transport: up, encoder: RepoEncoder(), limits: BatchLimits(maxEvents: 64),
+                                    retry: RetryPolicy(initial: 0.05, max: 0.1), buffer: .disk(maxBytes: 256 << 20, whenFull: .block),
+                                    dataDir: dir, logger: TestSupport.logger)
+        defer { sink.close() }
+        let failures = Failures()
+        sink.deadLetterHandler = { failures.add($0) }
+        var events = (0..<50).map { TestSupport.cloneEvent(repo: "acme/repo-\($0)") }
+        events.append(TestSupport.cloneEvent(repo: String(repeating: "x", count: 17 << 20)))
+        events += (51..<101).map { TestSupport.cloneEvent(repo: "acme/repo-\($0)") }
+        let acked = ManagedCounter()
+        try sink.write(EventBatch(events: events, acks: [Acknowledgement { acked.increment() }]))
+        XCTAssertEqual(acked.value, 1)
+        XCTAssertEqual(failures.items.map(\.reason), ["record_too_large"], "set aside with its reason before acknowledging")
+        XCTAssertTrue(TestSupport.waitUntil(20) { up.received.count >= 100 })
+        usleep(200_000)
+        XCTAssertEqual(up.received, (0..<101).filter { $0 != 50 }.map { "acme/repo-\($0)" })
+    }
+
+    func testAppendRefusesWhatTheReaderWouldNotRead() throws {
+        let b = try DiskBuffer(directory: TestSupport.tempDir("refuse"), maxBytes: 64 << 20, logger: TestSupport.logger)
+        var r = RecordBatch()
+        r.append([UInt8](repeating: 0x41, count: DiskBuffer.maxRecordBytes + 1))
+        XCTAssertThrowsError(try b.append(r))
+    }
+
+    /// A damaged record skips only itself.
+    func testCorruptRecordSkipsOnlyItself() throws {
+        let dir = TestSupport.tempDir("corrupt-one")
+        let stats = SinkStats(component: "corrupt-one")
+        var b: DiskBuffer? = try DiskBuffer(directory: dir, maxBytes: 1 << 20, segmentBytes: 1 << 20, logger: TestSupport.logger, stats: stats)
+        var r = RecordBatch()
+        for i in 0..<20 { r.append(Array("record-\(i)".utf8)) }
+        try b!.append(r)
+        b!.close(); b = nil
+        let seg = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: dir).first { $0.hasSuffix(".seg") })
+        var data = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + seg))
+        // Record 3's payload (16-byte headers; "record-N" is 8 bytes for N < 10).
+        data[3 * 24 + 16 + 2] ^= 0x55
+        // Record 7's length field: nonsense.
+        data[7 * 24] = 0xFF; data[7 * 24 + 3] = 0x7F
+        try data.write(to: URL(fileURLWithPath: dir + "/" + seg))
+        let reader = try DiskBuffer(directory: dir, maxBytes: 1 << 20, segmentBytes: 1 << 20, logger: TestSupport.logger, stats: stats)
+        var got: [String] = []
+        while let batch = reader.peek(maxEvents: 50, maxBytes: 1 << 20, timeout: 0.05) {
+            for i in 0..<batch.count { got.append(String(decoding: batch.record(i), as: UTF8.self)) }
+            reader.commit()
+        }
+        XCTAssertEqual(got, (0..<20).filter { $0 != 3 && $0 != 7 }.map { "record-\($0)" })
+        XCTAssertEqual(stats.corruptedCount, 2)
+    }
+}

@@ -60,3 +60,44 @@ final class FileSinkTests: XCTestCase {
         XCTAssertGreaterThan(ids.count, 10)
     }
 }
+
+final class FileSinkFullDiskTests: XCTestCase {
+    /// A full disk mid-batch left half a record glued to the next and, once space returned,
+    /// the whole batch was written again (~500 duplicates). The file is truncated back to its
+    /// last complete record, so the retry writes every record once. (The file-size limit
+    /// stands in for a full disk here: writes stop part-way and then fail, as with ENOSPC;
+    /// the adversarial suite uses a real full tmpfs.)
+    func testFailedWriteLeavesNoHalfRecordAndRetryWritesEachRecordOnce() throws {
+        let dir = TestSupport.tempDir("fullsink")
+        let path = dir + "/events.ndjson"
+        let sink = FileSink(path: path, encoder: JSONLineEncoder(), fsync: .batch)
+        defer { sink.close() }
+        func batch(_ r: Range<Int>) -> EventBatch { EventBatch(events: r.map { TestSupport.cloneEvent(repo: "acme/repo-\($0)") }) }
+        try sink.write(batch(0..<10))
+        let sizeBefore = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+
+        let failing = batch(10..<510)
+        let old = signal(SIGXFSZ, SIG_IGN)
+        var saved = rlimit()
+        getrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
+        var lim = saved
+        lim.rlim_cur = rlim_t(sizeBefore + 20_000)   // room for a part of the batch
+        setrlimit(Int32(RLIMIT_FSIZE.rawValue), &lim)
+        XCTAssertThrowsError(try sink.write(failing), "the disk is full")
+        setrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
+        signal(SIGXFSZ, old)
+
+        let afterFailure = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(afterFailure.hasSuffix("\n"), "no half record at the end")
+        XCTAssertEqual(afterFailure.split(separator: "\n").count, 10, "nothing of the failed batch stays")
+
+        try sink.write(failing)   // the runtime retries the same batch once space is back
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 510)
+        let repos = try lines.map { l -> String in
+            let o = try JSONSerialization.jsonObject(with: Data(l.utf8)) as! [String: Any]
+            return (o["github"] as! [String: Any])["repo"] as! String
+        }
+        XCTAssertEqual(repos, (0..<510).map { "acme/repo-\($0)" }, "every record once, in order")
+    }
+}

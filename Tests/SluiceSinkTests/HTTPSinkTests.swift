@@ -314,3 +314,72 @@ enum TLSOptionsForTests {
         return t
     }
 }
+
+final class HTTPSinkRedirectAndTLSTests: XCTestCase {
+    /// async-http-client follows redirects by default: a 302 turned the POST into a GET
+    /// without body and the batch counted as delivered. A 3xx is a delivery failure.
+    func testRedirectIsNeverFollowedAndNothingCountsAsDelivered() throws {
+        let server = try TestHTTPServer { req, _ in
+            if req.method == "POST" {
+                return .init(status: 302, headers: [("Location", "http://127.0.0.1:1/elsewhere?token=secret")], body: "")
+            }
+            return .init(body: "ok")
+        }
+        defer { server.stop() }
+        var cfg = HTTPTransport.Config(preset: .webhook, url: "http://127.0.0.1:\(server.port)/hooks/sluice")
+        cfg.timeout = 2
+        let t = HTTPTransport(cfg, logger: TestSupport.logger)
+        defer { t.close() }
+        var rb = RecordBatch(); rb.append(Array(#"{"event":{"action":"git.clone"}}"#.utf8))
+        let outcome = t.send(rb)
+        guard case .retry(let why, _) = outcome else { return XCTFail("a redirect must not count as delivered: \(outcome)") }
+        XCTAssertTrue(why.contains("302"), why)
+        XCTAssertTrue(why.contains("http://127.0.0.1:1/elsewhere"), why)
+        XCTAssertFalse(why.contains("secret"), "the Location is logged without its query")
+        XCTAssertEqual(server.requests.map(\.method), ["POST"], "no GET to the Location")
+    }
+
+    /// `openssl s_server -tls1`: a receiver offering only TLS 1.0 is refused.
+    func testTLS10ReceiverIsRefused() throws {
+        let certs = TestSupport.tempDir("tls10")
+        try RsyslogReceiver.makeCertificates(in: certs)
+        let server = try TLS10Server(certs: certs, www: true)
+        defer { server.stop() }
+        var cfg = HTTPTransport.Config(preset: .webhook, url: "https://localhost:\(server.port)/hooks/sluice")
+        cfg.timeout = 2
+        cfg.tls = TLSOptionsForTests.trusting(certs + "/ca.pem")
+        let t = HTTPTransport(cfg, logger: TestSupport.logger)
+        defer { t.close() }
+        var rb = RecordBatch(); rb.append(Array(#"{"event":{"action":"git.clone"}}"#.utf8))
+        guard case .retry = t.send(rb) else { return XCTFail("a TLS 1.0 handshake must fail") }
+    }
+}
+
+/// `openssl s_server` offering only TLS 1.0 (security level 0, as OpenSSL 3 requires for it).
+final class TLS10Server {
+    let process = Process()
+    let port = TestSupport.freePort()
+    let output = Pipe()
+
+    init(certs: String, www: Bool) throws {
+        guard let openssl = TestSupport.which("openssl") else { throw MissingTestDependency("openssl not installed") }
+        process.executableURL = URL(fileURLWithPath: openssl)
+        process.arguments = ["s_server", "-tls1", "-cipher", "DEFAULT:@SECLEVEL=0", "-accept", "127.0.0.1:\(port)",
+                             "-cert", certs + "/server.pem", "-key", certs + "/server.key", "-quiet"] + (www ? ["-www"] : [])
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = Pipe()
+        try process.run()
+        guard TestSupport.waitUntil(10, { TestSupport.canConnect(self.port) }) else { throw MissingTestDependency("openssl s_server did not start") }
+    }
+
+    /// What the server printed (received application data, in `-quiet` mode without `-www`).
+    func received() -> String {
+        stop()
+        return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+    }
+}

@@ -311,3 +311,36 @@ final class SyslogSinkTests: XCTestCase {
         anonymous.close()
     }
 }
+
+final class SyslogSinkTLSMinimumTests: XCTestCase {
+    /// A syslog TLS sink handshook with `openssl s_server -tls1`; TLS 1.2 is the minimum,
+    /// whatever TLS configuration the transport is given.
+    func testTLS10ReceiverIsRefused() throws {
+        let certs = TestSupport.tempDir("syslog-tls10")
+        try RsyslogReceiver.makeCertificates(in: certs)
+        let server = try TLS10Server(certs: certs, www: false)
+        var tls = TLSConfiguration.makeClientConfiguration()   // NIOSSL's own default minimum is TLS 1.0
+        tls.trustRoots = .file(certs + "/ca.pem")
+        let t = try SyslogTransport(mode: .tls, host: "127.0.0.1", port: server.port, framing: SyslogFraming(), tls: tls,
+                                    serverName: "localhost", timeout: 2, logger: TestSupport.logger)
+        var rb = RecordBatch(); rb.append(Array("<165>1 - - sluice - - - CEF:0|Sluice|Sluice|0.1|x|tls10 probe|1|\n".utf8))
+        let outcome = t.send(rb)
+        t.close()
+        XCTAssertFalse(server.received().contains("tls10 probe"), "nothing reaches a TLS 1.0 receiver")
+        guard case .retry = outcome else { return XCTFail("a TLS 1.0 handshake must fail: \(outcome)") }
+    }
+
+    func testMinVersionOption() throws {
+        let o = try sinkOptions("type: syslog\naddress: 127.0.0.1:6514\nmode: tls\ntls: {min_version: \"1.3\"}")
+        _ = try SyslogSink.make(o, BuildContext(name: "s", mode: .follow, dataDir: nil, logger: TestSupport.logger, registry: SinkComponents.registry))
+        XCTAssertEqual(o.finish().count, 0)
+        let bad = try sinkOptions("type: syslog\naddress: 127.0.0.1:6514\nmode: tls\ntls: {min_version: \"1.0\"}")
+        _ = try SyslogSink.make(bad, BuildContext(name: "s", mode: .follow, dataDir: nil, logger: TestSupport.logger, registry: SinkComponents.registry))
+        XCTAssertTrue(bad.finish().map { "\($0)" }.joined().contains("min_version"))
+    }
+
+    func sinkOptions(_ body: String) throws -> ComponentOptions {
+        let yaml = "sources:\n  in:\n    type: stdin\nsinks:\n  out:\n    inputs: [in]\n" + body.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n"
+        return try PipelineConfig.parse(yaml, file: "t.yaml", environment: [:]).sinks[0].options
+    }
+}

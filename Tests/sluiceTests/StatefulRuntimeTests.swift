@@ -32,6 +32,34 @@ final class StatefulRuntimeTests: XCTestCase {
         return (seqs, maxCount)
     }
 
+    /// The epoch number last committed under a data directory (0 before any).
+    static func committedEpoch(_ dataDir: URL) -> Int {
+        guard let d = FileManager.default.contents(atPath: dataDir.path + "/state/epoch.json"),
+              let o = try? JSONSerialization.jsonObject(with: d) as? [String: Any] else { return 0 }
+        return o["epoch"] as? Int ?? 0
+    }
+
+    /// SIGKILL the agent ten times, each time once a new epoch committed and then at a random
+    /// moment, with `feed` appending input meanwhile; returns the last (running) agent.
+    static func killTenTimes(config: URL, dir: URL, dataDir: URL, feed: () throws -> Void) throws -> SluiceProcess {
+        var agent = try SluiceProcess(["run", config.path], directory: dir, binary: SluiceProcess.agent)
+        var generator = SystemRandomNumberGenerator()
+        for kill in 0..<10 {
+            // A kill right after a commit restores that epoch (with whatever state it held);
+            // a kill later also throws away the work done since.
+            let before = committedEpoch(dataDir)
+            let deadline = Date().addingTimeInterval(60)
+            while committedEpoch(dataDir) == before && Date() < deadline { try feed(); usleep(40_000) }
+            XCTAssertGreaterThan(committedEpoch(dataDir), before, "kill \(kill): no epoch committed: \(agent.stderr)")
+            let extra = Date().addingTimeInterval(Double.random(in: 0...0.6, using: &generator))
+            while Date() < extra { try feed(); usleep(40_000) }
+            agent.signal(SIGKILL)
+            agent.wait(timeout: 10)
+            agent = try SluiceProcess(["run", config.path], directory: dir, binary: SluiceProcess.agent)
+        }
+        return agent
+    }
+
     /// SIGKILL the agent ten times at random moments while it ingests and counts per key;
     /// after the last restart every record was emitted at least once and the count of every
     /// key equals an uninterrupted run's: no state lost, no replayed record counted twice.
@@ -57,21 +85,9 @@ final class StatefulRuntimeTests: XCTestCase {
         var written = 0
         try Self.writeKeyed(input, range: 0..<chunk, keys: keys) { 1_763_863_200_000 + Int64($0) }
         written = chunk
-        var agent = try SluiceProcess(["run", config.path], directory: dir, binary: SluiceProcess.agent)
-        var generator = SystemRandomNumberGenerator()
-        for kill in 0..<10 {
-            // Input keeps arriving while the agent runs; it is killed at a random moment.
-            let pause = Double.random(in: 0.2...1.2, using: &generator)
-            let deadline = Date().addingTimeInterval(pause)
-            while Date() < deadline {
-                try Self.writeKeyed(input, range: written..<(written + 500), keys: keys, append: true) { 1_763_863_200_000 + Int64($0) }
-                written += 500
-                usleep(50_000)
-            }
-            agent.signal(SIGKILL)
-            agent.wait(timeout: 10)
-            XCTAssertTrue(FileManager.default.fileExists(atPath: output.path), "kill \(kill): nothing written yet: \(agent.stderr)")
-            agent = try SluiceProcess(["run", config.path], directory: dir, binary: SluiceProcess.agent)
+        let agent = try Self.killTenTimes(config: config, dir: dir, dataDir: dir.appendingPathComponent("state")) {
+            try Self.writeKeyed(input, range: written..<(written + 500), keys: keys, append: true) { 1_763_863_200_000 + Int64($0) }
+            written += 500
         }
         // The last run reads everything, then stops cleanly.
         let total = written
@@ -86,6 +102,89 @@ final class StatefulRuntimeTests: XCTestCase {
         XCTAssertEqual(counts, expected, "per-key counts differ from an uninterrupted run")
         let lines = lineCount(output)
         print("crash test: \(total) records, \(lines) lines out, \(lines - total) replayed duplicates after 10 kills")
+    }
+
+    /// auditd events of five records each, written in small file batches so events are split
+    /// across batches (the parse stage holds half-assembled events), counted per audit key.
+    static func auditText(_ range: Range<Int>) -> String {
+        var text = ""
+        for i in range {
+            let id = "audit(\(1_763_863_200 + i / 100).\(String(format: "%03d", (i % 100) * 10)):\(1_000 + i))"
+            text += "type=SYSCALL msg=\(id): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=\(500 + i % 97) auid=1000 uid=1000 gid=1000 euid=1000 comm=\"git\" exe=\"/usr/bin/git\" key=\"key-\(i % 23)\"\n"
+            text += "type=EXECVE msg=\(id): argc=3 a0=\"git\" a1=\"push\" a2=\"origin\"\n"
+            text += "type=CWD msg=\(id): cwd=\"/srv/build/\(i)\"\n"
+            text += "type=PROCTITLE msg=\(id): proctitle=6769740070757368\n"
+            text += "type=EOE msg=\(id): \n"
+        }
+        return text
+    }
+
+    /// Appends `text` but keeps its last two lines back (written by the next call), so the
+    /// file usually ends in the middle of an event: the parser then holds open records
+    /// whenever the agent has read to the end.
+    static func appendHoldingBack(_ url: URL, _ text: String, carry: inout String, holdBack: Int = 2) {
+        var lines = (carry + text).split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        let keep = lines.suffix(holdBack)
+        lines.removeLast(min(holdBack, lines.count))
+        carry = keep.map { $0 + "\n" }.joined()
+        let chunk = lines.map { $0 + "\n" }.joined()
+        if !FileManager.default.fileExists(atPath: url.path) { FileManager.default.createFile(atPath: url.path, contents: nil) }
+        if let h = try? FileHandle(forWritingTo: url) { h.seekToEndOfFile(); h.write(Data(chunk.utf8)); h.closeFile() }
+    }
+
+    /// Ten SIGKILLs while auditd records split across batches are assembled and counted per
+    /// key: after the last restart every event was emitted whole (never incomplete: the open
+    /// events came back from the snapshot), and the counts equal an uninterrupted run's.
+    func testTenSIGKILLsDuringAuditdAssemblyLoseNoRecord() throws {
+        let dir = try makeTempDir()
+        let input = dir.appendingPathComponent("audit.log"), output = dir.appendingPathComponent("out.ndjson")
+        let config = dir.appendingPathComponent("p.yaml")
+        try """
+        data_dir: \(dir.appendingPathComponent("state").path)
+        checkpoint_interval: 200ms
+        batch_size: 7
+        sources:
+          audit: {type: file, include: ["\(input.path)"], batch_size: 7}
+        transforms:
+          parse: {type: parse, inputs: [audit], format: auditd, drop_original: true}
+          count: {type: count_per_key, inputs: [parse], key: auditd.data.key}
+        sinks:
+          out: {type: file, inputs: [count], path: \(output.path), include_original: false}
+        """.write(to: config, atomically: true, encoding: .utf8)
+        var written = 2_000
+        var carry = ""
+        Self.appendHoldingBack(input, Self.auditText(0..<written), carry: &carry)
+        let agent = try Self.killTenTimes(config: config, dir: dir, dataDir: dir.appendingPathComponent("state")) {
+            Self.appendHoldingBack(input, Self.auditText(written..<(written + 100)), carry: &carry)
+            written += 100
+        }
+        Self.appendHoldingBack(input, "", carry: &carry, holdBack: 0)  // the held-back tail, at last
+        let total = written
+        func read() -> (seqs: Set<Int>, counts: [String: Int], incomplete: Int) {
+            guard let text = try? String(contentsOf: output, encoding: .utf8) else { return ([], [:], 0) }
+            var seqs = Set<Int>(), counts: [String: Int] = [:], incomplete = 0
+            for line in text.split(separator: "\n") {
+                guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                      let a = o["auditd"] as? [String: Any], let seq = a["sequence"] as? Int else { continue }
+                seqs.insert(seq - 1_000)
+                if a["incomplete"] != nil { incomplete += 1 }
+                if let k = (a["data"] as? [String: Any])?["key"] as? String, let c = (o["test"] as? [String: Any])?["count"] as? Int {
+                    counts[k] = max(counts[k] ?? 0, c)
+                }
+            }
+            return (seqs, counts, incomplete)
+        }
+        // The last event's EOE closes it; everything arrives once the agent caught up.
+        XCTAssertTrue(waitUntil(timeout: 300, interval: 0.5) { read().seqs.count == total },
+                      "not every event arrived: \(read().seqs.count) of \(total)\n\(agent.stderr)")
+        agent.signal(SIGTERM)
+        XCTAssertEqual(agent.wait(timeout: 60), 0, agent.stderr)
+        let (seqs, counts, incomplete) = read()
+        XCTAssertEqual(seqs, Set(0..<total), "an audit event was lost")
+        XCTAssertEqual(incomplete, 0, "an event was emitted incomplete: its held records were lost across a kill")
+        var expected: [String: Int] = [:]
+        for i in 0..<total { expected["key-\(i % 23)", default: 0] += 1 }
+        XCTAssertEqual(counts, expected, "per-key counts differ from an uninterrupted run")
     }
 
     /// The same out-of-order input (shuffled within the lateness) gives the same windowed

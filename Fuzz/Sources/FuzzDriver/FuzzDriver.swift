@@ -49,7 +49,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         preconditionFailure("non-ParseFailure error: \(error)")
     }
     inputs += 1
-    if inputs % 64 == 0 { parser.tick(now: Int64(inputs) * 1_000_000_000, final: inputs % 4096 == 0, into: &out) }
+    if inputs % 64 == 0 { parser.tick(StageTime(wallClock: Int64(inputs) * 1_000_000_000, eventTime: Int64(inputs) * 1_000_000_000, final: inputs % 4096 == 0), into: &out) }
     check(out)
     return 0
 }

@@ -2,15 +2,30 @@
 /// (`{"@timestamp":…,"event":{"action":…},"user":{"name":…}}`).
 ///
 /// Fast path: the nesting plan of an event depends only on its sequence of keys, so plans
-/// are computed once per key shape and cached (bounded); encoding an event is then a walk
-/// over the plan appending bytes. Not thread-safe: use one encoder per stage.
+/// are computed once per key shape and cached; encoding an event is then a walk over the
+/// plan appending bytes. The cache is bounded by count (`maxPlans`) and by bytes
+/// (`maxCacheBytes`; a plan larger than a quarter of it is used once and not kept), so
+/// hostile key orders cannot grow it. Not thread-safe: use one encoder per stage.
+///
+/// Guarantees: an object never holds a member name twice, so readers that keep the first
+/// or the last value agree. When an event's keys collide on output — a nested object and
+/// a dotted field under it (`source: {ip: …}` and `source.port`), a key set twice, a field
+/// named `@timestamp` — the members are merged into one object: objects merge member by
+/// member, and for a scalar set twice the later field (in event order) wins; the event
+/// time always wins over a field named `@timestamp`. Such key shapes take a slower path.
 public final class EventJSONEncoder {
     /// Whether to include `event.original`.
     public var includeOriginal: Bool
     private var plans: [UInt64: [Plan]] = [:]
     private var planCount = 0
-    private static let maxPlans = 4096
+    private var cacheBytes = 0
+    static let maxPlans = 4096
+    /// Bytes the plan cache may hold (key ids, steps and member names of every plan).
+    public static let maxCacheBytes = 8 << 20
     private static let originalMarker = UInt32.max
+
+    /// Plans cached now, and the bytes they hold (for tests and metrics).
+    public var cachedPlans: (count: Int, bytes: Int) { (planCount, cacheBytes) }
 
     public init(includeOriginal: Bool = true) {
         self.includeOriginal = includeOriginal
@@ -32,7 +47,12 @@ public final class EventJSONEncoder {
         let ids: [UInt32]
         let ops: [Op]
         let names: [UInt8]
-        init(ids: [UInt32], ops: [Op], names: [UInt8]) { self.ids = ids; self.ops = ops; self.names = names }
+        /// Keys collide on output (see the type's guarantees): encode by merging.
+        let collides: Bool
+        init(ids: [UInt32], ops: [Op], names: [UInt8], collides: Bool) {
+            self.ids = ids; self.ops = ops; self.names = names; self.collides = collides
+        }
+        var bytes: Int { ids.count * 4 + ops.count * MemoryLayout<Op>.stride + names.count + 128 }
     }
 
     /// Encodes one event and a trailing newline.
@@ -45,6 +65,7 @@ public final class EventJSONEncoder {
     public func encode(_ event: Event, into out: inout [UInt8]) {
         let withOriginal = includeOriginal && !event.original.isEmpty
         let plan = self.plan(for: event, withOriginal: withOriginal)
+        if plan.collides { encodeMerged(event, withOriginal: withOriginal, into: &out); return }
         out.append(UInt8(ascii: "{"))
         var first = true
         if event.timestamp != 0 {
@@ -102,9 +123,14 @@ public final class EventJSONEncoder {
         var ids = event.fields.map { $0.key.id }
         if withOriginal { ids.append(Self.originalMarker) }
         let p = Self.buildPlan(ids: ids)
-        if planCount >= Self.maxPlans { plans.removeAll(keepingCapacity: true); planCount = 0 }
+        let size = p.bytes
+        if size > Self.maxCacheBytes / 4 { return p }   // used once, not kept
+        if planCount >= Self.maxPlans || cacheBytes + size > Self.maxCacheBytes {
+            plans.removeAll(keepingCapacity: false); planCount = 0; cacheBytes = 0
+        }
         plans[h, default: []].append(p)
         planCount += 1
+        cacheBytes += size
         return p
     }
 
@@ -173,6 +199,126 @@ public final class EventJSONEncoder {
             ops.append(Op(kind: e.isOriginal ? .original : .field, index: Int32(e.index), nameStart: s, nameLength: l))
         }
         while !stack.isEmpty { ops.append(Op(kind: .close, index: 0, nameStart: 0, nameLength: 0)); stack.removeLast() }
-        return Plan(ids: ids, ops: ops, names: names)
+        return Plan(ids: ids, ops: ops, names: names, collides: collides(entries.map { $0.comps }))
+    }
+
+    /// Whether some path equals another, is a prefix of another (an object and a field
+    /// under it), or is `@timestamp` (the event time is written under that name).
+    private static func collides(_ paths: [[String]]) -> Bool {
+        var full = Set<String>()
+        full.reserveCapacity(paths.count)
+        for comps in paths {
+            let p = comps.joined(separator: ".")
+            if p == "@timestamp" || !full.insert(p).inserted { return true }
+        }
+        for comps in paths where comps.count > 1 {
+            var prefix = comps[0]
+            for c in comps[1..<(comps.count - 1)] {
+                if full.contains(prefix) { return true }
+                prefix += "." + c
+            }
+            if full.contains(prefix) { return true }
+        }
+        return false
+    }
+
+    // MARK: merging (key shapes that collide)
+
+    private enum Merged {
+        case leaf(FieldValue)
+        case original
+        case node(MergedObject)
+    }
+
+    /// An object being merged: member names in first-appearance order, each once.
+    private final class MergedObject {
+        var names: [String] = []
+        var values: [Merged] = []
+        var index: [String: Int] = [:]
+
+        func child(_ name: String) -> MergedObject {
+            if let i = index[name] {
+                if case .node(let o) = values[i] { return o }
+                let o = MergedObject()
+                values[i] = .node(o)   // a later object replaces an earlier scalar
+                return o
+            }
+            let o = MergedObject()
+            index[name] = names.count
+            names.append(name)
+            values.append(.node(o))
+            return o
+        }
+
+        func set(_ name: String, _ v: Merged) {
+            if let i = index[name] { values[i] = v; return }
+            index[name] = names.count
+            names.append(name)
+            values.append(v)
+        }
+
+        /// Puts `value` at `path` (relative to this object); objects merge member by member.
+        func insert(_ path: ArraySlice<String>, _ value: FieldValue) {
+            guard let last = path.last else { return }
+            var node = self
+            for c in path.dropLast() { node = node.child(c) }
+            if case .object(let members) = value {
+                let target = node.child(last)
+                for m in members { target.insert(ArraySlice(m.key.components), m.value) }
+            } else {
+                node.set(last, .leaf(value))
+            }
+        }
+
+        /// Writes the members; returns whether none was written and `first` was true.
+        @discardableResult
+        func write(_ record: ArraySlice<UInt8>, _ out: inout [UInt8], skipTimestamp: Bool, first: Bool) -> Bool {
+            var first = first
+            for (i, name) in names.enumerated() {
+                if skipTimestamp && name == "@timestamp" { continue }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                JSONWriter.appendQuoted(name, to: &out)
+                out.append(UInt8(ascii: ":"))
+                switch values[i] {
+                case .leaf(let v): JSONWriter.appendValue(v, record: record, to: &out)
+                case .original: JSONWriter.appendQuotedBytes(record, to: &out)
+                case .node(let o):
+                    out.append(UInt8(ascii: "{"))
+                    o.write(record, &out, skipTimestamp: false, first: true)
+                    out.append(UInt8(ascii: "}"))
+                }
+            }
+            return first
+        }
+    }
+
+    /// The slow path: builds the merged object tree, then writes it.
+    private func encodeMerged(_ event: Event, withOriginal: Bool, into out: inout [UInt8]) {
+        let root = MergedObject()
+        for f in event.fields { root.insert(ArraySlice(f.key.components), f.value) }
+        if withOriginal {
+            // `event.original` is the record: it wins over a field of that name.
+            root.child("event").set("original", .original)
+        }
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        if event.timestamp != 0 {
+            out.append(contentsOf: "\"@timestamp\":\"".utf8)
+            Timestamp.appendRFC3339(event.timestamp, to: &out)
+            out.append(UInt8(ascii: "\""))
+            first = false
+        }
+        first = root.write(event.original, &out, skipTimestamp: event.timestamp != 0, first: first)
+        if let alert = event.alert, !alert.evidence.isEmpty {
+            if !first { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: "\"evidence\":[".utf8)
+            for (i, e) in alert.evidence.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                encode(e, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "}"))
     }
 }

@@ -7,12 +7,16 @@ public struct JSONError: Error, Sendable, CustomStringConvertible {
 
 /// Maps field-name bytes to interned `FieldKey`s without allocating on a hit.
 ///
-/// Bounded: once the process-wide registry holds `FieldKeyInterner.softLimit` names, unseen
-/// names are refused (the record fails with a reason) so hostile input cannot grow memory.
+/// Bounded: names come from data, so they are interned with `FieldRegistry.internBounded`:
+/// a name longer than `FieldRegistry.maxNameBytes` (with its parent), or any new name once
+/// the registry is at its bounds, is refused (`key` returns nil and `refused` counts it);
+/// callers keep such values under `sluice.overflow_fields` (`OverflowFields`), so hostile
+/// input can neither grow memory without bound nor fail the record.
 /// Not thread-safe: one per stage. The tables are raw buffers owned by the instance, so a
 /// lookup touches no reference counts and checks no array bounds.
 public final class FieldKeyInterner {
-    public static let softLimit = 200_000
+    /// Names this interner was refused (too long, or the registry full).
+    public private(set) var refused = 0
 
     /// One interned name: its bytes in the arena, its parent prefix and its key.
     private struct Entry {
@@ -95,9 +99,12 @@ public final class FieldKeyInterner {
             }
             i = (i + 1) & mask
         }
-        guard FieldRegistry.shared.count < Self.softLimit || entryCount < 4096 else { return nil }
-        let text = String(decoding: name, as: UTF8.self)
-        let key = FieldKey(parent.map { $0.path + "." + text } ?? text)
+        guard n <= FieldRegistry.maxNameBytes, n < Int(Int32.max) / 2,
+              let key = FieldKey.bounded(parent.map { $0.path + "." + String(decoding: name, as: UTF8.self) }
+                                         ?? String(decoding: name, as: UTF8.self)) else {
+            refused += 1
+            return nil
+        }
         if arenaCount + n > arenaCapacity {
             let cap = max(arenaCapacity * 2, arenaCount + n)
             let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
@@ -149,6 +156,9 @@ public struct JSONScanner {
     public var index: Int
     public var maxDepth = 64
     private var scratch: [UInt8] = []
+    /// Members of nested objects whose names the interner refused, with their dotted path
+    /// relative to the value being read (`readValue` fills it; see `OverflowFields`).
+    public var overflow: [(name: String, value: FieldValue)] = []
 
     public init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -222,9 +232,19 @@ public struct JSONScanner {
             return .string(try readString())
         case UInt8(ascii: "{"):
             var members: [Field] = []
+            var index: [UInt32: Int]?
             try readObject(depth: depth + 1) { (s, key) throws in
-                guard let k = interner.key(key) else { throw s.error("too many distinct field names") }
-                members.append(Field(k, try s.readValue(interner: interner, depth: depth + 1)))
+                let mark = s.overflow.count
+                guard let k = interner.key(key) else {
+                    let name = String(decoding: key, as: UTF8.self)
+                    let v = try s.readValue(interner: interner, depth: depth + 1)
+                    s.prefixOverflow(from: mark, with: name)
+                    s.overflow.append((name, v))
+                    return
+                }
+                let v = try s.readValue(interner: interner, depth: depth + 1)
+                if s.overflow.count > mark { s.prefixOverflow(from: mark, with: k.path) }
+                Self.setMember(&members, &index, k, v)
             }
             return .object(members)
         case UInt8(ascii: "["):
@@ -246,6 +266,33 @@ public struct JSONScanner {
         default:
             return try readNumber()
         }
+    }
+
+    /// Sets a member of an object being read: a repeated name replaces the earlier value
+    /// (JSON output never holds a name twice). Linear for small objects, a hash index from
+    /// 32 members on, so a wide object costs O(n).
+    @inline(__always)
+    static func setMember(_ members: inout [Field], _ index: inout [UInt32: Int]?, _ k: FieldKey, _ v: FieldValue) {
+        if index == nil {
+            if members.count < 32 {
+                for i in members.indices where members[i].key == k { members[i].value = v; return }
+                members.append(Field(k, v))
+                return
+            }
+            var ix: [UInt32: Int] = [:]
+            ix.reserveCapacity(members.count * 2)
+            for (i, m) in members.enumerated() where ix[m.key.id] == nil { ix[m.key.id] = i }
+            index = ix
+        }
+        if let i = index![k.id] { members[i].value = v; return }
+        index![k.id] = members.count
+        members.append(Field(k, v))
+    }
+
+    /// Prefixes the overflow entries from `mark` on with `parent.` (they were read inside it).
+    public mutating func prefixOverflow(from mark: Int, with parent: String) {
+        guard overflow.count > mark else { return }
+        for i in mark..<overflow.count { overflow[i].name = parent + "." + overflow[i].name }
     }
 
     /// Skips one value of any type.

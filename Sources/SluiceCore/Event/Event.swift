@@ -127,6 +127,33 @@ public struct Event: Sendable {
         return nil
     }
 
+    /// The value at `key`'s path inside a nested object field — `source: {ip: …}` holds
+    /// `source.ip` — for readers that look a dotted key up in events whose parser kept the
+    /// input's nesting (JSON). Only object-valued fields are walked; spans come back as
+    /// strings. Use after `self[key]` missed.
+    public func nestedValue(_ key: FieldKey) -> FieldValue? {
+        var want: [String]?
+        for f in fields {
+            guard case .object = f.value else { continue }
+            if want == nil { want = key.components }
+            let have = f.key.components
+            guard have.count < want!.count, want![0..<have.count].elementsEqual(have) else { continue }
+            if let v = Self.descend(f.value, want![have.count...]) { return resolved(v) }
+        }
+        return nil
+    }
+
+    private static func descend(_ v: FieldValue, _ rest: ArraySlice<String>) -> FieldValue? {
+        guard !rest.isEmpty else { return v }
+        guard case .object(let members) = v else { return nil }
+        for m in members.reversed() {   // the last of a repeated member wins
+            let c = m.key.components
+            if c.count <= rest.count, rest.prefix(c.count).elementsEqual(c),
+               let found = descend(m.value, rest.dropFirst(c.count)) { return found }
+        }
+        return nil
+    }
+
     /// The raw record as text, invalid UTF-8 replaced by U+FFFD.
     public var originalText: String { String(decoding: original, as: UTF8.self) }
 }

@@ -22,6 +22,12 @@ public struct FieldKey: Hashable, Sendable, CustomStringConvertible {
     public var components: [String] { FieldRegistry.shared.info(id).components }
     public var description: String { path }
 
+    /// Interns a name that came from data: nil when the registry refuses it (too long, or
+    /// the registry is at its bounds; see `FieldRegistry.internBounded`).
+    public static func bounded(_ path: String) -> FieldKey? {
+        FieldRegistry.shared.internBounded(path).map(FieldKey.init(id:))
+    }
+
     /// Looks a key up without interning it; `nil` if no key with that path exists yet.
     public static func existing(_ path: String) -> FieldKey? {
         FieldRegistry.shared.lookup(path).map(FieldKey.init(id:))
@@ -29,6 +35,13 @@ public struct FieldKey: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// The process-wide table of interned field names. Append-only and lock-protected.
+///
+/// Two ways in: `intern` for names the code and the configuration choose (always succeeds;
+/// these are few), and `internBounded` for names that come from data (JSON members, CEF
+/// labels, Zeek columns, …), which refuses a name longer than `maxNameBytes` and any new name
+/// once the table holds `maxNames` names or `maxBytes` bytes. Refused names are counted
+/// (`refusedNames`); the parsers keep such values under `sluice.overflow_fields` instead, so
+/// a hostile record can neither grow the table without bound nor fail the record.
 public final class FieldRegistry: @unchecked Sendable {
     public struct Info: Sendable {
         public let path: String
@@ -41,13 +54,41 @@ public final class FieldRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var byPath: [String: UInt32] = [:]
     private var infos: [Info] = []
-    /// Hard cap so that attacker-chosen JSON keys cannot grow the table without bound.
+    private var accountedBytes = 0
+    private var refused = 0
+    /// Longest dotted path `internBounded` accepts, in bytes.
+    public static let maxNameBytes = 256
+    /// Names `internBounded` accepts in all (names interned by the code count too).
+    public static let maxNames = 200_000
+    /// Bytes the table may hold for all its names (each name is kept three times — path,
+    /// components, JSON member name — plus bookkeeping; this counts all of it).
+    public static let maxBytes = 32 << 20
+    /// Hard cap for `intern` (code and configuration names), far above any real use.
     public static let capacity = 1 << 20
 
+    /// Interns a name chosen by the code or the configuration; always succeeds.
     public func intern(_ path: String) -> UInt32 {
         lock.lock(); defer { lock.unlock() }
         if let id = byPath[path] { return id }
         precondition(infos.count < FieldRegistry.capacity, "field registry full")
+        return add(path)
+    }
+
+    /// Interns a name that came from data, or returns nil (and counts it) when the name is
+    /// longer than `maxNameBytes` or the table is at `maxNames` / `maxBytes`.
+    public func internBounded(_ path: String) -> UInt32? {
+        lock.lock(); defer { lock.unlock() }
+        if let id = byPath[path] { return id }
+        let n = path.utf8.count
+        guard n <= Self.maxNameBytes, infos.count < Self.maxNames,
+              accountedBytes + Self.cost(n) <= Self.maxBytes else { refused += 1; return nil }
+        return add(path)
+    }
+
+    /// Accounted bytes of one name of `n` bytes.
+    static func cost(_ n: Int) -> Int { 3 * n + 160 }
+
+    private func add(_ path: String) -> UInt32 {
         let id = UInt32(infos.count)
         let comps = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         var name: [UInt8] = []
@@ -55,6 +96,7 @@ public final class FieldRegistry: @unchecked Sendable {
         name.append(UInt8(ascii: ":"))
         infos.append(Info(path: path, components: comps, leafJSONName: name))
         byPath[path] = id
+        accountedBytes += Self.cost(path.utf8.count)
         return id
     }
 
@@ -64,6 +106,10 @@ public final class FieldRegistry: @unchecked Sendable {
     }
 
     public var count: Int { lock.lock(); defer { lock.unlock() }; return infos.count }
+    /// Accounted bytes of every name held.
+    public var bytes: Int { lock.lock(); defer { lock.unlock() }; return accountedBytes }
+    /// Names `internBounded` refused so far.
+    public var refusedNames: Int { lock.lock(); defer { lock.unlock() }; return refused }
 
     public func info(_ id: UInt32) -> Info {
         lock.lock(); defer { lock.unlock() }

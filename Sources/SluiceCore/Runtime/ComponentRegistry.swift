@@ -20,15 +20,16 @@ public protocol Parser: AnyObject {
     /// original, or the field the transform names, e.g. a syslog `message`). A header or
     /// comment line may produce no event. A bad record throws `ParseFailure`.
     func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws
-    /// Timers and end of input, for parsers that assemble records (auditd).
-    func tick(now: Int64, final: Bool, into output: inout [Event])
+    /// Time passes and end of input (`time.final`), for parsers that assemble records
+    /// (auditd): use `time.eventTime` so a replay assembles as the live run did.
+    func tick(_ time: StageTime, into output: inout [Event])
     /// Running totals the parser keeps besides failures (e.g. auditd's evicted events), by
     /// metric name; the parse transform exports them as `sluice_<name>_total`.
     var counters: [(name: String, value: Int)] { get }
 }
 
 extension Parser {
-    public func tick(now: Int64, final: Bool, into output: inout [Event]) {}
+    public func tick(_ time: StageTime, into output: inout [Event]) {}
     public var counters: [(name: String, value: Int)] { [] }
 }
 

@@ -84,7 +84,7 @@ public final class ParseTransform: StatefulTransform {
     }
 
     public func tick(_ time: StageTime, into output: inout [Event]) {
-        parser.tick(now: time.wallClock, final: time.final, into: &output)
+        parser.tick(time, into: &output)
         publishCounters()
     }
 
