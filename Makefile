@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/sluice
 
-.PHONY: all deps build release demo test bench fuzz embed clean
+.PHONY: all deps build release demo test bench bench-peers fuzz embed clean
 
 all: build
 
@@ -32,6 +32,11 @@ test: deps
 ## Throughput and memory benchmarks; figures go to BENCHMARKS.md by hand from bench-out/.
 bench: deps
 	bash Benchmarks/run.sh
+
+## Sluice vs rsyslog and syslog-ng on the same machine and inputs (N events, default 1000000;
+## ROUNDS, WORKLOADS, PROFILE: see Benchmarks/peers/bench-peers.sh). Never part of `make test`.
+bench-peers: deps
+	bash Benchmarks/peers/bench-peers.sh
 
 ## Fuzz every parser with libFuzzer (FUZZ_SECONDS per parser, default 60); crashes land in Fuzz/crashes/.
 FUZZ_SECONDS ?= 60
