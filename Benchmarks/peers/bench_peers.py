@@ -18,7 +18,7 @@ event's _document_id and the nested actor_location); otherwise the run is report
 Environment: N (events, default 1000000), ROUNDS (default 3), WORKLOADS (default 1,2,3),
 PROFILE (1: perf profile of Sluice on workload 1, default 1), W3_PIPELINE (a Sluice pipeline
 file for workload 3, default Benchmarks/peers/sluice-detect.yaml), PEERS_1CORE (1: peers on
-one core too), SLUICE_GLIBC_TUNABLES (default: the packaged unit's), SLUICE_BIN, SLUICE_BENCH_BIN, SYSLOG_NG_ROOT, BENCHTOOL, BENCH_PEERS_OUT.
+one core too), SYSTEMS (comma-separated parts of row keys: run only those, e.g. rsyslog), SLUICE_GLIBC_TUNABLES (default: the packaged unit's), SLUICE_BIN, SLUICE_BENCH_BIN, SYSLOG_NG_ROOT, BENCHTOOL, BENCH_PEERS_OUT.
 """
 import glob
 import json
@@ -64,11 +64,32 @@ TIMEOUT = max(120.0, N / 4000)     # a run slower than 4,000 events/s is a failu
 PEER_PARAMS = {
     "RS_BATCH": os.environ.get("RS_BATCH", "1024"),
     "RS_IOBUF": os.environ.get("RS_IOBUF", "256k"),
+    "RS_WORKERS": os.environ.get("RS_WORKERS", "1"),
     "SNG_FETCH": os.environ.get("SNG_FETCH", "1000"),
     "SNG_IW": os.environ.get("SNG_IW", "10000"),
     "SNG_FIFO": os.environ.get("SNG_FIFO", "100000"),
     "SNG_FLUSH": os.environ.get("SNG_FLUSH", "1000"),
 }
+
+
+def peer_version(cmd, pattern, env=None):
+    try:
+        out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env).stdout
+    except OSError:
+        return "?"
+    m = re.search(pattern, out)
+    return m.group(1) if m else "?"
+
+
+def sng_env():
+    env = dict(os.environ)
+    libs = [os.path.join(SNG_ROOT, p) for p in ("usr/lib/syslog-ng", "usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu")]
+    env["LD_LIBRARY_PATH"] = ":".join(libs + [env.get("LD_LIBRARY_PATH", "")])
+    return env
+
+
+RS_LABEL = "rsyslog " + peer_version([shutil.which("rsyslogd") or "/usr/sbin/rsyslogd", "-v"], r"rsyslogd\s+(\S+)")
+SNG_LABEL = "syslog-ng " + peer_version([os.path.join(SNG_ROOT, "usr/sbin/syslog-ng"), "--version"], r"syslog-ng \d+ \(([^)]+)\)", sng_env())
 
 
 def log(msg):
@@ -135,12 +156,9 @@ class System:
         return (["taskset", "-c", self.cpus] if self.cpus else []) + cmd
 
     def environment(self):
-        env = dict(os.environ)
+        env = sng_env() if self.kind == "syslog-ng" else dict(os.environ)
         if self.kind == "sluice" and SLUICE_TUNABLES:
             env["GLIBC_TUNABLES"] = SLUICE_TUNABLES
-        if self.kind == "syslog-ng":
-            libs = [os.path.join(SNG_ROOT, p) for p in ("usr/lib/syslog-ng", "usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu")]
-            env["LD_LIBRARY_PATH"] = ":".join(libs + [env.get("LD_LIBRARY_PATH", "")])
         return env
 
 
@@ -274,7 +292,11 @@ def run_once(system, input_path, ids, expected=None, extra=None, perf_out=None):
         proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f, env=system.environment())
         watcher = subprocess.Popen([BENCHTOOL, "watch", output, str(expected), str(TIMEOUT)], stdout=subprocess.PIPE, text=True)
     if perf_out:
-        perf = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "2000", "-g", "-o", perf_out, "-p", str(proc.pid)],
+        # System-wide (-a), read back for this pid: `-p` does not follow the threads a process
+        # starts after perf attached (Dispatch's worker threads come and go).
+        with open(perf_out + ".pid", "w") as f:
+            f.write(str(proc.pid))
+        perf = subprocess.Popen(["perf", "record", "-a", "-e", "cpu-clock", "-F", "1999", "-g", "-o", perf_out],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     early_exit = None
     while watcher.poll() is None:
@@ -376,44 +398,78 @@ def parse_only(path):
     return None
 
 
-def profile_report(perf_data):
-    """Top self-time symbols (demangled) and a split by area."""
-    rep = subprocess.run(["perf", "report", "-i", perf_data, "--no-children", "--sort", "dso,symbol",
-                          "--stdio", "--percent-limit", "0.3", "-g", "none"],
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
-    demangle = shutil.which("swift-demangle") or (shutil.which("swift") and "swift demangle")
-    if demangle:
-        cmd = demangle.split() + ["--simplified"]
-        rep = subprocess.run(cmd, input=rep, stdout=subprocess.PIPE, text=True).stdout
-    rows = []
-    for line in rep.splitlines():
-        m = re.match(r"\s*([\d.]+)%\s+(\S+)\s+\[[^\]]+\]\s+(.*)", line)
-        if m:
-            rows.append((float(m.group(1)), m.group(2), m.group(3).strip()))
-    return rows
-
-
-AREAS = [  # (area, regex on "dso symbol"), first match wins
-    ("kernel: file write / page cache", r"\[kernel|copy_user|copy_page|filemap|ext4|xfs|iomap|generic_perform_write|clear_page|memset_orig|rep_movs|_copy_to_iter|_copy_from_iter"),
-    ("JSON parse (SluiceParse, JSONScanner)", r"JSONParser|JSONScanner|JSONObjectParser|FieldKeyInterner|TimestampExtractor|parseObject|readValue|readObject|rawStringRange"),
-    ("JSON encode (sink encoder)", r"JSONLineEncoder|EventEncoder|JSONWriter|escape|Encoder"),
-    ("file source (read, line split)", r"LineSplitter|FileSource|FileReader|FileCheckpoint"),
-    ("queues, batches, dispatch", r"BoundedQueue|Batch|Queue|dispatch|Dispatch|pthread|futex|Stage|Topology|Runtime"),
-    ("allocation, reference counting", r"malloc|free|_int_|swift_retain|swift_release|swift_allocObject|swift_dealloc|swift_bridgeObject|swift_arrayDestroy|Unique|cfree|tcache"),
-    ("event model (Event, FieldList, FieldValue)", r"Event|FieldList|FieldValue|Field\b"),
+STAGES = [  # (area, regex on a demangled frame); the frame nearest the sampled one decides
+    ("parse: JSON parser, scanner, key interner, parse transform",
+     r"JSONParser|JSONScanner|FieldKeyInterner|ParseTransform|TimestampExtractor|SyslogParser"),
+    ("event teardown: freeing fields and events after the sink",
+     r"FieldStorage\.__deallocating_deinit|destroy for Event|destroy of Event|destroy of Field|destroy for Field"),
+    ("encode: EventJSONEncoder, JSONWriter", r"EventJSONEncoder|JSONWriter|JSONLineEncoder"),
+    ("file sink: write(2) and the page cache", r"FileSink|FileDescriptorWriter|DeliverySink"),
+    ("file source: read(2), line split, checkpoints", r"FileSource|LineSplitter|FileCheckpoint|FileTail|SyslogStream|SyslogHandoff|NIO"),
+    ("queues, batches, topology, dispatch", r"Topology|BoundedQueue|EventBatch|_dispatch|Stage"),
 ]
 
 
-def areas(rows):
-    totals = {}
-    for pct, dso, sym in rows:
-        text = f"{dso} {sym}"
-        if dso.startswith("[kernel"):
-            area = "kernel: file write / page cache" if re.search(AREAS[0][1], sym) else "kernel: other (syscalls, scheduling)"
+def attribute(perf_data):
+    """Reads the samples of Sluice's pid (perf script, demangled). Returns: the share of each
+    stage (a sample goes to the stage of the nearest frame that names one, so a swift_release
+    or a kernel copy counts where it was called from); for the runtime/libc/kernel functions
+    with the most self time, the nearest Sluice functions on their stacks; the top functions
+    by self time. All shares are of the same samples."""
+    pid = open(perf_data + ".pid").read().strip()
+    script = subprocess.run(["perf", "script", "-i", perf_data, "--pid", pid, "-F", "tid,ip,sym,dso"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+    demangle = shutil.which("swift-demangle")
+    if demangle:
+        script = subprocess.run([demangle, "--simplified"], input=script, stdout=subprocess.PIPE, text=True).stdout
+    totals, total = {}, 0
+    frames = []
+    callers = {}   # runtime leaf symbol -> {nearest Sluice function: samples}
+    leaves = {}    # (dso, leaf symbol) -> samples
+
+    def flush():
+        nonlocal total
+        if not frames:
+            return
+        total += 1
+        area = None
+        for sym, dso in frames:
+            area = next((a for a, rx in STAGES if re.search(rx, sym)), None)
+            if area:
+                break
+        if area is None:
+            leaf_sym, leaf_dso = frames[0]
+            if "libc.so" in leaf_dso and re.search(r"malloc|free|_int_|chunk|tcache|consolidate", leaf_sym):
+                area = "malloc/free, caller not recorded (glibc keeps no frame pointers)"
+            elif leaf_dso.startswith("[kernel"):
+                area = "kernel, no Sluice frame (scheduling, syscalls)"
+            else:
+                area = "other (runtime, unattributed)"
+        totals[area] = totals.get(area, 0) + 1
+        leaf_sym, leaf_dso = frames[0]
+        key = (os.path.basename(leaf_dso), leaf_sym)
+        leaves[key] = leaves.get(key, 0) + 1
+        if not leaf_dso.endswith("/sluice"):
+            near = next((sym for sym, dso in frames if dso.endswith("/sluice")), "(no Sluice frame)")
+            c = callers.setdefault(leaf_sym, {})
+            c[near] = c.get(near, 0) + 1
+        frames.clear()
+
+    for line in script.splitlines():
+        m = re.match(r"\s+[0-9a-f]+ (.*) \(([^()]*)\)$", line)
+        if m:
+            frames.append((m.group(1), m.group(2)))
         else:
-            area = next((a for a, rx in AREAS[1:] if re.search(rx, text)), "other")
-        totals[area] = totals.get(area, 0.0) + pct
-    return sorted(totals.items(), key=lambda kv: -kv[1])
+            flush()
+    flush()
+    if not total:
+        return [], [], []
+    areas = [(a, n * 100.0 / total) for a, n in sorted(totals.items(), key=lambda kv: -kv[1])]
+    top = sorted(callers.items(), key=lambda kv: -sum(kv[1].values()))[:6]
+    calls = [(leaf, sum(c.values()) * 100.0 / total,
+              [(f, n * 100.0 / total) for f, n in sorted(c.items(), key=lambda kv: -kv[1])[:4]]) for leaf, c in top]
+    selfs = [(n * 100.0 / total, dso, sym) for (dso, sym), n in sorted(leaves.items(), key=lambda kv: -kv[1])[:30]]
+    return areas, calls, selfs
 
 
 # ---------------------------------------------------------------- workload 3 hook
@@ -423,6 +479,7 @@ def workload3_available(audit, squid, intel, context):
     if not os.path.exists(W3_PIPELINE):
         return False, f"no pipeline file {W3_PIPELINE}"
     values = w3_values(audit, squid, intel, context, os.path.join(OUT, "run", "w3-validate"))
+    values["OUTPUT"] = os.path.join(values["WORKDIR"], "out.json")
     os.makedirs(values["WORKDIR"], exist_ok=True)
     with open(W3_PIPELINE) as f:
         text = f.read()
@@ -530,20 +587,20 @@ def main():
         systems += [
             System("Sluice, drop_original", "sluice", 1, "sluice-file.yaml", {"drop": True}),
             System("Sluice, original kept", "sluice", 1, "sluice-file.yaml", {"drop": False}),
-            System("rsyslog 8.2302", "rsyslog", 1, "rsyslog-file.conf"),
-            System("syslog-ng 3.38", "syslog-ng", 1, "syslog-ng-file.conf"),
+            System(RS_LABEL, "rsyslog", 1, "rsyslog-file.conf"),
+            System(SNG_LABEL, "syslog-ng", 1, "syslog-ng-file.conf"),
             System("Sluice, drop_original, 1 core", "sluice", 1, "sluice-file.yaml", {"drop": True}, cpus="0"),
             System("Sluice, original kept, 1 core", "sluice", 1, "sluice-file.yaml", {"drop": False}, cpus="0"),
         ]
         if PEERS_1CORE:
-            systems += [System("rsyslog 8.2302, 1 core", "rsyslog", 1, "rsyslog-file.conf", cpus="0"),
-                        System("syslog-ng 3.38, 1 core", "syslog-ng", 1, "syslog-ng-file.conf", cpus="0")]
+            systems += [System(RS_LABEL + ", 1 core", "rsyslog", 1, "rsyslog-file.conf", cpus="0"),
+                        System(SNG_LABEL + ", 1 core", "syslog-ng", 1, "syslog-ng-file.conf", cpus="0")]
     if 2 in WORKLOADS:
         systems += [
             System("Sluice, drop_original", "sluice", 2, "sluice-tcp.yaml", {"drop": True}, key="w2-sluice-drop"),
             System("Sluice, original kept", "sluice", 2, "sluice-tcp.yaml", {"drop": False}, key="w2-sluice-kept"),
-            System("rsyslog 8.2302", "rsyslog", 2, "rsyslog-tcp.conf", key="w2-rsyslog"),
-            System("syslog-ng 3.38", "syslog-ng", 2, "syslog-ng-tcp.conf", key="w2-syslog-ng"),
+            System(RS_LABEL, "rsyslog", 2, "rsyslog-tcp.conf", key="w2-rsyslog"),
+            System(SNG_LABEL, "syslog-ng", 2, "syslog-ng-tcp.conf", key="w2-syslog-ng"),
         ]
     w3_note = None
     w3 = None
@@ -557,6 +614,9 @@ def main():
                       "\n".join("    " + l for l in why.splitlines()[:12])
             log(w3_note)
 
+    only = [x.strip() for x in os.environ.get("SYSTEMS", "").split(",") if x.strip()]
+    if only:
+        systems = [s for s in systems if any(o in s.key for o in only)]
     for path in (audit, syslog):
         if path:
             warm(path)
@@ -590,13 +650,14 @@ def main():
         ref["parse"] = parse_only(audit)
     if 2 in WORKLOADS:
         ref["senders"] = sender_check(syslog)
-    prof_rows = []
+    prof_rows, prof_areas, prof_calls = [], [], []
     if PROFILE and 1 in WORKLOADS and shutil.which("perf"):
         perf_data = os.path.join(OUT, "perf-w1.data")
         r = run_once(System("Sluice, drop_original (perf)", "sluice", 1, "sluice-file.yaml", {"drop": True}, key="perf"),
                      audit, ids, perf_out=perf_data)
         if r["ok"]:
-            prof_rows = profile_report(perf_data)
+            prof_areas, prof_calls, prof_rows = attribute(perf_data)
+            log(f"profile: {perf_data} ({r['wall']:.2f} s under perf)")
 
     # Report.
     by = summarize(results)
@@ -630,17 +691,23 @@ def main():
         for name, mib in ref.get("senders", []):
             rep.append(f"- sender check, {name} → discarding sink: {mib:,.0f} MiB/s")
     if prof_rows:
-        rep.append("\n### Profile: Sluice, workload 1, drop_original (perf record -e cpu-clock -g, self time)\n")
+        rep.append("\n### Profile: Sluice, workload 1, drop_original (perf record -a -e cpu-clock -g, Sluice's samples)\n")
+        rep.append("Where the CPU goes (each sample charged to the nearest frame naming a stage):\n")
         rep.append("| share | area |\n|---:|---|")
-        for area, pct in areas(prof_rows):
+        for area, pct in prof_areas:
             rep.append(f"| {pct:.1f}% | {area} |")
+        rep.append("\nRuntime, libc and kernel functions by self time, with the nearest Sluice function on their stacks:\n")
+        rep.append("| self | function | called from (share of all samples) |\n|---:|---|---|")
+        for leaf, pct, near in prof_calls:
+            rep.append(f"| {pct:.1f}% | `{leaf[:60]}` | " + "; ".join(f"`{f[:70]}` {p:.1f}%" for f, p in near) + " |")
+        rep.append("\nTop functions by self time:")
         rep.append("\n| self | DSO | symbol |\n|---:|---|---|")
         for pct, dso, sym in prof_rows[:30]:
             rep.append(f"| {pct:.2f}% | {dso} | `{sym[:110]}` |")
     rep.append("\n### Ratios (Sluice / faster peer, medians)\n")
     if 1 in WORKLOADS:
         rep.append("Workload 1 (targets: ≥ 3× events/s, ≤ 0.25× CPU per event, RSS < 100 MiB):")
-        rep += ["- " + l for l in ratios(by, 1, ["Sluice, drop_original", "Sluice, original kept"], ["rsyslog 8.2302", "syslog-ng 3.38"])]
+        rep += ["- " + l for l in ratios(by, 1, ["Sluice, drop_original", "Sluice, original kept"], [RS_LABEL, SNG_LABEL])]
         for v in ("drop_original", "original kept"):
             two = stats(by.get((1, f"Sluice, {v}"), []), "events_s")
             one = stats(by.get((1, f"Sluice, {v}, 1 core"), []), "events_s")
@@ -648,7 +715,7 @@ def main():
                 rep.append(f"- scaling, {v}: 2 cores / 1 core = ×{two[0] / one[0]:.2f} (target ≥ 1.7)")
     if 2 in WORKLOADS:
         rep.append("Workload 2 (target: ≥ 3× events/s):")
-        rep += ["- " + l for l in ratios(by, 2, ["Sluice, drop_original", "Sluice, original kept"], ["rsyslog 8.2302", "syslog-ng 3.38"])]
+        rep += ["- " + l for l in ratios(by, 2, ["Sluice, drop_original", "Sluice, original kept"], [RS_LABEL, SNG_LABEL])]
     if 3 in WORKLOADS and not w3_note:
         ev = stats(by.get((3, w3.label), []), "events_s")
         rss = stats(by.get((3, w3.label), []), "rss_mib")
