@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/sluice
 
-.PHONY: all deps build release demo test bench bench-peers fuzz embed clean
+.PHONY: all deps build release demo test test-tsan bench bench-peers fuzz embed clean
 
 all: build
 
@@ -28,6 +28,13 @@ test: deps
 	@sh scripts/embed-default-pipeline.sh --check
 	$(SWIFT) build --build-tests
 	bash scripts/run-tests.sh
+
+## The runtime, ingest and sink tests under Thread Sanitizer (own build folder, .build-tsan).
+TSAN_FILTER ?= SluiceCoreTests|SluiceIngestTests|SluiceSinkTests
+test-tsan: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(SWIFT) test --skip-build --sanitize=thread \
+		--scratch-path .build-tsan --disable-swift-testing --filter '$(TSAN_FILTER)'
 
 ## Throughput and memory benchmarks; figures go to BENCHMARKS.md by hand from bench-out/.
 bench: deps

@@ -29,7 +29,7 @@ import SluiceCore
 /// fallback). Files ending in `.gz` are skipped (logged) unless `read_compressed: true`: then
 /// they are decompressed with zlib and read once to their end, identified by the fingerprint
 /// of their decompressed start (so a file compressed after rotation is not read again).
-public final class FileSource: Source {
+public final class FileSource: PositionedSource {
     public enum ReadFrom: String, CaseIterable, Sendable { case beginning, end }
 
     let include: [String]
@@ -164,7 +164,12 @@ public final class FileSource: Source {
 
     public func run(_ context: SourceContext) throws {
         self.context = context
-        if let store = context.checkpoints {
+        if let restored = context.restoredPosition {
+            do { saved = try JSONDecoder().decode(FileSourceCheckpoints.self, from: Data(restored)) } catch {
+                context.logger.error("the committed position of this source cannot be read (\(error)); starting without checkpoint")
+            }
+            emittedPositions = saved.files
+        } else if let store = context.checkpoints {
             do { saved = try store.load(FileSourceCheckpoints.self, for: context.name) ?? FileSourceCheckpoints() } catch {
                 context.logger.error("\(error); starting without checkpoint")
             }
@@ -174,7 +179,6 @@ public final class FileSource: Source {
         discover(context, initial: true)
         pruneCheckpoints()
         var lastGlob = Topology.monotonic()
-        var lastSave = lastGlob
         while !context.isStopping {
             var now = Topology.monotonic()
             if needDiscover || now - lastGlob >= globInterval {
@@ -194,7 +198,7 @@ public final class FileSource: Source {
                 break
             }
             for f in currentFiles() where now - f.lastDataAt >= multilineTimeout { flushHeld(f, context) }
-            if now - lastSave >= 1 { saveCheckpoints(); lastSave = now }
+            context.serviceBarriers()
             if !progressed {
                 checkRotation(context)
                 waitForChange(context, seconds: pollInterval)
@@ -476,6 +480,10 @@ public final class FileSource: Source {
     private func emit(_ events: inout [Event], _ f: TailedFile, _ context: SourceContext, bytes: Int) {
         guard !events.isEmpty else { return }
         let ack = f.tracker.register(f.lineEnd)
+        if context.usesEpochs {
+            emittedPositions[f.key] = FileCheckpoint(path: f.path, offset: f.lineEnd, updated: Int64(Date().timeIntervalSince1970),
+                                                     fingerprint: Fingerprint.hex(f.prefix), fingerprintLength: f.prefix.count)
+        }
         context.metrics.recordIn(events.count, bytes: bytes)
         context.emit(EventBatch(events: events, acks: [ack]), bytes: bytes)
         events = []
@@ -651,5 +659,20 @@ public final class FileSource: Source {
 
     public func commitCheckpoints() {
         saveCheckpoints()
+    }
+
+    /// Positions just after the last record emitted, per file (with epochs: written by
+    /// `emit`, read by `barrierPosition`, both on the source's thread).
+    private var emittedPositions: [String: FileCheckpoint] = [:]
+
+    /// Every file's position just after its last emitted record, as a checkpoint file's JSON.
+    public func barrierPosition() -> [UInt8] {
+        // Files gone for `checkpoint_ttl` are forgotten, as `pruneCheckpoints` does.
+        let now = Int64(Date().timeIntervalSince1970)
+        let open = Set(currentFiles().map(\.key)).union(gzKeys)
+        emittedPositions = emittedPositions.filter { open.contains($0.key) || Double(now - $0.value.updated) <= checkpointTTL }
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        return (try? [UInt8](enc.encode(FileSourceCheckpoints(files: emittedPositions)))) ?? []
     }
 }

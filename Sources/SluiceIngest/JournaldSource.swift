@@ -41,7 +41,7 @@ public enum JournaldKeys {
 /// away) resumes at the oldest entry at or after the cursor's time, logs a warning and
 /// counts `journal_cursor_lost` — never a silent jump to the tail. Values that are not valid
 /// UTF-8 are repaired with U+FFFD in fields; `event.original` keeps MESSAGE's exact bytes.
-public final class JournaldSource: Source {
+public final class JournaldSource: PositionedSource {
     public enum Since: String, CaseIterable, Sendable { case cursor, head, tail }
 
     let location: SystemdJournal.Location
@@ -54,6 +54,9 @@ public final class JournaldSource: Source {
     static let maxCustomKeys = 1024
 
     private let tracker = AckTracker<String>()
+    /// The cursor of the last entry emitted (or resumed after); read at epoch barriers on the
+    /// source's own thread.
+    private var emittedCursor: String?
     private var context: SourceContext?
     private var customKeys: [String: FieldKey] = [:]
     private let countLock = NSLock()
@@ -122,21 +125,24 @@ public final class JournaldSource: Source {
             for m in group { try journal.addMatch(m) }
         }
         var saved: String?
-        if let store = context.checkpoints {
+        if let restored = context.restoredPosition {
+            saved = restored.isEmpty ? nil : String(decoding: restored, as: UTF8.self)
+        } else if let store = context.checkpoints {
             do { saved = try store.load(JournaldCheckpoint.self, for: context.name)?.cursor } catch {
                 context.logger.error("\(error); starting without checkpoint")
             }
         }
         try position(journal, saved: saved, context)
+        emittedCursor = saved
 
         var events: [Event] = []
         events.reserveCapacity(batchSize)
         var bytes = 0
         var lastCursor: String?
-        var lastSave = Topology.monotonic()
         func flush() {
             guard !events.isEmpty, let c = lastCursor else { return }
             let ack = tracker.register(c)
+            emittedCursor = c
             context.metrics.recordIn(events.count, bytes: bytes)
             context.emit(EventBatch(events: events, acks: [ack]), bytes: bytes)
             events = []; events.reserveCapacity(batchSize); bytes = 0
@@ -151,13 +157,10 @@ public final class JournaldSource: Source {
             } else {
                 flush()
                 if context.mode == .toEnd { break }
-                let now = Topology.monotonic()
-                if now - lastSave >= 1 { saveCheckpoint(); lastSave = now }
+                context.serviceBarriers()
                 _ = try journal.wait(micros: UInt64(waitTimeout * 1_000_000))
                 continue
             }
-            let now = Topology.monotonic()
-            if now - lastSave >= 1 { saveCheckpoint(); lastSave = now }
         }
         flush()
     }
@@ -276,4 +279,7 @@ public final class JournaldSource: Source {
     }
 
     public func commitCheckpoints() { saveCheckpoint() }
+
+    /// The cursor of the last entry emitted (empty before any): where a restart resumes.
+    public func barrierPosition() -> [UInt8] { Array((emittedCursor ?? "").utf8) }
 }

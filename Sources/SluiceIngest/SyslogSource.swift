@@ -26,7 +26,7 @@ import SluiceCore
 /// arrives on UDP while downstream is full is dropped and counted (`syslog_datagrams_dropped`);
 /// `unix_datagram` is read on the source thread and simply stops reading (local senders wait).
 /// A broken frame closes only its connection. In TLS mode the certificates are re-read on
-/// `ReloadHub.reload()` (what `sluice run` does on SIGHUP).
+/// `ReloadRegistry.reloadAll()` (what `sluice run` does on SIGHUP).
 public final class SyslogSource: Source {
     public enum Mode: String, CaseIterable, Sendable {
         case udp, tcp, tls
@@ -144,9 +144,9 @@ public final class SyslogSource: Source {
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var channel: Channel?
-        var reloadToken: UUID?
+        var reloadToken: Int?
         defer {
-            if let t = reloadToken { ReloadHub.shared.remove(t) }
+            if let t = reloadToken { context.reloads.remove(t) }
             try? channel?.close().wait()
             try? group.syncShutdownGracefully()
             handoff.drain()
@@ -162,8 +162,8 @@ public final class SyslogSource: Source {
         boundLock.lock(); _bound = channel?.localAddress; boundLock.broadcast(); boundLock.unlock()
         context.logger.info("syslog \(mode.rawValue) listening on \(channel?.localAddress?.description ?? address)")
         if let tls {
-            // `sluice run` turns SIGHUP into ReloadHub.reload(): re-read the certificate files.
-            reloadToken = ReloadHub.shared.add {
+            // `sluice run` turns SIGHUP into a reload of the registered files: re-read the certificates.
+            reloadToken = context.reloads.register(component: context.name, files: [tls.certFile, tls.keyFile] + (tls.caFile.map { [$0] } ?? [])) {
                 do { try tls.reload(); context.logger.info("reloaded TLS certificates") } catch {
                     context.logger.error("TLS reload failed, keeping the previous certificates: \(error)")
                 }

@@ -10,7 +10,7 @@ import SluiceCore
 /// Options: `path` (default `<data_dir>/dead_letter.ndjson`; without a data directory,
 /// standard error). A dead-letter sink needs no `inputs`: it reads the failures of every
 /// component of the pipeline.
-public final class DeadLetterSink: Sink {
+public final class DeadLetterSink: DeadLetterDestination {
     let target: Sink
 
     init(target: Sink) { self.target = target }
@@ -26,6 +26,7 @@ public final class DeadLetterSink: Sink {
         return DeadLetterSink(target: StderrLines(encoder: encoder))
     }
 
+    public func start(_ context: StartContext) throws { try target.start(context) }
     public func write(_ batch: EventBatch) throws { try target.write(batch) }
     public func flush() throws { try target.flush() }
     public func close() { target.close() }

@@ -76,8 +76,11 @@ public final class DeliverySink: Sink, DeadLetterReporting, @unchecked Sendable 
     private var held: [EventBatch] = []
     private var pendingSince = 0.0
 
-    // Disk mode.
-    public let disk: DiskBuffer?
+    // Disk mode: opened by `start` (building the sink acquires nothing).
+    let buffer: BufferSettings
+    let dataDir: String?
+    public private(set) var disk: DiskBuffer?
+    private var started = false
     private var drainThread: Thread?
     private let stopLock = NSCondition()
     private var stopping = false
@@ -89,23 +92,31 @@ public final class DeliverySink: Sink, DeadLetterReporting, @unchecked Sendable 
                 logger: Logger) throws {
         self.name = name; self.transport = transport; self.encoder = encoder
         self.limits = limits; self.retry = retry; self.logger = logger
+        self.buffer = buffer; self.dataDir = dataDir
         stats = SinkStats(component: name)
-        switch buffer {
-        case .memory:
-            disk = nil
-        case .disk(let maxBytes, let whenFull):
-            let dir = (dataDir ?? ".") + "/buffers/" + name
-            disk = try DiskBuffer(directory: dir, maxBytes: maxBytes, whenFull: whenFull, logger: logger, stats: stats)
-            let t = Thread { [weak self] in self?.drainLoop() }
-            t.name = "sluice.sink.\(name).drain"
-            drainThread = t
-            t.start()
-        }
+    }
+
+    /// Opens the disk buffer (recovering what a previous run left in it) and starts its
+    /// drain thread. The runtime calls it before the first write; a sink used directly opens
+    /// on its first write.
+    public func start(_ context: StartContext) throws { try open() }
+
+    public func open() throws {
+        guard !started else { return }
+        guard case .disk(let maxBytes, let whenFull) = buffer else { started = true; return }
+        let dir = (dataDir ?? ".") + "/buffers/" + name
+        disk = try DiskBuffer(directory: dir, maxBytes: maxBytes, whenFull: whenFull, logger: logger, stats: stats)
+        started = true
+        let t = Thread { [weak self] in self?.drainLoop() }
+        t.name = "sluice.sink.\(name).drain"
+        drainThread = t
+        t.start()
     }
 
     // MARK: Sink
 
     public func write(_ batch: EventBatch) throws {
+        try open()
         var records = RecordBatch()
         for e in batch.events {
             transport.appendRecord(e, encoder: encoder, to: &records.bytes)

@@ -114,7 +114,20 @@ public final class HTTPTransport: RecordTransport {
 
     let cfg: Config
     let logger: Logger
-    let client: HTTPClient
+    /// Created on first use: building the sink (as `sluice validate` does) starts no event
+    /// loop and needs no shutdown.
+    private var _client: HTTPClient?
+    private let clientLock = NSLock()
+    var client: HTTPClient {
+        clientLock.lock(); defer { clientLock.unlock() }
+        if let c = _client { return c }
+        var c = HTTPClient.Configuration(tlsConfiguration: cfg.tls,
+                                         timeout: .init(connect: .seconds(10), read: .milliseconds(Int64(cfg.timeout * 1000))))
+        c.decompression = .disabled
+        let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
+        _client = made
+        return made
+    }
     let channel = UUID().uuidString
     private var actionLine: [UInt8] = []
     private let interner = FieldKeyInterner()
@@ -122,10 +135,6 @@ public final class HTTPTransport: RecordTransport {
 
     public init(_ cfg: Config, logger: Logger) {
         self.cfg = cfg; self.logger = logger
-        var c = HTTPClient.Configuration(tlsConfiguration: cfg.tls,
-                                         timeout: .init(connect: .seconds(10), read: .milliseconds(Int64(cfg.timeout * 1000))))
-        c.decompression = .disabled
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
         if cfg.preset == .elasticsearch {
             var l: [UInt8] = []
             l.append(contentsOf: "{\"\(cfg.action.rawValue)\":{\"_index\":".utf8)
@@ -333,5 +342,8 @@ public final class HTTPTransport: RecordTransport {
         return u
     }
 
-    public func close() { try? client.syncShutdown() }
+    public func close() {
+        clientLock.lock(); let c = _client; _client = nil; clientLock.unlock()
+        try? c?.syncShutdown()
+    }
 }

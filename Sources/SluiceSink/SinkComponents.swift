@@ -9,6 +9,7 @@ public enum SinkComponents {
         r.sinks["dead_letter"] = { o, ctx in try DeadLetterSink.make(o, ctx) }
         r.sinks["syslog"] = { o, ctx in try SyslogSink.make(o, ctx) }
         r.sinks["http"] = { o, ctx in try HTTPSink.make(o, ctx) }
+        r.defaultDeadLetter = { o, ctx in try DeadLetterSink.make(o, ctx) }
         return r
     }
 }

@@ -40,6 +40,9 @@ struct ReplayCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not print the summary table.")
     var quiet = false
 
+    @Option(name: .long, help: ArgumentHelp("Keep the state of stateful stages (detection baselines, first-seen values, open windows) in DIR: read at the start, written at the end. The same layout as a data directory's state, so a replay of history can seed a new deployment.", valueName: "DIR"))
+    var state: String?
+
     @Argument(help: "Input files ('-' for standard input).")
     var files: [String] = []
 
@@ -87,17 +90,21 @@ struct ReplayCommand: ParsableCommand {
             if let config { cfg = try PipelineConfig.load(path: config) }
             else if !files.isEmpty { cfg = try PipelineConfig.parse(Self.flagsPipeline(files: files, formats: format, output: output), file: "<command line>") }
             else { cfg = try PipelineConfig.parse(EmbeddedPipeline.defaultYAML, file: "<embedded default>") }
-            topology = try Topology(config: cfg, registry: Components.registry, mode: .toEnd, logger: logger)
+            topology = try Topology(config: cfg, registry: Components.registry, mode: .toEnd, logger: logger, stateDirectory: state)
         } catch let e as ConfigErrors {
             throw reportConfigErrors(e)
         }
         signal(SIGPIPE, SIG_IGN)
-        topology.start()
+        do { try topology.start() } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
         let progress = ProgressLine(enabled: !quiet && isatty(2) == 1)
         while !topology.wait(timeout: 0.5) {
             progress.update(topology)
         }
         progress.finish()
+        topology.writeReplayState()
         if !quiet { SummaryTable.print(topology) }
     }
 }

@@ -15,7 +15,10 @@ struct RunCommand: ParsableCommand {
 
         On SIGINT or SIGTERM the agent stops its sources, drains every queue, flushes its sinks and \
         writes checkpoints, then exits 0 within `shutdown_timeout` (default 10s); events not \
-        delivered by then are read again at the next start. SIGHUP reloads TLS certificates.
+        delivered by then are read again at the next start. SIGHUP re-reads the pipeline file and \
+        applies what changed (unchanged components keep running with their positions and state; \
+        an invalid file is refused and the running pipeline stays), then reloads certificates, \
+        intel and context files.
         A second SIGINT/SIGTERM exits at once (checkpoints only cover delivered events).
         """
     )
@@ -74,15 +77,17 @@ struct RunCommand: ParsableCommand {
             s.resume()
             sources.append(s)
         }
-        let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "sluice.reload"))
         hup.setEventHandler {
-            logger.info("received SIGHUP: reloading certificates and lists")
-            ReloadHub.shared.reload()
+            Self.reload(topology, file: cfg.file, logger: logger)
         }
         hup.resume()
         sources.append(hup)
 
-        topology.start()
+        do { try topology.start() } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
         logger.info("sluice \(SluiceVersion.number) running: \(cfg.sources.count) sources, \(cfg.transforms.count) transforms, \(cfg.sinks.count) sinks")
         // Inputs that end by themselves (stdin closed) also end the run.
         DispatchQueue.global().async {
@@ -97,6 +102,29 @@ struct RunCommand: ParsableCommand {
         api?.stop()
         logger.info("stopped")
         _ = sources
+    }
+}
+
+extension RunCommand {
+    /// SIGHUP: re-read the pipeline file and apply what changed (an invalid file keeps the
+    /// running pipeline and logs every error), then let components re-read their own files
+    /// (certificates, intel and context tables).
+    static func reload(_ topology: Topology, file: String, logger: Logger) {
+        if !file.hasPrefix("<") {
+            logger.info("received SIGHUP: reloading \(file)")
+            do {
+                let cfg = try PipelineConfig.load(path: file)
+                let report = try topology.reload(cfg)
+                logger.info("pipeline reloaded: \(report)")
+            } catch let e as ConfigErrors {
+                for i in e.issues { logger.error("reload refused, the running pipeline stays: \(i)") }
+            } catch {
+                logger.error("reload refused, the running pipeline stays: \(error)")
+            }
+        } else {
+            logger.info("received SIGHUP: reloading certificates and lists")
+        }
+        topology.reloadFiles()
     }
 }
 

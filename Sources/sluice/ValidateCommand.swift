@@ -9,8 +9,9 @@ struct ValidateCommand: ParsableCommand {
         discussion: """
         Every problem is reported as FILE:LINE:COLUMN: component 'NAME': message, all at once. \
         Unknown options are errors (a typo is never silently ignored); ${VAR} references must be set \
-        or have a ${VAR:-default}. Exit status 0 when valid, 1 otherwise. Nothing is started: no \
-        socket is bound and no file is read.
+        or have a ${VAR:-default}. Exit status 0 when valid, 1 otherwise. The pipeline is built but \
+        nothing is started: no socket is bound, no thread started, and nothing in the data \
+        directory is created or changed.
         """
     )
 
@@ -23,7 +24,7 @@ struct ValidateCommand: ParsableCommand {
         let logger = logging.bootstrap()
         do {
             let cfg = try PipelineConfig.load(path: config)
-            _ = try Topology(config: cfg, registry: Components.registry, mode: .follow, logger: logger)
+            _ = try Plan(config: cfg, registry: Components.registry, mode: .follow, logger: logger)
             print("\(config): ok (\(cfg.sources.count) sources, \(cfg.transforms.count) transforms, \(cfg.sinks.count) sinks)")
         } catch let e as ConfigErrors {
             for i in e.issues { printError("error: \(i)") }

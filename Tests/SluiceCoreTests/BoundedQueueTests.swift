@@ -4,29 +4,25 @@ import XCTest
 @testable import SluiceCore
 
 final class BoundedQueueTests: XCTestCase {
-    private func batch(_ producer: Int, _ seqs: Range<Int>) -> EventBatch {
+    private static func batch(_ producer: Int, _ seqs: Range<Int>) -> EventBatch {
         let pk = FieldKey("test.producer"), sk = FieldKey("test.seq")
         return EventBatch(events: seqs.map { Event(fields: [Field(pk, .int(Int64(producer))), Field(sk, .int(Int64($0)))]) })
     }
 
     func testDepthNeverExceedsCapacityUnderConcurrentProducers() {
         let q = BoundedQueue(name: "t", capacity: 100, policy: .block, producers: 4)
-        let maxSeen = Monitor()
         var observedMax = 0
-        q.onDepthChange = { _ in
-            let d = q.depth
-            maxSeen.withLock { observedMax = max(observedMax, d) }
-        }
         let group = DispatchGroup()
         for p in 0..<4 {
             DispatchQueue.global().async(group: group) {
-                for i in 0..<500 { q.push(self.batch(p, (i * 7)..<(i * 7 + 7))) }
+                for i in 0..<500 { q.push(Self.batch(p, (i * 7)..<(i * 7 + 7))) }
                 q.producerFinished()
             }
         }
         var total = 0
         while let b = q.pop(maxEvents: 50) {
             XCTAssertLessThanOrEqual(q.depth, 100)
+            observedMax = max(observedMax, q.depth)
             total += b.count
             usleep(50)
         }
@@ -43,7 +39,7 @@ final class BoundedQueueTests: XCTestCase {
                 var next = 0
                 while next < 20_000 {
                     let n = Int.random(in: 1...16)
-                    q.push(self.batch(p, next..<min(next + n, 20_000)))
+                    q.push(Self.batch(p, next..<min(next + n, 20_000)))
                     next += n
                 }
                 q.producerFinished()
@@ -65,31 +61,27 @@ final class BoundedQueueTests: XCTestCase {
 
     func testBlockedProducerSleepsUntilConsumerPops() {
         let q = BoundedQueue(name: "t", capacity: 10, policy: .block)
-        q.push(batch(0, 0..<10))
-        let pushed = Monitor()
-        var done = false
+        q.push(Self.batch(0, 0..<10))
+        let pushed = Locked(false)
         DispatchQueue.global().async {
-            q.push(self.batch(0, 10..<15))
-            pushed.withLock { done = true }
+            q.push(Self.batch(0, 10..<15))
+            pushed.withLock { $0 = true }
         }
         usleep(200_000)
-        XCTAssertFalse(pushed.withLock { done }, "push into a full queue returned without room")
+        XCTAssertFalse(pushed.withLock { $0 }, "push into a full queue returned without room")
         XCTAssertEqual(q.depth, 10)
         _ = q.pop(maxEvents: 10)
-        let deadline = Date().addingTimeInterval(5)
-        while !pushed.withLock({ done }) && Date() < deadline { usleep(1000) }
-        XCTAssertTrue(pushed.withLock { done })
+        XCTAssertTrue(eventually { pushed.withLock { $0 } })
         XCTAssertEqual(q.depth, 5)
     }
 
     func testDropNewestCountsEveryDropAndAcknowledgesDroppedBatches() {
         let q = BoundedQueue(name: "t", capacity: 50, policy: .dropNewest)
-        let completed = Monitor()
-        var acked = 0
+        let completed = Locked(0)
         var pushed = 0
         for i in 0..<40 {
-            var b = batch(0, (i * 5)..<(i * 5 + 5))
-            b.acks = [Acknowledgement { completed.withLock { acked += 1 } }]
+            var b = Self.batch(0, (i * 5)..<(i * 5 + 5))
+            b.acks = [Acknowledgement { completed.withLock { $0 += 1 } }]
             pushed += 5
             q.push(b)
         }
@@ -97,15 +89,15 @@ final class BoundedQueueTests: XCTestCase {
         XCTAssertEqual(q.eventsIn + q.dropped, pushed, "every event is either queued or counted as dropped")
         XCTAssertEqual(q.dropped, 150)
         // Dropped batches were acknowledged so their source is not held up.
-        XCTAssertEqual(completed.withLock { acked }, 30)
+        XCTAssertEqual(completed.withLock { $0 }, 30)
         while let b = q.pop(maxEvents: 1000, timeout: 0.01), b.count > 0 { b.acknowledge() }
-        XCTAssertEqual(completed.withLock { acked }, 40)
+        XCTAssertEqual(completed.withLock { $0 }, 40)
     }
 
     func testDropNewestKeepsTheFittingPrefixInOrder() {
         let q = BoundedQueue(name: "t", capacity: 8, policy: .dropNewest)
-        q.push(batch(0, 0..<5))
-        XCTAssertEqual(q.push(batch(0, 5..<10)), 3)
+        q.push(Self.batch(0, 0..<5))
+        XCTAssertEqual(q.push(Self.batch(0, 5..<10)), 3)
         XCTAssertEqual(q.dropped, 2)
         let b = q.pop(maxEvents: 100)!
         XCTAssertEqual(b.events.map { $0[FieldKey("test.seq")]!.intValue! }, [0, 1, 2, 3, 4, 5, 6, 7])
@@ -113,9 +105,9 @@ final class BoundedQueueTests: XCTestCase {
 
     func testCloseDrainsThenEnds() {
         let q = BoundedQueue(name: "t", capacity: 10)
-        q.push(batch(0, 0..<3))
+        q.push(Self.batch(0, 0..<3))
         q.close()
-        XCTAssertEqual(q.push(batch(0, 3..<4)), 0)
+        XCTAssertEqual(q.push(Self.batch(0, 3..<4)), 0)
         XCTAssertEqual(q.pop()?.count, 3)
         XCTAssertNil(q.pop())
     }
@@ -126,9 +118,14 @@ final class BoundedQueueTests: XCTestCase {
         XCTAssertEqual(b?.count, 0)
     }
 
-    func testOversizedBatchIsAdmittedAloneIntoAnEmptyQueue() {
+    func testOversizedBatchIsSplitSoTheQueueNeverHoldsMoreThanItsCapacity() {
         let q = BoundedQueue(name: "t", capacity: 4)
-        XCTAssertEqual(q.push(batch(0, 0..<10)), 10)
-        XCTAssertEqual(q.pop()?.count, 10)
+        DispatchQueue.global().async { q.push(Self.batch(0, 0..<10)); q.producerFinished() }
+        var seqs: [Int64] = []
+        while let b = q.pop(maxEvents: 100) {
+            XCTAssertLessThanOrEqual(b.count, 4, "a pop never sees more than the capacity")
+            seqs += b.events.map { $0[FieldKey("test.seq")]!.intValue! }
+        }
+        XCTAssertEqual(seqs, Array(0..<10))
     }
 }

@@ -5,7 +5,7 @@ final class PipelineConfigTests: XCTestCase {
     func issues(_ yaml: String, env: [String: String] = [:], registry: ComponentRegistry? = nil) -> [ConfigIssue] {
         do {
             let cfg = try PipelineConfig.parse(yaml, file: "p.yaml", environment: env)
-            if let registry { _ = try Topology(config: cfg, registry: registry, mode: .toEnd, logger: quietLogger()) }
+            if let registry { _ = try Plan(config: cfg, registry: registry, mode: .toEnd, logger: quietLogger()) }
             return []
         } catch let e as ConfigErrors {
             return e.issues
@@ -89,7 +89,7 @@ final class PipelineConfigTests: XCTestCase {
     func testAComponentReadOnlyByADeadLetterSinkIsAnError() {
         let t = TestRegistry()
         t.sources["src"] = CountingSource(count: 1, batchSize: 1)
-        t.sinks["dlq"] = CollectingSink()
+        t.sinks["dlq"] = CollectingDeadLetterSink()
         let found = issues("""
             sources: {src: {type: counting}}
             sinks: {dlq: {type: dead_letter, inputs: [src]}}

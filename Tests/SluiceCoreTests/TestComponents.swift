@@ -1,18 +1,19 @@
 import Foundation
+import Logging
 @testable import SluiceCore
 
 /// Emits `count` events numbered 0..<count in batches, tracking acknowledgements.
-final class CountingSource: Source {
+final class CountingSource: Source, @unchecked Sendable {
+    // SAFETY: `run` is the only writer of the counters, which live behind `Locked`.
     let count: Int
     let batchSize: Int
     let tracker = AckTracker<Int>(initial: 0)
-    let emitted = Monitor()
-    private var _emitted = 0
+    private let emitted = Locked(0)
     static let seq = FieldKey("test.seq")
 
     init(count: Int, batchSize: Int) { self.count = count; self.batchSize = batchSize }
 
-    var emittedCount: Int { emitted.withLock { _emitted } }
+    var emittedCount: Int { emitted.withLock { $0 } }
 
     func run(_ context: SourceContext) throws {
         var i = 0
@@ -26,24 +27,28 @@ final class CountingSource: Source {
             i += n
             let ack = tracker.register(i)
             context.emit(EventBatch(events: events, acks: [ack]))
-            emitted.withLock { _emitted = i }
+            let done = i
+            emitted.withLock { $0 = done }
         }
     }
 }
 
 /// Collects what it receives; optionally sleeps per batch (a slow SIEM).
-final class CollectingSink: Sink {
+class CollectingSink: Sink, @unchecked Sendable {
+    // SAFETY: the collected events live behind `Locked`; `delay` is immutable.
     let delay: useconds_t
-    let lock = Monitor()
-    private var _events: [Event] = []
+    private let collected = Locked<[Event]>([])
     init(delayMicros: useconds_t = 0) { delay = delayMicros }
-    var events: [Event] { lock.withLock { _events } }
+    var events: [Event] { collected.withLock { $0 } }
     func write(_ batch: EventBatch) throws {
         if delay > 0 { usleep(delay) }
-        lock.withLock { _events.append(contentsOf: batch.events) }
+        collected.withLock { $0.append(contentsOf: batch.events) }
         batch.acknowledge()
     }
 }
+
+/// A collecting sink that receives the pipeline's failures.
+final class CollectingDeadLetterSink: CollectingSink, DeadLetterDestination, @unchecked Sendable {}
 
 /// Fails every event whose sequence number is divisible by `every`.
 final class PickyTransform: Transform {
@@ -58,17 +63,29 @@ final class PickyTransform: Transform {
     }
 }
 
-/// Registry of the test components, addressable by `type:`.
-final class TestRegistry {
-    var sources: [String: Source] = [:]
-    var sinks: [String: Sink] = [:]
+/// Registry of the test components, addressable by `type:`. Sources and sinks are the
+/// instances placed in `sources`/`sinks` under the component's name.
+final class TestRegistry: @unchecked Sendable {
+    // SAFETY: the maps are filled before the registry is used and only read afterwards
+    // (behind `Locked`).
+    private let parts = Locked<(sources: [String: Source], sinks: [String: Sink])>(uncheckedState: ([:], [:]))
+
+    var sources: [String: Source] {
+        get { parts.withLock { $0.sources } }
+        set { parts.withLock { $0.sources = newValue } }
+    }
+    var sinks: [String: Sink] {
+        get { parts.withLock { $0.sinks } }
+        set { parts.withLock { $0.sinks = newValue } }
+    }
+
     var registry: ComponentRegistry {
         var r = ComponentRegistry()
-        let sources = self.sources, sinks = self.sinks
-        r.sources["counting"] = { o, ctx in _ = o.string("note"); return sources[ctx.name]! }
+        r.sources["counting"] = { [self] o, ctx in _ = o.string("note"); return sources[ctx.name]! }
         r.transforms["picky"] = { o, _ in PickyTransform(every: o.int("every", default: 10)) }
-        r.sinks["collect"] = { o, ctx in _ = o.string("note"); return sinks[ctx.name]! }
-        r.sinks["dead_letter"] = { _, ctx in sinks[ctx.name] ?? sinks["_dead_letter"] ?? CollectingSink() }
+        r.sinks["collect"] = { [self] o, ctx in _ = o.string("note"); return sinks[ctx.name]! }
+        r.sinks["dead_letter"] = { [self] _, ctx in sinks[ctx.name] ?? CollectingDeadLetterSink() }
+        r.defaultDeadLetter = { [self] _, _ in sinks["_dead_letter"] ?? CollectingDeadLetterSink() }
         return r
     }
 }
@@ -79,4 +96,12 @@ func quietLogger() -> Logger {
     return l
 }
 
-import Logging
+/// Waits up to `timeout` seconds for `condition`, checking every 10 ms.
+func eventually(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
+    let deadline = Clock.monotonic() + timeout
+    while Clock.monotonic() < deadline {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
+}

@@ -20,7 +20,7 @@ final class TopologyTests: XCTestCase {
             sources: {src: {type: counting}}
             sinks: {out: {type: collect, inputs: [src]}}
             """, t)
-        topo.start()
+        try topo.start()
         // While the sink is slow, the source can be ahead of the sink by at most the queues'
         // capacity plus the batches in the stages' hands, never by the whole input.
         var maxLead = 0
@@ -40,7 +40,7 @@ final class TopologyTests: XCTestCase {
     func testFailedRecordsGoToDeadLetterWhileTheRestFlows() throws {
         let t = TestRegistry()
         t.sources["src"] = CountingSource(count: 1_000, batchSize: 64)
-        let out = CollectingSink(), dead = CollectingSink()
+        let out = CollectingSink(), dead = CollectingDeadLetterSink()
         t.sinks["out"] = out
         t.sinks["dlq"] = dead
         let source = t.sources["src"] as! CountingSource
@@ -51,7 +51,7 @@ final class TopologyTests: XCTestCase {
               out: {type: collect, inputs: [t]}
               dlq: {type: dead_letter}
             """, t)
-        topo.start()
+        try topo.start()
         XCTAssertTrue(topo.wait(timeout: 30))
         XCTAssertEqual(out.events.count, 900)
         XCTAssertEqual(dead.events.count, 100)
@@ -69,7 +69,7 @@ final class TopologyTests: XCTestCase {
         let t = TestRegistry()
         let source = CountingSource(count: 200, batchSize: 20)
         t.sources["src"] = source
-        let out = CollectingSink(), dead = CollectingSink()
+        let out = CollectingSink(), dead = CollectingDeadLetterSink()
         t.sinks["out"] = out
         t.sinks["dlq"] = dead
         let topo = try build("""
@@ -79,7 +79,7 @@ final class TopologyTests: XCTestCase {
               out: {type: collect, inputs: [t]}
               dlq: {type: dead_letter, inputs: [t]}
             """, t)
-        topo.start()
+        try topo.start()
         XCTAssertTrue(topo.wait(timeout: 30), "the pipeline did not finish")
         XCTAssertEqual(out.events.count, 180)
         XCTAssertEqual(dead.events.count, 20, "a dead-letter sink gets failures, not the events of its inputs")
@@ -100,7 +100,7 @@ final class TopologyTests: XCTestCase {
               a: {type: collect, inputs: [src]}
               b: {type: collect, inputs: [src]}
             """, t)
-        topo.start()
+        try topo.start()
         XCTAssertTrue(topo.wait(timeout: 30))
         XCTAssertEqual(fast.events.count, 300)
         XCTAssertEqual(slow.events.count, 300)
@@ -118,7 +118,7 @@ final class TopologyTests: XCTestCase {
             sources: {src: {type: counting}}
             sinks: {out: {type: collect, inputs: [src]}}
             """, t, mode: .follow)
-        topo.start()
+        try topo.start()
         usleep(100_000)
         XCTAssertTrue(topo.stop(timeout: 30))
         // Everything the source emitted reached the sink: nothing was left in a queue.

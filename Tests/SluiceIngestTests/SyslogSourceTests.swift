@@ -214,7 +214,7 @@ final class SyslogSourceTests: XCTestCase {
         try FileManager.default.removeItem(atPath: dir + "/server.key")
         try FileManager.default.copyItem(atPath: dir + "/server2.pem", toPath: dir + "/server.pem")
         try FileManager.default.copyItem(atPath: dir + "/server2.key", toPath: dir + "/server.key")
-        ReloadHub.shared.reload()  // what `sluice run` does on SIGHUP
+        h.context.reloads.reloadAll()  // what `sluice run` does on SIGHUP
         let deadline = Date().addingTimeInterval(20)
         var status: Int32 = 1
         while status != 0 && Date() < deadline {

@@ -283,11 +283,11 @@ final class ParserCountersTests: XCTestCase {
             Event(original: ArraySlice(Array("type=SYSCALL msg=audit(1700000005.000:\(2000 + i)): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=\(i) uid=0 comm=\"x\" exe=\"/x\"".utf8)))
         }
         t.process(records, into: &out, failures: &failures)
-        t.tick(now: 1_000_000_000, final: false, into: &out)
+        t.tick(StageTime(wallClock: 1_000_000_000, eventTime: 1_000_000_000, final: false), into: &out)
         XCTAssertEqual(metrics.counterTotals["auditd_evicted_events"], 6)
-        t.tick(now: 2_000_000_000, final: false, into: &out)
+        t.tick(StageTime(wallClock: 2_000_000_000, eventTime: 2_000_000_000, final: false), into: &out)
         XCTAssertEqual(metrics.counterTotals["auditd_evicted_events"], 6, "a tick without new evictions adds nothing")
-        t.tick(now: 60_000_000_000, final: false, into: &out)
+        t.tick(StageTime(wallClock: 60_000_000_000, eventTime: 60_000_000_000, final: false), into: &out)
         XCTAssertEqual(metrics.counterTotals["auditd_timed_out_events"], 4)
         XCTAssertEqual(out.count, 10)
     }

@@ -98,7 +98,7 @@ final class AutoParserTests: XCTestCase {
     /// `auto` finds the other formats in the registry by name when it is built.
     func testLooksUpOtherFormatsInTheRegistry() throws {
         var registry = ParseComponents.registry
-        let fake = RecordingParser("squid")
+        nonisolated(unsafe) let fake = RecordingParser("squid")  // built once, used by this test's thread only
         registry.parsers["squid"] = { _, _ in fake }
         let ctx = BuildContext(name: "t", mode: .toEnd, dataDir: nil, logger: .init(label: "t"), registry: registry)
         let o = ParseTest.options([:])

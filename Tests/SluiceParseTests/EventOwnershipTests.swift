@@ -8,13 +8,13 @@ import SluiceCore
 /// already in it: the parser must leave the caller's copy exactly as it was. (Debug builds
 /// also assert uniqueness on every such append.)
 final class EventOwnershipTests: XCTestCase {
-    static let extra: [(String, Parser, String)] = [
+    static var extra: [(String, Parser, String)] { [
         ("github-audit", GitHubAuditParser(), #"{"@timestamp":1763863715000,"action":"git.clone","actor":"dev-7","actor_ip":"10.0.0.5","repo":"acme/api","programmatic_access_type":"Personal access token (classic)","transport_protocol_name":"http"}"#),
         ("json", JSONParser(), #"{"time":"2026-11-23T02:08:35Z","user":"alice","n":3}"#),
         ("auto syslog+audit", AutoParser(), #"<14>1 2026-11-23T02:08:35Z gh-proxy github-audit - - - {"@timestamp":1763863715000,"action":"git.clone","actor":"dev-7","repo":"acme/api"}"#),
         ("auditd standalone", AuditdParser(), "type=USER_LOGIN msg=audit(1763863715.123:4242): pid=1234 uid=0 auid=1000 ses=3 msg='op=login id=1000 exe=\"/usr/sbin/sshd\" hostname=10.0.0.5 addr=10.0.0.5 terminal=sshd res=success'"),
         ("osquery", OsqueryParser(), #"{"name":"pack_it_processes","hostIdentifier":"ws-17","unixTime":1763863715,"action":"added","columns":{"pid":"4242","path":"/usr/bin/git","cmdline":"git clone https://github.com/acme/api","uid":"1000","parent":"1200"}}"#),
-    ]
+    ] }
 
     func testParsersDoNotWriteIntoStorageTheCallerShares() throws {
         let fileKey = ECS.logFilePath

@@ -29,9 +29,9 @@ final class ParsersBRegistryTests: XCTestCase {
         XCTAssertEqual(out.first?.string(ECS.processCommandLine), "tar czf")
         XCTAssertEqual(failures.map(\.reason), ["not_audit"])
         var later: [Event] = []
-        t.tick(now: 5_000_000_000, final: false, into: &later)
+        t.tick(StageTime(wallClock: 5_000_000_000, eventTime: 5_000_000_000, final: false), into: &later)
         XCTAssertTrue(later.isEmpty, "the clock starts at the first tick")
-        t.tick(now: 6_000_000_000, final: false, into: &later)
+        t.tick(StageTime(wallClock: 6_000_000_000, eventTime: 6_000_000_000, final: false), into: &later)
         XCTAssertEqual(later.count, 1)
         XCTAssertEqual(later.first?.string(ECS.processExecutable), "/usr/bin/gh")
         XCTAssertEqual(later.first?[FieldKey("auditd.incomplete")], .bool(true))

@@ -6,7 +6,7 @@ import SluiceCore
 /// same event as when they copy strings (a record that is not the event's `original`, such as
 /// a field's text), and the spans must survive `drop_original`.
 final class ZeroCopyFieldTests: XCTestCase {
-    static let samples: [(String, Parser, String)] = [
+    static var samples: [(String, Parser, String)] { [
         ("squid native", SquidParser(), "1700000001.004     87 10.0.0.7 TCP_MISS/200 18342 GET http://example.com:8080/repos/a/b.tar.gz?ref=main bob HIER_DIRECT/93.184.216.34 application/x-gzip"),
         ("squid connect", SquidParser(), "1700000000.123    456 10.0.0.5 TCP_TUNNEL/200 4521 CONNECT github.com:443 alice HIER_DIRECT/140.82.112.3 -"),
         ("squid combined", SquidParser(), #"10.0.0.9 - carol [23/Nov/2026:02:08:35 +0000] "GET https://codeload.github.com/acme/api/zip/main HTTP/1.1" 200 52133 "https://github.com/acme/api" "Mozilla/5.0 (X11; Linux x86_64) \"quoted\"" TCP_MISS:HIER_DIRECT"#),
@@ -19,7 +19,7 @@ final class ZeroCopyFieldTests: XCTestCase {
         ("dnsmasq query", DnsmasqParser(), "Nov 23 02:08:35 dnsmasq[1234]: 17 10.0.0.5/53211 query[AAAA] api.github.com from 10.0.0.5"),
         ("dnsmasq forwarded", DnsmasqParser(), "Nov 23 02:08:35 gw dnsmasq[1234]: forwarded github.com to 1.1.1.1"),
         ("dnsmasq other", DnsmasqParser(), "Nov 23 02:08:35 gw dnsmasq[1234]: read /etc/hosts - 7 names"),
-    ]
+    ] }
 
     func encode(_ e: Event) -> String {
         var out: [UInt8] = []

@@ -75,6 +75,7 @@ final class DiskBufferTests: XCTestCase {
         let up = RecordingTransport(down: false)
         let sink2 = try DeliverySink(name: "siem", transport: up, encoder: RepoEncoder(), limits: BatchLimits(maxEvents: 64),
                                      retry: retry, buffer: .disk(maxBytes: 1 << 20, whenFull: .block), dataDir: killed, logger: TestSupport.logger)
+        try sink2.open()  // what the runtime's start does: recover the buffer, start draining
         XCTAssertTrue(TestSupport.waitUntil(10) { up.received.count >= 500 })
         XCTAssertEqual(up.received, (0..<500).map { "acme/repo-\($0)" })
         XCTAssertTrue(TestSupport.waitUntil(2) { sink2.disk?.bufferedEvents == 0 })
@@ -86,6 +87,7 @@ final class DiskBufferTests: XCTestCase {
         let again = RecordingTransport(down: false)
         let sink3 = try DeliverySink(name: "siem", transport: again, encoder: RepoEncoder(), limits: BatchLimits(),
                                      buffer: .disk(maxBytes: 1 << 20, whenFull: .block), dataDir: killed, logger: TestSupport.logger)
+        try sink3.open()
         usleep(300_000)
         XCTAssertEqual(again.received, [])
         sink3.close()

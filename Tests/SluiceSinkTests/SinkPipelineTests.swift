@@ -48,7 +48,7 @@ final class SinkPipelineTests: XCTestCase {
         registry.sources["prepared"] = { _, _ in PreparedSource(events: events, acked: acked) }
         let cfg = try PipelineConfig.parse(yaml, file: "p.yaml")
         let topo = try Topology(config: cfg, registry: registry, mode: .toEnd, logger: TestSupport.logger)
-        topo.start()
+        try topo.start()
         XCTAssertTrue(topo.wait(timeout: 20))
         XCTAssertEqual(acked.value, 1)
         let dead = try String(contentsOfFile: dir + "/dead.ndjson", encoding: .utf8).split(separator: "\n")

@@ -7,18 +7,22 @@ final class SluiceProcess {
     let stdoutURL: URL
     let stderrURL: URL
 
-    static var binary: URL {
+    static var binary: URL { built("sluice") }
+    /// The runtime with test-only transforms (`Tests/TestAgent`).
+    static var agent: URL { built("sluice-test-agent") }
+
+    static func built(_ name: String) -> URL {
         // The test bundle runs from .build/<triple>/debug; the executable is beside it.
         let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [dir.appendingPathComponent("sluice"),
-                          dir.deletingLastPathComponent().appendingPathComponent("sluice")] {
+        for candidate in [dir.appendingPathComponent(name),
+                          dir.deletingLastPathComponent().appendingPathComponent(name)] {
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/sluice")
+        return root.appendingPathComponent(".build/debug/" + name)
     }
 
-    init(_ args: [String], directory: URL, environment: [String: String] = [:], stdin: FileHandle? = nil) throws {
+    init(_ args: [String], directory: URL, environment: [String: String] = [:], stdin: FileHandle? = nil, binary: URL = SluiceProcess.binary) throws {
         // Captured output lives in its own temporary directory, never in the working directory.
         let capture = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sluice-capture-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: capture, withIntermediateDirectories: true)
@@ -26,7 +30,7 @@ final class SluiceProcess {
         stderrURL = capture.appendingPathComponent("stderr.txt")
         FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
         FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        process.executableURL = Self.binary
+        process.executableURL = binary
         process.arguments = args
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment

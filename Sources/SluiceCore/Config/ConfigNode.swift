@@ -53,6 +53,30 @@ public struct ConfigNode: @unchecked Sendable {
         return try Self.interpolate(s.string, environment: environment, at: self)
     }
 
+    /// The node as canonical text (mapping keys sorted, `${VAR}` expanded): equal text means
+    /// equal configuration, whatever the formatting or key order. A reload compares components
+    /// with it.
+    public func canonicalText() -> String {
+        switch node {
+        case .scalar(let s):
+            let v = (try? Self.interpolate(s.string, environment: environment, at: self)) ?? s.string
+            var out: [UInt8] = []
+            JSONWriter.appendQuoted(v, to: &out)
+            return String(decoding: out, as: UTF8.self)
+        case .mapping:
+            let parts = (entries ?? []).sorted { $0.key < $1.key }.map { e -> String in
+                var k: [UInt8] = []
+                JSONWriter.appendQuoted(e.key, to: &k)
+                return String(decoding: k, as: UTF8.self) + ":" + e.value.canonicalText()
+            }
+            return "{" + parts.joined(separator: ",") + "}"
+        case .sequence:
+            return "[" + (items ?? []).map { $0.canonicalText() }.joined(separator: ",") + "]"
+        case .alias:
+            return "*"
+        }
+    }
+
     public var kindName: String {
         switch node {
         case .scalar: return "a value"

@@ -23,7 +23,7 @@ public struct ComponentConfig: @unchecked Sendable {
 }
 
 /// A parsed pipeline definition (Vector-style: named sources, transforms and sinks wired
-/// by `inputs:`). Parsing checks structure; `Topology` checks types, options and wiring.
+/// by `inputs:`). Parsing checks structure; `Plan` checks types, options and wiring.
 public struct PipelineConfig: @unchecked Sendable {
     public var file: String
     public var dataDir: String?
@@ -33,8 +33,15 @@ public struct PipelineConfig: @unchecked Sendable {
     public var queueCapacity = 16_384
     public var queuePolicy: OverflowPolicy = .block
     public var batchSize = 1024
+    /// Event-time alignment of inputs: how far (seconds of event time) one input may run
+    /// ahead of the slowest active one before it is held back. 0 turns alignment off.
+    public var maxSourceSkew: Double = 60
+    /// Live runs: seconds an input may stay silent before it stops holding the others back.
+    public var sourceIdleTimeout: Double = 10
+    /// Seconds between snapshot epochs in pipelines with stateful stages.
+    public var checkpointInterval: Double = 5
     public var components: [ComponentConfig] = []
-    /// Problems found in components while parsing; `Topology` reports them together with
+    /// Problems found in components while parsing; `Plan` reports them together with
     /// the ones it finds (unknown types, options, wiring), so every error shows at once.
     public var componentIssues: [ConfigIssue] = []
 
@@ -71,6 +78,10 @@ public struct PipelineConfig: @unchecked Sendable {
         cfg.dataDir = top.string("data_dir")
         cfg.shutdownTimeout = top.seconds("shutdown_timeout", default: 10)
         cfg.batchSize = top.int("batch_size", default: 1024, range: 1...1_000_000)
+        cfg.maxSourceSkew = top.seconds("max_source_skew", default: cfg.maxSourceSkew)
+        cfg.sourceIdleTimeout = top.seconds("source_idle_timeout", default: cfg.sourceIdleTimeout)
+        cfg.checkpointInterval = top.seconds("checkpoint_interval", default: cfg.checkpointInterval)
+        if cfg.checkpointInterval <= 0 { top.fail("checkpoint_interval must be positive", at: "checkpoint_interval") }
         if let api = top.nested("api") {
             cfg.apiEnabled = api.bool("enabled", default: true)
             cfg.apiAddress = api.string("address", default: cfg.apiAddress)
@@ -102,7 +113,8 @@ public struct PipelineConfig: @unchecked Sendable {
                 var inputs: [String] = []
                 if kind != .source {
                     inputs = opts.stringList("inputs") ?? []
-                    if inputs.isEmpty && type != "dead_letter" { opts.fail("missing required option 'inputs' (the components this one reads from)") }
+                    // Whether a component may do without inputs (a dead-letter sink) is known once
+                    // it is built: `Plan` checks it.
                 } else if opts.has("inputs") {
                     opts.fail("a source has no inputs", at: "inputs")
                 }

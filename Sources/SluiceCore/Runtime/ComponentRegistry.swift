@@ -32,6 +32,17 @@ extension Parser {
     public var counters: [(name: String, value: Int)] { [] }
 }
 
+/// A parser that holds records across calls (auditd assembling an event from several
+/// records). Its parse stage becomes a stateful stage: what it holds is snapshotted at epoch
+/// barriers and restored after a restart, so no held record is lost or counted twice.
+public protocol StatefulParser: Parser {
+    /// Whether anything is held now or could be (false for an `auto` parser whose formats
+    /// hold nothing).
+    var holdsState: Bool { get }
+    func snapshot(into writer: inout BinaryWriter)
+    func restore(from reader: inout BinaryReader) throws
+}
+
 /// Why a record could not be parsed.
 public struct ParseFailure: Error, Sendable, CustomStringConvertible {
     /// Short stable code (a metric label): `invalid_json`, `missing_field`, `too_long`…
@@ -54,14 +65,20 @@ public struct ComponentRegistry: Sendable {
     public var sinks: [String: SinkFactory] = [:]
     /// Record formats, used by the `parse` transform and `sluice parse --format`.
     public var parsers: [String: ParserFactory] = [:]
+    /// The dead-letter sink a pipeline gets when it configures none.
+    public var defaultDeadLetter: SinkFactory?
 
-    public init() {}
+    /// A registry holding the `parse` transform (its formats come from `parsers`).
+    public init() {
+        transforms["parse"] = { o, ctx in try ParseTransform.make(o, ctx) }
+    }
 
     public mutating func merge(_ other: ComponentRegistry) {
         sources.merge(other.sources) { $1 }
         transforms.merge(other.transforms) { $1 }
         sinks.merge(other.sinks) { $1 }
         parsers.merge(other.parsers) { $1 }
+        if let d = other.defaultDeadLetter { defaultDeadLetter = d }
     }
 
     /// Builds a parser of `format` with default options (for `sluice parse`).

@@ -4,18 +4,22 @@
 /// `original`, the default, or a field such as `message`), `drop_original` (default false),
 /// plus the format's own options. A record that fails goes to dead letter with the
 /// parser's reason; the rest of the batch flows on.
-public final class ParseTransform: Transform {
+public final class ParseTransform: StatefulTransform {
     public let format: String
     let parser: Parser
     let field: FieldKey?
     let dropOriginal: Bool
-    let metrics: ComponentMetrics?
+    var metrics: ComponentMetrics?
 
     public init(format: String, parser: Parser, field: FieldKey?, dropOriginal: Bool, metrics: ComponentMetrics? = nil) {
         self.format = format; self.parser = parser; self.field = field; self.dropOriginal = dropOriginal; self.metrics = metrics
     }
 
-    public static func make(_ o: ComponentOptions, _ ctx: BuildContext, metrics: ComponentMetrics?) throws -> ParseTransform {
+    public func start(_ context: StartContext) throws {
+        metrics = context.metrics
+    }
+
+    public static func make(_ o: ComponentOptions, _ ctx: BuildContext) throws -> ParseTransform {
         let format = o.requiredString("format")
         let fieldName = o.string("field", default: "original")
         let field: FieldKey? = (fieldName == "original" || fieldName == "event.original") ? nil : FieldKey(fieldName)
@@ -27,7 +31,7 @@ public final class ParseTransform: Transform {
             return ParseTransform(format: format, parser: NullParser(), field: field, dropOriginal: drop)
         }
         let parser = try factory(o, ctx)
-        return ParseTransform(format: format, parser: parser, field: field, dropOriginal: drop, metrics: metrics)
+        return ParseTransform(format: format, parser: parser, field: field, dropOriginal: drop)
     }
 
     public func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
@@ -63,8 +67,24 @@ public final class ParseTransform: Transform {
         }
     }
 
-    public func tick(now: Int64, final: Bool, into output: inout [Event]) {
-        parser.tick(now: now, final: final, into: &output)
+    /// A parse stage keeps state only when its parser assembles records.
+    public var holdsState: Bool { (parser as? StatefulParser)?.holdsState ?? false }
+
+    public func snapshot() throws -> [UInt8] {
+        var w = BinaryWriter()
+        w.string(format)
+        (parser as? StatefulParser)?.snapshot(into: &w)
+        return w.bytes
+    }
+
+    public func restore(_ snapshot: [UInt8]) throws {
+        var r = BinaryReader(snapshot)
+        guard try r.string() == format else { return }  // another format's records: nothing to restore
+        try (parser as? StatefulParser)?.restore(from: &r)
+    }
+
+    public func tick(_ time: StageTime, into output: inout [Event]) {
+        parser.tick(now: time.wallClock, final: time.final, into: &output)
         publishCounters()
     }
 

@@ -1,0 +1,160 @@
+import Dispatch
+import Foundation
+import Logging
+
+/// Aligned snapshot epochs (the Chandy–Lamport idea, as Flink checkpoints do it) for a
+/// pipeline with stateful stages.
+///
+/// Every `interval` the coordinator asks each source for the barrier of a new epoch. A source
+/// places it between two batches and reports its position there; each stage hands the barrier
+/// on once it arrived on all its inputs, a stateful stage after writing its snapshot. The epoch
+/// is **complete** when every source reported, every batch a source emitted before its barrier
+/// was acknowledged by every sink, every stateful stage persisted its snapshot, and every batch
+/// a stateful stage emitted before the barrier was acknowledged. Only then is the record
+/// (epoch, source positions, stages) written, atomically. On restart, stages restore the
+/// snapshots of the committed epoch and sources resume from its positions, so the restored
+/// state plus the replayed tail equal an uninterrupted run.
+///
+/// One epoch is in flight at a time; an epoch that does not complete within `timeout` is
+/// given up (its barriers become stale and are discarded downstream) and a new one begins.
+public final class EpochCoordinator: Sendable {
+    struct Mark: Sendable {
+        var position: [UInt8]?
+        var delivered: @Sendable () -> Bool
+    }
+    struct Pending: Sendable {
+        var epoch: UInt64
+        var started: Double
+        var final: Bool
+        var sources: [String: Mark] = [:]
+        var stages: [String: Mark] = [:]
+    }
+    struct State: Sendable {
+        var next: UInt64
+        var pending: Pending?
+        var committed: CommittedEpoch?
+        var sources: Set<String>
+        var stages: Set<String>
+        var paused = false
+        var committing = false
+        var commits = 0
+        var abandoned = 0
+    }
+
+    let store: StateStore
+    let interval: Double
+    let timeout: Double
+    let logger: Logger
+    private let state: Locked<State>
+    private let commitQueue = DispatchQueue(label: "sluice.epochs.commit")
+    /// Asks the sources for the barrier of an epoch (set by the topology).
+    let requestBarriers: Locked<(@Sendable (UInt64) -> Void)?> = Locked(nil)
+
+    public init(store: StateStore, committed: CommittedEpoch?, sources: Set<String>, stages: Set<String>,
+                interval: Double, timeout: Double = 600, logger: Logger) {
+        self.store = store; self.interval = interval; self.timeout = timeout; self.logger = logger
+        state = Locked(State(next: (committed?.epoch ?? 0) + 1, committed: committed, sources: sources, stages: stages))
+    }
+
+    public var committed: CommittedEpoch? { state.withLock { $0.committed } }
+    public var commitCount: Int { state.withLock { $0.commits } }
+    public var abandonedCount: Int { state.withLock { $0.abandoned } }
+    public var pendingEpoch: UInt64? { state.withLock { $0.pending?.epoch } }
+
+    /// Starts the next epoch if none is in flight (gives up one older than `timeout`).
+    /// Returns the epoch whose barriers must be requested.
+    @discardableResult
+    public func begin(final: Bool = false) -> UInt64? {
+        let e = state.withLock { s -> UInt64? in
+            if s.paused && !final { return nil }
+            if let p = s.pending {
+                if final || Clock.monotonic() - p.started > timeout {
+                    s.abandoned += p.final ? 0 : 1
+                    s.pending = nil
+                } else { return nil }
+            }
+            let e = s.next
+            s.next += 1
+            s.pending = Pending(epoch: e, started: Clock.monotonic(), final: final)
+            return e
+        }
+        if let e, !final { requestBarriers.withLock { $0 }?(e) }
+        return e
+    }
+
+    /// Gives up the epoch in flight and starts none until `resume` (a reload rewires).
+    public func pause() {
+        state.withLock { s in
+            s.paused = true
+            if s.pending != nil { s.pending = nil; s.abandoned += 1 }
+        }
+    }
+
+    /// Resumes epochs with the participants of the new topology.
+    public func resume(sources: Set<String>, stages: Set<String>) {
+        state.withLock { s in s.paused = false; s.sources = sources; s.stages = stages }
+    }
+
+    /// A source placed the barrier of `epoch` at `position`; `delivered` tells whether every
+    /// batch it emitted before it has been acknowledged.
+    public func sourceReached(_ source: String, epoch: UInt64, position: [UInt8]?, delivered: @escaping @Sendable () -> Bool) {
+        state.withLock { s in
+            guard s.pending?.epoch == epoch else { return }
+            s.pending!.sources[source] = Mark(position: position, delivered: delivered)
+        }
+        check()
+    }
+
+    /// A source ended without a final barrier (its input ended): epochs stop waiting for it.
+    public func sourceFinished(_ source: String) {
+        state.withLock { s in _ = s.sources.remove(source) }
+        check()
+    }
+
+    /// A stateful stage persisted its snapshot of `epoch`; `delivered` tells whether every
+    /// batch it emitted before the barrier has been acknowledged.
+    public func stagePersisted(_ stage: String, epoch: UInt64, delivered: @escaping @Sendable () -> Bool) {
+        state.withLock { s in
+            guard s.pending?.epoch == epoch else { return }
+            s.pending!.stages[stage] = Mark(position: nil, delivered: delivered)
+        }
+        check()
+    }
+
+    /// Commits the epoch in flight if it is complete. Called whenever an acknowledgement,
+    /// a barrier or a snapshot may have completed it; cheap otherwise.
+    public func check() {
+        let ready = state.withLock { s -> Pending? in
+            guard !s.committing, let p = s.pending else { return nil }
+            guard s.sources.isSubset(of: Set(p.sources.keys)), s.stages.isSubset(of: Set(p.stages.keys)) else { return nil }
+            for m in p.sources.values where !m.delivered() { return nil }
+            for m in p.stages.values where !m.delivered() { return nil }
+            s.committing = true
+            return p
+        }
+        guard let p = ready else { return }
+        commitQueue.async { [self] in
+            var sources: [String: Data] = [:]
+            for (name, m) in p.sources { if let pos = m.position { sources[name] = Data(pos) } }
+            let record = CommittedEpoch(epoch: p.epoch, sources: sources, stages: p.stages.keys.sorted())
+            var ok = true
+            do { try store.commit(record) } catch {
+                ok = false
+                logger.error("cannot commit epoch \(p.epoch): \(error); positions stay at the previous epoch")
+            }
+            state.withLock { s in
+                s.committing = false
+                if s.pending?.epoch == p.epoch { s.pending = nil }
+                if ok { s.committed = record; s.commits += 1 }
+            }
+            state.broadcast()
+        }
+    }
+
+    /// Waits up to `seconds` until the epoch in flight was committed or given up.
+    @discardableResult
+    public func waitForCommit(seconds: Double) -> Bool {
+        check()
+        return state.wait(timeout: seconds, until: { $0.pending == nil && !$0.committing }) { _, ready in ready }
+    }
+}

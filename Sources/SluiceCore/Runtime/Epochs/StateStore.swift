@@ -1,0 +1,70 @@
+import Foundation
+
+/// What one completed epoch committed: where each source resumes, and which stages wrote a
+/// snapshot for it.
+public struct CommittedEpoch: Codable, Sendable, Equatable {
+    public var epoch: UInt64
+    /// Source name → its encoded position (`PositionedSource.barrierPosition()`).
+    public var sources: [String: Data]
+    /// Stateful stages whose snapshot of `epoch` is on disk.
+    public var stages: [String]
+    public init(epoch: UInt64, sources: [String: Data] = [:], stages: [String] = []) {
+        self.epoch = epoch; self.sources = sources; self.stages = stages
+    }
+}
+
+/// Durable state of stateful stages and the epoch record, under `<data_dir>/state/`:
+/// `epoch.json` (the last committed epoch) and `stages/<stage>/<epoch>.snap`.
+///
+/// Guarantees: every file is written atomically and durably (temp file, fsync, rename,
+/// directory fsync), so after a crash the record is the old or the new one, never torn; the
+/// snapshot named by the record is never deleted before a newer record replaced it.
+public final class StateStore: Sendable {
+    public let directory: String
+
+    public init(dataDirectory: String) {
+        directory = dataDirectory + "/state"
+    }
+
+    private var recordPath: String { directory + "/epoch.json" }
+    private func stageDirectory(_ stage: String) -> String { directory + "/stages/" + Self.safe(stage) }
+    private func snapshotPath(_ stage: String, _ epoch: UInt64) -> String { stageDirectory(stage) + "/\(epoch).snap" }
+
+    static func safe(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
+    }
+
+    /// The last committed epoch, if any.
+    public func committed() throws -> CommittedEpoch? {
+        guard let data = FileManager.default.contents(atPath: recordPath) else { return nil }
+        do { return try JSONDecoder().decode(CommittedEpoch.self, from: data) } catch {
+            throw CheckpointError.corrupt(path: recordPath, detail: "\(error)")
+        }
+    }
+
+    /// Writes a stage's snapshot of `epoch` durably.
+    public func writeSnapshot(_ bytes: [UInt8], stage: String, epoch: UInt64) throws {
+        try FileManager.default.createDirectory(atPath: stageDirectory(stage), withIntermediateDirectories: true)
+        try CheckpointStore.writeAtomically(Data(bytes), to: snapshotPath(stage, epoch))
+    }
+
+    /// A stage's snapshot of `epoch`, if it was written.
+    public func snapshot(stage: String, epoch: UInt64) -> [UInt8]? {
+        FileManager.default.contents(atPath: snapshotPath(stage, epoch)).map { [UInt8]($0) }
+    }
+
+    /// Makes `record` the committed epoch, then deletes the snapshots it superseded.
+    public func commit(_ record: CommittedEpoch) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        try CheckpointStore.writeAtomically(try enc.encode(record), to: recordPath)
+        let stagesDir = directory + "/stages"
+        for stage in (try? FileManager.default.contentsOfDirectory(atPath: stagesDir)) ?? [] {
+            for f in (try? FileManager.default.contentsOfDirectory(atPath: stagesDir + "/" + stage)) ?? [] {
+                guard f.hasSuffix(".snap"), let e = UInt64(f.dropLast(5)), e < record.epoch else { continue }
+                unlink(stagesDir + "/" + stage + "/" + f)
+            }
+        }
+    }
+}

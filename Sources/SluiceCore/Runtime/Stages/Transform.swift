@@ -1,0 +1,81 @@
+/// A stage between sources and sinks (parse, enrich, detect).
+///
+/// Contract: building a transform acquires nothing; `start` (before any event) acquires what
+/// it needs (files, tables, watchers) and `stop` releases it. `process` and `tick` are called
+/// on the stage's own serial queue only, so implementations need no locking.
+public protocol Transform: AnyObject {
+    /// Acquires resources. Called once, before any `process`, on the stage's queue.
+    func start(_ context: StartContext) throws
+    /// Turns `events` into `output`; records that cannot be handled go to `failures` with a
+    /// reason (they reach the dead-letter output) and never stop the stage.
+    func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter])
+    /// Time passes: after every batch whose events moved the stage's event time, about once a
+    /// second while idle, and once at the end (`time.final`). For timers: windows closing,
+    /// half-assembled records timing out. Use `time.eventTime` (not the wall clock) for
+    /// anything that must give the same result in `replay` as live.
+    func tick(_ time: StageTime, into output: inout [Event])
+    /// Releases what `start` acquired. Called once, after the last `tick`.
+    func stop()
+}
+
+extension Transform {
+    public func start(_ context: StartContext) throws {}
+    public func tick(_ time: StageTime, into output: inout [Event]) {}
+    public func stop() {}
+}
+
+/// A transform that keeps state absorbing events across batches (windows, counters,
+/// half-assembled records).
+///
+/// The runtime makes such state exact across crashes with aligned snapshot epochs: when the
+/// barrier of an epoch has arrived on every input, it calls `snapshot()` and writes the bytes
+/// durably; a source position is committed only for epochs every stateful stage persisted.
+/// On restart `restore` gets the snapshot of the committed epoch before any event, and the
+/// sources replay exactly what came after it.
+public protocol StatefulTransform: Transform {
+    /// Whether this instance keeps state at all (a parse stage does only for formats that
+    /// assemble records). Default true.
+    var holdsState: Bool { get }
+    /// The whole state, encoded. Called on the stage's queue between batches.
+    func snapshot() throws -> [UInt8]
+    /// Replaces the state with a snapshot (before `start`'s first event). A snapshot the
+    /// transform cannot read (an older format, other rules) should be logged and ignored.
+    func restore(_ snapshot: [UInt8]) throws
+}
+
+extension StatefulTransform {
+    public var holdsState: Bool { true }
+}
+
+extension Transform {
+    /// The transform as a `StatefulTransform` when it keeps state, nil otherwise.
+    public var statefulSelf: StatefulTransform? {
+        guard let s = self as? StatefulTransform, s.holdsState else { return nil }
+        return s
+    }
+}
+
+/// Time as a stage sees it.
+public struct StageTime: Sendable {
+    /// Wall-clock time, nanoseconds since the epoch.
+    public var wallClock: Int64
+    /// The largest event time (`@timestamp`) the stage has been handed; Int64.min before any.
+    /// Inputs are merged in event time (see `Inbox`), so this moves like a watermark.
+    public var eventTime: Int64
+    /// Seconds since the stage last received events (live runs; 0 in replay, where only event
+    /// time may close anything).
+    public var idleSeconds: Double
+    /// Every input has ended: flush everything.
+    public var final: Bool
+    public var mode: RunMode
+
+    public init(wallClock: Int64, eventTime: Int64, idleSeconds: Double = 0, final: Bool = false, mode: RunMode = .toEnd) {
+        self.wallClock = wallClock; self.eventTime = eventTime; self.idleSeconds = idleSeconds
+        self.final = final; self.mode = mode
+    }
+
+    /// `eventTime` minus `lateness` (nanoseconds): what may be closed now.
+    public func watermark(lateness: Int64) -> Int64 {
+        eventTime == Int64.min ? Int64.min : eventTime &- lateness
+    }
+}

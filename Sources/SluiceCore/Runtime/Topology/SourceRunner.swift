@@ -1,0 +1,41 @@
+import Dispatch
+
+/// Runs one source on its own queue: `run` until input ends or a stop is asked, then the
+/// final barrier (epoch pipelines) and the end of its output.
+struct SourceRunner {
+    let node: ComponentNode
+    let context: SourceContext
+    let env: RunEnvironment
+
+    /// Starts the source once `after` (a replaced source's predecessor) is done, if given.
+    func start(after predecessor: (@Sendable () -> Void)? = nil) {
+        let node = self.node, context = self.context, env = self.env
+        node.set(.starting)
+        node.queue.async {
+            predecessor?()
+            guard let source = node.box.source else { node.finish(.failed); return }
+            node.set(.running)
+            node.setActivity(.active)
+            if !context.isStopping {
+                do { try source.run(context) } catch {
+                    node.logger.error("source stopped with an error: \(error)")
+                    node.metrics.recordFailure(reason: "source_error")
+                    node.status.withLock { $0.lastError = "\(error)" }
+                    node.set(.failed)
+                }
+            }
+            node.set(.draining)
+            // Its last position goes with the final epoch of a graceful stop.
+            if let coordinator = env.coordinator {
+                if let final = env.finalEpoch.withLock({ $0 }) {
+                    context.placeBarrier(final)
+                } else {
+                    coordinator.sourceFinished(node.name)
+                }
+            }
+            node.output.finish()
+            node.setActivity(.idle)
+            node.finish()
+        }
+    }
+}

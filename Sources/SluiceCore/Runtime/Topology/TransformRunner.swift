@@ -1,0 +1,107 @@
+import Dispatch
+
+/// Runs one transform on its own queue: batches through `process`, time through `tick`,
+/// barriers through a snapshot (stateful stages), until every input has ended.
+struct TransformRunner {
+    let node: ComponentNode
+    let env: RunEnvironment
+
+    /// Starts the loop once `predecessor` (a replaced stage it takes over from) is done.
+    func start(after predecessor: (@Sendable () -> Void)? = nil) {
+        let node = self.node, env = self.env
+        node.queue.async {
+            predecessor?()
+            run(node: node, env: env)
+        }
+    }
+
+    private func run(node: ComponentNode, env: RunEnvironment) {
+        guard let transform = node.box.transform, let inbox = node.inbox else { node.finish(.failed); return }
+        let stateful = transform.statefulSelf
+        // A stateful stage's outputs are tracked so an epoch commits only once everything it
+        // emitted before the barrier was delivered (alerts made by timers carry no source
+        // acknowledgement of their own).
+        let coordinator = env.coordinator
+        var recheck: (@Sendable (UInt64) -> Void)?
+        if stateful != nil, let coordinator { recheck = { (_: UInt64) in coordinator.check() } }
+        let outputs = AckTracker<UInt64>(initial: 0, onAdvance: recheck)
+        var emittedBatches: UInt64 = 0
+        node.set(.running)
+        var output: [Event] = []
+        var failures: [DeadLetter] = []
+        var lastTick = Clock.monotonic()
+        var lastInput = lastTick
+        var lastEventTime = Int64.min
+
+        func time(final: Bool = false) -> StageTime {
+            StageTime(wallClock: Clock.wallNanos(), eventTime: inbox.frontier,
+                      idleSeconds: env.mode == .follow ? Clock.monotonic() - lastInput : 0,
+                      final: final, mode: env.mode)
+        }
+        func emit(_ events: [Event], acks: [Acknowledgement]) {
+            node.metrics.recordOut(events.count)
+            guard !events.isEmpty else { EventBatch(events: [], acks: acks).acknowledge(); return }
+            var acks = acks
+            if stateful != nil {
+                emittedBatches += 1
+                acks.append(outputs.register(emittedBatches))
+            }
+            node.output.emit(EventBatch(events: events, acks: acks))
+        }
+        func tick(final: Bool = false) {
+            output.removeAll(keepingCapacity: true)
+            transform.tick(time(final: final), into: &output)
+            emit(output, acks: [])
+            lastTick = Clock.monotonic()
+        }
+
+        loop: while true {
+            let item = inbox.pop(maxEvents: env.batchSize, timeout: 1.0)
+            if env.isHardStopped { break }
+            switch item {
+            case nil:
+                break loop
+            case .batch(let batch)?:
+                node.setActivity(.active)
+                node.metrics.recordIn(batch.count)
+                output.removeAll(keepingCapacity: true)
+                failures.removeAll(keepingCapacity: true)
+                transform.process(batch.events, into: &output, failures: &failures)
+                node.sendToDeadLetter(failures, acks: batch.acks)
+                emit(output, acks: batch.acks)
+                lastInput = Clock.monotonic()
+                let frontier = inbox.frontier
+                if frontier != lastEventTime || lastInput - lastTick >= 1 {
+                    lastEventTime = frontier
+                    tick()
+                }
+            case .barrier(let epoch)?:
+                if let stateful, let store = env.stateStore, let coordinator = env.coordinator {
+                    do {
+                        let bytes = try stateful.snapshot()
+                        try store.writeSnapshot(bytes, stage: node.name, epoch: epoch)
+                        let upTo = emittedBatches
+                        coordinator.stagePersisted(node.name, epoch: epoch, delivered: { (outputs.committed ?? 0) >= upTo })
+                    } catch {
+                        node.logger.error("cannot write the snapshot of epoch \(epoch): \(error); the epoch will not commit")
+                        node.status.withLock { $0.lastError = "snapshot: \(error)" }
+                    }
+                }
+                node.output.emitBarrier(epoch)
+            case .idle?:
+                node.setActivity(.idle)
+                tick()
+            }
+        }
+        // With epochs, held state survives in the final snapshot: flushing it now would emit it
+        // twice (now, and again after the restore). Otherwise the end flushes everything.
+        if !env.isHardStopped { tick(final: env.mode == .toEnd || env.coordinator == nil) }
+        node.set(.draining)
+        node.output.finish()
+        node.failures.finish()
+        transform.stop()
+        env.reloads.removeAll(component: node.name)
+        node.setActivity(.idle)
+        node.finish()
+    }
+}
