@@ -192,22 +192,60 @@ def fill(template, values):
     return text
 
 
-def stop(pid, timeout=30.0):
-    """SIGTERM, then wait (SIGKILL after timeout); returns the child's rusage and status."""
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
+def child_of(pid, timeout=2.0):
+    """The pid of the process that `benchtool run` (pid) started."""
     deadline = time.monotonic() + timeout
-    while True:
-        wpid, status, ru = os.wait4(pid, os.WNOHANG)
-        if wpid == pid:
-            return ru, status
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            _, status, ru = os.wait4(pid, 0)
-            return ru, status
-        time.sleep(0.02)
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                kids = f.read().split()
+            if kids:
+                return int(kids[0])
+        except OSError:
+            return None
+        time.sleep(0.001)
+    return None
+
+
+def stop(proc, timeout=30.0):
+    """SIGTERM to `benchtool run`, which forwards it to the system; SIGKILL to both after
+    timeout. Returns the exit status."""
+    kid = child_of(proc.pid, 0)
+    try:
+        proc.send_signal(signal.SIGTERM)
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        if kid:
+            try:
+                os.kill(kid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        proc.kill()
+        return proc.wait()
+
+
+def read_rusage(path):
+    """(user s, sys s, peak RSS MiB) that `benchtool run` wrote for its child."""
+    try:
+        user, sys_, maxrss, _ = open(path).read().split()
+        return float(user), float(sys_), int(maxrss) / 1024
+    except (OSError, ValueError):
+        return None
+
+
+LIVE = []   # processes of the run in progress, ended if the harness is interrupted
+
+
+def end_live(*_):
+    for p in LIVE:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in LIVE:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    raise SystemExit("interrupted")
 
 
 def validate(path, n, ids):
@@ -272,38 +310,42 @@ def run_once(system, input_path, ids, expected=None, extra=None, perf_out=None):
     res = {"system": system.label, "key": system.key, "workload": system.workload, "ok": False}
     out_f = open(os.path.join(workdir, "stdout"), "wb")
     err_f = open(os.path.join(workdir, "stderr"), "wb")
-    cmd = system.command(conf, workdir)
+    rusage = os.path.join(workdir, "rusage")
+    cmd = [BENCHTOOL, "run", rusage] + system.command(conf, workdir)
     sender = None
     perf = None
+    LIVE.clear()
     if port is not None:
         proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f, env=system.environment())
+        LIVE.append(proc)
         deadline = time.monotonic() + 30
         while not listening(port):
             if proc.poll() is not None or time.monotonic() > deadline:
-                stop(proc.pid, 1) if proc.poll() is None else None
+                if proc.poll() is None:
+                    stop(proc, 5)
                 res["reason"] = f"did not listen on {port}: " + open(os.path.join(workdir, "stderr"), "rb").read()[-500:].decode(errors="replace")
                 return res
             time.sleep(0.01)
         t0 = time.monotonic()
         watcher = subprocess.Popen([BENCHTOOL, "watch", output, str(expected), str(TIMEOUT)], stdout=subprocess.PIPE, text=True)
         sender = subprocess.Popen([BENCHTOOL, "send", "127.0.0.1", str(port), input_path], stdout=subprocess.PIPE, text=True)
+        LIVE.extend([watcher, sender])
     else:
         t0 = time.monotonic()
         proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f, env=system.environment())
         watcher = subprocess.Popen([BENCHTOOL, "watch", output, str(expected), str(TIMEOUT)], stdout=subprocess.PIPE, text=True)
+        LIVE.extend([proc, watcher])
     if perf_out:
-        # System-wide (-a), read back for this pid: `-p` does not follow the threads a process
-        # starts after perf attached (Dispatch's worker threads come and go).
+        # System-wide (-a), read back for the system's pid: `-p` does not follow the threads a
+        # process starts after perf attached (Dispatch's worker threads come and go).
         with open(perf_out + ".pid", "w") as f:
-            f.write(str(proc.pid))
+            f.write(str(child_of(proc.pid)))
         perf = subprocess.Popen(["perf", "record", "-a", "-e", "cpu-clock", "-F", "1999", "-g", "-o", perf_out],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    early_exit = None
+    early_exit = False
     while watcher.poll() is None:
-        wpid, status, ru = os.wait4(proc.pid, os.WNOHANG)
-        if wpid == proc.pid:
-            proc.returncode = status
-            early_exit = (ru, status)
+        if proc.poll() is not None:
+            early_exit = True
             try:
                 watcher.wait(timeout=2)     # the last write may land just before the exit
             except subprocess.TimeoutExpired:
@@ -315,11 +357,8 @@ def run_once(system, input_path, ids, expected=None, extra=None, perf_out=None):
     if perf:
         perf.send_signal(signal.SIGINT)
         perf.wait()
-    if early_exit:
-        ru, status = early_exit
-    else:
-        ru, status = stop(proc.pid)
-        proc.returncode = status
+    if not early_exit:
+        stop(proc)
     out_f.close()
     err_f.close()
     if sender:
@@ -329,8 +368,12 @@ def run_once(system, input_path, ids, expected=None, extra=None, perf_out=None):
             sender.kill()
             sout, _ = sender.communicate()
         res["sender"] = sout.strip()
-    cpu = ru.ru_utime + ru.ru_stime
-    res.update(cpu_user=ru.ru_utime, cpu_sys=ru.ru_stime, cpu=cpu, rss_mib=ru.ru_maxrss / 1024)
+    LIVE.clear()
+    ru = read_rusage(rusage)
+    if ru is None:
+        res["reason"] = "no resource usage recorded (benchtool run)"
+        return res
+    res.update(cpu_user=ru[0], cpu_sys=ru[1], cpu=ru[0] + ru[1], rss_mib=ru[2])
     if not wout or wout[0] == "timeout" or watcher.returncode != 0:
         seen = wout[1] if len(wout) > 1 else "?"
         tail = open(os.path.join(workdir, "stderr"), "rb").read()[-400:].decode(errors="replace").strip()
@@ -343,7 +386,7 @@ def run_once(system, input_path, ids, expected=None, extra=None, perf_out=None):
         return res
     size = os.path.getsize(input_path)
     res.update(ok=True, wall=wall, events_s=expected / wall, mib_s=size / wall / 2**20,
-               us_per_event=cpu / expected * 1e6, output_mib=os.path.getsize(output) / 2**20)
+               us_per_event=res["cpu"] / expected * 1e6, output_mib=os.path.getsize(output) / 2**20)
     os.remove(output)
     return res
 
@@ -405,7 +448,7 @@ STAGES = [  # (area, regex on a demangled frame); the frame nearest the sampled 
      r"FieldStorage\.__deallocating_deinit|destroy for Event|destroy of Event|destroy of Field|destroy for Field"),
     ("encode: EventJSONEncoder, JSONWriter", r"EventJSONEncoder|JSONWriter|JSONLineEncoder"),
     ("file sink: write(2) and the page cache", r"FileSink|FileDescriptorWriter|DeliverySink"),
-    ("file source: read(2), line split, checkpoints", r"FileSource|LineSplitter|FileCheckpoint|FileTail|SyslogStream|SyslogHandoff|NIO"),
+    ("source: file read(2) and line split, or syslog TCP receive and framing", r"FileSource|LineSplitter|FileCheckpoint|FileTail|SyslogStream|SyslogHandoff|NIO"),
     ("queues, batches, topology, dispatch", r"Topology|BoundedQueue|EventBatch|_dispatch|Stage"),
 ]
 
@@ -566,6 +609,8 @@ def ratios(by, workload, sluice_names, peer_names):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    signal.signal(signal.SIGTERM, end_live)
+    signal.signal(signal.SIGINT, end_live)
     for tool in (SLUICE, BENCHTOOL):
         if not os.access(tool, os.X_OK):
             raise SystemExit(f"{tool} missing: run through Benchmarks/peers/bench-peers.sh")
@@ -650,14 +695,19 @@ def main():
         ref["parse"] = parse_only(audit)
     if 2 in WORKLOADS:
         ref["senders"] = sender_check(syslog)
-    prof_rows, prof_areas, prof_calls = [], [], []
-    if PROFILE and 1 in WORKLOADS and shutil.which("perf"):
-        perf_data = os.path.join(OUT, "perf-w1.data")
-        r = run_once(System("Sluice, drop_original (perf)", "sluice", 1, "sluice-file.yaml", {"drop": True}, key="perf"),
-                     audit, ids, perf_out=perf_data)
-        if r["ok"]:
-            prof_areas, prof_calls, prof_rows = attribute(perf_data)
-            log(f"profile: {perf_data} ({r['wall']:.2f} s under perf)")
+    profiles = []   # (title, areas, callers, self rows, seconds under perf)
+    if PROFILE and shutil.which("perf"):
+        for w, template, inp in ((1, "sluice-file.yaml", audit), (2, "sluice-tcp.yaml", syslog)):
+            if w not in WORKLOADS:
+                continue
+            perf_data = os.path.join(OUT, f"perf-w{w}.data")
+            r = run_once(System("Sluice, drop_original (perf)", "sluice", w, template, {"drop": True}, key=f"perf-w{w}"),
+                         inp, ids, perf_out=perf_data)
+            if r["ok"]:
+                profiles.append((f"workload {w}, drop_original", *attribute(perf_data), r["wall"]))
+                log(f"profile: {perf_data} ({r['wall']:.2f} s under perf)")
+            else:
+                log(f"profile run of workload {w} failed: {r.get('reason')}")
 
     # Report.
     by = summarize(results)
@@ -690,8 +740,8 @@ def main():
                            f"{ref['parse']:,.1f} MiB/s = {ref['parse'] / ref['wc'] * 100:.1f}% of `wc -l`")
         for name, mib in ref.get("senders", []):
             rep.append(f"- sender check, {name} → discarding sink: {mib:,.0f} MiB/s")
-    if prof_rows:
-        rep.append("\n### Profile: Sluice, workload 1, drop_original (perf record -a -e cpu-clock -g, Sluice's samples)\n")
+    for title, prof_areas, prof_calls, prof_rows, secs in profiles:
+        rep.append(f"\n### Profile: Sluice, {title} (perf record -a -e cpu-clock -g, Sluice's samples; {secs:.2f} s under perf)\n")
         rep.append("Where the CPU goes (each sample charged to the nearest frame naming a stage):\n")
         rep.append("| share | area |\n|---:|---|")
         for area, pct in prof_areas:
@@ -702,7 +752,7 @@ def main():
             rep.append(f"| {pct:.1f}% | `{leaf[:60]}` | " + "; ".join(f"`{f[:70]}` {p:.1f}%" for f, p in near) + " |")
         rep.append("\nTop functions by self time:")
         rep.append("\n| self | DSO | symbol |\n|---:|---|---|")
-        for pct, dso, sym in prof_rows[:30]:
+        for pct, dso, sym in prof_rows[:25]:
             rep.append(f"| {pct:.2f}% | {dso} | `{sym[:110]}` |")
     rep.append("\n### Ratios (Sluice / faster peer, medians)\n")
     if 1 in WORKLOADS:

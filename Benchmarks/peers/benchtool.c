@@ -5,6 +5,11 @@
 //                                     Prints "bytes seconds" on stdout.
 //   benchtool sink PORT               accept one connection on 127.0.0.1:PORT, read to EOF into a
 //                                     1 MiB buffer, print "bytes seconds" (from accept to EOF).
+//   benchtool run RUSAGE CMD ARGS...  run CMD as a child, forward SIGTERM/SIGINT to it, and when it
+//                                     ends write "user_s sys_s maxrss_kib status" (wait4) to the
+//                                     file RUSAGE. A small launcher, so that the child's peak RSS is
+//                                     its own: Linux counts the RSS of the process that forked it
+//                                     (a harness holding hundreds of MiB) in the child's maxrss.
 //   benchtool watch FILE N TIMEOUT    poll FILE every 2 ms, counting newlines in the bytes added
 //                                     since the last poll (pread into a 4 MiB buffer); print the
 //                                     CLOCK_MONOTONIC time at which the N-th newline was seen and
@@ -21,8 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -120,10 +128,44 @@ static int do_watch(const char *path, long long want, double timeout) {
     }
 }
 
+static volatile pid_t child = 0;
+
+static void forward(int sig) {
+    if (child > 0) kill(child, sig);
+}
+
+static int do_run(const char *rusage_path, char **argv) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = forward;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    pid_t pid = fork();
+    if (pid < 0) return die("fork");
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        fprintf(stderr, "benchtool: exec %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    child = pid;
+    int status = 0;
+    struct rusage ru;
+    while (wait4(pid, &status, 0, &ru) < 0) {
+        if (errno != EINTR) return die("wait4");
+    }
+    FILE *f = fopen(rusage_path, "w");
+    if (!f) return die(rusage_path);
+    fprintf(f, "%ld.%06ld %ld.%06ld %ld %d\n", (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
+            (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec, ru.ru_maxrss, status);
+    fclose(f);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 4 && strcmp(argv[1], "run") == 0) return do_run(argv[2], argv + 3);
     if (argc == 5 && strcmp(argv[1], "send") == 0) return do_send(argv[2], atoi(argv[3]), argv[4]);
     if (argc == 3 && strcmp(argv[1], "sink") == 0) return do_sink(atoi(argv[2]));
     if (argc == 5 && strcmp(argv[1], "watch") == 0) return do_watch(argv[2], atoll(argv[3]), atof(argv[4]));
-    fprintf(stderr, "usage: benchtool send HOST PORT FILE | sink PORT | watch FILE N TIMEOUT_SECONDS\n");
+    fprintf(stderr, "usage: benchtool send HOST PORT FILE | sink PORT | watch FILE N TIMEOUT_SECONDS | run RUSAGE_FILE CMD [ARG...]\n");
     return 2;
 }
