@@ -563,24 +563,25 @@ def stats(runs, key):
 
 
 def table(by, workload, input_bytes):
-    lines = ["| system | ok runs | events/s median (min–max) | MiB/s median | wall s | CPU s (user+sys) | CPU-µs/event | peak RSS MiB | output MiB |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| system | ok runs | events/s median (min–max) | MiB/s median | wall s | CPU s (user+sys) | CPU-µs/event | peak RSS MiB | output MiB | load after run |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for (w, name), runs in by.items():
         if w != workload:
             continue
         ok = [r for r in runs if r["ok"]]
         failed = [r for r in runs if not r["ok"]]
         if not ok:
-            lines.append(f"| {name} | 0/{len(runs)} | failed: {failed[0].get('reason', '?')[:120]} | | | | | | |")
+            lines.append(f"| {name} | 0/{len(runs)} | failed: {failed[0].get('reason', '?')[:120]} | | | | | | | |")
             continue
         ev = stats(runs, "events_s")
+        loads = " ".join(f"{r['load']:.1f}" for r in runs if "load" in r)
         lines.append(f"| {name} | {len(ok)}/{len(runs)} | {fmt_int(ev[0])} ({fmt_int(ev[1])}–{fmt_int(ev[2])}) | "
                      f"{stats(runs, 'mib_s')[0]:,.1f} | {stats(runs, 'wall')[0]:.2f} | "
                      f"{stats(runs, 'cpu')[0]:.2f} ({statistics.median(r['cpu_user'] for r in ok):.2f}+{statistics.median(r['cpu_sys'] for r in ok):.2f}) | "
                      f"{stats(runs, 'us_per_event')[0]:.2f} | {stats(runs, 'rss_mib')[0]:.1f} (max {stats(runs, 'rss_mib')[2]:.1f}) | "
-                     f"{stats(runs, 'output_mib')[0]:,.0f} |")
+                     f"{stats(runs, 'output_mib')[0]:,.0f} | {loads} |")
         for r in failed:
-            lines.append(f"| {name} (failed run) | | {r.get('reason', '?')[:160]} | | | | | | |")
+            lines.append(f"| {name} (failed run) | | {r.get('reason', '?')[:160]} | | | | | | | |")
     return "\n".join(lines)
 
 
@@ -677,6 +678,7 @@ def main():
                     extra.pop("WORKDIR")
                 r = run_once(s, inp, ids, expected=N * W3_EXPECT if w == 3 else N, extra=extra)
                 r["round"] = rnd + 1
+                r["load"] = os.getloadavg()[0]
                 results.append(r)
                 if r["ok"]:
                     log(f"round {rnd + 1}/{ROUNDS} w{w} {s.label:34s} {r['wall']:6.2f} s {r['events_s']:>10,.0f} ev/s "
