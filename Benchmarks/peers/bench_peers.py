@@ -16,9 +16,12 @@ output holds exactly N records (and sampled records are JSON objects carrying an
 event's _document_id and the nested actor_location); otherwise the run is reported as failed.
 
 Environment: N (events, default 1000000), ROUNDS (default 3), WORKLOADS (default 1,2,3),
-PROFILE (1: perf profile of Sluice on workload 1, default 1), W3_PIPELINE (a Sluice pipeline
-file for workload 3, default Benchmarks/peers/sluice-detect.yaml), PEERS_1CORE (1: peers on
-one core too), SYSTEMS (comma-separated parts of row keys: run only those, e.g. rsyslog), SLUICE_GLIBC_TUNABLES (default: the packaged unit's), SLUICE_BIN, SLUICE_BENCH_BIN, SYSLOG_NG_ROOT, BENCHTOOL, BENCH_PEERS_OUT.
+PROFILE (1, the default: perf profiles of Sluice on workloads 1 and 2), W3_PIPELINE (a Sluice
+pipeline file for workload 3, default Benchmarks/peers/sluice-detect.yaml), PEERS_1CORE (1:
+peers on one core too), SYSTEMS (comma-separated parts of row keys: run only those, e.g.
+rsyslog), SLUICE_GLIBC_TUNABLES (default: what the packaged unit sets), the peer settings
+RS_BATCH, RS_IOBUF, RS_WORKERS, SNG_FETCH, SNG_IW, SNG_FIFO, SNG_FLUSH, and the paths
+SLUICE_BIN, SLUICE_BENCH_BIN, SYSLOG_NG_ROOT, BENCHTOOL, BENCH_PEERS_OUT.
 """
 import glob
 import json
