@@ -12,8 +12,9 @@ into a private directory and compiles benchtool.c); this script does the measuri
 Each system runs in the foreground with its own config (Benchmarks/peers/*, placeholders
 filled in here) and private state, pid and socket paths under bench-out/peers/run/. Rounds
 alternate between systems (the order rotates each round). A run's time counts only if its
-output holds exactly N records (and sampled records are JSON objects carrying an input
-event's _document_id and the nested actor_location); otherwise the run is reported as failed.
+output holds exactly N records, each with a distinct input _document_id (sampled records are
+also checked to be JSON objects with the nested actor_location); otherwise the run is reported
+as failed.
 
 Environment: N (events, default 1000000), ROUNDS (default 3), WORKLOADS (default 1,2,3),
 PROFILE (1, the default: perf profiles of Sluice on workloads 1 and 2), W3_PIPELINE (a Sluice
@@ -251,9 +252,13 @@ def end_live(*_):
     raise SystemExit("interrupted")
 
 
+DOC_ID = re.compile(rb'"_document_id":"([A-Za-z0-9]{22})"')
+
+
 def validate(path, n, ids):
-    """Exactly n complete lines; every (n/1000)th is a JSON object, and (with ids) carries an
-    input event's _document_id (each sampled id once) and actor_location as a nested object."""
+    """Exactly n complete lines; every (n/1000)th is a JSON object. With ids (the input's
+    _document_ids): every line carries one of them, each exactly once (nothing lost, nothing
+    duplicated), and the sampled ones have actor_location as a nested object."""
     if not os.path.exists(path):
         return "no output file"
     step = max(1, n // 1000)
@@ -262,6 +267,13 @@ def validate(path, n, ids):
     last = b""
     with open(path, "rb", buffering=16 << 20) as f:
         for line in f:
+            if ids is not None:
+                m = DOC_ID.search(line)
+                if not m or m.group(1) not in ids:
+                    return f"line {count + 1} carries no input _document_id"
+                if m.group(1) in seen:
+                    return f"line {count + 1}: _document_id {m.group(1).decode()} written twice"
+                seen.add(m.group(1))
             if count % step == 0:
                 try:
                     obj = json.loads(line)
@@ -273,14 +285,6 @@ def validate(path, n, ids):
                     count += 1
                     last = line
                     continue
-                doc = obj.get("_document_id")
-                if doc is None and isinstance(obj.get("github"), dict):
-                    doc = obj["github"].get("_document_id")
-                if not isinstance(doc, str) or doc.encode() not in ids:
-                    return f"line {count + 1} carries no input _document_id"
-                if doc in seen:
-                    return f"line {count + 1}: _document_id {doc} written twice"
-                seen.add(doc)
                 loc = obj.get("actor_location") or (obj.get("github") or {}).get("actor_location")
                 if not isinstance(loc, dict) or "country_code" not in loc:
                     return f"line {count + 1}: actor_location not parsed into an object"
