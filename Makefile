@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/sluice
 
-.PHONY: all deps build release demo dataset test test-tsan test-adversarial bench fuzz embed clean deb test-package
+.PHONY: all deps build release demo dataset test test-tsan test-adversarial bench bench-peers fuzz embed clean deb test-package
 
 all: build
 
@@ -64,6 +64,11 @@ test-adversarial: release
 ## Throughput and memory benchmarks; figures go to BENCHMARKS.md by hand from bench-out/.
 bench: deps
 	bash Benchmarks/run.sh
+
+## Sluice vs rsyslog and syslog-ng on the same machine and inputs (N events, default 1000000;
+## ROUNDS, WORKLOADS, PROFILE: see Benchmarks/peers/bench-peers.sh). Never part of `make test`.
+bench-peers: deps
+	bash Benchmarks/peers/bench-peers.sh
 
 ## Fuzz every parser with libFuzzer (FUZZ_SECONDS per parser, default 60); crashes land in Fuzz/crashes/.
 FUZZ_SECONDS ?= 60

@@ -11,6 +11,7 @@ import Darwin
 // sluice-bench: per-parser throughput on generated realistic records.
 //
 //   sluice-bench [parse] [--records N] [--only NAME,...] [--repeat R]   time each parser (table on stdout)
+//   sluice-bench --file PATH [--format FMT]                 time one parser on the lines of a file
 //   sluice-bench generate NAME N [--seed S]               write N records of NAME, one per line
 //
 // Adding a format = one line in `benches` (and a generator in Generators.swift).
@@ -129,6 +130,62 @@ func fmt(_ d: Double, _ digits: Int) -> String {
 
 print("| format | records | MiB | CPU s | MiB/s (CPU) | records/s (CPU) | wall s | failures | events |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+
+// `--file PATH [--format FMT]` (default json): the parser alone on the lines of a file, read
+// in 64 MiB blocks and parsed a block of whole lines at a time; only parsing is timed. MiB
+// counts the file's bytes (newlines included), so the figure compares with `wc -l` on it.
+if let i = args.firstIndex(of: "--file"), i + 1 < args.count {
+    let path = args[i + 1]
+    var format = "json"
+    if let j = args.firstIndex(of: "--format"), j + 1 < args.count { format = args[j + 1] }
+    let opts = ComponentOptions(component: "bench", node: ConfigNode(node: .mapping([:]), file: "bench", environment: [:]))
+    guard let parser = try? registry.makeParser(format: format, options: opts, context: ctx) else {
+        FileHandleStderr.write("format \(format) not registered\n"); exit(2)
+    }
+    let fd = open(path, O_RDONLY)
+    if fd < 0 { FileHandleStderr.write("cannot open \(path)\n"); exit(2) }
+    var pending: [UInt8] = []          // bytes read and not parsed yet; starts at a line start
+    var block = [UInt8](repeating: 0, count: 64 << 20)
+    var totalBytes = 0, records = 0, events = 0, failures = 0
+    var seconds = 0.0, wall = 0.0
+    var out: [Event] = []
+    out.reserveCapacity(1024)
+    var eof = false
+    while !eof {
+        let n = block.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 { FileHandleStderr.write("cannot read \(path)\n"); exit(2) }
+        if n == 0 { eof = true } else { pending.append(contentsOf: block[0..<n]) }
+        // The whole lines read so far (at the end of the file, an unterminated last line too).
+        let cut = eof ? pending.count : (pending.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0)
+        if cut == 0 { continue }
+        var flat: [UInt8] = []
+        flat.reserveCapacity(cut)
+        var ends: [Int] = []
+        var lineStart = 0
+        for k in 0..<cut where pending[k] == 0x0A {
+            if k > lineStart { flat.append(contentsOf: pending[lineStart..<k]); ends.append(flat.count) }
+            lineStart = k + 1
+        }
+        if lineStart < cut { flat.append(contentsOf: pending[lineStart..<cut]); ends.append(flat.count) }
+        pending.removeFirst(cut)
+        let t0 = threadCPU()
+        let w0 = monotonic()
+        parseChunk(parser, flat, ends, into: &out, events: &events, failures: &failures)
+        if eof { parser.tick(now: Int64.max / 2, final: true, into: &out) }
+        events += out.count
+        out.removeAll(keepingCapacity: true)
+        seconds += threadCPU() - t0
+        wall += monotonic() - w0
+        totalBytes += cut
+        records += ends.count
+    }
+    close(fd)
+    let mib = Double(totalBytes) / 1_048_576
+    let name = path.split(separator: "/").last.map(String.init) ?? path
+    print("| file:\(name) (\(format)) | \(records) | \(fmt(mib, 1)) | \(fmt(seconds, 3)) | \(fmt(mib / seconds, 1)) | \(Int(Double(records) / seconds)) | \(fmt(wall, 3)) | \(failures) | \(events) |")
+    exit(0)
+}
+
 let chunk = 100_000
 for b in benches {
     if let only, !only.contains(b.name), !only.contains(b.format) { continue }
