@@ -26,13 +26,13 @@ final class RateLimitedLogTests: XCTestCase {
     func testRepeatsAreSuppressedAndCountedThenReported() {
         let box = CapturingLogHandler.Box()
         let logger = Logger(label: "t", factory: { _ in CapturingLogHandler(box) })
-        var now = 100.0
-        let log = RateLimitedLog(logger: logger, interval: 10, clock: { now })
+        let now = Locked(100.0)
+        let log = RateLimitedLog(logger: logger, interval: 10, clock: { now.withLock { $0 } })
         for i in 0..<500 { log.warning(key: "refused", "refusing connection \(i)") }
         log.warning(key: "framing", "bad frame")
         XCTAssertEqual(box.lines, ["warning: refusing connection 0", "warning: bad frame"])
         XCTAssertEqual(log.suppressed["refused"], 499)
-        now += 11
+        now.withLock { $0 += 11 }
         log.warning(key: "refused", "refusing connection 500")
         XCTAssertEqual(box.lines.last, "warning: refusing connection 500 (499 similar messages suppressed in the last 11s)")
         log.warning(key: "refused", "refusing connection 501")
