@@ -37,6 +37,8 @@ struct TopCommand: ParsableCommand {
         var previous = try sample(client, base)
         var previousTime = Date()
         while true {
+            // The refresh interval of the display (not synchronization); Ctrl-C (SIGINT, default
+            // action) ends the process at once, also during this sleep.
             Thread.sleep(forTimeInterval: interval)
             let current = try sample(client, base)
             let now = Date()

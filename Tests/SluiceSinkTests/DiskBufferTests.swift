@@ -137,6 +137,28 @@ final class DiskBufferTests: XCTestCase {
         XCTAssertEqual(got, (0..<(1000 - dropped)).map { "record-\($0)" })
     }
 
+    /// `waitUntilDrained` (what a disk-buffered sink's `flush` waits on) returns when the
+    /// reader has delivered everything, and reports a buffer still holding records.
+    func testWaitUntilDrainedFollowsTheReader() throws {
+        let b = try DiskBuffer(directory: TestSupport.tempDir("drained"), maxBytes: 1 << 20, logger: TestSupport.logger)
+        XCTAssertTrue(b.waitUntilDrained(timeout: 0), "an empty buffer is drained")
+        try b.append(records(0..<100))
+        XCTAssertFalse(b.waitUntilDrained(timeout: 0.05), "nothing read yet")
+        let got = Locked<[String]>([])
+        let reader = Thread {
+            while got.withLock({ $0.count }) < 100, let r = b.peek(maxEvents: 7, maxBytes: 1 << 20, timeout: 1) {
+                let texts = (0..<r.count).map { String(decoding: r.record($0), as: UTF8.self) }
+                got.withLock { $0 += texts }
+                b.commit()
+            }
+        }
+        reader.start()
+        XCTAssertTrue(b.waitUntilDrained(timeout: 30))
+        XCTAssertEqual(b.bufferedEvents, 0)
+        XCTAssertEqual(got.withLock { $0 }, (0..<100).map { "record-\($0)" })
+        b.close()
+    }
+
     func testBlockWaitsForDrain() throws {
         let b = try DiskBuffer(directory: TestSupport.tempDir("block"), maxBytes: 4096, whenFull: .block, logger: TestSupport.logger)
         try b.append(records(0..<150))   // about 3.6 KB

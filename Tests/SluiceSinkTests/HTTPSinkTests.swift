@@ -92,6 +92,37 @@ final class HTTPSinkTests: XCTestCase {
         sink.close()
     }
 
+    /// Closing the sink ends a wait for HEC acknowledgements at once (it used to sleep
+    /// `ack_interval` after `ack_interval` until `ack_timeout`, whatever the sink's state).
+    func testCloseEndsAnAcknowledgementWait() throws {
+        let server = try TestHTTPServer { req, _ in
+            if req.uri.hasPrefix("/services/collector/ack") { return .init(body: #"{"acks":{"7":false}}"#) }
+            return .init(body: #"{"text":"Success","code":0,"ackId":7}"#)
+        }
+        defer { server.stop() }
+        let sink = try makeSink("""
+        type: http
+        preset: splunk_hec
+        endpoint: http://127.0.0.1:\(server.port)/
+        token: ${HEC_TOKEN}
+        acknowledgements: true
+        ack_interval: 100ms
+        ack_timeout: 10m
+        """)
+        let finished = ManagedCounter()
+        Thread {
+            try? sink.write(EventBatch(events: self.alerts(3)))
+            try? sink.flush()
+            finished.increment()
+        }.start()
+        XCTAssertTrue(TestSupport.waitUntil(30) { server.requests.filter { $0.uri.hasPrefix("/services/collector/ack") }.count >= 2 },
+                      "the sink polls for the acknowledgement")
+        XCTAssertEqual(finished.value, 0, "still waiting for the acknowledgement")
+        sink.close()
+        XCTAssertTrue(TestSupport.waitUntil(30) { finished.value == 1 }, "close ended the acknowledgement wait")
+        XCTAssertEqual(sink.stats.deliveredCount, 0, "never acknowledged, never counted as delivered")
+    }
+
     func testRetriesOn429WithRetryAfterAnd503ThenDelivers() throws {
         let server = try TestHTTPServer { _, n in
             switch n {
