@@ -168,7 +168,8 @@ let package = Package(
 // access class-held buffers per byte); debug builds and tests keep them.
 let swift6: Set<String> = ["SluiceCore", "SluiceCoreTests", "sluice-test-agent", "SluiceParse", "SluiceParseTests",
                            "SluiceEnrich", "SluiceEnrichTests",
-                           "SluiceDetect", "SluiceDetectTests", "sluice-detect-bench"]
+                           "SluiceDetect", "SluiceDetectTests", "sluice-detect-bench",
+                           "SluiceSink", "SluiceIngest", "sluice"]
 for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .swiftLanguageMode(swift6.contains(target.name) ? .v6 : .v5),

@@ -181,7 +181,7 @@ public final class SplunkHECSource: Source {
 /// Moves a request's events from the event loop to the pipeline without blocking the loop,
 /// and refuses (so the request is answered 503) when downstream is full or
 /// `maxPending` requests are already waiting to be queued.
-final class HECHandoff: @unchecked Sendable {
+final class HECHandoff: Sendable {
     let context: SourceContext
     let name: FieldValue
     let maxPending: Int

@@ -18,7 +18,7 @@ public enum SyslogKeys {
 /// the kernel window pushes back on the sender. Datagram listeners cannot push back: when
 /// downstream is full or a batch is already waiting, their batch is dropped and counted.
 /// In-flight batches are bounded by the number of connections plus `maxDatagramBatches`.
-final class SyslogHandoff: @unchecked Sendable {
+final class SyslogHandoff: Sendable {
     let context: SourceContext
     let name: FieldValue
     private let queue: DispatchQueue

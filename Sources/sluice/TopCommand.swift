@@ -50,7 +50,7 @@ struct TopCommand: ParsableCommand {
             }
             // Home the cursor and clear the screen, then draw.
             print("\u{1B}[H\u{1B}[2J" + text, terminator: "")
-            fflush(stdout)
+            fflush(nil)   // every C stream (stdout is global mutable state to Swift 6)
             previous = current
             previousTime = now
         }
