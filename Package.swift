@@ -169,7 +169,7 @@ let package = Package(
 let swift6: Set<String> = ["SluiceCore", "SluiceCoreTests", "sluice-test-agent", "SluiceParse", "SluiceParseTests",
                            "SluiceEnrich", "SluiceEnrichTests",
                            "SluiceDetect", "SluiceDetectTests", "sluice-detect-bench",
-                           "SluiceSink", "SluiceIngest", "sluice"]
+                           "SluiceSink", "SluiceIngest", "sluice", "SluiceSinkTests", "SluiceIngestTests", "sluiceTests"]
 for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .swiftLanguageMode(swift6.contains(target.name) ? .v6 : .v5),

@@ -19,7 +19,9 @@ final class FileSourceTests: XCTestCase {
     }
 
     /// Appends lines with one write(2) each, like a logging process.
-    final class Writer {
+    final class Writer: @unchecked Sendable {
+        // SAFETY (@unchecked Sendable): each test hands its writer to one writer thread and
+        // does not touch it again until that thread has ended.
         var fd: Int32
         let path: String
         init(_ path: String) { self.path = path; fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644) }
@@ -279,7 +281,9 @@ final class FileSourceTests: XCTestCase {
         let q = BoundedQueue(name: "q", capacity: 1000)
         let src = FileSource(include: [file.path], batchSize: 4, pollInterval: 0.05)
         let ctx = makeContext("fs", queue: q, store: store, mode: .follow)
-        DispatchQueue.global().async { try? src.run(ctx) }
+        // The source runs on that thread; this one only calls `commitCheckpoints` (thread-safe).
+        nonisolated(unsafe) let running = src
+        DispatchQueue.global().async { try? running.run(ctx) }
         var batches: [EventBatch] = []
         while batches.reduce(0, { $0 + $1.count }) < 10, let b = q.pop(maxEvents: 4, timeout: 5), b.count > 0 { batches.append(b) }
         XCTAssertEqual(batches.flatMap { $0.events }.map { $0.originalText }, (0..<10).map { "line \($0)" })

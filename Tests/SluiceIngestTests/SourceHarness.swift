@@ -6,7 +6,11 @@ import XCTest
 
 /// Runs one source on its own thread with a real SourceContext and BoundedQueue, the way the
 /// topology does, and plays the sink: pops batches and acknowledges them.
-final class SourceHarness {
+final class SourceHarness: @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): `source.run` runs on the harness thread; other threads
+    // only call what the `Source` contract makes thread-safe (`stop`, `commitCheckpoints`)
+    // and the queue (thread-safe). `runError` is written by the run thread before `done` is
+    // signalled and read by the test only after waiting on `done`.
     let queue: BoundedQueue
     let context: SourceContext
     let metrics: ComponentMetrics

@@ -163,7 +163,8 @@ final class DiskBufferTests: XCTestCase {
         let b = try DiskBuffer(directory: TestSupport.tempDir("block"), maxBytes: 4096, whenFull: .block, logger: TestSupport.logger)
         try b.append(records(0..<150))   // about 3.6 KB
         let done = ManagedCounter()
-        Thread { try? b.append(self.records(150..<200)); done.increment() }.start()
+        let more = records(150..<200)
+        Thread { try? b.append(more); done.increment() }.start()
         usleep(300_000)
         XCTAssertEqual(done.value, 0, "writer blocks while full")
         let got = drainAll(b)

@@ -110,8 +110,9 @@ final class HTTPSinkTests: XCTestCase {
         ack_timeout: 10m
         """)
         let finished = ManagedCounter()
+        let events = alerts(3)
         Thread {
-            try? sink.write(EventBatch(events: self.alerts(3)))
+            try? sink.write(EventBatch(events: events))
             try? sink.flush()
             finished.increment()
         }.start()

@@ -258,10 +258,11 @@ final class StatefulRuntimeTests: XCTestCase {
         XCTAssertEqual(status, 0, err)
         let text = try String(contentsOf: out, encoding: .utf8)
         var maxSeen: Int64 = 0, worst: Int64 = 0, count = 0
+        let iso = ISO8601DateFormatter.withFractions()
         for line in text.split(separator: "\n") {
             guard let r = line.range(of: "\"@timestamp\":\""), let end = line[r.upperBound...].firstIndex(of: "\"") else { continue }
             let stamp = String(line[r.upperBound..<end])
-            guard let t = ISO8601DateFormatter.withFractions.date(from: stamp) else { continue }
+            guard let t = iso.date(from: stamp) else { continue }
             let ms = Int64(t.timeIntervalSince1970 * 1000)
             worst = max(worst, maxSeen - ms)
             maxSeen = max(maxSeen, ms)
@@ -281,11 +282,11 @@ extension SluiceProcess {
 }
 
 extension ISO8601DateFormatter {
-    static let withFractions: ISO8601DateFormatter = {
+    static func withFractions() -> ISO8601DateFormatter {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f
-    }()
+    }
 }
 
 /// A small deterministic random generator for test data.
