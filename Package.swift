@@ -169,7 +169,8 @@ let package = Package(
 let swift6: Set<String> = ["SluiceCore", "SluiceCoreTests", "sluice-test-agent", "SluiceParse", "SluiceParseTests",
                            "SluiceEnrich", "SluiceEnrichTests",
                            "SluiceDetect", "SluiceDetectTests", "sluice-detect-bench",
-                           "SluiceSink", "SluiceIngest", "sluice", "SluiceSinkTests", "SluiceIngestTests", "sluiceTests"]
+                           "SluiceSink", "SluiceIngest", "sluice", "SluiceSinkTests", "SluiceIngestTests", "sluiceTests",
+                           "sluice-bench", "sluice-ingest-bench", "sluice-enrich-bench", "sluice-sink-bench"]
 for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .swiftLanguageMode(swift6.contains(target.name) ? .v6 : .v5),
