@@ -175,3 +175,15 @@ func lineCount(_ url: URL) -> Int {
         return count
     }
 }
+
+/// GET http://127.0.0.1:`port``path` with curl: the body, a newline, and the status code.
+func httpGet(port: Int, _ path: String) -> String {
+    let c = Process()
+    c.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+    c.arguments = ["-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]
+    let pipe = Pipe()
+    c.standardOutput = pipe
+    try? c.run()
+    c.waitUntilExit()
+    return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+}
