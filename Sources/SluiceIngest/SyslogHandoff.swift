@@ -52,14 +52,14 @@ final class SyslogHandoff: Sendable {
 
     /// A handed batch's continuation has run.
     func finished() {
-        if inFlight.withLock({ $0 -= 1; return $0 == 0 }) { inFlight.broadcast() }
+        if inFlight.withLock({ $0 -= 1; return $0 <= 0 }) { inFlight.broadcast() }
     }
 
     /// Waits up to `timeout` seconds until no stream batch is in flight (emitted and its
     /// continuation run); returns whether that was reached.
     @discardableResult
     func waitIdle(timeout: Double) -> Bool {
-        guard inFlight.wait(timeout: timeout, until: { $0 == 0 }, then: { _, idle in idle }) else { return false }
+        guard inFlight.wait(timeout: timeout, until: { $0 <= 0 }, then: { _, idle in idle }) else { return false }
         queue.sync {}
         return true
     }
