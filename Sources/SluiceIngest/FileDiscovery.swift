@@ -46,11 +46,11 @@ extension FileSource {
                     if skippedGz.insert(path).inserted { context.logger.info("skipping compressed file \(path) (read_compressed is off)") }
                     continue
                 }
-                let open = lock.withLock { _ in files[devIno] != nil }
+                let open = lock.withLock { files[devIno] != nil }
                 if !open && !gzDone.contains(devIno) { openGzip(path: path, devIno: devIno, context: context) }
                 continue
             }
-            let known = lock.withLock { _ in files[devIno] }
+            let known = lock.withLock { files[devIno] }
             if let f = known {
                 if f.path != path { f.path = path; f.pathValue = .string(path) }
                 f.rotatedAt = nil
@@ -139,7 +139,7 @@ extension FileSource {
         f.prefix = prefix
         f.undetermined = !initial && offset == 0 && prefix.count < fingerprintBytes
         f.pendingStart = pendingStart
-        lock.withLock { _ in files[devIno] = f }
+        lock.withLock { files[devIno] = f }
         context.logger.debug("reading \(path) from offset \(offset) (identity \(key), \(devIno), size \(size))")
         return true
     }
@@ -159,7 +159,7 @@ extension FileSource {
         let f = TailedFile(path: path, devIno: devIno, key: key, fd: -1, offset: offset, maxLine: maxLineBytes, now: Clock.monotonic())
         f.prefix = prefix
         f.gz = gz
-        lock.withLock { _ in files[devIno] = f }
+        lock.withLock { files[devIno] = f }
         context.logger.debug("reading compressed \(path) from decompressed offset \(offset) (identity \(key))")
     }
 

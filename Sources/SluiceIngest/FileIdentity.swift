@@ -59,13 +59,13 @@ extension FileSource {
     }
 
     func lookupGzip(key: String) -> FileCheckpoint? {
-        saveLock.withLock { _ in key.hasPrefix("fp:") ? saved.files[key] : nil }
+        saveLock.withLock { key.hasPrefix("fp:") ? saved.files[key] : nil }
     }
 
     /// The checkpoint of this file, if any: by fingerprint, else by inode when the first
     /// bytes still match what was saved.
     func lookup(key: String, devIno: String, fd: Int32) -> FileCheckpoint? {
-        saveLock.withLock { _ in
+        saveLock.withLock {
             if key.hasPrefix("fp:"), let cp = saved.files[key] { return cp }
             let inoKey = "ino:" + devIno
             guard let cp = saved.files[inoKey], let fp = cp.fingerprint, let len = cp.fingerprintLength else { return nil }
@@ -93,10 +93,10 @@ extension FileSource {
             } else if let t = truncatedAt.removeValue(forKey: key) {
                 offset = t.position
                 context.logger.info("\(f.path) is a copy of a truncated file; reading it from offset \(offset)")
-            } else if let cp = (saveLock.withLock { _ in saved.files[key] }) {
+            } else if let cp = (saveLock.withLock { saved.files[key] }) {
                 offset = cp.offset
             }
-            saveLock.withLock { _ in if let cp = saved.files.removeValue(forKey: f.key) { saved.files[key] = cp } }
+            saveLock.withLock { if let cp = saved.files.removeValue(forKey: f.key) { saved.files[key] = cp } }
             f.key = key
             f.prefix = p
             f.offset = offset; f.lineEnd = offset
@@ -123,7 +123,7 @@ extension FileSource {
     func rekey(_ f: TailedFile) {
         let newKey = identity(devIno: f.devIno, prefix: f.prefix)
         guard newKey != f.key else { return }
-        saveLock.withLock { _ in
+        saveLock.withLock {
             if let cp = saved.files.removeValue(forKey: f.key) { saved.files[newKey] = cp }
             f.key = newKey
         }

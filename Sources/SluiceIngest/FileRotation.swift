@@ -28,7 +28,7 @@ extension FileSource {
                 finishRecord(f, into: &events)
                 emit(&events, f, context, bytes: 0)
                 saveCheckpoints()
-                lock.withLock { _ in _ = files.removeValue(forKey: f.devIno) }
+                lock.withLock { _ = files.removeValue(forKey: f.devIno) }
                 Glibc.close(f.fd)
             }
         }
@@ -78,6 +78,6 @@ extension FileSource {
         gzDone.insert(f.devIno)
         gzKeys.insert(f.key)
         f.gz = nil
-        lock.withLock { _ in _ = files.removeValue(forKey: f.devIno) }
+        lock.withLock { _ = files.removeValue(forKey: f.devIno) }
     }
 }

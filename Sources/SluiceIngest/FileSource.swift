@@ -58,8 +58,8 @@ public final class FileSource: PositionedSource {
     let followSymlinks: Bool
     static let chunkSize = 256 * 1024
 
-    /// Guards `files` (the value is empty): `commitCheckpoints` lists them from another thread.
-    let lock = Locked(())
+    /// Guards `files` (a plain mutex): `commitCheckpoints` lists them from another thread.
+    let lock = Locked()
     var files: [String: TailedFile] = [:]   // by dev:inode
     /// The checkpoint file's contents (under `saveLock`).
     var saved = FileSourceCheckpoints()
@@ -79,8 +79,8 @@ public final class FileSource: PositionedSource {
     public var truncationCount: Int { truncations }
     /// Read positions of files truncated while open, by their old fingerprint key.
     var truncatedAt: [String: (prefix: [UInt8], position: Int64)] = [:]
-    /// Held while the checkpoints are read or saved (the value is empty).
-    let saveLock = Locked(())
+    /// Held while the checkpoints are read or saved (a plain mutex).
+    let saveLock = Locked()
     /// Positions just after the last record emitted, per file (with epochs: written by
     /// `emit`, read by `barrierPosition`, both on the source's thread).
     var emittedPositions: [String: FileCheckpoint] = [:]
@@ -176,7 +176,7 @@ public final class FileSource: PositionedSource {
     }
 
     func currentFiles() -> [TailedFile] {
-        lock.withLock { _ in files.values.sorted { $0.path < $1.path } }
+        lock.withLock { files.values.sorted { $0.path < $1.path } }
     }
 
     // MARK: reading

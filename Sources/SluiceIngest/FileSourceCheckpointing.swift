@@ -11,7 +11,7 @@ extension FileSource {
     /// Saves advanced positions. Serialized: the read loop and the shutdown commit may call
     /// it at the same time.
     func saveCheckpoints() {
-        saveLock.withLock { _ in
+        saveLock.withLock {
             guard let context, let store = context.checkpoints else { return }
             var changed = false
             let now = Int64(Date().timeIntervalSince1970)

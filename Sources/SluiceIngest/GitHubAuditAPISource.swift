@@ -80,7 +80,7 @@ public final class GitHubAuditAPISource: PositionedSource, @unchecked Sendable {
 
     // Read-loop state; `stateLock` guards what `commitCheckpoints` (a runtime timer thread)
     // and `barrierPosition` read.
-    private let stateLock = Locked(())
+    private let stateLock = Locked()
     private var tracker = AckTracker<Position>()
     private var seenIDs = Set<String>()
     private var recent = Deque<(seq: UInt64, t: Int64, id: String)>()
@@ -88,8 +88,8 @@ public final class GitHubAuditAPISource: PositionedSource, @unchecked Sendable {
     private var newestTimestamp: Int64 = 0
     private var lastEmitted: Position?
     private var context: SourceContext?
-    /// Held while saving a checkpoint (the value is empty): saves are serialized.
-    private let saveLock = Locked(())
+    /// Held while saving a checkpoint (a plain mutex): saves are serialized.
+    private let saveLock = Locked()
     private var backoffAttempt = 0
 
     public init(apiURL: String = "https://api.github.com", org: String? = nil, enterprise: String? = nil,
@@ -292,7 +292,7 @@ public final class GitHubAuditAPISource: PositionedSource, @unchecked Sendable {
         var last: Position?
         var skipped = 0
         let name = FieldValue.string(context.name)
-        stateLock.withLock { _ in
+        stateLock.withLock {
             for entry in entries {
                 if let id = entry.documentID {
                     if seenIDs.contains(id) { skipped += 1; continue }
@@ -471,7 +471,7 @@ public final class GitHubAuditAPISource: PositionedSource, @unchecked Sendable {
                 context.logger.error("\(error); starting without checkpoint")
             }
         }
-        stateLock.withLock { _ in
+        stateLock.withLock {
             guard let cp = saved else {
                 newestTimestamp = nowMillis() - Int64(initialLookback * 1000) + overlapMillis
                 return
@@ -493,9 +493,9 @@ public final class GitHubAuditAPISource: PositionedSource, @unchecked Sendable {
     }
 
     private func saveCheckpoint() {
-        saveLock.withLock { _ in
+        saveLock.withLock {
             guard let context, let store = context.checkpoints, let pos = tracker.takeIfAdvanced() else { return }
-            let cp = stateLock.withLock { _ in checkpoint(at: pos) }
+            let cp = stateLock.withLock { checkpoint(at: pos) }
             do {
                 try store.save(cp, for: context.name)
             } catch {
@@ -510,7 +510,7 @@ public final class GitHubAuditAPISource: PositionedSource, @unchecked Sendable {
     /// Everything emitted so far (committed with an epoch once delivered): the same JSON as
     /// the checkpoint file.
     public func barrierPosition() -> [UInt8] {
-        let cp: Checkpoint? = stateLock.withLock { _ in lastEmitted.map { checkpoint(at: $0) } }
+        let cp: Checkpoint? = stateLock.withLock { lastEmitted.map { checkpoint(at: $0) } }
         guard let cp, let data = try? JSONEncoder().encode(cp) else { return [] }
         return [UInt8](data)
     }

@@ -266,12 +266,12 @@ public final class JournaldSource: PositionedSource {
         return k
     }
 
-    /// Held while saving (the value is empty).
-    private let saving = Locked(())
+    /// Held while saving (a plain mutex).
+    private let saving = Locked()
 
     /// Serialized: the read loop and the shutdown commit may call it at the same time.
     private func saveCheckpoint() {
-        saving.withLock { _ in
+        saving.withLock {
             guard let context, let store = context.checkpoints, let c = tracker.takeIfAdvanced() else { return }
             do { try store.save(JournaldCheckpoint(cursor: c), for: context.name) } catch {
                 context.logger.error("cannot save checkpoint: \(error)")

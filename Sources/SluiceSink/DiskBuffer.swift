@@ -54,9 +54,9 @@ public final class DiskBuffer: @unchecked Sendable {
     let logger: Logger
     let stats: SinkStats?
 
-    /// Guards the mutable state below (the value itself is empty); its condition wakes
+    /// Guards the mutable state below (a plain mutex); its condition wakes
     /// writers waiting for room, the reader waiting for data and `waitUntilDrained`.
-    private let lock = Locked(())
+    private let lock = Locked()
     private struct Segment { let id: UInt64; var size: Int }
     private var segments: [Segment] = []      // oldest first; the last is the write segment
     private var readOffset = 0
@@ -131,15 +131,15 @@ public final class DiskBuffer: @unchecked Sendable {
     }
 
     /// Undelivered bytes.
-    public var bufferedBytes: Int { lock.withLock { _ in unconsumed } }
+    public var bufferedBytes: Int { lock.withLock { unconsumed } }
     /// Undelivered records (an estimate after corruption was skipped).
-    public var bufferedEvents: Int { lock.withLock { _ in events } }
+    public var bufferedEvents: Int { lock.withLock { events } }
 
     /// Waits up to `timeout` seconds until no record is left undelivered (or the buffer is
     /// closed); returns whether the buffer is empty.
     @discardableResult
     public func waitUntilDrained(timeout: Double) -> Bool {
-        lock.wait(timeout: timeout, until: { _ in self.events == 0 || self.closed }) { _, _ in self.events == 0 }
+        lock.wait(timeout: timeout, until: { self.events == 0 || self.closed }) { _ in self.events == 0 }
     }
     private var unconsumed: Int { segments.reduce(0) { $0 + $1.size } - readOffset }
 
@@ -168,7 +168,7 @@ public final class DiskBuffer: @unchecked Sendable {
         }
         let need = buf.count
         let blocks = whenFull == .block
-        return try lock.wait(until: { _ in !blocks || self.closed || !(self.unconsumed > 0 && self.unconsumed + need > self.maxBytes) }) { _, _ in
+        return try lock.wait(until: { !blocks || self.closed || !(self.unconsumed > 0 && self.unconsumed + need > self.maxBytes) }) { _ in
             var take = sizes.count
             switch whenFull {
             case .block:
@@ -212,7 +212,7 @@ public final class DiskBuffer: @unchecked Sendable {
     /// them; waits up to `timeout` seconds for data. `commit()` removes them after delivery.
     public func peek(maxEvents: Int, maxBytes: Int, timeout: Double) -> RecordBatch? {
         let unread: (id: UInt64, limit: Int, start: Int)? =
-            lock.wait(timeout: timeout, until: { _ in self.closed || self.hasUnreadLocked() }) { _, ready in
+            lock.wait(timeout: timeout, until: { self.closed || self.hasUnreadLocked() }) { ready in
                 guard ready, !closed else { return nil }
                 return (segments[0].id, segments[0].size, readOffset)
             }
@@ -239,7 +239,7 @@ public final class DiskBuffer: @unchecked Sendable {
             // Skip only the damaged record: resume at the next record that checks. (Good
             // records before the damage were returned by an earlier peek.)
             let next = resync(segID, after: off, limit: limit)
-            return lock.withLock { _ in
+            return lock.withLock {
                 stats?.recordCorrupted(1)
                 let what = next < limit ? "skipped \(next - off) bytes to the next good record" : "skipped the rest of the segment (\(limit - off) bytes)"
                 logger.error("disk buffer \(directory): \(corrupt!) in segment \(segID) at offset \(off); \(what)")
@@ -255,7 +255,7 @@ public final class DiskBuffer: @unchecked Sendable {
                 return out
             }
         }
-        return lock.withLock { _ in
+        return lock.withLock {
             peeked = out.isEmpty ? nil : (segID, off, out.count)
             if firstTime != 0 { oldestTime = firstTime; publish() }
             return out
@@ -278,7 +278,7 @@ public final class DiskBuffer: @unchecked Sendable {
 
     /// Removes the records returned by the last `peek` (they were delivered).
     public func commit() {
-        lock.withLock { _ in
+        lock.withLock {
             guard let p = peeked else { return }
             peeked = nil
             if segments[0].id == p.id { readOffset = p.end }
@@ -297,12 +297,12 @@ public final class DiskBuffer: @unchecked Sendable {
 
     /// Re-publishes the buffer gauges (the oldest record's age grows while nothing moves).
     public func refreshMetrics() {
-        lock.withLock { _ in publish() }
+        lock.withLock { publish() }
     }
 
     /// Wakes waiting writers and readers; later calls fail or return nil.
     public func close() {
-        lock.withLock { _ in closed = true }
+        lock.withLock { closed = true }
         lock.broadcast()
     }
 
