@@ -86,7 +86,8 @@ public final class ContextEnricher: Transform, ReloadableEnricher, @unchecked Se
                     continue
                 }
                 let f = ComponentOptions(component: o.component, node: item)
-                files.append(ContextFile(path: f.requiredString("path"), kind: f.choice("kind", default: ContextFile.Kind.auto)))
+                files.append(ContextFile(path: f.requiredString("path"), kind: f.choice("kind", default: ContextFile.Kind.auto),
+                                         optional: f.bool("optional", default: false)))
                 f.finish(); o.merge(f)
             }
         } else {

@@ -97,7 +97,8 @@ public final class ThreatIntelEnricher: Transform, ReloadableEnricher, @unchecke
                 }
             }
             out.append(IntelFile(path: path, format: format, feed: f.string("feed"), category: f.string("category"),
-                                 confidence: confidence, expires: expires, columns: columns))
+                                 confidence: confidence, expires: expires, columns: columns,
+                                 optional: f.bool("optional", default: false)))
             f.finish(); o.merge(f)
         }
         return out

@@ -11,7 +11,7 @@ struct RunCommand: ParsableCommand {
         abstract: "Run the agent until stopped (SIGINT/SIGTERM).",
         discussion: """
         Reads the pipeline from --config, else /etc/sluice/sluice.yaml, else the embedded default \
-        (Pipelines/default.yaml). Sources follow their inputs; checkpoints live in `data_dir`.
+        (Pipelines/collector.yaml). Sources follow their inputs; checkpoints live in `data_dir`.
 
         On SIGINT or SIGTERM the agent stops its sources, drains every queue, flushes its sinks and \
         writes checkpoints, then exits 0 within `shutdown_timeout` (default 10s); events not \

@@ -69,8 +69,8 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(err.contains("component 'audit': missing required option 'include'"), err)
 
         let good = dir.appendingPathComponent("good.yaml")
-        try packageRoot.appendingPathComponent("Pipelines/default.yaml").path.withCString { _ in
-            try String(contentsOf: packageRoot.appendingPathComponent("Pipelines/default.yaml"), encoding: .utf8).write(to: good, atomically: true, encoding: .utf8)
+        try packageRoot.appendingPathComponent("Pipelines/collector.yaml").path.withCString { _ in
+            try String(contentsOf: packageRoot.appendingPathComponent("Pipelines/collector.yaml"), encoding: .utf8).write(to: good, atomically: true, encoding: .utf8)
         }
         let (s2, o2, e2) = try SluiceProcess.run(["validate", "--config", good.path], directory: dir)
         XCTAssertEqual(s2, 0, e2)

@@ -70,19 +70,6 @@ final class RunCommandTests: XCTestCase {
         XCTAssertLessThan(seqs.count - n, afterKill + 1)
     }
 
-    func testRunWithoutConfigUsesTheEmbeddedDefault() throws {
-        let dir = makeTempDir()
-        let input = dir.appendingPathComponent("audit.log")
-        try writeAuditLines(input, range: 0..<50)
-        let p = try SluiceProcess(["run"], directory: dir, environment: [
-            "SLUICE_GITHUB_AUDIT_LOG": input.path, "SLUICE_DATA_DIR": dir.appendingPathComponent("state").path,
-        ])
-        XCTAssertTrue(waitUntil(timeout: 30) { documentSeqs(p.stdout).count == 50 }, "stdout: \(p.stdout.prefix(500)) stderr: \(p.stderr)")
-        p.signal(SIGINT)
-        XCTAssertEqual(p.wait(timeout: 20), 0)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("state/checkpoints/github_audit.json").path))
-    }
-
     func testFollowsAppendedLinesAndResumesAfterRestartWithoutDuplicates() throws {
         let dir = makeTempDir()
         let input = dir.appendingPathComponent("audit.log"), output = dir.appendingPathComponent("out.ndjson")
@@ -116,16 +103,7 @@ final class RunCommandTests: XCTestCase {
         let p = try SluiceProcess(["run", "--config", cfg.path], directory: dir)
         defer { p.signal(SIGTERM); p.wait(timeout: 20) }
         XCTAssertTrue(waitUntil(timeout: 30) { lineCount(output) == 10 }, p.stderr)
-        func get(_ path: String) -> String {
-            let c = Process()
-            c.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-            c.arguments = ["-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]
-            let pipe = Pipe()
-            c.standardOutput = pipe
-            try? c.run()
-            c.waitUntilExit()
-            return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        }
+        func get(_ path: String) -> String { httpGet(port: port, path) }
         var metrics = ""
         XCTAssertTrue(waitUntil(timeout: 10) { metrics = get("/metrics"); return metrics.contains("sluice_component_sent_events_total") })
         XCTAssertTrue(metrics.contains(#"sluice_component_received_events_total{component="parse",kind="transform",type="parse"} 11"#), metrics)

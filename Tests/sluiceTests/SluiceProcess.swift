@@ -157,3 +157,8 @@ func lineCount(_ url: URL) -> Int {
         return count
     }
 }
+
+/// GET http://127.0.0.1:`port``path` with curl: the body, a newline, and the status code.
+func httpGet(port: Int, _ path: String) -> String {
+    (try? runProcess("/usr/bin/curl", ["-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]))?.out ?? ""
+}
