@@ -158,7 +158,9 @@ extension SyslogSourceTests {
         defer { h.stop() }
         let held = try connectFrom(port, from: "127.0.0.4")
         defer { close(held) }
-        usleep(200_000)   // no signal for "accepted" of a silent connection: give the listener time to take it
+        // The held connection is established once a message sent on it arrives.
+        send(held, "<38>1 2026-11-23T01:02:03Z bastion-01 sshd 4711 - - held open\n")
+        XCTAssertEqual(h.collect(1, timeout: 10).count, 1, "the first connection is accepted")
         var refused = 0
         for _ in 0..<200 {
             guard let fd = try? connectFrom(port, from: "127.0.0.4") else { continue }
