@@ -6,7 +6,8 @@ import Foundation
 /// Polls `condition` every `interval` seconds until it holds or `timeout` seconds (monotonic
 /// clock) have passed; returns whether it held. The way tests wait for something to happen:
 /// they return as soon as it does, and a generous timeout costs nothing when all goes well.
-public func waitUntil(timeout: Double, interval: Double = 0.01, _ condition: () throws -> Bool) rethrows -> Bool {
+/// The default interval (20 ms) keeps conditions that read whole output files cheap.
+public func waitUntil(timeout: Double, interval: Double = 0.02, _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = monotonicSeconds() + timeout
     while true {
         if try condition() { return true }
