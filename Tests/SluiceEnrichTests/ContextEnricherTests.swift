@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 import SluiceParse
@@ -8,7 +9,7 @@ import SluiceParse
 /// credential masking, on events from the real parsers.
 final class ContextEnricherTests: XCTestCase {
     var dir = ""
-    override func setUpWithError() throws { dir = try ET.tempDir() }
+    override func setUpWithError() throws { dir = tempDir() }
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
     static let yaml = """

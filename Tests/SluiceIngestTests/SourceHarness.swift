@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import SluiceTestSupport
+import SluiceTestSupport
 import XCTest
 @testable import SluiceCore
 @testable import SluiceIngest
@@ -72,36 +74,6 @@ final class SourceHarness: @unchecked Sendable {
     func waitFinished(timeout: Double = 30) -> Bool {
         done.wait(timeout: .now() + timeout) == .success
     }
-}
-
-func tempDir(_ tag: String) -> String {
-    let d = NSTemporaryDirectory() + "sluice-\(tag)-\(getpid())-\(UUID().uuidString.prefix(8))"
-    try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-    return d
-}
-
-/// Runs a program with optional stdin bytes; returns (status, stdout+stderr).
-@discardableResult
-func runProcess(_ path: String, _ args: [String], stdin: [UInt8]? = nil, timeout: Double = 60) throws -> (Int32, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = args
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    let inPipe = Pipe()
-    if stdin != nil { p.standardInput = inPipe } else { p.standardInput = FileHandle.nullDevice }
-    try p.run()
-    if let s = stdin {
-        // The child may exit (a refused TLS client) before reading: a broken pipe is expected
-        // then, not a test failure (the throwing write reports it instead of trapping).
-        signal(SIGPIPE, SIG_IGN)
-        try? inPipe.fileHandleForWriting.write(contentsOf: Data(s))
-        try? inPipe.fileHandleForWriting.close()
-    }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
 extension Event {

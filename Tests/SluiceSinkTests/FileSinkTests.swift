@@ -1,11 +1,12 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 @testable import SluiceCore
 @testable import SluiceSink
 
 final class FileSinkTests: XCTestCase {
     func testWritesJSONLinesAcknowledgesAndReopensAfterRename() throws {
-        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sluice-sink-\(UUID().uuidString.prefix(8))")
+        let dir = makeTempDir("file-sink")
         let path = dir.appendingPathComponent("sub/out.ndjson").path
         let sink = FileSink(path: path, encoder: JSONLineEncoder(), fsync: .batch)
         let acked = ManagedCounter()
@@ -35,7 +36,7 @@ final class FileSinkTests: XCTestCase {
     }
 
     func testRotationBySizeKeepsCountAndWholeRecords() throws {
-        let dir = TestSupport.tempDir("file")
+        let dir = tempDir("file")
         let path = dir + "/alerts.cef"
         let sink = FileSink(path: path, encoder: CEFEncoder(deviceExternalID: "c1"), fsync: .batch, rotateBytes: 4096, keep: 2)
         var sent = 0
@@ -68,7 +69,7 @@ final class FileSinkFullDiskTests: XCTestCase {
     /// stands in for a full disk here: writes stop part-way and then fail, as with ENOSPC;
     /// the adversarial suite uses a real full tmpfs.)
     func testFailedWriteLeavesNoHalfRecordAndRetryWritesEachRecordOnce() throws {
-        let dir = TestSupport.tempDir("fullsink")
+        let dir = tempDir("fullsink")
         let path = dir + "/events.ndjson"
         let sink = FileSink(path: path, encoder: JSONLineEncoder(), fsync: .batch)
         defer { sink.close() }

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// `sluice run` as operators use it: signals, checkpoints, crashes, metrics.
@@ -14,7 +15,7 @@ final class RunCommandTests: XCTestCase {
 
 
     func testSIGTERMDrainsExitsZeroAndEveryReadLineIsWritten() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let input = dir.appendingPathComponent("audit.log"), output = dir.appendingPathComponent("out.ndjson")
         let n = 200_000
         try writeAuditLines(input, range: 0..<n)
@@ -41,7 +42,7 @@ final class RunCommandTests: XCTestCase {
     }
 
     func testSIGKILLMidFileThenRestartDeliversEveryLineAtLeastOnce() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let input = dir.appendingPathComponent("audit.log"), output = dir.appendingPathComponent("out.ndjson")
         let n = 120_000
         try writeAuditLines(input, range: 0..<n)
@@ -70,7 +71,7 @@ final class RunCommandTests: XCTestCase {
     }
 
     func testFollowsAppendedLinesAndResumesAfterRestartWithoutDuplicates() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let input = dir.appendingPathComponent("audit.log"), output = dir.appendingPathComponent("out.ndjson")
         try writeAuditLines(input, range: 0..<100)
         let cfg = dir.appendingPathComponent("p.yaml")
@@ -84,14 +85,14 @@ final class RunCommandTests: XCTestCase {
         try writeAuditLines(input, range: 150..<160, append: true)
         p = try SluiceProcess(["run", "--config", cfg.path], directory: dir)
         XCTAssertTrue(waitUntil(timeout: 30) { lineCount(output) >= 160 })
-        usleep(500_000)
+        usleep(500_000)   // the scenario: a repeated line, if any, would arrive now
         p.signal(SIGTERM)
         XCTAssertEqual(p.wait(timeout: 20), 0)
         XCTAssertEqual(documentSeqs(try String(contentsOf: output, encoding: .utf8)), Array(0..<160), "after a clean stop, a restart neither skips nor repeats")
     }
 
     func testMetricsAndHealthEndpoints() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let input = dir.appendingPathComponent("audit.log"), output = dir.appendingPathComponent("out.ndjson")
         try writeAuditLines(input, range: 0..<10)
         try "{\"broken\n".data(using: .utf8).map { d in let h = try FileHandle(forWritingTo: input); h.seekToEndOfFile(); h.write(d); h.closeFile() }

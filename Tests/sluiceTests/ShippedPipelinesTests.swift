@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// The pipelines shipped in `Pipelines/` (collector.yaml is also the embedded default and the
@@ -24,14 +25,10 @@ final class ShippedPipelinesTests: XCTestCase {
                 try? FileManager.default.copyItem(at: tlsDir.appendingPathComponent("server.pem"), to: tlsDir.appendingPathComponent("hec.pem"))
                 try? FileManager.default.copyItem(at: tlsDir.appendingPathComponent("server.key"), to: tlsDir.appendingPathComponent("hec.key"))
             }
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                           "-subj", "/CN=collector.test", "-keyout", tlsDir.appendingPathComponent("server.key").path,
-                           "-out", tlsDir.appendingPathComponent("server.pem").path]
-            p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
-            try p.run(); p.waitUntilExit()
-            guard p.terminationStatus == 0 else { throw MissingTestDependency("openssl could not make a certificate (make deps installs openssl)") }
+            let r = try runProcess("/usr/bin/env", ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                                                    "-subj", "/CN=collector.test", "-keyout", tlsDir.appendingPathComponent("server.key").path,
+                                                    "-out", tlsDir.appendingPathComponent("server.pem").path])
+            guard r.status == 0 else { throw MissingTestDependency("openssl could not make a certificate (make deps installs openssl)") }
         }
         return etc
     }
@@ -43,7 +40,7 @@ final class ShippedPipelinesTests: XCTestCase {
     }
 
     func testShippedPipelinesValidateWithEverySwitchOffAndOn() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let etc = try configDir(dir, tls: true)
         for pipeline in ["Pipelines/collector.yaml", "Pipelines/github-audit.yaml", "Pipelines/demo.yaml"] {
             let (status, out) = try validate(pipeline, ["SLUICE_CONFIG_DIR": etc.path], in: dir)
@@ -88,18 +85,15 @@ final class ShippedPipelinesTests: XCTestCase {
     }
 
     func logger(_ args: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["logger"] + args
-        try p.run(); p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, "logger \(args)")
+        let r = try runProcess("/usr/bin/env", ["logger"] + args)
+        XCTAssertEqual(r.status, 0, "logger \(args): \(r.err)")
     }
 
     func testCollectorIsTheEmbeddedDefaultAndFindsAMassCloneWhileForwardingSyslogAndFiles() throws {
         guard !FileManager.default.fileExists(atPath: "/etc/sluice/sluice.yaml") else {
             throw XCTSkip("/etc/sluice/sluice.yaml exists: `sluice run` would use it instead of the embedded default")
         }
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let etc = try configDir(dir)
         let out = dir.appendingPathComponent("out"), logs = dir.appendingPathComponent("logs")
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
@@ -121,7 +115,7 @@ final class ShippedPipelinesTests: XCTestCase {
         func text(_ u: URL) -> String { (try? String(contentsOf: u, encoding: .utf8)) ?? "" }
         XCTAssertTrue(waitUntil(timeout: 60) { text(alerts).contains(#""github_pat_mass_clone""#) },
                       "no mass-clone alert; stderr: \(p.stderr.suffix(3000))")
-        XCTAssertTrue(SyslogShutdownTests.canConnect(port), "the TCP syslog listener is not up")
+        XCTAssertTrue(Loopback.canConnect(port), "the TCP syslog listener is not up")
         try logger(["--server", "127.0.0.1", "--port", "\(port)", "--udp", "-t", "sshd", "udp-collector-probe from 203.0.113.9"])
         try logger(["--server", "127.0.0.1", "--port", "\(port)", "--tcp", "--rfc5424", "-t", "sudo", "tcp-collector-probe"])
         XCTAssertTrue(waitUntil(timeout: 30) {
