@@ -141,7 +141,7 @@ final class DiskBufferTests: XCTestCase {
     /// `waitUntilDrained` (what a disk-buffered sink's `flush` waits on) returns when the
     /// reader has delivered everything, and reports a buffer still holding records.
     func testWaitUntilDrainedFollowsTheReader() throws {
-        let b = try DiskBuffer(directory: TestSupport.tempDir("drained"), maxBytes: 1 << 20, logger: TestSupport.logger)
+        let b = try DiskBuffer(directory: tempDir("drained"), maxBytes: 1 << 20, logger: TestSupport.logger)
         XCTAssertTrue(b.waitUntilDrained(timeout: 0), "an empty buffer is drained")
         try b.append(records(0..<100))
         XCTAssertFalse(b.waitUntilDrained(timeout: 0.05), "nothing read yet")

@@ -117,11 +117,11 @@ final class HTTPSinkTests: XCTestCase {
             try? sink.flush()
             finished.increment()
         }.start()
-        XCTAssertTrue(TestSupport.waitUntil(30) { server.requests.filter { $0.uri.hasPrefix("/services/collector/ack") }.count >= 2 },
+        XCTAssertTrue(waitUntil(timeout: 30) { server.requests.filter { $0.uri.hasPrefix("/services/collector/ack") }.count >= 2 },
                       "the sink polls for the acknowledgement")
         XCTAssertEqual(finished.value, 0, "still waiting for the acknowledgement")
         sink.close()
-        XCTAssertTrue(TestSupport.waitUntil(30) { finished.value == 1 }, "close ended the acknowledgement wait")
+        XCTAssertTrue(waitUntil(timeout: 30) { finished.value == 1 }, "close ended the acknowledgement wait")
         XCTAssertEqual(sink.stats.deliveredCount, 0, "never acknowledged, never counted as delivered")
     }
 
