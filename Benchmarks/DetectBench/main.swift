@@ -6,9 +6,11 @@ import SluiceDetect
 /// on a mixed stream (one core), memory with 1,000,000 active group keys, and snapshot /
 /// restore time at that size. Figures go to BENCHMARKS.md.
 ///
-///   sluice-detect-bench throughput [EVENTS] [--repeat N] [--pack DIR]
+///   sluice-detect-bench throughput [EVENTS] [--repeat N] [--pack DIR] [--plain] [--alerts FILE]
 ///     (--pack: the rule files of DIR, e.g. Pipelines/rules, instead of the built-in
-///     issue-13-like bench pack; the 300 community-style rules are loaded either way)
+///     issue-13-like bench pack; the 300 community-style rules are loaded either way;
+///     --plain: the stream without the enrichers' fields (`Enrichment`), as measured before;
+///     --alerts: writes id, rule, severity, count, escalated id of each alert of the last run to FILE)
 ///   sluice-detect-bench keys [KEYS]
 
 func rssMiB() -> Double {
@@ -27,7 +29,7 @@ let mode = args.count > 1 ? args[1] : "throughput"
 let t0: Int64 = 1_763_856_000_000_000_000   // 2025-11-23T00:00:00Z
 
 @inline(never)
-func throughput(_ n: Int, repeats: Int, pack: String?) {
+func throughput(_ n: Int, repeats: Int, pack: String?, plain: Bool, alertsFile: String?) {
     var files: [(file: String, yaml: String)] = [(file: "pack.yml", yaml: BenchPack.yaml)]
     if let pack {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: pack)) ?? []).filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.sorted()
@@ -37,7 +39,11 @@ func throughput(_ n: Int, repeats: Int, pack: String?) {
     let rules = RuleSet.parse(files + [(file: "community.yml", yaml: CommunityRules.generate())])
     for s in rules.skipped { print("skipped: \(s)") }
     print("rules: \(rules.rules.count) loaded (\(rules.rules.filter { $0.isCorrelation }.count) correlations), \(rules.skipped.count) skipped")
-    let events = MixedStream.events(n, start: t0, span: 24 * 3_600_000_000_000)
+    var events = MixedStream.events(n, start: t0, span: 24 * 3_600_000_000_000)
+    if !plain { Enrichment.apply(&events) }
+    let fieldsPerEvent = Double(events.reduce(0) { $0 + $1.fields.count }) / Double(max(1, events.count))
+    print(String(format: "stream: %d events, %.1f fields per event (%@)", events.count, fieldsPerEvent, plain ? "plain" : "enriched"))
+    var lastOut: [Event] = []
     var best = Double.infinity
     var alerts = 0
     for _ in 0..<repeats {
@@ -53,6 +59,14 @@ func throughput(_ n: Int, repeats: Int, pack: String?) {
         let dt = now() - start
         best = min(best, dt)
         alerts = out.count
+        lastOut = out
+    }
+    if let alertsFile {
+        let lines = lastOut.map { e -> String in
+            guard let a = e.alert else { return "not an alert" }
+            return "\(a.id) \(a.ruleName) \(a.severity) count=\(a.count) escalates=\(a.escalates ?? "-") evidence=\(a.evidence.count)"
+        }
+        try? (lines.joined(separator: "\n") + "\n").write(toFile: alertsFile, atomically: true, encoding: .utf8)
     }
     print(String(format: "throughput: %d events in %.3f s = %.0f events/s (best of %d), %d alerts, RSS %.1f MiB",
                  n, best, Double(n) / best, repeats, alerts, rssMiB()))
@@ -108,7 +122,8 @@ switch mode {
 case "throughput":
     let n = args.count > 2 ? Int(args[2]) ?? 1_000_000 : 1_000_000
     let rep = args.firstIndex(of: "--repeat").flatMap { Int(args[$0 + 1]) } ?? 3
-    throughput(n, repeats: rep, pack: args.firstIndex(of: "--pack").map { args[$0 + 1] })
+    throughput(n, repeats: rep, pack: args.firstIndex(of: "--pack").map { args[$0 + 1] }, plain: args.contains("--plain"),
+               alertsFile: args.firstIndex(of: "--alerts").map { args[$0 + 1] })
 case "keys":
     try keys(args.count > 2 ? Int(args[2]) ?? 1_000_000 : 1_000_000)
 default:
