@@ -28,7 +28,7 @@ extension DetectionEngine {
                     steps += esc.steps; why.append(rule.ext.whenNames[i].isEmpty ? "selection" : rule.ext.whenNames[i])
                 }
             case .afterRule(let other, _, let within):
-                if afterRuleHit(rule, j, ctx.event, ctx.time, within) { steps += esc.steps; why.append("after \(other.joined(separator: "|"))") }
+                if afterRuleHit(rule, j, ctx, ctx.time, within) { steps += esc.steps; why.append("after \(other.joined(separator: "|"))") }
             case .differs: break
             }
         }
@@ -62,7 +62,7 @@ extension DetectionEngine {
         // The entity's own first sighting (kept only when `entity_learning` asks for it).
         var entitySince = ctx.time
         if spec.entityLearning != nil {
-            let ek = Self.key(ent + ["\u{2}"])
+            let ek = Self.key(ent, "\u{2}")
             if let s = st.seen.slot(ek) { entitySince = st.seen[s]; st.seen.touch(s) }
             else if st.seen.insert(ek, ctx.time).evicted != nil { bump(.firstSeenEvictions) }
         }
@@ -77,7 +77,7 @@ extension DetectionEngine {
         if spec.each {
             for (i, n) in spec.values.enumerated() {
                 guard let val = firstText(info.values[i], v) else { continue }
-                let k = Self.key(ent + ["\u{1}", n, val])
+                let k = Self.key(ent, "\u{1}", n, val)
                 if learn(k) { if fresh.isEmpty { firstKey = k }; fresh.append((n, val)) }
             }
         } else if let vals = values(info.values, v) {

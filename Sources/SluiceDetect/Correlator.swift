@@ -79,7 +79,7 @@ extension DetectionEngine {
         switch spec.kind {
         case .valueCount:
             guard let s = firstText(info.value[k], v) else { return }
-            entryKey = StableHash.of(s.lowercased())
+            entryKey = Self.lowercasedHash(s)
         case .valueSum, .valueAvg:
             let v2 = v
             var num: Double?
@@ -117,7 +117,7 @@ extension DetectionEngine {
             switch esc.trigger {
             case .selection(let i): if i < 32, whenHits & (1 << UInt32(i)) != 0 { escalatedNow.append(j) }
             case .afterRule(_, _, let within):
-                if afterRuleHit(rule, j, ctx.event, t, within) { escalatedNow.append(j) }
+                if afterRuleHit(rule, j, ctx, t, within) { escalatedNow.append(j) }
             case .differs: break
             }
         }
@@ -368,7 +368,7 @@ extension DetectionEngine {
         for w in watchers {
             var parts: [String] = []
             for a in w.theirs {
-                guard let s = firstText([a], v) else { parts = []; break }
+                guard let s = firstText(a, v) else { parts = []; break }
                 parts.append(s)
             }
             guard !parts.isEmpty else { continue }
@@ -379,20 +379,24 @@ extension DetectionEngine {
         }
     }
 
-    func afterRuleHit(_ rule: CompiledRule, _ j: Int, _ event: Event, _ t: Int64, _ within: Int64) -> Bool {
+    /// Whether the rule named by escalation `j`'s `after_rule` alerted for this event's
+    /// `same:` values within `within` before `t` (the context's event, read through the
+    /// matcher's index when it still holds it).
+    func afterRuleHit(_ rule: CompiledRule, _ j: Int, _ ctx: Ctx, _ t: Int64, _ within: Int64) -> Bool {
+        let table = states[rule.index].afterRule[j]
+        if table.count == 0 { return false }   // no alert of the other rule yet: nothing can hit
         let accs = single[rule.index].mine.isEmpty ? [] : single[rule.index].mine[j]
         var mine = accs
         if mine.isEmpty, case .afterRule(_, let same, _) = rule.ext.escalations[j].trigger {
             mine = same.map { FieldAccessor(name: $0.mine, mapped: nil) }
         }
-        let v = view(event)
-        var parts: [String] = []
+        let v = view(ctx)
+        var h = KeyHasher()
         for a in mine {
-            guard let s = firstText([a], v) else { return false }
-            parts.append(s)
+            guard let s = firstText(a, v) else { return false }
+            h.add(s)
         }
-        let table = states[rule.index].afterRule[j]
-        guard let s = table.slot(Self.key(parts)) else { return false }
+        guard let s = table.slot(h.value) else { return false }
         let at = table[s]
         return at <= t && t &- at <= within
     }

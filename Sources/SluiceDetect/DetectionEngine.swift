@@ -37,7 +37,10 @@ public final class DetectionEngine {
     var afterRuleWatchers: [[(rule: Int, escalation: Int, theirs: [FieldAccessor])]]
     private var matched: [Int] = []
     let scratchIndexForAlerts = FieldIndex()
-    private var keyHashes: [UInt32: UInt64] = [:]
+    /// Stable hash of each field name, by key id (0: not computed yet).
+    private var keyHashes: [UInt64] = []
+    struct CaptureKey: Hashable { let regex: ObjectIdentifier; let text: String }
+    private var captureMemo: [CaptureKey: String?] = [:]
     private var hashScratch: [UInt8] = []
     let hasAlertRules: Bool
 
@@ -180,9 +183,10 @@ public final class DetectionEngine {
             h.combine(bytes: e.original)
         } else {
             for f in e.fields {
-                let id = f.key.id
-                let kh: UInt64
-                if let c = keyHashes[id] { kh = c } else { kh = StableHash.of(f.key.path); keyHashes[id] = kh }
+                let id = Int(f.key.id)
+                if id >= keyHashes.count { keyHashes.append(contentsOf: repeatElement(0, count: id + 1 - keyHashes.count)) }
+                var kh = keyHashes[id]
+                if kh == 0 { kh = StableHash.of(f.key.path); keyHashes[id] = kh }
                 h.combine(kh)
                 _ = ValueText.with(f.value, e, &hashScratch) { h.combine(bytes: $0) }
             }
@@ -267,33 +271,47 @@ public final class DetectionEngine {
     /// The first non-empty scalar of the first accessor that yields one (for an accessor
     /// with a `capture`, the captured part of its first value that has one).
     func firstText(_ accs: [FieldAccessor], _ v: EventView) -> String? {
-        for a in accs {
-            if let re = a.capture {
-                var out: String?
-                v.forEach(a) { value, ev in
-                    if let s = ValueText.string(value, ev), let c = re.captured(s) { out = c; return true }
-                    return false
-                }
-                if let out { return out }
-                continue
-            }
-            let (found, value) = v.directValue(a)
-            if found {
-                switch value {
-                case nil: continue
-                case .string(let s)?: if !s.isEmpty { return s }; continue
-                case .array?: break
-                case let x?: if let s = ValueText.string(x, v.event), !s.isEmpty { return s }; continue
-                }
-            }
+        for a in accs { if let s = firstText(a, v) { return s } }
+        return nil
+    }
+
+    /// The first non-empty scalar of one accessor (see `firstText(_:_:)` for lists).
+    func firstText(_ a: FieldAccessor, _ v: EventView) -> String? {
+        if let re = a.capture {
             var out: String?
             v.forEach(a) { value, ev in
-                if let s = ValueText.string(value, ev), !s.isEmpty { out = s; return true }
+                if let s = ValueText.string(value, ev), let c = captured(re, s) { out = c; return true }
                 return false
             }
-            if let out { return out }
+            return out
         }
-        return nil
+        let (found, value) = v.directValue(a)
+        if found {
+            switch value {
+            case nil: return nil
+            case .string(let s)?: return s.isEmpty ? nil : s
+            case .array?: break
+            case let x?: if let s = ValueText.string(x, v.event), !s.isEmpty { return s }; return nil
+            }
+        }
+        var out: String?
+        v.forEach(a) { value, ev in
+            if let s = ValueText.string(value, ev), !s.isEmpty { out = s; return true }
+            return false
+        }
+        return out
+    }
+
+    /// `RegexTest.captured`, remembered per (regex, text) in a bounded table: `extract`
+    /// reads fields with few distinct values (user agents, URL paths of one repository), and
+    /// NSRegularExpression costs microseconds per call. The result is the same either way.
+    func captured(_ re: RegexTest, _ text: String) -> String? {
+        let k = CaptureKey(regex: ObjectIdentifier(re), text: text)
+        if let hit = captureMemo[k] { return hit }
+        let r = re.captured(text)
+        if captureMemo.count >= 4096 { captureMemo.removeAll(keepingCapacity: true) }
+        captureMemo[k] = .some(r)
+        return r
     }
 
     /// Values of several (coalesced) fields; nil when one has no value.
@@ -308,10 +326,24 @@ public final class DetectionEngine {
     }
 
     static func key(_ parts: [String], salt: UInt64 = 0) -> UInt64 {
-        var h = StableHash()
-        h.combine(salt)
-        for p in parts { h.combine(p.lowercased()) }
+        var k = KeyHasher(salt: salt)
+        for p in parts { k.add(p) }
+        return k.value
+    }
+
+    /// `StableHash.of(s.lowercased())`, without allocating for ASCII text.
+    static func lowercasedHash(_ s: String) -> UInt64 {
+        var h = KeyHasher(raw: ())
+        h.add(s)
         return h.value
+    }
+
+    /// `key(parts + more)` without building the joined list.
+    static func key(_ parts: [String], _ more: String...) -> UInt64 {
+        var k = KeyHasher()
+        for p in parts { k.add(p) }
+        for p in more { k.add(p) }
+        return k.value
     }
 
     func evaluateSelection(_ e: Expr, _ event: Event) -> Bool { matcher.evaluateStandalone(e, on: event) }
@@ -322,6 +354,31 @@ public final class DetectionEngine {
         if ctx.loaded != 0 && ctx.loaded == matcher.loads { return matcher.evaluate(e, view(ctx), useScan: false) }
         return matcher.evaluateStandalone(e, on: ctx.event)
     }
+}
+
+/// `DetectionEngine.key(parts)` built one part at a time: the stable hash of the salt and
+/// of each part lowercased, without allocating (ASCII text is folded while hashing; other
+/// text goes through `lowercased()`, so the value is the same as before).
+struct KeyHasher {
+    private var h = StableHash()
+
+    init(salt: UInt64 = 0) { h.combine(salt) }
+    /// No salt: `value` is then `StableHash.of` the lowercased parts.
+    init(raw: Void) {}
+
+    mutating func add(_ s: String) {
+        var s = s
+        let ascii: Bool = s.withUTF8 { b in
+            for c in b where c >= 0x80 { return false }
+            var st = h.state
+            for c in b { st = (st ^ UInt64(c &- 0x41 < 26 ? c | 0x20 : c)) &* 0x100_0000_01b3 }
+            h.state = st
+            return true
+        }
+        if ascii { h.combine(byte: 0xFF) } else { h.combine(s.lowercased()) }
+    }
+
+    var value: UInt64 { h.value }
 }
 
 /// A min-heap of window ends: (time, rule, group key).

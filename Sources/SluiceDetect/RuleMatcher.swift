@@ -394,11 +394,24 @@ final class RuleMatcher {
                     let n = Double(i)
                     switch op { case .gt: return n > x; case .gte: return n >= x; case .lt: return n < x; case .lte: return n <= x }
                 case (.cidr(let net), .string(let s)?): return net.contains(s)
+                case (.pattern(let pt), let x?): if let r = directPattern(pt, x, v.event) { return r }
                 default: break
                 }
             }
         }
         return directGeneral(p, v)
+    }
+
+    /// A string pattern on a scalar value, folded into the matcher's scratch buffer (what
+    /// `directGeneral` computes for it, without closures or allocation); nil for lists.
+    @inline(__always)
+    private func directPattern(_ pt: PatternTest, _ value: FieldValue, _ e: Event) -> Bool? {
+        if case .array = value { return nil }
+        return ValueText.with(value, e, &scratch) { text in
+            folded.removeAll(keepingCapacity: true)
+            CaseFold.fold(text, into: &folded)
+            return folded.withUnsafeBufferPointer { pt.matches(folded: $0, original: text) }
+        } ?? false
     }
 
     func directGeneral(_ p: Predicate, _ v: EventView) -> Bool {
