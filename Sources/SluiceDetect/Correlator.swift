@@ -2,8 +2,8 @@ import SluiceCore
 
 /// What the engine precomputes for a correlation rule: per referenced rule, how to read its
 /// group-by fields (aliases and `coalesce` applied, through that rule's field table) and
-/// the value field.
-struct CorrelationInfo {
+/// the value field. A class: the engine reads it per event without copying its arrays.
+final class CorrelationInfo {
     let spec: CorrelationSpec
     /// [referenced slot][group-by field] → accessors tried in order.
     let group: [[[FieldAccessor]]]
@@ -35,8 +35,9 @@ struct CorrelationInfo {
     }
 }
 
-/// What the engine precomputes for a single-event rule's extensions.
-struct SingleInfo {
+/// What the engine precomputes for a single-event rule's extensions (a class, read per
+/// event without copying).
+final class SingleInfo {
     let suppressBy: [[FieldAccessor]]
     let entity: [[FieldAccessor]]
     let values: [[FieldAccessor]]
@@ -69,14 +70,14 @@ extension DetectionEngine {
         let v = view(ctx)
         guard let gv = values(info.group[k], v) else { return }
         if let allow = rule.ext.allowlist, evaluateSelection(allow, ctx) { return }
-        let spec = info.spec
+        let kind = info.spec.kind
         let t = ctx.time
         let st = states[c]
         if st.learningStart == Int64.min { st.learningStart = t }
         // Value of this event (value_count / value_sum / value_avg).
         var entryKey: UInt64 = 0
         var amount: Double = 0
-        switch spec.kind {
+        switch kind {
         case .valueCount:
             guard let s = firstText(info.value[k], v) else { return }
             entryKey = Self.lowercasedHash(s)
@@ -121,7 +122,7 @@ extension DetectionEngine {
             case .differs: break
             }
         }
-        let span = spec.timespan
+        let span = info.spec.timespan
         let limit = options.maxValuesPerGroup
         var evicted = 0
         let closeNow: Bool = {
@@ -144,19 +145,19 @@ extension DetectionEngine {
                     // Slide: drop entries at or before t - span.
                     var drop = 0
                     while drop < g.entries.count, g.entries[drop].time <= t &- span {
-                        if spec.kind == .valueSum || spec.kind == .valueAvg { g.sum -= Double(bitPattern: g.entries[drop].key) }
+                        if kind == .valueSum || kind == .valueAvg { g.sum -= Double(bitPattern: g.entries[drop].key) }
                         drop += 1
                     }
                     if drop > 0 { g.entries.removeFirst(drop) }
                 }
-                if spec.kind == .valueCount, let i = g.entries.firstIndex(where: { $0.key == entryKey }) {
+                if kind == .valueCount, let i = g.entries.firstIndex(where: { $0.key == entryKey }) {
                     g.entries.remove(at: i)
                 }
                 g.entries.append(WindowEntry(time: t, key: entryKey, seq: sq))
-                if spec.kind == .valueSum || spec.kind == .valueAvg { g.sum += amount }
+                if kind == .valueSum || kind == .valueAvg { g.sum += amount }
                 if g.entries.count > limit {
                     let extra = g.entries.count - limit
-                    if spec.kind == .valueSum || spec.kind == .valueAvg {
+                    if kind == .valueSum || kind == .valueAvg {
                         for e in g.entries.prefix(extra) { g.sum -= Double(bitPattern: e.key) }
                     }
                     g.entries.removeFirst(extra)
@@ -196,12 +197,11 @@ extension DetectionEngine {
     func decide(_ c: Int, slot: Int, key: UInt64, groupValues: [String], time t: Int64, depth: Int) {
         let rule = rules.rules[c]
         let st = states[c]
-        let spec = rule.correlation!
-        var g = st.groups[slot]
-        let agg = aggregate(spec, g, refs: rule.references.count)
+        let info = corr[c]!
+        let agg = aggregate(info.spec, st.groups[slot], refs: rule.references.count)
         recordHistory(rule, st, slot, agg, t)
-        g = st.groups[slot]
-        guard let sev = severity(rule, agg: agg, group: g, time: t, entry: { self.entryHolds(spec, agg, refs: rule.references.count) }) else {
+        let g = st.groups[slot]
+        guard let sev = severity(rule, agg: agg, group: g, time: t, entry: { self.entryHolds(info.spec, agg, refs: rule.references.count) }) else {
             if g.episodeStart != 0 { withGroup(st, slot) { $0.episodeStart = 0; $0.severity = -1 } }
             return
         }

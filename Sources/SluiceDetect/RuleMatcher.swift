@@ -84,7 +84,7 @@ final class RuleMatcher {
         func acc(_ t: PredicateTarget) -> Int {
             if let i = accIndex[t] { return i }
             accIndex[t] = accessors.count; accessors.append(t); scanners.append(Scanner())
-            var f = FastAccess()
+            let f = FastAccess()
             switch t {
             case .keywords: f.keywords = true
             case .field(let a):
@@ -306,8 +306,9 @@ final class RuleMatcher {
         }
     }
 
-    /// What the fast path needs of an accessor, without copying its arrays per event.
-    struct FastAccess {
+    /// What the fast path needs of an accessor (a class: read per event without copying its
+    /// arrays).
+    final class FastAccess {
         var keywords = false
         /// Per lookup path: its whole name as one top-level key.
         var direct: [FieldKey] = []
