@@ -198,7 +198,8 @@ extension DetectionEngine {
         let rule = rules.rules[c]
         let st = states[c]
         let info = corr[c]!
-        let agg = aggregate(info.spec, st.groups[slot], refs: rule.references.count)
+        var agg: Double = 0
+        withGroup(st, slot) { agg = aggregate(info.spec, $0, refs: rule.references.count) }   // in place: no copy
         recordHistory(rule, st, slot, agg, t)
         let g = st.groups[slot]
         guard let sev = severity(rule, agg: agg, group: g, time: t, entry: { self.entryHolds(info.spec, agg, refs: rule.references.count) }) else {
@@ -295,14 +296,17 @@ extension DetectionEngine {
     }
 
     /// Correlations with baseline tiers remember the largest aggregate per window-sized bucket.
-    func recordHistory(_ rule: CompiledRule, _ st: RuleState, _ slot: Int, _ agg: Double, _ t: Int64) {
-        guard rule.isCorrelation, rule.ext.tiers.contains(where: { $0.baselineFactor != nil }) else { return }
+    /// Returns whether it changed the group.
+    @discardableResult
+    func recordHistory(_ rule: CompiledRule, _ st: RuleState, _ slot: Int, _ agg: Double, _ t: Int64) -> Bool {
+        guard rule.isCorrelation, rule.ext.tiers.contains(where: { $0.baselineFactor != nil }) else { return false }
         let b = t / max(rule.correlation!.timespan, 1)
         withGroup(st, slot) { g in
             if let last = g.history.last, last.bucket == b { g.history[g.history.count - 1].value = max(last.value, agg) }
             else { g.history.append(HistoryBucket(bucket: b, value: agg)) }
             if g.history.count > 512 { g.history.removeFirst(g.history.count - 512) }
         }
+        return true
     }
 
     /// `differs: field`: the group's evidence disagrees on the field.

@@ -15,6 +15,8 @@ import SluiceCore
 final class RuleMatcher {
     let rules: RuleSet
     private let predicates: [Predicate]
+    /// `predicates[p].scanned`, precomputed (reading it copies the predicate).
+    private let scannedFlags: [Bool]
     private let classifier = EventClassifier()
     let index = FieldIndex()
     let vendor = VendorPaths()
@@ -71,6 +73,7 @@ final class RuleMatcher {
     init(rules: RuleSet) {
         self.rules = rules
         predicates = rules.predicates
+        scannedFlags = rules.predicates.map(\.scanned)
         ruleBit = Array(repeating: 0, count: rules.rules.count)
         predRules = Array(repeating: [], count: predicates.count)
         bits = Array(repeating: 0, count: (predicates.count + 63) / 64 + 1)
@@ -357,7 +360,7 @@ final class RuleMatcher {
     func evaluate(_ e: Expr, _ v: EventView, useScan: Bool) -> Bool {
         switch e {
         case .pred(let p):
-            if useScan && predicates[p].scanned { return bit(p) }
+            if useScan && scannedFlags[p] { return bit(p) }
             if lazyStamp[p] == generation { return lazyValue[p] }
             let r = direct(predicates[p], v)
             lazyStamp[p] = generation; lazyValue[p] = r
