@@ -10,6 +10,7 @@ import SluiceDetect
 ///     (--pack: the rule files of DIR, e.g. Pipelines/rules, instead of the built-in
 ///     issue-13-like bench pack; the 300 community-style rules are loaded either way;
 ///     --plain: the stream without the enrichers' fields (`Enrichment`), as measured before;
+///     --seconds: timestamps truncated to whole seconds (many ties in event time);
 ///     --alerts: writes id, rule, severity, count, escalated id of each alert of the last run to FILE)
 ///   sluice-detect-bench keys [KEYS]
 
@@ -49,6 +50,10 @@ func throughput(_ n: Int, repeats: Int, pack: String?, plain: Bool, alertsFile: 
     print("rules: \(rules.rules.count) loaded (\(rules.rules.filter { $0.isCorrelation }.count) correlations), \(rules.skipped.count) skipped")
     var events = MixedStream.events(n, start: t0, span: 24 * 3_600_000_000_000)
     if !plain { Enrichment.apply(&events) }
+    if CommandLine.arguments.contains("--seconds") {
+        // Whole-second timestamps, as syslog and many audit logs have: ties in event time are common.
+        for i in events.indices { events[i].timestamp -= events[i].timestamp % 1_000_000_000 }
+    }
     let fieldsPerEvent = Double(events.reduce(0) { $0 + $1.fields.count }) / Double(max(1, events.count))
     print(String(format: "stream: %d events, %.1f fields per event (%@)", events.count, fieldsPerEvent, plain ? "plain" : "enriched"))
     var lastOut: [Event] = []

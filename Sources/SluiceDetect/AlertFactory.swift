@@ -44,7 +44,9 @@ extension DetectionEngine {
         var group: [Field] = []
         if let period = rule.ext.suppressFor, suppressed(rule, period, ctx, key: Self.key([]), group: &group) { return }
         let (steps, why) = escalationSteps(rule, ctx)
-        let id = StableHash.hex128 { h in h.combine(rule.id); h.combine(ctx.hash); h.combine(ctx.time) }
+        if ctx.hash == nil { ctx.hash = contentHash(ctx.event) }
+        let ch = ctx.hash!
+        let id = StableHash.hex128 { h in h.combine(rule.id); h.combine(ch); h.combine(ctx.time) }
         let a = makeAlert(rule, id: id, severity: raised(rule.severity, steps), group: group, count: 1,
                           first: ctx.time, last: ctx.time, details: [], evidence: [ctx.event], escalations: why, escalates: nil)
         emit(a, rule: rule, depth: ctx.depth)

@@ -101,18 +101,19 @@ public final class DetectionEngine {
                 bump(.clampedTimestamps)
                 t = wallClock
             }
-            let h = contentHash(e)
             if t <= watermark {
                 bump(.lateEvents)
-                evaluate(e, time: t, hash: h)
+                evaluate(e, time: t, hash: nil)
             } else {
-                buffer.push(e, time: t, hash: h)
+                // The content hash is computed only when needed (a tie in event time, or a
+                // single-event alert's id): the same value, later or never.
+                buffer.push(e, time: t, hash: nil) { self.contentHash($0) }
                 if t > maxSeen { maxSeen = t }
             }
             lastArrivalWall = wallClock
         }
         release(upTo: maxSeen == Int64.min ? Int64.min : maxSeen &- options.allowedLateness)
-        while buffer.count > options.maxBufferedEvents, let (e, t, h) = buffer.pop() {
+        while buffer.count > options.maxBufferedEvents, let (e, t, h) = buffer.pop(hasher: { self.contentHash($0) }) {
             bump(.reorderOverflow)
             watermark = max(watermark, t)
             evaluate(e, time: t, hash: h)
@@ -140,7 +141,7 @@ public final class DetectionEngine {
 
     /// End of input: releases every event and closes every window.
     public func finish(into output: inout [Event]) {
-        while let (e, t, h) = buffer.pop() {
+        while let (e, t, h) = buffer.pop(hasher: { self.contentHash($0) }) {
             watermark = max(watermark, t)
             evaluate(e, time: t, hash: h)
         }
@@ -168,7 +169,7 @@ public final class DetectionEngine {
 
     private func release(upTo wm: Int64) {
         guard wm > watermark else { return }
-        while let m = buffer.minTime, m <= wm, let (e, t, h) = buffer.pop() {
+        while let m = buffer.minTime, m <= wm, let (e, t, h) = buffer.pop(hasher: { self.contentHash($0) }) {
             evaluate(e, time: t, hash: h)
         }
         watermark = wm
@@ -200,14 +201,15 @@ public final class DetectionEngine {
     struct Ctx {
         let event: Event
         let time: Int64
-        let hash: UInt64
+        /// The event's content hash, when computed (see `contentHash`; nil: not yet).
+        var hash: UInt64?
         let depth: Int
         var seq: UInt64 = 0
         /// The matcher's load count when it loaded this event (0: not loaded).
         var loaded: UInt64 = 0
     }
 
-    func evaluate(_ e: Event, time: Int64, hash: UInt64) {
+    func evaluate(_ e: Event, time: Int64, hash: UInt64?) {
         fireTimers(upTo: time - 1)
         matched.removeAll(keepingCapacity: true)
         matcher.match(e, into: &matched)
