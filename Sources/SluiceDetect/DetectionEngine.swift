@@ -304,10 +304,12 @@ public final class DetectionEngine {
         return out
     }
 
-    /// `RegexTest.captured`, remembered per (regex, text) in a bounded table: `extract`
-    /// reads fields with few distinct values (user agents, URL paths of one repository), and
-    /// NSRegularExpression costs microseconds per call. The result is the same either way.
+    /// `RegexTest.captured`, remembered per (regex, text) in a bounded table (4,096 texts
+    /// of at most 256 bytes): `extract` often reads fields with few distinct values (user
+    /// agents), and NSRegularExpression costs microseconds per call. The result is the same
+    /// either way.
     func captured(_ re: RegexTest, _ text: String) -> String? {
+        guard text.utf8.count <= 256 else { return re.captured(text) }
         let k = CaptureKey(regex: ObjectIdentifier(re), text: text)
         if let hit = captureMemo[k] { return hit }
         let r = re.captured(text)
