@@ -139,3 +139,153 @@ enum MixedStream {
         return out
     }
 }
+
+/// The fields the shipped pipeline's parsers and enrichers add to the mixed stream, so the
+/// shipped rule pack (Pipelines/rules) reads what it reads in production: the auditd parser's
+/// login session (`user.audit.*`), the GitHub audit parser's members (`user_agent.original`,
+/// `related.*`, `github.org`, `github.token_kind`, ...), the context enricher's asset,
+/// identity and repository namespace (`sluice.asset.*`, `sluice.identity.*`,
+/// `sluice.repo.*`), the repo_services enricher's `sluice.repo_service.*` on proxy and DNS
+/// events for code-repository hosts, and the threat-intel enricher's `threat.enrichments`
+/// (objects, as it writes them) for GitHub events from listed addresses. Values follow the
+/// enrichers' rules (e.g. `github.com/acme/x.git/git-receive-pack` is operation `push`,
+/// namespace `acme`, sanctioned). Deterministic; applied after `MixedStream.events`.
+///
+/// Assets: `laptop-N` are workstations owned by `userN`, with repo egress when N % 5 < 3
+/// (developers); `build-0`…`build-89` CI runners; `build-90`…`build-99` servers without repo
+/// egress. Identities: every `userN`, developer when N % 5 < 3. Git commands on hosts without
+/// repo egress are replaced by `ls` (such hosts do not push daily; the pack would alert).
+enum Enrichment {
+    static let k = (
+        auditID: FieldKey("user.audit.id"), auditName: FieldKey("user.audit.name"), userID: FieldKey("user.id"),
+        cwd: FieldKey("process.working_directory"), ppid: FieldKey("process.parent.pid"), argc: FieldKey("process.args_count"),
+        kind: FieldKey("event.kind"), module: FieldKey("event.module"), outcome: FieldKey("event.outcome"),
+        assetName: FieldKey("sluice.asset.name"), assetRole: FieldKey("sluice.asset.role"), assetOwner: FieldKey("sluice.asset.owner"),
+        assetEnv: FieldKey("sluice.asset.environment"), assetEgress: FieldKey("sluice.asset.repo_egress"),
+        idName: FieldKey("sluice.identity.name"), idDept: FieldKey("sluice.identity.department"),
+        idDev: FieldKey("sluice.identity.developer"), idSvc: FieldKey("sluice.identity.service_account"),
+        ns: FieldKey("sluice.repo.namespace"), sanctioned: FieldKey("sluice.repo.sanctioned"),
+        rsName: FieldKey("sluice.repo_service.name"), rsEndpoint: FieldKey("sluice.repo_service.endpoint"),
+        rsOp: FieldKey("sluice.repo_service.operation"),
+        relUser: FieldKey("related.user"), relIP: FieldKey("related.ip"), org: FieldKey("github.org"),
+        tokenKind: FieldKey("github.token_kind"), transport: FieldKey("github.transport_protocol_name"),
+        business: FieldKey("github.business"), docID: FieldKey("github._document_id"), country: FieldKey("source.geo.country_iso_code"),
+        intel: FieldKey("threat.enrichments"), squidAction: FieldKey("squid.action"), status: FieldKey("http.response.status_code")
+    )
+    static let departments = ["engineering", "finance", "sales", "support", "research"]
+    static let agents = ["git/2.43.0", "git/2.39.3 (Apple Git-146)", "JGit/6.7.0", "go-git/5.11", "python-requests/2.31.0", "GitHub Desktop/3.3.6"]
+
+    static func ownerIndex(_ host: String) -> Int? { host.hasPrefix("laptop-") ? Int(host.dropFirst(7)) : nil }
+
+    static func asset(_ e: inout Event, _ host: String) {
+        e.append(k.assetName, .string(host))
+        if let n = ownerIndex(host) {
+            e.append(k.assetRole, .string("workstation")); e.append(k.assetOwner, .string("user\(n)"))
+            e.append(k.assetEnv, .string("corp")); e.append(k.assetEgress, .bool(n % 5 < 3))
+        } else {
+            let n = Int(host.dropFirst(6)) ?? 0
+            e.append(k.assetRole, .string(n < 90 ? "ci_runner" : "server")); e.append(k.assetOwner, .string("platform"))
+            e.append(k.assetEnv, .string(n < 90 ? "ci" : "prod")); e.append(k.assetEgress, .bool(n < 90))
+        }
+    }
+
+    static func egress(_ host: String) -> Bool {
+        if let n = ownerIndex(host) { return n % 5 < 3 }
+        return (Int(host.dropFirst(6)) ?? 0) < 90
+    }
+
+    static func identity(_ e: inout Event, _ user: String) {
+        let n = Int(user.dropFirst(4)) ?? 0
+        e.append(k.idName, .string(user)); e.append(k.idDept, .string(departments[n % 5 < 3 ? 0 : 1 + n % 4]))
+        e.append(k.idDev, .bool(n % 5 < 3)); e.append(k.idSvc, .bool(false))
+    }
+
+    /// (service, endpoint) of the repo_services catalog for the stream's hosts.
+    static func service(_ domain: String) -> (String, String)? {
+        switch domain {
+        case "github.com": return ("github", "web")
+        case "api.github.com": return ("github", "api")
+        case "objects.githubusercontent.com": return ("github", "raw")
+        case "gitlab.com": return ("gitlab", "web")
+        default: return nil
+        }
+    }
+
+    static func apply(_ events: inout [Event]) {
+        var r = Rng(s: 1312)
+        let m = MixedStream.k
+        for i in events.indices {
+            var e = events[i]
+            let dataset = e.string(m.dataset) ?? ""
+            let host = e.string(m.host) ?? ""
+            switch dataset {
+            case "auditd.log":
+                let user = e.string(m.user) ?? ""
+                // Hosts without repo egress do not run git (push/clone) as daily work.
+                if !egress(host), (e.string(m.exe) ?? "") == "/usr/bin/git" {
+                    e[m.exe] = .string("/usr/bin/ls"); e[m.cmd] = .string("ls -la /srv/app")
+                }
+                // A login session (auid) on workstations and on a third of the build hosts'
+                // processes (an operator logged in); CI jobs and services have none.
+                let interactive = ownerIndex(host) != nil || r.int(3) == 0
+                let uid = 1000 + (Int(user.dropFirst(4)) ?? 0)
+                e.append(k.userID, .string(String(uid)))
+                if interactive { e.append(k.auditID, .string(String(uid))); e.append(k.auditName, .string(user)) }
+                e.append(k.cwd, .string("/home/\(user)")); e.append(k.ppid, .int(Int64(900 + r.int(3000))))
+                e.append(k.argc, .int(Int64(2 + r.int(5)))); e.append(k.kind, .string("event")); e.append(k.outcome, .string("success"))
+                asset(&e, host); identity(&e, user)
+                if let cmd = e.string(m.cmd), cmd.hasPrefix("git ") {
+                    if cmd.contains("github.com/acme/") || cmd.contains("github.com:acme/") {
+                        e.append(k.ns, .string("acme")); e.append(k.sanctioned, .bool(true))
+                    } else if cmd.contains("github.com/evil/") {
+                        e.append(k.ns, .string("evil")); e.append(k.sanctioned, .bool(false))
+                    }
+                }
+            case "squid.access":
+                e.append(k.kind, .string("event")); e.append(k.squidAction, .string("TCP_TUNNEL"))
+                e.append(k.status, .int(200))
+                if let n = ownerIndex(host) { let u = "user\(n)"; e.append(m.user, .string(u)); identity(&e, u) }
+                asset(&e, host)
+                if let d = e.string(m.domain), let (svc, ep) = service(d) {
+                    e.append(k.rsName, .string(svc)); e.append(k.rsEndpoint, .string(ep))
+                    // POSTs to github.com are git pushes (smart HTTP) to the company's repositories.
+                    if d == "github.com", e.string(m.method) == "POST" {
+                        let repo = "acme/repo-\(r.int(40))"
+                        e[m.url] = .string("https://github.com/\(repo).git/git-receive-pack")
+                        e.append(k.rsOp, .string("push")); e.append(k.ns, .string("acme")); e.append(k.sanctioned, .bool(true))
+                        e[m.out] = .int(Int64(20_000 + r.int(2_000_000)))
+                    }
+                }
+            case "bind.query":
+                e.append(k.kind, .string("event"))
+                asset(&e, host)
+                if let d = e.string(m.qname), let (svc, ep) = service(d) {
+                    e.append(k.rsName, .string(svc)); e.append(k.rsEndpoint, .string(ep))
+                }
+            case "github.audit":
+                let user = e.string(m.user) ?? ""
+                let ip = e.string(m.sip) ?? ""
+                e.append(k.kind, .string("event")); e.append(k.module, .string("github"))
+                e.append(FieldKey("user_agent.original"), .string(r.pick(agents)))
+                e.append(k.relUser, .array([.string(user)])); e.append(k.relIP, .array([.string(ip)]))
+                e.append(k.org, .string("acme")); e.append(k.business, .string("acme-corp"))
+                e.append(k.transport, .string(r.int(2) == 0 ? "http" : "ssh")); e.append(k.country, .string("US"))
+                e.append(k.docID, .string("doc-\(i)"))
+                let pat = e.string(m.pat) ?? ""
+                e.append(k.tokenKind, .string(pat.hasPrefix("Personal") ? "personal_access_token" : "ssh_key"))
+                e.append(k.ns, .string("acme")); e.append(k.sanctioned, .bool(true))
+                if user.hasPrefix("user") { identity(&e, user) }
+                // Three of the 250 actor addresses are Tor exits in the intel files.
+                if let last = ip.split(separator: ".").last.flatMap({ Int($0) }), last < 3 {
+                    e.append(k.intel, .array([.object([
+                        Field(FieldKey("indicator"), .string(ip)), Field(FieldKey("feed"), .string("tor-exits")),
+                        Field(FieldKey("category"), .string("tor_exit")), Field(FieldKey("confidence"), .int(90)),
+                        Field(FieldKey("matched"), .object([Field(FieldKey("field"), .string("source.ip")), Field(FieldKey("atomic"), .string(ip))])),
+                    ])]))
+                }
+            default: break
+            }
+            events[i] = e
+        }
+    }
+}

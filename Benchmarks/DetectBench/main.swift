@@ -6,9 +6,12 @@ import SluiceDetect
 /// on a mixed stream (one core), memory with 1,000,000 active group keys, and snapshot /
 /// restore time at that size. Figures go to BENCHMARKS.md.
 ///
-///   sluice-detect-bench throughput [EVENTS] [--repeat N] [--pack DIR]
+///   sluice-detect-bench throughput [EVENTS] [--repeat N] [--pack DIR] [--plain] [--alerts FILE]
 ///     (--pack: the rule files of DIR, e.g. Pipelines/rules, instead of the built-in
-///     issue-13-like bench pack; the 300 community-style rules are loaded either way)
+///     issue-13-like bench pack; the 300 community-style rules are loaded either way;
+///     --plain: the stream without the enrichers' fields (`Enrichment`), as measured before;
+///     --seconds: timestamps truncated to whole seconds (many ties in event time);
+///     --alerts: writes id, rule, severity, count, escalated id of each alert of the last run to FILE)
 ///   sluice-detect-bench keys [KEYS]
 
 func rssMiB() -> Double {
@@ -22,12 +25,20 @@ func rssMiB() -> Double {
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
+/// CPU time of this thread (s): on a shared, loaded machine the wall clock counts the time
+/// other processes ran; this does not.
+func cpuNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
 let args = CommandLine.arguments
 let mode = args.count > 1 ? args[1] : "throughput"
 let t0: Int64 = 1_763_856_000_000_000_000   // 2025-11-23T00:00:00Z
 
 @inline(never)
-func throughput(_ n: Int, repeats: Int, pack: String?) {
+func throughput(_ n: Int, repeats: Int, pack: String?, plain: Bool, alertsFile: String?) {
     var files: [(file: String, yaml: String)] = [(file: "pack.yml", yaml: BenchPack.yaml)]
     if let pack {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: pack)) ?? []).filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.sorted()
@@ -37,13 +48,22 @@ func throughput(_ n: Int, repeats: Int, pack: String?) {
     let rules = RuleSet.parse(files + [(file: "community.yml", yaml: CommunityRules.generate())])
     for s in rules.skipped { print("skipped: \(s)") }
     print("rules: \(rules.rules.count) loaded (\(rules.rules.filter { $0.isCorrelation }.count) correlations), \(rules.skipped.count) skipped")
-    let events = MixedStream.events(n, start: t0, span: 24 * 3_600_000_000_000)
+    var events = MixedStream.events(n, start: t0, span: 24 * 3_600_000_000_000)
+    if !plain { Enrichment.apply(&events) }
+    if CommandLine.arguments.contains("--seconds") {
+        // Whole-second timestamps, as syslog and many audit logs have: ties in event time are common.
+        for i in events.indices { events[i].timestamp -= events[i].timestamp % 1_000_000_000 }
+    }
+    let fieldsPerEvent = Double(events.reduce(0) { $0 + $1.fields.count }) / Double(max(1, events.count))
+    print(String(format: "stream: %d events, %.1f fields per event (%@)", events.count, fieldsPerEvent, plain ? "plain" : "enriched"))
+    var lastOut: [Event] = []
     var best = Double.infinity
+    var bestCPU = Double.infinity
     var alerts = 0
     for _ in 0..<repeats {
         let engine = DetectionEngine(rules: rules)
         var out: [Event] = []
-        let start = now()
+        let start = now(), startCPU = cpuNow()
         var i = 0
         while i < events.count {
             engine.process(Array(events[i..<min(i + 1024, events.count)]), into: &out)
@@ -52,10 +72,20 @@ func throughput(_ n: Int, repeats: Int, pack: String?) {
         engine.finish(into: &out)
         let dt = now() - start
         best = min(best, dt)
+        bestCPU = min(bestCPU, cpuNow() - startCPU)
         alerts = out.count
+        lastOut = out
+    }
+    if let alertsFile {
+        let lines = lastOut.map { e -> String in
+            guard let a = e.alert else { return "not an alert" }
+            return "\(a.id) \(a.ruleName) \(a.severity) count=\(a.count) escalates=\(a.escalates ?? "-") evidence=\(a.evidence.count)"
+        }
+        try? (lines.joined(separator: "\n") + "\n").write(toFile: alertsFile, atomically: true, encoding: .utf8)
     }
     print(String(format: "throughput: %d events in %.3f s = %.0f events/s (best of %d), %d alerts, RSS %.1f MiB",
                  n, best, Double(n) / best, repeats, alerts, rssMiB()))
+    print(String(format: "cpu: %.3f s of thread CPU time = %.0f events per CPU-second (best of %d)", bestCPU, Double(n) / bestCPU, repeats))
 }
 
 @inline(never)
@@ -108,7 +138,8 @@ switch mode {
 case "throughput":
     let n = args.count > 2 ? Int(args[2]) ?? 1_000_000 : 1_000_000
     let rep = args.firstIndex(of: "--repeat").flatMap { Int(args[$0 + 1]) } ?? 3
-    throughput(n, repeats: rep, pack: args.firstIndex(of: "--pack").map { args[$0 + 1] })
+    throughput(n, repeats: rep, pack: args.firstIndex(of: "--pack").map { args[$0 + 1] }, plain: args.contains("--plain"),
+               alertsFile: args.firstIndex(of: "--alerts").map { args[$0 + 1] })
 case "keys":
     try keys(args.count > 2 ? Int(args[2]) ?? 1_000_000 : 1_000_000)
 default:

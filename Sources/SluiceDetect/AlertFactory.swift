@@ -28,7 +28,7 @@ extension DetectionEngine {
                     steps += esc.steps; why.append(rule.ext.whenNames[i].isEmpty ? "selection" : rule.ext.whenNames[i])
                 }
             case .afterRule(let other, _, let within):
-                if afterRuleHit(rule, j, ctx.event, ctx.time, within) { steps += esc.steps; why.append("after \(other.joined(separator: "|"))") }
+                if afterRuleHit(rule, j, ctx, ctx.time, within) { steps += esc.steps; why.append("after \(other.joined(separator: "|"))") }
             case .differs: break
             }
         }
@@ -44,7 +44,9 @@ extension DetectionEngine {
         var group: [Field] = []
         if let period = rule.ext.suppressFor, suppressed(rule, period, ctx, key: Self.key([]), group: &group) { return }
         let (steps, why) = escalationSteps(rule, ctx)
-        let id = StableHash.hex128 { h in h.combine(rule.id); h.combine(ctx.hash); h.combine(ctx.time) }
+        if ctx.hash == nil { ctx.hash = contentHash(ctx.event) }
+        let ch = ctx.hash!
+        let id = StableHash.hex128 { h in h.combine(rule.id); h.combine(ch); h.combine(ctx.time) }
         let a = makeAlert(rule, id: id, severity: raised(rule.severity, steps), group: group, count: 1,
                           first: ctx.time, last: ctx.time, details: [], evidence: [ctx.event], escalations: why, escalates: nil)
         emit(a, rule: rule, depth: ctx.depth)
@@ -62,7 +64,7 @@ extension DetectionEngine {
         // The entity's own first sighting (kept only when `entity_learning` asks for it).
         var entitySince = ctx.time
         if spec.entityLearning != nil {
-            let ek = Self.key(ent + ["\u{2}"])
+            let ek = Self.key(ent, "\u{2}")
             if let s = st.seen.slot(ek) { entitySince = st.seen[s]; st.seen.touch(s) }
             else if st.seen.insert(ek, ctx.time).evicted != nil { bump(.firstSeenEvictions) }
         }
@@ -77,7 +79,7 @@ extension DetectionEngine {
         if spec.each {
             for (i, n) in spec.values.enumerated() {
                 guard let val = firstText(info.values[i], v) else { continue }
-                let k = Self.key(ent + ["\u{1}", n, val])
+                let k = Self.key(ent, "\u{1}", n, val)
                 if learn(k) { if fresh.isEmpty { firstKey = k }; fresh.append((n, val)) }
             }
         } else if let vals = values(info.values, v) {

@@ -2,8 +2,8 @@ import SluiceCore
 
 /// What the engine precomputes for a correlation rule: per referenced rule, how to read its
 /// group-by fields (aliases and `coalesce` applied, through that rule's field table) and
-/// the value field.
-struct CorrelationInfo {
+/// the value field. A class: the engine reads it per event without copying its arrays.
+final class CorrelationInfo {
     let spec: CorrelationSpec
     /// [referenced slot][group-by field] → accessors tried in order.
     let group: [[[FieldAccessor]]]
@@ -35,8 +35,9 @@ struct CorrelationInfo {
     }
 }
 
-/// What the engine precomputes for a single-event rule's extensions.
-struct SingleInfo {
+/// What the engine precomputes for a single-event rule's extensions (a class, read per
+/// event without copying).
+final class SingleInfo {
     let suppressBy: [[FieldAccessor]]
     let entity: [[FieldAccessor]]
     let values: [[FieldAccessor]]
@@ -69,17 +70,17 @@ extension DetectionEngine {
         let v = view(ctx)
         guard let gv = values(info.group[k], v) else { return }
         if let allow = rule.ext.allowlist, evaluateSelection(allow, ctx) { return }
-        let spec = info.spec
+        let kind = info.spec.kind
         let t = ctx.time
         let st = states[c]
         if st.learningStart == Int64.min { st.learningStart = t }
         // Value of this event (value_count / value_sum / value_avg).
         var entryKey: UInt64 = 0
         var amount: Double = 0
-        switch spec.kind {
+        switch kind {
         case .valueCount:
             guard let s = firstText(info.value[k], v) else { return }
-            entryKey = StableHash.of(s.lowercased())
+            entryKey = Self.lowercasedHash(s)
         case .valueSum, .valueAvg:
             let v2 = v
             var num: Double?
@@ -117,11 +118,11 @@ extension DetectionEngine {
             switch esc.trigger {
             case .selection(let i): if i < 32, whenHits & (1 << UInt32(i)) != 0 { escalatedNow.append(j) }
             case .afterRule(_, _, let within):
-                if afterRuleHit(rule, j, ctx.event, t, within) { escalatedNow.append(j) }
+                if afterRuleHit(rule, j, ctx, t, within) { escalatedNow.append(j) }
             case .differs: break
             }
         }
-        let span = spec.timespan
+        let span = info.spec.timespan
         let limit = options.maxValuesPerGroup
         var evicted = 0
         let closeNow: Bool = {
@@ -144,19 +145,19 @@ extension DetectionEngine {
                     // Slide: drop entries at or before t - span.
                     var drop = 0
                     while drop < g.entries.count, g.entries[drop].time <= t &- span {
-                        if spec.kind == .valueSum || spec.kind == .valueAvg { g.sum -= Double(bitPattern: g.entries[drop].key) }
+                        if kind == .valueSum || kind == .valueAvg { g.sum -= Double(bitPattern: g.entries[drop].key) }
                         drop += 1
                     }
                     if drop > 0 { g.entries.removeFirst(drop) }
                 }
-                if spec.kind == .valueCount, let i = g.entries.firstIndex(where: { $0.key == entryKey }) {
+                if kind == .valueCount, let i = g.entries.firstIndex(where: { $0.key == entryKey }) {
                     g.entries.remove(at: i)
                 }
                 g.entries.append(WindowEntry(time: t, key: entryKey, seq: sq))
-                if spec.kind == .valueSum || spec.kind == .valueAvg { g.sum += amount }
+                if kind == .valueSum || kind == .valueAvg { g.sum += amount }
                 if g.entries.count > limit {
                     let extra = g.entries.count - limit
-                    if spec.kind == .valueSum || spec.kind == .valueAvg {
+                    if kind == .valueSum || kind == .valueAvg {
                         for e in g.entries.prefix(extra) { g.sum -= Double(bitPattern: e.key) }
                     }
                     g.entries.removeFirst(extra)
@@ -196,12 +197,12 @@ extension DetectionEngine {
     func decide(_ c: Int, slot: Int, key: UInt64, groupValues: [String], time t: Int64, depth: Int) {
         let rule = rules.rules[c]
         let st = states[c]
-        let spec = rule.correlation!
-        var g = st.groups[slot]
-        let agg = aggregate(spec, g, refs: rule.references.count)
+        let info = corr[c]!
+        var agg: Double = 0
+        withGroup(st, slot) { agg = aggregate(info.spec, $0, refs: rule.references.count) }   // in place: no copy
         recordHistory(rule, st, slot, agg, t)
-        g = st.groups[slot]
-        guard let sev = severity(rule, agg: agg, group: g, time: t, entry: { self.entryHolds(spec, agg, refs: rule.references.count) }) else {
+        let g = st.groups[slot]
+        guard let sev = severity(rule, agg: agg, group: g, time: t, entry: { self.entryHolds(info.spec, agg, refs: rule.references.count) }) else {
             if g.episodeStart != 0 { withGroup(st, slot) { $0.episodeStart = 0; $0.severity = -1 } }
             return
         }
@@ -295,14 +296,17 @@ extension DetectionEngine {
     }
 
     /// Correlations with baseline tiers remember the largest aggregate per window-sized bucket.
-    func recordHistory(_ rule: CompiledRule, _ st: RuleState, _ slot: Int, _ agg: Double, _ t: Int64) {
-        guard rule.isCorrelation, rule.ext.tiers.contains(where: { $0.baselineFactor != nil }) else { return }
+    /// Returns whether it changed the group.
+    @discardableResult
+    func recordHistory(_ rule: CompiledRule, _ st: RuleState, _ slot: Int, _ agg: Double, _ t: Int64) -> Bool {
+        guard rule.isCorrelation, rule.ext.tiers.contains(where: { $0.baselineFactor != nil }) else { return false }
         let b = t / max(rule.correlation!.timespan, 1)
         withGroup(st, slot) { g in
             if let last = g.history.last, last.bucket == b { g.history[g.history.count - 1].value = max(last.value, agg) }
             else { g.history.append(HistoryBucket(bucket: b, value: agg)) }
             if g.history.count > 512 { g.history.removeFirst(g.history.count - 512) }
         }
+        return true
     }
 
     /// `differs: field`: the group's evidence disagrees on the field.
@@ -368,7 +372,7 @@ extension DetectionEngine {
         for w in watchers {
             var parts: [String] = []
             for a in w.theirs {
-                guard let s = firstText([a], v) else { parts = []; break }
+                guard let s = firstText(a, v) else { parts = []; break }
                 parts.append(s)
             }
             guard !parts.isEmpty else { continue }
@@ -379,20 +383,24 @@ extension DetectionEngine {
         }
     }
 
-    func afterRuleHit(_ rule: CompiledRule, _ j: Int, _ event: Event, _ t: Int64, _ within: Int64) -> Bool {
+    /// Whether the rule named by escalation `j`'s `after_rule` alerted for this event's
+    /// `same:` values within `within` before `t` (the context's event, read through the
+    /// matcher's index when it still holds it).
+    func afterRuleHit(_ rule: CompiledRule, _ j: Int, _ ctx: Ctx, _ t: Int64, _ within: Int64) -> Bool {
+        let table = states[rule.index].afterRule[j]
+        if table.count == 0 { return false }   // no alert of the other rule yet: nothing can hit
         let accs = single[rule.index].mine.isEmpty ? [] : single[rule.index].mine[j]
         var mine = accs
         if mine.isEmpty, case .afterRule(_, let same, _) = rule.ext.escalations[j].trigger {
             mine = same.map { FieldAccessor(name: $0.mine, mapped: nil) }
         }
-        let v = view(event)
-        var parts: [String] = []
+        let v = view(ctx)
+        var h = KeyHasher()
         for a in mine {
-            guard let s = firstText([a], v) else { return false }
-            parts.append(s)
+            guard let s = firstText(a, v) else { return false }
+            h.add(s)
         }
-        let table = states[rule.index].afterRule[j]
-        guard let s = table.slot(Self.key(parts)) else { return false }
+        guard let s = table.slot(h.value) else { return false }
         let at = table[s]
         return at <= t && t &- at <= within
     }

@@ -37,7 +37,10 @@ public final class DetectionEngine {
     var afterRuleWatchers: [[(rule: Int, escalation: Int, theirs: [FieldAccessor])]]
     private var matched: [Int] = []
     let scratchIndexForAlerts = FieldIndex()
-    private var keyHashes: [UInt32: UInt64] = [:]
+    /// Stable hash of each field name, by key id (0: not computed yet).
+    private var keyHashes: [UInt64] = []
+    struct CaptureKey: Hashable { let regex: ObjectIdentifier; let text: String }
+    private var captureMemo: [CaptureKey: String?] = [:]
     private var hashScratch: [UInt8] = []
     let hasAlertRules: Bool
 
@@ -98,18 +101,19 @@ public final class DetectionEngine {
                 bump(.clampedTimestamps)
                 t = wallClock
             }
-            let h = contentHash(e)
             if t <= watermark {
                 bump(.lateEvents)
-                evaluate(e, time: t, hash: h)
+                evaluate(e, time: t, hash: nil)
             } else {
-                buffer.push(e, time: t, hash: h)
+                // The content hash is computed only when needed (a tie in event time, or a
+                // single-event alert's id): the same value, later or never.
+                buffer.push(e, time: t, hash: nil) { self.contentHash($0) }
                 if t > maxSeen { maxSeen = t }
             }
             lastArrivalWall = wallClock
         }
         release(upTo: maxSeen == Int64.min ? Int64.min : maxSeen &- options.allowedLateness)
-        while buffer.count > options.maxBufferedEvents, let (e, t, h) = buffer.pop() {
+        while buffer.count > options.maxBufferedEvents, let (e, t, h) = buffer.pop(hasher: { self.contentHash($0) }) {
             bump(.reorderOverflow)
             watermark = max(watermark, t)
             evaluate(e, time: t, hash: h)
@@ -137,7 +141,7 @@ public final class DetectionEngine {
 
     /// End of input: releases every event and closes every window.
     public func finish(into output: inout [Event]) {
-        while let (e, t, h) = buffer.pop() {
+        while let (e, t, h) = buffer.pop(hasher: { self.contentHash($0) }) {
             watermark = max(watermark, t)
             evaluate(e, time: t, hash: h)
         }
@@ -165,7 +169,7 @@ public final class DetectionEngine {
 
     private func release(upTo wm: Int64) {
         guard wm > watermark else { return }
-        while let m = buffer.minTime, m <= wm, let (e, t, h) = buffer.pop() {
+        while let m = buffer.minTime, m <= wm, let (e, t, h) = buffer.pop(hasher: { self.contentHash($0) }) {
             evaluate(e, time: t, hash: h)
         }
         watermark = wm
@@ -180,9 +184,10 @@ public final class DetectionEngine {
             h.combine(bytes: e.original)
         } else {
             for f in e.fields {
-                let id = f.key.id
-                let kh: UInt64
-                if let c = keyHashes[id] { kh = c } else { kh = StableHash.of(f.key.path); keyHashes[id] = kh }
+                let id = Int(f.key.id)
+                if id >= keyHashes.count { keyHashes.append(contentsOf: repeatElement(0, count: id + 1 - keyHashes.count)) }
+                var kh = keyHashes[id]
+                if kh == 0 { kh = StableHash.of(f.key.path); keyHashes[id] = kh }
                 h.combine(kh)
                 _ = ValueText.with(f.value, e, &hashScratch) { h.combine(bytes: $0) }
             }
@@ -196,14 +201,15 @@ public final class DetectionEngine {
     struct Ctx {
         let event: Event
         let time: Int64
-        let hash: UInt64
+        /// The event's content hash, when computed (see `contentHash`; nil: not yet).
+        var hash: UInt64?
         let depth: Int
         var seq: UInt64 = 0
         /// The matcher's load count when it loaded this event (0: not loaded).
         var loaded: UInt64 = 0
     }
 
-    func evaluate(_ e: Event, time: Int64, hash: UInt64) {
+    func evaluate(_ e: Event, time: Int64, hash: UInt64?) {
         fireTimers(upTo: time - 1)
         matched.removeAll(keepingCapacity: true)
         matcher.match(e, into: &matched)
@@ -267,33 +273,49 @@ public final class DetectionEngine {
     /// The first non-empty scalar of the first accessor that yields one (for an accessor
     /// with a `capture`, the captured part of its first value that has one).
     func firstText(_ accs: [FieldAccessor], _ v: EventView) -> String? {
-        for a in accs {
-            if let re = a.capture {
-                var out: String?
-                v.forEach(a) { value, ev in
-                    if let s = ValueText.string(value, ev), let c = re.captured(s) { out = c; return true }
-                    return false
-                }
-                if let out { return out }
-                continue
-            }
-            let (found, value) = v.directValue(a)
-            if found {
-                switch value {
-                case nil: continue
-                case .string(let s)?: if !s.isEmpty { return s }; continue
-                case .array?: break
-                case let x?: if let s = ValueText.string(x, v.event), !s.isEmpty { return s }; continue
-                }
-            }
+        for a in accs { if let s = firstText(a, v) { return s } }
+        return nil
+    }
+
+    /// The first non-empty scalar of one accessor (see `firstText(_:_:)` for lists).
+    func firstText(_ a: FieldAccessor, _ v: EventView) -> String? {
+        if let re = a.capture {
             var out: String?
             v.forEach(a) { value, ev in
-                if let s = ValueText.string(value, ev), !s.isEmpty { out = s; return true }
+                if let s = ValueText.string(value, ev), let c = captured(re, s) { out = c; return true }
                 return false
             }
-            if let out { return out }
+            return out
         }
-        return nil
+        let (found, value) = v.directValue(a)
+        if found {
+            switch value {
+            case nil: return nil
+            case .string(let s)?: return s.isEmpty ? nil : s
+            case .array?: break
+            case let x?: if let s = ValueText.string(x, v.event), !s.isEmpty { return s }; return nil
+            }
+        }
+        var out: String?
+        v.forEach(a) { value, ev in
+            if let s = ValueText.string(value, ev), !s.isEmpty { out = s; return true }
+            return false
+        }
+        return out
+    }
+
+    /// `RegexTest.captured`, remembered per (regex, text) in a bounded table (4,096 texts
+    /// of at most 256 bytes): `extract` often reads fields with few distinct values (user
+    /// agents), and NSRegularExpression costs microseconds per call. The result is the same
+    /// either way.
+    func captured(_ re: RegexTest, _ text: String) -> String? {
+        guard text.utf8.count <= 256 else { return re.captured(text) }
+        let k = CaptureKey(regex: ObjectIdentifier(re), text: text)
+        if let hit = captureMemo[k] { return hit }
+        let r = re.captured(text)
+        if captureMemo.count >= 4096 { captureMemo.removeAll(keepingCapacity: true) }
+        captureMemo[k] = .some(r)
+        return r
     }
 
     /// Values of several (coalesced) fields; nil when one has no value.
@@ -308,10 +330,24 @@ public final class DetectionEngine {
     }
 
     static func key(_ parts: [String], salt: UInt64 = 0) -> UInt64 {
-        var h = StableHash()
-        h.combine(salt)
-        for p in parts { h.combine(p.lowercased()) }
+        var k = KeyHasher(salt: salt)
+        for p in parts { k.add(p) }
+        return k.value
+    }
+
+    /// `StableHash.of(s.lowercased())`, without allocating for ASCII text.
+    static func lowercasedHash(_ s: String) -> UInt64 {
+        var h = KeyHasher(raw: ())
+        h.add(s)
         return h.value
+    }
+
+    /// `key(parts + more)` without building the joined list.
+    static func key(_ parts: [String], _ more: String...) -> UInt64 {
+        var k = KeyHasher()
+        for p in parts { k.add(p) }
+        for p in more { k.add(p) }
+        return k.value
     }
 
     func evaluateSelection(_ e: Expr, _ event: Event) -> Bool { matcher.evaluateStandalone(e, on: event) }
@@ -322,6 +358,31 @@ public final class DetectionEngine {
         if ctx.loaded != 0 && ctx.loaded == matcher.loads { return matcher.evaluate(e, view(ctx), useScan: false) }
         return matcher.evaluateStandalone(e, on: ctx.event)
     }
+}
+
+/// `DetectionEngine.key(parts)` built one part at a time: the stable hash of the salt and
+/// of each part lowercased, without allocating (ASCII text is folded while hashing; other
+/// text goes through `lowercased()`, so the value is the same as before).
+struct KeyHasher {
+    private var h = StableHash()
+
+    init(salt: UInt64 = 0) { h.combine(salt) }
+    /// No salt: `value` is then `StableHash.of` the lowercased parts.
+    init(raw: Void) {}
+
+    mutating func add(_ s: String) {
+        var s = s
+        let ascii: Bool = s.withUTF8 { b in
+            for c in b where c >= 0x80 { return false }
+            var st = h.state
+            for c in b { st = (st ^ UInt64(c &- 0x41 < 26 ? c | 0x20 : c)) &* 0x100_0000_01b3 }
+            h.state = st
+            return true
+        }
+        if ascii { h.combine(byte: 0xFF) } else { h.combine(s.lowercased()) }
+    }
+
+    var value: UInt64 { h.value }
 }
 
 /// A min-heap of window ends: (time, rule, group key).

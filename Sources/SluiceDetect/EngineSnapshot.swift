@@ -33,7 +33,7 @@ extension DetectionEngine {
         w.varint(UInt64(live.count))
         for (s, e) in live { w.varint(s); w.event(e) }
         // Reorder buffer.
-        let held = buffer.ordered()
+        let held = buffer.ordered(hasher: { self.contentHash($0) })
         w.varint(UInt64(held.count))
         for (e, t, h) in held { w.int(t); w.u64(h); w.event(e) }
         // Timers.
@@ -108,7 +108,7 @@ extension DetectionEngine {
         for _ in 0..<(try r.count()) { let s = try r.varint(); ev.put(try r.event(), seq: s) }
         ev.setNext(next)
         var buf = ReorderBuffer()
-        for _ in 0..<(try r.count()) { let t = try r.int(); let h = try r.u64(); buf.push(try r.event(), time: t, hash: h) }
+        for _ in 0..<(try r.count()) { let t = try r.int(); let h = try r.u64(); buf.push(try r.event(), time: t, hash: h) { self.contentHash($0) } }
         var byID: [String: Int] = [:]
         for rule in rules.rules { byID[rule.id] = rule.index }
         var tm = TimerHeap()

@@ -5,11 +5,15 @@ import SluiceCore
 ///
 /// Guarantees: the released sequence depends only on the set of events released, not on
 /// how they were split into batches or ordered within the lateness; bounded by a capacity
-/// (past it, the oldest events are released early and counted by the caller).
+/// (past it, the oldest events are released early and counted by the caller). The content
+/// hash is computed (by the caller's `hasher`) only for events whose time ties with
+/// another's in a comparison, so the order is the same as if every event had been hashed.
 struct ReorderBuffer {
     struct Item {
         let time: Int64
-        let hash: UInt64
+        /// Valid when `hashed`.
+        var hash: UInt64
+        var hashed: Bool
         let arrival: UInt64
         let slot: Int32
     }
@@ -21,27 +25,42 @@ struct ReorderBuffer {
     var count: Int { heap.count }
     var minTime: Int64? { heap.first?.time }
 
+    /// Order of two hashed items (or items of different times).
     static func less(_ a: Item, _ b: Item) -> Bool {
         if a.time != b.time { return a.time < b.time }
         if a.hash != b.hash { return a.hash < b.hash }
         return a.arrival < b.arrival
     }
 
-    mutating func push(_ e: Event, time: Int64, hash: UInt64) {
+    @inline(__always)
+    private mutating func less(_ i: Int, _ j: Int, _ hasher: (Event) -> UInt64) -> Bool {
+        if heap[i].time != heap[j].time { return heap[i].time < heap[j].time }
+        ensureHash(i, hasher); ensureHash(j, hasher)
+        return Self.less(heap[i], heap[j])
+    }
+
+    private mutating func ensureHash(_ i: Int, _ hasher: (Event) -> UInt64) {
+        guard !heap[i].hashed else { return }
+        heap[i].hash = hasher(events[Int(heap[i].slot)]!)
+        heap[i].hashed = true
+    }
+
+    /// Adds an event; `hash` when the caller already has it, else `hasher` computes it on a tie.
+    mutating func push(_ e: Event, time: Int64, hash: UInt64?, hasher: (Event) -> UInt64) {
         let slot: Int32
         if let f = free.popLast() { slot = f; events[Int(f)] = e } else { slot = Int32(events.count); events.append(e) }
         arrivals &+= 1
-        heap.append(Item(time: time, hash: hash, arrival: arrivals, slot: slot))
+        heap.append(Item(time: time, hash: hash ?? 0, hashed: hash != nil, arrival: arrivals, slot: slot))
         var i = heap.count - 1
         while i > 0 {
             let p = (i - 1) / 2
-            guard Self.less(heap[i], heap[p]) else { break }
+            guard less(i, p, hasher) else { break }
             heap.swapAt(i, p); i = p
         }
     }
 
-    /// Removes and returns the earliest event.
-    mutating func pop() -> (Event, Int64, UInt64)? {
+    /// Removes and returns the earliest event (with its hash when one was computed).
+    mutating func pop(hasher: (Event) -> UInt64) -> (Event, Int64, UInt64?)? {
         guard let top = heap.first else { return nil }
         let last = heap.removeLast()
         if !heap.isEmpty {
@@ -51,8 +70,8 @@ struct ReorderBuffer {
             while true {
                 let l = 2 * i + 1, r = l + 1
                 var m = i
-                if l < n, Self.less(heap[l], heap[m]) { m = l }
-                if r < n, Self.less(heap[r], heap[m]) { m = r }
+                if l < n, less(l, m, hasher) { m = l }
+                if r < n, less(r, m, hasher) { m = r }
                 if m == i { break }
                 heap.swapAt(i, m); i = m
             }
@@ -60,11 +79,15 @@ struct ReorderBuffer {
         let e = events[Int(top.slot)]!
         events[Int(top.slot)] = nil
         free.append(top.slot)
-        return (e, top.time, top.hash)
+        return (e, top.time, top.hashed ? top.hash : nil)
     }
 
-    /// Every held event in release order (for snapshots), leaving the buffer unchanged.
-    func ordered() -> [(Event, Int64, UInt64)] {
-        heap.sorted(by: Self.less).map { (events[Int($0.slot)]!, $0.time, $0.hash) }
+    /// Every held event in release order with its hash (for snapshots), leaving the buffer unchanged.
+    func ordered(hasher: (Event) -> UInt64) -> [(Event, Int64, UInt64)] {
+        var items = heap
+        for k in items.indices where !items[k].hashed {
+            items[k].hash = hasher(events[Int(items[k].slot)]!); items[k].hashed = true
+        }
+        return items.sorted(by: Self.less).map { (events[Int($0.slot)]!, $0.time, $0.hash) }
     }
 }

@@ -15,6 +15,8 @@ import SluiceCore
 final class RuleMatcher {
     let rules: RuleSet
     private let predicates: [Predicate]
+    /// `predicates[p].scanned`, precomputed (reading it copies the predicate).
+    private let scannedFlags: [Bool]
     private let classifier = EventClassifier()
     let index = FieldIndex()
     let vendor = VendorPaths()
@@ -71,6 +73,7 @@ final class RuleMatcher {
     init(rules: RuleSet) {
         self.rules = rules
         predicates = rules.predicates
+        scannedFlags = rules.predicates.map(\.scanned)
         ruleBit = Array(repeating: 0, count: rules.rules.count)
         predRules = Array(repeating: [], count: predicates.count)
         bits = Array(repeating: 0, count: (predicates.count + 63) / 64 + 1)
@@ -84,7 +87,7 @@ final class RuleMatcher {
         func acc(_ t: PredicateTarget) -> Int {
             if let i = accIndex[t] { return i }
             accIndex[t] = accessors.count; accessors.append(t); scanners.append(Scanner())
-            var f = FastAccess()
+            let f = FastAccess()
             switch t {
             case .keywords: f.keywords = true
             case .field(let a):
@@ -306,8 +309,9 @@ final class RuleMatcher {
         }
     }
 
-    /// What the fast path needs of an accessor, without copying its arrays per event.
-    struct FastAccess {
+    /// What the fast path needs of an accessor (a class: read per event without copying its
+    /// arrays).
+    final class FastAccess {
         var keywords = false
         /// Per lookup path: its whole name as one top-level key.
         var direct: [FieldKey] = []
@@ -356,7 +360,7 @@ final class RuleMatcher {
     func evaluate(_ e: Expr, _ v: EventView, useScan: Bool) -> Bool {
         switch e {
         case .pred(let p):
-            if useScan && predicates[p].scanned { return bit(p) }
+            if useScan && scannedFlags[p] { return bit(p) }
             if lazyStamp[p] == generation { return lazyValue[p] }
             let r = direct(predicates[p], v)
             lazyStamp[p] = generation; lazyValue[p] = r
@@ -394,11 +398,24 @@ final class RuleMatcher {
                     let n = Double(i)
                     switch op { case .gt: return n > x; case .gte: return n >= x; case .lt: return n < x; case .lte: return n <= x }
                 case (.cidr(let net), .string(let s)?): return net.contains(s)
+                case (.pattern(let pt), let x?): if let r = directPattern(pt, x, v.event) { return r }
                 default: break
                 }
             }
         }
         return directGeneral(p, v)
+    }
+
+    /// A string pattern on a scalar value, folded into the matcher's scratch buffer (what
+    /// `directGeneral` computes for it, without closures or allocation); nil for lists.
+    @inline(__always)
+    private func directPattern(_ pt: PatternTest, _ value: FieldValue, _ e: Event) -> Bool? {
+        if case .array = value { return nil }
+        return ValueText.with(value, e, &scratch) { text in
+            folded.removeAll(keepingCapacity: true)
+            CaseFold.fold(text, into: &folded)
+            return folded.withUnsafeBufferPointer { pt.matches(folded: $0, original: text) }
+        } ?? false
     }
 
     func directGeneral(_ p: Predicate, _ v: EventView) -> Bool {
