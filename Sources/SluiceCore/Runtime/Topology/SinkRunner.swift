@@ -22,7 +22,6 @@ struct SinkRunner {
                 node.setActivity(.active)
                 node.metrics.recordIn(batch.count)
                 deliver(batch, to: sink, node: node, env: env)
-                BatchReclaimer.shared.release(batch)   // the events are freed off this thread
                 if Clock.monotonic() - lastTick >= 1 { tick(sink, node); lastTick = Clock.monotonic() }
             case .barrier:
                 continue
