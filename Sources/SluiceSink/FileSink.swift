@@ -39,28 +39,8 @@ public final class FileSink: Sink {
     let keep: Int
     var logger: Logger?
 
-    /// A second encoder, of the same settings, for the half of a batch encoded beside the
-    /// sink's thread (nil: every record is encoded on the sink's thread).
-    let helper: EncodePart?
-    /// Batches at least this large (records still to write) are encoded in two halves at
-    /// once, when there is a `helper` and no rotation.
-    static let parallelThreshold = 256
-
-    /// An encoder with its own output buffer, used by one thread at a time.
-    final class EncodePart: @unchecked Sendable {
-        // SAFETY (@unchecked Sendable): used only inside `write`, by the one thread that
-        // encodes its half, while the sink's thread touches only its own encoder and buffer.
-        let encoder: EventEncoder
-        var buffer: [UInt8] = []
-        init(_ encoder: EventEncoder) { self.encoder = encoder }
-    }
-
-    /// `helperEncoder`: a second encoder of the same settings as `encoder`; with it, large
-    /// batches are encoded in two halves in parallel (the output is the same, in order).
-    public init(path: String, encoder: EventEncoder, helperEncoder: EventEncoder? = nil, fsync: FsyncPolicy = .never,
-                rotateBytes: Int? = nil, keep: Int = 5) {
+    public init(path: String, encoder: EventEncoder, fsync: FsyncPolicy = .never, rotateBytes: Int? = nil, keep: Int = 5) {
         self.path = path; self.encoder = encoder; self.fsyncPolicy = fsync
-        self.helper = helperEncoder.map(EncodePart.init)
         self.rotateBytes = rotateBytes; self.keep = max(1, keep)
     }
 
@@ -72,8 +52,7 @@ public final class FileSink: Sink {
             keep = r.int("keep", default: 5, range: 1...1000)
             r.finish(); o.merge(r)
         }
-        let sink = FileSink(path: path, encoder: EncodingName.makeEncoder(o), helperEncoder: EncodingName.makeEncoder(o),
-                            fsync: o.choice("fsync", default: FsyncPolicy.never),
+        let sink = FileSink(path: path, encoder: EncodingName.makeEncoder(o), fsync: o.choice("fsync", default: FsyncPolicy.never),
                             rotateBytes: rotateBytes, keep: keep)
         sink.logger = ctx.logger
         return sink
@@ -143,28 +122,25 @@ public final class FileSink: Sink {
         partial = nil
         do {
             try ensureOpen()
-            if rotateBytes == nil, let helper, batch.count - written >= Self.parallelThreshold {
-                encodeInParallel(batch.events, from: written, helper: helper)
-            } else {
-                try batch.events.withUnsafeBufferPointer { events in
-                    var lineStart = 0
-                    var inBuffer = 0
-                    for i in written..<events.count {
-                        encoder.encode(events[i], into: &buffer)
-                        buffer.append(0x0A)
-                        if let max = rotateBytes, size + buffer.count > max, lineStart > 0 || size > 0 {
-                            // Write what fits before this record, then rotate and continue in a new file.
-                            let head = Array(buffer[..<lineStart])
-                            try writeOut(head)
-                            written += inBuffer
-                            inBuffer = 0
-                            buffer.removeFirst(lineStart)
-                            rotate()
-                            try ensureOpen()
-                        }
-                        inBuffer += 1
-                        lineStart = buffer.count
+            // Encoded in place: the events are read where they are, not copied one by one.
+            try batch.events.withUnsafeBufferPointer { events in
+                var lineStart = 0
+                var inBuffer = 0
+                for i in written..<events.count {
+                    encoder.encode(events[i], into: &buffer)
+                    buffer.append(0x0A)
+                    if let max = rotateBytes, size + buffer.count > max, lineStart > 0 || size > 0 {
+                        // Write what fits before this record, then rotate and continue in a new file.
+                        let head = Array(buffer[..<lineStart])
+                        try writeOut(head)
+                        written += inBuffer
+                        inBuffer = 0
+                        buffer.removeFirst(lineStart)
+                        rotate()
+                        try ensureOpen()
                     }
+                    inBuffer += 1
+                    lineStart = buffer.count
                 }
             }
             try writeOut(buffer)
@@ -174,29 +150,6 @@ public final class FileSink: Sink {
         }
         if let max = rotateBytes, size >= max { rotate() }
         batch.acknowledge()
-    }
-
-    /// Encodes `events[start...]` into `buffer`, the first half on this thread and the
-    /// second half with `helper` on another, then appends the second half: the same bytes
-    /// in the same order as encoding them one by one, in about half the time on this thread.
-    private func encodeInParallel(_ events: [Event], from start: Int, helper: EncodePart) {
-        let mid = start + (events.count - start) / 2
-        helper.buffer.removeAll(keepingCapacity: true)
-        let mine = EncodePart(encoder)
-        swap(&mine.buffer, &buffer)
-        events.withUnsafeBufferPointer { all in
-            nonisolated(unsafe) let all = all
-            let parts = [mine, helper]
-            DispatchQueue.concurrentPerform(iterations: 2) { k in
-                let part = parts[k]
-                for i in (k == 0 ? start..<mid : mid..<all.count) {
-                    part.encoder.encode(all[i], into: &part.buffer)
-                    part.buffer.append(0x0A)
-                }
-            }
-        }
-        swap(&mine.buffer, &buffer)
-        buffer.append(contentsOf: helper.buffer)
     }
 
     /// Appends whole records. On any error (a full disk mid-write, a failed fsync) the file

@@ -23,38 +23,6 @@ final class FileSinkTests: XCTestCase {
         sink.close()
     }
 
-    /// Large batches are encoded in two halves at once (`helperEncoder`): the file must hold
-    /// the same bytes, in the same order, as one encoder writing record by record, and the
-    /// batch is acknowledged once.
-    func testParallelEncodingWritesTheSameBytesInOrder() throws {
-        let dir = TestSupport.tempDir("file-parallel")
-        let events: [Event] = (0..<(FileSink.parallelThreshold * 3 + 7)).map { i in
-            var e = Event(timestamp: 1_763_863_200_000_000_000 + Int64(i) * 1_000_000,
-                          original: ArraySlice(Array("{\"n\":\(i)}".utf8)))
-            e[ECS.userName] = .string("user\(i % 97)")
-            e[ECS.sourceIP] = .string("10.0.\(i % 256).\(i % 7)")
-            e[FieldKey("github.actor_location")] = .object([Field(FieldKey("country_code"), .string(i % 2 == 0 ? "JP" : "DE"))])
-            e[FieldKey("github.repo_id")] = .int(Int64(i))
-            return e
-        }
-        let serial = FileSink(path: dir + "/serial.json", encoder: JSONLineEncoder())
-        let parallel = FileSink(path: dir + "/parallel.json", encoder: JSONLineEncoder(), helperEncoder: JSONLineEncoder())
-        var acked = 0
-        for (lo, hi) in [(0, 5), (5, events.count - 300), (events.count - 300, events.count)] {
-            let part = Array(events[lo..<hi])
-            try serial.write(EventBatch(events: part, acks: []))
-            try parallel.write(EventBatch(events: part, acks: [Acknowledgement { acked += 1 }]))
-        }
-        serial.close(); parallel.close()
-        XCTAssertEqual(acked, 3)
-        let want = try Data(contentsOf: URL(fileURLWithPath: dir + "/serial.json"))
-        let got = try Data(contentsOf: URL(fileURLWithPath: dir + "/parallel.json"))
-        XCTAssertEqual(got.filter { $0 == 0x0A }.count, events.count)
-        XCTAssertEqual(got, want)
-        let lines = String(decoding: got, as: UTF8.self).split(separator: "\n")
-        XCTAssertTrue(lines[events.count / 2].contains("\"original\":\"{\\\"n\\\":\(events.count / 2)}\""), String(lines[events.count / 2]))
-    }
-
     func testUnwritablePathIsARetryableErrorAndNothingIsAcknowledged() {
         let sink = FileSink(path: "/proc/sluice-cannot-write-here/out.ndjson", encoder: JSONLineEncoder())
         var acked = false
