@@ -39,7 +39,7 @@ test: deps
 	bash scripts/test-e2e.sh
 
 ## Build dist/sluice_<version>_<arch>.deb (offline, dpkg-deb; see packaging/README.md).
-## SLUICE_CONFFILE picks the file installed as /etc/sluice/sluice.yaml (default Pipelines/default.yaml).
+## SLUICE_CONFFILE picks the file installed as /etc/sluice/sluice.yaml (default Pipelines/collector.yaml).
 deb: deps
 	bash scripts/build-deb.sh
 
@@ -75,7 +75,7 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	bash Fuzz/fuzz.sh $(FUZZ_SECONDS)
 
-## Regenerate what the binary embeds: Sources/sluice/EmbeddedPipeline.swift (Pipelines/default.yaml) and
+## Regenerate what the binary embeds: Sources/sluice/EmbeddedPipeline.swift (Pipelines/collector.yaml) and
 ## Sources/sluice/EmbeddedRules.swift (Pipelines/rules/, the rule pack `builtin`).
 embed:
 	sh scripts/embed-default-pipeline.sh

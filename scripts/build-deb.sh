@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds dist/sluice_<version>_<arch>.deb with dpkg-deb, offline:
 #   - the release binary, Swift runtime linked statically (--static-swift-stdlib);
-#   - /etc/sluice/sluice.yaml (a conffile) from $SLUICE_CONFFILE (default Pipelines/default.yaml);
+#   - /etc/sluice/sluice.yaml (a conffile) from $SLUICE_CONFFILE (default Pipelines/collector.yaml);
 #   - pipelines under /usr/share/sluice/pipelines, rules under /usr/share/sluice/rules
 #     (from $SLUICE_RULES_DIR when it exists), samples and enrichment examples beside them;
 #   - the systemd unit, sysusers.d and tmpfiles.d snippets, maintainer scripts;
@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SWIFT="${SWIFT:-swift}"
-CONFFILE="${SLUICE_CONFFILE:-Pipelines/default.yaml}"
+CONFFILE="${SLUICE_CONFFILE:-Pipelines/collector.yaml}"
 RULES_DIR="${SLUICE_RULES_DIR:-Pipelines/rules}"
 OUT="${SLUICE_DEB_DIR:-dist}"
 

@@ -1,17 +1,17 @@
 #!/bin/sh
 # Regenerates what the sluice binary embeds:
-#   Sources/sluice/EmbeddedPipeline.swift  from Pipelines/default.yaml
+#   Sources/sluice/EmbeddedPipeline.swift  from Pipelines/collector.yaml
 #   Sources/sluice/EmbeddedRules.swift     from Pipelines/rules/*.yml (the shipped rule pack, `builtin`)
 # With --check, fails if a generated file is out of date instead of writing it.
 set -e
 cd "$(dirname "$0")/.."
 
 gen_pipeline() {
-  echo '// Generated from Pipelines/default.yaml by `make embed`; `make test` checks they match.'
-  echo '/// The embedded default pipeline (Pipelines/default.yaml).'
+  echo '// Generated from Pipelines/collector.yaml by `make embed`; `make test` checks they match.'
+  echo '/// The embedded default pipeline (Pipelines/collector.yaml).'
   echo 'enum EmbeddedPipeline {'
   echo '    static let defaultYAML = #"""'
-  cat Pipelines/default.yaml
+  cat Pipelines/collector.yaml
   echo '"""#'
   echo '}'
 }

@@ -6,7 +6,9 @@ import SluiceDetect
 /// on a mixed stream (one core), memory with 1,000,000 active group keys, and snapshot /
 /// restore time at that size. Figures go to BENCHMARKS.md.
 ///
-///   sluice-detect-bench throughput [EVENTS] [--repeat N]
+///   sluice-detect-bench throughput [EVENTS] [--repeat N] [--pack DIR]
+///     (--pack: the rule files of DIR, e.g. Pipelines/rules, instead of the built-in
+///     issue-13-like bench pack; the 300 community-style rules are loaded either way)
 ///   sluice-detect-bench keys [KEYS]
 
 func rssMiB() -> Double {
@@ -25,8 +27,14 @@ let mode = args.count > 1 ? args[1] : "throughput"
 let t0: Int64 = 1_763_856_000_000_000_000   // 2025-11-23T00:00:00Z
 
 @inline(never)
-func throughput(_ n: Int, repeats: Int) {
-    let rules = RuleSet.parse([(file: "pack.yml", yaml: BenchPack.yaml), (file: "community.yml", yaml: CommunityRules.generate())])
+func throughput(_ n: Int, repeats: Int, pack: String?) {
+    var files: [(file: String, yaml: String)] = [(file: "pack.yml", yaml: BenchPack.yaml)]
+    if let pack {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: pack)) ?? []).filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.sorted()
+        files = names.compactMap { name in (try? String(contentsOfFile: pack + "/" + name, encoding: .utf8)).map { (file: name, yaml: $0) } }
+        print("pack: \(files.count) files from \(pack)")
+    }
+    let rules = RuleSet.parse(files + [(file: "community.yml", yaml: CommunityRules.generate())])
     for s in rules.skipped { print("skipped: \(s)") }
     print("rules: \(rules.rules.count) loaded (\(rules.rules.filter { $0.isCorrelation }.count) correlations), \(rules.skipped.count) skipped")
     let events = MixedStream.events(n, start: t0, span: 24 * 3_600_000_000_000)
@@ -100,10 +108,10 @@ switch mode {
 case "throughput":
     let n = args.count > 2 ? Int(args[2]) ?? 1_000_000 : 1_000_000
     let rep = args.firstIndex(of: "--repeat").flatMap { Int(args[$0 + 1]) } ?? 3
-    throughput(n, repeats: rep)
+    throughput(n, repeats: rep, pack: args.firstIndex(of: "--pack").map { args[$0 + 1] })
 case "keys":
     try keys(args.count > 2 ? Int(args[2]) ?? 1_000_000 : 1_000_000)
 default:
-    print("usage: sluice-detect-bench throughput [EVENTS] [--repeat N] | keys [KEYS]")
+    print("usage: sluice-detect-bench throughput [EVENTS] [--repeat N] [--pack DIR] | keys [KEYS]")
     exit(2)
 }

@@ -199,7 +199,7 @@ for i in 0..<4096 {
     events.append(e)
 }
 
-func bench(_ name: String, _ t: Transform, fields: Int?) {
+@MainActor func bench(_ name: String, _ t: Transform, fields: Int?) {
     var out: [Event] = []
     var failures: [DeadLetter] = []
     out.reserveCapacity(1024)

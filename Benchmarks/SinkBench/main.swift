@@ -91,15 +91,15 @@ _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capac
 _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listenFD, $0, &len) } }
 listen(listenFD, 4)
 let port = Int(UInt16(bigEndian: addr.sin_port))
-let received = NSCondition()
-var receivedBytes = 0
+let receivedBytes = Locked(0)
 Thread {
     let c = accept(listenFD, nil, nil)
     var b = [UInt8](repeating: 0, count: 1 << 20)
     while true {
         let r = read(c, &b, b.count)
         if r <= 0 { break }
-        received.lock(); receivedBytes += r; received.broadcast(); received.unlock()
+        receivedBytes.withLock { $0 += r }
+        receivedBytes.broadcast()
     }
 }.start()
 
@@ -123,10 +123,8 @@ while i < events.count {
     i = j
 }
 try! sink.flush()
-received.lock()
-while Double(receivedBytes) < Double(expected) * 0.98 { _ = received.wait(until: Date(timeIntervalSinceNow: 1)) }
-let got = receivedBytes
-received.unlock()
+let target = Double(expected) * 0.98
+let got = receivedBytes.wait(until: { Double($0) >= target }) { n, _ in n }
 let dt = now() - start
 print(row("syslog tcp cef (e2e)", String(format: "%.0f", Double(events.count) / dt), String(format: "%.1f", Double(got) / dt / 1048576), String(got / events.count)))
 sink.close()

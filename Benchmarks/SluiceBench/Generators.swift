@@ -135,8 +135,9 @@ public enum Generators {
 
     public typealias Generator = (inout BenchRNG, Int, inout [UInt8]) -> Void
 
-    /// Generators by name (for `sluice-bench generate NAME N`).
-    public static let byName: [String: Generator] = [
+    /// Generators by name (for `sluice-bench generate NAME N`); fresh ones on each call (the
+    /// per-record generators keep a cache).
+    public static var byName: [String: Generator] { [
         "github-audit": { githubAudit(&$0, index: $1, into: &$2) },
         "syslog-5424": { syslog5424(&$0, index: $1, into: &$2) },
         "syslog-3164": { syslog3164(&$0, index: $1, into: &$2) },
@@ -145,5 +146,5 @@ public enum Generators {
     ].merging(ParsersBGenerators.formats.map { f -> (String, Generator) in
         let g = ParsersBGenerators.perRecord(f)
         return (f, { _, i, out in g(i, &out) })
-    }) { a, _ in a }
+    }) { a, _ in a } }
 }

@@ -171,7 +171,7 @@ if let i = args.firstIndex(of: "--file"), i + 1 < args.count {
         let t0 = threadCPU()
         let w0 = monotonic()
         parseChunk(parser, flat, ends, into: &out, events: &events, failures: &failures)
-        if eof { parser.tick(StageTime(wallClock: 0, eventTime: Int64.max, final: true), into: &out) }
+        if eof { parser.tick(StageTime(wallClock: Int64.max / 2, eventTime: Int64.max / 2, final: true), into: &out) }
         events += out.count
         out.removeAll(keepingCapacity: true)
         seconds += threadCPU() - t0

@@ -1,4 +1,4 @@
-import Foundation
+import SluiceCore
 
 /// The rule pack built into the `sluice` binary (the files of `Pipelines/rules/`, embedded at
 /// build time), which rule paths name as `builtin`.
@@ -11,18 +11,15 @@ public enum BuiltinRules {
     /// The path that names the built-in pack.
     public static let path = "builtin"
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var registered: [(file: String, yaml: String)] = []
+    private static let registered = Locked<[(file: String, yaml: String)]>([])
 
     /// Registers the built-in pack (file name, YAML text), replacing any earlier one.
     public static func register(_ files: [(file: String, yaml: String)]) {
-        lock.lock(); defer { lock.unlock() }
-        registered = files.map { ("builtin/" + $0.file, $0.yaml) }
+        registered.withLock { r in r = files.map { ("builtin/" + $0.file, $0.yaml) } }
     }
 
     /// The registered files, in name order.
     public static var files: [(file: String, yaml: String)] {
-        lock.lock(); defer { lock.unlock() }
-        return registered.sorted { $0.file < $1.file }
+        registered.withLock { r in r.sorted { $0.file < $1.file } }
     }
 }

@@ -88,6 +88,8 @@ struct PatternTest: Sendable, Hashable {
 
 /// A compiled regular expression with its literal prefilter.
 final class RegexTest: @unchecked Sendable, Hashable {
+    // SAFETY (@unchecked Sendable): every field is `let`; `NSRegularExpression` is immutable
+    // and documented as safe to use from several threads at once.
     let pattern: String
     let flags: String
     let regex: NSRegularExpression

@@ -5,6 +5,10 @@ import Yams
 /// One loaded rule: its metadata, and either a compiled detection (single-event rule) or a
 /// correlation over other rules, plus its `sluice:` extensions.
 public final class CompiledRule: @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): the `var`s (`references`, `consumers`, `generates`) are
+    // written only by `RuleSet.load` while it links the rules, before the `RuleSet` is
+    // returned; afterwards every field is only read. `doc` holds Yams nodes (see
+    // `SigmaDocument`); the compiled condition's regular expressions are `RegexTest`s.
     public let index: Int
     public let doc: SigmaDocument
     public let severity: Severity
@@ -46,6 +50,8 @@ public final class CompiledRule: @unchecked Sendable {
 /// reference…) is listed in `skipped` and never stops the others; rule ids and names are
 /// unique among `rules` (a duplicate is skipped); correlations reference loaded rules only.
 public final class RuleSet: @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): every field is `let` and holds rules and predicates that
+    // are not changed after `load` returns (see `CompiledRule`, `RegexTest`).
     public let rules: [CompiledRule]
     public let skipped: [SkippedRule]
     let predicates: [Predicate]

@@ -5,6 +5,9 @@ import Yams
 /// One rule document as written (before compilation): metadata, logsource, detection or
 /// correlation, and the raw `sluice:` extension block.
 public struct SigmaDocument: @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): plain values plus Yams `Node`s, trees of values whose only
+    // references (`Tag`) are immutable after parsing (as for `ConfigNode`); nothing changes
+    // a document's nodes after it is read.
     public var file: String
     public var line: Int
     public var id: String?

@@ -30,7 +30,7 @@ import SluiceCore
 /// audit repositories, e.g. a GitHub Enterprise Server name), `mask_credentials` (default
 /// true), `mask_fields`, `mask_original` (default true), `reload_bad_lines` (`keep_previous` or `skip`), `watch` (default
 /// true: reload when a file changes, in live runs).
-public final class ContextEnricher: Transform, ReloadableEnricher, @unchecked Sendable {
+public final class ContextEnricher: Transform, ReloadableEnricher, Sendable {
     public static let defaultMaskFields = ["url.full", "url.original", "process.command_line",
                                            "process.parent.command_line", "process.title", "process.args"]
 
@@ -86,7 +86,8 @@ public final class ContextEnricher: Transform, ReloadableEnricher, @unchecked Se
                     continue
                 }
                 let f = ComponentOptions(component: o.component, node: item)
-                files.append(ContextFile(path: f.requiredString("path"), kind: f.choice("kind", default: ContextFile.Kind.auto)))
+                files.append(ContextFile(path: f.requiredString("path"), kind: f.choice("kind", default: ContextFile.Kind.auto),
+                                         optional: f.bool("optional", default: false)))
                 f.finish(); o.merge(f)
             }
         } else {

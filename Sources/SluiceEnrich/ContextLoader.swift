@@ -8,7 +8,11 @@ public struct ContextFile: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable { case auto, assets, identities }
     public var path: String
     public var kind: Kind
-    public init(path: String, kind: Kind = .auto) { self.path = path; self.kind = kind }
+    /// A missing optional file loads as empty instead of failing the load.
+    public var optional: Bool
+    public init(path: String, kind: Kind = .auto, optional: Bool = false) {
+        self.path = path; self.kind = kind; self.optional = optional
+    }
     var isCSV: Bool { path.lowercased().hasSuffix(".csv") }
 }
 
@@ -54,6 +58,7 @@ public struct ContextLoader {
 
     public mutating func load(_ file: ContextFile) {
         let bytes: [UInt8]
+        if report.skipIfMissing(file.path, optional: file.optional) { return }
         do { bytes = try EnrichmentFile.read(file.path) } catch let e as LoadIssue {
             report.fail(e.file, e.line, e.message); return
         } catch { report.fail(file.path, 0, "\(error)"); return }

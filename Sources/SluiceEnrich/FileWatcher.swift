@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import SluiceCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,16 +15,20 @@ import Glibc
 /// Guarantees: nothing happens until `start()`; `stop()` ends the watching thread and
 /// returns after it ended (no callback runs after `stop()` returns); the callback runs on the
 /// watcher's own thread, one call at a time. Linux only (inotify); `start()` throws elsewhere.
-public final class FileWatcher: @unchecked Sendable {
+public final class FileWatcher: Sendable {
     public let paths: [String]
     public let debounce: Double
     private let onChange: @Sendable ([String]) -> Void
 
-    private let lock = NSLock()
-    private var fd: Int32 = -1
-    private var wake: (Int32, Int32) = (-1, -1)
-    private var running = false
-    private let done = DispatchSemaphore(value: 0)
+    private struct State: Sendable {
+        var fd: Int32 = -1
+        /// The pipe that wakes the watching thread to end it (read end, write end).
+        var wake: (Int32, Int32) = (-1, -1)
+        var running = false
+        /// The watching thread has returned (waited on by `stop`).
+        var loopEnded = true
+    }
+    private let state = Locked(State())
 
     public init(paths: [String], debounce: Double = 0.2, onChange: @escaping @Sendable ([String]) -> Void) {
         self.paths = paths.map { ($0 as NSString).standardizingPath }
@@ -35,8 +39,8 @@ public final class FileWatcher: @unchecked Sendable {
     /// Starts watching (the directories must exist).
     public func start() throws {
         #if os(Linux)
-        try lock.withLock {
-            guard !running else { return }
+        try state.withLock { state in
+            guard !state.running else { return }
             let ifd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
             guard ifd >= 0 else { throw WatchError("inotify_init1: \(String(cString: strerror(errno)))") }
             var byWatch: [Int32: (dir: String, names: Set<String>)] = [:]
@@ -57,7 +61,7 @@ public final class FileWatcher: @unchecked Sendable {
             }
             var fds: [Int32] = [0, 0]
             guard pipe(&fds) == 0 else { close(ifd); throw WatchError("pipe: \(String(cString: strerror(errno)))") }
-            fd = ifd; wake = (fds[0], fds[1]); running = true
+            state.fd = ifd; state.wake = (fds[0], fds[1]); state.running = true; state.loopEnded = false
             let table = byWatch
             let readEnd = fds[0]
             let thread = Thread { [self] in self.loop(ifd, readEnd, table) }
@@ -71,18 +75,17 @@ public final class FileWatcher: @unchecked Sendable {
 
     /// Stops watching; returns once the thread has ended. Safe to call more than once.
     public func stop() {
-        let w: Int32? = lock.withLock {
-            guard running else { return nil }
-            running = false
-            return wake.1
+        let w: Int32? = state.withLock { s in
+            guard s.running else { return nil }
+            s.running = false
+            return s.wake.1
         }
         guard let w else { return }
         var b: UInt8 = 1
         _ = write(w, &b, 1)
-        done.wait()
-        lock.withLock {
-            close(fd); close(wake.0); close(wake.1)
-            fd = -1; wake = (-1, -1)
+        state.wait(until: { $0.loopEnded }) { s, _ in
+            close(s.fd); close(s.wake.0); close(s.wake.1)
+            s.fd = -1; s.wake = (-1, -1)
         }
     }
 
@@ -90,7 +93,10 @@ public final class FileWatcher: @unchecked Sendable {
 
     #if os(Linux)
     private func loop(_ ifd: Int32, _ wakeFD: Int32, _ table: [Int32: (dir: String, names: Set<String>)]) {
-        defer { done.signal() }
+        defer {
+            state.withLock { $0.loopEnded = true }
+            state.broadcast()
+        }
         var pending: [String] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {

@@ -10,6 +10,9 @@ import SluiceCore
 /// allocate nothing but the strings they return; the file is unmapped when the last
 /// reference goes.
 public final class MaxMindDatabase: @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): `db` is opened in `init` and closed in `deinit` only;
+    // in between libmaxminddb only reads it (lookups on an MMAP database touch no shared
+    // mutable state, as its documentation states), so any thread may look up at once.
     public let path: String
     private let db: UnsafeMutablePointer<MMDB_s>
 
@@ -65,6 +68,8 @@ public final class MaxMindDatabase: @unchecked Sendable {
 /// A path into an MMDB record (`["city", "names", "en"]`) held as C strings for the
 /// lifetime of the object, so lookups build nothing.
 final class MMDBPath: @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): the C strings and the array of pointers to them are
+    // written in `init` and freed in `deinit` only; lookups only read them.
     let pointers: UnsafeMutablePointer<UnsafePointer<CChar>?>
     let count: Int
 
@@ -133,8 +138,8 @@ public final class GeoIPSet: Sendable {
 /// the ECS sides whose `.ip` is looked up), `locale` (city name language, default `en`),
 /// `watch` (default true: reopen when a file changes, in live runs). A database loads whole or
 /// not at all.
-public final class GeoIPEnricher: Transform, ReloadableEnricher, @unchecked Sendable {
-    struct Side {
+public final class GeoIPEnricher: Transform, ReloadableEnricher, Sendable {
+    struct Side: Sendable {
         let ip: FieldKey
         let country: FieldKey
         let city: FieldKey

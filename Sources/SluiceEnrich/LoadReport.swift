@@ -28,6 +28,9 @@ public struct LoadReport: Sendable, CustomStringConvertible {
     /// Files that could not be read or whose structure is unusable (a missing CSV header,
     /// invalid YAML/JSON): such a load never replaces a set in service.
     public var failedFiles: [String] = []
+    /// Files marked `optional: true` that do not exist: loaded as empty (and loaded once
+    /// they appear, on the next reload).
+    public var missingOptional: [String] = []
     /// Wall time of the load, seconds.
     public var seconds: Double = 0
 
@@ -37,11 +40,22 @@ public struct LoadReport: Sendable, CustomStringConvertible {
         let c = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         return "\(c.isEmpty ? "nothing" : c) loaded in \(String(format: "%.2f", seconds)) s, \(badLines) bad line(s)"
             + (failedFiles.isEmpty ? "" : ", failed: \(failedFiles.joined(separator: ", "))")
+            + (missingOptional.isEmpty ? "" : ", not present (optional): \(missingOptional.joined(separator: ", "))")
     }
 
     mutating func bad(_ file: String, _ line: Int, _ message: String) {
         badLines += 1
         if issues.count < Self.maxIssues { issues.append(LoadIssue(file: file, line: line, message: message)) }
+    }
+
+    /// True (and noted) when `path` is optional and does not exist: the caller loads nothing
+    /// from it. Any other problem (permissions, a directory) is still a failure.
+    mutating func skipIfMissing(_ path: String, optional: Bool) -> Bool {
+        guard optional else { return false }
+        var st = stat()
+        guard stat(path, &st) != 0, errno == ENOENT else { return false }
+        if !missingOptional.contains(path) { missingOptional.append(path) }
+        return true
     }
 
     mutating func fail(_ file: String, _ line: Int, _ message: String) {

@@ -34,7 +34,7 @@ public protocol ReloadableEnricher: AnyObject, Sendable {
 ///   `file:line: reason`.
 /// - Reloads run one at a time on a private serial queue; a reload asked for while one runs
 ///   runs after it.
-public final class ReloadingSet<S: AnyObject & Sendable>: @unchecked Sendable {
+public final class ReloadingSet<S: AnyObject & Sendable>: Sendable {
     /// Builds a new set from the files; a nil set means the load failed as a whole.
     public typealias Builder = @Sendable () -> (set: S?, report: LoadReport)
 
@@ -44,18 +44,25 @@ public final class ReloadingSet<S: AnyObject & Sendable>: @unchecked Sendable {
     private let keepPreviousOnBadLines: Bool
     private let queue: DispatchQueue
 
-    private let lock = NSLock()
-    /// A set built and waiting for the next batch (under `lock`).
-    private var pending: S?
-    /// Whether a set was ever published (under `lock`).
-    private var published = false
-    /// Whether the first load was attempted (under `lock`).
-    private var attempted = false
-    private var _lastReport = LoadReport()
-    private var _generation = 0
+    private struct State: Sendable {
+        /// A set built and waiting for the next batch.
+        var pending: S?
+        /// Whether a set was ever published.
+        var published = false
+        /// Whether the first load was attempted.
+        var attempted = false
+        var lastReport = LoadReport()
+        var generation = 0
+        /// The set in use by the processing thread (replaced only by `current()`).
+        var inUse: S?
 
-    /// The set in use by the processing thread. Touched only by `current()`.
-    private var inUse: S?
+        /// Moves a published set into use; returns the set now in use.
+        mutating func takePending() -> S? {
+            if let p = pending { inUse = p; pending = nil }
+            return inUse
+        }
+    }
+    private let state = Locked(State())
 
     public init(name: String, logger: Logger, keepPreviousOnBadLines: Bool = true, build: @escaping Builder) {
         self.name = name; self.logger = logger; self.build = build
@@ -64,16 +71,16 @@ public final class ReloadingSet<S: AnyObject & Sendable>: @unchecked Sendable {
     }
 
     /// The report of the most recent load attempt (successful or not).
-    public var lastReport: LoadReport { lock.withLock { _lastReport } }
+    public var lastReport: LoadReport { state.withLock { $0.lastReport } }
     /// How many sets were published so far (1 after the first load).
-    public var generation: Int { lock.withLock { _generation } }
+    public var generation: Int { state.withLock { $0.generation } }
 
     /// First load, synchronous. Publishes the set (bad lines skipped and logged) or throws.
     public func load() throws {
-        lock.withLock { attempted = true }
+        state.withLock { $0.attempted = true }
         let (set, report) = timedBuild()
         log(report, reload: false)
-        lock.withLock { _lastReport = report }
+        state.withLock { $0.lastReport = report }
         guard let set, report.failedFiles.isEmpty else { throw EnrichmentLoadError(report) }
         publish(set)
     }
@@ -92,12 +99,12 @@ public final class ReloadingSet<S: AnyObject & Sendable>: @unchecked Sendable {
     public func reloadNow() -> Bool {
         let (set, report) = timedBuild()
         log(report, reload: true)
-        lock.withLock { _lastReport = report; attempted = true }
+        state.withLock { $0.lastReport = report; $0.attempted = true }
         guard let set, report.failedFiles.isEmpty else {
             logger.error("\(name): reload failed; the previous set stays in service")
             return false
         }
-        if keepPreviousOnBadLines, report.badLines > 0, lock.withLock({ published }) {
+        if keepPreviousOnBadLines, report.badLines > 0, state.withLock({ $0.published }) {
             logger.error("\(name): reload found \(report.badLines) bad line(s); the previous set stays in service (fix the lines listed above)")
             return false
         }
@@ -112,27 +119,20 @@ public final class ReloadingSet<S: AnyObject & Sendable>: @unchecked Sendable {
     /// load happens here (a failure is logged and the enricher serves nothing until a reload
     /// succeeds).
     public func current() -> S? {
-        let (next, needsLoad) = lock.withLock { () -> (S?, Bool) in
-            let p = pending
-            pending = nil
-            return (p, !attempted)
-        }
-        if let next { inUse = next; return next }
-        if needsLoad {
-            do { try load() } catch { logger.error("\(name): \(error)") }
-            if let p = lock.withLock({ () -> S? in let p = pending; pending = nil; return p }) { inUse = p }
-        }
-        return inUse
+        let (set, needsLoad) = state.withLock { s in (s.takePending(), !s.attempted) }
+        guard needsLoad else { return set }
+        do { try load() } catch { logger.error("\(name): \(error)") }
+        return state.withLock { $0.takePending() }
     }
 
     private func publish(_ set: S) {
-        lock.withLock { pending = set; published = true; _generation += 1 }
+        state.withLock { $0.pending = set; $0.published = true; $0.generation += 1 }
     }
 
     private func timedBuild() -> (S?, LoadReport) {
-        let t0 = DispatchTime.now().uptimeNanoseconds
+        let t0 = Clock.monotonic()
         var (set, report) = build()
-        report.seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        report.seconds = Clock.monotonic() - t0
         return (set, report)
     }
 
@@ -151,11 +151,14 @@ public final class ReloadingSet<S: AnyObject & Sendable>: @unchecked Sendable {
 ///
 /// Guarantees: `start` loads first (a file that cannot be read fails the start) and
 /// registers only then; `stop` ends the watcher (no reload starts after it returns) and the
-/// registration. Used on the stage's queue only.
-final class EnricherLifecycle: @unchecked Sendable {
+/// registration. Used on the stage's queue only (the lock only makes that checkable).
+final class EnricherLifecycle: Sendable {
     let watch: Bool
-    private var watcher: FileWatcher?
-    private var registration: (ReloadRegistry, Int)?
+    private struct Held: Sendable {
+        var watcher: FileWatcher?
+        var registration: (ReloadRegistry, Int)?
+    }
+    private let held = Locked(Held())
 
     init(watch: Bool) { self.watch = watch }
 
@@ -164,19 +167,21 @@ final class EnricherLifecycle: @unchecked Sendable {
         let id = context.reloads.register(component: context.name, files: enricher.watchedFiles) { [weak enricher] in
             enricher?.reload()
         }
-        registration = (context.reloads, id)
+        held.withLock { $0.registration = (context.reloads, id) }
         if watch, context.mode == .follow {
             let w = enricher.makeWatcher()
-            do { try w.start(); watcher = w } catch {
+            do { try w.start(); held.withLock { $0.watcher = w } } catch {
                 context.logger.warning("\(context.name): not watching its files for changes (reload with SIGHUP): \(error)")
             }
         }
     }
 
     func stop() {
+        let (watcher, registration) = held.withLock { h in
+            defer { h = Held() }
+            return (h.watcher, h.registration)
+        }
         watcher?.stop()
-        watcher = nil
         if let (registry, id) = registration { registry.remove(id) }
-        registration = nil
     }
 }

@@ -19,7 +19,7 @@ import SluiceCore
 /// Options: `services` (extra or overriding rules: a list of `{name, hosts, endpoint, family}`;
 /// `family` is how paths name repositories: github|gitlab|bitbucket|azure|none, default
 /// gitlab), `builtin` (default true: start from the built-in catalog). Reads no file.
-public final class RepoServicesEnricher: Transform, @unchecked Sendable {
+public final class RepoServicesEnricher: Transform, Sendable {
     public let catalog: RepoServiceCatalog
 
     enum Keys {

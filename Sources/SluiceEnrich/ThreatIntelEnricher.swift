@@ -17,6 +17,10 @@ import SluiceCore
 /// `max_matches` (default 16), `reload_bad_lines` (`keep_previous`, the default, or `skip`),
 /// `watch` (default true: reload when a file changes, in live runs).
 public final class ThreatIntelEnricher: Transform, ReloadableEnricher, @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): the only mutable state is the processing-thread scratch
+    // below, used inside `process`, which the runtime calls on the stage's serial queue
+    // only (`Transform` contract); `reload()` and `lastReport` go through `ReloadingSet`'s
+    // lock; everything else is immutable after `init`.
     public static let defaultFields = ["source.ip", "destination.ip", "destination.domain", "url.domain",
                                        "url.full", "dns.question.name", "dns.answers.data"]
 
@@ -97,7 +101,8 @@ public final class ThreatIntelEnricher: Transform, ReloadableEnricher, @unchecke
                 }
             }
             out.append(IntelFile(path: path, format: format, feed: f.string("feed"), category: f.string("category"),
-                                 confidence: confidence, expires: expires, columns: columns))
+                                 confidence: confidence, expires: expires, columns: columns,
+                                 optional: f.bool("optional", default: false)))
             f.finish(); o.merge(f)
         }
         return out

@@ -26,10 +26,12 @@ public struct IntelFile: Sendable, Equatable {
     /// CSV column names by role (`indicator`, `category`, `feed`, `confidence`, `expires`),
     /// for files whose header uses other names.
     public var columns: [String: String]
+    /// A missing optional file loads as empty instead of failing the load.
+    public var optional: Bool
 
     public init(path: String, format: Format? = nil, feed: String? = nil, category: String? = nil,
-                confidence: Int? = nil, expires: Int64? = nil, columns: [String: String] = [:]) {
-        self.path = path
+                confidence: Int? = nil, expires: Int64? = nil, columns: [String: String] = [:], optional: Bool = false) {
+        self.path = path; self.optional = optional
         self.format = format ?? IntelFile.guessFormat(path)
         self.feed = feed; self.category = category; self.confidence = confidence
         self.expires = expires; self.columns = columns
@@ -92,6 +94,7 @@ public struct ThreatIntelLoader {
 
     public mutating func load(_ file: IntelFile) {
         let bytes: [UInt8]
+        if report.skipIfMissing(file.path, optional: file.optional) { return }
         do { bytes = try EnrichmentFile.read(file.path) } catch let e as LoadIssue {
             report.fail(e.file, e.line, e.message); return
         } catch { report.fail(file.path, 0, "\(error)"); return }

@@ -1,4 +1,4 @@
-import Foundation
+import SluiceCore
 
 /// Connection slots of a stream listener, so that no peer can deny service to the others.
 ///
@@ -11,8 +11,8 @@ import Foundation
 /// well-behaved sender out, whatever their number of addresses. One source address holds
 /// at most `maxPerAddress` connections of either kind. The tables hold only open
 /// connections. Thread-safe.
-final class ConnectionLimiter: @unchecked Sendable {
-    enum Refusal: CustomStringConvertible {
+final class ConnectionLimiter: Sendable {
+    enum Refusal: CustomStringConvertible, Sendable {
         case perAddress(Int), established(Int)
         var description: String {
             switch self {
@@ -28,13 +28,15 @@ final class ConnectionLimiter: @unchecked Sendable {
     let maxEstablished: Int
     let maxPending: Int
     let maxPerAddress: Int
-    private let lock = NSLock()
-    private var established = 0
-    /// Pending connections, oldest first (lazy deletion: ids no longer in `pendingSet`).
-    private var pendingOrder: [ID] = []
-    private var pendingHead = 0
-    private var pendingSet = Set<ID>()
-    private var perAddress: [String: Int] = [:]
+    private struct Slots: Sendable {
+        var established = 0
+        /// Pending connections, oldest first (lazy deletion: ids no longer in `pendingSet`).
+        var pendingOrder: [ID] = []
+        var pendingHead = 0
+        var pendingSet = Set<ID>()
+        var perAddress: [String: Int] = [:]
+    }
+    private let slots = Locked(Slots())
 
     init(maxEstablished: Int, maxPending: Int, maxPerAddress: Int) {
         self.maxEstablished = maxEstablished; self.maxPending = max(1, maxPending); self.maxPerAddress = maxPerAddress
@@ -44,49 +46,52 @@ final class ConnectionLimiter: @unchecked Sendable {
     /// when they are full, the oldest pending connection's, returned as `evict` for the
     /// caller to close — or is refused (its address holds `maxPerAddress` connections).
     func admit(_ id: ID, _ address: String?) -> (refusal: Refusal?, evict: ID?) {
-        lock.lock(); defer { lock.unlock() }
-        if let a = address, perAddress[a, default: 0] >= maxPerAddress { return (.perAddress(maxPerAddress), nil) }
-        var victim: ID?
-        if pendingSet.count >= maxPending {
-            while pendingHead < pendingOrder.count {
-                let old = pendingOrder[pendingHead]
-                pendingHead += 1
-                if pendingSet.remove(old) != nil { victim = old; break }
+        slots.withLock { s in
+            if let a = address, s.perAddress[a, default: 0] >= maxPerAddress { return (.perAddress(maxPerAddress), nil) }
+            var victim: ID?
+            if s.pendingSet.count >= maxPending {
+                while s.pendingHead < s.pendingOrder.count {
+                    let old = s.pendingOrder[s.pendingHead]
+                    s.pendingHead += 1
+                    if s.pendingSet.remove(old) != nil { victim = old; break }
+                }
             }
+            s.pendingSet.insert(id)
+            s.pendingOrder.append(id)
+            if s.pendingHead > 1024 && s.pendingHead * 2 > s.pendingOrder.count {
+                let open = s.pendingSet
+                s.pendingOrder = s.pendingOrder[s.pendingHead...].filter { open.contains($0) }
+                s.pendingHead = 0
+            }
+            if let a = address { s.perAddress[a, default: 0] += 1 }
+            return (nil, victim)
         }
-        pendingSet.insert(id)
-        pendingOrder.append(id)
-        if pendingHead > 1024 && pendingHead * 2 > pendingOrder.count {
-            pendingOrder = pendingOrder[pendingHead...].filter { pendingSet.contains($0) }
-            pendingHead = 0
-        }
-        if let a = address { perAddress[a, default: 0] += 1 }
-        return (nil, victim)
     }
 
     /// The connection proved itself (handshake done, or first bytes): moves it to an
     /// established slot, or says why not (the caller then closes it). A connection evicted
     /// from the pending slots meanwhile is refused too.
     func promote(_ id: ID) -> Refusal? {
-        lock.lock(); defer { lock.unlock() }
-        if established >= maxEstablished { return .established(maxEstablished) }
-        guard pendingSet.remove(id) != nil else { return .established(maxEstablished) }
-        established += 1
-        return nil
+        slots.withLock { s in
+            if s.established >= maxEstablished { return .established(maxEstablished) }
+            guard s.pendingSet.remove(id) != nil else { return .established(maxEstablished) }
+            s.established += 1
+            return nil
+        }
     }
 
     /// The connection closed; `established` says which slot it held.
     func release(_ id: ID, _ address: String?, established wasEstablished: Bool) {
-        lock.lock(); defer { lock.unlock() }
-        if wasEstablished { established -= 1 } else { pendingSet.remove(id) }
-        if let a = address {
-            let n = perAddress[a, default: 1] - 1
-            perAddress[a] = n > 0 ? n : nil
+        slots.withLock { s in
+            if wasEstablished { s.established -= 1 } else { s.pendingSet.remove(id) }
+            if let a = address {
+                let n = s.perAddress[a, default: 1] - 1
+                s.perAddress[a] = n > 0 ? n : nil
+            }
         }
     }
 
     var counts: (established: Int, pending: Int, addresses: Int) {
-        lock.lock(); defer { lock.unlock() }
-        return (established, pendingSet.count, perAddress.count)
+        slots.withLock { s in (s.established, s.pendingSet.count, s.perAddress.count) }
     }
 }

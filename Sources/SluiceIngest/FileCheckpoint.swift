@@ -22,13 +22,3 @@ public struct FileSourceCheckpoints: Codable, Sendable {
     public var files: [String: FileCheckpoint] = [:]
     public init(files: [String: FileCheckpoint] = [:]) { self.files = files }
 }
-
-/// FNV-1a 64-bit hash of a byte prefix, as 16 hex digits (file fingerprints).
-enum Fingerprint {
-    static func hex(_ bytes: [UInt8]) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        let s = String(h, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
-    }
-}

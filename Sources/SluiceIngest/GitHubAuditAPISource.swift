@@ -42,6 +42,13 @@ import SluiceCore
 /// stages the same position (newest emitted entry and the ids emitted within `overlap` of it)
 /// is committed with each epoch instead (`PositionedSource`).
 public final class GitHubAuditAPISource: PositionedSource, @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): the configuration is `let` (`nowMillis` is set by tests
+    // before `run`); the dedup state (`seenIDs`, `recent`, `seq`, `newestTimestamp`,
+    // `lastEmitted`) is read and written only inside `stateLock.withLock`, because
+    // `commitCheckpoints` (a runtime timer thread) and `barrierPosition` read it while the
+    // read loop runs; `context` is set by `run` before the loop starts and before any
+    // checkpoint can be committed; `backoffAttempt` belongs to the read loop's thread;
+    // `tracker` (thread-safe) is replaced only while restoring, before the loop starts.
     public enum Include: String, CaseIterable, Sendable { case all, web, git }
 
     public let apiURL: String
@@ -73,7 +80,7 @@ public final class GitHubAuditAPISource: PositionedSource, @unchecked Sendable {
 
     // Read-loop state; `stateLock` guards what `commitCheckpoints` (a runtime timer thread)
     // and `barrierPosition` read.
-    private let stateLock = NSLock()
+    private let stateLock = Locked()
     private var tracker = AckTracker<Position>()
     private var seenIDs = Set<String>()
     private var recent = Deque<(seq: UInt64, t: Int64, id: String)>()
@@ -81,7 +88,8 @@ public final class GitHubAuditAPISource: PositionedSource, @unchecked Sendable {
     private var newestTimestamp: Int64 = 0
     private var lastEmitted: Position?
     private var context: SourceContext?
-    private let saveLock = NSLock()
+    /// Held while saving a checkpoint (a plain mutex): saves are serialized.
+    private let saveLock = Locked()
     private var backoffAttempt = 0
 
     public init(apiURL: String = "https://api.github.com", org: String? = nil, enterprise: String? = nil,
@@ -284,23 +292,23 @@ public final class GitHubAuditAPISource: PositionedSource, @unchecked Sendable {
         var last: Position?
         var skipped = 0
         let name = FieldValue.string(context.name)
-        stateLock.lock()
-        for entry in entries {
-            if let id = entry.documentID {
-                if seenIDs.contains(id) { skipped += 1; continue }
-                seq &+= 1
-                seenIDs.insert(id)
-                recent.append((seq, entry.timestamp, id))
-                last = Position(timestamp: entry.timestamp, documentID: id, seq: seq)
+        stateLock.withLock {
+            for entry in entries {
+                if let id = entry.documentID {
+                    if seenIDs.contains(id) { skipped += 1; continue }
+                    seq &+= 1
+                    seenIDs.insert(id)
+                    recent.append((seq, entry.timestamp, id))
+                    last = Position(timestamp: entry.timestamp, documentID: id, seq: seq)
+                }
+                if entry.timestamp > newestTimestamp { newestTimestamp = entry.timestamp }
+                var e = Event(original: body[entry.range])
+                e.append(ECS.sluiceSource, name)
+                events.append(e)
             }
-            if entry.timestamp > newestTimestamp { newestTimestamp = entry.timestamp }
-            var e = Event(original: body[entry.range])
-            e.append(ECS.sluiceSource, name)
-            events.append(e)
+            if let last { lastEmitted = last }
+            evictRecent()
         }
-        if let last { lastEmitted = last }
-        evictRecent()
-        stateLock.unlock()
         if skipped > 0 { context.metrics.increment("github_api_duplicates_skipped", by: skipped) }
         guard !events.isEmpty else { return true }
         context.metrics.recordIn(events.count, bytes: body.count)
@@ -463,17 +471,18 @@ public final class GitHubAuditAPISource: PositionedSource, @unchecked Sendable {
                 context.logger.error("\(error); starting without checkpoint")
             }
         }
-        stateLock.lock(); defer { stateLock.unlock() }
-        guard let cp = saved else {
-            newestTimestamp = nowMillis() - Int64(initialLookback * 1000) + overlapMillis
-            return
+        stateLock.withLock {
+            guard let cp = saved else {
+                newestTimestamp = nowMillis() - Int64(initialLookback * 1000) + overlapMillis
+                return
+            }
+            newestTimestamp = cp.timestamp_ms
+            for r in cp.recent { seq &+= 1; recent.append((seq, r.t, r.id)); seenIDs.insert(r.id) }
+            let pos = Position(timestamp: cp.timestamp_ms, documentID: cp.document_id, seq: seq)
+            tracker = AckTracker(initial: pos)
+            lastEmitted = pos
+            context.logger.info("github_audit_api resuming after \(cp.document_id) (\(Self.isoSeconds(millis: cp.timestamp_ms)))")
         }
-        newestTimestamp = cp.timestamp_ms
-        for r in cp.recent { seq &+= 1; recent.append((seq, r.t, r.id)); seenIDs.insert(r.id) }
-        let pos = Position(timestamp: cp.timestamp_ms, documentID: cp.document_id, seq: seq)
-        tracker = AckTracker(initial: pos)
-        lastEmitted = pos
-        context.logger.info("github_audit_api resuming after \(cp.document_id) (\(Self.isoSeconds(millis: cp.timestamp_ms)))")
     }
 
     /// The ids emitted up to `pos` and within `overlap` of it, with `pos`. `stateLock` held.
@@ -484,13 +493,14 @@ public final class GitHubAuditAPISource: PositionedSource, @unchecked Sendable {
     }
 
     private func saveCheckpoint() {
-        saveLock.lock(); defer { saveLock.unlock() }
-        guard let context, let store = context.checkpoints, let pos = tracker.takeIfAdvanced() else { return }
-        let cp = stateLock.withLock { checkpoint(at: pos) }
-        do {
-            try store.save(cp, for: context.name)
-        } catch {
-            context.logger.error("cannot save checkpoint: \(error)")
+        saveLock.withLock {
+            guard let context, let store = context.checkpoints, let pos = tracker.takeIfAdvanced() else { return }
+            let cp = stateLock.withLock { checkpoint(at: pos) }
+            do {
+                try store.save(cp, for: context.name)
+            } catch {
+                context.logger.error("cannot save checkpoint: \(error)")
+            }
         }
     }
 

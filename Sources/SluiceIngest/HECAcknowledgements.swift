@@ -1,5 +1,4 @@
 import DequeModule
-import Foundation
 import SluiceCore
 
 /// Splunk HEC indexer acknowledgements: per client channel (`X-Splunk-Request-Channel`), each
@@ -13,12 +12,15 @@ import SluiceCore
 /// `idleTimeout` are removed) and `maxPendingPerChannel` ids per channel (the oldest
 /// completed-but-unqueried id is forgotten first; a channel whose ids are all still in flight
 /// refuses new requests). Thread-safe.
-final class HECAcknowledgements: @unchecked Sendable {
+final class HECAcknowledgements: Sendable {
     let maxChannels: Int
     let maxPendingPerChannel: Int
     let idleTimeout: Double
 
-    private final class Channel {
+    private final class Channel: @unchecked Sendable {
+        // SAFETY (@unchecked Sendable): a channel is reached only through `Table`, and every
+        // field is read and written only inside `table.withLock` (the acknowledgement
+        // callbacks hold a weak reference and take the same lock).
         var nextID: UInt64 = 0
         var inFlight = Set<UInt64>()
         var done = Set<UInt64>()
@@ -27,9 +29,17 @@ final class HECAcknowledgements: @unchecked Sendable {
         init(now: Double) { lastUsed = now }
     }
 
-    private let lock = NSLock()
-    private var channels: [String: Channel] = [:]
-    private var lastSweep: Double = 0
+    private struct Table: Sendable {
+        var channels: [String: Channel] = [:]
+        var lastSweep: Double = 0
+
+        mutating func sweep(now: Double, idleTimeout: Double) {
+            guard now - lastSweep >= min(idleTimeout, 10) else { return }
+            lastSweep = now
+            channels = channels.filter { now - $0.value.lastUsed <= idleTimeout || !$0.value.inFlight.isEmpty }
+        }
+    }
+    private let table = Locked(Table())
 
     init(maxChannels: Int = 1000, maxPendingPerChannel: Int = 10_000, idleTimeout: Double = 600) {
         self.maxChannels = maxChannels
@@ -40,25 +50,28 @@ final class HECAcknowledgements: @unchecked Sendable {
     /// Registers a request on `channel`: its ack id and the `Acknowledgement` to attach to its
     /// batch. Nil when the channel table or the channel is full (answer 503, busy).
     func register(channel name: String, now: Double = Clock.monotonic()) -> (id: UInt64, ack: Acknowledgement)? {
-        lock.lock(); defer { lock.unlock() }
-        sweepLocked(now: now)
-        let ch: Channel
-        if let c = channels[name] { ch = c } else {
-            guard channels.count < maxChannels else { return nil }
-            ch = Channel(now: now)
-            channels[name] = ch
+        let registered: (UInt64, Channel)? = table.withLock { t in
+            t.sweep(now: now, idleTimeout: idleTimeout)
+            let ch: Channel
+            if let c = t.channels[name] { ch = c } else {
+                guard t.channels.count < maxChannels else { return nil }
+                ch = Channel(now: now)
+                t.channels[name] = ch
+            }
+            ch.lastUsed = now
+            while ch.inFlight.count + ch.done.count >= maxPendingPerChannel {
+                guard let oldest = ch.doneOrder.popFirst() else { return nil }
+                ch.done.remove(oldest)
+            }
+            let id = ch.nextID
+            ch.nextID &+= 1
+            ch.inFlight.insert(id)
+            return (id, ch)
         }
-        ch.lastUsed = now
-        while ch.inFlight.count + ch.done.count >= maxPendingPerChannel {
-            guard let oldest = ch.doneOrder.popFirst() else { return nil }
-            ch.done.remove(oldest)
-        }
-        let id = ch.nextID
-        ch.nextID &+= 1
-        ch.inFlight.insert(id)
+        guard let (id, ch) = registered else { return nil }
         let ack = Acknowledgement { [weak self, weak ch] in
             guard let self, let ch else { return }
-            self.lock.withLock {
+            self.table.withLock { _ in
                 if ch.inFlight.remove(id) != nil {
                     ch.done.insert(id)
                     ch.doneOrder.append(id)
@@ -70,27 +83,22 @@ final class HECAcknowledgements: @unchecked Sendable {
 
     /// Answers a status query: `true` for each id whose events were delivered (and forgets it).
     func query(channel name: String, ids: [UInt64], now: Double = Clock.monotonic()) -> [(UInt64, Bool)] {
-        lock.lock(); defer { lock.unlock() }
-        guard let ch = channels[name] else { return ids.map { ($0, false) } }
-        ch.lastUsed = now
-        var out: [(UInt64, Bool)] = []
-        out.reserveCapacity(ids.count)
-        var removed = false
-        for id in ids {
-            let ok = ch.done.remove(id) != nil
-            removed = removed || ok
-            out.append((id, ok))
+        table.withLock { t in
+            guard let ch = t.channels[name] else { return ids.map { ($0, false) } }
+            ch.lastUsed = now
+            var out: [(UInt64, Bool)] = []
+            out.reserveCapacity(ids.count)
+            var removed = false
+            for id in ids {
+                let ok = ch.done.remove(id) != nil
+                removed = removed || ok
+                out.append((id, ok))
+            }
+            if removed { ch.doneOrder.removeAll { !ch.done.contains($0) } }
+            return out
         }
-        if removed { ch.doneOrder.removeAll { !ch.done.contains($0) } }
-        return out
     }
 
     /// Channels now open (for tests and metrics).
-    var channelCount: Int { lock.withLock { channels.count } }
-
-    private func sweepLocked(now: Double) {
-        guard now - lastSweep >= min(idleTimeout, 10) else { return }
-        lastSweep = now
-        channels = channels.filter { now - $0.value.lastUsed <= idleTimeout || !$0.value.inFlight.isEmpty }
-    }
+    var channelCount: Int { table.withLock { $0.channels.count } }
 }

@@ -59,10 +59,9 @@ public final class JournaldSource: PositionedSource {
     private var emittedCursor: String?
     private var context: SourceContext?
     private var customKeys: [String: FieldKey] = [:]
-    private let countLock = NSLock()
-    private var _cursorLost = 0
+    private let cursorLost = Locked(0)
     /// How many times a checkpointed cursor was not found (also the `journal_cursor_lost` counter).
-    public var cursorLostCount: Int { countLock.lock(); defer { countLock.unlock() }; return _cursorLost }
+    public var cursorLostCount: Int { cursorLost.withLock { $0 } }
 
     public init(location: SystemdJournal.Location = .local, matchGroups: [[String]] = [], since: Since = .cursor,
                 includeFields: Set<String>? = nil, excludeFields: Set<String> = [], batchSize: Int = 512,
@@ -179,7 +178,7 @@ public final class JournaldSource: PositionedSource {
                 context.logger.info("resuming after checkpointed cursor")
                 return  // positioned at the delivered entry; the loop's next() skips it
             }
-            countLock.lock(); _cursorLost += 1; countLock.unlock()
+            cursorLost.withLock { $0 += 1 }
             context.metrics.increment("journal_cursor_lost")
             if let t = SystemdJournal.realtime(ofCursor: cursor) {
                 context.logger.warning("checkpointed journal cursor no longer exists (vacuumed or rotated away); resuming at the oldest entry at or after its time (\(t)us)")
@@ -267,14 +266,16 @@ public final class JournaldSource: PositionedSource {
         return k
     }
 
-    private let saveLock = NSLock()
+    /// Held while saving (a plain mutex).
+    private let saving = Locked()
 
     /// Serialized: the read loop and the shutdown commit may call it at the same time.
     private func saveCheckpoint() {
-        saveLock.lock(); defer { saveLock.unlock() }
-        guard let context, let store = context.checkpoints, let c = tracker.takeIfAdvanced() else { return }
-        do { try store.save(JournaldCheckpoint(cursor: c), for: context.name) } catch {
-            context.logger.error("cannot save checkpoint: \(error)")
+        saving.withLock {
+            guard let context, let store = context.checkpoints, let c = tracker.takeIfAdvanced() else { return }
+            do { try store.save(JournaldCheckpoint(cursor: c), for: context.name) } catch {
+                context.logger.error("cannot save checkpoint: \(error)")
+            }
         }
     }
 

@@ -49,9 +49,7 @@ public final class SplunkHECSource: Source {
     let acks: HECAcknowledgements?
     public let tls: SyslogTLS?
 
-    private let boundLock = NSCondition()
-    private var _bound: SocketAddress?
-    private var _bindError: Error?
+    private let bound = BoundAddress()
     private let connections = ManagedAtomic<Int>(0)
 
     public init(address: String = "127.0.0.1:8088", tokens: [String], maxBodyBytes: Int = 8 << 20,
@@ -98,13 +96,7 @@ public final class SplunkHECSource: Source {
 
     /// The bound address once listening (port 0 resolves to the real port); waits up to `timeout`.
     public func waitUntilBound(timeout: Double = 10) throws -> SocketAddress? {
-        let deadline = Date().addingTimeInterval(timeout)
-        boundLock.lock(); defer { boundLock.unlock() }
-        while _bound == nil && _bindError == nil {
-            if !boundLock.wait(until: deadline) { break }
-        }
-        if let e = _bindError { throw e }
-        return _bound
+        try bound.wait(timeout: timeout)
     }
 
     /// Compares `candidate` with every configured token in time that depends only on the
@@ -141,10 +133,10 @@ public final class SplunkHECSource: Source {
         do {
             channel = try bind(group: group, handoff: handoff, context: context)
         } catch {
-            boundLock.lock(); _bindError = error; boundLock.broadcast(); boundLock.unlock()
+            bound.fail(error)
             throw error
         }
-        boundLock.lock(); _bound = channel?.localAddress; boundLock.broadcast(); boundLock.unlock()
+        bound.set(channel?.localAddress)
         let shown = channel?.localAddress.flatMap { a in a.ipAddress.map { "\($0):\(a.port ?? 0)" } } ?? address
         context.logger.info("splunk_hec listening on \(tls == nil ? "http" : "https")://\(shown)/services/collector")
         if let tls {
@@ -189,7 +181,7 @@ public final class SplunkHECSource: Source {
 /// Moves a request's events from the event loop to the pipeline without blocking the loop,
 /// and refuses (so the request is answered 503) when downstream is full or
 /// `maxPending` requests are already waiting to be queued.
-final class HECHandoff: @unchecked Sendable {
+final class HECHandoff: Sendable {
     let context: SourceContext
     let name: FieldValue
     let maxPending: Int

@@ -18,7 +18,7 @@ public enum SyslogKeys {
 /// the kernel window pushes back on the sender. Datagram listeners cannot push back: when
 /// downstream is full or a batch is already waiting, their batch is dropped and counted.
 /// In-flight batches are bounded by the number of connections plus `maxDatagramBatches`.
-final class SyslogHandoff: @unchecked Sendable {
+final class SyslogHandoff: Sendable {
     let context: SourceContext
     let name: FieldValue
     private let queue: DispatchQueue
@@ -33,8 +33,8 @@ final class SyslogHandoff: @unchecked Sendable {
     }
 
     /// Stream batches handed over and not yet `finished` by their connection (the
-    /// continuation after the emit has not run yet).
-    private let inFlight = ManagedAtomic<Int>(0)
+    /// continuation after the emit has not run yet); `waitIdle` waits for zero.
+    private let inFlight = Locked(0)
     /// Set when the listener stops: connections read no more.
     let stopping = ManagedAtomic<Bool>(false)
 
@@ -42,7 +42,7 @@ final class SyslogHandoff: @unchecked Sendable {
     /// `resume`, which must end with `finished()` (it usually hops back to the event loop).
     func hand(_ events: [Event], bytes: Int, then resume: @escaping @Sendable () -> Void) {
         let ctx = context
-        inFlight.wrappingIncrement(ordering: .relaxed)
+        inFlight.withLock { $0 += 1 }
         queue.async {
             ctx.metrics.recordIn(events.count, bytes: bytes)
             ctx.emit(EventBatch(events: events), bytes: bytes)
@@ -51,17 +51,15 @@ final class SyslogHandoff: @unchecked Sendable {
     }
 
     /// A handed batch's continuation has run.
-    func finished() { inFlight.wrappingDecrement(ordering: .relaxed) }
+    func finished() {
+        if inFlight.withLock({ $0 -= 1; return $0 <= 0 }) { inFlight.broadcast() }
+    }
 
     /// Waits up to `timeout` seconds until no stream batch is in flight (emitted and its
     /// continuation run); returns whether that was reached.
     @discardableResult
     func waitIdle(timeout: Double) -> Bool {
-        let deadline = DispatchTime.now() + timeout
-        while inFlight.load(ordering: .relaxed) > 0 {
-            if DispatchTime.now() >= deadline { return false }
-            usleep(2_000)
-        }
+        guard inFlight.wait(timeout: timeout, until: { $0 <= 0 }, then: { _, idle in idle }) else { return false }
         queue.sync {}
         return true
     }

@@ -63,13 +63,11 @@ public final class SyslogSource: Source {
     public let tls: SyslogTLS?
     let limiter: ConnectionLimiter
     /// Open stream connections, to close them at stop (event-loop thread and stop only).
-    private let channelsLock = NSLock()
-    private var channels: [ObjectIdentifier: Channel] = [:]
+    private let channels = Locked<[ObjectIdentifier: any Channel]>([:])
 
-    private let boundLock = NSCondition()
-    private var _bound: SocketAddress?
-    private var _bindError: Error?
-    private var handoff: SyslogHandoff?
+    private let bound = BoundAddress()
+    /// Set by `run` (read by `droppedDatagrams` from other threads).
+    private let handoff = Locked<SyslogHandoff?>(nil)
 
     public init(mode: Mode = .tcp, address: String? = nil, maxMessageBytes: Int = 64 * 1024,
                 maxConnections: Int = 256, maxConnectionsPerAddress: Int = 32, handshakeTimeout: Double = 10,
@@ -116,16 +114,15 @@ public final class SyslogSource: Source {
     }
 
     private func track(_ id: ObjectIdentifier, _ ch: Channel) {
-        channelsLock.lock(); channels[id] = ch; channelsLock.unlock()
+        channels.withLock { $0[id] = ch }
     }
 
     private func channel(_ id: ObjectIdentifier) -> Channel? {
-        channelsLock.lock(); defer { channelsLock.unlock() }
-        return channels[id]
+        channels.withLock { $0[id] }
     }
 
     private func untrack(_ id: ObjectIdentifier) {
-        channelsLock.lock(); channels[id] = nil; channelsLock.unlock()
+        channels.withLock { $0[id] = nil }
     }
 
     /// Established and pending stream connections, and the addresses they come from.
@@ -149,17 +146,11 @@ public final class SyslogSource: Source {
 
     /// The bound address once listening (port 0 resolves to the real port); waits up to `timeout`.
     public func waitUntilBound(timeout: Double = 10) throws -> SocketAddress? {
-        let deadline = Date().addingTimeInterval(timeout)
-        boundLock.lock(); defer { boundLock.unlock() }
-        while _bound == nil && _bindError == nil {
-            if !boundLock.wait(until: deadline) { break }
-        }
-        if let e = _bindError { throw e }
-        return _bound
+        try bound.wait(timeout: timeout)
     }
 
     /// Datagrams dropped because downstream was full (also counted as a metric).
-    public var droppedDatagrams: Int { handoff?.droppedDatagrams.load(ordering: .relaxed) ?? 0 }
+    public var droppedDatagrams: Int { handoff.withLock { $0 }?.droppedDatagrams.load(ordering: .relaxed) ?? 0 }
 
     public func run(_ context: SourceContext) throws {
         if context.mode == .toEnd {
@@ -167,16 +158,16 @@ public final class SyslogSource: Source {
             return
         }
         let handoff = SyslogHandoff(context: context)
-        self.handoff = handoff
+        self.handoff.withLock { $0 = handoff }
         if mode == .unixDatagram {
             do {
                 try SyslogUnixDatagramReceiver.run(path: address, permissions: permissions, maxMessageBytes: maxMessageBytes,
                                                    receiveBufferBytes: receiveBufferBytes, context: context, handoff: handoff) {
-                    boundLock.lock(); _bound = try? SocketAddress(unixDomainSocketPath: address); boundLock.broadcast(); boundLock.unlock()
+                    bound.set(try? SocketAddress(unixDomainSocketPath: address))
                     context.logger.info("syslog unix_datagram listening on \(address)")
                 }
             } catch {
-                boundLock.lock(); _bindError = error; boundLock.broadcast(); boundLock.unlock()
+                bound.fail(error)
                 throw error
             }
             return
@@ -193,7 +184,7 @@ public final class SyslogSource: Source {
             // bounds that: it closes the queues), and only then stop the loop.
             handoff.stopping.store(true, ordering: .relaxed)
             try? channel?.close().wait()
-            channelsLock.lock(); let open = Array(channels.values); channelsLock.unlock()
+            let open = channels.withLock { Array($0.values) }
             for ch in open { ch.close(promise: nil) }
             for ch in open { _ = try? ch.closeFuture.wait() }
             handoff.waitIdle(timeout: 3600)
@@ -205,11 +196,11 @@ public final class SyslogSource: Source {
         do {
             channel = try bind(group: group, handoff: handoff, context: context, log: log)
         } catch {
-            boundLock.lock(); _bindError = error; boundLock.broadcast(); boundLock.unlock()
+            bound.fail(error)
             throw error
         }
         if mode.isUnix { chmod(address, permissions) }
-        boundLock.lock(); _bound = channel?.localAddress; boundLock.broadcast(); boundLock.unlock()
+        bound.set(channel?.localAddress)
         context.logger.info("syslog \(mode.rawValue) listening on \(channel?.localAddress?.description ?? address)")
         if let tls {
             // `sluice run` turns SIGHUP into a reload of the registered files: re-read the certificates.

@@ -194,9 +194,12 @@ final class SyslogStreamHandler: ChannelInboundHandler {
         waiting = true
         let loop = context.eventLoop
         let handoff = self.handoff
-        handoff.hand(events, bytes: bytes) { [self] in
+        // The handler and its context belong to the event loop: the continuation runs there.
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        handoff.hand(events, bytes: bytes) {
             loop.execute {
-                self.resume(context: context)
+                let (handler, context) = bound.value
+                handler.resume(context: context)
                 handoff.finished()
             }
         }

@@ -10,14 +10,13 @@ import SluiceCore
 /// `reload()` builds a new
 /// context from the files and swaps it in atomically (new connections use it, open ones
 /// keep theirs); a reload that fails keeps the old context and reports the error.
-public final class SyslogTLS: @unchecked Sendable {
+public final class SyslogTLS: Sendable {
     public let certFile: String
     public let keyFile: String
     public let caFile: String?
     public let verifyClient: Bool
     public let minimumVersion: TLSVersion
-    private let lock = NSLock()
-    private var _context: NIOSSLContext
+    private let current: Locked<NIOSSLContext>
 
     /// `verifyClient` defaults to whether a CA is given: a configured CA means verify.
     public init(certFile: String, keyFile: String, caFile: String?, verifyClient: Bool? = nil,
@@ -25,11 +24,11 @@ public final class SyslogTLS: @unchecked Sendable {
         self.certFile = certFile; self.keyFile = keyFile; self.caFile = caFile
         self.verifyClient = verifyClient ?? (caFile != nil)
         self.minimumVersion = minimumVersion == .tlsv13 ? .tlsv13 : .tlsv12
-        _context = try Self.makeContext(certFile: certFile, keyFile: keyFile, caFile: caFile,
-                                        verifyClient: self.verifyClient, minimumVersion: self.minimumVersion)
+        current = Locked(try Self.makeContext(certFile: certFile, keyFile: keyFile, caFile: caFile,
+                                        verifyClient: self.verifyClient, minimumVersion: self.minimumVersion))
     }
 
-    public var context: NIOSSLContext { lock.lock(); defer { lock.unlock() }; return _context }
+    public var context: NIOSSLContext { current.withLock { $0 } }
 
     /// The `tls:` block of a listener (syslog, HEC): `cert_file`, `key_file`, `ca_file`,
     /// `verify_client` (default: whether `ca_file` is set — a configured CA means verify;
@@ -62,7 +61,7 @@ public final class SyslogTLS: @unchecked Sendable {
     public func reload() throws {
         let c = try Self.makeContext(certFile: certFile, keyFile: keyFile, caFile: caFile, verifyClient: verifyClient,
                                      minimumVersion: minimumVersion)
-        lock.lock(); _context = c; lock.unlock()
+        current.withLock { $0 = c }
     }
 
     static func makeContext(certFile: String, keyFile: String, caFile: String?, verifyClient: Bool,

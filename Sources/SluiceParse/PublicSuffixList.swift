@@ -15,6 +15,8 @@ import SluiceCore
 /// Guarantees: `registeredDomain` works on the name's bytes and allocates nothing (parsers
 /// call it per record): one right-to-left hash pass and up to three table probes per label.
 public final class PublicSuffixList: @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): every stored property is written only by `init`, which
+    // builds the whole table before the object is returned; afterwards lookups only read.
     /// Default location of the list on Debian.
     public static let systemPath = "/usr/share/publicsuffix/public_suffix_list.dat"
 
@@ -78,14 +80,16 @@ public final class PublicSuffixList: @unchecked Sendable {
     public static let embedded = PublicSuffixList(text: embeddedRules, origin: "embedded (\(embeddedVersion))")
 
     /// The list in use (see the type's comment for where it comes from).
-    public private(set) nonisolated(unsafe) static var current: PublicSuffixList = {
+    public static var current: PublicSuffixList { inUse.withLock { $0 } }
+
+    private static let inUse = Locked<PublicSuffixList>({
         if let p = ProcessInfo.processInfo.environment["SLUICE_PUBLIC_SUFFIX_LIST"], !p.isEmpty {
             if let l = PublicSuffixList(path: p) { return l }
             FileHandle.standardError.write(Data("warning: cannot read the public suffix list \(p) (SLUICE_PUBLIC_SUFFIX_LIST); using the embedded copy\n".utf8))
             return embedded
         }
         return PublicSuffixList(path: systemPath) ?? embedded
-    }()
+    }())
 
     /// Uses the list at `path` from now on (for the parsers built after this call); throws
     /// when it cannot be read.
@@ -93,11 +97,11 @@ public final class PublicSuffixList: @unchecked Sendable {
         guard let l = PublicSuffixList(path: path) else {
             throw ConfigIssue(file: path, line: 0, column: 0, message: "cannot read the public suffix list")
         }
-        current = l
+        use(l)
     }
 
     /// Uses `list` from now on (tests).
-    public static func use(_ list: PublicSuffixList) { current = list }
+    public static func use(_ list: PublicSuffixList) { inUse.withLock { $0 = list } }
 
     // MARK: lookup
 

@@ -62,6 +62,12 @@ public enum BufferSettings: Sendable {
 ///   `_bulk` item) go to dead letter with the receiver's reason, never into a retry loop.
 /// - Order is kept per sink (a retried request is resent before anything after it).
 public final class DeliverySink: Sink, DeadLetterReporting, @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): the runtime calls the `Sink` methods from the sink's own
+    // thread, one at a time; the memory-mode batch (`pending`, `held`, `pendingSince`),
+    // `started`, `disk`, `drainThread` and `scratch` are used only there (`disk` and
+    // `drainThread` are set by `open` before the drain thread starts, which only reads
+    // them). `deadLetterHandler` is set while building, before `start`. What the drain
+    // thread and `close` share is under `stop`; `stats` and `transport` are thread-safe.
     public let name: String
     let transport: RecordTransport
     let encoder: EventEncoder
@@ -82,9 +88,13 @@ public final class DeliverySink: Sink, DeadLetterReporting, @unchecked Sendable 
     public private(set) var disk: DiskBuffer?
     private var started = false
     private var drainThread: Thread?
-    private let stopLock = NSCondition()
-    private var stopping = false
-    private var drainDone = false
+    private struct StopState: Sendable {
+        /// `close` was called: waits and retries end, the drain thread returns.
+        var stopping = false
+        /// The drain thread has returned.
+        var drainDone = false
+    }
+    private let stop = Locked(StopState())
     private var scratch: [UInt8] = []
 
     public init(name: String, transport: RecordTransport, encoder: EventEncoder, limits: BatchLimits,
@@ -142,7 +152,7 @@ public final class DeliverySink: Sink, DeadLetterReporting, @unchecked Sendable 
             batch.acknowledge()
             return
         }
-        if pending.isEmpty { pendingSince = Self.monotonic() }
+        if pending.isEmpty { pendingSince = Clock.monotonic() }
         pending.bytes.append(contentsOf: records.bytes)
         let base = pending.ends.last ?? 0
         pending.ends.append(contentsOf: records.ends.map { $0 + base })
@@ -152,24 +162,22 @@ public final class DeliverySink: Sink, DeadLetterReporting, @unchecked Sendable 
 
     public func tick(now: Int64) throws {
         disk?.refreshMetrics()
-        if disk == nil, !pending.isEmpty, Self.monotonic() - pendingSince >= limits.timeout { flushPending() }
+        if disk == nil, !pending.isEmpty, Clock.monotonic() - pendingSince >= limits.timeout { flushPending() }
     }
 
     public func flush() throws {
         if disk == nil { flushPending(); return }
-        // Give the drain a moment to empty the buffer; what remains is kept on disk.
-        let deadline = Self.monotonic() + 5
-        while (disk?.bufferedEvents ?? 0) > 0 && Self.monotonic() < deadline { usleep(20_000) }
+        // Give the drain up to 5 s to empty the buffer; what remains is kept on disk.
+        disk?.waitUntilDrained(timeout: 5)
     }
 
     public func close() {
-        stopLock.lock(); stopping = true; stopLock.broadcast(); stopLock.unlock()
+        stop.withLock { $0.stopping = true }
+        stop.broadcast()
+        transport.stop()
         disk?.close()
         if drainThread != nil {
-            stopLock.lock()
-            let deadline = Date(timeIntervalSinceNow: 5)
-            while !drainDone { if !stopLock.wait(until: deadline) { break } }
-            stopLock.unlock()
+            stop.wait(timeout: 5, until: { $0.drainDone }) { _, _ in }
         }
         transport.close()
     }
@@ -187,7 +195,10 @@ public final class DeliverySink: Sink, DeadLetterReporting, @unchecked Sendable 
     }
 
     private func drainLoop() {
-        defer { stopLock.lock(); drainDone = true; stopLock.broadcast(); stopLock.unlock() }
+        defer {
+            stop.withLock { $0.drainDone = true }
+            stop.broadcast()
+        }
         guard let disk else { return }
         while !isStopping {
             guard let batch = disk.peek(maxEvents: limits.maxEvents, maxBytes: limits.maxBytes, timeout: 0.5) else { continue }
@@ -196,7 +207,7 @@ public final class DeliverySink: Sink, DeadLetterReporting, @unchecked Sendable 
         }
     }
 
-    private var isStopping: Bool { stopLock.lock(); defer { stopLock.unlock() }; return stopping }
+    private var isStopping: Bool { stop.withLock { $0.stopping } }
 
     /// Sends until every record is delivered or dead-lettered. Returns false only when the
     /// sink is closing (the records stay undelivered: in the disk buffer, or unacknowledged).
@@ -234,9 +245,7 @@ public final class DeliverySink: Sink, DeadLetterReporting, @unchecked Sendable 
 
     /// Waits `seconds` unless the sink is closing (returns false then).
     private func sleep(_ seconds: Double) -> Bool {
-        stopLock.lock(); defer { stopLock.unlock() }
-        if !stopping { _ = stopLock.wait(until: Date(timeIntervalSinceNow: seconds)) }
-        return !stopping
+        stop.wait(timeout: seconds, until: { $0.stopping }) { s, _ in !s.stopping }
     }
 
     private func deadLetter(_ records: RecordBatch, indices: [Int], reason: String) {
@@ -247,11 +256,5 @@ public final class DeliverySink: Sink, DeadLetterReporting, @unchecked Sendable 
             DeadLetter(event: Event(timestamp: Timestamp.now(), original: records.record(i)), reason: "sink_rejected", detail: reason)
         }
         h(failures)
-    }
-
-    static func monotonic() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

@@ -39,6 +39,11 @@ public enum BufferFullPolicy: String, CaseIterable, Sendable {
 ///   head of the oldest segment (at most one segment, `max_bytes / 8`).
 /// Thread safety: one writer thread and one reader thread; state is under one lock.
 public final class DiskBuffer: @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): the segment table, offsets, counts, descriptors and
+    // `closed` are read and written only inside `lock.withLock` / `lock.wait` (the init
+    // runs before the buffer is shared); the reader-side block cache (`readFD`,
+    // `readFDSegment`, `block`, `blockStart`) is touched only by the one reader thread
+    // (`peek` and what it calls), as documented above; everything else is `let`.
     public static let headerSize = 16
     public static let maxRecordBytes = 16 << 20
 
@@ -49,7 +54,9 @@ public final class DiskBuffer: @unchecked Sendable {
     let logger: Logger
     let stats: SinkStats?
 
-    private let cond = NSCondition()
+    /// Guards the mutable state below (a plain mutex); its condition wakes
+    /// writers waiting for room, the reader waiting for data and `waitUntilDrained`.
+    private let lock = Locked()
     private struct Segment { let id: UInt64; var size: Int }
     private var segments: [Segment] = []      // oldest first; the last is the write segment
     private var readOffset = 0
@@ -124,9 +131,16 @@ public final class DiskBuffer: @unchecked Sendable {
     }
 
     /// Undelivered bytes.
-    public var bufferedBytes: Int { cond.lock(); defer { cond.unlock() }; return unconsumed }
+    public var bufferedBytes: Int { lock.withLock { unconsumed } }
     /// Undelivered records (an estimate after corruption was skipped).
-    public var bufferedEvents: Int { cond.lock(); defer { cond.unlock() }; return events }
+    public var bufferedEvents: Int { lock.withLock { events } }
+
+    /// Waits up to `timeout` seconds until no record is left undelivered (or the buffer is
+    /// closed); returns whether the buffer is empty.
+    @discardableResult
+    public func waitUntilDrained(timeout: Double) -> Bool {
+        lock.wait(timeout: timeout, until: { self.events == 0 || self.closed }) { _ in self.events == 0 }
+    }
     private var unconsumed: Int { segments.reduce(0) { $0 + $1.size } - readOffset }
 
     /// Appends records durably (written and fsync'd). Blocks while full (`block`), or drops
@@ -152,65 +166,57 @@ public final class DiskBuffer: @unchecked Sendable {
             Self.store32(crc, &buf, start + 4)
             sizes.append(buf.count - start)
         }
-        cond.lock(); defer { cond.unlock() }
-        var take = sizes.count
-        switch whenFull {
-        case .block:
-            while !closed && unconsumed > 0 && unconsumed + buf.count > maxBytes { cond.wait() }
-        case .drop_newest:
-            let room = maxBytes - unconsumed
-            var total = 0
-            take = 0
-            for s in sizes {
-                if total + s > room && !(unconsumed == 0 && take == 0) { break }
-                total += s; take += 1
+        let need = buf.count
+        let blocks = whenFull == .block
+        return try lock.wait(until: { !blocks || self.closed || !(self.unconsumed > 0 && self.unconsumed + need > self.maxBytes) }) { _ in
+            var take = sizes.count
+            switch whenFull {
+            case .block:
+                break
+            case .drop_newest:
+                let room = maxBytes - unconsumed
+                var total = 0
+                take = 0
+                for s in sizes {
+                    if total + s > room && !(unconsumed == 0 && take == 0) { break }
+                    total += s; take += 1
+                }
+                if take < sizes.count {
+                    stats?.recordDropped(sizes.count - take)
+                    buf.removeLast(buf.count - sizes[..<take].reduce(0, +))
+                }
             }
-            if take < sizes.count {
-                stats?.recordDropped(sizes.count - take)
-                buf.removeLast(buf.count - sizes[..<take].reduce(0, +))
+            if closed { throw SinkError.retryable("disk buffer closed") }
+            guard take > 0 else { return sizes.count }
+            if segments[segments.count - 1].size >= segmentBytes {
+                try openWriteSegment(segments[segments.count - 1].id + 1)
             }
+            let before = segments[segments.count - 1].size
+            do {
+                try FileDescriptorWriter(fd: writeFD, label: directory).writeAll(buf)
+                if fsync(writeFD) != 0 { throw SinkError.retryable("\(directory): fsync: \(String(cString: strerror(errno)))") }
+            } catch {
+                _ = ftruncate(writeFD, off_t(before))   // no torn record left behind
+                throw error
+            }
+            segments[segments.count - 1].size += buf.count
+            events += take
+            if oldestTime == 0 { oldestTime = now }
+            publish()
+            lock.broadcast()
+            return sizes.count - take
         }
-        if closed { throw SinkError.retryable("disk buffer closed") }
-        guard take > 0 else { return sizes.count }
-        if segments[segments.count - 1].size >= segmentBytes {
-            try openWriteSegment(segments[segments.count - 1].id + 1)
-        }
-        let before = segments[segments.count - 1].size
-        do {
-            try FileDescriptorWriter(fd: writeFD, label: directory).writeAll(buf)
-            if fsync(writeFD) != 0 { throw SinkError.retryable("\(directory): fsync: \(String(cString: strerror(errno)))") }
-        } catch {
-            _ = ftruncate(writeFD, off_t(before))   // no torn record left behind
-            throw error
-        }
-        segments[segments.count - 1].size += buf.count
-        events += take
-        if oldestTime == 0 { oldestTime = now }
-        publish()
-        cond.broadcast()
-        return sizes.count - take
     }
 
     /// The next records in order (at most `maxEvents`, about `maxBytes`), without removing
     /// them; waits up to `timeout` seconds for data. `commit()` removes them after delivery.
     public func peek(maxEvents: Int, maxBytes: Int, timeout: Double) -> RecordBatch? {
-        cond.lock()
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        var segID: UInt64 = 0, limit = 0, start = 0
-        while true {
-            if closed { cond.unlock(); return nil }
-            if readOffset >= segments[0].size && segments.count > 1 {
-                unlink(path(segments[0].id))
-                segments.removeFirst()
-                readOffset = 0
-                savePosition()
-                continue
+        let unread: (id: UInt64, limit: Int, start: Int)? =
+            lock.wait(timeout: timeout, until: { self.closed || self.hasUnreadLocked() }) { ready in
+                guard ready, !closed else { return nil }
+                return (segments[0].id, segments[0].size, readOffset)
             }
-            if readOffset < segments[0].size { segID = segments[0].id; limit = segments[0].size; start = readOffset; break }
-            if events != 0 { events = 0; publish() }
-            if !cond.wait(until: deadline) { cond.unlock(); return nil }
-        }
-        cond.unlock()
+        guard let (segID, limit, start) = unread else { return nil }
 
         var out = RecordBatch()
         var off = start
@@ -233,52 +239,71 @@ public final class DiskBuffer: @unchecked Sendable {
             // Skip only the damaged record: resume at the next record that checks. (Good
             // records before the damage were returned by an earlier peek.)
             let next = resync(segID, after: off, limit: limit)
-            cond.lock(); defer { cond.unlock() }
-            stats?.recordCorrupted(1)
-            let what = next < limit ? "skipped \(next - off) bytes to the next good record" : "skipped the rest of the segment (\(limit - off) bytes)"
-            logger.error("disk buffer \(directory): \(corrupt!) in segment \(segID) at offset \(off); \(what)")
-            if segments[0].id == segID {
-                readOffset = next
-                if readOffset >= segments[0].size && segments.count == 1 { try? openWriteSegment(segID + 1) }
-                savePosition()
+            return lock.withLock {
+                stats?.recordCorrupted(1)
+                let what = next < limit ? "skipped \(next - off) bytes to the next good record" : "skipped the rest of the segment (\(limit - off) bytes)"
+                logger.error("disk buffer \(directory): \(corrupt!) in segment \(segID) at offset \(off); \(what)")
+                if segments[0].id == segID {
+                    readOffset = next
+                    if readOffset >= segments[0].size && segments.count == 1 { try? openWriteSegment(segID + 1) }
+                    savePosition()
+                }
+                peeked = nil
+                events = countEvents()
+                publish()
+                lock.broadcast()
+                return out
             }
-            peeked = nil
-            events = countEvents()
-            publish()
+        }
+        return lock.withLock {
+            peeked = out.isEmpty ? nil : (segID, off, out.count)
+            if firstTime != 0 { oldestTime = firstTime; publish() }
             return out
         }
-        cond.lock(); defer { cond.unlock() }
-        peeked = out.isEmpty ? nil : (segID, off, out.count)
-        if firstTime != 0 { oldestTime = firstTime; publish() }
-        return out
+    }
+
+    /// Whether a record is left to read in the oldest segment; drops segments read to
+    /// their end, and zeroes the (estimated) count when nothing is left. Lock held.
+    private func hasUnreadLocked() -> Bool {
+        while readOffset >= segments[0].size && segments.count > 1 {
+            unlink(path(segments[0].id))
+            segments.removeFirst()
+            readOffset = 0
+            savePosition()
+        }
+        if readOffset < segments[0].size { return true }
+        if events != 0 { events = 0; publish(); lock.broadcast() }
+        return false
     }
 
     /// Removes the records returned by the last `peek` (they were delivered).
     public func commit() {
-        cond.lock(); defer { cond.unlock() }
-        guard let p = peeked else { return }
-        peeked = nil
-        if segments[0].id == p.id { readOffset = p.end }
-        events = max(0, events - p.count)
-        if readOffset >= segments[0].size && segments.count > 1 {
-            unlink(path(segments[0].id))
-            segments.removeFirst()
-            readOffset = 0
+        lock.withLock {
+            guard let p = peeked else { return }
+            peeked = nil
+            if segments[0].id == p.id { readOffset = p.end }
+            events = max(0, events - p.count)
+            if readOffset >= segments[0].size && segments.count > 1 {
+                unlink(path(segments[0].id))
+                segments.removeFirst()
+                readOffset = 0
+            }
+            if events == 0 { oldestTime = 0 }
+            savePosition()
+            publish()
+            lock.broadcast()
         }
-        if events == 0 { oldestTime = 0 }
-        savePosition()
-        publish()
-        cond.broadcast()
     }
 
     /// Re-publishes the buffer gauges (the oldest record's age grows while nothing moves).
     public func refreshMetrics() {
-        cond.lock(); publish(); cond.unlock()
+        lock.withLock { publish() }
     }
 
     /// Wakes waiting writers and readers; later calls fail or return nil.
     public func close() {
-        cond.lock(); closed = true; cond.broadcast(); cond.unlock()
+        lock.withLock { closed = true }
+        lock.broadcast()
     }
 
     private func savePosition() {

@@ -120,20 +120,22 @@ public final class HTTPTransport: RecordTransport {
     let redirectLog: RateLimitedLog
     /// Created on first use: building the sink (as `sluice validate` does) starts no event
     /// loop and needs no shutdown.
-    private var _client: HTTPClient?
-    private let clientLock = NSLock()
+    private let _client = Locked<HTTPClient?>(nil)
+    /// Set by `stop`: an acknowledgement wait ends (and the batch is retried).
+    private let stopped = Locked(false)
     var client: HTTPClient {
-        clientLock.lock(); defer { clientLock.unlock() }
-        if let c = _client { return c }
-        var c = HTTPClient.Configuration(tlsConfiguration: TLSOptions.atLeast12(cfg.tls ?? TLSOptions.defaultClient()),
-                                         timeout: .init(connect: .seconds(10), read: .milliseconds(Int64(cfg.timeout * 1000))))
-        c.decompression = .disabled
-        // Never follow redirects: a 302 would turn the POST into a GET without body and the
-        // batch would count as delivered. A 3xx is a delivery failure (see `classify`).
-        c.redirectConfiguration = .disallow
-        let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
-        _client = made
-        return made
+        _client.withLock { existing in
+            if let c = existing { return c }
+            var c = HTTPClient.Configuration(tlsConfiguration: TLSOptions.atLeast12(cfg.tls ?? TLSOptions.defaultClient()),
+                                             timeout: .init(connect: .seconds(10), read: .milliseconds(Int64(cfg.timeout * 1000))))
+            c.decompression = .disabled
+            // Never follow redirects: a 302 would turn the POST into a GET without body and the
+            // batch would count as delivered. A 3xx is a delivery failure (see `classify`).
+            c.redirectConfiguration = .disallow
+            let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
+            existing = made
+            return made
+        }
     }
     let channel = UUID().uuidString
     private var actionLine: [UInt8] = []
@@ -284,12 +286,15 @@ public final class HTTPTransport: RecordTransport {
             return .retry("HEC acknowledgements enabled but no ackId in the response (is useACK on for this token?)", after: nil)
         }
         let ackURL = cfg.url.replacingOccurrences(of: "/services/collector/event", with: "/services/collector/ack")
-        let deadline = Date(timeIntervalSinceNow: cfg.ackTimeout)
+        let deadline = Clock.monotonic() + cfg.ackTimeout
         var body: [UInt8] = Array("{\"acks\":[".utf8)
         JSONWriter.appendInt(id, to: &body)
         body.append(contentsOf: "]}".utf8)
-        while Date() < deadline {
-            Thread.sleep(forTimeInterval: cfg.ackInterval)
+        while Clock.monotonic() < deadline {
+            // One query per `ack_interval`; `stop` ends the wait at once.
+            if stopped.wait(timeout: cfg.ackInterval, until: { $0 }, then: { s, _ in s }) {
+                return .retry("sink closing before HEC acknowledged ackId \(id)", after: nil)
+            }
             guard let reply = try? post(ackURL, body, contentType: "application/json") else { continue }
             if let o = classify(reply) {
                 if case .rejected = o { return .retry("HEC ack query refused: HTTP \(reply.status)", after: nil) }
@@ -354,8 +359,13 @@ public final class HTTPTransport: RecordTransport {
         return u
     }
 
+    public func stop() {
+        stopped.withLock { $0 = true }
+        stopped.broadcast()
+    }
+
     public func close() {
-        clientLock.lock(); let c = _client; _client = nil; clientLock.unlock()
+        let c = _client.withLock { c in defer { c = nil }; return c }
         try? c?.syncShutdown()
     }
 }

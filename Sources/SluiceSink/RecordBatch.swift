@@ -71,5 +71,13 @@ public protocol RecordTransport: AnyObject {
     func appendRecord(_ event: Event, encoder: EventEncoder, to out: inout [UInt8])
     /// Delivers the records, blocking until the receiver answered or the request failed.
     func send(_ records: RecordBatch) -> SendOutcome
+    /// The sink is closing (called from another thread, while a `send` may run): a `send`
+    /// that waits for the receiver beyond the request itself (HEC acknowledgements) returns
+    /// promptly, with `.retry`.
+    func stop()
     func close()
+}
+
+extension RecordTransport {
+    public func stop() {}
 }

@@ -6,7 +6,7 @@ import Metrics
 /// `sluice_sink_retries_total`, `sluice_sink_dropped_events_total` (disk buffer full with
 /// `drop_newest`), gauges `sluice_sink_buffer_bytes`, `sluice_sink_buffer_events`,
 /// `sluice_sink_buffer_oldest_age_seconds`; all labelled `component`. Also readable locally.
-public final class SinkStats: @unchecked Sendable {
+public final class SinkStats: Sendable {
     private let _delivered = ManagedAtomic<Int>(0), _failed = ManagedAtomic<Int>(0)
     private let _retries = ManagedAtomic<Int>(0), _dropped = ManagedAtomic<Int>(0)
     private let _corrupted = ManagedAtomic<Int>(0)

@@ -175,6 +175,9 @@ public final class SyslogTransport: RecordTransport {
         }
     }
 
+    /// How long a TLS server may take to refuse our certificate after the handshake.
+    static let refusalGrace = TimeAmount.milliseconds(300)
+
     public func send(_ records: RecordBatch) -> SendOutcome {
         mode == .udp ? sendUDP(records) : sendStream(records)
     }
@@ -201,13 +204,18 @@ public final class SyslogTransport: RecordTransport {
         do { c = try bootstrap.connect(host: host, port: port).wait() } catch { handshake.fail(error); throw error }
         if ssl != nil {
             // TLS 1.3: the server judges our certificate after we consider the handshake done
-            // and, when it refuses it, just closes. Wait for the handshake and a moment more,
-            // so a refused client certificate is an error here rather than silent loss.
+            // and, when it refuses it, just closes. Wait for the handshake, then for the
+            // server to close within `refusalGrace` (no answer comes when it accepts), so a
+            // refused client certificate is an error here rather than silent loss.
             let ms = Int64(timeout * 1000)
             let timer = c.eventLoop.scheduleTask(in: .milliseconds(ms)) { handshake.fail(ChannelError.connectTimeout(.milliseconds(ms))) }
             defer { timer.cancel() }
             do { try handshake.futureResult.wait() } catch { c.close(promise: nil); throw error }
-            usleep(300_000)
+            let settled = c.eventLoop.makePromise(of: Void.self)
+            c.closeFuture.whenComplete { _ in settled.succeed(()) }
+            let grace = c.eventLoop.scheduleTask(in: Self.refusalGrace) { settled.succeed(()) }
+            try? settled.futureResult.wait()
+            grace.cancel()
             guard c.isActive else { throw SinkError.retryable("TLS connection closed by \(host):\(port) right after the handshake (client certificate refused?)") }
         }
         channel = c

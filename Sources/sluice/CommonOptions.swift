@@ -19,10 +19,10 @@ struct LoggingOptions: ParsableArguments {
 }
 
 enum LoggingBootstrap {
-    nonisolated(unsafe) static var done = false
+    private static let done = Locked(false)
     static func once(level: Logger.Level) {
-        guard !done else { return }
-        done = true
+        let first = done.withLock { d in defer { d = true }; return !d }
+        guard first else { return }
         // Under systemd (stderr is the journal): structured journal fields instead of text.
         let journal = JournalLogHandler.stderrIsJournal()
         LoggingSystem.bootstrap { label in

@@ -10,7 +10,7 @@ final class ProgressLine {
     func update(_ t: Topology) {
         guard enabled else { return }
         let (read, written) = t.progress
-        let elapsed = max(Topology.monotonic() - t.startTime, 0.001)
+        let elapsed = max(Clock.monotonic() - t.startTime, 0.001)
         let line = String(format: "\r\u{1B}[K  read %@ events, written %@ (%@ events/s, %.1fs)",
                           SummaryTable.group(read), SummaryTable.group(written),
                           SummaryTable.group(Int(Double(read) / elapsed)), elapsed)
@@ -58,7 +58,7 @@ enum SummaryTable {
             let reasons = r.failureReasons.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             out += "failures in \(r.name): \(reasons)\n"
         }
-        let elapsed = max(Topology.monotonic() - t.startTime, 0.000_001)
+        let elapsed = max(Clock.monotonic() - t.startTime, 0.000_001)
         let read = t.progress.read
         out += String(format: "elapsed %.3fs, %@ events read, %@ events/s\n", elapsed, group(read), group(Int(Double(read) / elapsed)))
         return out

@@ -11,7 +11,7 @@ struct RunCommand: ParsableCommand {
         abstract: "Run the agent until stopped (SIGINT/SIGTERM).",
         discussion: """
         Reads the pipeline from --config, else /etc/sluice/sluice.yaml, else the embedded default \
-        (Pipelines/default.yaml). Sources follow their inputs; checkpoints live in `data_dir`.
+        (Pipelines/collector.yaml). Sources follow their inputs; checkpoints live in `data_dir`.
 
         On SIGINT or SIGTERM the agent stops its sources, drains every queue, flushes its sinks and \
         writes checkpoints, then exits 0 within `shutdown_timeout` (default 10s); events not \
@@ -54,7 +54,6 @@ struct RunCommand: ParsableCommand {
             }
         }
 
-        let done = DispatchSemaphore(value: 0)
         let state = ShutdownState()
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
@@ -69,7 +68,7 @@ struct RunCommand: ParsableCommand {
                     notifier.stopping()
                     DispatchQueue.global().async {
                         topology.stop(timeout: cfg.shutdownTimeout)
-                        done.signal()
+                        state.finish()
                     }
                 } else {
                     logger.warning("second signal: exiting now")
@@ -101,10 +100,10 @@ struct RunCommand: ParsableCommand {
             // Only the path that began the shutdown ends the process, after its checkpoints.
             if state.begin() {
                 topology.commitCheckpoints()
-                done.signal()
+                state.finish()
             }
         }
-        done.wait()
+        state.waitFinished()
         api?.stop()
         logger.info("stopped")
         _ = sources
@@ -134,14 +133,27 @@ extension RunCommand {
     }
 }
 
-/// Tells the first shutdown request from later ones.
-final class ShutdownState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var started = false
-    func begin() -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        if started { return false }
-        started = true
-        return true
+/// Tells the first shutdown request from later ones, and lets the main thread wait until the
+/// path that began the shutdown has finished it.
+final class ShutdownState: Sendable {
+    private struct State: Sendable {
+        var started = false
+        var finished = false
     }
+    private let state = Locked(State())
+
+    /// True for the first caller only.
+    func begin() -> Bool {
+        state.withLock { s in
+            defer { s.started = true }
+            return !s.started
+        }
+    }
+
+    func finish() {
+        state.withLock { $0.finished = true }
+        state.broadcast()
+    }
+
+    func waitFinished() { state.wait(until: { $0.finished }) { _, _ in } }
 }

@@ -37,6 +37,8 @@ struct TopCommand: ParsableCommand {
         var previous = try sample(client, base)
         var previousTime = Date()
         while true {
+            // The refresh interval of the display (not synchronization); Ctrl-C (SIGINT, default
+            // action) ends the process at once, also during this sleep.
             Thread.sleep(forTimeInterval: interval)
             let current = try sample(client, base)
             let now = Date()
@@ -48,7 +50,7 @@ struct TopCommand: ParsableCommand {
             }
             // Home the cursor and clear the screen, then draw.
             print("\u{1B}[H\u{1B}[2J" + text, terminator: "")
-            fflush(stdout)
+            fflush(nil)   // every C stream (stdout is global mutable state to Swift 6)
             previous = current
             previousTime = now
         }

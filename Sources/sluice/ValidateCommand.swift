@@ -57,7 +57,8 @@ struct ValidateCommand: ParsableCommand {
             do {
                 let cfg = try PipelineConfig.load(path: config)
                 _ = try Plan(config: cfg, registry: Components.registry, mode: .follow, logger: logger)
-                print("\(config): ok (\(cfg.sources.count) sources, \(cfg.transforms.count) transforms, \(cfg.sinks.count) sinks)")
+                print("\(config): ok (\(cfg.sources.count) sources, \(cfg.transforms.count) transforms, \(cfg.sinks.count) sinks"
+                      + (cfg.disabled.isEmpty ? ")" : "; not enabled: \(cfg.disabled.joined(separator: ", ")))"))
             } catch let e as ConfigErrors {
                 for i in e.issues { printError("error: \(i)") }
                 printError("\(config): \(e.issues.count) error\(e.issues.count == 1 ? "" : "s")")

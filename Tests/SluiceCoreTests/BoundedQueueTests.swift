@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SluiceTestSupport
 import XCTest
 @testable import SluiceCore
 
@@ -24,7 +25,7 @@ final class BoundedQueueTests: XCTestCase {
             XCTAssertLessThanOrEqual(q.depth, 100)
             observedMax = max(observedMax, q.depth)
             total += b.count
-            usleep(50)
+            usleep(50)   // the scenario: a consumer slower than the producers
         }
         group.wait()
         XCTAssertEqual(total, 4 * 500 * 7)
@@ -67,11 +68,11 @@ final class BoundedQueueTests: XCTestCase {
             q.push(Self.batch(0, 10..<15))
             pushed.withLock { $0 = true }
         }
-        usleep(200_000)
+        usleep(200_000)   // the scenario: the push must still be blocked after a while
         XCTAssertFalse(pushed.withLock { $0 }, "push into a full queue returned without room")
         XCTAssertEqual(q.depth, 10)
         _ = q.pop(maxEvents: 10)
-        XCTAssertTrue(eventually { pushed.withLock { $0 } })
+        XCTAssertTrue(waitUntil(timeout: 10) { pushed.withLock { $0 } })
         XCTAssertEqual(q.depth, 5)
     }
 

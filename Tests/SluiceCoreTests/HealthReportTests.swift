@@ -2,17 +2,11 @@
 import Glibc
 #endif
 import Foundation
+import SluiceTestSupport
 import XCTest
 @testable import SluiceCore
 
 final class HealthReportTests: XCTestCase {
-    final class Box: @unchecked Sendable {
-        let lock = NSLock()
-        var status = PipelineStatus(components: [])
-        func get() -> PipelineStatus { lock.lock(); defer { lock.unlock() }; return status }
-        func set(_ s: PipelineStatus) { lock.lock(); status = s; lock.unlock() }
-    }
-
     /// A HEC source, a parse transform blocked on backpressure, and a sink doing `sink` with
     /// `failures` deliveries in a row failed.
     func pipeline(sink: ComponentActivity, failures: Int = 0, state: ComponentState = .running) -> PipelineStatus {
@@ -30,11 +24,7 @@ final class HealthReportTests: XCTestCase {
     func get(port: Int, path: String) throws -> (Int, String, String) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let rc = Loopback.withSockaddr(Loopback.address(port: port)) { connect(fd, $0, $1) }
         guard rc == 0 else { throw NSError(domain: "connect", code: Int(errno)) }
         let req = "GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
         _ = req.withCString { send(fd, $0, strlen($0), 0) }
@@ -83,9 +73,8 @@ final class HealthReportTests: XCTestCase {
 
     func testMetricsServerServesHealthJSONAndMetrics() throws {
         SluiceMetrics.bootstrap()
-        let box = Box()
-        box.set(pipeline(sink: .active))
-        let server = MetricsServer(report: HealthReport(sinkFailureThreshold: 5)) { box.get() }
+        let box = Guarded(pipeline(sink: .active))
+        let server = MetricsServer(report: HealthReport(sinkFailureThreshold: 5)) { box.value }
         try server.start(address: "127.0.0.1:0")
         defer { server.stop() }
         let port = try XCTUnwrap(server.boundPort)
@@ -93,7 +82,7 @@ final class HealthReportTests: XCTestCase {
         XCTAssertEqual(code, 200)
         XCTAssertTrue(head.lowercased().contains("content-type: application/json"), head)
         XCTAssertTrue(body.hasPrefix(#"{"status":"degraded""#), body)
-        box.set(pipeline(sink: .backingOff, failures: 5))
+        box.withLock { $0 = pipeline(sink: .backingOff, failures: 5) }
         let (code2, _, body2) = try get(port: port, path: "/health")
         XCTAssertEqual(code2, 503)
         XCTAssertTrue(body2.hasPrefix(#"{"status":"unhealthy""#), body2)

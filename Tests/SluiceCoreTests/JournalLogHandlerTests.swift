@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import SluiceTestSupport
 import XCTest
 @testable import SluiceCore
 

@@ -40,6 +40,37 @@ final class PipelineConfigTests: XCTestCase {
         XCTAssertEqual(cfg.transforms.first?.inputs, ["src"])
     }
 
+    func testEnabledFalseLeavesAComponentOutAndWhatOnlyItFed() throws {
+        let yaml = """
+            sources:
+              a: {type: counting}
+              b: {type: counting, enabled: "${B_ON:-false}", not_checked_while_off: 1}
+            transforms:
+              ta: {type: picky, inputs: [a, b]}
+              tb: {type: picky, inputs: [b]}
+            sinks:
+              out: {type: collect, inputs: [ta, tb]}
+              only_b: {type: collect, inputs: [tb]}
+              off: {type: collect, inputs: [ta], enabled: false}
+            """
+        let cfg = try PipelineConfig.parse(yaml, file: "p.yaml", environment: [:])
+        XCTAssertEqual(cfg.components.map(\.name), ["a", "ta", "out"])
+        XCTAssertEqual(Set(cfg.disabled), ["b", "tb", "only_b", "off"])
+        XCTAssertEqual(cfg.transforms.first?.inputs, ["a"])
+        XCTAssertEqual(cfg.sinks.first?.inputs, ["ta"])
+        let on = try PipelineConfig.parse(yaml, file: "p.yaml", environment: ["B_ON": "true"])
+        XCTAssertEqual(on.components.map(\.name), ["a", "b", "ta", "tb", "out", "only_b"])
+        XCTAssertEqual(on.disabled, ["off"])
+        // Not a boolean: an error at the key, like any other option.
+        let found = issues("""
+            sources:
+              src: {type: counting, enabled: sometimes}
+            sinks:
+              out: {type: collect, inputs: [src]}
+            """, registry: registry)
+        XCTAssertTrue(found.contains { $0.message.contains("enabled") && $0.line == 2 }, "\(found)")
+    }
+
     func testUnknownKeyIsAnErrorWithFileLineColumnAndComponent() {
         let found = issues("""
             sources:

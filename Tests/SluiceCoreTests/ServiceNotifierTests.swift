@@ -3,18 +3,25 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import SluiceTestSupport
 import XCTest
 @testable import SluiceCore
 
 /// `ServiceNotifier` through libsystemd's sd_notify to a test `NOTIFY_SOCKET`.
 final class ServiceNotifierTests: XCTestCase {
-    final class Progress: @unchecked Sendable {
-        let lock = NSLock()
-        var activity = 0
-        var stuck = false
+    /// A pipeline whose activity grows at each status read, unless it is stuck.
+    final class Progress: Sendable {
+        struct State: Sendable { var activity = 0; var stuck = false }
+        private let state = Guarded(State())
+        var stuck: Bool {
+            get { state.value.stuck }
+            set { state.withLock { $0.stuck = newValue } }
+        }
         func status() -> PipelineStatus {
-            lock.lock(); defer { lock.unlock() }
-            if !stuck { activity += 10 }
+            let activity = state.withLock { s -> Int in
+                if !s.stuck { s.activity += 10 }
+                return s.activity
+            }
             return PipelineStatus(components: [
                 componentStatus("audit_log", kind: "source", type: "file", eventsOut: activity),
                 componentStatus("parse_github", eventsIn: activity, eventsOut: activity, queueDepth: 512, queueCapacity: 16384),
@@ -49,8 +56,8 @@ final class ServiceNotifierTests: XCTestCase {
         XCTAssertTrue(got.contains { $0.hasPrefix("STATUS=") && $0.contains("events/s in") && $0.contains("queues 2% full") }, "\(got)")
 
         // A stage with input queued stops moving: after one period no more pings.
-        progress.lock.lock(); progress.stuck = true; progress.lock.unlock()
-        Thread.sleep(forTimeInterval: 0.6)  // let pings decided before the period ran out drain
+        progress.stuck = true
+        Thread.sleep(forTimeInterval: 0.6)  // the scenario: one watchdog period passes; pings decided before it ran out drain
         _ = rx.receiveAll(quiet: 0.05)
         var stuckPings = 0
         let window = Date().addingTimeInterval(1.0)
@@ -58,7 +65,7 @@ final class ServiceNotifierTests: XCTestCase {
         XCTAssertEqual(stuckPings, 0, "no ping while parse_github is stuck")
 
         // It moves again: pings resume.
-        progress.lock.lock(); progress.stuck = false; progress.lock.unlock()
+        progress.stuck = false
         var resumed = false
         let again = Date().addingTimeInterval(3)
         while Date() < again, !resumed { if let d = rx.receive(timeout: 0.5), d.text == "WATCHDOG=1" { resumed = true } }

@@ -95,13 +95,3 @@ func quietLogger() -> Logger {
     l.logLevel = .critical
     return l
 }
-
-/// Waits up to `timeout` seconds for `condition`, checking every 10 ms.
-func eventually(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
-    let deadline = Clock.monotonic() + timeout
-    while Clock.monotonic() < deadline {
-        if condition() { return true }
-        usleep(10_000)
-    }
-    return condition()
-}

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 @testable import SluiceCore
 
@@ -24,7 +25,7 @@ final class TopologyTests: XCTestCase {
         // While the sink is slow, the source can be ahead of the sink by at most the queues'
         // capacity plus the batches in the stages' hands, never by the whole input.
         var maxLead = 0
-        for _ in 0..<20 {
+        for _ in 0..<20 {   // the scenario: watch the lead for 0.4 s while the sink lags
             usleep(20_000)
             maxLead = max(maxLead, source.emittedCount - sink.events.count)
         }
@@ -119,7 +120,8 @@ final class TopologyTests: XCTestCase {
             sinks: {out: {type: collect, inputs: [src]}}
             """, t, mode: .follow)
         try topo.start()
-        usleep(100_000)
+        // Stop while events are queued between the stages.
+        XCTAssertTrue(waitUntil(timeout: 30) { source.emittedCount > sink.events.count + 100 })
         XCTAssertTrue(topo.stop(timeout: 30))
         // Everything the source emitted reached the sink: nothing was left in a queue.
         XCTAssertEqual(sink.events.count, source.emittedCount)

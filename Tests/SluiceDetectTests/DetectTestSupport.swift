@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceTestSupport
 import XCTest
 @testable import SluiceDetect
 @testable import SluiceParse
@@ -9,10 +10,7 @@ import XCTest
 enum DT {
     /// An event as the `json` parser makes it (nested objects stay nested).
     static func json(_ text: String) -> Event {
-        var out: [Event] = []
-        let bytes = ArraySlice(Array(text.utf8))
-        try! JSONParser().parse(bytes, event: Event(original: bytes), into: &out)
-        return out[0]
+        try! ParserHarness.one(JSONParser(), text)
     }
 
     /// An event with flat ECS keys, as the format parsers make them.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SluiceCore
+import SluiceTestSupport
 import XCTest
 @testable import SluiceDetect
 @testable import SluiceSink
@@ -9,8 +10,7 @@ import XCTest
 /// an alert as the JSON encoder renders it.
 final class DetectTransformTests: XCTestCase {
     func make(_ extra: String) throws -> (DetectTransform, URL) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("detect-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = makeTempDir("detect")
         try ET.cloneRules.write(to: dir.appendingPathComponent("pack.yml"), atomically: true, encoding: .utf8)
         let yaml = "rules: [\(dir.path)]\nallowed_lateness: 30s\n" + extra
         let node = try ConfigNode.load(yaml: yaml, file: dir.appendingPathComponent("pipeline.yaml").path)

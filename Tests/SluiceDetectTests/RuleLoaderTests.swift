@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceTestSupport
 import XCTest
 @testable import SluiceDetect
 
@@ -41,7 +42,7 @@ final class RuleLoaderTests: XCTestCase {
     }
 
     func testBadRulesAreListedAndOthersLoad() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-rules-\(UUID().uuidString)")
+        let dir = makeTempDir("rules")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         try """

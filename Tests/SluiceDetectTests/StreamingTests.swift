@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceTestSupport
 import XCTest
 @testable import SluiceDetect
 
@@ -83,18 +84,5 @@ final class StreamingTests: XCTestCase {
         e.process((0..<12).map { ET.clone("a/\($0)", at: ET.t0 + Int64($0) * ET.s) }, into: &out)
         XCTAssertEqual(e.bufferedEvents, 5)
         XCTAssertEqual(e.counter("detect_reorder_overflow_events"), 7)
-    }
-}
-
-/// Deterministic pseudo-random numbers for tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 import SluiceParse
@@ -8,7 +9,7 @@ import SluiceParse
 /// credential masking, on events from the real parsers.
 final class ContextEnricherTests: XCTestCase {
     var dir = ""
-    override func setUpWithError() throws { dir = try ET.tempDir() }
+    override func setUpWithError() throws { dir = tempDir() }
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
     static let yaml = """
@@ -49,6 +50,31 @@ final class ContextEnricherTests: XCTestCase {
         let c = ContextEnricher(files: f.map { ContextFile(path: $0) }, logger: ET.logger)
         try c.load()
         return c
+    }
+
+    /// `optional: true`: a missing file loads as empty and is picked up by the next reload;
+    /// a missing file that is not optional, or an optional one that cannot be read for
+    /// another reason (a directory), still fails the load with its name.
+    func testOptionalFilesLoadAsEmptyUntilTheyAppear() throws {
+        let path = dir + "/later/context.yaml"
+        let c = ContextEnricher(files: [ContextFile(path: path, optional: true)], logger: ET.logger)
+        try c.load()
+        XCTAssertEqual(c.lastReport.missingOptional, [path])
+        XCTAssertTrue(c.lastReport.description.contains("not present (optional): \(path)"))
+        XCTAssertEqual(c.lastReport.counts["assets"] ?? 0, 0)
+        try FileManager.default.createDirectory(atPath: dir + "/later", withIntermediateDirectories: true)
+        _ = try ET.write(dir + "/later", "context.yaml", Self.yaml)
+        XCTAssertTrue(c.context.reloadNow())
+        XCTAssertEqual(c.lastReport.counts["assets"], 3)
+        XCTAssertEqual(c.lastReport.missingOptional, [])
+
+        XCTAssertThrowsError(try ContextEnricher(files: [ContextFile(path: dir + "/absent.yaml")], logger: ET.logger).load()) {
+            XCTAssertTrue("\($0)".contains("absent.yaml"), "\($0)")
+        }
+        XCTAssertThrowsError(try ContextEnricher(files: [ContextFile(path: dir, optional: true)], logger: ET.logger).load())
+        let (intel, report) = ThreatIntelLoader.load([IntelFile(path: dir + "/no-feed.csv", optional: true)])
+        XCTAssertEqual(intel?.count, 0)
+        XCTAssertEqual(report.missingOptional, [dir + "/no-feed.csv"])
     }
 
     func testLoadsYAML() throws {

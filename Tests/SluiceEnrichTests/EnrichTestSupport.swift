@@ -3,18 +3,12 @@ import Logging
 import XCTest
 import SluiceCore
 import SluiceParse
+import SluiceTestSupport
 @testable import SluiceEnrich
 
 /// Helpers for the enrichment tests: files in a temporary directory, and events made by the
 /// real parsers from realistic log lines.
 enum ET {
-    /// A fresh temporary directory (removed by the caller's `defer`).
-    static func tempDir() throws -> String {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-enrich-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
-    }
-
     @discardableResult
     static func write(_ dir: String, _ name: String, _ text: String) throws -> String {
         let p = dir + "/" + name
@@ -22,19 +16,10 @@ enum ET {
         return p
     }
 
-    static func parse(_ parser: Parser, _ lines: [String]) throws -> [Event] {
-        var out: [Event] = []
-        for l in lines {
-            let bytes = Array(l.utf8)
-            try parser.parse(ArraySlice(bytes), event: Event(original: ArraySlice(bytes)), into: &out)
-        }
-        return out
-    }
+    static func squid(_ line: String) throws -> Event { try ParserHarness.one(SquidParser(), line) }
+    static func github(_ json: String) throws -> Event { try ParserHarness.one(GitHubAuditParser(), json) }
 
-    static func squid(_ line: String) throws -> Event { try parse(SquidParser(), [line])[0] }
-    static func github(_ json: String) throws -> Event { try parse(GitHubAuditParser(), [json])[0] }
-
-    static func bind(_ line: String) throws -> Event { try parse(BindQueryParser(), [line])[0] }
+    static func bind(_ line: String) throws -> Event { try ParserHarness.one(BindQueryParser(), line) }
 
     /// An auditd EXECVE event for `args` on host `node`, as auditd writes the records.
     static func exec(_ args: [String], node: String = "build-07", user: String = "alice") throws -> Event {
@@ -48,7 +33,7 @@ enum ET {
             ex,
             "node=\(node) type=EOE msg=\(id): ",
         ]
-        let out = try parse(AuditdParser(), lines)
+        let out = try ParserHarness.run(AuditdParser(), lines: lines)
         return try XCTUnwrap(out.first, "auditd gave no event")
     }
 

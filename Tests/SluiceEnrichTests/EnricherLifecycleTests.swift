@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 @testable import SluiceEnrich
@@ -7,7 +8,7 @@ import SluiceCore
 /// reload, `stop` ends both.
 final class EnricherLifecycleTests: XCTestCase {
     var dir = ""
-    override func setUpWithError() throws { dir = try ET.tempDir() }
+    override func setUpWithError() throws { dir = tempDir() }
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
     func context(_ reloads: ReloadRegistry, mode: RunMode = .follow) -> StartContext {
@@ -21,12 +22,6 @@ final class EnricherLifecycleTests: XCTestCase {
         return ET.enrichments(ET.run(t, [e])[0]).first?["feed"]
     }
 
-    func waitUntil(_ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline { if condition() { return true }; usleep(5_000) }
-        return condition()
-    }
-
     func testStartRegistersAndStopEnds() throws {
         let p = try ET.write(dir, "intel.csv", "indicator,category,feed\n198.51.100.7,tor_exit,v1\n")
         let reloads = ReloadRegistry()
@@ -37,7 +32,7 @@ final class EnricherLifecycleTests: XCTestCase {
         // SIGHUP: the registry reloads; the new set serves a later batch.
         try "indicator,category,feed\n198.51.100.7,tor_exit,v2\n".write(toFile: p, atomically: true, encoding: .utf8)
         reloads.reloadAll()
-        XCTAssertTrue(waitUntil { feed(t) == "v2" })
+        XCTAssertTrue(waitUntil(timeout: 10) { feed(t) == "v2" })
         t.stop()
         XCTAssertTrue(reloads.files.isEmpty, "stop ends the registration")
     }
@@ -48,16 +43,16 @@ final class EnricherLifecycleTests: XCTestCase {
         try live.start(context(ReloadRegistry()))
         XCTAssertEqual(feed(live), "v1")
         try "indicator,category,feed\n198.51.100.7,tor_exit,v2\n".write(toFile: p, atomically: true, encoding: .utf8)
-        XCTAssertTrue(waitUntil { feed(live) == "v2" }, "a changed file reloads without SIGHUP")
+        XCTAssertTrue(waitUntil(timeout: 10) { feed(live) == "v2" }, "a changed file reloads without SIGHUP")
         live.stop()
         try "indicator,category,feed\n198.51.100.7,tor_exit,v3\n".write(toFile: p, atomically: true, encoding: .utf8)
-        usleep(600_000)
+        usleep(600_000)   // the scenario: nothing may happen; wait past the watcher's debounce
         XCTAssertEqual(feed(live), "v2", "no reload after stop")
 
         let replay = ThreatIntelEnricher(files: [IntelFile(path: p)], name: "intel", logger: ET.logger)
         try replay.start(context(ReloadRegistry(), mode: .toEnd))
         try "indicator,category,feed\n198.51.100.7,tor_exit,v4\n".write(toFile: p, atomically: true, encoding: .utf8)
-        usleep(600_000)
+        usleep(600_000)   // the scenario: nothing may happen; wait past the watcher's debounce
         XCTAssertEqual(feed(replay), "v3", "replay reads its files once")
         replay.stop()
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 @testable import SluiceEnrich
@@ -8,7 +9,7 @@ import SluiceCore
 final class GeoIPEnricherTests: XCTestCase {
     var dir = ""
     override func setUpWithError() throws {
-        dir = try ET.tempDir()
+        dir = tempDir()
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
         func sh(_ args: [String]) throws -> Int32 {
             let p = Process()

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 import SluiceParse
@@ -7,7 +8,7 @@ import SluiceParse
 /// `threat_intel` over events made by the real parsers, and its reload.
 final class ThreatIntelEnricherTests: XCTestCase {
     var dir = ""
-    override func setUpWithError() throws { dir = try ET.tempDir() }
+    override func setUpWithError() throws { dir = tempDir() }
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
     func intelFile() throws -> String {
@@ -166,7 +167,7 @@ final class ThreatIntelEnricherTests: XCTestCase {
         let t = ThreatIntelEnricher(files: [IntelFile(path: dir + "/flow.csv")], logger: ET.logger)
         try t.load()
         let stop = Flag()
-        let seen = Box<[String]>([])
+        let seen = Guarded<[String]>([])
         let worker = Thread {
             var batch: [Event] = []
             for i in 0..<64 {
@@ -179,7 +180,7 @@ final class ThreatIntelEnricherTests: XCTestCase {
                 let out = ET.run(t, batch)
                 let feeds = Set(out.flatMap { ET.enrichments($0).compactMap { $0["feed"] } })
                 let label = feeds.count == 1 ? feeds.first! : "MIXED \(feeds.sorted())"
-                seen.mutate { if $0.last != label { $0.append(label) } }
+                seen.withLock { if $0.last != label { $0.append(label) } }
             }
             stop.ack()
         }
@@ -190,8 +191,7 @@ final class ThreatIntelEnricherTests: XCTestCase {
             t.reload { ok in XCTAssertTrue(ok); done.fulfill() }
             wait(for: [done], timeout: 30)
             // Wait (bounded) until the worker's batches show the new generation.
-            let deadline = Date().addingTimeInterval(30)
-            while seen.value.last != "gen-\(gen)", Date() < deadline { usleep(1000) }
+            _ = waitUntil(timeout: 30, interval: 0.001) { seen.value.last == "gen-\(gen)" }
         }
         stop.set()
         XCTAssertTrue(stop.waitAck(timeout: 30))
@@ -215,12 +215,4 @@ final class Flag: @unchecked Sendable {
         while !acked { if !lock.wait(until: deadline) { return acked } }
         return true
     }
-}
-
-final class Box<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var v: T
-    init(_ v: T) { self.v = v }
-    var value: T { lock.lock(); defer { lock.unlock() }; return v }
-    func mutate(_ f: (inout T) -> Void) { lock.lock(); f(&v); lock.unlock() }
 }

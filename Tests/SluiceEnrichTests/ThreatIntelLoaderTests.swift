@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 @testable import SluiceEnrich
@@ -6,7 +7,7 @@ import SluiceCore
 /// expiry, and the indicator forms.
 final class ThreatIntelLoaderTests: XCTestCase {
     var dir = ""
-    override func setUpWithError() throws { dir = try ET.tempDir() }
+    override func setUpWithError() throws { dir = tempDir() }
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
     let jan2026 = Timestamp.make(year: 2026, month: 1, day: 15, hour: 0, minute: 0, second: 0)

@@ -1,7 +1,6 @@
 import Foundation
-import NIOCore
 import NIOHTTP1
-import NIOPosix
+import SluiceTestSupport
 @testable import SluiceCore
 
 /// A stand-in for GitHub's audit-log REST API on loopback, for the poller's tests: serves
@@ -9,6 +8,8 @@ import NIOPosix
 /// pagination through `Link: <…>; rel="next"` (`after=`), checks the bearer token, and plays
 /// scripted failures first (server errors, primary and secondary rate limits).
 final class FakeGitHubAuditAPI: @unchecked Sendable {
+    // SAFETY: the mutable state (events, script, requests) is only touched behind `lock`;
+    // `server` is set once in init, before any request can arrive.
     struct AuditEvent { var timestamp: Int64; var id: String; var json: String }
     struct Request { var uri: String; var authorization: String?; var apiVersion: String?; var time: Double }
     enum Scripted { case status(Int, [(String, String)], String) }
@@ -19,25 +20,18 @@ final class FakeGitHubAuditAPI: @unchecked Sendable {
     private var events: [AuditEvent] = []
     private var script: [Scripted] = []
     private var _requests: [Request] = []
-    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    private var channel: Channel?
+    private var server: TestHTTPServer!
     private(set) var port = 0
 
     init(org: String = "acme", token: String) throws {
         self.org = org
         self.token = token
-        let b = ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { [self] ch in
-                ch.pipeline.configureHTTPServerPipeline().flatMap { ch.pipeline.addHandler(Handler(api: self)) }
-            }
-        channel = try b.bind(host: "127.0.0.1", port: 0).wait()
-        port = channel?.localAddress?.port ?? 0
-    }
-
-    deinit {
-        try? channel?.close().wait()
-        try? group.syncShutdownGracefully()
+        server = try TestHTTPServer { [weak self] req, _ in
+            guard let self else { return .init(status: 503) }
+            let (status, headers, body) = self.respond(uri: req.uri, headers: req.headers)
+            return .init(status: status, headers: [("Content-Type", "application/json; charset=utf-8")] + headers, body: body)
+        }
+        port = server.port
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -62,19 +56,19 @@ final class FakeGitHubAuditAPI: @unchecked Sendable {
         lock.lock(); script.append(contentsOf: s); lock.unlock()
     }
 
-    fileprivate func respond(head: HTTPRequestHead) -> (Int, [(String, String)], String) {
+    private func respond(uri: String, headers requestHeaders: HTTPHeaders) -> (Int, [(String, String)], String) {
         lock.lock(); defer { lock.unlock() }
-        _requests.append(Request(uri: head.uri, authorization: head.headers.first(name: "authorization"),
-                                 apiVersion: head.headers.first(name: "x-github-api-version"), time: Date().timeIntervalSince1970))
+        _requests.append(Request(uri: uri, authorization: requestHeaders.first(name: "authorization"),
+                                 apiVersion: requestHeaders.first(name: "x-github-api-version"), time: Date().timeIntervalSince1970))
         let reset = String(Int(Date().timeIntervalSince1970) + 60)
         var rate = [("x-ratelimit-limit", "1750"), ("x-ratelimit-remaining", "1700"), ("x-ratelimit-reset", reset)]
         if !script.isEmpty, case .status(let code, let headers, let body) = script.removeFirst() {
             return (code, headers, body)
         }
-        guard head.headers.first(name: "authorization") == "Bearer \(token)" else {
+        guard requestHeaders.first(name: "authorization") == "Bearer \(token)" else {
             return (401, rate, #"{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest"}"#)
         }
-        let parts = head.uri.split(separator: "?", maxSplits: 1)
+        let parts = uri.split(separator: "?", maxSplits: 1)
         guard parts.first.map(String.init) == "/orgs/\(org)/audit-log" else {
             return (404, rate, #"{"message":"Not Found"}"#)
         }
@@ -102,33 +96,5 @@ final class FakeGitHubAuditAPI: @unchecked Sendable {
         }
         rate = headers
         return (200, rate, "[" + page.map(\.json).joined(separator: ",") + "]")
-    }
-
-    private final class Handler: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = HTTPServerRequestPart
-        typealias OutboundOut = HTTPServerResponsePart
-        let api: FakeGitHubAuditAPI
-        var head: HTTPRequestHead?
-        init(api: FakeGitHubAuditAPI) { self.api = api }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            switch unwrapInboundIn(data) {
-            case .head(let h): head = h
-            case .body: break
-            case .end:
-                guard let h = head else { return }
-                let (code, extra, body) = api.respond(head: h)
-                var headers = HTTPHeaders()
-                headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-                headers.add(name: "Content-Length", value: String(body.utf8.count))
-                for (k, v) in extra { headers.add(name: k, value: v) }
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: h.version, status: HTTPResponseStatus(statusCode: code), headers: headers))), promise: nil)
-                var buf = context.channel.allocator.buffer(capacity: body.utf8.count)
-                buf.writeString(body)
-                context.write(wrapOutboundOut(.body(.byteBuffer(buf))), promise: nil)
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-                head = nil
-            }
-        }
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import SluiceTestSupport
 import XCTest
 @testable import SluiceCore
 @testable import SluiceIngest
@@ -19,7 +20,9 @@ final class FileSourceTests: XCTestCase {
     }
 
     /// Appends lines with one write(2) each, like a logging process.
-    final class Writer {
+    final class Writer: @unchecked Sendable {
+        // SAFETY (@unchecked Sendable): each test hands its writer to one writer thread and
+        // does not touch it again until that thread has ended.
         var fd: Int32
         let path: String
         init(_ path: String) { self.path = path; fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644) }
@@ -56,7 +59,7 @@ final class FileSourceTests: XCTestCase {
                     _ = rename(path, dir + "/app.log.\(i / 750)")
                     w.reopen()
                 }
-                if i % 50 == 0 { usleep(2000) }
+                if i % 50 == 0 { usleep(2000) }   // the scenario: a program writing over time
             }
         }
         writer.start()
@@ -83,7 +86,7 @@ final class FileSourceTests: XCTestCase {
                     try? FileManager.default.copyItem(atPath: path, toPath: dir + "/app.log.\(i / 800)")
                     _ = truncate(path, 0)
                 }
-                usleep(500)
+                usleep(500)   // the scenario: a program writing over time
             }
         }
         writer.start()
@@ -152,6 +155,8 @@ final class FileSourceTests: XCTestCase {
         for i in 0..<10 { w.write(Self.line(i)) }
         let h = try SourceHarness(FileSource(include: [dir + "/*.log"], readFrom: .end, pollInterval: 0.05, globInterval: 0.2))
         h.start()
+        // No signal tells when the source has opened old.log at its end (nothing is emitted):
+        // give it time. Line 10 is lost if this is too short, never duplicated.
         usleep(300_000)
         w.write(Self.line(10))
         // A file created while running is read from its beginning (found through inotify).
@@ -259,12 +264,6 @@ final class FileSourceTests: XCTestCase {
 
     // MARK: from main (foundation tests)
 
-    func tempDirURL() throws -> URL {
-        let u = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sluice-fs-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
-        return u
-    }
-
     func makeContext(_ name: String, queue: BoundedQueue, store: CheckpointStore?, mode: RunMode) -> SourceContext {
         var l = Logger(label: "t"); l.logLevel = .critical
         return SourceContext(name: name, mode: mode, logger: l, metrics: ComponentMetrics(name: name, kind: "source", type: "file"),
@@ -272,14 +271,16 @@ final class FileSourceTests: XCTestCase {
     }
 
     func testCheckpointAdvancesOnlyWhenBatchesAreAcknowledged() throws {
-        let dir = try tempDirURL()
+        let dir = makeTempDir()
         let file = dir.appendingPathComponent("a.log")
         try (0..<10).map { "line \($0)\n" }.joined().write(to: file, atomically: true, encoding: .utf8)
         let store = try CheckpointStore(dataDirectory: dir.path)
         let q = BoundedQueue(name: "q", capacity: 1000)
         let src = FileSource(include: [file.path], batchSize: 4, pollInterval: 0.05)
         let ctx = makeContext("fs", queue: q, store: store, mode: .follow)
-        DispatchQueue.global().async { try? src.run(ctx) }
+        // The source runs on that thread; this one only calls `commitCheckpoints` (thread-safe).
+        nonisolated(unsafe) let running = src
+        DispatchQueue.global().async { try? running.run(ctx) }
         var batches: [EventBatch] = []
         while batches.reduce(0, { $0 + $1.count }) < 10, let b = q.pop(maxEvents: 4, timeout: 5), b.count > 0 { batches.append(b) }
         XCTAssertEqual(batches.flatMap { $0.events }.map { $0.originalText }, (0..<10).map { "line \($0)" })
@@ -295,7 +296,7 @@ final class FileSourceTests: XCTestCase {
     }
 
     func testReplayReadsToEndIncludingAnUnterminatedLastLine() throws {
-        let dir = try tempDirURL()
+        let dir = makeTempDir()
         let file = dir.appendingPathComponent("a.log")
         try "a\nb\nc".write(to: file, atomically: true, encoding: .utf8)
         let q = BoundedQueue(name: "q", capacity: 1000)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SluiceTestSupport
 import XCTest
 @testable import SluiceCore
 @testable import SluiceIngest
@@ -61,8 +62,7 @@ final class GitHubAuditAPISourceTests: XCTestCase {
         XCTAssertEqual(reqs[0].authorization, "Bearer \(Self.token)")
         XCTAssertEqual(reqs[0].apiVersion, "2022-11-28")
         // Later polls look back `overlap` and skip what was already emitted.
-        let deadline = Date().addingTimeInterval(10)
-        while api.requests.count < 6 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertTrue(waitUntil(timeout: 10) { api.requests.count >= 6 })
         XCTAssertTrue(h.drain(quiet: 0.5).isEmpty, "no duplicates from the overlap")
         XCTAssertGreaterThanOrEqual(h.metrics.counterTotals["github_api_duplicates_skipped"] ?? 0, 250)
     }
@@ -134,8 +134,7 @@ final class GitHubAuditAPISourceTests: XCTestCase {
         try "ghp_wrong".write(toFile: wrong, atomically: true, encoding: .utf8)
         let h = try SourceHarness(try source(api, wrong), name: "github_api")
         h.start()
-        let deadline = Date().addingTimeInterval(10)
-        while api.requests.count < 2 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertTrue(waitUntil(timeout: 10) { api.requests.count >= 2 })
         XCTAssertTrue(h.drain(quiet: 0.3).isEmpty)
         XCTAssertGreaterThanOrEqual(h.metrics.counterTotals["github_api_errors"] ?? 0, 1)
         // The token file is re-read: fixing it lets the next poll through.

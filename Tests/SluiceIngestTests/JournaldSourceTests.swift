@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 @testable import SluiceCore
 @testable import SluiceIngest
@@ -66,7 +67,8 @@ final class JournaldSourceTests: XCTestCase {
     }
 
     static func write(_ entries: [Entry], to path: String) throws {
-        let (status, output) = try runProcess(remote, ["--output=\(path)", "-"], stdin: export(entries))
+        let run = try runProcess(remote, ["--output=\(path)", "-"], stdin: export(entries))
+        let (status, output) = (run.status, run.output)
         XCTAssertEqual(status, 0, output)
     }
 

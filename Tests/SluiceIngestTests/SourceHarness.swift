@@ -1,12 +1,18 @@
 import Foundation
 import Logging
+import SluiceTestSupport
+import SluiceTestSupport
 import XCTest
 @testable import SluiceCore
 @testable import SluiceIngest
 
 /// Runs one source on its own thread with a real SourceContext and BoundedQueue, the way the
 /// topology does, and plays the sink: pops batches and acknowledges them.
-final class SourceHarness {
+final class SourceHarness: @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): `source.run` runs on the harness thread; other threads
+    // only call what the `Source` contract makes thread-safe (`stop`, `commitCheckpoints`)
+    // and the queue (thread-safe). `runError` is written by the run thread before `done` is
+    // signalled and read by the test only after waiting on `done`.
     let queue: BoundedQueue
     let context: SourceContext
     let metrics: ComponentMetrics
@@ -68,36 +74,6 @@ final class SourceHarness {
     func waitFinished(timeout: Double = 30) -> Bool {
         done.wait(timeout: .now() + timeout) == .success
     }
-}
-
-func tempDir(_ tag: String) -> String {
-    let d = NSTemporaryDirectory() + "sluice-\(tag)-\(getpid())-\(UUID().uuidString.prefix(8))"
-    try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-    return d
-}
-
-/// Runs a program with optional stdin bytes; returns (status, stdout+stderr).
-@discardableResult
-func runProcess(_ path: String, _ args: [String], stdin: [UInt8]? = nil, timeout: Double = 60) throws -> (Int32, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = args
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    let inPipe = Pipe()
-    if stdin != nil { p.standardInput = inPipe } else { p.standardInput = FileHandle.nullDevice }
-    try p.run()
-    if let s = stdin {
-        // The child may exit (a refused TLS client) before reading: a broken pipe is expected
-        // then, not a test failure (the throwing write reports it instead of trapping).
-        signal(SIGPIPE, SIG_IGN)
-        try? inPipe.fileHandleForWriting.write(contentsOf: Data(s))
-        try? inPipe.fileHandleForWriting.close()
-    }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
 extension Event {

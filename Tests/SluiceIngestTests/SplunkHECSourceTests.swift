@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SluiceTestSupport
 import XCTest
 @testable import SluiceCore
 @testable import SluiceIngest
@@ -44,7 +45,8 @@ final class SplunkHECSourceTests: XCTestCase {
         var stdin: [UInt8]?
         if let b = body { args += ["--data-binary", "@-"]; stdin = Array(b.utf8) }
         args += extra + [url]
-        let (status, out) = try runProcess("/usr/bin/curl", args, stdin: stdin)
+        let run = try runProcess("/usr/bin/curl", args, stdin: stdin)
+        let (status, out) = (run.status, run.output)
         guard status == 0 else { throw MissingTestDependency("curl failed (\(status)): \(out)") }
         var lines = out.split(separator: "\n", omittingEmptySubsequences: false)
         let code = Int(lines.removeLast()) ?? 0
@@ -92,7 +94,8 @@ final class SplunkHECSourceTests: XCTestCase {
         let lines = try Self.auditLines(4)
         // /event with a gzip body made by gzip(1).
         try Self.envelopes(lines).write(toFile: dir + "/body.json", atomically: true, encoding: .utf8)
-        let (gz, out) = try runProcess("/bin/gzip", ["-k", "-9", dir + "/body.json"])
+        let run = try runProcess("/bin/gzip", ["-k", "-9", dir + "/body.json"])
+        let (gz, out) = (run.status, run.output)
         XCTAssertEqual(gz, 0, out)
         let r = try curl("http://127.0.0.1:\(port)/services/collector/event", bodyFile: dir + "/body.json.gz",
                          headers: ["Content-Encoding: gzip", "Content-Type: application/json"])
@@ -252,7 +255,8 @@ final class SplunkHECSourceTests: XCTestCase {
     func testTLSFromFilesWithTLS12Minimum() throws {
         let dir = tempDir("hec-tls")
         func openssl(_ args: [String]) throws {
-            let (s, out) = try runProcess("/usr/bin/openssl", args)
+            let run = try runProcess("/usr/bin/openssl", args)
+            let (s, out) = (run.status, run.output)
             XCTAssertEqual(s, 0, out)
         }
         try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
@@ -275,7 +279,7 @@ final class SplunkHECSourceTests: XCTestCase {
         // TLS 1.1 is refused by the server (the client is allowed to offer it); TLS 1.2 is taken.
         func sClient(_ version: String) throws -> Int32 {
             try runProcess("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", version, "-cipher", "DEFAULT:@SECLEVEL=0",
-                                                "-CAfile", dir + "/hec.pem", "-verify_return_error"], stdin: [], timeout: 20).0
+                                                "-CAfile", dir + "/hec.pem", "-verify_return_error"], stdin: [], timeout: 20).status
         }
         XCTAssertNotEqual(try sClient("-tls1_1"), 0)
         XCTAssertEqual(try sClient("-tls1_2"), 0)

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import SluiceTestSupport
 import XCTest
 @testable import SluiceCore
 @testable import SluiceIngest
@@ -68,7 +69,7 @@ extension SyslogSourceTests {
         // the oldest of them gives its pending slot to a newcomer.
         for i in 0..<40 { if let fd = try? connectFrom(port, from: "127.0.5.\(10 + i)") { idle.append(fd) } }
         defer { idle.forEach { close($0) } }
-        usleep(300_000)
+        usleep(300_000)   // no signal for "accepted" of a silent connection: give the listener time to take them
         let good = try connectFrom(port)
         defer { close(good) }
         send(good, "<86>Nov 22 18:00:00 bastion-01 sshd[1]: from a well-behaved sender\n")
@@ -150,15 +151,16 @@ extension SyslogSourceTests {
 
     /// One warning per refused connection let peers drive the log volume.
     func testRefusedConnectionWarningsAreRateLimited() throws {
-        let box = LinesBox()
-        var logger = Logger(label: "syslog", factory: { _ in LinesHandler(box) })
-        logger.logLevel = .info
+        let box = LogCapture()
+        let logger = box.logger("syslog", level: .info)
         let src = try listener("mode: tcp\naddress: 127.0.0.1:0\nmax_connections_per_address: 1")
         let (h, port) = try start(src, logger: logger)
         defer { h.stop() }
         let held = try connectFrom(port, from: "127.0.0.4")
         defer { close(held) }
-        usleep(200_000)
+        // The held connection is established once a message sent on it arrives.
+        send(held, "<38>1 2026-11-23T01:02:03Z bastion-01 sshd 4711 - - held open\n")
+        XCTAssertEqual(h.collect(1, timeout: 10).count, 1, "the first connection is accepted")
         var refused = 0
         for _ in 0..<200 {
             guard let fd = try? connectFrom(port, from: "127.0.0.4") else { continue }
@@ -172,25 +174,5 @@ extension SyslogSourceTests {
         XCTAssertGreaterThanOrEqual(lines.count, 1)
         XCTAssertLessThanOrEqual(lines.count, 3, "\(lines.count) warnings for 200 refusals")
         XCTAssertEqual(h.metrics.counterTotals["syslog_connections_refused"], 200)
-    }
-}
-
-final class LinesBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _lines: [String] = []
-    func add(_ s: String) { lock.lock(); _lines.append(s); lock.unlock() }
-    var lines: [String] { lock.lock(); defer { lock.unlock() }; return _lines }
-}
-
-struct LinesHandler: LogHandler {
-    let box: LinesBox
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-    init(_ box: LinesBox) { self.box = box }
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] } set { metadata[key] = newValue }
-    }
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        box.add("\(message)")
     }
 }

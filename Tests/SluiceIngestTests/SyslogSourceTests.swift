@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import NIOCore
+import SluiceTestSupport
 import XCTest
 @testable import SluiceCore
 @testable import SluiceIngest
@@ -19,7 +20,8 @@ final class SyslogSourceTests: XCTestCase {
     }
 
     func logger(_ args: [String]) throws {
-        let (status, out) = try runProcess(Self.logger, args)
+        let run = try runProcess(Self.logger, args)
+        let (status, out) = (run.status, run.output)
         XCTAssertEqual(status, 0, out)
     }
 
@@ -140,7 +142,7 @@ final class SyslogSourceTests: XCTestCase {
             if n > 0 { pendingOffset += n; written += n; lastProgress = Date(); continue }
             if errno == EAGAIN || errno == EWOULDBLOCK {
                 if Date().timeIntervalSince(lastProgress) > 2 { stalled = true; break }
-                usleep(10_000)
+                usleep(10_000)   // a non-blocking writer waiting for room in the socket
                 continue
             }
             XCTFail("write failed: \(errno)"); return
@@ -215,13 +217,10 @@ final class SyslogSourceTests: XCTestCase {
         try FileManager.default.copyItem(atPath: dir + "/server2.pem", toPath: dir + "/server.pem")
         try FileManager.default.copyItem(atPath: dir + "/server2.key", toPath: dir + "/server.key")
         h.context.reloads.reloadAll()  // what `sluice run` does on SIGHUP
-        let deadline = Date().addingTimeInterval(20)
-        var status: Int32 = 1
-        while status != 0 && Date() < deadline {
-            usleep(200_000)
-            status = try sClient(port: port, dir: dir, cert: "client", message: renewed + "\n", ca: "ca2")
+        let served = try waitUntil(timeout: 20, interval: 0.2) {
+            try sClient(port: port, dir: dir, cert: "client", message: renewed + "\n", ca: "ca2") == 0
         }
-        XCTAssertEqual(status, 0, "after the reload the new certificate is served")
+        XCTAssertTrue(served, "after the reload the new certificate is served")
         XCTAssertEqual(h.collect(1).map(\.text), [renewed])
     }
 
@@ -267,10 +266,9 @@ final class SyslogSourceTests: XCTestCase {
                     m.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, sa, socklen_t(MemoryLayout<sockaddr_in>.size)) }
                 }
             }
-            if i % 50 == 49 { usleep(20_000) }
+            if i % 50 == 49 { usleep(20_000) }   // the scenario: a sender pacing its bursts
         }
-        let deadline = Date().addingTimeInterval(20)
-        while src.droppedDatagrams == 0 && Date() < deadline { usleep(50_000) }
+        _ = waitUntil(timeout: 20) { src.droppedDatagrams > 0 }
         XCTAssertGreaterThan(src.droppedDatagrams, 0, "drops while the pipeline is full are counted")
         XCTAssertEqual(h.metrics.dropped, src.droppedDatagrams)
         XCTAssertLessThanOrEqual(h.queue.depth, sent, "nothing queued beyond what arrived")
@@ -321,7 +319,8 @@ final class SyslogSourceTests: XCTestCase {
     func makeCertificates(_ dir: String) throws {
         let o = "/usr/bin/openssl"
         func run(_ args: [String]) throws {
-            let (s, out) = try runProcess(o, args)
+            let run = try runProcess(o, args)
+            let (s, out) = (run.status, run.output)
             XCTAssertEqual(s, 0, "openssl \(args.joined(separator: " ")): \(out)")
         }
         try run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Sluice Test CA",
@@ -341,7 +340,8 @@ final class SyslogSourceTests: XCTestCase {
     func makeSecondServerCertificate(_ dir: String) throws {
         let o = "/usr/bin/openssl"
         func run(_ args: [String]) throws {
-            let (s, out) = try runProcess(o, args)
+            let run = try runProcess(o, args)
+            let (s, out) = (run.status, run.output)
             XCTAssertEqual(s, 0, "openssl \(args.joined(separator: " ")): \(out)")
         }
         try run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Sluice Test CA 2",
@@ -357,7 +357,8 @@ final class SyslogSourceTests: XCTestCase {
         var args = ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", dir + "/\(ca).pem", "-verify_return_error",
                     "-quiet", "-no_ign_eof", "-tls1_2"]
         if let c = cert { args += ["-cert", dir + "/\(c).pem", "-key", dir + "/\(c).key"] }
-        let (s, _) = try runProcess("/usr/bin/openssl", args, stdin: Array(message.utf8), timeout: 30)
+        let run = try runProcess("/usr/bin/openssl", args, stdin: Array(message.utf8), timeout: 30)
+        let (s, _) = (run.status, run.output)
         return s
     }
 }

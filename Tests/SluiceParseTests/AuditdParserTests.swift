@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 @testable import SluiceParse
@@ -15,7 +16,7 @@ final class AuditdParserTests: XCTestCase {
 
     func feed(_ p: AuditdParser, _ lines: [String]) throws -> [Event] {
         var out: [Event] = []
-        for l in lines { out += try PB.run(p, l) }
+        for l in lines { out += try ParserHarness.run(p, l) }
         return out
     }
 
@@ -149,10 +150,10 @@ final class AuditdParserTests: XCTestCase {
         _ = try feed(p, Array(Self.exec.prefix(3)))
         p.tick(replay, into: &out)
         XCTAssertTrue(out.isEmpty, "no newer records yet: the wall clock must not close it")
-        out += try PB.run(p, "type=SYSCALL msg=audit(1700000001.500:4600): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=2 uid=0 comm=\"x\" exe=\"/x\"")
+        out += try ParserHarness.run(p, "type=SYSCALL msg=audit(1700000001.500:4600): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=2 uid=0 comm=\"x\" exe=\"/x\"")
         p.tick(replay, into: &out)
         XCTAssertTrue(out.isEmpty, "1.4 s of event time later: still open")
-        out += try PB.run(p, "type=SYSCALL msg=audit(1700000002.200:4601): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=3 uid=0 comm=\"y\" exe=\"/y\"")
+        out += try ParserHarness.run(p, "type=SYSCALL msg=audit(1700000002.200:4601): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=3 uid=0 comm=\"y\" exe=\"/y\"")
         p.tick(replay, into: &out)
         XCTAssertEqual(out.count, 1)
         XCTAssertEqual(out.first.flatMap { PB.int($0, "process.pid") }, 1234)
@@ -192,7 +193,7 @@ final class AuditdParserTests: XCTestCase {
         let p = AuditdParser(maxOpenEvents: 8)
         var out: [Event] = []
         for i in 0..<100 {
-            out += try PB.run(p, "type=SYSCALL msg=audit(1700000005.000:\(1000 + i)): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=\(i) uid=0 comm=\"x\" exe=\"/x\"")
+            out += try ParserHarness.run(p, "type=SYSCALL msg=audit(1700000005.000:\(1000 + i)): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=\(i) uid=0 comm=\"x\" exe=\"/x\"")
         }
         XCTAssertEqual(p.openCount, 8)
         XCTAssertEqual(p.evictedCount, 92)
@@ -208,7 +209,7 @@ final class AuditdParserTests: XCTestCase {
 
     func testStandaloneUserLogin() throws {
         let p = AuditdParser()
-        let out = try PB.run(p, "type=USER_LOGIN msg=audit(1700000006.250:555): pid=2020 uid=0 auid=1000 ses=7 subj=unconfined msg='op=login id=1000 exe=\"/usr/sbin/sshd\" hostname=? addr=203.0.113.7 terminal=/dev/pts/1 res=success'\u{1d}UID=\"root\" AUID=\"alice\" ID=\"alice\"")
+        let out = try ParserHarness.run(p, "type=USER_LOGIN msg=audit(1700000006.250:555): pid=2020 uid=0 auid=1000 ses=7 subj=unconfined msg='op=login id=1000 exe=\"/usr/sbin/sshd\" hostname=? addr=203.0.113.7 terminal=/dev/pts/1 res=success'\u{1d}UID=\"root\" AUID=\"alice\" ID=\"alice\"")
         XCTAssertEqual(out.count, 1)
         let e = out[0]
         XCTAssertEqual(e.timestamp, 1_700_000_006_250_000_000)
@@ -345,8 +346,8 @@ final class AuditdParserHardeningTests: XCTestCase {
     func testOneEventIsBoundedByBytes() throws {
         let p = AuditdParser()
         var out: [Event] = []
-        for _ in 0..<20 { out += try PB.run(p, syscall(4567, padding: 600 * 1024)) }
-        out += try PB.run(p, "type=EOE msg=audit(1700000000.123:4567):")
+        for _ in 0..<20 { out += try ParserHarness.run(p, syscall(4567, padding: 600 * 1024)) }
+        out += try ParserHarness.run(p, "type=EOE msg=audit(1700000000.123:4567):")
         XCTAssertEqual(out.count, 1)
         XCTAssertEqual(out[0][FieldKey("auditd.truncated")], .bool(true), "records beyond max_event_bytes are dropped")
     }
@@ -355,7 +356,7 @@ final class AuditdParserHardeningTests: XCTestCase {
         let p = AuditdParser(options: ParseTest.options(["max_open_bytes": "4MiB", "max_event_bytes": "2MiB"]))
         var out: [Event] = []
         for serial in 0..<16 {
-            for _ in 0..<2 { out += try PB.run(p, syscall(serial, padding: 300 * 1024)) }
+            for _ in 0..<2 { out += try ParserHarness.run(p, syscall(serial, padding: 300 * 1024)) }
         }
         // 16 events of 600 KiB do not fit in 4 MiB: the oldest were emitted, incomplete.
         XCTAssertGreaterThanOrEqual(out.count, 9)

@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 @testable import SluiceParse
@@ -24,38 +25,38 @@ final class AutoParserTests: XCTestCase {
     func testOwnFormatsInAMixedStream() throws {
         let p = AutoParser(now: { Self.now })
         // CEF bare and after a syslog header.
-        let c1 = try ParseTest.one(p, "CEF:0|Zscaler|NSSWeblog|5.7|Allowed|None|3|dhost=github.com src=10.1.2.3")
+        let c1 = try ParserHarness.one(p, "CEF:0|Zscaler|NSSWeblog|5.7|Allowed|None|3|dhost=github.com src=10.1.2.3")
         XCTAssertEqual(c1.s("observer.vendor"), "Zscaler")
-        let c2 = try ParseTest.one(p, "<134>Nov 23 02:08:36 nss01 CEF:0|Zscaler|NSSWeblog|5.7|Allowed|None|3|dhost=github.com")
+        let c2 = try ParserHarness.one(p, "<134>Nov 23 02:08:36 nss01 CEF:0|Zscaler|NSSWeblog|5.7|Allowed|None|3|dhost=github.com")
         XCTAssertEqual(c2.s("destination.domain"), "github.com")
         XCTAssertEqual(c2.s("host.name"), "nss01")
         // CEF after a tag (`tag: CEF:...`) is found as payload.
-        let c3 = try ParseTest.one(p, "<134>Nov 23 02:08:36 fw01 cef-fwd[7]: CEF:0|Palo Alto Networks|PAN-OS|10.1|url|THREAT|3|src=10.0.0.1")
+        let c3 = try ParserHarness.one(p, "<134>Nov 23 02:08:36 fw01 cef-fwd[7]: CEF:0|Palo Alto Networks|PAN-OS|10.1|url|THREAT|3|src=10.0.0.1")
         XCTAssertEqual(c3.s("observer.product"), "PAN-OS")
         XCTAssertEqual(c3.i("process.pid"), 7)
         // GitHub audit JSON, bare and in syslog.
-        let g1 = try ParseTest.one(p, GitHubAuditParserTests.patClone)
+        let g1 = try ParserHarness.one(p, GitHubAuditParserTests.patClone)
         XCTAssertEqual(g1.s("github.token_kind"), "pat_classic")
-        let g2 = try ParseTest.one(p, #"<134>1 2026-11-23T02:08:36Z ghes-01 github - - - {"action":"git.clone","actor":"x","repo":"a/b"}"#)
+        let g2 = try ParserHarness.one(p, #"<134>1 2026-11-23T02:08:36Z ghes-01 github - - - {"action":"git.clone","actor":"x","repo":"a/b"}"#)
         XCTAssertEqual(g2.s("event.action"), "git.clone")
         XCTAssertEqual(g2.s("host.name"), "ghes-01")
         XCTAssertNil(g2[ECS.message])
         // Other JSON → json.
-        let j = try ParseTest.one(p, #"{"level":"info","msg":"hello","@timestamp":"2026-11-23T02:00:00Z"}"#)
+        let j = try ParserHarness.one(p, #"{"level":"info","msg":"hello","@timestamp":"2026-11-23T02:00:00Z"}"#)
         XCTAssertEqual(j.s("msg"), "hello")
         XCTAssertNil(j[ECS.eventAction])
         // RFC 5424 and 3164 syslog with plain payloads.
-        let s1 = try ParseTest.one(p, "<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It's time to make the do-nuts.")
+        let s1 = try ParserHarness.one(p, "<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It's time to make the do-nuts.")
         XCTAssertEqual(s1.i("log.syslog.version"), 1)
         XCTAssertEqual(s1.s("message"), "%% It's time to make the do-nuts.")
-        let s2 = try ParseTest.one(p, "Nov 23 02:08:35 bastion sshd[4721]: Accepted publickey for deploy")
+        let s2 = try ParserHarness.one(p, "Nov 23 02:08:35 bastion sshd[4721]: Accepted publickey for deploy")
         XCTAssertEqual(s2.s("process.name"), "sshd")
         XCTAssertEqual(s2.timestamp, Timestamp.make(year: 2026, month: 11, day: 23, hour: 2, minute: 8, second: 35))
         // A JSON-looking syslog payload that is not JSON keeps the syslog event.
-        let s3 = try ParseTest.one(p, "<13>Nov 23 02:08:35 h app: {not json")
+        let s3 = try ParserHarness.one(p, "<13>Nov 23 02:08:35 h app: {not json")
         XCTAssertEqual(s3.s("message"), "{not json")
         // Plain text: a syslog event whose message is the line.
-        XCTAssertEqual(try ParseTest.one(p, "hello there").s("message"), "hello there")
+        XCTAssertEqual(try ParserHarness.one(p, "hello there").s("message"), "hello there")
         // Malformed records of confident formats fail with the format's reason.
         ParseTest.fails(p, "CEF:0|v|p|1", reason: "invalid_cef_header")
         ParseTest.fails(p, #"{"action":"git.clone","actor":"#, reason: "invalid_json")
@@ -69,7 +70,7 @@ final class AutoParserTests: XCTestCase {
         // The dnsmasq stand-in only takes bare messages, to show the payload retry.
         fakes["dnsmasq"] = RecordingParser("dnsmasq") { $0.hasPrefix("query[") }
         let p = AutoParser(others: fakes, now: { Self.now })
-        func ds(_ line: String) throws -> String? { try ParseTest.one(p, line).s("event.dataset") }
+        func ds(_ line: String) throws -> String? { try ParserHarness.one(p, line).s("event.dataset") }
         XCTAssertEqual(try ds("1763863715.123    245 10.1.2.3 TCP_TUNNEL/200 5321 CONNECT github.com:443 - HIER_DIRECT/140.82.112.3 -"), "squid")
         XCTAssertEqual(try ds(#"10.1.2.3 - alice [23/Nov/2026:02:08:35 +0000] "GET http://example.com/ HTTP/1.1" 200 512 "-" "curl/8.5.0" TCP_MISS:HIER_DIRECT"#), "squid")
         XCTAssertEqual(try ds("#separator \\x09"), "zeek-dns")
@@ -90,13 +91,13 @@ final class AutoParserTests: XCTestCase {
         XCTAssertEqual(try ds("<134>Nov 23 02:08:35 ws-17 sysmon: <Event><System><EventID>1</EventID></System></Event>"), "sysmon-linux")
         XCTAssertEqual(try ds("<134>Nov 23 02:08:35 ws-17 audisp-syslog: type=SYSCALL msg=audit(1763863715.123:4711): arch=c000003e"), "auditd")
         XCTAssertEqual(try ds("<30>Nov 23 02:08:35 ns1 named[812]: client @0x7f1c 10.0.0.5#53211 (github.com): query: github.com IN A + (10.0.0.1)"), "bind-query")
-        let dm = try ParseTest.one(p, "<30>Nov 23 02:08:35 gw dnsmasq[377]: query[A] github.com from 10.0.0.5")
+        let dm = try ParserHarness.one(p, "<30>Nov 23 02:08:35 gw dnsmasq[377]: query[A] github.com from 10.0.0.5")
         XCTAssertEqual(dm.s("event.dataset"), "dnsmasq")
         XCTAssertEqual(dm.s("host.name"), "gw", "payload parse keeps the syslog header fields")
         XCTAssertEqual(fakes["dnsmasq"]!.seen, ["<30>Nov 23 02:08:35 gw dnsmasq[377]: query[A] github.com from 10.0.0.5", "query[A] github.com from 10.0.0.5"])
         // Own formats keep precedence.
-        XCTAssertNil(try ParseTest.one(p, GitHubAuditParserTests.patClone).s("event.dataset").flatMap { $0 == "github.audit" ? nil : $0 })
-        XCTAssertEqual(try ParseTest.one(p, "CEF:0|v|p|1|s|n|5|").s("event.code"), "s")
+        XCTAssertNil(try ParserHarness.one(p, GitHubAuditParserTests.patClone).s("event.dataset").flatMap { $0 == "github.audit" ? nil : $0 })
+        XCTAssertEqual(try ParserHarness.one(p, "CEF:0|v|p|1|s|n|5|").s("event.code"), "s")
     }
 
     /// `auto` finds the other formats in the registry by name when it is built.
@@ -108,7 +109,7 @@ final class AutoParserTests: XCTestCase {
         let o = ParseTest.options([:])
         let p = try XCTUnwrap(try registry.makeParser(format: "auto", options: o, context: ctx))
         XCTAssertEqual(o.finish().count, 0)
-        let e = try ParseTest.one(p, "1763863715.123    245 10.1.2.3 TCP_TUNNEL/200 5321 CONNECT github.com:443 - HIER_DIRECT/140.82.112.3 -")
+        let e = try ParserHarness.one(p, "1763863715.123    245 10.1.2.3 TCP_TUNNEL/200 5321 CONNECT github.com:443 - HIER_DIRECT/140.82.112.3 -")
         XCTAssertEqual(e.s("event.dataset"), "squid")
         XCTAssertEqual(fake.seen.count, 1)
     }
@@ -149,20 +150,20 @@ final class AutoParserTests: XCTestCase {
     func testWSAEpochLinesFollowTheW3CHeader() throws {
         let p = try ParseTest.make("auto")
         let squidLine = "1700000000.123    456 10.0.0.5 TCP_TUNNEL/200 4521 CONNECT github.com:443 alice HIER_DIRECT/140.82.112.3 -"
-        XCTAssertEqual(try ParseTest.one(p, squidLine).s("event.dataset"), "squid.access")
-        XCTAssertEqual(try ParseTest.run(p, "#Fields: timestamp x-elapsed-time c-ip x-resultcode-httpstatus sc-bytes cs-method cs-url cs-username x-hierarchy-origin cs-mime-type").count, 0)
-        let w = try ParseTest.one(p, "1700000000.250 1524 10.0.0.5 TCP_DENIED/403 3944 CONNECT tunnel://gist.github.com:443/ alice DEFAULT_PARENT/proxy text/html")
+        XCTAssertEqual(try ParserHarness.one(p, squidLine).s("event.dataset"), "squid.access")
+        XCTAssertEqual(try ParserHarness.run(p, "#Fields: timestamp x-elapsed-time c-ip x-resultcode-httpstatus sc-bytes cs-method cs-url cs-username x-hierarchy-origin cs-mime-type").count, 0)
+        let w = try ParserHarness.one(p, "1700000000.250 1524 10.0.0.5 TCP_DENIED/403 3944 CONNECT tunnel://gist.github.com:443/ alice DEFAULT_PARENT/proxy text/html")
         XCTAssertEqual(w.s("event.dataset"), "w3c.proxy")
         XCTAssertEqual(w.i("http.response.status_code"), 403)
         // A date-first header switches back: epoch lines are squid again.
-        _ = try ParseTest.run(p, "#Fields: date time c-ip cs-username cs-method cs-uri sc-status s-action sc-bytes cs-bytes")
-        XCTAssertEqual(try ParseTest.one(p, squidLine).s("event.dataset"), "squid.access")
+        _ = try ParserHarness.run(p, "#Fields: date time c-ip cs-username cs-method cs-uri sc-status s-action sc-bytes cs-bytes")
+        XCTAssertEqual(try ParserHarness.one(p, squidLine).s("event.dataset"), "squid.access")
     }
 
     func testUnregisteredOtherFormatsFallThrough() throws {
         let p = AutoParser(now: { Self.now })
         // Without a squid parser, a squid line is a plain syslog message, not lost.
-        let e = try ParseTest.one(p, "1763863715.123    245 10.1.2.3 TCP_TUNNEL/200 5321 CONNECT github.com:443 - HIER_DIRECT/140.82.112.3 -")
+        let e = try ParserHarness.one(p, "1763863715.123    245 10.1.2.3 TCP_TUNNEL/200 5321 CONNECT github.com:443 - HIER_DIRECT/140.82.112.3 -")
         XCTAssertNotNil(e.s("message"))
     }
 
@@ -174,10 +175,10 @@ final class AutoParserTests: XCTestCase {
         for _ in 0..<2000 {
             let n = Int.random(in: 0..<64, using: &rng)
             let bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            ParseTest.survive(p, bytes)
-            ParseTest.survive(p, Array("<13>".utf8) + bytes)
-            ParseTest.survive(p, Array("CEF:0|".utf8) + bytes)
-            ParseTest.survive(p, Array("{\"action\":".utf8) + bytes)
+            ParserHarness.survive(p, bytes)
+            ParserHarness.survive(p, Array("<13>".utf8) + bytes)
+            ParserHarness.survive(p, Array("CEF:0|".utf8) + bytes)
+            ParserHarness.survive(p, Array("{\"action\":".utf8) + bytes)
         }
     }
 }
@@ -188,7 +189,7 @@ final class AutoParserPayloadWhitespaceTests: XCTestCase {
     func testGitHubAuditInRFC5424WithLeadingSpace() throws {
         let p = try ParseTest.make("auto")
         let json = #"{"@timestamp":1763863715123,"action":"git.clone","actor":"mallory","actor_ip":"203.0.113.45","repo":"acme/payments-service","programmatic_access_type":"Personal access token (classic)"}"#
-        let e = try ParseTest.one(p, "<14>1 2026-11-23T02:08:35.123Z gh-forwarder github_audit - - -  " + json)
+        let e = try ParserHarness.one(p, "<14>1 2026-11-23T02:08:35.123Z gh-forwarder github_audit - - -  " + json)
         XCTAssertEqual(e.s("event.action"), "git.clone")
         XCTAssertEqual(e.s("user.name"), "mallory")
         XCTAssertEqual(e.s("github.repo"), "acme/payments-service")

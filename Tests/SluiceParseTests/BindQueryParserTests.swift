@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 @testable import SluiceParse
@@ -6,7 +7,7 @@ final class BindQueryParserTests: XCTestCase {
     let p = BindQueryParser()
 
     func testModernLineWithTimestampAndCategory() throws {
-        let e = try PB.one(p, "23-Nov-2026 02:08:35.123 queries: info: client @0x7f9b2c0008e0 10.0.0.5#53211 (github.com): query: github.com IN A +E(0)K (10.0.0.1)")
+        let e = try ParserHarness.one(p, "23-Nov-2026 02:08:35.123 queries: info: client @0x7f9b2c0008e0 10.0.0.5#53211 (github.com): query: github.com IN A +E(0)K (10.0.0.1)")
         XCTAssertEqual(e.timestamp, Timestamp.make(year: 2026, month: 11, day: 23, hour: 2, minute: 8, second: 35, nanos: 123_000_000))
         XCTAssertEqual(PB.str(e, "source.ip"), "10.0.0.5")
         XCTAssertEqual(PB.int(e, "source.port"), 53211)
@@ -27,7 +28,7 @@ final class BindQueryParserTests: XCTestCase {
     func testViewAndFlagsWithoutTimestamp() throws {
         var src = Event(timestamp: 42)
         src[ECS.hostName] = .string("ns1")
-        let out = try PB.run(p, "client @0x7f9b2c0008e0 10.0.0.5#53211 (api.github.com): view internal: query: api.github.com IN AAAA -EDTSCV (10.0.0.1)", event: src)
+        let out = try ParserHarness.run(p, "client @0x7f9b2c0008e0 10.0.0.5#53211 (api.github.com): view internal: query: api.github.com IN AAAA -EDTSCV (10.0.0.1)", base: src)
         let e = out[0]
         XCTAssertEqual(e.timestamp, 42)
         XCTAssertEqual(PB.str(e, "host.name"), "ns1")
@@ -41,12 +42,12 @@ final class BindQueryParserTests: XCTestCase {
     }
 
     func testOlderFormsAndSyslogHeader() throws {
-        let old = try PB.one(p, "client 192.0.2.44#4096: query: www.example.co.uk IN MX + (192.0.2.1)")
+        let old = try ParserHarness.one(p, "client 192.0.2.44#4096: query: www.example.co.uk IN MX + (192.0.2.1)")
         XCTAssertEqual(PB.str(old, "source.ip"), "192.0.2.44")
         XCTAssertEqual(PB.int(old, "source.port"), 4096)
         XCTAssertEqual(PB.str(old, "dns.question.registered_domain"), "example.co.uk")
         XCTAssertEqual(PB.str(old, "dns.question.type"), "MX")
-        let v6 = try PB.one(p, "Nov 23 02:08:35 ns1 named[812]: client @0x7f00 2001:db8::5#41000 (x.github.io): query: x.github.io IN TXT +E(0) (2001:db8::53)")
+        let v6 = try ParserHarness.one(p, "Nov 23 02:08:35 ns1 named[812]: client @0x7f00 2001:db8::5#41000 (x.github.io): query: x.github.io IN TXT +E(0) (2001:db8::53)")
         XCTAssertEqual(PB.str(v6, "source.ip"), "2001:db8::5")
         XCTAssertEqual(PB.str(v6, "destination.ip"), "2001:db8::53")
         XCTAssertEqual(PB.str(v6, "dns.question.registered_domain"), "x.github.io")
@@ -57,12 +58,12 @@ final class BindQueryParserTests: XCTestCase {
         // BIND 9.2-era channel file with print-time (no year), print-category and print-severity.
         var src = Event(timestamp: Timestamp.make(year: 2026, month: 3, day: 1, hour: 0, minute: 0, second: 0))
         src[ECS.hostName] = .string("ns1")
-        let e = try PB.run(p, "Feb 25 11:09:43.651 queries: info: client 10.0.0.3#1035: query: 21.example.com.co.uk IN A", event: src)[0]
+        let e = try ParserHarness.run(p, "Feb 25 11:09:43.651 queries: info: client 10.0.0.3#1035: query: 21.example.com.co.uk IN A", base: src)[0]
         XCTAssertEqual(e.timestamp, Timestamp.make(year: 2026, month: 2, day: 25, hour: 11, minute: 9, second: 43, nanos: 651_000_000))
         XCTAssertEqual(PB.str(e, "source.ip"), "10.0.0.3")
         XCTAssertEqual(PB.str(e, "dns.question.registered_domain"), "com.co.uk")
         XCTAssertNil(e[PB.key("dns.header_flags")])
-        let v = try PB.one(p, "02-May-2023 13:33:40.299 queries: info: client @0x2c11226c 127.0.0.1#59751 (weather.bom.gov.au): view internal: query: weather.bom.gov.au IN A +E(0)K (127.0.0.1)")
+        let v = try ParserHarness.one(p, "02-May-2023 13:33:40.299 queries: info: client @0x2c11226c 127.0.0.1#59751 (weather.bom.gov.au): view internal: query: weather.bom.gov.au IN A +E(0)K (127.0.0.1)")
         XCTAssertEqual(PB.str(v, "dns.question.registered_domain"), "bom.gov.au")
         XCTAssertEqual(PB.str(v, "bind.view"), "internal")
     }
@@ -75,7 +76,7 @@ final class BindQueryParserTests: XCTestCase {
         XCTAssertEqual(PB.failure(p, "client @0x7f")?.reason, "not_a_query")
         XCTAssertEqual(PB.failure(p, [UInt8](repeating: 0x20, count: 20_000))?.reason, "too_long")
         // A time beyond what Int64 nanoseconds can hold is ignored, not a crash.
-        XCTAssertEqual(try PB.run(p, "23-Nov-9999 02:08:35.123 queries: info: client 10.0.0.5#1: query: a IN A +").first?.timestamp, 0)
+        XCTAssertEqual(try ParserHarness.run(p, "23-Nov-9999 02:08:35.123 queries: info: client 10.0.0.5#1: query: a IN A +").first?.timestamp, 0)
     }
 
     func testFuzzNeverCrashes() {
@@ -92,7 +93,7 @@ final class BindQueryParserTests: XCTestCase {
 /// Infoblox NIOS query/response lines (NIOS "Capturing DNS Queries and Responses").
 final class BindQueryInfobloxTests: XCTestCase {
     func testResponseLineWithAnswers() throws {
-        let e = try PB.one(BindQueryParser(), "client 192.168.0.1#57398 UDP: query: a1.foo.com IN A response: NOERROR +ED a1.foo.com. 28800 IN A 1.1.1.1; a1.foo.com. 28800 IN A 11.1.1.1;")
+        let e = try ParserHarness.one(BindQueryParser(), "client 192.168.0.1#57398 UDP: query: a1.foo.com IN A response: NOERROR +ED a1.foo.com. 28800 IN A 1.1.1.1; a1.foo.com. 28800 IN A 11.1.1.1;")
         XCTAssertEqual(PB.str(e, "source.ip"), "192.168.0.1")
         XCTAssertEqual(PB.int(e, "source.port"), 57398)
         XCTAssertEqual(PB.str(e, "network.transport"), "udp")
@@ -113,12 +114,12 @@ final class BindQueryInfobloxTests: XCTestCase {
     }
 
     func testTimestampedTCPCNAMEAndNXDOMAIN() throws {
-        let c = try PB.one(BindQueryParser(), "07-Apr-2013 20:16:49.083 client 10.120.20.198#57398 TCP: query: c2.foo.com IN A response: NOERROR +AED c2.foo.com. 28800 IN CNAME a2.foo.com.; a2.foo.com. 28800 IN A 1.1.1.2;")
+        let c = try ParserHarness.one(BindQueryParser(), "07-Apr-2013 20:16:49.083 client 10.120.20.198#57398 TCP: query: c2.foo.com IN A response: NOERROR +AED c2.foo.com. 28800 IN CNAME a2.foo.com.; a2.foo.com. 28800 IN A 1.1.1.2;")
         XCTAssertEqual(c.timestamp, Timestamp.make(year: 2013, month: 4, day: 7, hour: 20, minute: 16, second: 49, nanos: 83_000_000))
         XCTAssertEqual(PB.str(c, "network.transport"), "tcp")
         XCTAssertEqual(c[PB.key("dns.resolved_ip")], .array([.string("1.1.1.2")]))
         XCTAssertEqual(c[PB.key("dns.header_flags")], .array([.string("RA"), .string("AA"), .string("DO")]))
-        let n = try PB.one(BindQueryParser(), "client 10.120.20.198#57398 UDP: query: non-exist.foo.com IN A response: NXDOMAIN +ED")
+        let n = try ParserHarness.one(BindQueryParser(), "client 10.120.20.198#57398 UDP: query: non-exist.foo.com IN A response: NXDOMAIN +ED")
         XCTAssertEqual(PB.str(n, "dns.response_code"), "NXDOMAIN")
         XCTAssertNil(n[PB.key("dns.answers")])
     }
@@ -126,12 +127,12 @@ final class BindQueryInfobloxTests: XCTestCase {
     /// Through `auto`, as NIOS sends them over syslog.
     func testAutoRecognizesInfobloxOverSyslog() throws {
         let p = try ParseTest.make("auto")
-        let e = try ParseTest.one(p, "<30>Mar 11 23:51:31 infoblox.localdomain named[17742]: 07-Apr-2022 08:08:10.043 client 192.168.0.1#57398 UDP: query: a2.foo.com IN A response: NOERROR +AED a2.foo.com 28800 IN A 192.168.0.3;")
+        let e = try ParserHarness.one(p, "<30>Mar 11 23:51:31 infoblox.localdomain named[17742]: 07-Apr-2022 08:08:10.043 client 192.168.0.1#57398 UDP: query: a2.foo.com IN A response: NOERROR +AED a2.foo.com 28800 IN A 192.168.0.3;")
         XCTAssertEqual(e.s("event.dataset"), "bind.query")
         XCTAssertEqual(e.s("dns.response_code"), "NOERROR")
         XCTAssertEqual(e.s("dns.question.name"), "a2.foo.com")
         XCTAssertEqual(e.value(at: "dns.resolved_ip"), .array([.string("192.168.0.3")]))
-        let bare = try ParseTest.one(p, "client 192.168.0.1#57398 UDP: query: a1.foo.com IN A response: NOERROR +ED a1.foo.com. 28800 IN A 1.1.1.1;")
+        let bare = try ParserHarness.one(p, "client 192.168.0.1#57398 UDP: query: a1.foo.com IN A response: NOERROR +ED a1.foo.com. 28800 IN A 1.1.1.1;")
         XCTAssertEqual(bare.s("dns.response_code"), "NOERROR")
     }
 }

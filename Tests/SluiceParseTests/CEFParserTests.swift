@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 @testable import SluiceParse
@@ -10,7 +11,7 @@ final class CEFParserTests: XCTestCase {
     static let zscaler = "<134>Nov 23 02:08:36 nss01 CEF:0|Zscaler|NSSWeblog|5.7|Allowed|None|3|act=Allowed reason=Allowed app=HTTPS dhost=github.com dst=140.82.112.3 src=10.1.2.3 spt=51522 dpt=443 in=5321 out=2210000 request=https://github.com/acme/api.git/git-upload-pack requestClientApplication=git/2.43.0 requestMethod=POST suser=alice@acme.example cs1=Engineering cs1Label=dept cs2=Web Hosting cs2Label=urlcat rt=Nov 23 2026 02:08:35 UTC"
 
     func testZscalerCEFOverSyslog() throws {
-        let e = try ParseTest.one(parser(), Self.zscaler)
+        let e = try ParserHarness.one(parser(), Self.zscaler)
         XCTAssertEqual(e.i("cef.version"), 0)
         XCTAssertEqual(e.s("observer.vendor"), "Zscaler")
         XCTAssertEqual(e.s("observer.product"), "NSSWeblog")
@@ -48,25 +49,25 @@ final class CEFParserTests: XCTestCase {
     // The escaping examples of the ArcSight CEF specification.
     func testSpecEscapes() throws {
         let p = parser()
-        let a = try ParseTest.one(p, #"Sep 19 08:26:10 host CEF:0|security|threatmanager|1.0|100|detected a \| in message|10|src=10.0.0.1 act=blocked a | dst=1.1.1.1"#)
+        let a = try ParserHarness.one(p, #"Sep 19 08:26:10 host CEF:0|security|threatmanager|1.0|100|detected a \| in message|10|src=10.0.0.1 act=blocked a | dst=1.1.1.1"#)
         XCTAssertEqual(a.s("event.reason"), "detected a | in message")
         XCTAssertEqual(a.s("event.action"), "blocked a |")
         XCTAssertEqual(a.s("destination.ip"), "1.1.1.1")
         XCTAssertEqual(a.i("event.severity"), 10)
         XCTAssertEqual(a.s("host.name"), "host")
         XCTAssertEqual(a.timestamp, Timestamp.make(year: 2026, month: 9, day: 19, hour: 8, minute: 26, second: 10))
-        let b = try ParseTest.one(p, #"CEF:0|security|threatmanager|1.0|100|detected a \\ in packet|10|src=10.0.0.1 act=blocked a \\ dst=1.1.1.1"#)
+        let b = try ParserHarness.one(p, #"CEF:0|security|threatmanager|1.0|100|detected a \\ in packet|10|src=10.0.0.1 act=blocked a \\ dst=1.1.1.1"#)
         XCTAssertEqual(b.s("event.reason"), #"detected a \ in packet"#)
         XCTAssertEqual(b.s("event.action"), #"blocked a \"#)
-        let c = try ParseTest.one(p, #"CEF:0|security|threatmanager|1.0|100|detected a = in message|10|src=10.0.0.1 act=blocked a \= dst=1.1.1.1"#)
+        let c = try ParserHarness.one(p, #"CEF:0|security|threatmanager|1.0|100|detected a = in message|10|src=10.0.0.1 act=blocked a \= dst=1.1.1.1"#)
         XCTAssertEqual(c.s("event.action"), "blocked a =")
-        let d = try ParseTest.one(p, #"CEF:0|security|threatmanager|1.0|100|multi|Very-High|msg=line one\nline two\r end cs1=x\=y cs1Label=a label"#)
+        let d = try ParserHarness.one(p, #"CEF:0|security|threatmanager|1.0|100|multi|Very-High|msg=line one\nline two\r end cs1=x\=y cs1Label=a label"#)
         XCTAssertEqual(d.s("message"), "line one\nline two\r end")
         XCTAssertEqual(d.i("event.severity"), 10)
         XCTAssertEqual(d.s("cef.severity"), "Very-High")
         XCTAssertEqual(d.s("cef.labels.a label"), "x=y")
         // Unknown escapes stay as written; a header with an escaped backslash before a pipe.
-        let f = try ParseTest.one(p, #"CEF:0|ven\\|prod|1|sig|name \t x|5|filePath=C:\Windows\temp"#)
+        let f = try ParserHarness.one(p, #"CEF:0|ven\\|prod|1|sig|name \t x|5|filePath=C:\Windows\temp"#)
         XCTAssertEqual(f.s("observer.vendor"), #"ven\"#)
         XCTAssertEqual(f.s("observer.product"), "prod")
         XCTAssertEqual(f.s("event.reason"), #"name \t x"#)
@@ -75,7 +76,7 @@ final class CEFParserTests: XCTestCase {
 
     func testValuesWithSpacesEqualsAndEmpty() throws {
         let p = parser()
-        let e = try ParseTest.one(p, "CEF:1|Blue Coat|ProxySG|7.3|200|OBSERVED|Low|request=https://api.github.com/repos/acme/api/contents?ref=main&x=1 suser= shost=ws-17.corp.example  dvchost=proxy 1 rt=1763863715123\r\n")
+        let e = try ParserHarness.one(p, "CEF:1|Blue Coat|ProxySG|7.3|200|OBSERVED|Low|request=https://api.github.com/repos/acme/api/contents?ref=main&x=1 suser= shost=ws-17.corp.example  dvchost=proxy 1 rt=1763863715123\r\n")
         XCTAssertEqual(e.s("url.full"), "https://api.github.com/repos/acme/api/contents?ref=main&x=1")
         XCTAssertEqual(e.s("cef.extensions.suser"), "")
         XCTAssertNil(e[ECS.userName])
@@ -85,14 +86,14 @@ final class CEFParserTests: XCTestCase {
         XCTAssertEqual(e.i("event.severity"), 3)
         XCTAssertEqual(e.timestamp, 1763863715123 * 1_000_000)
         // No extension at all.
-        let g = try ParseTest.one(p, "CEF:0|v|p|1|sig|name|5|")
+        let g = try ParserHarness.one(p, "CEF:0|v|p|1|sig|name|5|")
         XCTAssertEqual(g.s("event.code"), "sig")
         // RFC 5424 header before CEF.
-        let h = try ParseTest.one(p, "<14>1 2026-11-23T02:08:35.5Z fw01 cef - - - CEF:0|v|p|1|sig|name|5|src=10.0.0.9")
+        let h = try ParserHarness.one(p, "<14>1 2026-11-23T02:08:35.5Z fw01 cef - - - CEF:0|v|p|1|sig|name|5|src=10.0.0.9")
         XCTAssertEqual(h.s("host.name"), "fw01")
         XCTAssertEqual(h.timestamp, Timestamp.make(year: 2026, month: 11, day: 23, hour: 2, minute: 8, second: 35, nanos: 500_000_000))
         // rt with milliseconds and a zone offset.
-        let r = try ParseTest.one(p, "CEF:0|v|p|1|sig|name|5|rt=Nov 23 2026 02:08:35.250 +01:00")
+        let r = try ParserHarness.one(p, "CEF:0|v|p|1|sig|name|5|rt=Nov 23 2026 02:08:35.250 +01:00")
         XCTAssertEqual(r.timestamp, Timestamp.make(year: 2026, month: 11, day: 23, hour: 1, minute: 8, second: 35, nanos: 250_000_000))
     }
 
@@ -107,7 +108,7 @@ final class CEFParserTests: XCTestCase {
         let p = parser()
         for v in hostile {
             let line = "CEF:0|\(escHeader(v))|p|1|sig|\(escHeader(v))|5|suser=\(escExt(v)) request=\(escExt(v)) cs1=\(escExt(v)) cs1Label=lbl"
-            let e = try ParseTest.one(p, line)
+            let e = try ParserHarness.one(p, line)
             XCTAssertEqual(e.s("observer.vendor"), v.trimmingCharacters(in: .init()), line)
             XCTAssertEqual(e.s("event.reason"), v, line)
             XCTAssertEqual(e.s("cef.extensions.suser"), v, line)
@@ -120,7 +121,7 @@ final class CEFParserTests: XCTestCase {
     func testDuplicateKeysLastWinsAndKeysStayUnique() throws {
         var base = Event()
         base[ECS.hostName] = .string("collector")
-        let out = try ParseTest.run(parser(), "CEF:0|v|p|1|sig|name|5|src=10.0.0.1 src=10.0.0.2 msg=a msg=b cs1=x cs1Label=l cs1Label=l", base: base)
+        let out = try ParserHarness.run(parser(), "CEF:0|v|p|1|sig|name|5|src=10.0.0.1 src=10.0.0.2 msg=a msg=b cs1=x cs1Label=l cs1Label=l", base: base)
         let e = try XCTUnwrap(out.first)
         XCTAssertEqual(e.s("source.ip"), "10.0.0.2")
         XCTAssertEqual(e.s("message"), "b")
@@ -139,17 +140,17 @@ final class CEFParserTests: XCTestCase {
         ParseTest.fails(p, "CEF:0|v|p|1|sig|name|5|=v", reason: "invalid_cef_extension")
         // Truncations of a realistic line never crash.
         let b = Array(Self.zscaler.utf8)
-        for n in 0...b.count { ParseTest.survive(p, Array(b[0..<n])) }
+        for n in 0...b.count { ParserHarness.survive(p, Array(b[0..<n])) }
         // Invalid UTF-8 and a trailing lone backslash.
-        ParseTest.survive(p, Array("CEF:0|v|p|1|sig|n|5|msg=".utf8) + [0xFF, 0xC0, 0x5C])
-        let e = try ParseTest.one(p, "CEF:0|v|p|1|sig|n|5|msg=abc\\")
+        ParserHarness.survive(p, Array("CEF:0|v|p|1|sig|n|5|msg=".utf8) + [0xFF, 0xC0, 0x5C])
+        let e = try ParserHarness.one(p, "CEF:0|v|p|1|sig|n|5|msg=abc\\")
         XCTAssertEqual(e.s("message"), "abc\\")
         // An enormous extension value.
         let big = "CEF:0|v|p|1|sig|n|5|msg=" + String(repeating: "a b ", count: 1 << 20)
-        XCTAssertEqual(try ParseTest.one(p, big).s("message")?.count, 4 << 20)
+        XCTAssertEqual(try ParserHarness.one(p, big).s("message")?.count, 4 << 20)
         // Bad timestamps in rt are ignored, not fatal.
         var base = Event(); base.timestamp = 5
-        XCTAssertEqual(try ParseTest.run(p, "CEF:0|v|p|1|sig|n|5|rt=garbage", base: base).first?.timestamp, 5)
+        XCTAssertEqual(try ParserHarness.run(p, "CEF:0|v|p|1|sig|n|5|rt=garbage", base: base).first?.timestamp, 5)
         XCTAssertNotNil(try ParseTest.make("cef", ["timezone": "+02:00"]))
     }
 }
@@ -163,7 +164,7 @@ final class CEFParserNameBoundsTests: XCTestCase {
             let label = String(repeating: "L", count: 5000) + "\(r)"
             let key = String(repeating: "k", count: 300) + "\(r)"
             let line = "CEF:0|Zscaler|NSSWeblog|5.7|Allowed|None|3|act=Allowed src=10.1.2.3 cs1Label=\(label) cs1=Engineering \(key)=v"
-            let e = try ParseTest.one(CEFParser(), line)
+            let e = try ParserHarness.one(CEFParser(), line)
             XCTAssertEqual(e.s("event.action"), "Allowed")
             XCTAssertEqual(e.s("source.ip"), "10.1.2.3")
             guard case .array(let items)? = e.value(at: "sluice.overflow_fields") else { return XCTFail("no overflow") }

@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 @testable import SluiceParse
@@ -6,7 +7,7 @@ final class DnsmasqParserTests: XCTestCase {
     let p = DnsmasqParser()
 
     func testQueryForwardedReplyWithSyslogHeader() throws {
-        let q = try PB.one(p, "Nov 23 02:08:35 dnsmasq[1234]: query[A] github.com from 10.0.0.5")
+        let q = try ParserHarness.one(p, "Nov 23 02:08:35 dnsmasq[1234]: query[A] github.com from 10.0.0.5")
         XCTAssertEqual(PB.str(q, "dnsmasq.action"), "query")
         XCTAssertEqual(PB.str(q, "dns.question.name"), "github.com")
         XCTAssertEqual(PB.str(q, "dns.question.type"), "A")
@@ -17,11 +18,11 @@ final class DnsmasqParserTests: XCTestCase {
         XCTAssertEqual(PB.str(q, "event.dataset"), "dnsmasq.log")
         let (y, _, _) = Timestamp.civilFromDays(Int(q.timestamp / 86_400_000_000_000))
         XCTAssertGreaterThanOrEqual(y, 2025)
-        let f = try PB.one(p, "Nov 23 02:08:35 gw dnsmasq[1234]: forwarded github.com to 1.1.1.1")
+        let f = try ParserHarness.one(p, "Nov 23 02:08:35 gw dnsmasq[1234]: forwarded github.com to 1.1.1.1")
         XCTAssertEqual(PB.str(f, "dnsmasq.action"), "forwarded")
         XCTAssertEqual(PB.str(f, "destination.ip"), "1.1.1.1")
         XCTAssertNil(f[ECS.sourceIP])
-        let r = try PB.one(p, "reply github.com is 140.82.112.3")
+        let r = try ParserHarness.one(p, "reply github.com is 140.82.112.3")
         XCTAssertEqual(PB.str(r, "dnsmasq.action"), "reply")
         XCTAssertEqual(r[ECS.dnsAnswers], .array([.object([Field(PB.key("data"), .string("140.82.112.3")), Field(PB.key("type"), .string("A"))])]))
         XCTAssertEqual(r[PB.key("dns.resolved_ip")], .array([.string("140.82.112.3")]))
@@ -30,34 +31,34 @@ final class DnsmasqParserTests: XCTestCase {
     }
 
     func testAnswerKinds() throws {
-        let cname = try PB.one(p, "dnsmasq[9]: reply www.github.com is <CNAME>")
+        let cname = try ParserHarness.one(p, "dnsmasq[9]: reply www.github.com is <CNAME>")
         XCTAssertEqual(cname[ECS.dnsAnswers], .array([.object([Field(PB.key("type"), .string("CNAME"))])]))
-        let v6 = try PB.one(p, "cached github.com is 2606:50c0:8000::154")
+        let v6 = try ParserHarness.one(p, "cached github.com is 2606:50c0:8000::154")
         XCTAssertEqual(PB.str(v6, "dnsmasq.action"), "cached")
         XCTAssertEqual(v6[ECS.dnsAnswers], .array([.object([Field(PB.key("data"), .string("2606:50c0:8000::154")), Field(PB.key("type"), .string("AAAA"))])]))
-        let nx = try PB.one(p, "cached nope.example is NXDOMAIN")
+        let nx = try ParserHarness.one(p, "cached nope.example is NXDOMAIN")
         XCTAssertEqual(PB.str(nx, "dns.response_code"), "NXDOMAIN")
         XCTAssertNil(nx[ECS.dnsAnswers])
-        let nodata = try PB.one(p, "config printer.lan is NODATA-IPv6")
+        let nodata = try ParserHarness.one(p, "config printer.lan is NODATA-IPv6")
         XCTAssertEqual(PB.str(nodata, "dnsmasq.action"), "config")
         XCTAssertEqual(PB.str(nodata, "dnsmasq.reply_status"), "NODATA-IPv6")
-        let hosts = try PB.one(p, "/etc/hosts localhost is 127.0.0.1")
+        let hosts = try ParserHarness.one(p, "/etc/hosts localhost is 127.0.0.1")
         XCTAssertEqual(PB.str(hosts, "dnsmasq.action"), "hosts_file")
         XCTAssertEqual(PB.str(hosts, "dnsmasq.hosts_file"), "/etc/hosts")
-        let ptr = try PB.one(p, "reply 10.0.0.5 is laptop.lan")
+        let ptr = try ParserHarness.one(p, "reply 10.0.0.5 is laptop.lan")
         XCTAssertEqual(ptr[ECS.dnsAnswers], .array([.object([Field(PB.key("data"), .string("laptop.lan"))])]))
         XCTAssertNil(ptr[PB.key("dns.question.registered_domain")])
     }
 
     func testExtraPrefixAndOtherLines() throws {
-        let q = try PB.one(p, "Nov 23 02:08:35 dnsmasq[1234]: 17 10.0.0.5/53211 query[AAAA] api.github.com from 10.0.0.5")
+        let q = try ParserHarness.one(p, "Nov 23 02:08:35 dnsmasq[1234]: 17 10.0.0.5/53211 query[AAAA] api.github.com from 10.0.0.5")
         XCTAssertEqual(PB.int(q, "dnsmasq.query_id"), 17)
         XCTAssertEqual(PB.int(q, "source.port"), 53211)
         XCTAssertEqual(PB.str(q, "dns.question.type"), "AAAA")
-        let f = try PB.one(p, "17 10.0.0.5/53211 forwarded api.github.com to 9.9.9.9#53")
+        let f = try ParserHarness.one(p, "17 10.0.0.5/53211 forwarded api.github.com to 9.9.9.9#53")
         XCTAssertEqual(PB.str(f, "destination.ip"), "9.9.9.9")
         XCTAssertEqual(PB.str(f, "source.ip"), "10.0.0.5")
-        let start = try PB.one(p, "Nov 23 02:00:00 dnsmasq[1234]: started, version 2.89 cachesize 150")
+        let start = try ParserHarness.one(p, "Nov 23 02:00:00 dnsmasq[1234]: started, version 2.89 cachesize 150")
         XCTAssertEqual(PB.str(start, "dnsmasq.action"), "log")
         XCTAssertEqual(PB.str(start, "message"), "started, version 2.89 cachesize 150")
     }

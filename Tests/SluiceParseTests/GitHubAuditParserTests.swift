@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 @testable import SluiceParse
@@ -8,7 +9,7 @@ final class GitHubAuditParserTests: XCTestCase {
 
     func testPATCloneMapping() throws {
         let p = GitHubAuditParser()
-        let e = try ParseTest.one(p, Self.patClone)
+        let e = try ParserHarness.one(p, Self.patClone)
         XCTAssertEqual(e.timestamp, 1763863715123 * 1_000_000)
         XCTAssertEqual(e.s("event.action"), "git.clone")
         XCTAssertEqual(e.s("event.kind"), "event")
@@ -66,19 +67,19 @@ final class GitHubAuditParserTests: XCTestCase {
 
     func testFineGrainedAndSSHCloneWithEmptyActorAndNoIP() throws {
         let p = GitHubAuditParser()
-        let fg = try ParseTest.one(p, #"{"@timestamp":1727172902114,"action":"git.clone","actor":"octocat","org":"acme","repository":"acme/infra","public_repo":true,"programmatic_access_type":"Fine-grained personal access token","token_id":33,"transport_protocol_name":"http"}"#)
+        let fg = try ParserHarness.one(p, #"{"@timestamp":1727172902114,"action":"git.clone","actor":"octocat","org":"acme","repository":"acme/infra","public_repo":true,"programmatic_access_type":"Fine-grained personal access token","token_id":33,"transport_protocol_name":"http"}"#)
         XCTAssertEqual(fg.s("github.token_kind"), "pat_fine_grained")
         XCTAssertEqual(fg.s("github.repo"), "acme/infra")
         XCTAssertEqual(fg[GitHubKeys.repositoryPublic], .bool(true))
         XCTAssertNil(fg[ECS.sourceIP])
         // SSH clone by a deploy key: empty actor, no actor_ip (IP display off).
-        let ssh = try ParseTest.one(p, #"{"@timestamp":1727172903000,"action":"git.clone","actor":"","org":"acme","repo":"acme/infra","transport_protocol_name":"ssh","transport_protocol":2}"#)
+        let ssh = try ParserHarness.one(p, #"{"@timestamp":1727172903000,"action":"git.clone","actor":"","org":"acme","repo":"acme/infra","transport_protocol_name":"ssh","transport_protocol":2}"#)
         XCTAssertEqual(ssh.s("github.token_kind"), "ssh_key")
         XCTAssertNil(ssh[ECS.userName])
         XCTAssertNil(ssh[ECS.relatedUser])
         XCTAssertNil(ssh[ECS.sourceIP])
         // Web UI action: no programmatic access.
-        let web = try ParseTest.one(p, #"{"@timestamp":1727172904000,"action":"repo.access","actor":"admin1","org":"acme","repo":"acme/infra","visibility":"public"}"#)
+        let web = try ParserHarness.one(p, #"{"@timestamp":1727172904000,"action":"repo.access","actor":"admin1","org":"acme","repo":"acme/infra","visibility":"public"}"#)
         XCTAssertEqual(web.s("github.token_kind"), "none")
         XCTAssertEqual(web.s("github.visibility"), "public")
         XCTAssertEqual(web[ECS.eventCategory], .array([.string("configuration")]))
@@ -86,28 +87,28 @@ final class GitHubAuditParserTests: XCTestCase {
 
     func testCreatedAtEpochMillisAndRFC3339() throws {
         let p = GitHubAuditParser()
-        let a = try ParseTest.one(p, #"{"action":"org.update_member","actor":"root","created_at":1606929874512}"#)
+        let a = try ParserHarness.one(p, #"{"action":"org.update_member","actor":"root","created_at":1606929874512}"#)
         XCTAssertEqual(a.timestamp, 1606929874512 * 1_000_000)
-        let b = try ParseTest.one(p, #"{"action":"repo.create","actor":"root","created_at":"2026-11-23T02:08:35.250Z"}"#)
+        let b = try ParserHarness.one(p, #"{"action":"repo.create","actor":"root","created_at":"2026-11-23T02:08:35.250Z"}"#)
         XCTAssertEqual(b.timestamp, Timestamp.make(year: 2026, month: 11, day: 23, hour: 2, minute: 8, second: 35, nanos: 250_000_000))
         // @timestamp wins over created_at, whatever the order.
-        let c = try ParseTest.one(p, #"{"created_at":"2020-01-01T00:00:00Z","action":"repo.create","@timestamp":1606929874000}"#)
+        let c = try ParserHarness.one(p, #"{"created_at":"2020-01-01T00:00:00Z","action":"repo.create","@timestamp":1606929874000}"#)
         XCTAssertEqual(c.timestamp, 1606929874000 * 1_000_000)
         // No time at all: the source's time stays.
         var base = Event(); base.timestamp = 42
-        let out = try ParseTest.run(p, #"{"action":"repo.create"}"#, base: base)
+        let out = try ParserHarness.run(p, #"{"action":"repo.create"}"#, base: base)
         XCTAssertEqual(out.first?.timestamp, 42)
     }
 
     func testArrayPageGivesOneEventPerElement() throws {
         let p = GitHubAuditParser()
         let page = "[\n" + Self.patClone + ",\n" + #"{"@timestamp":1763863716000,"action":"git.push","actor":"alice","repo":"acme/web","programmatic_access_type":"OAuth access token"}"# + "\n]"
-        let out = try ParseTest.run(p, page)
+        let out = try ParserHarness.run(p, page)
         XCTAssertEqual(out.count, 2)
         XCTAssertEqual(out[0].s("event.action"), "git.clone")
         XCTAssertEqual(out[1].s("event.action"), "git.push")
         XCTAssertEqual(out[1].s("github.token_kind"), "oauth")
-        XCTAssertEqual(try ParseTest.run(p, "[]").count, 0)
+        XCTAssertEqual(try ParserHarness.run(p, "[]").count, 0)
         ParseTest.fails(p, "[1,2]", reason: "not_an_object")
         ParseTest.fails(p, "[" + Self.patClone, reason: "invalid_json")
     }
@@ -115,7 +116,7 @@ final class GitHubAuditParserTests: XCTestCase {
     func testSplunkHECEnvelope() throws {
         let p = GitHubAuditParser()
         let hec = #"{"time":1763863715.5,"host":"github.com","source":"github-audit","sourcetype":"github:enterprise:audit","index":"main","event":{"action":"git.clone","actor":"mallory","repo":"acme/x","programmatic_access_type":"Personal access token (classic)","actor_ip":"198.51.100.7"}}"#
-        let e = try ParseTest.one(p, hec)
+        let e = try ParserHarness.one(p, hec)
         XCTAssertEqual(e.s("event.action"), "git.clone")
         XCTAssertEqual(e.s("user.name"), "mallory")
         XCTAssertEqual(e.s("source.ip"), "198.51.100.7")
@@ -125,10 +126,10 @@ final class GitHubAuditParserTests: XCTestCase {
         XCTAssertNil(e[FieldKey("github.time")])
         XCTAssertNil(e[FieldKey("github.event")])
         // Inner @timestamp wins over the envelope time.
-        let e2 = try ParseTest.one(p, #"{"event":{"@timestamp":1700000000000,"action":"git.fetch"},"time":1763863715}"#)
+        let e2 = try ParserHarness.one(p, #"{"event":{"@timestamp":1700000000000,"action":"git.fetch"},"time":1763863715}"#)
         XCTAssertEqual(e2.timestamp, 1700000000000 * 1_000_000)
         // A string `event` member of a real audit event is just a field.
-        let wf = try ParseTest.one(p, #"{"action":"workflows.completed_workflow_run","event":"push","host":"runner-7"}"#)
+        let wf = try ParserHarness.one(p, #"{"action":"workflows.completed_workflow_run","event":"push","host":"runner-7"}"#)
         XCTAssertEqual(wf.s("github.event"), "push")
         XCTAssertEqual(wf.s("github.host"), "runner-7")
     }
@@ -138,7 +139,7 @@ final class GitHubAuditParserTests: XCTestCase {
         var base = Event()
         base[ECS.logFilePath] = .string("/var/log/gh.json")
         base[ECS.eventKind] = .string("whatever")
-        let out = try ParseTest.run(p, #"{"action":"git.clone","actor":"a","actor":"b"}"#, base: base)
+        let out = try ParserHarness.run(p, #"{"action":"git.clone","actor":"a","actor":"b"}"#, base: base)
         let e = try XCTUnwrap(out.first)
         XCTAssertEqual(e.s("log.file.path"), "/var/log/gh.json")
         XCTAssertEqual(e.s("event.kind"), "event")
@@ -169,15 +170,15 @@ final class GitHubAuditParserTests: XCTestCase {
         XCTAssertEqual(out.first?.s("user.name"), "x\u{FFFD}\u{FFFD}")
         // An enormous line (8 MiB of one string value) is handled.
         let big = #"{"action":"git.clone","note":""# + String(repeating: "a", count: 8 << 20) + #""}"#
-        XCTAssertEqual(try ParseTest.run(p, big).count, 1)
+        XCTAssertEqual(try ParserHarness.run(p, big).count, 1)
     }
 
     /// The member-name prediction must never return the key of a different name.
     func testMemberOrderChangesBetweenRecords() throws {
         let p = GitHubAuditParser()
-        let a = try ParseTest.one(p, #"{"action":"git.clone","actor":"a1","org":"o1","abc":1}"#)
-        let b = try ParseTest.one(p, #"{"actor":"b1","action":"git.push","xyz":2,"org":"o2"}"#)
-        let c = try ParseTest.one(p, #"{"action":"git.fetch","actor":"c1","org":"o3","abd":3,"":4}"#)
+        let a = try ParserHarness.one(p, #"{"action":"git.clone","actor":"a1","org":"o1","abc":1}"#)
+        let b = try ParserHarness.one(p, #"{"actor":"b1","action":"git.push","xyz":2,"org":"o2"}"#)
+        let c = try ParserHarness.one(p, #"{"action":"git.fetch","actor":"c1","org":"o3","abd":3,"":4}"#)
         XCTAssertEqual(a.s("user.name"), "a1"); XCTAssertEqual(a.i("github.abc"), 1)
         XCTAssertEqual(b.s("user.name"), "b1"); XCTAssertEqual(b.s("event.action"), "git.push")
         XCTAssertEqual(b.i("github.xyz"), 2); XCTAssertNil(b[FieldKey("github.abc")]); XCTAssertEqual(b.s("github.org"), "o2")
@@ -186,17 +187,17 @@ final class GitHubAuditParserTests: XCTestCase {
         let long = String(repeating: "k", count: 100)
         var members = (0..<100).map { "\"m\($0)\":\($0)" }
         members.append("\"\(long)\":7")
-        let d = try ParseTest.one(p, "{\"action\":\"x\"," + members.joined(separator: ",") + "}")
+        let d = try ParserHarness.one(p, "{\"action\":\"x\"," + members.joined(separator: ",") + "}")
         XCTAssertEqual(d.i("github.m99"), 99)
         XCTAssertEqual(d.i("github." + long), 7)
-        let e = try ParseTest.one(p, "{\"action\":\"x\"," + members.reversed().joined(separator: ",") + "}")
+        let e = try ParserHarness.one(p, "{\"action\":\"x\"," + members.reversed().joined(separator: ",") + "}")
         XCTAssertEqual(e.i("github.m0"), 0)
         XCTAssertEqual(e.i("github.m63"), 63)
     }
 
     func testRegisteredWithNoOptions() throws {
         let p = try ParseTest.make("github-audit")
-        XCTAssertEqual(try ParseTest.one(p, Self.patClone).s("github.repo"), "acme/payments-service")
+        XCTAssertEqual(try ParserHarness.one(p, Self.patClone).s("github.repo"), "acme/payments-service")
     }
 }
 
@@ -206,7 +207,7 @@ final class GitHubAuditParserHardeningTests: XCTestCase {
     func testArrayElementsKeepOnlyTheirOwnOriginal() throws {
         let elements = (0..<200).map { #"{"@timestamp":1763863715123,"action":"git.clone","actor":"user\#($0)","repo":"acme/r\#($0)"}"# }
         let page = "[" + elements.joined(separator: ", ") + "]"
-        let out = try ParseTest.run(GitHubAuditParser(), page)
+        let out = try ParserHarness.run(GitHubAuditParser(), page)
         XCTAssertEqual(out.count, 200)
         for (i, e) in out.enumerated() {
             XCTAssertEqual(String(decoding: e.original, as: UTF8.self), elements[i])

@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 @testable import SluiceParse
@@ -11,7 +12,7 @@ final class OsqueryParserTests: XCTestCase {
     let p = OsqueryParser()
 
     func testProcessEventsDifferential() throws {
-        let e = try PB.one(p, Self.processEvent)
+        let e = try ParserHarness.one(p, Self.processEvent)
         XCTAssertEqual(e.timestamp, 1_700_000_000_000_000_000)
         XCTAssertEqual(PB.str(e, "host.name"), "build1")
         XCTAssertEqual(PB.str(e, "osquery.query_name"), "pack_incident-response_process_events")
@@ -32,7 +33,7 @@ final class OsqueryParserTests: XCTestCase {
     }
 
     func testSocketEventsWithNumerics() throws {
-        let e = try PB.one(p, Self.socketEvent)
+        let e = try ParserHarness.one(p, Self.socketEvent)
         XCTAssertEqual(e.timestamp, 1_700_000_002_000_000_000)
         XCTAssertEqual(PB.str(e, "event.action"), "connect")
         XCTAssertEqual(PB.str(e, "destination.ip"), "140.82.112.6")
@@ -47,7 +48,7 @@ final class OsqueryParserTests: XCTestCase {
     }
 
     func testSnapshotGivesOneEventPerRow() throws {
-        let out = try PB.run(p, Self.snapshot)
+        let out = try ParserHarness.run(p, Self.snapshot)
         XCTAssertEqual(out.count, 2)
         XCTAssertEqual(out.map { PB.str($0, "process.name") }, ["systemd", "git"])
         XCTAssertEqual(out.map { PB.int($0, "process.parent.pid") }, [0, 1200])
@@ -57,15 +58,15 @@ final class OsqueryParserTests: XCTestCase {
     }
 
     func testBatchDiffResultsAndOtherQueries() throws {
-        let out = try PB.run(p, Self.batch)
+        let out = try ParserHarness.run(p, Self.batch)
         XCTAssertEqual(out.count, 2)
         XCTAssertEqual(out.map { PB.str($0, "osquery.action") }, ["added", "removed"])
         XCTAssertEqual(out.map { PB.str($0, "osquery.columns.vendor") }, ["Yubico", "SanDisk"])
         XCTAssertNil(out[0][ECS.eventCategory])
         // Table recognized by columns when the query name says nothing.
-        let e = try PB.one(p, #"{"name":"my_custom_query","hostIdentifier":"h","unixTime":1700000000,"columns":{"pid":"1","path":"/bin/sh","cmdline":"sh -c id"},"action":"added"}"#)
+        let e = try ParserHarness.one(p, #"{"name":"my_custom_query","hostIdentifier":"h","unixTime":1700000000,"columns":{"pid":"1","path":"/bin/sh","cmdline":"sh -c id"},"action":"added"}"#)
         XCTAssertEqual(PB.str(e, "process.command_line"), "sh -c id")
-        XCTAssertTrue(try PB.run(p, #"{"name":"processes","snapshot":[],"action":"snapshot"}"#).isEmpty)
+        XCTAssertTrue(try ParserHarness.run(p, #"{"name":"processes","snapshot":[],"action":"snapshot"}"#).isEmpty)
     }
 
     func testMalformed() {
@@ -75,7 +76,7 @@ final class OsqueryParserTests: XCTestCase {
         XCTAssertEqual(PB.failure(p, #"{"hostIdentifier":"h","columns":{"pid":"1"}}"#)?.reason, "missing_field")
         XCTAssertEqual(PB.failure(p, #"{"name":"x","hostIdentifier":"h"}"#)?.reason, "missing_field")
         // Wrong types are tolerated: a pid that is not a number stays under osquery.columns.
-        let e = try? PB.one(p, #"{"name":"process_events","unixTime":"soon","columns":{"pid":"abc","parent":[1],"time":{"x":1}},"action":"added"}"#)
+        let e = try? ParserHarness.one(p, #"{"name":"process_events","unixTime":"soon","columns":{"pid":"abc","parent":[1],"time":{"x":1}},"action":"added"}"#)
         XCTAssertEqual(e.flatMap { PB.str($0, "osquery.columns.pid") }, "abc")
         XCTAssertEqual(e?.timestamp, 0)
     }

@@ -2,47 +2,24 @@ import XCTest
 import Logging
 import Yams
 import SluiceCore
+import SluiceTestSupport
 @testable import SluiceParse
 
-/// Shared helpers for the parser tests.
+/// Parser tests' helpers beyond `ParserHarness`: failures with their reason, and parsers
+/// built through the registry from options given as a dictionary.
 enum ParseTest {
-    static func run(_ parser: SluiceCore.Parser, _ line: String, base: Event = Event()) throws -> [Event] {
-        var out: [Event] = []
-        var e = base
-        e.original = ArraySlice(Array(line.utf8))
-        try parser.parse(e.original, event: e, into: &out)
-        return out
-    }
-
-    static func one(_ parser: SluiceCore.Parser, _ line: String, file: StaticString = #filePath, line l: UInt = #line) throws -> Event {
-        let out = try run(parser, line)
-        XCTAssertEqual(out.count, 1, "expected one event", file: file, line: l)
-        return try XCTUnwrap(out.first, file: file, line: l)
-    }
-
     /// Asserts that parsing throws a ParseFailure with `reason`.
     static func fails(_ parser: SluiceCore.Parser, _ bytes: [UInt8], reason: String, file: StaticString = #filePath, line: UInt = #line) {
-        var out: [Event] = []
-        let e = Event(original: ArraySlice(bytes))
         do {
-            try parser.parse(e.original, event: e, into: &out)
-            XCTFail("expected failure \(reason), got \(out.count) event(s)", file: file, line: line)
-        } catch let f as ParseFailure {
+            let f = try ParserHarness.failure(parser, bytes)
             XCTAssertEqual(f.reason, reason, "detail: \(f.detail)", file: file, line: line)
         } catch {
-            XCTFail("unexpected error \(error)", file: file, line: line)
+            XCTFail("expected failure \(reason): \(error)", file: file, line: line)
         }
     }
 
     static func fails(_ parser: SluiceCore.Parser, _ text: String, reason: String, file: StaticString = #filePath, line: UInt = #line) {
         fails(parser, Array(text.utf8), reason: reason, file: file, line: line)
-    }
-
-    /// Parses without caring about the outcome (robustness checks): must not crash.
-    static func survive(_ parser: SluiceCore.Parser, _ bytes: [UInt8]) {
-        var out: [Event] = []
-        let e = Event(original: ArraySlice(bytes))
-        _ = try? parser.parse(e.original, event: e, into: &out)
     }
 
     static func registry() -> ComponentRegistry { ParseComponents.registry }

@@ -1,41 +1,19 @@
 import XCTest
 import SluiceCore
+import SluiceTestSupport
 @testable import SluiceParse
 
 /// Helpers for the parser tests of squid, w3c-proxy, bind-query, dnsmasq, zeek-dns,
 /// auditd, sysmon-linux and osquery.
 enum PB {
-    /// Runs `parser` over one record given as text; returns the events it appended.
-    static func run(_ parser: Parser, _ line: String, event: Event? = nil) throws -> [Event] {
-        try run(parser, Array(line.utf8), event: event)
-    }
-
-    static func run(_ parser: Parser, _ bytes: [UInt8], event: Event? = nil) throws -> [Event] {
-        var out: [Event] = []
-        let e = event ?? Event(original: ArraySlice(bytes))
-        try parser.parse(ArraySlice(bytes), event: e, into: &out)
-        return out
-    }
-
-    /// Runs one record expected to give exactly one event.
-    static func one(_ parser: Parser, _ line: String, file: StaticString = #filePath, line l: UInt = #line) throws -> Event {
-        let out = try run(parser, line)
-        XCTAssertEqual(out.count, 1, "expected one event", file: file, line: l)
-        guard let e = out.first else { throw ParseFailure("test", "no event") }
-        return e
-    }
-
     /// The failure `parser` throws for `bytes`, or nil (and a test failure) when it does not throw.
     static func failure(_ parser: Parser, _ bytes: [UInt8], file: StaticString = #filePath, line: UInt = #line) -> ParseFailure? {
         do {
-            _ = try run(parser, bytes)
-            XCTFail("expected a ParseFailure", file: file, line: line)
-            return nil
-        } catch let f as ParseFailure {
+            let f = try ParserHarness.failure(parser, bytes)
             XCTAssertFalse(f.reason.isEmpty, file: file, line: line)
             return f
         } catch {
-            XCTFail("unexpected error \(error)", file: file, line: line)
+            XCTFail("\(error)", file: file, line: line)
             return nil
         }
     }
@@ -75,26 +53,13 @@ enum PB {
         return p
     }
 
-    /// Deterministic pseudo-random bytes (SplitMix64).
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    }
-
     /// Feeds `count` mutated copies of `seeds` (bytes flipped, inserted, deleted, truncated,
     /// duplicated) to `parser`; asserts only that nothing crashes and that every failure
     /// carries a reason. Returns (events, failures).
     @discardableResult
     static func fuzz(_ parser: Parser, seeds: [String], count: Int = 10_000, seed: UInt64 = 42,
                      file: StaticString = #filePath, line: UInt = #line) -> (Int, Int) {
-        var rng = Rng(state: seed)
+        var rng = SplitMix(seed: seed)
         let corpus = seeds.map { Array($0.utf8) }
         let alphabet = Array(" \t\"'=:/[](){}<>#@.,-\\%&;0123456789abcdefABCDEF\u{1d}\n".utf8) + [0x00, 0xFF, 0xC3, 0x80]
         var events = 0, failures = 0

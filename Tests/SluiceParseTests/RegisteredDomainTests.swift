@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 @testable import SluiceParse
@@ -81,8 +82,7 @@ final class RegisteredDomainTests: XCTestCase {
         for name in ["api.github.com", "www.bbc.co.uk", "a.b.test.ck", "www.city.kawasaki.jp", "x.s3.amazonaws.com"] {
             XCTAssertEqual(system.registeredDomain(name), PublicSuffixList.embedded.registeredDomain(name), name)
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("psl-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = makeTempDir("psl")
         defer { try? FileManager.default.removeItem(at: dir) }
         let custom = dir.appendingPathComponent("list.dat").path
         try "// a private list\ncorp.example\n*.apps.corp.example\n!www.apps.corp.example\n".write(toFile: custom, atomically: true, encoding: .utf8)

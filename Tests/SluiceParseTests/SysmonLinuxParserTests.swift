@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 @testable import SluiceParse
@@ -14,7 +15,7 @@ final class SysmonLinuxParserTests: XCTestCase {
     let p = SysmonLinuxParser()
 
     func testProcessCreate() throws {
-        let e = try PB.one(p, Self.processCreate)
+        let e = try ParserHarness.one(p, Self.processCreate)
         XCTAssertEqual(e.timestamp, Timestamp.make(year: 2026, month: 11, day: 23, hour: 2, minute: 8, second: 35, nanos: 123_000_000))
         XCTAssertEqual(PB.str(e, "event.code"), "1")
         XCTAssertEqual(e[ECS.eventCategory], .array([.string("process")]))
@@ -41,7 +42,7 @@ final class SysmonLinuxParserTests: XCTestCase {
     }
 
     func testNetworkFileCreateAndDelete() throws {
-        let n = try PB.one(p, Self.network)
+        let n = try ParserHarness.one(p, Self.network)
         XCTAssertEqual(PB.str(n, "source.ip"), "10.0.0.5")
         XCTAssertEqual(PB.int(n, "source.port"), 51544)
         XCTAssertEqual(PB.str(n, "destination.ip"), "140.82.112.6")
@@ -51,12 +52,12 @@ final class SysmonLinuxParserTests: XCTestCase {
         XCTAssertEqual(PB.str(n, "network.direction"), "egress")
         XCTAssertEqual(n[ECS.eventCategory], .array([.string("network")]))
         XCTAssertNil(n[ECS.sourceDomain])
-        let f = try PB.one(p, Self.fileCreate)
+        let f = try ParserHarness.one(p, Self.fileCreate)
         XCTAssertEqual(PB.str(f, "file.path"), "/tmp/stage/src.tar.gz")
         XCTAssertEqual(PB.str(f, "file.name"), "src.tar.gz")
         XCTAssertEqual(PB.str(f, "file.directory"), "/tmp/stage")
         XCTAssertEqual(f[ECS.eventType], .array([.string("creation")]))
-        let d = try PB.one(p, Self.fileDelete)
+        let d = try ParserHarness.one(p, Self.fileDelete)
         XCTAssertEqual(PB.str(d, "event.code"), "23")
         XCTAssertEqual(d[ECS.eventType], .array([.string("deletion")]))
         XCTAssertEqual(PB.str(d, "file.hash.sha256"), "00ff")
@@ -64,7 +65,7 @@ final class SysmonLinuxParserTests: XCTestCase {
     }
 
     func testSystemTimeFallbackAndOtherEvents() throws {
-        let e = try PB.one(p, "<Event>" + Self.system(16) + "<EventData><Data Name=\"Configuration\">/opt/sysmon/config.xml</Data><Data Name=\"ConfigurationFileHash\"/></EventData></Event>")
+        let e = try ParserHarness.one(p, "<Event>" + Self.system(16) + "<EventData><Data Name=\"Configuration\">/opt/sysmon/config.xml</Data><Data Name=\"ConfigurationFileHash\"/></EventData></Event>")
         XCTAssertEqual(e.timestamp, Timestamp.make(year: 2026, month: 11, day: 23, hour: 2, minute: 8, second: 35, nanos: 999_000_000))
         XCTAssertEqual(PB.str(e, "sysmon.Configuration"), "/opt/sysmon/config.xml")
         XCTAssertNil(e[ECS.eventCategory])
@@ -79,7 +80,7 @@ final class SysmonLinuxParserTests: XCTestCase {
         XCTAssertEqual(PB.failure(p, [UInt8](repeating: 0x3C, count: 300_000))?.reason, "too_long")
         // 10,000 Data elements: only the first 128 are read.
         let many = "<Event>" + Self.system(1) + "<EventData>" + String(repeating: "<Data Name=\"X\">1</Data>", count: 10_000) + "</EventData></Event>"
-        XCTAssertNoThrow(try PB.run(p, many))
+        XCTAssertNoThrow(try ParserHarness.run(p, many))
     }
 
     func testFuzzNeverCrashes() {

@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 @testable import SluiceParse
@@ -15,8 +16,8 @@ final class W3CProxyParserTests: XCTestCase {
 
     func testProxySGTunnelAndUpload() throws {
         let p = W3CProxyParser()
-        for h in Self.proxySGHeader { XCTAssertTrue(try PB.run(p, h).isEmpty) }
-        let t = try PB.one(p, Self.tunnel)
+        for h in Self.proxySGHeader { XCTAssertTrue(try ParserHarness.run(p, h).isEmpty) }
+        let t = try ParserHarness.one(p, Self.tunnel)
         XCTAssertEqual(t.timestamp, Timestamp.make(year: 2026, month: 11, day: 23, hour: 2, minute: 8, second: 35))
         XCTAssertEqual(PB.int(t, "event.duration"), 1_520_000_000)
         XCTAssertEqual(PB.str(t, "source.ip"), "10.0.0.5")
@@ -38,7 +39,7 @@ final class W3CProxyParserTests: XCTestCase {
         XCTAssertNil(t[PB.key("w3c.x-virus-id")])
         XCTAssertEqual(PB.str(t, "event.dataset"), "w3c.proxy")
 
-        let u = try PB.one(p, Self.upload)
+        let u = try ParserHarness.one(p, Self.upload)
         XCTAssertEqual(PB.str(u, "url.full"), "https://uploads.github.com/repos/acme/app/releases/1/assets?name=dump.tar.gz")
         XCTAssertEqual(PB.str(u, "url.path"), "/repos/acme/app/releases/1/assets")
         XCTAssertEqual(PB.str(u, "url.query"), "name=dump.tar.gz")
@@ -52,10 +53,10 @@ final class W3CProxyParserTests: XCTestCase {
 
     func testHeaderChangeMidFile() throws {
         let p = W3CProxyParser()
-        _ = try PB.run(p, Self.proxySGHeader[4])
-        _ = try PB.one(p, Self.tunnel)
-        _ = try PB.run(p, "#Fields: date time c-ip cs-username cs-method cs-uri sc-status s-action sc-bytes cs-bytes x-zscaler-dept")
-        let e = try PB.one(p, "2026-11-23 03:00:00.250 10.0.0.9 bob@corp.example GET https://gist.github.com/raw/x 403 TCP_DENIED 900 300 Engineering")
+        _ = try ParserHarness.run(p, Self.proxySGHeader[4])
+        _ = try ParserHarness.one(p, Self.tunnel)
+        _ = try ParserHarness.run(p, "#Fields: date time c-ip cs-username cs-method cs-uri sc-status s-action sc-bytes cs-bytes x-zscaler-dept")
+        let e = try ParserHarness.one(p, "2026-11-23 03:00:00.250 10.0.0.9 bob@corp.example GET https://gist.github.com/raw/x 403 TCP_DENIED 900 300 Engineering")
         XCTAssertEqual(e.timestamp, Timestamp.make(year: 2026, month: 11, day: 23, hour: 3, minute: 0, second: 0, nanos: 250_000_000))
         XCTAssertEqual(PB.str(e, "url.full"), "https://gist.github.com/raw/x")
         XCTAssertEqual(PB.str(e, "user.name"), "bob@corp.example")
@@ -68,21 +69,21 @@ final class W3CProxyParserTests: XCTestCase {
         let none = W3CProxyParser()
         XCTAssertEqual(PB.failure(none, Self.tunnel)?.reason, "no_fields_header")
         let p = try PB.make("w3c-proxy", "fields: date time time-taken c-ip cs-username cs-auth-group s-supplier-name sc-status s-action cs-method rs(Content-Type) cs-uri-scheme cs-host cs-uri-port cs-uri-path cs-uri-query cs-uri-extension cs(User-Agent) s-ip sc-bytes cs-bytes x-virus-id\ntime_taken_unit: ms")
-        XCTAssertEqual(PB.str(try PB.one(p, Self.tunnel), "destination.domain"), "github.com")
+        XCTAssertEqual(PB.str(try ParserHarness.one(p, Self.tunnel), "destination.domain"), "github.com")
         let q = try PB.make("w3c-proxy", "fields: [date, time, time-taken, c-ip]\ntime_taken_unit: s")
-        XCTAssertEqual(PB.int(try PB.one(q, "2026-11-23 02:08:35 2 10.0.0.5"), "event.duration"), 2_000_000_000)
+        XCTAssertEqual(PB.int(try ParserHarness.one(q, "2026-11-23 02:08:35 2 10.0.0.5"), "event.duration"), 2_000_000_000)
     }
 
     func testMalformed() throws {
         let p = W3CProxyParser()
-        _ = try PB.run(p, Self.proxySGHeader[4])
+        _ = try ParserHarness.run(p, Self.proxySGHeader[4])
         XCTAssertEqual(PB.failure(p, "")?.reason, "empty_record")
         XCTAssertEqual(PB.failure(p, "2026-11-23 02:08:35 1520 10.0.0.5 alice \"CN=unterminated")?.reason, "unterminated_quote")
         XCTAssertEqual(PB.failure(p, "2026-11-23 02:08:35 1520")?.reason, "field_count")
         XCTAssertEqual(PB.failure(p, [UInt8](repeating: 0x61, count: 70_000))?.reason, "too_long")
         XCTAssertEqual(PB.failure(p, String(repeating: "x ", count: 1000))?.reason, "field_count")
         // A bad date keeps the source time; wrong-typed numbers are skipped.
-        let e = try PB.one(p, "9999-99-99 02:08:35 abc 10.0.0.5 alice - github.com xyz TCP_TUNNELED CONNECT - tcp github.com 443 / - - - 10.1.1.10 many 1 -")
+        let e = try ParserHarness.one(p, "9999-99-99 02:08:35 abc 10.0.0.5 alice - github.com xyz TCP_TUNNELED CONNECT - tcp github.com 443 / - - - 10.1.1.10 many 1 -")
         XCTAssertEqual(e.timestamp, 0)
         XCTAssertNil(e[ECS.httpStatus])
     }
@@ -98,8 +99,8 @@ final class W3CProxyParserTests: XCTestCase {
 extension W3CProxyParserTests {
     func testCiscoWSAAndZscalerNames() throws {
         let wsa = W3CProxyParser()
-        _ = try PB.run(wsa, "#Fields: timestamp x-elapsed-time c-ip x-resultcode-httpstatus sc-bytes cs-method cs-url cs-username x-hierarchy-origin cs-mime-type")
-        let e = try PB.one(wsa, "1700000000.250 1524 10.0.0.5 TCP_DENIED/403 3944 CONNECT tunnel://gist.github.com:443/ alice DEFAULT_PARENT/proxy text/html")
+        _ = try ParserHarness.run(wsa, "#Fields: timestamp x-elapsed-time c-ip x-resultcode-httpstatus sc-bytes cs-method cs-url cs-username x-hierarchy-origin cs-mime-type")
+        let e = try ParserHarness.one(wsa, "1700000000.250 1524 10.0.0.5 TCP_DENIED/403 3944 CONNECT tunnel://gist.github.com:443/ alice DEFAULT_PARENT/proxy text/html")
         XCTAssertEqual(e.timestamp, 1_700_000_000_250_000_000)
         XCTAssertEqual(PB.int(e, "http.response.status_code"), 403)
         XCTAssertEqual(PB.str(e, "w3c.s-action"), "TCP_DENIED")
@@ -109,7 +110,7 @@ extension W3CProxyParserTests {
         XCTAssertEqual(PB.str(e, "w3c.x-hierarchy-origin"), "DEFAULT_PARENT/proxy")
 
         let nss = try PB.make("w3c-proxy", "fields: epochtime login url host reqmethod respcode ua cip sip reqsize respsize action dept")
-        let z = try PB.one(nss, "1700000100\tjdoe@corp.example\t\"github.com/acme/app.git/git-upload-pack\"\tgithub.com\tPOST\t200\t\"git/2.43.0\"\t172.17.3.49\t140.82.112.3\t1200\t5242880\tAllowed\t\"Default Department\"")
+        let z = try ParserHarness.one(nss, "1700000100\tjdoe@corp.example\t\"github.com/acme/app.git/git-upload-pack\"\tgithub.com\tPOST\t200\t\"git/2.43.0\"\t172.17.3.49\t140.82.112.3\t1200\t5242880\tAllowed\t\"Default Department\"")
         XCTAssertEqual(z.timestamp, 1_700_000_100_000_000_000)
         XCTAssertEqual(PB.str(z, "user.name"), "jdoe@corp.example")
         XCTAssertEqual(PB.str(z, "url.full"), "github.com/acme/app.git/git-upload-pack")
@@ -119,7 +120,7 @@ extension W3CProxyParserTests {
         XCTAssertEqual(PB.int(z, "destination.bytes"), 5_242_880)
         XCTAssertEqual(PB.str(z, "event.outcome"), "success")
         XCTAssertEqual(PB.str(z, "w3c.dept"), "Default Department")
-        let blocked = try PB.one(nss, "1700000101\tjdoe@corp.example\tpastebin.com/\tpastebin.com\tGET\t403\tcurl/8\t172.17.3.49\t104.20.1.1\t300\t1000\tBlocked\tSales")
+        let blocked = try ParserHarness.one(nss, "1700000101\tjdoe@corp.example\tpastebin.com/\tpastebin.com\tGET\t403\tcurl/8\t172.17.3.49\t104.20.1.1\t300\t1000\tBlocked\tSales")
         XCTAssertEqual(PB.str(blocked, "event.outcome"), "failure")
     }
 }

@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 @testable import SluiceParse
@@ -17,8 +18,8 @@ final class ZeekDNSParserTests: XCTestCase {
 
     func testTSVWithHeaders() throws {
         let p = ZeekDNSParser()
-        for h in Self.tsvHeader { XCTAssertTrue(try PB.run(p, h).isEmpty) }
-        let e = try PB.one(p, Self.tsvRow)
+        for h in Self.tsvHeader { XCTAssertTrue(try ParserHarness.run(p, h).isEmpty) }
+        let e = try ParserHarness.one(p, Self.tsvRow)
         XCTAssertEqual(e.timestamp, 1_700_000_000_123_456_000)
         XCTAssertEqual(PB.str(e, "source.ip"), "10.0.0.5")
         XCTAssertEqual(PB.int(e, "source.port"), 53211)
@@ -41,28 +42,28 @@ final class ZeekDNSParserTests: XCTestCase {
         XCTAssertEqual(PB.int(e, "event.duration"), 12_345_000)
         XCTAssertEqual(e[PB.key("zeek.dns.rejected")], .bool(false))
         XCTAssertEqual(PB.str(e, "event.dataset"), "zeek.dns")
-        XCTAssertTrue(try PB.run(p, "#close\t2026-11-23-03-00-00").isEmpty)
+        XCTAssertTrue(try ParserHarness.run(p, "#close\t2026-11-23-03-00-00").isEmpty)
     }
 
     func testUnsetEmptyAndCNAMEAnswers() throws {
         let p = ZeekDNSParser()
-        for h in Self.tsvHeader { _ = try PB.run(p, h) }
-        let e = try PB.one(p, "1700000001.000000\tC2\t10.0.0.6\t40000\t10.0.0.1\t53\ttcp\t7\t-\traw.githubusercontent.com\t1\tC_INTERNET\t28\tAAAA\t-\t-\tF\tF\tT\tF\t0\t(empty)\t(empty)\tF")
+        for h in Self.tsvHeader { _ = try ParserHarness.run(p, h) }
+        let e = try ParserHarness.one(p, "1700000001.000000\tC2\t10.0.0.6\t40000\t10.0.0.1\t53\ttcp\t7\t-\traw.githubusercontent.com\t1\tC_INTERNET\t28\tAAAA\t-\t-\tF\tF\tT\tF\t0\t(empty)\t(empty)\tF")
         XCTAssertNil(e[ECS.dnsAnswers])
         XCTAssertNil(e[ECS.dnsResponseCode])
         XCTAssertNil(e[ECS.eventDuration])
         XCTAssertEqual(PB.str(e, "dns.type"), "query")
         XCTAssertEqual(PB.str(e, "dns.question.registered_domain"), "raw.githubusercontent.com")
-        let c = try PB.one(p, "1700000002.000000\tC3\t10.0.0.6\t40001\t10.0.0.1\t53\tudp\t8\t0.001\twww.github.com\t1\tC_INTERNET\t1\tA\t0\tNOERROR\tF\tF\tT\tT\t0\tgithub.com,140.82.112.3\t3600.000000,60.000000\tF")
+        let c = try ParserHarness.one(p, "1700000002.000000\tC3\t10.0.0.6\t40001\t10.0.0.1\t53\tudp\t8\t0.001\twww.github.com\t1\tC_INTERNET\t1\tA\t0\tNOERROR\tF\tF\tT\tT\t0\tgithub.com,140.82.112.3\t3600.000000,60.000000\tF")
         XCTAssertEqual(c[PB.key("dns.resolved_ip")], .array([.string("140.82.112.3")]))
     }
 
     func testHeaderChangesMidStream() throws {
         let p = ZeekDNSParser()
-        _ = try PB.run(p, "#separator \\x7c")
-        _ = try PB.run(p, "#set_separator|;")
-        _ = try PB.run(p, "#fields|ts|id.orig_h|query|answers|custom_col")
-        let e = try PB.one(p, "1700000003.5|10.0.0.9|gitlab.com|172.65.251.78;172.65.251.79|x\\x20y")
+        _ = try ParserHarness.run(p, "#separator \\x7c")
+        _ = try ParserHarness.run(p, "#set_separator|;")
+        _ = try ParserHarness.run(p, "#fields|ts|id.orig_h|query|answers|custom_col")
+        let e = try ParserHarness.one(p, "1700000003.5|10.0.0.9|gitlab.com|172.65.251.78;172.65.251.79|x\\x20y")
         XCTAssertEqual(PB.str(e, "source.ip"), "10.0.0.9")
         XCTAssertEqual(PB.str(e, "dns.question.name"), "gitlab.com")
         XCTAssertEqual(PB.str(e, "zeek.dns.custom_col"), "x y")
@@ -73,13 +74,13 @@ final class ZeekDNSParserTests: XCTestCase {
 
     func testDefaultColumnsWithoutHeader() throws {
         let p = ZeekDNSParser()
-        let e = try PB.one(p, Self.tsvRow)
+        let e = try ParserHarness.one(p, Self.tsvRow)
         XCTAssertEqual(PB.str(e, "dns.question.name"), "github.com")
     }
 
     func testJSON() throws {
         let p = ZeekDNSParser()
-        let e = try PB.one(p, #"{"ts":1700000000.123456,"uid":"CHhAvVGS1DHFjwGM9","id.orig_h":"10.0.0.5","id.orig_p":53211,"id.resp_h":"10.0.0.1","id.resp_p":53,"proto":"udp","trans_id":12345,"rtt":0.012345,"query":"api.github.com","qclass":1,"qclass_name":"C_INTERNET","qtype":1,"qtype_name":"A","rcode":0,"rcode_name":"NOERROR","AA":false,"TC":false,"RD":true,"RA":true,"Z":0,"answers":["github.com","140.82.112.6"],"TTLs":[3600.0,60.0],"rejected":false}"#)
+        let e = try ParserHarness.one(p, #"{"ts":1700000000.123456,"uid":"CHhAvVGS1DHFjwGM9","id.orig_h":"10.0.0.5","id.orig_p":53211,"id.resp_h":"10.0.0.1","id.resp_p":53,"proto":"udp","trans_id":12345,"rtt":0.012345,"query":"api.github.com","qclass":1,"qclass_name":"C_INTERNET","qtype":1,"qtype_name":"A","rcode":0,"rcode_name":"NOERROR","AA":false,"TC":false,"RD":true,"RA":true,"Z":0,"answers":["github.com","140.82.112.6"],"TTLs":[3600.0,60.0],"rejected":false}"#)
         XCTAssertEqual(e.timestamp, 1_700_000_000_123_456_000)
         XCTAssertEqual(PB.str(e, "source.ip"), "10.0.0.5")
         XCTAssertEqual(PB.int(e, "source.port"), 53211)
@@ -91,7 +92,7 @@ final class ZeekDNSParserTests: XCTestCase {
             .object([Field(PB.key("data"), .string("140.82.112.6")), Field(PB.key("ttl"), .int(60))]),
         ]))
         XCTAssertEqual(e[PB.key("dns.resolved_ip")], .array([.string("140.82.112.6")]))
-        let iso = try PB.one(p, #"{"ts":"2026-11-23T02:08:35.123456Z","uid":"C1","id.orig_h":"10.0.0.5","query":"example.co.uk"}"#)
+        let iso = try ParserHarness.one(p, #"{"ts":"2026-11-23T02:08:35.123456Z","uid":"C1","id.orig_h":"10.0.0.5","query":"example.co.uk"}"#)
         XCTAssertEqual(iso.timestamp, Timestamp.make(year: 2026, month: 11, day: 23, hour: 2, minute: 8, second: 35, nanos: 123_456_000))
         XCTAssertEqual(PB.str(iso, "dns.question.registered_domain"), "example.co.uk")
     }
@@ -105,7 +106,7 @@ final class ZeekDNSParserTests: XCTestCase {
         XCTAssertEqual(PB.failure(p, "soon\tC1\t10.0.0.5\t1\t10.0.0.1\t53\tudp\t1\t-\tx\t1\tC_INTERNET\t1\tA\t0\tNOERROR\tF\tF\tT\tT\t0\t-\t-\tF")?.reason, "invalid_zeek")
         XCTAssertEqual(PB.failure(p, [UInt8](repeating: 0x31, count: (1 << 20) + 5))?.reason, "too_long")
         // Wrong types in JSON are ignored, not fatal.
-        XCTAssertNoThrow(try PB.run(p, #"{"ts":1700000000,"id.orig_p":"x","answers":"nope","TTLs":[true],"AA":"T"}"#))
+        XCTAssertNoThrow(try ParserHarness.run(p, #"{"ts":1700000000,"id.orig_p":"x","answers":"nope","TTLs":[true],"AA":"T"}"#))
     }
 
     func testFuzzNeverCrashes() {
@@ -129,7 +130,7 @@ final class ZeekDNSParserHardeningTests: XCTestCase {
         var base = Event(original: ArraySlice(bytes))
         base[ECS.logFilePath] = .string("/opt/zeek/logs/current/dns.log")
         let start = Date()
-        let out = try PB.run(ZeekDNSParser(), bytes, event: base)
+        let out = try ParserHarness.run(ZeekDNSParser(), bytes, base: base)
         XCTAssertLessThan(Date().timeIntervalSince(start), 15)
         XCTAssertEqual(out[0][FieldKey("zeek.dns.extra_19999")], .int(19_999))
         XCTAssertEqual(out[0][ECS.dnsQuestionName], .string("github.com"))

@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import XCTest
 import SluiceCore
 @testable import SluiceParse
@@ -84,8 +85,8 @@ extension ZeroCopyFieldTests {
         let header = "#Fields: date time time-taken c-ip cs-username sc-status s-action cs-method cs-host cs-uri-path cs-uri-query cs(User-Agent) sc-bytes cs-bytes"
         let line = #"2026-11-23 02:08:35 41 10.0.0.5 alice 200 TCP_TUNNELED POST github.com /acme/api.git/git-receive-pack ?service=x "git/2.43.0 ""quoted"" agent" 4521 52133000"#
         let spansParser = W3CProxyParser(), stringsParser = W3CProxyParser()
-        _ = try PB.run(spansParser, header)
-        _ = try PB.run(stringsParser, header)
+        _ = try ParserHarness.run(spansParser, header)
+        _ = try ParserHarness.run(stringsParser, header)
         let spanned = try parseBothWays(spansParser, stringsParser, line)
         XCTAssertEqual(spanned.string(ECS.userAgent), #"git/2.43.0 "quoted" agent"#)
         XCTAssertEqual(spanned.string(ECS.userName), "alice")
@@ -104,7 +105,7 @@ extension ZeroCopyFieldTests {
         ]
         for line in lines {
             let spansParser = ZeekDNSParser(), stringsParser = ZeekDNSParser()
-            for h in header { _ = try PB.run(spansParser, h); _ = try PB.run(stringsParser, h) }
+            for h in header { _ = try ParserHarness.run(spansParser, h); _ = try ParserHarness.run(stringsParser, h) }
             try parseBothWays(spansParser, stringsParser, line)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceTestSupport
 import XCTest
 @testable import SluiceSink
 
@@ -52,7 +53,7 @@ final class DiskBufferTests: XCTestCase {
     /// the buffer directory as a SIGKILL would leave it (copied while the sink runs, no
     /// close) is opened by a new sink, which delivers everything in order.
     func testRestartAfterKillDeliversInOrder() throws {
-        let dir = TestSupport.tempDir("restart")
+        let dir = tempDir("restart")
         let down = RecordingTransport(down: true)
         let retry = RetryPolicy(initial: 0.05, max: 0.1)
         let sink1 = try DeliverySink(name: "siem", transport: down, encoder: RepoEncoder(), limits: BatchLimits(maxEvents: 64),
@@ -64,10 +65,10 @@ final class DiskBufferTests: XCTestCase {
         }
         XCTAssertEqual(acked.value, 5, "acknowledged once durably in the buffer")
         XCTAssertEqual(sink1.disk?.bufferedEvents, 500)
-        usleep(200_000)
+        usleep(200_000)   // the scenario: the drain must deliver nothing to a receiver that is down
         XCTAssertTrue(down.received.isEmpty)
         // The state a SIGKILL leaves behind: the files as they are now.
-        let killed = TestSupport.tempDir("restart-killed")
+        let killed = tempDir("restart-killed")
         try FileManager.default.createDirectory(atPath: killed + "/buffers", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: dir + "/buffers/siem", toPath: killed + "/buffers/siem")
         sink1.close()
@@ -76,9 +77,9 @@ final class DiskBufferTests: XCTestCase {
         let sink2 = try DeliverySink(name: "siem", transport: up, encoder: RepoEncoder(), limits: BatchLimits(maxEvents: 64),
                                      retry: retry, buffer: .disk(maxBytes: 1 << 20, whenFull: .block), dataDir: killed, logger: TestSupport.logger)
         try sink2.open()  // what the runtime's start does: recover the buffer, start draining
-        XCTAssertTrue(TestSupport.waitUntil(10) { up.received.count >= 500 })
+        XCTAssertTrue(waitUntil(timeout: 10) { up.received.count >= 500 })
         XCTAssertEqual(up.received, (0..<500).map { "acme/repo-\($0)" })
-        XCTAssertTrue(TestSupport.waitUntil(2) { sink2.disk?.bufferedEvents == 0 })
+        XCTAssertTrue(waitUntil(timeout: 2) { sink2.disk?.bufferedEvents == 0 })
         XCTAssertEqual(sink2.stats.deliveredCount, 500)
         sink2.close()
         // Delivered segments are deleted; a third start delivers nothing again.
@@ -88,13 +89,13 @@ final class DiskBufferTests: XCTestCase {
         let sink3 = try DeliverySink(name: "siem", transport: again, encoder: RepoEncoder(), limits: BatchLimits(),
                                      buffer: .disk(maxBytes: 1 << 20, whenFull: .block), dataDir: killed, logger: TestSupport.logger)
         try sink3.open()
-        usleep(300_000)
+        usleep(300_000)   // the scenario: nothing may be delivered again for a while
         XCTAssertEqual(again.received, [])
         sink3.close()
     }
 
     func testCorruptedRecordsAreSkippedAndCounted() throws {
-        let dir = TestSupport.tempDir("corrupt")
+        let dir = tempDir("corrupt")
         let stats = SinkStats(component: "corrupt-test")
         var b: DiskBuffer? = try DiskBuffer(directory: dir, maxBytes: 1 << 20, segmentBytes: 4096, logger: TestSupport.logger, stats: stats)
         for k in 0..<6 { try b!.append(records((k * 100)..<((k + 1) * 100))) }
@@ -128,7 +129,7 @@ final class DiskBufferTests: XCTestCase {
 
     func testDropNewestWhenFull() throws {
         let stats = SinkStats(component: "drop-test")
-        let b = try DiskBuffer(directory: TestSupport.tempDir("drop"), maxBytes: 4096, whenFull: .drop_newest, logger: TestSupport.logger, stats: stats)
+        let b = try DiskBuffer(directory: tempDir("drop"), maxBytes: 4096, whenFull: .drop_newest, logger: TestSupport.logger, stats: stats)
         let dropped = try b.append(records(0..<1000))
         XCTAssertGreaterThan(dropped, 0)
         XCTAssertEqual(stats.droppedCount, dropped)
@@ -137,15 +138,38 @@ final class DiskBufferTests: XCTestCase {
         XCTAssertEqual(got, (0..<(1000 - dropped)).map { "record-\($0)" })
     }
 
+    /// `waitUntilDrained` (what a disk-buffered sink's `flush` waits on) returns when the
+    /// reader has delivered everything, and reports a buffer still holding records.
+    func testWaitUntilDrainedFollowsTheReader() throws {
+        let b = try DiskBuffer(directory: tempDir("drained"), maxBytes: 1 << 20, logger: TestSupport.logger)
+        XCTAssertTrue(b.waitUntilDrained(timeout: 0), "an empty buffer is drained")
+        try b.append(records(0..<100))
+        XCTAssertFalse(b.waitUntilDrained(timeout: 0.05), "nothing read yet")
+        let got = Locked<[String]>([])
+        let reader = Thread {
+            while got.withLock({ $0.count }) < 100, let r = b.peek(maxEvents: 7, maxBytes: 1 << 20, timeout: 1) {
+                let texts = (0..<r.count).map { String(decoding: r.record($0), as: UTF8.self) }
+                got.withLock { $0 += texts }
+                b.commit()
+            }
+        }
+        reader.start()
+        XCTAssertTrue(b.waitUntilDrained(timeout: 30))
+        XCTAssertEqual(b.bufferedEvents, 0)
+        XCTAssertEqual(got.withLock { $0 }, (0..<100).map { "record-\($0)" })
+        b.close()
+    }
+
     func testBlockWaitsForDrain() throws {
-        let b = try DiskBuffer(directory: TestSupport.tempDir("block"), maxBytes: 4096, whenFull: .block, logger: TestSupport.logger)
+        let b = try DiskBuffer(directory: tempDir("block"), maxBytes: 4096, whenFull: .block, logger: TestSupport.logger)
         try b.append(records(0..<150))   // about 3.6 KB
         let done = ManagedCounter()
-        Thread { try? b.append(self.records(150..<200)); done.increment() }.start()
-        usleep(300_000)
+        let more = records(150..<200)
+        Thread { try? b.append(more); done.increment() }.start()
+        usleep(300_000)   // the scenario: the writer must stay blocked for a while
         XCTAssertEqual(done.value, 0, "writer blocks while full")
         let got = drainAll(b)
-        XCTAssertTrue(TestSupport.waitUntil(2) { done.value == 1 })
+        XCTAssertTrue(waitUntil(timeout: 2) { done.value == 1 })
         XCTAssertEqual(got + drainAll(b), (0..<200).map { "record-\($0)" })
     }
 }
@@ -158,24 +182,17 @@ final class ManagedCounter: @unchecked Sendable {
 }
 
 final class DiskBufferLimitTests: XCTestCase {
-    final class Failures: @unchecked Sendable {
-        private let lock = NSLock()
-        private var _items: [DeadLetter] = []
-        func add(_ f: [DeadLetter]) { lock.lock(); _items += f; lock.unlock() }
-        var items: [DeadLetter] { lock.lock(); defer { lock.unlock() }; return _items }
-    }
-
     /// One journald field larger than the reader's 16 MiB limit lost 50 of 101 events; the
     /// oversized record now goes to dead letter before the batch is acknowledged, and every
     /// other event is delivered.
     func testOversizedRecordGoesToDeadLetterAndNothingElseIsLost() throws {
-        let dir = TestSupport.tempDir("oversized")
+        let dir = tempDir("oversized")
         let up = RecordingTransport(down: false)
         let sink = try DeliverySink(name: "siem", transport: up, encoder: RepoEncoder(), limits: BatchLimits(maxEvents: 64),
                                     retry: RetryPolicy(initial: 0.05, max: 0.1), buffer: .disk(maxBytes: 256 << 20, whenFull: .block),
                                     dataDir: dir, logger: TestSupport.logger)
         defer { sink.close() }
-        let failures = Failures()
+        let failures = DeadLetterBox()
         sink.deadLetterHandler = { failures.add($0) }
         var events = (0..<50).map { TestSupport.cloneEvent(repo: "acme/repo-\($0)") }
         events.append(TestSupport.cloneEvent(repo: String(repeating: "x", count: 17 << 20)))
@@ -184,13 +201,13 @@ final class DiskBufferLimitTests: XCTestCase {
         try sink.write(EventBatch(events: events, acks: [Acknowledgement { acked.increment() }]))
         XCTAssertEqual(acked.value, 1)
         XCTAssertEqual(failures.items.map(\.reason), ["record_too_large"], "set aside with its reason before acknowledging")
-        XCTAssertTrue(TestSupport.waitUntil(20) { up.received.count >= 100 })
-        usleep(200_000)
+        XCTAssertTrue(waitUntil(timeout: 20) { up.received.count >= 100 })
+        usleep(200_000)   // the scenario: no duplicate may follow
         XCTAssertEqual(up.received, (0..<101).filter { $0 != 50 }.map { "acme/repo-\($0)" })
     }
 
     func testAppendRefusesWhatTheReaderWouldNotRead() throws {
-        let b = try DiskBuffer(directory: TestSupport.tempDir("refuse"), maxBytes: 64 << 20, logger: TestSupport.logger)
+        let b = try DiskBuffer(directory: tempDir("refuse"), maxBytes: 64 << 20, logger: TestSupport.logger)
         var r = RecordBatch()
         r.append([UInt8](repeating: 0x41, count: DiskBuffer.maxRecordBytes + 1))
         XCTAssertThrowsError(try b.append(r))
@@ -198,7 +215,7 @@ final class DiskBufferLimitTests: XCTestCase {
 
     /// A damaged record skips only itself.
     func testCorruptRecordSkipsOnlyItself() throws {
-        let dir = TestSupport.tempDir("corrupt-one")
+        let dir = tempDir("corrupt-one")
         let stats = SinkStats(component: "corrupt-one")
         var b: DiskBuffer? = try DiskBuffer(directory: dir, maxBytes: 1 << 20, segmentBytes: 1 << 20, logger: TestSupport.logger, stats: stats)
         var r = RecordBatch()

@@ -1,20 +1,21 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 @testable import SluiceCore
 @testable import SluiceSink
 
 final class FileSinkTests: XCTestCase {
     func testWritesJSONLinesAcknowledgesAndReopensAfterRename() throws {
-        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sluice-sink-\(UUID().uuidString.prefix(8))")
+        let dir = makeTempDir("file-sink")
         let path = dir.appendingPathComponent("sub/out.ndjson").path
         let sink = FileSink(path: path, encoder: JSONLineEncoder(), fsync: .batch)
-        var acked = 0
+        let acked = ManagedCounter()
         func batch(_ names: [String]) -> EventBatch {
             EventBatch(events: names.map { var e = Event(); e[ECS.userName] = .string($0); return e },
-                       acks: [Acknowledgement { acked += 1 }])
+                       acks: [Acknowledgement { acked.increment() }])
         }
         try sink.write(batch(["alice", "bob"]))
-        XCTAssertEqual(acked, 1)
+        XCTAssertEqual(acked.value, 1)
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "{\"user\":{\"name\":\"alice\"}}\n{\"user\":{\"name\":\"bob\"}}\n")
         try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
         sink.lastCheck = 0
@@ -25,17 +26,17 @@ final class FileSinkTests: XCTestCase {
 
     func testUnwritablePathIsARetryableErrorAndNothingIsAcknowledged() {
         let sink = FileSink(path: "/proc/sluice-cannot-write-here/out.ndjson", encoder: JSONLineEncoder())
-        var acked = false
-        let b = EventBatch(events: [Event()], acks: [Acknowledgement { acked = true }])
+        let acked = Locked(false)
+        let b = EventBatch(events: [Event()], acks: [Acknowledgement { acked.withLock { $0 = true } }])
         XCTAssertThrowsError(try sink.write(b)) { e in
             guard case SinkError.retryable(let why)? = e as? SinkError else { return XCTFail("\(e)") }
             XCTAssertTrue(why.contains("/proc/sluice-cannot-write-here/out.ndjson"), why)
         }
-        XCTAssertFalse(acked)
+        XCTAssertFalse(acked.withLock { $0 })
     }
 
     func testRotationBySizeKeepsCountAndWholeRecords() throws {
-        let dir = TestSupport.tempDir("file")
+        let dir = tempDir("file")
         let path = dir + "/alerts.cef"
         let sink = FileSink(path: path, encoder: CEFEncoder(deviceExternalID: "c1"), fsync: .batch, rotateBytes: 4096, keep: 2)
         var sent = 0
@@ -68,7 +69,7 @@ final class FileSinkFullDiskTests: XCTestCase {
     /// stands in for a full disk here: writes stop part-way and then fail, as with ENOSPC;
     /// the adversarial suite uses a real full tmpfs.)
     func testFailedWriteLeavesNoHalfRecordAndRetryWritesEachRecordOnce() throws {
-        let dir = TestSupport.tempDir("fullsink")
+        let dir = tempDir("fullsink")
         let path = dir + "/events.ndjson"
         let sink = FileSink(path: path, encoder: JSONLineEncoder(), fsync: .batch)
         defer { sink.close() }

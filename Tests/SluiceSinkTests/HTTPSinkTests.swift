@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOSSL
 import SluiceCore
+import SluiceTestSupport
 import XCTest
 @testable import SluiceSink
 
@@ -90,6 +91,38 @@ final class HTTPSinkTests: XCTestCase {
         XCTAssertEqual(reqs[1].text, #"{"acks":[7]}"#)
         XCTAssertEqual(sink.stats.deliveredCount, 3)
         sink.close()
+    }
+
+    /// Closing the sink ends a wait for HEC acknowledgements at once (it used to sleep
+    /// `ack_interval` after `ack_interval` until `ack_timeout`, whatever the sink's state).
+    func testCloseEndsAnAcknowledgementWait() throws {
+        let server = try TestHTTPServer { req, _ in
+            if req.uri.hasPrefix("/services/collector/ack") { return .init(body: #"{"acks":{"7":false}}"#) }
+            return .init(body: #"{"text":"Success","code":0,"ackId":7}"#)
+        }
+        defer { server.stop() }
+        let sink = try makeSink("""
+        type: http
+        preset: splunk_hec
+        endpoint: http://127.0.0.1:\(server.port)/
+        token: ${HEC_TOKEN}
+        acknowledgements: true
+        ack_interval: 100ms
+        ack_timeout: 10m
+        """)
+        let finished = ManagedCounter()
+        let events = alerts(3)
+        Thread {
+            try? sink.write(EventBatch(events: events))
+            try? sink.flush()
+            finished.increment()
+        }.start()
+        XCTAssertTrue(waitUntil(timeout: 30) { server.requests.filter { $0.uri.hasPrefix("/services/collector/ack") }.count >= 2 },
+                      "the sink polls for the acknowledgement")
+        XCTAssertEqual(finished.value, 0, "still waiting for the acknowledgement")
+        sink.close()
+        XCTAssertTrue(waitUntil(timeout: 30) { finished.value == 1 }, "close ended the acknowledgement wait")
+        XCTAssertEqual(sink.stats.deliveredCount, 0, "never acknowledged, never counted as delivered")
     }
 
     func testRetriesOn429WithRetryAfterAnd503ThenDelivers() throws {
@@ -228,9 +261,9 @@ final class HTTPSinkTests: XCTestCase {
         try sink.flush()
         let req = try XCTUnwrap(server.requests.first)
         XCTAssertEqual(req.headers.first(name: "Content-Encoding"), "gzip")
-        let dir = TestSupport.tempDir("gzip")
+        let dir = tempDir("gzip")
         try Data(req.body).write(to: URL(fileURLWithPath: dir + "/body.gz"))
-        let plain = try TestSupport.run(TestSupport.which("gzip")!, ["-dc", dir + "/body.gz"])
+        let plain = try runProcess(which("gzip")!, ["-dc", dir + "/body.gz"])
         XCTAssertEqual(plain.status, 0)
         let arr = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(plain.out.utf8)) as? [String])
         XCTAssertEqual(arr.count, 4)
@@ -252,11 +285,11 @@ final class HTTPSinkTests: XCTestCase {
         token: ${HEC_TOKEN}
         buffer: {type: disk, max_bytes: 1MiB, when_full: block}
         retry: {initial_backoff: 50ms, max_backoff: 100ms}
-        """, dataDir: TestSupport.tempDir("httpdisk"))
+        """, dataDir: tempDir("httpdisk"))
         let acked = ManagedCounter()
         try sink.write(EventBatch(events: alerts(10), acks: [Acknowledgement { acked.increment() }]))
         XCTAssertEqual(acked.value, 1, "acknowledged once on disk")
-        XCTAssertTrue(TestSupport.waitUntil(5) { sink.stats.deliveredCount == 10 })
+        XCTAssertTrue(waitUntil(timeout: 5) { sink.stats.deliveredCount == 10 })
         let last = try XCTUnwrap(server.requests.last)
         XCTAssertEqual(jsonObjects(last.text).count, 10)
         sink.close()
@@ -264,7 +297,7 @@ final class HTTPSinkTests: XCTestCase {
 
     /// HTTPS: the server certificate is checked against `tls.ca_file` and the host name.
     func testHTTPSVerifiesTheServerCertificate() throws {
-        let certs = TestSupport.tempDir("https")
+        let certs = tempDir("https")
         try RsyslogReceiver.makeCertificates(in: certs)
         let server = try TestHTTPServer(tls: (certs + "/server.pem", certs + "/server.key")) { _, _ in
             .init(body: #"{"text":"Success","code":0}"#)
@@ -341,7 +374,7 @@ final class HTTPSinkRedirectAndTLSTests: XCTestCase {
 
     /// `openssl s_server -tls1`: a receiver offering only TLS 1.0 is refused.
     func testTLS10ReceiverIsRefused() throws {
-        let certs = TestSupport.tempDir("tls10")
+        let certs = tempDir("tls10")
         try RsyslogReceiver.makeCertificates(in: certs)
         let server = try TLS10Server(certs: certs, www: true)
         defer { server.stop() }
@@ -358,11 +391,11 @@ final class HTTPSinkRedirectAndTLSTests: XCTestCase {
 /// `openssl s_server` offering only TLS 1.0 (security level 0, as OpenSSL 3 requires for it).
 final class TLS10Server {
     let process = Process()
-    let port = TestSupport.freePort()
+    let port = Loopback.freePort()
     let output = Pipe()
 
     init(certs: String, www: Bool) throws {
-        guard let openssl = TestSupport.which("openssl") else { throw MissingTestDependency("openssl not installed") }
+        guard let openssl = which("openssl") else { throw MissingTestDependency("openssl not installed") }
         process.executableURL = URL(fileURLWithPath: openssl)
         process.arguments = ["s_server", "-tls1", "-cipher", "DEFAULT:@SECLEVEL=0", "-accept", "127.0.0.1:\(port)",
                              "-cert", certs + "/server.pem", "-key", certs + "/server.key", "-quiet"] + (www ? ["-www"] : [])
@@ -370,7 +403,7 @@ final class TLS10Server {
         process.standardError = output
         process.standardInput = Pipe()
         try process.run()
-        guard TestSupport.waitUntil(10, { TestSupport.canConnect(self.port) }) else { throw MissingTestDependency("openssl s_server did not start") }
+        guard waitUntil(timeout: 10, { Loopback.canConnect(self.port) }) else { throw MissingTestDependency("openssl s_server did not start") }
     }
 
     /// What the server printed (received application data, in `-quiet` mode without `-www`).

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceTestSupport
 import XCTest
 @testable import SluiceSink
 
@@ -25,7 +26,7 @@ final class SinkPipelineTests: XCTestCase {
             return .init(body: "{\"took\":1,\"errors\":true,\"items\":[\(items.joined(separator: ","))]}")
         }
         defer { server.stop() }
-        let dir = TestSupport.tempDir("pipeline")
+        let dir = tempDir("pipeline")
         let yaml = """
         data_dir: \(dir)
         sources:

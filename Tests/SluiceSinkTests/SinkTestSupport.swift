@@ -1,73 +1,16 @@
 import Foundation
 import Logging
 import SluiceCore
+import SluiceTestSupport
+import SluiceTestSupport
 import XCTest
 @testable import SluiceSink
 
-/// Shared helpers for the sink tests: temp dirs, free ports, processes, sample alerts and
-/// hostile values, and a minimal CEF reader (independent of the encoder).
+/// Shared helpers for the sink tests: sample alerts and hostile values, and a minimal CEF
+/// reader (independent of the encoder). Receivers, ports, processes and waits are in
+/// SluiceTestSupport.
 enum TestSupport {
     static let logger = Logger(label: "sluice.sink.tests")
-
-    static func tempDir(_ name: String) -> String {
-        let d = NSTemporaryDirectory() + "sluice-sink-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
-    }
-
-    /// A TCP port free on 127.0.0.1 right now.
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
-
-    static func canConnect(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
-    }
-
-    @discardableResult
-    static func run(_ path: String, _ args: [String], cwd: String? = nil, stdin: String? = nil) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        let o = Pipe(), e = Pipe(), i = Pipe()
-        p.standardOutput = o; p.standardError = e; p.standardInput = i
-        try p.run()
-        if let stdin { i.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try? i.fileHandleForWriting.close()
-        let od = o.fileHandleForReading.readDataToEndOfFile()
-        let ed = e.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: od, as: UTF8.self), String(decoding: ed, as: UTF8.self))
-    }
-
-    static func which(_ tool: String) -> String? {
-        for d in ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(d)/\(tool)") {
-            return "\(d)/\(tool)"
-        }
-        return nil
-    }
-
-    static func waitUntil(_ seconds: Double, _ cond: () -> Bool) -> Bool {
-        let end = Date(timeIntervalSinceNow: seconds)
-        while Date() < end { if cond() { return true }; usleep(20_000) }
-        return cond()
-    }
 
     // MARK: sample data
 
@@ -220,13 +163,13 @@ print(json.dumps(out))
 """#
 
     static func parse(_ lines: [String]) throws -> [(header: [String], ext: [String: String])] {
-        let dir = TestSupport.tempDir("pycef")
+        let dir = tempDir("pycef")
         let path = dir + "/cef.py"
         try script.write(toFile: path, atomically: true, encoding: .utf8)
-        guard let py = TestSupport.which("python3") ?? (FileManager.default.isExecutableFile(atPath: "/root/.pyenv/shims/python3") ? "/root/.pyenv/shims/python3" : nil) else {
+        guard let py = which("python3") ?? (FileManager.default.isExecutableFile(atPath: "/root/.pyenv/shims/python3") ? "/root/.pyenv/shims/python3" : nil) else {
             throw MissingTestDependency("python3 not installed")
         }
-        let r = try TestSupport.run(py, [path], stdin: lines.joined(separator: "\n") + "\n")
+        let r = try runProcess(py, [path], stdin: Array((lines.joined(separator: "\n") + "\n").utf8))
         guard r.status == 0 else { throw NSError(domain: "pycef", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: r.err]) }
         let arr = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [[String: Any]]
         return arr.map { ($0["header"] as! [String], $0["ext"] as! [String: String]) }

@@ -1,6 +1,7 @@
 import Foundation
 import NIOSSL
 import SluiceCore
+import SluiceTestSupport
 import XCTest
 @testable import SluiceSink
 
@@ -165,7 +166,7 @@ final class SyslogSinkTests: XCTestCase {
     func testOutageWithDiskBufferDeliversEverythingInOrder() throws {
         let rs = try RsyslogReceiver()
         try rs.start()
-        let dataDir = TestSupport.tempDir("outage")
+        let dataDir = tempDir("outage")
         let sink = try makeSink(port: rs.port, mode: .tcp, buffer: .disk(maxBytes: 8 << 20, whenFull: .block), dataDir: dataDir)
         func batch(_ r: Range<Int>) -> EventBatch {
             EventBatch(events: r.map { TestSupport.cloneAlert(repos: ["acme/r\($0)"], id: "seq-\($0)") })
@@ -173,7 +174,7 @@ final class SyslogSinkTests: XCTestCase {
         try sink.write(batch(0..<50))
         XCTAssertEqual(rs.waitForLines(50).count, 50)
         rs.stop()
-        usleep(200_000)
+        XCTAssertTrue(waitUntil(timeout: 10) { !Loopback.canConnect(rs.port) }, "the receiver is down")
         let acked = ManagedCounter()
         // SLUICE_OUTAGE_SECONDS=30 gives the long variant of the issue (default about 2 s).
         let outage = Double(ProcessInfo.processInfo.environment["SLUICE_OUTAGE_SECONDS"] ?? "") ?? 1.5
@@ -181,7 +182,7 @@ final class SyslogSinkTests: XCTestCase {
             let ack = Acknowledgement { acked.increment() }
             var b = batch((50 + k * 20)..<(70 + k * 20)); b.acks = [ack]
             try sink.write(b)
-            usleep(useconds_t(outage * 100_000))
+            usleep(useconds_t(outage * 100_000))   // the scenario: writes spread over the outage
         }
         XCTAssertEqual(acked.value, 10, "acknowledged from the disk buffer while the receiver is down")
         XCTAssertGreaterThan(sink.disk?.bufferedEvents ?? 0, 0)
@@ -201,28 +202,17 @@ final class SyslogSinkTests: XCTestCase {
     }
 
     func testUDPOneDatagramPerMessage() throws {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        var tv = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let rx = try DatagramReceiver.udp()
         var f = SyslogFraming(framing: .none)
         f.maxMessageBytes = 8192
-        let sink = try makeSink(port: Int(UInt16(bigEndian: addr.sin_port)), mode: .udp, framing: f)
+        let sink = try makeSink(port: rx.port, mode: .udp, framing: f)
         let events = alerts()
         try sink.write(EventBatch(events: events))
         try sink.flush()
         var got: [String] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
         for _ in events {
-            let n = recv(fd, &buf, buf.count, 0)
-            guard n > 0 else { break }
-            got.append(String(decoding: buf[0..<n], as: UTF8.self))
+            guard let d = rx.receive(timeout: 2) else { break }
+            got.append(String(decoding: d, as: UTF8.self))
         }
         XCTAssertEqual(got.count, events.count)
         for (g, e) in zip(got, events) {
@@ -246,7 +236,7 @@ final class SyslogSinkTests: XCTestCase {
         try sink.flush()
         XCTAssertEqual(rs.waitForLines(1).count, 1)
         rs.stop()
-        usleep(200_000)
+        XCTAssertTrue(waitUntil(timeout: 10) { !Loopback.canConnect(rs.port) }, "the receiver is down")
         let acked = ManagedCounter(), returned = ManagedCounter()
         let events = (1..<40).map { TestSupport.cloneAlert(repos: ["acme/r\($0)"], id: "seq-\($0)") }
         Thread {
@@ -254,12 +244,12 @@ final class SyslogSinkTests: XCTestCase {
             try? sink.flush()
             returned.increment()
         }.start()
-        usleep(1_000_000)
+        usleep(1_000_000)   // the scenario: nothing may be acknowledged for a while
         XCTAssertEqual(acked.value, 0, "nothing acknowledged while the receiver is down")
         XCTAssertEqual(returned.value, 0, "the sink holds its input (backpressure)")
         try rs.start()
         defer { rs.stop() }
-        XCTAssertTrue(TestSupport.waitUntil(15) { returned.value == 1 })
+        XCTAssertTrue(waitUntil(timeout: 15) { returned.value == 1 })
         XCTAssertEqual(acked.value, 1)
         let ids = rs.waitForLines(40).compactMap { CEFRecord(String($0.split(separator: "|", maxSplits: 5)[5]))?.ext["externalId"] }
         var dedup: [String] = []
@@ -316,7 +306,7 @@ final class SyslogSinkTLSMinimumTests: XCTestCase {
     /// A syslog TLS sink handshook with `openssl s_server -tls1`; TLS 1.2 is the minimum,
     /// whatever TLS configuration the transport is given.
     func testTLS10ReceiverIsRefused() throws {
-        let certs = TestSupport.tempDir("syslog-tls10")
+        let certs = tempDir("syslog-tls10")
         try RsyslogReceiver.makeCertificates(in: certs)
         let server = try TLS10Server(certs: certs, www: false)
         var tls = TLSConfiguration.makeClientConfiguration()   // NIOSSL's own default minimum is TLS 1.0

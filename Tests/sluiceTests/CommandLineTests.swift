@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// `replay`, `parse`, `validate`, `test`, `version` as a user runs them.
@@ -6,7 +7,7 @@ final class CommandLineTests: XCTestCase {
     var packageRoot: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
 
     func testReplayPrintsNormalizedEventsDeadLettersAndSummary() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let sample = packageRoot.appendingPathComponent("Pipelines/samples/github-audit.jsonl").path
         let (status, out, err) = try SluiceProcess.run(["replay", "--format", "json", sample], directory: dir)
         XCTAssertEqual(status, 0, err)
@@ -21,14 +22,14 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testReplayOfStdinAndFormatCountMismatch() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let (status, _, err) = try SluiceProcess.run(["replay", "--format", "json", "--format", "json", "a", "b", "c"], directory: dir)
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(err.contains("2 --format values for 3 files"), err)
     }
 
     func testParseCommandReportsFailuresWithLineNumbers() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let f = dir.appendingPathComponent("in.jsonl")
         try "{\"action\":\"git.clone\",\"actor\":\"alice\"}\n[1,2]\n\n{\"a\":\n{\"actor\":\"bob\"}\n".write(to: f, atomically: true, encoding: .utf8)
         let (status, out, err) = try SluiceProcess.run(["parse", "--format", "json", f.path], directory: dir)
@@ -41,7 +42,7 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testValidateNamesFileLineAndColumn() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let cfg = dir.appendingPathComponent("bad.yaml")
         try """
         sources:
@@ -68,16 +69,16 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(err.contains("component 'audit': missing required option 'include'"), err)
 
         let good = dir.appendingPathComponent("good.yaml")
-        try packageRoot.appendingPathComponent("Pipelines/default.yaml").path.withCString { _ in
-            try String(contentsOf: packageRoot.appendingPathComponent("Pipelines/default.yaml"), encoding: .utf8).write(to: good, atomically: true, encoding: .utf8)
+        try packageRoot.appendingPathComponent("Pipelines/collector.yaml").path.withCString { _ in
+            try String(contentsOf: packageRoot.appendingPathComponent("Pipelines/collector.yaml"), encoding: .utf8).write(to: good, atomically: true, encoding: .utf8)
         }
         let (s2, o2, e2) = try SluiceProcess.run(["validate", "--config", good.path], directory: dir)
         XCTAssertEqual(s2, 0, e2)
-        XCTAssertTrue(o2.contains("ok (1 sources, 1 transforms, 1 sinks)"), o2)
+        XCTAssertTrue(o2.contains("ok (8 sources, 10 transforms, 3 sinks; not enabled: syslog_tls, siem_cef)"), o2)
     }
 
     func testTestCommandRunsCasesAndFailsOnMismatch() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let f = dir.appendingPathComponent("cases.yaml")
         try """
         tests:
@@ -109,7 +110,7 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testVersionAndHelp() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let (s, out, _) = try SluiceProcess.run(["version"], directory: dir)
         XCTAssertEqual(s, 0)
         XCTAssertTrue(out.hasPrefix("sluice "), out)

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// The shipped enrichment example through the binary: context, repo_services and threat_intel
@@ -36,8 +37,7 @@ final class EnrichmentReplayTests: XCTestCase {
     }
 
     func testMissingIntelFileStopsTheStart() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-enrich-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = makeTempDir("enrich-e2e")
         defer { try? FileManager.default.removeItem(at: dir) }
         let log = dir.appendingPathComponent("in.jsonl")
         try "{\"action\":\"git.clone\",\"actor_ip\":\"198.51.100.7\"}\n".write(to: log, atomically: true, encoding: .utf8)

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// SIGKILL `sluice run` while it ingests a file and a journal (written by the real
@@ -44,7 +45,7 @@ final class IngestCrashTests: XCTestCase {
         guard FileManager.default.isExecutableFile(atPath: Self.remote) else {
             throw MissingTestDependency("systemd-journal-remote is not installed (make deps installs it)")
         }
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let input = dir.appendingPathComponent("audit.log"), output = dir.appendingPathComponent("out.ndjson")
         let journal = dir.appendingPathComponent("remote.journal").path
         let nFile = 150_000, nJournal = 40_000

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// `sluice validate` starts nothing; SIGHUP reloads `sluice run` by diff.
@@ -16,7 +17,7 @@ final class ReloadTests: XCTestCase {
     }
 
     func testValidateLeavesTheDataDirectoryUntouchedAndBuildsHTTPSinksSafely() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let data = dir.appendingPathComponent("data")
         // A data directory as a running agent leaves it: a checkpoint and a disk buffer segment.
         try FileManager.default.createDirectory(at: data.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
@@ -49,7 +50,7 @@ final class ReloadTests: XCTestCase {
     /// with a file that changes the sink and adds a source replaces only those, the unchanged
     /// source keeps its position, and events flowing meanwhile arrive exactly once.
     func testReloadReplacesOnlyWhatChangedAndLosesOrDuplicatesNothing() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let input = dir.appendingPathComponent("in.jsonl"), second = dir.appendingPathComponent("second.jsonl")
         let outA = dir.appendingPathComponent("a.ndjson"), outB = dir.appendingPathComponent("b.ndjson")
         let config = dir.appendingPathComponent("p.yaml")
@@ -83,7 +84,7 @@ final class ReloadTests: XCTestCase {
         let writer = Thread {
             for k in 0..<20 {
                 try? writeAuditLines(input, range: (3_000 + k * 100)..<(3_100 + k * 100), append: true)
-                usleep(20_000)
+                usleep(20_000)   // the scenario: lines keep arriving during the reload
             }
         }
         writer.start()
@@ -96,7 +97,7 @@ final class ReloadTests: XCTestCase {
         XCTAssertTrue(log.contains("kept 2 [\"audit\", \"_dead_letter\"]"), "the unchanged source keeps running: \(log)")
         let total = 5_000 + 500
         XCTAssertTrue(waitUntil(timeout: 60) { lineCount(outA) + lineCount(outB) >= total }, agent.stderr)
-        usleep(500_000)
+        usleep(500_000)   // the scenario: a duplicate, if any, would arrive now
         agent.signal(SIGTERM)
         XCTAssertEqual(agent.wait(timeout: 30), 0, agent.stderr)
         let a = documentSeqs(try String(contentsOf: outA, encoding: .utf8))

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// `sluice validate --rules` and `sluice test` rule cases, as a user runs them.
@@ -6,7 +7,7 @@ final class RuleCommandTests: XCTestCase {
     var packageRoot: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
 
     func testValidateRulesListsSkippedRulesAndSummary() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let folder = packageRoot.appendingPathComponent("Tests/Fixtures/sigma-community").path
         let (status, out, _) = try SluiceProcess.run(["validate", "--rules", folder], directory: dir)
         XCTAssertEqual(status, 1, "some rules were skipped")
@@ -23,7 +24,7 @@ final class RuleCommandTests: XCTestCase {
     }
 
     func testRuleCasesPassAndFail() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         try """
         title: Git clone with a personal access token
         name: github_pat_clone

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// The shipped rule pack as a user meets it: it loads (from the folder and built into the
@@ -14,7 +15,7 @@ final class RulePackTests: XCTestCase {
                            "repo_exfil_chain"]
 
     func testPackLoadsFromTheFolderAndBuiltIn() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         for path in [packageRoot.appendingPathComponent("Pipelines/rules").path, "builtin"] {
             let (status, out, _) = try SluiceProcess.run(["validate", "--rules", path], directory: dir)
             XCTAssertEqual(status, 0, out)
@@ -51,7 +52,7 @@ final class RulePackTests: XCTestCase {
     ].joined(separator: "\n") + "\n"
 
     func testReplayFlagsRunTheBuiltInPackAndPrintAlertsOrEvents() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let f = dir.appendingPathComponent("audit.jsonl")
         try Self.worm.write(to: f, atomically: true, encoding: .utf8)
         let ctx = packageRoot.appendingPathComponent("Pipelines/samples/day/context.yaml").path
@@ -82,7 +83,7 @@ final class RulePackTests: XCTestCase {
     }
 
     func testAlertsCommandPrintsTableEvidenceAndCounts() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let f = dir.appendingPathComponent("audit.jsonl")
         try Self.worm.write(to: f, atomically: true, encoding: .utf8)
         let (_, alerts, _) = try SluiceProcess.run(["replay", "--quiet", "--format", "github-audit", f.path, "--detect"], directory: dir)

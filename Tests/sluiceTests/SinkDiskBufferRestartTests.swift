@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// `sluice run` with a syslog sink and a disk buffer, killed with SIGKILL while the SIEM is
@@ -14,12 +15,12 @@ final class SinkDiskBufferRestartTests: XCTestCase {
     }
 
     func testSIGKILLWhileDiskBufferHoldsEventsThenRestartDeliversThem() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let input = dir.appendingPathComponent("audit.log")
         let n = 400
         try writeAuditLines(input, range: 0..<n)
         // A port with nothing listening yet: the SIEM is down.
-        let siem = try TCPReceiver()
+        let siem = TCPReceiver()
         let port = siem.port
         let cfg = dir.appendingPathComponent("p.yaml")
         try syslogSinkPipeline(dir, input: input, port: port, buffer: "{type: disk, max_bytes: 16MiB}",

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// The SIEM goes away while events keep arriving (issue 5's outage test), against the real
@@ -28,10 +29,10 @@ final class SinkOutageTests: XCTestCase {
 
     func testThirtySecondOutageWithDiskBufferDeliversEverythingInOrderWithBoundedMemory() throws {
         let outage = Double(ProcessInfo.processInfo.environment["SLUICE_OUTAGE_SECONDS"] ?? "") ?? 30
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let input = dir.appendingPathComponent("audit.log")
         try writeAuditLines(input, range: 0..<1_000)
-        let siem = try TCPReceiver()
+        let siem = TCPReceiver()
         try siem.start()
         let cfg = config(dir, input: input, port: siem.port, buffer: "{type: disk, max_bytes: 256MiB}")
         let agent = try SluiceProcess(["run", "--config", cfg.path], directory: dir)
@@ -45,7 +46,7 @@ final class SinkOutageTests: XCTestCase {
         while Date().timeIntervalSince(start) < outage {
             try writeAuditLines(input, range: next..<(next + 500), append: true)
             next += 500
-            usleep(250_000)
+            usleep(250_000)   // the scenario: input keeps arriving during the outage
             maxRSS = max(maxRSS, rssKiB(agent.process.processIdentifier))
         }
         let total = next
@@ -62,10 +63,10 @@ final class SinkOutageTests: XCTestCase {
     }
 
     func testOutageWithoutDiskBufferHoldsTheFileSourceBackAndLosesNothing() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let input = dir.appendingPathComponent("audit.log")
         try writeAuditLines(input, range: 0..<500)
-        let siem = try TCPReceiver()
+        let siem = TCPReceiver()
         try siem.start()
         let cfg = config(dir, input: input, port: siem.port, buffer: "{max_events: 200}")
         let agent = try SluiceProcess(["run", "--config", cfg.path], directory: dir)
@@ -81,9 +82,9 @@ final class SinkOutageTests: XCTestCase {
         let delivered = offset()
 
         siem.stop()
-        usleep(300_000)
+        XCTAssertTrue(waitUntil(timeout: 10) { !Loopback.canConnect(siem.port) }, "the SIEM is down")
         try writeAuditLines(input, range: 500..<5_000, append: true)
-        sleep(4)
+        sleep(4)   // the scenario: a 4 s outage during which the checkpoint must hold
         // The sink cannot deliver: nothing new is acknowledged, so the checkpoint holds.
         // (A little may have gone out just before the connection noticed the SIEM was gone.)
         let during = offset()

@@ -1,4 +1,6 @@
 import Foundation
+import SluiceTestSupport
+import SluiceTestSupport
 import XCTest
 
 /// Runs the built `sluice` binary as a child process for end-to-end tests.
@@ -24,8 +26,7 @@ final class SluiceProcess {
 
     init(_ args: [String], directory: URL, environment: [String: String] = [:], stdin: FileHandle? = nil, binary: URL = SluiceProcess.binary) throws {
         // Captured output lives in its own temporary directory, never in the working directory.
-        let capture = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sluice-capture-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: capture, withIntermediateDirectories: true)
+        let capture = makeTempDir("capture")
         stdoutURL = capture.appendingPathComponent("stdout.txt")
         stderrURL = capture.appendingPathComponent("stderr.txt")
         FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
@@ -51,8 +52,7 @@ final class SluiceProcess {
     /// Waits for exit; returns the status, or nil on timeout (the process is then killed).
     @discardableResult
     func wait(timeout: TimeInterval) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
+        _ = waitUntil(timeout: timeout) { !process.isRunning }
         if process.isRunning { signal(SIGKILL); process.waitUntilExit(); return nil }
         return process.terminationStatus
     }
@@ -63,14 +63,6 @@ final class SluiceProcess {
         let status = p.wait(timeout: timeout)
         return (status, p.stdout, p.stderr)
     }
-}
-
-/// A fresh temporary directory per test.
-func makeTempDir(_ name: String = #function) throws -> URL {
-    let safe = name.filter { $0.isLetter || $0.isNumber }
-    let u = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sluice-\(safe)-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
-    return u
 }
 
 /// The pipeline the end-to-end tests run: the GitHub audit JSON lines of `input` through a
@@ -108,16 +100,6 @@ func syslogSinkPipeline(_ dir: URL, input: URL, port: Int, buffer: String, retry
         buffer: \(buffer)
         retry: \(retry)
     """)
-}
-
-/// Polls `condition` until true or the timeout passes.
-func waitUntil(timeout: TimeInterval, interval: TimeInterval = 0.02, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if condition() { return true }
-        usleep(useconds_t(interval * 1_000_000))
-    }
-    return condition()
 }
 
 /// Writes `count` realistic GitHub audit JSON lines, each with a unique `_document_id` seq.
@@ -174,4 +156,9 @@ func lineCount(_ url: URL) -> Int {
         }
         return count
     }
+}
+
+/// GET http://127.0.0.1:`port``path` with curl: the body, a newline, and the status code.
+func httpGet(port: Int, _ path: String) -> String {
+    (try? runProcess("/usr/bin/curl", ["-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]))?.out ?? ""
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// The runtime's state guarantees, end to end, with the test agent's stateful transforms
@@ -48,11 +49,10 @@ final class StatefulRuntimeTests: XCTestCase {
             // A kill right after a commit restores that epoch (with whatever state it held);
             // a kill later also throws away the work done since.
             let before = committedEpoch(dataDir)
-            let deadline = Date().addingTimeInterval(60)
-            while committedEpoch(dataDir) == before && Date() < deadline { try feed(); usleep(40_000) }
+            _ = try waitUntil(timeout: 60, interval: 0.04) { try feed(); return committedEpoch(dataDir) != before }
             XCTAssertGreaterThan(committedEpoch(dataDir), before, "kill \(kill): no epoch committed: \(agent.stderr)")
             let extra = Date().addingTimeInterval(Double.random(in: 0...0.6, using: &generator))
-            while Date() < extra { try feed(); usleep(40_000) }
+            while Date() < extra { try feed(); usleep(40_000) }   // the scenario: a kill at a random moment
             agent.signal(SIGKILL)
             agent.wait(timeout: 10)
             agent = try SluiceProcess(["run", config.path], directory: dir, binary: SluiceProcess.agent)
@@ -64,7 +64,7 @@ final class StatefulRuntimeTests: XCTestCase {
     /// after the last restart every record was emitted at least once and the count of every
     /// key equals an uninterrupted run's: no state lost, no replayed record counted twice.
     func testTenSIGKILLsLoseNoStateAndCountNothingTwice() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let input = dir.appendingPathComponent("in.jsonl"), output = dir.appendingPathComponent("out.ndjson")
         let keys = 37
         let config = dir.appendingPathComponent("p.yaml")
@@ -136,7 +136,7 @@ final class StatefulRuntimeTests: XCTestCase {
     /// key: after the last restart every event was emitted whole (never incomplete: the open
     /// events came back from the snapshot), and the counts equal an uninterrupted run's.
     func testTenSIGKILLsDuringAuditdAssemblyLoseNoRecord() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let input = dir.appendingPathComponent("audit.log"), output = dir.appendingPathComponent("out.ndjson")
         let config = dir.appendingPathComponent("p.yaml")
         try """
@@ -190,7 +190,7 @@ final class StatefulRuntimeTests: XCTestCase {
     /// The same out-of-order input (shuffled within the lateness) gives the same windowed
     /// counts in `replay` as in a live run.
     func testReplayAndLiveGiveTheSameWindowedOutput() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let input = dir.appendingPathComponent("in.jsonl")
         // 3,000 events over 50 minutes, each moved up to 40 s from its place (lateness 2 min).
         var rng = SplitMix(seed: 42)
@@ -232,7 +232,7 @@ final class StatefulRuntimeTests: XCTestCase {
     /// Three files covering the same four days, one ten times larger, replayed into one
     /// stage: events reach it never more than `max_source_skew` out of event-time order.
     func testReplayedInputsAreAlignedInEventTime() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         let fourDays: Int64 = 4 * 86_400_000
         let base: Int64 = 1_763_863_200_000
         var files: [URL] = []
@@ -258,10 +258,11 @@ final class StatefulRuntimeTests: XCTestCase {
         XCTAssertEqual(status, 0, err)
         let text = try String(contentsOf: out, encoding: .utf8)
         var maxSeen: Int64 = 0, worst: Int64 = 0, count = 0
+        let iso = ISO8601DateFormatter.withFractions()
         for line in text.split(separator: "\n") {
             guard let r = line.range(of: "\"@timestamp\":\""), let end = line[r.upperBound...].firstIndex(of: "\"") else { continue }
             let stamp = String(line[r.upperBound..<end])
-            guard let t = ISO8601DateFormatter.withFractions.date(from: stamp) else { continue }
+            guard let t = iso.date(from: stamp) else { continue }
             let ms = Int64(t.timeIntervalSince1970 * 1000)
             worst = max(worst, maxSeen - ms)
             maxSeen = max(maxSeen, ms)
@@ -281,22 +282,9 @@ extension SluiceProcess {
 }
 
 extension ISO8601DateFormatter {
-    static let withFractions: ISO8601DateFormatter = {
+    static func withFractions() -> ISO8601DateFormatter {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f
-    }()
-}
-
-/// A small deterministic random generator for test data.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

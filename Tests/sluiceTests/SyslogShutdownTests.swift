@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// Issue 15: SIGTERM with stalled syslog connections printed a NIO warning per connection
@@ -9,7 +10,7 @@ import XCTest
 /// become a crash) and took 8 s against a 3 s `shutdown_timeout`.
 final class SyslogShutdownTests: XCTestCase {
     func testShutdownUnderLoadDrainsBeforeTheEventLoopStopsAndHonoursTheTimeout() throws {
-        let dir = try makeTempDir()
+        let dir = makeTempDir()
         // A SIEM that accepts connections but never reads: the sink blocks, the queues fill,
         // and the listener stops reading its connections (backpressure).
         let stalled = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -22,7 +23,7 @@ final class SyslogShutdownTests: XCTestCase {
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(stalled, $0, &len) } }
         defer { close(stalled) }
         let siemPort = Int(UInt16(bigEndian: addr.sin_port))
-        let listenPort = try TCPReceiver().port
+        let listenPort = TCPReceiver().port
         let config = """
         data_dir: \(dir.path)/state
         shutdown_timeout: 3s
@@ -45,7 +46,7 @@ final class SyslogShutdownTests: XCTestCase {
         let p = try SluiceProcess(["run", "--config", dir.appendingPathComponent("p.yaml").path], directory: dir,
                                   environment: ["SLUICE_LOG": "info"])
         defer { if p.process.isRunning { p.signal(SIGKILL) } }
-        XCTAssertTrue(waitUntil(timeout: 30) { Self.canConnect(listenPort) }, p.stderr)
+        XCTAssertTrue(waitUntil(timeout: 30) { Loopback.canConnect(listenPort) }, p.stderr)
 
         // 64 senders write until their sockets are full (non-blocking).
         var senders: [Int32] = []
@@ -67,7 +68,7 @@ final class SyslogShutdownTests: XCTestCase {
             var wrote = false
             for fd in senders { if chunk.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) > 0 { wrote = true } }
             if !wrote { break }
-            usleep(10_000)
+            usleep(10_000)   // the scenario: senders filling the agent's buffers
         }
         let start = Date()
         p.signal(SIGTERM)
@@ -76,13 +77,5 @@ final class SyslogShutdownTests: XCTestCase {
         XCTAssertNotNil(status, "sluice did not exit")
         XCTAssertFalse(p.stderr.contains("Cannot schedule tasks"), String(p.stderr.suffix(2000)))
         XCTAssertLessThan(took, 3 + 3, "shutdown took \(took)s against shutdown_timeout 3s")
-    }
-
-    static func canConnect(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET); a.sin_addr.s_addr = inet_addr("127.0.0.1"); a.sin_port = in_port_t(UInt16(port).bigEndian)
-        return withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
     }
 }

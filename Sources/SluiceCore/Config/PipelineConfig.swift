@@ -49,6 +49,9 @@ public struct PipelineConfig: @unchecked Sendable {
     /// the ones it finds (unknown types, options, wiring), so every error shows at once.
     public var componentIssues: [ConfigIssue] = []
 
+    /// Components left out with `enabled: false`, and those whose every input was left out.
+    public var disabled: [String] = []
+
     public var sources: [ComponentConfig] { components.filter { $0.kind == .source } }
     public var transforms: [ComponentConfig] { components.filter { $0.kind == .transform } }
     public var sinks: [ComponentConfig] { components.filter { $0.kind == .sink } }
@@ -97,6 +100,7 @@ public struct PipelineConfig: @unchecked Sendable {
             q.finish(); top.merge(q)
         }
         var names = Set<String>()
+        var disabled = Set<String>()
         for kind in [ComponentKind.source, .transform, .sink] {
             guard let section = top.node(kind.section), !section.isNull else { continue }
             guard let entries = section.entries else {
@@ -111,9 +115,10 @@ public struct PipelineConfig: @unchecked Sendable {
                 if !names.insert(name).inserted {
                     issues.append(e.keyNode.issue("component name '\(name)' is used twice (names are shared by sources, transforms and sinks)"))
                 }
-                let opts = ComponentOptions(component: name, node: e.value, preUsed: ["type", "inputs", "buffer"])
+                let opts = ComponentOptions(component: name, node: e.value, preUsed: ["type", "inputs", "buffer", "enabled"])
                 let type = opts.string("type") ?? ""
                 if type.isEmpty { opts.fail("missing required option 'type'") }
+                if !opts.bool("enabled", default: true) { disabled.insert(name) }
                 var inputs: [String] = []
                 if kind != .source {
                     inputs = opts.stringList("inputs") ?? []
@@ -133,10 +138,11 @@ public struct PipelineConfig: @unchecked Sendable {
                 issues.append(contentsOf: opts.issues)
                 cfg.components.append(ComponentConfig(name: name, kind: kind, type: type, inputs: inputs,
                                                       queueCapacity: cap, queuePolicy: pol,
-                                                      options: ComponentOptions(component: name, node: e.value, preUsed: ["type", "inputs", "buffer"]),
+                                                      options: ComponentOptions(component: name, node: e.value, preUsed: ["type", "inputs", "buffer", "enabled"]),
                                                       node: e.value))
             }
         }
+        cfg.leaveOut(disabled)
         issues.insert(contentsOf: top.finish().map { var i = $0; i.component = nil; return i }, at: 0)
         // Component-level problems wait for the topology check, so all are reported together.
         cfg.componentIssues = issues.filter { $0.component != nil }
@@ -149,6 +155,27 @@ public struct PipelineConfig: @unchecked Sendable {
         }
         if !issues.isEmpty { throw ConfigErrors(issues) }
         return cfg
+    }
+
+    /// Removes the components switched off with `enabled: false` (typically
+    /// `enabled: ${SLUICE_X:-false}`), drops them from every `inputs` list, and removes a
+    /// transform or sink whose inputs were all left out, until nothing changes.
+    mutating func leaveOut(_ off: Set<String>) {
+        var off = off
+        guard !off.isEmpty else { return }
+        while true {
+            var more = false
+            for c in components where !off.contains(c.name) && !c.inputs.isEmpty && c.inputs.allSatisfy({ off.contains($0) }) {
+                off.insert(c.name); more = true
+            }
+            if !more { break }
+        }
+        disabled = components.map(\.name).filter { off.contains($0) }
+        components = components.filter { !off.contains($0.name) }.map { c in
+            guard c.inputs.contains(where: { off.contains($0) }) else { return c }
+            return ComponentConfig(name: c.name, kind: c.kind, type: c.type, inputs: c.inputs.filter { !off.contains($0) },
+                                   queueCapacity: c.queueCapacity, queuePolicy: c.queuePolicy, options: c.options, node: c.node)
+        }
     }
 
     static func yamlIssue(_ e: YamlError, file: String) -> ConfigIssue {

@@ -42,7 +42,7 @@ public struct FieldKey: Hashable, Sendable, CustomStringConvertible {
 /// once the table holds `maxNames` names or `maxBytes` bytes. Refused names are counted
 /// (`refusedNames`); the parsers keep such values under `sluice.overflow_fields` instead, so
 /// a hostile record can neither grow the table without bound nor fail the record.
-public final class FieldRegistry: @unchecked Sendable {
+public final class FieldRegistry: Sendable {
     public struct Info: Sendable {
         public let path: String
         public let components: [String]
@@ -51,11 +51,27 @@ public final class FieldRegistry: @unchecked Sendable {
     }
 
     public static let shared = FieldRegistry()
-    private let lock = NSLock()
-    private var byPath: [String: UInt32] = [:]
-    private var infos: [Info] = []
-    private var accountedBytes = 0
-    private var refused = 0
+
+    private struct Table: Sendable {
+        var byPath: [String: UInt32] = [:]
+        var infos: [Info] = []
+        var accountedBytes = 0
+        var refused = 0
+
+        mutating func add(_ path: String) -> UInt32 {
+            let id = UInt32(infos.count)
+            let comps = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            var name: [UInt8] = []
+            JSONWriter.appendQuoted(comps.last ?? path, to: &name)
+            name.append(UInt8(ascii: ":"))
+            infos.append(Info(path: path, components: comps, leafJSONName: name))
+            byPath[path] = id
+            accountedBytes += FieldRegistry.cost(path.utf8.count)
+            return id
+        }
+    }
+    private let table = Locked(Table())
+
     /// Longest dotted path `internBounded` accepts, in bytes.
     public static let maxNameBytes = 256
     /// Names `internBounded` accepts in all (names interned by the code count too).
@@ -68,51 +84,39 @@ public final class FieldRegistry: @unchecked Sendable {
 
     /// Interns a name chosen by the code or the configuration; always succeeds.
     public func intern(_ path: String) -> UInt32 {
-        lock.lock(); defer { lock.unlock() }
-        if let id = byPath[path] { return id }
-        precondition(infos.count < FieldRegistry.capacity, "field registry full")
-        return add(path)
+        table.withLock { t in
+            if let id = t.byPath[path] { return id }
+            precondition(t.infos.count < FieldRegistry.capacity, "field registry full")
+            return t.add(path)
+        }
     }
 
     /// Interns a name that came from data, or returns nil (and counts it) when the name is
     /// longer than `maxNameBytes` or the table is at `maxNames` / `maxBytes`.
     public func internBounded(_ path: String) -> UInt32? {
-        lock.lock(); defer { lock.unlock() }
-        if let id = byPath[path] { return id }
-        let n = path.utf8.count
-        guard n <= Self.maxNameBytes, infos.count < Self.maxNames,
-              accountedBytes + Self.cost(n) <= Self.maxBytes else { refused += 1; return nil }
-        return add(path)
+        table.withLock { t in
+            if let id = t.byPath[path] { return id }
+            let n = path.utf8.count
+            guard n <= Self.maxNameBytes, t.infos.count < Self.maxNames,
+                  t.accountedBytes + Self.cost(n) <= Self.maxBytes else { t.refused += 1; return nil }
+            return t.add(path)
+        }
     }
 
     /// Accounted bytes of one name of `n` bytes.
     static func cost(_ n: Int) -> Int { 3 * n + 160 }
 
-    private func add(_ path: String) -> UInt32 {
-        let id = UInt32(infos.count)
-        let comps = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        var name: [UInt8] = []
-        JSONWriter.appendQuoted(comps.last ?? path, to: &name)
-        name.append(UInt8(ascii: ":"))
-        infos.append(Info(path: path, components: comps, leafJSONName: name))
-        byPath[path] = id
-        accountedBytes += Self.cost(path.utf8.count)
-        return id
-    }
-
     public func lookup(_ path: String) -> UInt32? {
-        lock.lock(); defer { lock.unlock() }
-        return byPath[path]
+        table.withLock { $0.byPath[path] }
     }
 
-    public var count: Int { lock.lock(); defer { lock.unlock() }; return infos.count }
+    public var count: Int { table.withLock { $0.infos.count } }
     /// Accounted bytes of every name held.
-    public var bytes: Int { lock.lock(); defer { lock.unlock() }; return accountedBytes }
+    public var bytes: Int { table.withLock { $0.accountedBytes } }
     /// Names `internBounded` refused so far.
-    public var refusedNames: Int { lock.lock(); defer { lock.unlock() }; return refused }
+    public var refusedNames: Int { table.withLock { $0.refused } }
 
     public func info(_ id: UInt32) -> Info {
-        lock.lock(); defer { lock.unlock() }
-        return infos[Int(id)]
+        table.withLock { $0.infos[Int(id)] }
     }
 }

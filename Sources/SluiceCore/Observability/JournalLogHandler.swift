@@ -132,30 +132,32 @@ public struct JournalLogHandler: LogHandler {
 }
 
 /// One connectionless Unix datagram socket per journal path, shared by every handler.
-final class JournalSocket: @unchecked Sendable {
+final class JournalSocket: Sendable {
     let path: String
     private let fd: Int32
-    private var address = sockaddr_un()
+    private let address: sockaddr_un
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var sockets: [String: JournalSocket] = [:]
+    private static let sockets = Locked<[String: JournalSocket]>([:])
 
     static func shared(path: String) -> JournalSocket {
-        lock.lock(); defer { lock.unlock() }
-        if let s = sockets[path] { return s }
-        let s = JournalSocket(path: path)
-        sockets[path] = s
-        return s
+        sockets.withLock { sockets in
+            if let s = sockets[path] { return s }
+            let s = JournalSocket(path: path)
+            sockets[path] = s
+            return s
+        }
     }
 
     private init(path: String) {
         self.path = path
         fd = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8.prefix(107))
         withUnsafeMutableBytes(of: &address.sun_path) { p in
             for (i, b) in bytes.enumerated() { p[i] = b }
         }
+        self.address = address
         if fd >= 0 {
             var size = Int32(4 * 1024 * 1024)
             setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))

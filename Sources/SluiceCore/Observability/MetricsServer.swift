@@ -8,13 +8,15 @@ import Prometheus
 /// The Prometheus registry behind swift-metrics for this process; bootstrap once at startup.
 public enum SluiceMetrics {
     public static let registry = PrometheusCollectorRegistry()
-    nonisolated(unsafe) private static var bootstrapped = false
+    private static let bootstrapped = Locked(false)
 
     /// Installs the Prometheus backend for swift-metrics (idempotent).
     public static func bootstrap() {
-        guard !bootstrapped else { return }
-        bootstrapped = true
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        bootstrapped.withLock { done in
+            guard !done else { return }
+            done = true
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        }
     }
 }
 
@@ -24,11 +26,12 @@ public enum SluiceMetrics {
 /// `/health`: built with a status closure, a JSON document of every component's state and
 /// figures (see `HealthReport`: 503 when a sink has failed past the threshold, else 200);
 /// built with a plain `healthy` closure, `200 ok` / `503 unhealthy` as text.
-public final class MetricsServer: @unchecked Sendable {
+public final class MetricsServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
-    private var channel: Channel?
+    private let listening = Locked<(channel: Channel?, port: Int?)>((nil, nil))
     private let health: @Sendable () -> (status: Int, body: [UInt8], json: Bool)
-    public private(set) var boundPort: Int?
+    /// The port listened on once `start` returned.
+    public var boundPort: Int? { listening.withLock { $0.port } }
 
     public init(healthy: @escaping @Sendable () -> Bool) {
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -64,16 +67,17 @@ public final class MetricsServer: @unchecked Sendable {
                 }
             }
         let ch = try bootstrap.bind(host: host.isEmpty ? "127.0.0.1" : host, port: port).wait()
-        channel = ch
-        boundPort = ch.localAddress?.port
+        listening.withLock { $0 = (ch, ch.localAddress?.port) }
     }
 
     public func stop() {
-        try? channel?.close().wait()
+        try? listening.withLock { $0.channel }?.close().wait()
         try? group.syncShutdownGracefully()
     }
 
     private final class Handler: ChannelInboundHandler, @unchecked Sendable {
+        // SAFETY (@unchecked Sendable): a NIO handler confined to its channel's event loop:
+        // `head` is touched only in `channelRead`, which NIO calls on that loop.
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
         let health: @Sendable () -> (status: Int, body: [UInt8], json: Bool)

@@ -10,17 +10,16 @@ import Logging
 /// `(N similar messages suppressed in the last Ts)`. At most `maxKeys` keys are tracked (a
 /// key beyond that shares the catch-all key `"other"`), so the limiter itself is bounded.
 /// The message is built only when it is logged. Thread-safe (one lock).
-public final class RateLimitedLog: @unchecked Sendable {
+public final class RateLimitedLog: Sendable {
     public let logger: Logger
     public let interval: Double
     public static let maxKeys = 256
 
-    private struct Slot { var lastLogged: Double; var suppressed: Int; var level: Logger.Level }
-    private let lock = NSLock()
-    private var slots: [String: Slot] = [:]
-    private let clock: () -> Double
+    private struct Slot: Sendable { var lastLogged: Double; var suppressed: Int; var level: Logger.Level }
+    private let slots = Locked<[String: Slot]>([:])
+    private let clock: @Sendable () -> Double
 
-    public init(logger: Logger, interval: Double = 10, clock: @escaping () -> Double = RateLimitedLog.monotonic) {
+    public init(logger: Logger, interval: Double = 10, clock: @escaping @Sendable () -> Double = Clock.monotonic) {
         self.logger = logger; self.interval = interval; self.clock = clock
     }
 
@@ -29,20 +28,21 @@ public final class RateLimitedLog: @unchecked Sendable {
     public func log(_ level: Logger.Level, key: String, _ message: @autoclosure () -> String,
                     metadata: Logger.Metadata? = nil) {
         let now = clock()
-        lock.lock()
-        var k = key
-        if slots[k] == nil && slots.count >= Self.maxKeys { k = "other" }
-        if var s = slots[k], now - s.lastLogged < interval {
-            s.suppressed += 1
-            s.level = level
-            slots[k] = s
-            lock.unlock()
-            return
+        let logged = slots.withLock { slots -> (suppressed: Int, since: Double)? in
+            var k = key
+            if slots[k] == nil && slots.count >= Self.maxKeys { k = "other" }
+            if var s = slots[k], now - s.lastLogged < interval {
+                s.suppressed += 1
+                s.level = level
+                slots[k] = s
+                return nil
+            }
+            let suppressed = slots[k]?.suppressed ?? 0
+            let since = slots[k].map { now - $0.lastLogged } ?? 0
+            slots[k] = Slot(lastLogged: now, suppressed: 0, level: level)
+            return (suppressed, since)
         }
-        let suppressed = slots[k]?.suppressed ?? 0
-        let since = slots[k].map { now - $0.lastLogged } ?? 0
-        slots[k] = Slot(lastLogged: now, suppressed: 0, level: level)
-        lock.unlock()
+        guard let (suppressed, since) = logged else { return }
         var text = message()
         if suppressed > 0 { text += " (\(suppressed) similar messages suppressed in the last \(Self.seconds(since)))" }
         logger.log(level: level, "\(text)", metadata: metadata)
@@ -54,27 +54,21 @@ public final class RateLimitedLog: @unchecked Sendable {
 
     /// Messages counted but not logged yet, per key.
     public var suppressed: [String: Int] {
-        lock.lock(); defer { lock.unlock() }
-        return slots.filter { $0.value.suppressed > 0 }.mapValues { $0.suppressed }
+        slots.withLock { $0.filter { $0.value.suppressed > 0 }.mapValues { $0.suppressed } }
     }
 
     /// Logs one line per key with suppressed messages (e.g. at shutdown), so no count is lost.
     public func flush(_ what: (String) -> String = { "\($0): more messages" }) {
         let now = clock()
-        lock.lock()
-        let pending = slots.filter { $0.value.suppressed > 0 }
-        for k in pending.keys { slots[k]?.suppressed = 0; slots[k]?.lastLogged = now }
-        lock.unlock()
+        let pending = slots.withLock { slots in
+            let pending = slots.filter { $0.value.suppressed > 0 }
+            for k in pending.keys { slots[k]?.suppressed = 0; slots[k]?.lastLogged = now }
+            return pending
+        }
         for (k, s) in pending.sorted(by: { $0.key < $1.key }) {
             logger.log(level: s.level, "\(what(k)) (\(s.suppressed) similar messages suppressed in the last \(Self.seconds(now - s.lastLogged)))")
         }
     }
 
     static func seconds(_ t: Double) -> String { String(format: "%.0fs", max(0, t)) }
-
-    public static func monotonic() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
 }

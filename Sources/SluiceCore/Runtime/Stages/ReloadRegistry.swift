@@ -13,7 +13,7 @@ public final class ReloadRegistry: Sendable {
         let reload: @Sendable () -> Void
     }
     private let entries = Locked<(next: Int, list: [Entry])>((0, []))
-    private let running = Locked(())
+    private let running = Locked()
 
     public init() {}
 
@@ -42,12 +42,12 @@ public final class ReloadRegistry: Sendable {
     /// Runs every registered reload (SIGHUP), one at a time, on the calling thread.
     public func reloadAll() {
         let list = entries.withLock { $0.list }
-        running.withLock { _ in for e in list { e.reload() } }
+        running.withLock { for e in list { e.reload() } }
     }
 
     /// Runs the reloads of the components that read `path` (a watched file changed).
     public func reload(path: String) {
         let list = entries.withLock { $0.list.filter { $0.files.contains(path) } }
-        running.withLock { _ in for e in list { e.reload() } }
+        running.withLock { for e in list { e.reload() } }
     }
 }

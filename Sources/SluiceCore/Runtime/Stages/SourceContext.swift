@@ -38,7 +38,7 @@ public final class SourceContext: Sendable {
     private let control = Locked(Control())
     /// Serializes emits with barrier placement (sources on event loops emit from several
     /// threads). Holds the number of batches emitted.
-    private let emitOrder = Locked(())
+    private let emitOrder = Locked()
     /// Set by the runtime: how to place a barrier (takes the source's position when it keeps
     /// one) and report it to the epoch coordinator.
     let barrierHandler: Locked<(@Sendable (UInt64, _ emitted: UInt64) -> Void)?>
@@ -82,7 +82,7 @@ public final class SourceContext: Sendable {
     public func emit(_ batch: EventBatch, bytes: Int = 0) {
         guard batch.count > 0 else { batch.acknowledge(); return }
         metrics.recordOut(batch.count, bytes: bytes)
-        emitOrder.withLock { _ in
+        emitOrder.withLock {
             let seq = control.withLock { s -> UInt64 in s.emitted += 1; return s.emitted }
             var b = batch
             b.acks.append(delivered.register(seq))
@@ -120,7 +120,7 @@ public final class SourceContext: Sendable {
     func cancelBarrier() { control.withLock { $0.pendingBarrier = nil } }
 
     func placeBarrier(_ epoch: UInt64) {
-        emitOrder.withLock { _ in
+        emitOrder.withLock {
             let emitted = control.withLock { $0.emitted }
             barrierHandler.withLock { $0 }?(epoch, emitted)
         }

@@ -490,9 +490,6 @@ public final class Topology: Sendable {
     }
 
     public var isHealthy: Bool { !(state.withLock { $0.env?.isHardStopped } ?? false) }
-
-    /// Kept for sources that time things with it; see `Clock`.
-    public static func monotonic() -> Double { Clock.monotonic() }
 }
 
 /// A component that could not start, and why.

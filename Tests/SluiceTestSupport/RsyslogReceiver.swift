@@ -1,27 +1,26 @@
 import Foundation
-import XCTest
 
 /// A real rsyslog (`rsyslogd -n`) listening on 127.0.0.1 with its own configuration: imtcp
 /// (optionally TLS through rsyslog-gnutls, certificates made with `openssl`), writing every
 /// message twice: raw (`%rawmsg%`) and parsed (`app-name|procid|facility|severity|hostname|msg`).
-final class RsyslogReceiver {
-    let dir: String
-    let port: Int
-    let tls: Bool
-    var process: Process?
-    var rawPath: String { dir + "/raw.log" }
-    var parsedPath: String { dir + "/parsed.log" }
-    var caPath: String { dir + "/ca.pem" }
+public final class RsyslogReceiver {
+    public let dir: String
+    public let port: Int
+    public let tls: Bool
+    public private(set) var process: Process?
+    public var rawPath: String { dir + "/raw.log" }
+    public var parsedPath: String { dir + "/parsed.log" }
+    public var caPath: String { dir + "/ca.pem" }
 
     /// `clientCertificates`: TLS with `x509/certvalid`, so a client must show a certificate
     /// signed by the test CA.
-    init(tls: Bool = false, clientCertificates: Bool = false, port: Int = TestSupport.freePort()) throws {
-        guard let _ = TestSupport.which("rsyslogd") else { throw MissingTestDependency("rsyslog not installed (listed in .ci/apt-packages)") }
+    public init(tls: Bool = false, clientCertificates: Bool = false, port: Int = Loopback.freePort()) throws {
+        guard let _ = which("rsyslogd") else { throw MissingTestDependency("rsyslog not installed (listed in .ci/apt-packages)") }
         if tls && !FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so")
             && !FileManager.default.fileExists(atPath: "/usr/lib/aarch64-linux-gnu/rsyslog/lmnsd_gtls.so") {
             throw MissingTestDependency("rsyslog-gnutls not installed (listed in .ci/apt-packages)")
         }
-        self.dir = TestSupport.tempDir("rsyslog")
+        self.dir = tempDir("rsyslog")
         self.port = port
         self.tls = tls
         if tls { try Self.makeCertificates(in: dir) }
@@ -48,41 +47,40 @@ final class RsyslogReceiver {
     }
 
     /// Makes a CA and a server certificate for `localhost` (DNS name only, so a host-name check can fail) with openssl (EC P-256).
-    static func makeCertificates(in dir: String) throws {
-        guard let openssl = TestSupport.which("openssl") else { throw MissingTestDependency("openssl not installed") }
+    public static func makeCertificates(in dir: String) throws {
+        guard let openssl = which("openssl") else { throw MissingTestDependency("openssl not installed") }
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try check(TestSupport.run(openssl, ["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Sluice Test CA"], cwd: dir))
-        try check(TestSupport.run(openssl, ["req"] + ec + ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"], cwd: dir))
+        try check(runProcess(openssl, ["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Sluice Test CA"], cwd: dir))
+        try check(runProcess(openssl, ["req"] + ec + ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"], cwd: dir))
         try "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n".write(toFile: dir + "/ext.cnf", atomically: true, encoding: .utf8)
-        try check(TestSupport.run(openssl, ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        try check(runProcess(openssl, ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
                                             "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"], cwd: dir))
-        try check(TestSupport.run(openssl, ["req"] + ec + ["-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=sluice-agent"], cwd: dir))
+        try check(runProcess(openssl, ["req"] + ec + ["-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=sluice-agent"], cwd: dir))
         try "extendedKeyUsage=clientAuth\n".write(toFile: dir + "/client.cnf", atomically: true, encoding: .utf8)
-        try check(TestSupport.run(openssl, ["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        try check(runProcess(openssl, ["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
                                             "-out", "client.pem", "-days", "2", "-extfile", "client.cnf"], cwd: dir))
     }
 
-    static func check(_ r: (status: Int32, out: String, err: String)) throws {
+    static func check(_ r: ProcessResult) throws {
         if r.status != 0 { throw NSError(domain: "openssl", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: r.err]) }
     }
 
-    func start() throws {
+    public func start() throws {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: TestSupport.which("rsyslogd")!)
+        p.executableURL = URL(fileURLWithPath: which("rsyslogd")!)
         p.arguments = ["-n", "-f", dir + "/rsyslog.conf", "-i", dir + "/rsyslogd.pid"]
-        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        let err = FileManager.default.createFile(atPath: dir + "/rsyslogd.err", contents: nil)
-        _ = err
+        p.standardOutput = FileHandle.nullDevice
+        FileManager.default.createFile(atPath: dir + "/rsyslogd.err", contents: nil)
         p.standardError = FileHandle(forWritingAtPath: dir + "/rsyslogd.err")
         try p.run()
         process = p
-        guard TestSupport.waitUntil(10, { TestSupport.canConnect(port) }) else {
+        guard waitUntil(timeout: 10, { Loopback.canConnect(port) }) else {
             let e = (try? String(contentsOfFile: dir + "/rsyslogd.err", encoding: .utf8)) ?? ""
             throw NSError(domain: "rsyslog", code: 1, userInfo: [NSLocalizedDescriptionKey: "rsyslogd did not listen on \(port): \(e)"])
         }
     }
 
-    func stop() {
+    public func stop() {
         guard let p = process else { return }
         p.terminate()
         p.waitUntilExit()
@@ -92,16 +90,17 @@ final class RsyslogReceiver {
 
     deinit { stop() }
 
-    func lines(_ path: String) -> [String] {
+    public func lines(_ path: String) -> [String] {
         guard let d = FileManager.default.contents(atPath: path) else { return [] }
         return String(decoding: d, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     }
 
-    var parsed: [String] { lines(parsedPath) }
-    var raw: [String] { lines(rawPath) }
+    public var parsed: [String] { lines(parsedPath) }
+    public var raw: [String] { lines(rawPath) }
 
-    func waitForLines(_ n: Int, timeout: Double = 10) -> [String] {
-        _ = TestSupport.waitUntil(timeout) { parsed.count >= n }
+    /// The parsed lines once there are at least `n` of them (or all there are after `timeout`).
+    public func waitForLines(_ n: Int, timeout: Double = 10) -> [String] {
+        _ = waitUntil(timeout: timeout) { parsed.count >= n }
         return parsed
     }
 }
