@@ -98,42 +98,54 @@ public final class FileSink: Sink {
     /// rotation in between): how many. Its retry skips them, so nothing is written twice.
     var partial: (id: BatchID, written: Int)?
 
-    public func write(_ batch: EventBatch) throws {
-        buffer.removeAll(keepingCapacity: true)
+    func batchID(_ batch: EventBatch) -> BatchID {
         var firstHash: UInt64 = 0xcbf2_9ce4_8422_2325
         if let first = batch.events.first {
-            encoder.encode(first, into: &buffer)
-            for b in buffer { firstHash = (firstHash ^ UInt64(b)) &* 0x100_0000_01b3 }
-            buffer.removeAll(keepingCapacity: true)
+            var bytes: [UInt8] = []
+            encoder.encode(first, into: &bytes)
+            for b in bytes { firstHash = (firstHash ^ UInt64(b)) &* 0x100_0000_01b3 }
         }
-        let id = BatchID(base: batch.events.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }, count: batch.count,
-                         ack: batch.acks.first.map { ObjectIdentifier($0) }, firstRecord: firstHash)
+        return BatchID(base: batch.events.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }, count: batch.count,
+                       ack: batch.acks.first.map { ObjectIdentifier($0) }, firstRecord: firstHash)
+    }
+
+    public func write(_ batch: EventBatch) throws {
+        buffer.removeAll(keepingCapacity: true)
+        // Only a batch retried after a partial write needs identifying (rotation only).
+        var id: BatchID?
         var written = 0
-        if let p = partial, p.id == id { written = p.written }
+        if let p = partial {
+            let bid = batchID(batch)
+            if p.id == bid { written = p.written }
+            id = bid
+        }
         partial = nil
         do {
             try ensureOpen()
-            var lineStart = 0
-            var inBuffer = 0
-            for e in batch.events.dropFirst(written) {
-                encoder.encode(e, into: &buffer)
-                buffer.append(0x0A)
-                if let max = rotateBytes, size + buffer.count > max, lineStart > 0 || size > 0 {
-                    // Write what fits before this record, then rotate and continue in a new file.
-                    let head = Array(buffer[..<lineStart])
-                    try writeOut(head)
-                    written += inBuffer
-                    inBuffer = 0
-                    buffer.removeFirst(lineStart)
-                    rotate()
-                    try ensureOpen()
+            // Encoded in place: the events are read where they are, not copied one by one.
+            try batch.events.withUnsafeBufferPointer { events in
+                var lineStart = 0
+                var inBuffer = 0
+                for i in written..<events.count {
+                    encoder.encode(events[i], into: &buffer)
+                    buffer.append(0x0A)
+                    if let max = rotateBytes, size + buffer.count > max, lineStart > 0 || size > 0 {
+                        // Write what fits before this record, then rotate and continue in a new file.
+                        let head = Array(buffer[..<lineStart])
+                        try writeOut(head)
+                        written += inBuffer
+                        inBuffer = 0
+                        buffer.removeFirst(lineStart)
+                        rotate()
+                        try ensureOpen()
+                    }
+                    inBuffer += 1
+                    lineStart = buffer.count
                 }
-                inBuffer += 1
-                lineStart = buffer.count
             }
             try writeOut(buffer)
         } catch {
-            if written > 0 { partial = (id, written) }
+            if written > 0 { partial = (id ?? batchID(batch), written) }
             throw error
         }
         if let max = rotateBytes, size >= max { rotate() }

@@ -74,29 +74,33 @@ public final class EventJSONEncoder {
             out.append(UInt8(ascii: "\""))
             first = false
         }
-        plan.names.withUnsafeBufferPointer { names in
-            plan.ops.withUnsafeBufferPointer { ops in
-                for op in ops {
-                    let name = UnsafeBufferPointer(rebasing: names[Int(op.nameStart)..<Int(op.nameStart + op.nameLength)])
-                    switch op.kind {
-                    case .open:
-                        if !first { out.append(UInt8(ascii: ",")) }
-                        out.append(contentsOf: name)
-                        out.append(UInt8(ascii: "{"))
-                        first = true
-                    case .close:
-                        out.append(UInt8(ascii: "}"))
-                        first = false
-                    case .field:
-                        if !first { out.append(UInt8(ascii: ",")) }
-                        out.append(contentsOf: name)
-                        JSONWriter.appendValue(event.fields[Int(op.index)].value, record: event.original, to: &out)
-                        first = false
-                    case .original:
-                        if !first { out.append(UInt8(ascii: ",")) }
-                        out.append(contentsOf: name)
-                        JSONWriter.appendQuotedBytes(event.original, to: &out)
-                        first = false
+        // The record and the fields are read in place once: no reference counting per field.
+        let record = event.original
+        event.fields.withUnsafeFields { fields in
+            plan.names.withUnsafeBufferPointer { names in
+                plan.ops.withUnsafeBufferPointer { ops in
+                    for op in ops {
+                        let name = UnsafeBufferPointer(rebasing: names[Int(op.nameStart)..<Int(op.nameStart + op.nameLength)])
+                        switch op.kind {
+                        case .open:
+                            if !first { out.append(UInt8(ascii: ",")) }
+                            out.append(contentsOf: name)
+                            out.append(UInt8(ascii: "{"))
+                            first = true
+                        case .close:
+                            out.append(UInt8(ascii: "}"))
+                            first = false
+                        case .field:
+                            if !first { out.append(UInt8(ascii: ",")) }
+                            out.append(contentsOf: name)
+                            JSONWriter.appendValue(fields[Int(op.index)].value, record: record, to: &out)
+                            first = false
+                        case .original:
+                            if !first { out.append(UInt8(ascii: ",")) }
+                            out.append(contentsOf: name)
+                            JSONWriter.appendQuotedBytes(record, to: &out)
+                            first = false
+                        }
                     }
                 }
             }
@@ -115,7 +119,9 @@ public final class EventJSONEncoder {
 
     private func plan(for event: Event, withOriginal: Bool) -> Plan {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for f in event.fields { h = (h ^ UInt64(f.key.id)) &* 0x100_0000_01b3 }
+        event.fields.withUnsafeFields { fields in
+            for i in fields.indices { h = (h ^ UInt64(fields[i].key.id)) &* 0x100_0000_01b3 }
+        }
         if withOriginal { h = (h ^ UInt64(Self.originalMarker)) &* 0x100_0000_01b3 }
         if let candidates = plans[h] {
             for p in candidates where matches(p.ids, event, withOriginal) { return p }
@@ -137,8 +143,13 @@ public final class EventJSONEncoder {
     private func matches(_ ids: [UInt32], _ event: Event, _ withOriginal: Bool) -> Bool {
         let n = event.fields.count
         guard ids.count == n + (withOriginal ? 1 : 0) else { return false }
-        for i in 0..<n where ids[i] != event.fields[i].key.id { return false }
-        return !withOriginal || ids[n] == Self.originalMarker
+        let same = event.fields.withUnsafeFields { fields in
+            ids.withUnsafeBufferPointer { ids in
+                for i in 0..<n where ids[i] != fields[i].key.id { return false }
+                return true
+            }
+        }
+        return same && (!withOriginal || ids[n] == Self.originalMarker)
     }
 
     private static let originalComponents = ["event", "original"]

@@ -162,6 +162,15 @@ extension FieldList: RandomAccessCollection, MutableCollection {
 
     @inlinable
     public func makeIterator() -> IndexingIterator<FieldList> { IndexingIterator(_elements: self) }
+
+    /// Calls `body` with the fields in place: reading through the buffer copies nothing and
+    /// does no reference counting per field (the hot loops of encoders). The buffer is valid
+    /// only inside `body`, and the list must not be changed meanwhile.
+    @inlinable
+    public func withUnsafeFields<R>(_ body: (UnsafeBufferPointer<Field>) throws -> R) rethrows -> R {
+        guard let s = storage else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return try withExtendedLifetime(s) { try body(UnsafeBufferPointer(start: s.elements, count: s.count)) }
+    }
 }
 
 extension FieldList: ExpressibleByArrayLiteral, Equatable, CustomStringConvertible {

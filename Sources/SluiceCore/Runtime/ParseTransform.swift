@@ -36,35 +36,49 @@ public final class ParseTransform: StatefulTransform {
 
     public func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
         output.reserveCapacity(output.count + events.count)
-        for event in events {
-            let before = output.count
-            do {
-                if let field {
-                    guard let v = event[field] else {
-                        failures.append(DeadLetter(event: event, reason: "missing_field", detail: "no field '\(field.path)' to parse", parser: format))
-                        continue
-                    }
-                    switch v {
-                    case .string(let s):
-                        try parser.parse(ArraySlice(s.utf8), event: event, into: &output)
-                    default:
-                        failures.append(DeadLetter(event: event, reason: "wrong_type", detail: "field '\(field.path)' is not text", parser: format))
-                        continue
-                    }
-                } else {
-                    try parser.parse(event.original, event: event, into: &output)
-                }
-            } catch let failure as ParseFailure {
-                output.removeSubrange(before...)
-                failures.append(DeadLetter(event: event, reason: failure.reason, detail: failure.detail, parser: format))
-                continue
-            } catch {
-                output.removeSubrange(before...)
-                failures.append(DeadLetter(event: event, reason: "parser_error", detail: "\(error)", parser: format))
-                continue
-            }
-            if dropOriginal { for i in before..<output.count { output[i].original = [] } }
+        for event in events { parseOne(event, into: &output, failures: &failures) }
+    }
+
+    /// Moves each event out of `events` into its parser: the record and the fields the source
+    /// set are handed on, not copied and released.
+    public func process(taking events: inout [Event], into output: inout [Event], failures: inout [DeadLetter]) {
+        output.reserveCapacity(output.count + events.count)
+        for i in events.indices {
+            var event = Event()
+            swap(&event, &events[i])
+            parseOne(event, into: &output, failures: &failures)
         }
+    }
+
+    @inline(__always)
+    private func parseOne(_ event: __owned Event, into output: inout [Event], failures: inout [DeadLetter]) {
+        let before = output.count
+        do {
+            if let field {
+                guard let v = event[field] else {
+                    failures.append(DeadLetter(event: event, reason: "missing_field", detail: "no field '\(field.path)' to parse", parser: format))
+                    return
+                }
+                switch v {
+                case .string(let s):
+                    try parser.parse(ArraySlice(s.utf8), event: event, into: &output)
+                default:
+                    failures.append(DeadLetter(event: event, reason: "wrong_type", detail: "field '\(field.path)' is not text", parser: format))
+                    return
+                }
+            } else {
+                try parser.parse(event.original, event: event, into: &output)
+            }
+        } catch let failure as ParseFailure {
+            output.removeSubrange(before...)
+            failures.append(DeadLetter(event: event, reason: failure.reason, detail: failure.detail, parser: format))
+            return
+        } catch {
+            output.removeSubrange(before...)
+            failures.append(DeadLetter(event: event, reason: "parser_error", detail: "\(error)", parser: format))
+            return
+        }
+        if dropOriginal { for i in before..<output.count { output[i].original = [] } }
     }
 
     /// A parse stage keeps state only when its parser assembles records.

@@ -9,6 +9,10 @@ public protocol Transform: AnyObject {
     /// Turns `events` into `output`; records that cannot be handled go to `failures` with a
     /// reason (they reach the dead-letter output) and never stop the stage.
     func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter])
+    /// The same as `process`, for a runner that hands the batch over: an implementation may
+    /// move the events out of `events` (leaving anything in their place) instead of copying
+    /// them. The default calls `process`.
+    func process(taking events: inout [Event], into output: inout [Event], failures: inout [DeadLetter])
     /// Time passes: after every batch whose events moved the stage's event time, about once a
     /// second while idle, and once at the end (`time.final`). For timers: windows closing,
     /// half-assembled records timing out. Use `time.eventTime` (not the wall clock) for
@@ -20,6 +24,9 @@ public protocol Transform: AnyObject {
 
 extension Transform {
     public func start(_ context: StartContext) throws {}
+    public func process(taking events: inout [Event], into output: inout [Event], failures: inout [DeadLetter]) {
+        process(events, into: &output, failures: &failures)
+    }
     public func tick(_ time: StageTime, into output: inout [Event]) {}
     public func stop() {}
 }

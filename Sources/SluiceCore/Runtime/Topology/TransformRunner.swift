@@ -58,15 +58,17 @@ struct TransformRunner {
         loop: while true {
             let item = inbox.pop(maxEvents: env.batchSize, timeout: 1.0)
             if env.isHardStopped { break }
-            switch item {
+            // Consumed, so the batch below holds the only reference to its events and the
+            // transform may move them instead of copying.
+            switch consume item {
             case nil:
                 break loop
-            case .batch(let batch)?:
+            case .batch(var batch)?:
                 node.setActivity(.active)
                 node.metrics.recordIn(batch.count)
                 output.removeAll(keepingCapacity: true)
                 failures.removeAll(keepingCapacity: true)
-                transform.process(batch.events, into: &output, failures: &failures)
+                transform.process(taking: &batch.events, into: &output, failures: &failures)
                 node.sendToDeadLetter(failures, acks: batch.acks)
                 emit(output, acks: batch.acks)
                 lastInput = Clock.monotonic()
