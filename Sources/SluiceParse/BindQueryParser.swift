@@ -250,12 +250,7 @@ public final class BindQueryParser: Parser {
               let s = ByteText.digits(b, i + 18, 2), h < 24, m < 60, s < 61 else { return nil }
         var j = i + 20
         var nanos = 0
-        if j < b.count, b[j] == UInt8(ascii: ".") {
-            j += 1
-            var f = 0
-            while j < b.count, b[j] >= 48, b[j] <= 57 { if f < 9 { nanos = nanos * 10 + Int(b[j] - 48) }; f += 1; j += 1 }
-            while f < 9 { nanos *= 10; f += 1 }
-        }
+        if j < b.count, b[j] == UInt8(ascii: ".") { (nanos, j) = ByteText.fraction(b, from: j + 1, to: b.count) }
         guard let t = ByteText.time(year: y, month: mon, day: d, hour: h, minute: m, second: s, nanos: nanos) else { return nil }
         return (t, j)
     }

@@ -173,6 +173,15 @@ enum ByteText {
         return v
     }
 
+    /// The digits of a fraction of a second starting at `j` (before `end`) as nanoseconds
+    /// (digits past the ninth are read and dropped), and the index after the last digit.
+    static func fraction(_ b: UnsafeBufferPointer<UInt8>, from j: Int, to end: Int) -> (nanos: Int, next: Int) {
+        var j = j, f = 0, nanos = 0
+        while j < end, b[j] >= 48, b[j] <= 57 { if f < 9 { nanos = nanos * 10 + Int(b[j] - 48) }; f += 1; j += 1 }
+        while f < 9 { nanos *= 10; f += 1 }
+        return (nanos, j)
+    }
+
     /// A classic syslog (RFC 3164) timestamp `Nov 23 02:08:35` (day may be space-padded) at
     /// `i`; returns the time (year inferred: the current year, or the previous one when that
     /// would put the stamp more than a day in the future) and the index after it.
@@ -185,12 +194,7 @@ enum ByteText {
               let s = digits(b, i + 13, 2), h < 24, m < 60, s < 61 else { return nil }
         var j = i + 15
         var nanos = 0
-        if j < b.count, b[j] == UInt8(ascii: ".") {
-            j += 1
-            var f = 0
-            while j < b.count, b[j] >= 48, b[j] <= 57 { if f < 9 { nanos = nanos * 10 + Int(b[j] - 48) }; f += 1; j += 1 }
-            while f < 9 { nanos *= 10; f += 1 }
-        }
+        if j < b.count, b[j] == UInt8(ascii: ".") { (nanos, j) = fraction(b, from: j + 1, to: b.count) }
         let secs = now / 1_000_000_000
         let year = Timestamp.civilFromDays(Int(secs / 86400)).year
         var t = Timestamp.make(year: year, month: mon, day: day, hour: h, minute: m, second: min(s, 59), nanos: nanos)

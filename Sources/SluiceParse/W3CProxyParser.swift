@@ -319,12 +319,7 @@ public final class W3CProxyParser: Parser {
             guard let hh = ByteText.digits(b, j, 2), b[j + 2] == UInt8(ascii: ":"), let mm = ByteText.digits(b, j + 3, 2),
                   b[j + 5] == UInt8(ascii: ":"), let ss = ByteText.digits(b, j + 6, 2), hh < 24, mm < 60, ss < 61 else { return nil }
             h = hh; m = mm; s = ss
-            if t.count > 9, b[j + 8] == UInt8(ascii: ".") {
-                var f = 0
-                var k = j + 9
-                while k < t.upperBound, b[k] >= 48, b[k] <= 57 { if f < 9 { nanos = nanos * 10 + Int(b[k] - 48) }; f += 1; k += 1 }
-                while f < 9 { nanos *= 10; f += 1 }
-            }
+            if t.count > 9, b[j + 8] == UInt8(ascii: ".") { nanos = ByteText.fraction(b, from: j + 9, to: t.upperBound).nanos }
         }
         return ByteText.time(year: y, month: mo, day: dd, hour: h, minute: m, second: s, nanos: nanos)
     }

@@ -20,15 +20,13 @@ final class ShippedPipelinesTests: XCTestCase {
         if tls {
             let tlsDir = etc.appendingPathComponent("tls")
             try FileManager.default.createDirectory(at: tlsDir, withIntermediateDirectories: true)
-            defer {
-                // The HEC receiver of github-audit.yaml uses the same pair.
-                try? FileManager.default.copyItem(at: tlsDir.appendingPathComponent("server.pem"), to: tlsDir.appendingPathComponent("hec.pem"))
-                try? FileManager.default.copyItem(at: tlsDir.appendingPathComponent("server.key"), to: tlsDir.appendingPathComponent("hec.key"))
-            }
             let r = try runProcess("/usr/bin/env", ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
                                                     "-subj", "/CN=collector.test", "-keyout", tlsDir.appendingPathComponent("server.key").path,
                                                     "-out", tlsDir.appendingPathComponent("server.pem").path])
             guard r.status == 0 else { throw MissingTestDependency("openssl could not make a certificate (make deps installs openssl)") }
+            // The HEC receiver of github-audit.yaml uses the same pair.
+            try FileManager.default.copyItem(at: tlsDir.appendingPathComponent("server.pem"), to: tlsDir.appendingPathComponent("hec.pem"))
+            try FileManager.default.copyItem(at: tlsDir.appendingPathComponent("server.key"), to: tlsDir.appendingPathComponent("hec.key"))
         }
         return etc
     }
