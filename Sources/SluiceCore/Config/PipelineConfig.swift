@@ -49,6 +49,9 @@ public struct PipelineConfig: @unchecked Sendable {
     /// the ones it finds (unknown types, options, wiring), so every error shows at once.
     public var componentIssues: [ConfigIssue] = []
 
+    /// Keys the runtime reads for every component; the component's own factory never sees them.
+    static let runtimeKeys: Set<String> = ["type", "inputs", "buffer", "enabled"]
+
     /// Components left out with `enabled: false`, and those whose every input was left out.
     public var disabled: [String] = []
 
@@ -115,7 +118,7 @@ public struct PipelineConfig: @unchecked Sendable {
                 if !names.insert(name).inserted {
                     issues.append(e.keyNode.issue("component name '\(name)' is used twice (names are shared by sources, transforms and sinks)"))
                 }
-                let opts = ComponentOptions(component: name, node: e.value, preUsed: ["type", "inputs", "buffer", "enabled"])
+                let opts = ComponentOptions(component: name, node: e.value, preUsed: Self.runtimeKeys)
                 let type = opts.string("type") ?? ""
                 if type.isEmpty { opts.fail("missing required option 'type'") }
                 if !opts.bool("enabled", default: true) { disabled.insert(name) }
@@ -138,7 +141,7 @@ public struct PipelineConfig: @unchecked Sendable {
                 issues.append(contentsOf: opts.issues)
                 cfg.components.append(ComponentConfig(name: name, kind: kind, type: type, inputs: inputs,
                                                       queueCapacity: cap, queuePolicy: pol,
-                                                      options: ComponentOptions(component: name, node: e.value, preUsed: ["type", "inputs", "buffer", "enabled"]),
+                                                      options: ComponentOptions(component: name, node: e.value, preUsed: Self.runtimeKeys),
                                                       node: e.value))
             }
         }
