@@ -126,8 +126,11 @@ public final class HTTPTransport: RecordTransport {
     var client: HTTPClient {
         _client.withLock { existing in
             if let c = existing { return c }
+            // A refused TLS handshake surfaces only when the connect timeout ends (the pool keeps
+            // trying until then), so it follows `timeout` when that is shorter than 10 s.
+            let connectMS = Int64(min(10, cfg.timeout) * 1000)
             var c = HTTPClient.Configuration(tlsConfiguration: TLSOptions.atLeast12(cfg.tls ?? TLSOptions.defaultClient()),
-                                             timeout: .init(connect: .seconds(10), read: .milliseconds(Int64(cfg.timeout * 1000))))
+                                             timeout: .init(connect: .milliseconds(connectMS), read: .milliseconds(Int64(cfg.timeout * 1000))))
             c.decompression = .disabled
             // Never follow redirects: a 302 would turn the POST into a GET without body and the
             // batch would count as delivered. A 3xx is a delivery failure (see `classify`).

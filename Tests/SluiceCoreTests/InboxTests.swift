@@ -101,6 +101,39 @@ final class InboxTests: XCTestCase {
         XCTAssertEqual(count, 1050)
     }
 
+    /// Which lane each handed-out batch came from, for the first `n` batches.
+    static func laneOrder(_ inbox: Inbox, batches n: Int) -> [Int64] {
+        var order: [Int64] = []
+        while order.count < n, case .batch(let x)? = inbox.pop(timeout: 1) {
+            order.append(x.events.first![Self.lane]!.intValue!)
+        }
+        return order
+    }
+
+    /// A file source's lines have no time until parsed (0), a journal's entries do: with the
+    /// untimed lane always full, the timed one still gets its turns (it starved before: a
+    /// busy file held a journal back until the file was read to the end).
+    func testABusyUntimedLaneDoesNotStarveATimedOne() {
+        let inbox = Inbox(name: "t", settings: InboxSettings(capacity: 100_000, maxBatch: 10, maxSkew: 60_000_000_000))
+        let file = inbox.addLane(name: "file"), journal = inbox.addLane(name: "journal")
+        file.push(Self.batch(0, times: Array(repeating: 0, count: 1_000)))
+        journal.push(Self.batch(1, times: Array(1...100)))
+        let order = Self.laneOrder(inbox, batches: 20)
+        XCTAssertEqual(order.count, 20)
+        XCTAssertEqual(order.filter { $0 == 1 }.count, 10, "the lanes take turns: \(order)")
+    }
+
+    /// Without alignment (`max_source_skew: 0`) lanes are served in turn whatever their times:
+    /// an old backlog on one input does not hold a live input back.
+    func testWithoutAlignmentLanesTakeTurns() {
+        let inbox = Inbox(name: "t", settings: InboxSettings(capacity: 100_000, maxBatch: 10))
+        let backlog = inbox.addLane(name: "backlog"), live = inbox.addLane(name: "live")
+        backlog.push(Self.batch(0, times: Array(1...500)))
+        live.push(Self.batch(1, times: Array(repeating: 1_000_000, count: 50)))
+        let order = Self.laneOrder(inbox, batches: 10)
+        XCTAssertEqual(order, [0, 1, 0, 1, 0, 1, 0, 1, 0, 1])
+    }
+
     func testAnEmptyLiveLaneStopsHoldingOthersBackOnceIdle() {
         let inbox = Inbox(name: "t", settings: InboxSettings(capacity: 100, maxSkew: 1_000_000_000, idleTimeout: 0.2))
         let a = inbox.addLane(name: "a"), b = inbox.addLane(name: "b")

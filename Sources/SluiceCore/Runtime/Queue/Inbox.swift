@@ -59,6 +59,9 @@ public enum InboxItem: Sendable {
 ///   the newest time it delivered when empty). Finished lanes, lanes waiting at a barrier and
 ///   (live) lanes silent for `idleTimeout` do not hold the others back. Events without a time
 ///   (0) are never held.
+/// - Lanes that cannot be ordered in event time (a head batch without time, or no `maxSkew`)
+///   are served in turn with the others, least recently served first: a busy lane never
+///   starves another.
 /// - `pop` returns nil once every lane is finished and drained (or after `close()`).
 public final class Inbox: Sendable {
     public let name: String
@@ -76,10 +79,15 @@ public final class Inbox: Sendable {
         var depth = 0
         var producers: Int
         var lastPush: Double
-        /// Largest event time pushed on this lane (Int64.min before any).
+        /// Largest event time pushed on this lane (Int64.min before any; events without time
+        /// do not count).
         var maxTime = Int64.min
+        /// Events were pushed (with or without time).
+        var pushed = false
         /// Closed to pushes (`Lane.close()`): what is queued still drains.
         var refusing = false
+        /// When this lane was last handed out (`State.served`), for taking turns.
+        var servedAt: UInt64 = 0
         var finished: Bool { producers <= 0 || refusing }
     }
 
@@ -95,6 +103,8 @@ public final class Inbox: Sendable {
         var spaceWaiters: [@Sendable () -> Void] = []
         var eventsIn = 0, eventsOut = 0, dropped = 0, depth = 0
         var abandonedEpochs = 0
+        /// Batches handed out so far (orders `LaneState.servedAt`).
+        var served: UInt64 = 0
     }
 
     /// Condition 0: the consumer may have something to take; 1: producers may have room.
@@ -169,7 +179,7 @@ public final class Inbox: Sendable {
         let n = batch.count
         let cap = settings.capacity
         var maxT = Int64.min
-        for e in batch.events where e.timestamp > maxT { maxT = e.timestamp }
+        for e in batch.events where e.timestamp != 0 && e.timestamp > maxT { maxT = e.timestamp }
         switch settings.policy {
         case .block:
             let accepted = state.wait(on: 1, until: { s in
@@ -209,6 +219,7 @@ public final class Inbox: Sendable {
         s.lanes[i].depth += n
         s.lanes[i].lastPush = Clock.monotonic()
         if maxTime > s.lanes[i].maxTime { s.lanes[i].maxTime = maxTime }
+        if n > 0 { s.lanes[i].pushed = true }
         s.depth += n
         s.eventsIn += n
     }
@@ -216,7 +227,7 @@ public final class Inbox: Sendable {
     func tryPush(lane id: Int, _ batch: EventBatch) -> Bool {
         let n = batch.count
         var maxT = Int64.min
-        for e in batch.events where e.timestamp > maxT { maxT = e.timestamp }
+        for e in batch.events where e.timestamp != 0 && e.timestamp > maxT { maxT = e.timestamp }
         let ok = state.withLock { s -> Bool in
             guard !s.closed, let i = Self.index(s, id), !s.lanes[i].refusing else { return false }
             if s.lanes[i].depth > 0 && s.lanes[i].depth + n > settings.capacity { return false }
@@ -325,9 +336,12 @@ public final class Inbox: Sendable {
             }
             if all { return .barrier(e) }
         }
-        // Candidates: lanes whose head is a batch.
+        // Candidates: lanes whose head is a batch. Timed heads go in event-time order (when
+        // aligning); lanes that cannot be ordered (a head without time, or alignment off) take
+        // turns with them, least recently served first, so a busy lane never starves another.
         let align = settings.maxSkew != nil && s.lanes.count > 1
         var best: (lane: Int, time: Int64, limit: Int64)?
+        var turn: (lane: Int, servedAt: UInt64, limit: Int64)?
         for (i, l) in s.lanes.enumerated() {
             guard case .batch(let b)? = l.items.first else { continue }
             var limit = Int64.max
@@ -341,10 +355,19 @@ public final class Inbox: Sendable {
                 if first != 0 && first > limit { continue }
             }
             let t = b.events.first.map { $0.timestamp == 0 ? Int64.min : $0.timestamp } ?? Int64.min
-            if best == nil || t < best!.time { best = (i, t, limit) }
+            if align && t != Int64.min {
+                if best == nil || t < best!.time { best = (i, t, limit) }
+            } else if turn == nil || l.servedAt < turn!.servedAt {
+                turn = (i, l.servedAt, limit)
+            }
         }
-        if let b = best { return .batch(lane: b.lane, limit: b.limit) }
-        return .nothing
+        switch (best, turn) {
+        case (let b?, let u?):
+            return s.lanes[b.lane].servedAt <= u.servedAt ? .batch(lane: b.lane, limit: b.limit) : .batch(lane: u.lane, limit: u.limit)
+        case (let b?, nil): return .batch(lane: b.lane, limit: b.limit)
+        case (nil, let u?): return .batch(lane: u.lane, limit: u.limit)
+        case (nil, nil): return .nothing
+        }
     }
 
     /// Where a lane stands in event time for the alignment of the others; nil when it must
@@ -358,6 +381,10 @@ public final class Inbox: Sendable {
         case nil:
             if l.finished { return nil }
             if let idle = settings.idleTimeout, now - l.lastPush >= idle { return nil }
+            // A lane whose events carry no time (raw lines before parsing) tells nothing
+            // about time and holds nobody back; one that never pushed holds until it does
+            // (or turns idle).
+            if l.maxTime == Int64.min && l.pushed { return nil }
             return l.maxTime
         }
     }
@@ -434,6 +461,8 @@ public final class Inbox: Sendable {
             case .batch(let i, let limit):
                 guard case .batch(var out)? = s.lanes[i].items.first else { return (.idle, false, []) }
                 s.lanes[i].items.removeFirst()
+                s.served += 1
+                s.lanes[i].servedAt = s.served
                 // Split the head batch at the event-time limit or the size limit.
                 var cut = out.count
                 if limit != Int64.max {
