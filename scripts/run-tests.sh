@@ -1,38 +1,93 @@
 #!/usr/bin/env bash
 # Runs the XCTest suite (already built) and ends with a plain "N passed, N failed" line.
-# Extra arguments go to `swift test` (make test-tsan passes --sanitize, --scratch-path, --filter).
+#
+# Without arguments the suite runs in three shards at once, straight from the test bundle
+# (`swift test` holds a lock on .build, so two cannot run side by side): the process-level
+# tests of `Tests/sluiceTests` (they mostly wait on the `sluice` processes they start) split
+# in two, and every other target in the third. Each shard's output is printed whole once it
+# ends. With arguments, they go to one `swift test` run (make test-tsan passes --sanitize,
+# --scratch-path and --filter).
 #
 # CI shows only the tail of a failed run, so on failure this ends with a digest of what went
 # wrong: the test that was running when the process died, every failed assertion, and the first
 # lines of any crash (Swift fatal error) or ThreadSanitizer report.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-log=$(mktemp)
-swift test --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-summary=$(grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -1)
-if [ "$status" -ne 0 ] || [ -z "$summary" ]; then
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Prints the digest of one failed log.
+digest() {
+    local log=$1 status=$2
     echo
-    echo "==== digest of the failed run (exit $status) ===="
+    echo "==== digest of the failed run ($(basename "$log" .log), exit $status) ===="
+    local started finished fatal tsan
     started=$(grep -E "^Test Case '.*' started" "$log" | tail -1)
     finished=$(grep -E "^Test Case '.*' (passed|failed|skipped)" "$log" | tail -1)
     echo "last test started:  ${started:-none}"
     echo "last test finished: ${finished:-none}"
     grep -E "error: -\[|: error: " "$log" | head -40
-    # A crash: the runtime's message and the frames after it.
-    grep -n -E "^(Fatal error|Precondition failed|Assertion failed)|^.*: Fatal error:|Crash|signal [0-9]+|Segmentation fault" "$log" | head -10
+    grep -n -E "Fatal error|Precondition failed|Assertion failed|Segmentation fault|signal [0-9]+" "$log" | head -10
     fatal=$(grep -n -m1 -E "Fatal error|Precondition failed|Assertion failed" "$log" | cut -d: -f1)
-    if [ -n "$fatal" ]; then sed -n "$((fatal)),$((fatal + 30))p" "$log"; fi
+    if [ -n "$fatal" ]; then sed -n "${fatal},$((fatal + 30))p" "$log"; fi
     tsan=$(grep -n -m1 "WARNING: ThreadSanitizer" "$log" | cut -d: -f1)
-    if [ -n "$tsan" ]; then sed -n "$((tsan)),$((tsan + 60))p" "$log"; fi
+    if [ -n "$tsan" ]; then sed -n "${tsan},$((tsan + 60))p" "$log"; fi
     echo "==== end of digest ===="
+}
+
+# "total failed" from a log's last XCTest summary, or nothing when the process died.
+counts() {
+    grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" "$1" | tail -1 |
+        sed -E 's/.*Executed ([0-9]+) tests?, with ([0-9]+) failures?.*/\1 \2/'
+}
+
+if [ $# -gt 0 ]; then
+    log="$work/suite.log"
+    swift test --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"
+    status=${PIPESTATUS[0]}
+    read -r total failed <<< "$(counts "$log")"
+    if [ "$status" -ne 0 ] || [ -z "${total:-}" ]; then digest "$log" "$status"; fi
+    if [ -z "${total:-}" ]; then
+        echo "no XCTest summary found (the test process died: see the digest above)" >&2
+        exit 1
+    fi
+    echo "tests: $((total - failed)) passed, $failed failed"
+    exit "$status"
 fi
-rm -f "$log"
-if [ -z "$summary" ]; then
-    echo "no XCTest summary found (the test process died: see the digest above)" >&2
+
+bundle="$(swift build --show-bin-path)/sluicePackageTests.xctest"
+if [ ! -x "$bundle" ]; then
+    echo "run-tests: $bundle not found (swift build --build-tests first)" >&2
     exit 1
 fi
-total=$(echo "$summary" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/')
-failed=$(echo "$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/')
-echo "tests: $((total - failed)) passed, $failed failed"
+"$bundle" --list-tests | grep / | sed 's|/.*||' | sort -u > "$work/classes"
+grep '^sluiceTests\.' "$work/classes" | awk 'NR % 2 == 1' | paste -sd, - > "$work/shard1"
+grep '^sluiceTests\.' "$work/classes" | awk 'NR % 2 == 0' | paste -sd, - > "$work/shard2"
+grep -v '^sluiceTests\.' "$work/classes" | paste -sd, - > "$work/shard3"
+start=$(date +%s)
+pids=()
+for n in 1 2 3; do
+    "$bundle" "$(cat "$work/shard$n")" > "$work/shard$n.log" 2>&1 &
+    pids+=($!)
+done
+echo "tests: $(wc -l < "$work/classes") test classes in 3 shards"
+status=0
+all=0
+bad=0
+for n in 1 2 3; do
+    wait "${pids[$((n - 1))]}"
+    s=$?
+    cat "$work/shard$n.log"
+    read -r total failed <<< "$(counts "$work/shard$n.log")"
+    if [ "$s" -ne 0 ] || [ -z "${total:-}" ]; then
+        status=1
+        digest "$work/shard$n.log" "$s"
+        [ -z "${total:-}" ] && echo "shard $n: no XCTest summary found (the test process died: see the digest above)" >&2
+    fi
+    all=$((all + ${total:-0}))
+    bad=$((bad + ${failed:-0}))
+    echo "tests: shard $n: ${total:-?} run, ${failed:-?} failed ($(( $(date +%s) - start )) s)"
+    total=; failed=
+done
+echo "tests: $((all - bad)) passed, $bad failed"
 exit "$status"
