@@ -34,6 +34,49 @@ final class RuleMatcher {
     /// Per selector: accessors its rules read.
     private var selectorAccessors: [[Int]]
     private var plans: [UInt64: Plan] = [:]
+    /// Per selector: its classes and whether it also needs the service test (read per event
+    /// without copying the selectors' strings).
+    private var selectorClasses: [EventClass] = []
+    private var selectorService: [Bool] = []
+    /// Per predicate: what it tests, in a class (read per event without copying payloads).
+    private let predInfo: [PredInfo]
+    /// Per rule: its condition compiled into `code` (start index; -1: none).
+    private var ruleCode: [Int32]
+    private var code: [CondInst] = []
+    /// Per accessor, flattened fast-path tables (plain values: no reference counting):
+    /// `fastDirect[fastStart[a]..<fastStart[a+1]]` are the whole names of its lookup paths,
+    /// `nestedTops[nestedStart[k]..<nestedStart[k+1]]` the shorter top-level keys path k
+    /// could be nested under.
+    private var fastStart: [Int32] = [0]
+    private var fastDirect: [FieldKey] = []
+    private var nestedStart: [Int32] = [0]
+    private var nestedTops: [FieldKey] = []
+    private var accKeywords: [Bool] = []
+    private var accVendor: [Bool] = []
+
+    /// One instruction of a compiled condition: `end` is the index after its subtree.
+    struct CondInst {
+        enum Op: UInt8 { case pred, and, or, not, yes, no }
+        var op: Op
+        var arg: Int32
+        var end: Int32
+    }
+
+    /// A predicate's target and test, for the per-event paths.
+    final class PredInfo {
+        let accessor: FieldAccessor?
+        let test: PredicateTest
+        let pattern: PatternTest?
+        let regex: RegexTest?
+        let predicate: Predicate
+        init(_ p: Predicate) {
+            predicate = p
+            if case .field(let a) = p.target { accessor = a } else { accessor = nil }
+            test = p.test
+            if case .pattern(let pt) = p.test { pattern = pt } else { pattern = nil }
+            if case .regex(let r) = p.test { regex = r } else { regex = nil }
+        }
+    }
 
     // Per-event state.
     private var bits: [UInt64]
@@ -74,6 +117,8 @@ final class RuleMatcher {
         self.rules = rules
         predicates = rules.predicates
         scannedFlags = rules.predicates.map(\.scanned)
+        predInfo = rules.predicates.map(PredInfo.init)
+        ruleCode = Array(repeating: -1, count: rules.rules.count)
         ruleBit = Array(repeating: 0, count: rules.rules.count)
         predRules = Array(repeating: [], count: predicates.count)
         bits = Array(repeating: 0, count: (predicates.count + 63) / 64 + 1)
@@ -98,6 +143,11 @@ final class RuleMatcher {
                 f.vendor = a.vendorName != nil
             }
             accessorFast.append(f)
+            fastDirect.append(contentsOf: f.direct)
+            fastStart.append(Int32(fastDirect.count))
+            for tops in f.nestedTops { nestedTops.append(contentsOf: tops); nestedStart.append(Int32(nestedTops.count)) }
+            accKeywords.append(f.keywords)
+            accVendor.append(f.vendor)
             return accessors.count - 1
         }
         // Register scanned predicates with their field's scanner.
@@ -127,6 +177,8 @@ final class RuleMatcher {
         for sc in scanners { sc.automaton = MultiPattern(sc.literals) }
         for r in rules.rules {
             guard let first = r.selector, let cond = r.condition else { continue }
+            ruleCode[r.index] = Int32(code.count)
+            Self.compile(cond, into: &code)
             var used = Set<Int>()
             Self.collectPreds(cond) { p in
                 let a = predAccessor[p] >= 0 ? predAccessor[p] : -1
@@ -140,6 +192,7 @@ final class RuleMatcher {
                 let si: Int
                 if let s = selIndex[sel] { si = s } else {
                     si = selectors.count; selIndex[sel] = si; selectors.append(sel)
+                    selectorClasses.append(sel.classes); selectorService.append(sel.service != nil || sel.authFacility)
                     alwaysRules.append([]); selectorAccessors.append([])
                 }
                 ruleBit[r.index] |= si < 64 ? 1 << UInt64(si) : 0
@@ -150,6 +203,22 @@ final class RuleMatcher {
     }
 
     var selectorCount: Int { selectors.count }
+
+    /// Appends `e` as instructions (pre-order; each knows where its subtree ends).
+    static func compile(_ e: Expr, into code: inout [CondInst]) {
+        let at = code.count
+        switch e {
+        case .pred(let p): code.append(CondInst(op: .pred, arg: Int32(p), end: 0))
+        case .and(let xs), .or(let xs):
+            if case .and = e { code.append(CondInst(op: .and, arg: 0, end: 0)) } else { code.append(CondInst(op: .or, arg: 0, end: 0)) }
+            for x in xs { compile(x, into: &code) }
+        case .not(let x):
+            code.append(CondInst(op: .not, arg: 0, end: 0))
+            compile(x, into: &code)
+        case .const(let b): code.append(CondInst(op: b ? .yes : .no, arg: 0, end: 0))
+        }
+        code[at].end = Int32(code.count)
+    }
 
     static func collectPreds(_ e: Expr, _ f: (Int) -> Void) {
         switch e {
@@ -194,8 +263,8 @@ final class RuleMatcher {
         currentNamespaces = classifier.namespaces[ns]
         currentNS = ns
         var mask: UInt64 = 0
-        for (i, s) in selectors.enumerated() where i < 64 && cls.isSuperset(of: s.classes) {
-            if s.service != nil || s.authFacility { if !EventClassifier.serviceMatches(s, e, index) { continue } }
+        for i in 0..<Swift.min(selectorClasses.count, 64) where cls.isSuperset(of: selectorClasses[i]) {
+            if selectorService[i] { if !EventClassifier.serviceMatches(selectors[i], e, index) { continue } }
             mask |= 1 << UInt64(i)
         }
         return mask
@@ -208,8 +277,7 @@ final class RuleMatcher {
         let mask = load(e)
         guard mask != 0 else { return }
         let plan = self.plan(mask)
-        let v = EventView(event: e, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS)
-        for a in plan.accessors { scan(a, v) }
+        for a in plan.accessors { scan(a, e) }
         candidates.removeAll(keepingCapacity: true)
         let g = generation
         for w in setList {
@@ -227,8 +295,8 @@ final class RuleMatcher {
         candidates.append(contentsOf: plan.always)
         if candidates.count > 1 { candidates.sort() }
         let start = matched.count
-        for r in candidates {
-            if evaluate(rules.rules[Int(r)].condition!, v, useScan: true) { matched.append(Int(r)) }
+        code.withUnsafeBufferPointer { code in
+            for r in candidates where run(code, Int(ruleCode[Int(r)]), e) { matched.append(Int(r)) }
         }
         if matched.count - start > 1 { matched[start...].sort() }
     }
@@ -258,32 +326,40 @@ final class RuleMatcher {
     private func bit(_ p: Int) -> Bool { bits[p >> 6] & (1 << UInt64(p & 63)) != 0 }
 
     /// Scans every value of accessor `a`, setting the bits of the scanned predicates it satisfies.
-    private func scan(_ a: Int, _ v: EventView) {
+    private func scan(_ a: Int, _ e: Event) {
         let sc = scanners[a]
         // Fast path: the field is a top-level key (as parsers write it); no closures.
-        let fast = accessorFast[a]
-        if !fast.keywords {
+        if !accKeywords[a] {
             var nested = false
-            for (pi, k) in fast.direct.enumerated() {
-                if let i = index.slot(k) { scanValue(sc, v.event.fields[i].value, v.event); return }
-                for t in fast.nestedTops[pi] where index.slot(t) != nil { nested = true; break }
+            let lo = Int(fastStart[a]), hi = Int(fastStart[a + 1])
+            for pi in lo..<hi {
+                if let i = index.slot(fastDirect[pi]) {
+                    e.fields.withUnsafeFields { scanValue(sc, $0[i].value, e) }
+                    return
+                }
+                for t in Int(nestedStart[pi])..<Int(nestedStart[pi + 1]) where index.slot(nestedTops[t]) != nil { nested = true; break }
                 if nested { break }
             }
-            if !nested && v.event.alert == nil {
-                guard fast.vendor, currentNS != 0, case .field(let acc) = accessors[a], let vn = acc.vendorName else { return }
+            if !nested && e.alert == nil {
+                guard accVendor[a], currentNS != 0 else { return }
                 let key = a << 8 | currentNS
                 let paths: [FieldPath]
                 if let hit = vendorCache[key] { paths = hit } else {
+                    guard case .field(let acc) = accessors[a], let vn = acc.vendorName else { return }
                     paths = vendor.paths(vn, currentNamespaces, index: currentNS); vendorCache[key] = paths
                 }
                 var nestedVendor = false
                 for p in paths {
-                    if let i = index.slot(p.splits[0].top) { scanValue(sc, v.event.fields[i].value, v.event); return }
+                    if let i = index.slot(p.splits[0].top) {
+                        e.fields.withUnsafeFields { scanValue(sc, $0[i].value, e) }
+                        return
+                    }
                     for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { nestedVendor = true }
                 }
                 if !nestedVendor { return }
             }
         }
+        let v = EventView(event: e, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS)
         let visit: (FieldValue, Event) -> Bool = { value, ev in
             _ = ValueText.with(value, ev, &self.scratch) { text in self.scanText(sc, text) }
             return false
@@ -334,25 +410,93 @@ final class RuleMatcher {
                 var h = StableHash(); h.combine(bytes: f)
                 if let ps = sc.exact[h.value] {
                     for p in ps where !bit(Int(p)) {
-                        if case .pattern(let pt) = predicates[Int(p)].test, pt.matches(folded: f, original: text) { setBit(Int(p)) }
+                        if let pt = predInfo[Int(p)].pattern, pt.matches(folded: f, original: text) { setBit(Int(p)) }
                     }
                 }
             }
             sc.automaton.scan(f) { pid, _ in
                 for p in sc.literalPreds[pid] where !self.bit(Int(p)) {
-                    switch self.predicates[Int(p)].test {
-                    case .pattern(let pt):
+                    let info = self.predInfo[Int(p)]
+                    if let pt = info.pattern {
                         if (pt.shape == .contains && !pt.cased) || pt.matches(folded: f, original: text) { self.setBit(Int(p)) }
-                    case .regex(let r):
+                    } else if let r = info.regex {
                         if r.matches(text) { self.setBit(Int(p)) }
-                    default: break
                     }
                 }
             }
             for p in sc.always where !bit(Int(p)) {
-                if case .pattern(let pt) = predicates[Int(p)].test, pt.matches(folded: f, original: text) { setBit(Int(p)) }
+                if let pt = predInfo[Int(p)].pattern, pt.matches(folded: f, original: text) { setBit(Int(p)) }
             }
         }
+    }
+
+    /// Runs a compiled rule condition (at `pc`) on the loaded event `e`: scanned predicates
+    /// from the scan bits, the others directly (cached per event). Same result as
+    /// `evaluate(condition, view, useScan: true)`.
+    private func run(_ code: UnsafeBufferPointer<CondInst>, _ pc: Int, _ e: Event) -> Bool {
+        let inst = code[pc]
+        switch inst.op {
+        case .pred:
+            let p = Int(inst.arg)
+            if scannedFlags[p] { return bit(p) }
+            if lazyStamp[p] == generation { return lazyValue[p] }
+            let r = direct(predInfo[p], e)
+            lazyStamp[p] = generation; lazyValue[p] = r
+            return r
+        case .and:
+            var c = pc + 1
+            let end = Int(inst.end)
+            while c < end { if !run(code, c, e) { return false }; c = Int(code[c].end) }
+            return true
+        case .or:
+            var c = pc + 1
+            let end = Int(inst.end)
+            while c < end { if run(code, c, e) { return true }; c = Int(code[c].end) }
+            return false
+        case .not: return !run(code, pc + 1, e)
+        case .yes: return true
+        case .no: return false
+        }
+    }
+
+    /// `direct(_:_:)` on the loaded event, building its view only when the general lookup needs it.
+    private func direct(_ info: PredInfo, _ e: Event) -> Bool {
+        if let acc = info.accessor {
+            let (found, value) = directValue(acc, e)
+            if found {
+                switch (info.test, value) {
+                case (.exists(let want), _): return (value != nil) == want
+                case (.null, nil): return true
+                case (.null, .string(let s)?): return s.isEmpty
+                case (.null, .int?), (.null, .double?), (.null, .bool?): return false
+                case (_, nil): return false
+                case (.compare(let op, let x), .int(let i)?):
+                    let n = Double(i)
+                    switch op { case .gt: return n > x; case .gte: return n >= x; case .lt: return n < x; case .lte: return n <= x }
+                case (.cidr(let net), .string(let s)?): return net.contains(s)
+                case (.pattern(let pt), let x?): if let r = directPattern(pt, x, e) { return r }
+                default: break
+                }
+            }
+        }
+        return directGeneral(info.predicate, EventView(event: e, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS))
+    }
+
+    /// `EventView.directValue` on the loaded event, without a view.
+    @inline(__always)
+    private func directValue(_ a: FieldAccessor, _ e: Event) -> (found: Bool, value: FieldValue?) {
+        for p in a.paths {
+            if let i = index.slot(p.splits[0].top) { return (true, e.fields[i].value) }
+            for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { return (false, nil) }
+        }
+        if e.alert != nil { return (false, nil) }
+        if let vn = a.vendorName, !currentNamespaces.isEmpty {
+            for p in vendor.paths(vn, currentNamespaces, index: currentNS) {
+                if let i = index.slot(p.splits[0].top) { return (true, e.fields[i].value) }
+                for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { return (false, nil) }
+            }
+        }
+        return (true, nil)
     }
 
     /// Evaluates `e` on the loaded event: scanned predicates from the scan bits (when
