@@ -21,38 +21,38 @@ final class RuleMatcher {
     let index = FieldIndex()
     let vendor = VendorPaths()
 
-    private var selectors: [LogsourceSelector] = []
+    private let selectors: [LogsourceSelector]
     /// Per rule: selector bit (0 for correlations).
-    private var ruleBit: [UInt64]
-    private var accessors: [PredicateTarget] = []
-    private var accessorFast: [FastAccess] = []
-    private var scanners: [Scanner] = []
+    private let ruleBit: [UInt64]
+    private let accessors: [PredicateTarget]
+    private let accessorFast: [FastAccess]
+    private let scanners: [Scanner]
     /// Scanned predicate → rules for which it is necessary.
-    private var predRules: [[Int32]]
+    private let predRules: [[Int32]]
     /// Rules with no necessary scanned predicate, per selector.
-    private var alwaysRules: [[Int32]]
+    private let alwaysRules: [[Int32]]
     /// Per selector: accessors its rules read.
-    private var selectorAccessors: [[Int]]
+    private let selectorAccessors: [[Int]]
     private var plans: [UInt64: Plan] = [:]
     /// Per selector: its classes and whether it also needs the service test (read per event
     /// without copying the selectors' strings).
-    private var selectorClasses: [EventClass] = []
-    private var selectorService: [Bool] = []
+    private let selectorClasses: [EventClass]
+    private let selectorService: [Bool]
     /// Per predicate: what it tests, in a class (read per event without copying payloads).
     private let predInfo: [PredInfo]
     /// Per rule: its condition compiled into `code` (start index; -1: none).
-    private var ruleCode: [Int32]
-    private var code: [CondInst] = []
+    private let ruleCode: [Int32]
+    private let code: [CondInst]
     /// Per accessor, flattened fast-path tables (plain values: no reference counting):
     /// `fastDirect[fastStart[a]..<fastStart[a+1]]` are the whole names of its lookup paths,
     /// `nestedTops[nestedStart[k]..<nestedStart[k+1]]` the shorter top-level keys path k
     /// could be nested under.
-    private var fastStart: [Int32] = [0]
-    private var fastDirect: [FieldKey] = []
-    private var nestedStart: [Int32] = [0]
-    private var nestedTops: [FieldKey] = []
-    private var accKeywords: [Bool] = []
-    private var accVendor: [Bool] = []
+    private let fastStart: [Int32]
+    private let fastDirect: [FieldKey]
+    private let nestedStart: [Int32]
+    private let nestedTops: [FieldKey]
+    private let accKeywords: [Bool]
+    private let accVendor: [Bool]
 
     /// One instruction of a compiled condition: `end` is the index after its subtree.
     struct CondInst {
@@ -114,24 +114,43 @@ final class RuleMatcher {
     }
 
     init(rules: RuleSet) {
+        var l_selectors: [LogsourceSelector] = []
+        var l_ruleBit: [UInt64] = []
+        var l_accessors: [PredicateTarget] = []
+        var l_accessorFast: [FastAccess] = []
+        var l_scanners: [Scanner] = []
+        var l_predRules: [[Int32]] = []
+        var l_alwaysRules: [[Int32]] = []
+        var l_selectorAccessors: [[Int]] = []
+        var l_selectorClasses: [EventClass] = []
+        var l_selectorService: [Bool] = []
+        var l_ruleCode: [Int32] = []
+        var l_code: [CondInst] = []
+        var l_fastStart: [Int32] = [0]
+        var l_fastDirect: [FieldKey] = []
+        var l_nestedStart: [Int32] = [0]
+        var l_nestedTops: [FieldKey] = []
+        var l_accKeywords: [Bool] = []
+        var l_accVendor: [Bool] = []
         self.rules = rules
         predicates = rules.predicates
-        scannedFlags = rules.predicates.map(\.scanned)
+        let scanned = rules.predicates.map(\.scanned)
+        scannedFlags = scanned
         predInfo = rules.predicates.map(PredInfo.init)
-        ruleCode = Array(repeating: -1, count: rules.rules.count)
-        ruleBit = Array(repeating: 0, count: rules.rules.count)
-        predRules = Array(repeating: [], count: predicates.count)
+        l_ruleCode = Array(repeating: -1, count: rules.rules.count)
+        l_ruleBit = Array(repeating: 0, count: rules.rules.count)
+        l_predRules = Array(repeating: [], count: predicates.count)
         bits = Array(repeating: 0, count: (predicates.count + 63) / 64 + 1)
         lazyStamp = Array(repeating: 0, count: predicates.count)
         lazyValue = Array(repeating: false, count: predicates.count)
         ruleStamp = Array(repeating: 0, count: rules.rules.count)
-        alwaysRules = []
-        selectorAccessors = []
+        l_alwaysRules = []
+        l_selectorAccessors = []
         var selIndex: [LogsourceSelector: Int] = [:]
         var accIndex: [PredicateTarget: Int] = [:]
         func acc(_ t: PredicateTarget) -> Int {
             if let i = accIndex[t] { return i }
-            accIndex[t] = accessors.count; accessors.append(t); scanners.append(Scanner())
+            accIndex[t] = l_accessors.count; l_accessors.append(t); l_scanners.append(Scanner())
             let f = FastAccess()
             switch t {
             case .keywords: f.keywords = true
@@ -142,20 +161,20 @@ final class RuleMatcher {
                 }
                 f.vendor = a.vendorName != nil
             }
-            accessorFast.append(f)
-            fastDirect.append(contentsOf: f.direct)
-            fastStart.append(Int32(fastDirect.count))
-            for tops in f.nestedTops { nestedTops.append(contentsOf: tops); nestedStart.append(Int32(nestedTops.count)) }
-            accKeywords.append(f.keywords)
-            accVendor.append(f.vendor)
-            return accessors.count - 1
+            l_accessorFast.append(f)
+            l_fastDirect.append(contentsOf: f.direct)
+            l_fastStart.append(Int32(l_fastDirect.count))
+            for tops in f.nestedTops { l_nestedTops.append(contentsOf: tops); l_nestedStart.append(Int32(l_nestedTops.count)) }
+            l_accKeywords.append(f.keywords)
+            l_accVendor.append(f.vendor)
+            return l_accessors.count - 1
         }
         // Register scanned predicates with their field's scanner.
         var predAccessor = Array(repeating: -1, count: predicates.count)
         for (i, p) in predicates.enumerated() where p.scanned {
             let a = acc(p.target)
             predAccessor[i] = a
-            let sc = scanners[a]
+            let sc = l_scanners[a]
             switch p.test {
             case .pattern(let pt):
                 if pt.shape == .exact && !pt.cased {
@@ -174,32 +193,50 @@ final class RuleMatcher {
             default: break
             }
         }
-        for sc in scanners { sc.automaton = MultiPattern(sc.literals) }
+        for sc in l_scanners { sc.automaton = MultiPattern(sc.literals) }
         for r in rules.rules {
             guard let first = r.selector, let cond = r.condition else { continue }
-            ruleCode[r.index] = Int32(code.count)
-            Self.compile(cond, into: &code)
+            l_ruleCode[r.index] = Int32(l_code.count)
+            Self.compile(cond, into: &l_code)
             var used = Set<Int>()
             Self.collectPreds(cond) { p in
                 let a = predAccessor[p] >= 0 ? predAccessor[p] : -1
                 if a >= 0 { used.insert(a) }
             }
-            let nec = necessary(cond)
-            if let nec { for p in Set(nec) { predRules[p].append(Int32(r.index)) } }
-            // A rule sees the events of each of its selectors (its logsource and any
+            let nec = Self.necessary(cond, scanned)
+            if let nec { for p in Set(nec) { l_predRules[p].append(Int32(r.index)) } }
+            // A rule sees the events of each of its l_selectors (its logsource and any
             // `also_logsources`): one bit per selector in its mask.
             for sel in [first] + r.extraSelectors {
                 let si: Int
                 if let s = selIndex[sel] { si = s } else {
-                    si = selectors.count; selIndex[sel] = si; selectors.append(sel)
-                    selectorClasses.append(sel.classes); selectorService.append(sel.service != nil || sel.authFacility)
-                    alwaysRules.append([]); selectorAccessors.append([])
+                    si = l_selectors.count; selIndex[sel] = si; l_selectors.append(sel)
+                    l_selectorClasses.append(sel.classes); l_selectorService.append(sel.service != nil || sel.authFacility)
+                    l_alwaysRules.append([]); l_selectorAccessors.append([])
                 }
-                ruleBit[r.index] |= si < 64 ? 1 << UInt64(si) : 0
-                for a in used where !selectorAccessors[si].contains(a) { selectorAccessors[si].append(a) }
-                if nec == nil { alwaysRules[si].append(Int32(r.index)) }
+                l_ruleBit[r.index] |= si < 64 ? 1 << UInt64(si) : 0
+                for a in used where !l_selectorAccessors[si].contains(a) { l_selectorAccessors[si].append(a) }
+                if nec == nil { l_alwaysRules[si].append(Int32(r.index)) }
             }
         }
+    selectors = l_selectors
+        ruleBit = l_ruleBit
+        accessors = l_accessors
+        accessorFast = l_accessorFast
+        scanners = l_scanners
+        predRules = l_predRules
+        alwaysRules = l_alwaysRules
+        selectorAccessors = l_selectorAccessors
+        selectorClasses = l_selectorClasses
+        selectorService = l_selectorService
+        ruleCode = l_ruleCode
+        code = l_code
+        fastStart = l_fastStart
+        fastDirect = l_fastDirect
+        nestedStart = l_nestedStart
+        nestedTops = l_nestedTops
+        accKeywords = l_accKeywords
+        accVendor = l_accVendor
     }
 
     var selectorCount: Int { selectors.count }
@@ -230,16 +267,16 @@ final class RuleMatcher {
     }
 
     /// Scanned predicates at least one of which is true whenever `e` is (nil: none known).
-    private func necessary(_ e: Expr) -> [Int]? {
+    private static func necessary(_ e: Expr, _ scanned: [Bool]) -> [Int]? {
         switch e {
-        case .pred(let p): return predicates[p].scanned ? [p] : nil
+        case .pred(let p): return scanned[p] ? [p] : nil
         case .and(let xs):
             var best: [Int]? = nil
-            for x in xs { if let n = necessary(x), n.count < (best?.count ?? Int.max) { best = n } }
+            for x in xs { if let n = necessary(x, scanned), n.count < (best?.count ?? Int.max) { best = n } }
             return best
         case .or(let xs):
             var all: [Int] = []
-            for x in xs { guard let n = necessary(x) else { return nil }; all.append(contentsOf: n) }
+            for x in xs { guard let n = necessary(x, scanned) else { return nil }; all.append(contentsOf: n) }
             return all
         case .not: return nil
         case .const(let b): return b ? nil : []
@@ -506,7 +543,8 @@ final class RuleMatcher {
         case .pred(let p):
             if useScan && scannedFlags[p] { return bit(p) }
             if lazyStamp[p] == generation { return lazyValue[p] }
-            let r = direct(predicates[p], v)
+            // `v` is a view of the loaded event (the engine's selections and `evaluateStandalone`).
+            let r = direct(predInfo[p], v.event)
             lazyStamp[p] = generation; lazyValue[p] = r
             return r
         case .and(let xs):
