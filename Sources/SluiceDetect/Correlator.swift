@@ -68,7 +68,9 @@ extension DetectionEngine {
         let rule = rules.rules[c]
         guard let info = corr[c], let k = rule.references.firstIndex(of: from) else { return }
         let v = view(ctx)
-        guard let gv = values(info.group[k], v) else { return }
+        // The group key is hashed from the values as they are read; the values themselves are
+        // collected again only when an alert is made (`decide`).
+        guard let key = keyOf(info.group[k], v) else { return }
         if let allow = rule.ext.allowlist, evaluateSelection(allow, ctx) { return }
         let kind = info.spec.kind
         let t = ctx.time
@@ -95,7 +97,6 @@ extension DetectionEngine {
         case .eventCount:
             break
         }
-        let key = Self.key(gv)
         var slot: Int
         if let s = st.groups.slot(key) {
             slot = s
@@ -169,7 +170,7 @@ extension DetectionEngine {
         }()
         if evicted > 0 { bump(.valueEvictions, evicted) }
         if closeNow { return }   // decided when the window ends
-        decide(c, slot: slot, key: key, groupValues: gv, time: t, depth: ctx.depth)
+        decide(c, slot: slot, key: key, groupValues: { self.values(info.group[k], self.view(ctx)) ?? [] }, time: t, depth: ctx.depth)
     }
 
     func withGroup(_ st: RuleState, _ slot: Int, _ body: (inout GroupState) -> Void) {
@@ -194,7 +195,7 @@ extension DetectionEngine {
     }
 
     /// Decides alerting for a group after an update (sliding windows: at once).
-    func decide(_ c: Int, slot: Int, key: UInt64, groupValues: [String], time t: Int64, depth: Int) {
+    func decide(_ c: Int, slot: Int, key: UInt64, groupValues: () -> [String], time t: Int64, depth: Int) {
         let rule = rules.rules[c]
         let st = states[c]
         let info = corr[c]!
@@ -216,13 +217,13 @@ extension DetectionEngine {
                 if gg.suppressUntil > t { suppressed = true } else if let p = rule.ext.suppressFor { gg.suppressUntil = t &+ p }
             }
             if suppressed { bump(.suppressedAlerts); return }
-            let a = correlationAlert(rule, st.groups[slot], key: key, groupValues: groupValues, agg: agg, severity: sev, time: t, escalates: nil)
+            let a = correlationAlert(rule, st.groups[slot], key: key, groupValues: groupValues(), agg: agg, severity: sev, time: t, escalates: nil)
             emit(a, rule: rule, depth: depth)
         } else if Int8(sev.rawValue) > g.severity {
             let prev = Severity(rawValue: Int(g.severity)) ?? .informational
             withGroup(st, slot) { $0.severity = Int8(sev.rawValue) }
             let prevID = alertID(rule, key: key, start: g.episodeStart, severity: g.severity == g.openSeverity ? nil : prev)
-            let a = correlationAlert(rule, st.groups[slot], key: key, groupValues: groupValues, agg: agg, severity: sev, time: t, escalates: prevID)
+            let a = correlationAlert(rule, st.groups[slot], key: key, groupValues: groupValues(), agg: agg, severity: sev, time: t, escalates: prevID)
             emit(a, rule: rule, depth: depth)
         }
     }
