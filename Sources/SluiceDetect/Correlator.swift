@@ -184,6 +184,11 @@ extension DetectionEngine {
         case .valueSum: return g.sum
         case .valueAvg: return g.entries.isEmpty ? 0 : g.sum / Double(g.entries.count)
         case .temporal:
+            if refs <= 64 {   // rule slots as bits (no set per event)
+                var bits: UInt64 = 0
+                for e in g.entries where e.key < 64 { bits |= 1 << e.key }
+                return Double(bits.nonzeroBitCount)
+            }
             var seen = Set<UInt64>()
             for e in g.entries { seen.insert(e.key) }
             return Double(seen.count)

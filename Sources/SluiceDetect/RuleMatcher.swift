@@ -410,7 +410,8 @@ final class RuleMatcher {
     @inline(__always)
     private func scanValue(_ sc: Scanner, _ value: FieldValue, _ e: Event) {
         switch value {
-        case .string(var s): s.withUTF8 { scanText(sc, $0) }
+        case .string(let s):
+            if s.utf8.withContiguousStorageIfAvailable({ scanText(sc, $0) }) == nil { var t = s; t.withUTF8 { scanText(sc, $0) } }
         case .span(let sp):
             e.original.withUnsafeBufferPointer { buf in
                 let lo = Int(sp.start), hi = lo + Int(sp.count)
