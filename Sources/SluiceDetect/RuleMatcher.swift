@@ -26,7 +26,7 @@ final class RuleMatcher {
     private let ruleBit: [UInt64]
     private let accessors: [PredicateTarget]
     private let accessorFast: [FastAccess]
-    private let scanners: [Scanner]
+    private let scanners: [ScanTable]
     /// Scanned predicate → rules for which it is necessary.
     private let predRules: [[Int32]]
     /// Rules with no necessary scanned predicate, per selector.
@@ -69,7 +69,18 @@ final class RuleMatcher {
         let pattern: PatternTest?
         let regex: RegexTest?
         let predicate: Predicate
+        let isPattern: Bool
+        /// A folded `contains` pattern: the automaton's hit is the match.
+        let plainContains: Bool
+
+        /// The pattern test (`isPattern`), read in place.
+        @inline(__always)
+        func patternMatches(_ folded: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+            pattern.unsafelyUnwrapped.matches(folded: folded, original: text)
+        }
+
         init(_ p: Predicate) {
+            if case .pattern(let pt) = p.test { isPattern = true; plainContains = pt.shape == .contains && !pt.cased } else { isPattern = false; plainContains = false }
             predicate = p
             if case .field(let a) = p.target { accessor = a } else { accessor = nil }
             test = p.test
@@ -223,7 +234,7 @@ final class RuleMatcher {
         ruleBit = l_ruleBit
         accessors = l_accessors
         accessorFast = l_accessorFast
-        scanners = l_scanners
+        scanners = l_scanners.map(ScanTable.init)
         predRules = l_predRules
         alwaysRules = l_alwaysRules
         selectorAccessors = l_selectorAccessors
@@ -408,7 +419,7 @@ final class RuleMatcher {
     }
 
     @inline(__always)
-    private func scanValue(_ sc: Scanner, _ value: FieldValue, _ e: Event) {
+    private func scanValue(_ sc: ScanTable, _ value: FieldValue, _ e: Event) {
         switch value {
         case .string(let s):
             if s.utf8.withContiguousStorageIfAvailable({ scanText(sc, $0) }) == nil { var t = s; t.withUTF8 { scanText(sc, $0) } }
@@ -420,6 +431,59 @@ final class RuleMatcher {
             }
         case .array(let items): for it in items { scanValue(sc, it, e) }
         default: _ = ValueText.with(value, e, &scratch) { scanText(sc, $0) }
+        }
+    }
+
+    /// A field's scan tables, frozen after compilation (immutable: read per event without
+    /// copying): the automaton, the predicates of each literal, and the exact values in an
+    /// open-addressing table keyed by their stable hash (no second hashing per value).
+    final class ScanTable {
+        let automaton: MultiPattern
+        /// Predicates of literal i: `litPreds[litStart[i]..<litStart[i+1]]`.
+        let litStart: [Int32]
+        let litPreds: [Int32]
+        let hasExact: Bool
+        let exactMask: Int
+        let exactKeys: [UInt64]
+        /// Slot → entry index + 1 (0: empty).
+        let exactEntry: [Int32]
+        /// Predicates of entry j: `exactPreds[exactStart[j]..<exactStart[j+1]]`.
+        let exactStart: [Int32]
+        let exactPreds: [Int32]
+        let always: [Int32]
+
+        init(_ b: Scanner) {
+            automaton = b.automaton
+            var ls: [Int32] = [0], lp: [Int32] = []
+            for list in b.literalPreds { lp.append(contentsOf: list); ls.append(Int32(lp.count)) }
+            litStart = ls; litPreds = lp
+            hasExact = !b.exact.isEmpty
+            var cap = 4
+            while cap < b.exact.count * 2 { cap *= 2 }
+            exactMask = cap - 1
+            var keys = [UInt64](repeating: 0, count: cap), entry = [Int32](repeating: 0, count: cap)
+            var es: [Int32] = [0], ep: [Int32] = []
+            for (h, list) in b.exact.sorted(by: { $0.key < $1.key }) {
+                var i = Int(truncatingIfNeeded: h) & (cap - 1)
+                while entry[i] != 0 { i = (i + 1) & (cap - 1) }
+                keys[i] = h
+                ep.append(contentsOf: list); es.append(Int32(ep.count))
+                entry[i] = Int32(es.count - 1)
+            }
+            exactKeys = keys; exactEntry = entry; exactStart = es; exactPreds = ep
+            always = b.always
+        }
+
+        /// The entry index of hash `h` (index into `exactStart`), or -1.
+        @inline(__always)
+        func exactSlot(_ h: UInt64) -> Int {
+            var i = Int(truncatingIfNeeded: h) & exactMask
+            while true {
+                let e = exactEntry[i]
+                if e == 0 { return -1 }
+                if exactKeys[i] == h { return Int(e) - 1 }
+                i = (i + 1) & exactMask
+            }
         }
     }
 
@@ -440,30 +504,35 @@ final class RuleMatcher {
         if !e.original.isEmpty { _ = body(.string(e.originalText), e) }
     }
 
-    private func scanText(_ sc: Scanner, _ text: UnsafeBufferPointer<UInt8>) {
+    private func scanText(_ sc: ScanTable, _ text: UnsafeBufferPointer<UInt8>) {
         folded.removeAll(keepingCapacity: true)
         CaseFold.fold(text, into: &folded)
         folded.withUnsafeBufferPointer { f in
-            if !sc.exact.isEmpty {
+            if sc.hasExact {
                 var h = StableHash(); h.combine(bytes: f)
-                if let ps = sc.exact[h.value] {
-                    for p in ps where !bit(Int(p)) {
-                        if let pt = predInfo[Int(p)].pattern, pt.matches(folded: f, original: text) { setBit(Int(p)) }
+                let slot = sc.exactSlot(h.value)
+                if slot >= 0 {
+                    for k in Int(sc.exactStart[slot])..<Int(sc.exactStart[slot + 1]) where !bit(Int(sc.exactPreds[k])) {
+                        let p = sc.exactPreds[k]
+                        let info = predInfo[Int(p)]
+                        if info.isPattern, info.patternMatches(f, text) { setBit(Int(p)) }
                     }
                 }
             }
             sc.automaton.scan(f) { pid, _ in
-                for p in sc.literalPreds[pid] where !self.bit(Int(p)) {
+                for k in Int(sc.litStart[pid])..<Int(sc.litStart[pid + 1]) where !self.bit(Int(sc.litPreds[k])) {
+                    let p = sc.litPreds[k]
                     let info = self.predInfo[Int(p)]
-                    if let pt = info.pattern {
-                        if (pt.shape == .contains && !pt.cased) || pt.matches(folded: f, original: text) { self.setBit(Int(p)) }
+                    if info.isPattern {
+                        if info.plainContains || info.patternMatches(f, text) { self.setBit(Int(p)) }
                     } else if let r = info.regex {
                         if r.matches(text) { self.setBit(Int(p)) }
                     }
                 }
             }
             for p in sc.always where !bit(Int(p)) {
-                if let pt = predInfo[Int(p)].pattern, pt.matches(folded: f, original: text) { setBit(Int(p)) }
+                let info = predInfo[Int(p)]
+                if info.isPattern, info.patternMatches(f, text) { setBit(Int(p)) }
             }
         }
     }
