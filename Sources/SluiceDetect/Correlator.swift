@@ -45,8 +45,33 @@ final class SingleInfo {
     let ratio: [FieldAccessor]
     /// Per escalation: `after_rule` fields of this rule's events.
     let mine: [[FieldAccessor]]
+    /// The correlation's timespan, else the baseline's bucket, else 0.
+    let span: Int64
+    /// Whether a tier compares against a learned baseline.
+    let hasBaselineTiers: Bool
+    /// Per escalation: its trigger as plain values (read per event without copying the
+    /// triggers' payloads).
+    let escalationKinds: [EscalationKind]
+
+    struct EscalationKind {
+        enum Kind { case selection, afterRule, differs }
+        var kind: Kind
+        /// `selection`: index into `whenSelections`.
+        var selection: Int
+        /// `afterRule`: its `within`.
+        var within: Int64
+    }
 
     init(_ r: CompiledRule) {
+        span = r.correlation?.timespan ?? r.ext.baseline?.bucket ?? 0
+        hasBaselineTiers = r.ext.tiers.contains { $0.baselineFactor != nil }
+        escalationKinds = r.ext.escalations.map { e in
+            switch e.trigger {
+            case .selection(let i): return EscalationKind(kind: .selection, selection: i, within: 0)
+            case .afterRule(_, _, let within): return EscalationKind(kind: .afterRule, selection: 0, within: within)
+            case .differs: return EscalationKind(kind: .differs, selection: 0, within: 0)
+            }
+        }
         func acc(_ n: String) -> [FieldAccessor] { r.ext.accessors(n, table: r.table) }
         suppressBy = (r.ext.suppressBy ?? []).map(acc)
         entity = (r.ext.firstSeen?.entity ?? r.ext.baseline?.entity ?? []).map(acc)
@@ -115,11 +140,12 @@ extension DetectionEngine {
             if evaluateSelection(sel, ctx) { whenHits |= 1 << UInt32(i) }
         }
         var escalatedNow: [Int] = []
-        for (j, esc) in rule.ext.escalations.enumerated() {
-            switch esc.trigger {
-            case .selection(let i): if i < 32, whenHits & (1 << UInt32(i)) != 0 { escalatedNow.append(j) }
-            case .afterRule(_, _, let within):
-                if afterRuleHit(rule, j, ctx, t, within) { escalatedNow.append(j) }
+        let kinds = single[c].escalationKinds
+        for j in kinds.indices {
+            let k = kinds[j]
+            switch k.kind {
+            case .selection: if k.selection < 32, whenHits & (1 << UInt32(k.selection)) != 0 { escalatedNow.append(j) }
+            case .afterRule: if afterRuleHit(rule, j, ctx, t, k.within) { escalatedNow.append(j) }
             case .differs: break
             }
         }
@@ -255,14 +281,15 @@ extension DetectionEngine {
     /// group's `when` selections; active escalations add their tiers), plus the steps of
     /// active escalations; without tiers, the rule's level when `entry` holds.
     func severity(_ rule: CompiledRule, agg: Double, group g: GroupState, time t: Int64, entry: () -> Bool) -> Severity? {
-        let span = rule.correlation?.timespan ?? rule.ext.baseline?.bucket ?? 0
+        let info = single[rule.index]
+        let span = info.span
         var active: [RuleExtensions.Escalation] = []
-        for (j, esc) in rule.ext.escalations.enumerated() {
-            switch esc.trigger {
-            case .differs(let field):
-                if differs(field, g) { active.append(esc) }
-            default:
-                if j < g.escalated.count, g.escalated[j] != 0, t &- g.escalated[j] < max(span, 1) { active.append(esc) }
+        let kinds = info.escalationKinds
+        for j in kinds.indices {
+            if kinds[j].kind == .differs {
+                if case .differs(let field) = rule.ext.escalations[j].trigger, differs(field, g) { active.append(rule.ext.escalations[j]) }
+            } else if j < g.escalated.count, g.escalated[j] != 0, t &- g.escalated[j] < max(span, 1) {
+                active.append(rule.ext.escalations[j])
             }
         }
         var base: Severity? = nil
@@ -305,8 +332,9 @@ extension DetectionEngine {
     /// Returns whether it changed the group.
     @discardableResult
     func recordHistory(_ rule: CompiledRule, _ st: RuleState, _ slot: Int, _ agg: Double, _ t: Int64) -> Bool {
-        guard rule.isCorrelation, rule.ext.tiers.contains(where: { $0.baselineFactor != nil }) else { return false }
-        let b = t / max(rule.correlation!.timespan, 1)
+        let info = single[rule.index]
+        guard rule.isCorrelation, info.hasBaselineTiers else { return false }
+        let b = t / max(info.span, 1)   // the correlation's timespan
         withGroup(st, slot) { g in
             if let last = g.history.last, last.bucket == b { g.history[g.history.count - 1].value = max(last.value, agg) }
             else { g.history.append(HistoryBucket(bucket: b, value: agg)) }
