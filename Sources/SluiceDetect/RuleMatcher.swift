@@ -103,7 +103,15 @@ final class RuleMatcher {
     private(set) var currentNS = 0
     /// Incremented by every `load`: tells the engine whether the loaded event is still its own.
     private(set) var loads: UInt64 = 0
-    private var vendorCache: [Int: [FieldPath]] = [:]
+    /// The vendor-namespace paths of (namespace index, accessor), flattened on first use:
+    /// `vendorRange[ns * accessors + a]` is 0 when not computed yet, else 1 + an entry `k`
+    /// whose paths are `vendorTop[vendorStart[k]..<vendorStart[k+1]]`, path `j`'s shorter
+    /// top-level keys `vendorNest[vendorNestStart[j]..<vendorNestStart[j+1]]`.
+    private var vendorRange: [Int32] = []
+    private var vendorStart: [Int32] = [0]
+    private var vendorTop: [FieldKey] = []
+    private var vendorNestStart: [Int32] = [0]
+    private var vendorNest: [FieldKey] = []
 
     struct Plan { var accessors: [Int]; var always: [Int32] }
 
@@ -390,19 +398,15 @@ final class RuleMatcher {
             }
             if !nested && e.alert == nil {
                 guard accVendor[a], currentNS != 0 else { return }
-                let key = a << 8 | currentNS
-                let paths: [FieldPath]
-                if let hit = vendorCache[key] { paths = hit } else {
-                    guard case .field(let acc) = accessors[a], let vn = acc.vendorName else { return }
-                    paths = vendor.paths(vn, currentNamespaces, index: currentNS); vendorCache[key] = paths
-                }
+                let k = vendorEntry(a)
+                guard k >= 0 else { return }
                 var nestedVendor = false
-                for p in paths {
-                    if let i = index.slot(p.splits[0].top) {
+                for j in Int(vendorStart[k])..<Int(vendorStart[k + 1]) {
+                    if let i = index.slot(vendorTop[j]) {
                         e.fields.withUnsafeFields { scanValue(sc, $0[i].value, e) }
                         return
                     }
-                    for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { nestedVendor = true }
+                    for t in Int(vendorNestStart[j])..<Int(vendorNestStart[j + 1]) where index.slot(vendorNest[t]) != nil { nestedVendor = true }
                 }
                 if !nestedVendor { return }
             }
@@ -416,6 +420,30 @@ final class RuleMatcher {
         case .field(let acc): v.forEach(acc, visit)
         case .keywords: Self.forEachKeywordText(v.event, visit)
         }
+    }
+
+    /// The flattened vendor paths of accessor `a` for the current namespace (see
+    /// `vendorRange`); -1 when the accessor has no vendor fallback.
+    @inline(__always)
+    private func vendorEntry(_ a: Int) -> Int {
+        let n = accessors.count
+        let at = currentNS * n + a
+        if at < vendorRange.count, vendorRange[at] != 0 { return Int(vendorRange[at]) - 1 }
+        return vendorEntrySlow(a, at)
+    }
+
+    @inline(never)
+    private func vendorEntrySlow(_ a: Int, _ at: Int) -> Int {
+        if at >= vendorRange.count { vendorRange.append(contentsOf: repeatElement(0, count: at + 1 - vendorRange.count)) }
+        guard case .field(let acc) = accessors[a], let vn = acc.vendorName else { return -1 }
+        for p in vendor.paths(vn, currentNamespaces, index: currentNS) {
+            vendorTop.append(p.splits[0].top)
+            for sp in p.splits.dropFirst() { vendorNest.append(sp.top) }
+            vendorNestStart.append(Int32(vendorNest.count))
+        }
+        vendorStart.append(Int32(vendorTop.count))
+        vendorRange[at] = Int32(vendorStart.count - 1)   // entry index + 1
+        return vendorStart.count - 2
     }
 
     @inline(__always)
