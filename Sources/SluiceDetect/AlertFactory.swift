@@ -59,12 +59,17 @@ extension DetectionEngine {
         let info = single[rule.index]
         let spec = rule.ext.firstSeen!
         let v = view(ctx)
-        guard let ent = values(info.entity, v) else { return }
+        // Keys are hashed from the values as they are read (`eh`: the entity's parts, what
+        // `Self.key(ent, …)` starts with); the values are collected only for an alert.
+        var eh = KeyHasher()
+        guard add(info.entity, v, to: &eh) else { return }
         let st = states[rule.index]
         // The entity's own first sighting (kept only when `entity_learning` asks for it).
         var entitySince = ctx.time
         if spec.entityLearning != nil {
-            let ek = Self.key(ent, "\u{2}")
+            var kh = eh
+            kh.add("\u{2}")
+            let ek = kh.value
             if let s = st.seen.slot(ek) { entitySince = st.seen[s]; st.seen.touch(s) }
             else if st.seen.insert(ek, ctx.time).evicted != nil { bump(.firstSeenEvictions) }
         }
@@ -79,17 +84,24 @@ extension DetectionEngine {
         if spec.each {
             for (i, n) in spec.values.enumerated() {
                 guard let val = firstText(info.values[i], v) else { continue }
-                let k = Self.key(ent, "\u{1}", n, val)
+                var kh = eh
+                kh.add("\u{1}"); kh.add(n); kh.add(val)
+                let k = kh.value
                 if learn(k) { if fresh.isEmpty { firstKey = k }; fresh.append((n, val)) }
             }
-        } else if let vals = values(info.values, v) {
-            let k = Self.key(ent + ["\u{1}"] + vals)
-            if learn(k) { firstKey = k; fresh = zip(spec.values, vals).map { ($0, $1) } }
+        } else {
+            var kh = eh
+            kh.add("\u{1}")
+            if add(info.values, v, to: &kh) {
+                let k = kh.value
+                if learn(k), let vals = values(info.values, v) { firstKey = k; fresh = zip(spec.values, vals).map { ($0, $1) } }
+            }
         }
         let forced = spec.orWhen.map { evaluateSelection(rule.ext.whenSelections[$0], ctx) } ?? false
         let learned = ctx.time &- st.learningStart >= learningPeriod(rule)
             && spec.entityLearning.map { ctx.time &- entitySince >= $0 } ?? true
         guard forced || (!fresh.isEmpty && learned) else { return }
+        guard let ent = values(info.entity, view(ctx)) else { return }
         var group: [Field] = []
         for (i, n) in spec.entity.enumerated() { group.append(Field(FieldKey(n), .string(ent[i]))) }
         var details: [Field] = []
@@ -103,9 +115,9 @@ extension DetectionEngine {
         }
         details.append(Field(FieldKey("learning_since"), .string(Timestamp.rfc3339(st.learningStart))))
         if spec.entityLearning != nil { details.append(Field(FieldKey("entity_since"), .string(Timestamp.rfc3339(entitySince)))) }
-        if let period = rule.ext.suppressFor, suppressed(rule, period, ctx, key: Self.key(ent), group: &group) { return }
+        if let period = rule.ext.suppressFor, suppressed(rule, period, ctx, key: eh.value, group: &group) { return }
         let (steps, why) = escalationSteps(rule, ctx)
-        let id = StableHash.hex128 { h in h.combine(rule.id); h.combine(firstKey != 0 ? firstKey : Self.key(ent)); h.combine(ctx.time) }
+        let id = StableHash.hex128 { h in h.combine(rule.id); h.combine(firstKey != 0 ? firstKey : eh.value); h.combine(ctx.time) }
         let a = makeAlert(rule, id: id, severity: raised(rule.severity, steps), group: group, count: 1,
                           first: ctx.time, last: ctx.time, details: details, evidence: [ctx.event], escalations: why, escalates: nil)
         emit(a, rule: rule, depth: ctx.depth)
@@ -143,7 +155,7 @@ extension DetectionEngine {
         let info = single[rule.index]
         let spec = rule.ext.baseline!
         let v = view(ctx)
-        guard let ent = values(info.entity, v) else { return }
+        guard let key = keyOf(info.entity, v) else { return }
         func number(_ accs: [FieldAccessor]) -> Double {
             var n: Double? = nil
             for a in accs {
@@ -155,7 +167,6 @@ extension DetectionEngine {
         let amount = number(info.baselineValue)
         let amount2 = info.ratio.isEmpty ? 0 : number(info.ratio)
         let st = states[rule.index]
-        let key = Self.key(ent)
         let slot: Int
         if let s = st.groups.slot(key) { slot = s; st.groups.touch(s) } else {
             var g = GroupState(); g.escalated = Array(repeating: 0, count: rule.ext.escalations.count)
@@ -202,8 +213,9 @@ extension DetectionEngine {
         let first = g.severity < 0
         let prevID: String? = first ? nil : alertID(rule, key: key, start: start, severity: g.severity == g.openSeverity ? nil : Severity(rawValue: Int(g.severity)))
         withGroup(st, slot) { $0.severity = Int8(sev.rawValue); if first { $0.openSeverity = Int8(sev.rawValue) } }
+        let ent = values(info.entity, view(ctx)) ?? []
         var group: [Field] = []
-        for (i, n) in spec.entity.enumerated() { group.append(Field(FieldKey(n), .string(ent[i]))) }
+        for (i, n) in spec.entity.enumerated() where i < ent.count { group.append(Field(FieldKey(n), .string(ent[i]))) }
         var details: [Field] = [
             Field(FieldKey("bucket_sum"), .double(sum)), Field(FieldKey("baseline_p95"), .double(p95)),
             Field(FieldKey("threshold"), .double(threshold)), Field(FieldKey("bucket_start"), .string(Timestamp.rfc3339(start))),

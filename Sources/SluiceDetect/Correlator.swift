@@ -45,8 +45,33 @@ final class SingleInfo {
     let ratio: [FieldAccessor]
     /// Per escalation: `after_rule` fields of this rule's events.
     let mine: [[FieldAccessor]]
+    /// The correlation's timespan, else the baseline's bucket, else 0.
+    let span: Int64
+    /// Whether a tier compares against a learned baseline.
+    let hasBaselineTiers: Bool
+    /// Per escalation: its trigger as plain values (read per event without copying the
+    /// triggers' payloads).
+    let escalationKinds: [EscalationKind]
+
+    struct EscalationKind {
+        enum Kind { case selection, afterRule, differs }
+        var kind: Kind
+        /// `selection`: index into `whenSelections`.
+        var selection: Int
+        /// `afterRule`: its `within`.
+        var within: Int64
+    }
 
     init(_ r: CompiledRule) {
+        span = r.correlation?.timespan ?? r.ext.baseline?.bucket ?? 0
+        hasBaselineTiers = r.ext.tiers.contains { $0.baselineFactor != nil }
+        escalationKinds = r.ext.escalations.map { e in
+            switch e.trigger {
+            case .selection(let i): return EscalationKind(kind: .selection, selection: i, within: 0)
+            case .afterRule(_, _, let within): return EscalationKind(kind: .afterRule, selection: 0, within: within)
+            case .differs: return EscalationKind(kind: .differs, selection: 0, within: 0)
+            }
+        }
         func acc(_ n: String) -> [FieldAccessor] { r.ext.accessors(n, table: r.table) }
         suppressBy = (r.ext.suppressBy ?? []).map(acc)
         entity = (r.ext.firstSeen?.entity ?? r.ext.baseline?.entity ?? []).map(acc)
@@ -68,7 +93,9 @@ extension DetectionEngine {
         let rule = rules.rules[c]
         guard let info = corr[c], let k = rule.references.firstIndex(of: from) else { return }
         let v = view(ctx)
-        guard let gv = values(info.group[k], v) else { return }
+        // The group key is hashed from the values as they are read; the values themselves are
+        // collected again only when an alert is made (`decide`).
+        guard let key = keyOf(info.group[k], v) else { return }
         if let allow = rule.ext.allowlist, evaluateSelection(allow, ctx) { return }
         let kind = info.spec.kind
         let t = ctx.time
@@ -95,7 +122,6 @@ extension DetectionEngine {
         case .eventCount:
             break
         }
-        let key = Self.key(gv)
         var slot: Int
         if let s = st.groups.slot(key) {
             slot = s
@@ -114,11 +140,12 @@ extension DetectionEngine {
             if evaluateSelection(sel, ctx) { whenHits |= 1 << UInt32(i) }
         }
         var escalatedNow: [Int] = []
-        for (j, esc) in rule.ext.escalations.enumerated() {
-            switch esc.trigger {
-            case .selection(let i): if i < 32, whenHits & (1 << UInt32(i)) != 0 { escalatedNow.append(j) }
-            case .afterRule(_, _, let within):
-                if afterRuleHit(rule, j, ctx, t, within) { escalatedNow.append(j) }
+        let kinds = single[c].escalationKinds
+        for j in kinds.indices {
+            let k = kinds[j]
+            switch k.kind {
+            case .selection: if k.selection < 32, whenHits & (1 << UInt32(k.selection)) != 0 { escalatedNow.append(j) }
+            case .afterRule: if afterRuleHit(rule, j, ctx, t, k.within) { escalatedNow.append(j) }
             case .differs: break
             }
         }
@@ -169,7 +196,7 @@ extension DetectionEngine {
         }()
         if evicted > 0 { bump(.valueEvictions, evicted) }
         if closeNow { return }   // decided when the window ends
-        decide(c, slot: slot, key: key, groupValues: gv, time: t, depth: ctx.depth)
+        decide(c, slot: slot, key: key, groupValues: { self.values(info.group[k], self.view(ctx)) ?? [] }, time: t, depth: ctx.depth)
     }
 
     func withGroup(_ st: RuleState, _ slot: Int, _ body: (inout GroupState) -> Void) {
@@ -183,6 +210,11 @@ extension DetectionEngine {
         case .valueSum: return g.sum
         case .valueAvg: return g.entries.isEmpty ? 0 : g.sum / Double(g.entries.count)
         case .temporal:
+            if refs <= 64 {   // rule slots as bits (no set per event)
+                var bits: UInt64 = 0
+                for e in g.entries where e.key < 64 { bits |= 1 << e.key }
+                return Double(bits.nonzeroBitCount)
+            }
             var seen = Set<UInt64>()
             for e in g.entries { seen.insert(e.key) }
             return Double(seen.count)
@@ -194,7 +226,7 @@ extension DetectionEngine {
     }
 
     /// Decides alerting for a group after an update (sliding windows: at once).
-    func decide(_ c: Int, slot: Int, key: UInt64, groupValues: [String], time t: Int64, depth: Int) {
+    func decide(_ c: Int, slot: Int, key: UInt64, groupValues: () -> [String], time t: Int64, depth: Int) {
         let rule = rules.rules[c]
         let st = states[c]
         let info = corr[c]!
@@ -216,13 +248,13 @@ extension DetectionEngine {
                 if gg.suppressUntil > t { suppressed = true } else if let p = rule.ext.suppressFor { gg.suppressUntil = t &+ p }
             }
             if suppressed { bump(.suppressedAlerts); return }
-            let a = correlationAlert(rule, st.groups[slot], key: key, groupValues: groupValues, agg: agg, severity: sev, time: t, escalates: nil)
+            let a = correlationAlert(rule, st.groups[slot], key: key, groupValues: groupValues(), agg: agg, severity: sev, time: t, escalates: nil)
             emit(a, rule: rule, depth: depth)
         } else if Int8(sev.rawValue) > g.severity {
             let prev = Severity(rawValue: Int(g.severity)) ?? .informational
             withGroup(st, slot) { $0.severity = Int8(sev.rawValue) }
             let prevID = alertID(rule, key: key, start: g.episodeStart, severity: g.severity == g.openSeverity ? nil : prev)
-            let a = correlationAlert(rule, st.groups[slot], key: key, groupValues: groupValues, agg: agg, severity: sev, time: t, escalates: prevID)
+            let a = correlationAlert(rule, st.groups[slot], key: key, groupValues: groupValues(), agg: agg, severity: sev, time: t, escalates: prevID)
             emit(a, rule: rule, depth: depth)
         }
     }
@@ -249,14 +281,15 @@ extension DetectionEngine {
     /// group's `when` selections; active escalations add their tiers), plus the steps of
     /// active escalations; without tiers, the rule's level when `entry` holds.
     func severity(_ rule: CompiledRule, agg: Double, group g: GroupState, time t: Int64, entry: () -> Bool) -> Severity? {
-        let span = rule.correlation?.timespan ?? rule.ext.baseline?.bucket ?? 0
+        let info = single[rule.index]
+        let span = info.span
         var active: [RuleExtensions.Escalation] = []
-        for (j, esc) in rule.ext.escalations.enumerated() {
-            switch esc.trigger {
-            case .differs(let field):
-                if differs(field, g) { active.append(esc) }
-            default:
-                if j < g.escalated.count, g.escalated[j] != 0, t &- g.escalated[j] < max(span, 1) { active.append(esc) }
+        let kinds = info.escalationKinds
+        for j in kinds.indices {
+            if kinds[j].kind == .differs {
+                if case .differs(let field) = rule.ext.escalations[j].trigger, differs(field, g) { active.append(rule.ext.escalations[j]) }
+            } else if j < g.escalated.count, g.escalated[j] != 0, t &- g.escalated[j] < max(span, 1) {
+                active.append(rule.ext.escalations[j])
             }
         }
         var base: Severity? = nil
@@ -299,8 +332,9 @@ extension DetectionEngine {
     /// Returns whether it changed the group.
     @discardableResult
     func recordHistory(_ rule: CompiledRule, _ st: RuleState, _ slot: Int, _ agg: Double, _ t: Int64) -> Bool {
-        guard rule.isCorrelation, rule.ext.tiers.contains(where: { $0.baselineFactor != nil }) else { return false }
-        let b = t / max(rule.correlation!.timespan, 1)
+        let info = single[rule.index]
+        guard rule.isCorrelation, info.hasBaselineTiers else { return false }
+        let b = t / max(info.span, 1)   // the correlation's timespan
         withGroup(st, slot) { g in
             if let last = g.history.last, last.bucket == b { g.history[g.history.count - 1].value = max(last.value, agg) }
             else { g.history.append(HistoryBucket(bucket: b, value: agg)) }

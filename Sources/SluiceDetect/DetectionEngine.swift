@@ -329,6 +329,22 @@ public final class DetectionEngine {
         return out
     }
 
+    /// `key(values(fields, v)!)` without collecting the values (nil when one has no value).
+    func keyOf(_ fields: [[FieldAccessor]], _ v: EventView) -> UInt64? {
+        var k = KeyHasher()
+        guard add(fields, v, to: &k) else { return nil }
+        return k.value
+    }
+
+    /// Adds the values of several (coalesced) fields to `k`; false when one has no value.
+    func add(_ fields: [[FieldAccessor]], _ v: EventView, to k: inout KeyHasher) -> Bool {
+        for f in fields {
+            guard let s = firstText(f, v) else { return false }
+            k.add(s)
+        }
+        return true
+    }
+
     static func key(_ parts: [String], salt: UInt64 = 0) -> UInt64 {
         var k = KeyHasher(salt: salt)
         for p in parts { k.add(p) }

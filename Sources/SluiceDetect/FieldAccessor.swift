@@ -19,15 +19,23 @@ final class FieldIndex {
             generation = 1
         }
         let g = generation
-        let n = e.fields.count
-        for i in 0..<n {
-            let id = Int(e.fields[i].key.id)
-            if id >= stamp.count {
-                let newCount = Swift.max(id + 1, stamp.count * 2, 256)
+        e.fields.withUnsafeFields { fs in
+            // Grow first (keys are read without copying the field values).
+            var top = 0
+            for i in fs.indices { top = Swift.max(top, Int(fs[i].key.id)) }
+            if top >= stamp.count {
+                let newCount = Swift.max(top + 1, stamp.count * 2, 256)
                 stamp.append(contentsOf: repeatElement(0, count: newCount - stamp.count))
                 slots.append(contentsOf: repeatElement(0, count: newCount - slots.count))
             }
-            if stamp[id] != g { stamp[id] = g; slots[id] = Int32(i) }
+            stamp.withUnsafeMutableBufferPointer { st in
+                slots.withUnsafeMutableBufferPointer { sl in
+                    for i in fs.indices {
+                        let id = Int(fs[i].key.id)
+                        if st[id] != g { st[id] = g; sl[id] = Int32(i) }
+                    }
+                }
+            }
         }
     }
 

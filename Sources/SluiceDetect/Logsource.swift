@@ -191,8 +191,8 @@ final class EventClassifier {
     /// Whether a value (text or list of texts) is `word`, case-insensitively.
     static func has(_ v: FieldValue, _ word: String, _ e: Event) -> Bool {
         switch v {
-        case .string(let s): return s == word || s.lowercased() == word
-        case .span(let sp): return e.text(sp).lowercased() == word
+        case .string(let s): return s == word || lowercasedEquals(s, word)
+        case .span(let sp): return lowercasedEquals(e.text(sp), word)
         case .array(let items):
             for it in items where has(it, word, e) { return true }
             return false
@@ -200,11 +200,36 @@ final class EventClassifier {
         }
     }
 
+    /// `s.lowercased() == word`, without allocating when `s` is ASCII.
+    static func lowercasedEquals(_ s: String, _ word: String) -> Bool {
+        var s = s, w = word
+        let r: Bool? = s.withUTF8 { a in
+            w.withUTF8 { b -> Bool? in
+                for c in a where c >= 0x80 { return nil }   // other text: Unicode lowercasing below
+                guard a.count == b.count else { return false }
+                for i in 0..<a.count where (a[i] &- 0x41 < 26 ? a[i] | 0x20 : a[i]) != b[i] { return false }
+                return true
+            }
+        }
+        return r ?? (s.lowercased() == word)
+    }
+
     static func has(_ vs: [FieldValue], _ word: String) -> Bool {
         vs.contains { v in v.stringValue.map { $0 == word || $0.lowercased() == word } ?? false }
     }
 
     private func datasetInfo(_ ds: String) -> (EventClass, Int) {
+        // A stream has few datasets: the last few are compared before hashing.
+        for r in recentDatasets where r.name == ds { return (r.classes, r.ns) }
+        let info = datasetInfoHashed(ds)
+        if recentDatasets.count >= 4 { recentDatasets.removeFirst() }
+        recentDatasets.append((ds, info.0, info.1))
+        return info
+    }
+
+    private var recentDatasets: [(name: String, classes: EventClass, ns: Int)] = []
+
+    private func datasetInfoHashed(_ ds: String) -> (EventClass, Int) {
         if let hit = datasetCache[ds] { return hit }
         var c: EventClass = []
         switch ds {

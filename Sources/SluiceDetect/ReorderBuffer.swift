@@ -76,8 +76,7 @@ struct ReorderBuffer {
                 heap.swapAt(i, m); i = m
             }
         }
-        let e = events[Int(top.slot)]!
-        events[Int(top.slot)] = nil
+        let e = events[Int(top.slot)].take()!   // moved out, not copied
         free.append(top.slot)
         return (e, top.time, top.hashed ? top.hash : nil)
     }

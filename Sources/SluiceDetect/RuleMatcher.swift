@@ -21,19 +21,73 @@ final class RuleMatcher {
     let index = FieldIndex()
     let vendor = VendorPaths()
 
-    private var selectors: [LogsourceSelector] = []
+    private let selectors: [LogsourceSelector]
     /// Per rule: selector bit (0 for correlations).
-    private var ruleBit: [UInt64]
-    private var accessors: [PredicateTarget] = []
-    private var accessorFast: [FastAccess] = []
-    private var scanners: [Scanner] = []
+    private let ruleBit: [UInt64]
+    private let accessors: [PredicateTarget]
+    private let accessorFast: [FastAccess]
+    private let scanners: [ScanTable]
     /// Scanned predicate → rules for which it is necessary.
-    private var predRules: [[Int32]]
+    private let predRules: [[Int32]]
     /// Rules with no necessary scanned predicate, per selector.
-    private var alwaysRules: [[Int32]]
+    private let alwaysRules: [[Int32]]
     /// Per selector: accessors its rules read.
-    private var selectorAccessors: [[Int]]
+    private let selectorAccessors: [[Int]]
     private var plans: [UInt64: Plan] = [:]
+    /// Per selector: its classes and whether it also needs the service test (read per event
+    /// without copying the selectors' strings).
+    private let selectorClasses: [EventClass]
+    private let selectorService: [Bool]
+    /// Per predicate: what it tests, in a class (read per event without copying payloads).
+    private let predInfo: [PredInfo]
+    /// Per rule: its condition compiled into `code` (start index; -1: none).
+    private let ruleCode: [Int32]
+    private let code: [CondInst]
+    /// Per accessor, flattened fast-path tables (plain values: no reference counting):
+    /// `fastDirect[fastStart[a]..<fastStart[a+1]]` are the whole names of its lookup paths,
+    /// `nestedTops[nestedStart[k]..<nestedStart[k+1]]` the shorter top-level keys path k
+    /// could be nested under.
+    private let fastStart: [Int32]
+    private let fastDirect: [FieldKey]
+    private let nestedStart: [Int32]
+    private let nestedTops: [FieldKey]
+    private let accKeywords: [Bool]
+    private let accVendor: [Bool]
+
+    /// One instruction of a compiled condition: `end` is the index after its subtree.
+    struct CondInst {
+        enum Op: UInt8 { case pred, and, or, not, yes, no }
+        var op: Op
+        var arg: Int32
+        var end: Int32
+    }
+
+    /// A predicate's target and test, for the per-event paths.
+    final class PredInfo {
+        let accessor: FieldAccessor?
+        let test: PredicateTest
+        let pattern: PatternTest?
+        let regex: RegexTest?
+        let predicate: Predicate
+        let isPattern: Bool
+        /// A folded `contains` pattern: the automaton's hit is the match.
+        let plainContains: Bool
+
+        /// The pattern test (`isPattern`), read in place.
+        @inline(__always)
+        func patternMatches(_ folded: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+            pattern.unsafelyUnwrapped.matches(folded: folded, original: text)
+        }
+
+        init(_ p: Predicate) {
+            if case .pattern(let pt) = p.test { isPattern = true; plainContains = pt.shape == .contains && !pt.cased } else { isPattern = false; plainContains = false }
+            predicate = p
+            if case .field(let a) = p.target { accessor = a } else { accessor = nil }
+            test = p.test
+            if case .pattern(let pt) = p.test { pattern = pt } else { pattern = nil }
+            if case .regex(let r) = p.test { regex = r } else { regex = nil }
+        }
+    }
 
     // Per-event state.
     private var bits: [UInt64]
@@ -49,7 +103,15 @@ final class RuleMatcher {
     private(set) var currentNS = 0
     /// Incremented by every `load`: tells the engine whether the loaded event is still its own.
     private(set) var loads: UInt64 = 0
-    private var vendorCache: [Int: [FieldPath]] = [:]
+    /// The vendor-namespace paths of (namespace index, accessor), flattened on first use:
+    /// `vendorRange[ns * accessors + a]` is 0 when not computed yet, else 1 + an entry `k`
+    /// whose paths are `vendorTop[vendorStart[k]..<vendorStart[k+1]]`, path `j`'s shorter
+    /// top-level keys `vendorNest[vendorNestStart[j]..<vendorNestStart[j+1]]`.
+    private var vendorRange: [Int32] = []
+    private var vendorStart: [Int32] = [0]
+    private var vendorTop: [FieldKey] = []
+    private var vendorNestStart: [Int32] = [0]
+    private var vendorNest: [FieldKey] = []
 
     struct Plan { var accessors: [Int]; var always: [Int32] }
 
@@ -71,22 +133,43 @@ final class RuleMatcher {
     }
 
     init(rules: RuleSet) {
+        var l_selectors: [LogsourceSelector] = []
+        var l_ruleBit: [UInt64] = []
+        var l_accessors: [PredicateTarget] = []
+        var l_accessorFast: [FastAccess] = []
+        var l_scanners: [Scanner] = []
+        var l_predRules: [[Int32]] = []
+        var l_alwaysRules: [[Int32]] = []
+        var l_selectorAccessors: [[Int]] = []
+        var l_selectorClasses: [EventClass] = []
+        var l_selectorService: [Bool] = []
+        var l_ruleCode: [Int32] = []
+        var l_code: [CondInst] = []
+        var l_fastStart: [Int32] = [0]
+        var l_fastDirect: [FieldKey] = []
+        var l_nestedStart: [Int32] = [0]
+        var l_nestedTops: [FieldKey] = []
+        var l_accKeywords: [Bool] = []
+        var l_accVendor: [Bool] = []
         self.rules = rules
         predicates = rules.predicates
-        scannedFlags = rules.predicates.map(\.scanned)
-        ruleBit = Array(repeating: 0, count: rules.rules.count)
-        predRules = Array(repeating: [], count: predicates.count)
+        let scanned = rules.predicates.map(\.scanned)
+        scannedFlags = scanned
+        predInfo = rules.predicates.map(PredInfo.init)
+        l_ruleCode = Array(repeating: -1, count: rules.rules.count)
+        l_ruleBit = Array(repeating: 0, count: rules.rules.count)
+        l_predRules = Array(repeating: [], count: predicates.count)
         bits = Array(repeating: 0, count: (predicates.count + 63) / 64 + 1)
         lazyStamp = Array(repeating: 0, count: predicates.count)
         lazyValue = Array(repeating: false, count: predicates.count)
         ruleStamp = Array(repeating: 0, count: rules.rules.count)
-        alwaysRules = []
-        selectorAccessors = []
+        l_alwaysRules = []
+        l_selectorAccessors = []
         var selIndex: [LogsourceSelector: Int] = [:]
         var accIndex: [PredicateTarget: Int] = [:]
         func acc(_ t: PredicateTarget) -> Int {
             if let i = accIndex[t] { return i }
-            accIndex[t] = accessors.count; accessors.append(t); scanners.append(Scanner())
+            accIndex[t] = l_accessors.count; l_accessors.append(t); l_scanners.append(Scanner())
             let f = FastAccess()
             switch t {
             case .keywords: f.keywords = true
@@ -97,15 +180,20 @@ final class RuleMatcher {
                 }
                 f.vendor = a.vendorName != nil
             }
-            accessorFast.append(f)
-            return accessors.count - 1
+            l_accessorFast.append(f)
+            l_fastDirect.append(contentsOf: f.direct)
+            l_fastStart.append(Int32(l_fastDirect.count))
+            for tops in f.nestedTops { l_nestedTops.append(contentsOf: tops); l_nestedStart.append(Int32(l_nestedTops.count)) }
+            l_accKeywords.append(f.keywords)
+            l_accVendor.append(f.vendor)
+            return l_accessors.count - 1
         }
         // Register scanned predicates with their field's scanner.
         var predAccessor = Array(repeating: -1, count: predicates.count)
         for (i, p) in predicates.enumerated() where p.scanned {
             let a = acc(p.target)
             predAccessor[i] = a
-            let sc = scanners[a]
+            let sc = l_scanners[a]
             switch p.test {
             case .pattern(let pt):
                 if pt.shape == .exact && !pt.cased {
@@ -124,32 +212,69 @@ final class RuleMatcher {
             default: break
             }
         }
-        for sc in scanners { sc.automaton = MultiPattern(sc.literals) }
+        for sc in l_scanners { sc.automaton = MultiPattern(sc.literals) }
         for r in rules.rules {
             guard let first = r.selector, let cond = r.condition else { continue }
+            l_ruleCode[r.index] = Int32(l_code.count)
+            Self.compile(cond, into: &l_code)
             var used = Set<Int>()
             Self.collectPreds(cond) { p in
                 let a = predAccessor[p] >= 0 ? predAccessor[p] : -1
                 if a >= 0 { used.insert(a) }
             }
-            let nec = necessary(cond)
-            if let nec { for p in Set(nec) { predRules[p].append(Int32(r.index)) } }
-            // A rule sees the events of each of its selectors (its logsource and any
+            let nec = Self.necessary(cond, scanned)
+            if let nec { for p in Set(nec) { l_predRules[p].append(Int32(r.index)) } }
+            // A rule sees the events of each of its l_selectors (its logsource and any
             // `also_logsources`): one bit per selector in its mask.
             for sel in [first] + r.extraSelectors {
                 let si: Int
                 if let s = selIndex[sel] { si = s } else {
-                    si = selectors.count; selIndex[sel] = si; selectors.append(sel)
-                    alwaysRules.append([]); selectorAccessors.append([])
+                    si = l_selectors.count; selIndex[sel] = si; l_selectors.append(sel)
+                    l_selectorClasses.append(sel.classes); l_selectorService.append(sel.service != nil || sel.authFacility)
+                    l_alwaysRules.append([]); l_selectorAccessors.append([])
                 }
-                ruleBit[r.index] |= si < 64 ? 1 << UInt64(si) : 0
-                for a in used where !selectorAccessors[si].contains(a) { selectorAccessors[si].append(a) }
-                if nec == nil { alwaysRules[si].append(Int32(r.index)) }
+                l_ruleBit[r.index] |= si < 64 ? 1 << UInt64(si) : 0
+                for a in used where !l_selectorAccessors[si].contains(a) { l_selectorAccessors[si].append(a) }
+                if nec == nil { l_alwaysRules[si].append(Int32(r.index)) }
             }
         }
+    selectors = l_selectors
+        ruleBit = l_ruleBit
+        accessors = l_accessors
+        accessorFast = l_accessorFast
+        scanners = l_scanners.map(ScanTable.init)
+        predRules = l_predRules
+        alwaysRules = l_alwaysRules
+        selectorAccessors = l_selectorAccessors
+        selectorClasses = l_selectorClasses
+        selectorService = l_selectorService
+        ruleCode = l_ruleCode
+        code = l_code
+        fastStart = l_fastStart
+        fastDirect = l_fastDirect
+        nestedStart = l_nestedStart
+        nestedTops = l_nestedTops
+        accKeywords = l_accKeywords
+        accVendor = l_accVendor
     }
 
     var selectorCount: Int { selectors.count }
+
+    /// Appends `e` as instructions (pre-order; each knows where its subtree ends).
+    static func compile(_ e: Expr, into code: inout [CondInst]) {
+        let at = code.count
+        switch e {
+        case .pred(let p): code.append(CondInst(op: .pred, arg: Int32(p), end: 0))
+        case .and(let xs), .or(let xs):
+            if case .and = e { code.append(CondInst(op: .and, arg: 0, end: 0)) } else { code.append(CondInst(op: .or, arg: 0, end: 0)) }
+            for x in xs { compile(x, into: &code) }
+        case .not(let x):
+            code.append(CondInst(op: .not, arg: 0, end: 0))
+            compile(x, into: &code)
+        case .const(let b): code.append(CondInst(op: b ? .yes : .no, arg: 0, end: 0))
+        }
+        code[at].end = Int32(code.count)
+    }
 
     static func collectPreds(_ e: Expr, _ f: (Int) -> Void) {
         switch e {
@@ -161,16 +286,16 @@ final class RuleMatcher {
     }
 
     /// Scanned predicates at least one of which is true whenever `e` is (nil: none known).
-    private func necessary(_ e: Expr) -> [Int]? {
+    private static func necessary(_ e: Expr, _ scanned: [Bool]) -> [Int]? {
         switch e {
-        case .pred(let p): return predicates[p].scanned ? [p] : nil
+        case .pred(let p): return scanned[p] ? [p] : nil
         case .and(let xs):
             var best: [Int]? = nil
-            for x in xs { if let n = necessary(x), n.count < (best?.count ?? Int.max) { best = n } }
+            for x in xs { if let n = necessary(x, scanned), n.count < (best?.count ?? Int.max) { best = n } }
             return best
         case .or(let xs):
             var all: [Int] = []
-            for x in xs { guard let n = necessary(x) else { return nil }; all.append(contentsOf: n) }
+            for x in xs { guard let n = necessary(x, scanned) else { return nil }; all.append(contentsOf: n) }
             return all
         case .not: return nil
         case .const(let b): return b ? nil : []
@@ -194,8 +319,8 @@ final class RuleMatcher {
         currentNamespaces = classifier.namespaces[ns]
         currentNS = ns
         var mask: UInt64 = 0
-        for (i, s) in selectors.enumerated() where i < 64 && cls.isSuperset(of: s.classes) {
-            if s.service != nil || s.authFacility { if !EventClassifier.serviceMatches(s, e, index) { continue } }
+        for i in 0..<Swift.min(selectorClasses.count, 64) where cls.isSuperset(of: selectorClasses[i]) {
+            if selectorService[i] { if !EventClassifier.serviceMatches(selectors[i], e, index) { continue } }
             mask |= 1 << UInt64(i)
         }
         return mask
@@ -208,8 +333,7 @@ final class RuleMatcher {
         let mask = load(e)
         guard mask != 0 else { return }
         let plan = self.plan(mask)
-        let v = EventView(event: e, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS)
-        for a in plan.accessors { scan(a, v) }
+        for a in plan.accessors { scan(a, e) }
         candidates.removeAll(keepingCapacity: true)
         let g = generation
         for w in setList {
@@ -227,8 +351,8 @@ final class RuleMatcher {
         candidates.append(contentsOf: plan.always)
         if candidates.count > 1 { candidates.sort() }
         let start = matched.count
-        for r in candidates {
-            if evaluate(rules.rules[Int(r)].condition!, v, useScan: true) { matched.append(Int(r)) }
+        code.withUnsafeBufferPointer { code in
+            for r in candidates where run(code, Int(ruleCode[Int(r)]), e) { matched.append(Int(r)) }
         }
         if matched.count - start > 1 { matched[start...].sort() }
     }
@@ -258,32 +382,36 @@ final class RuleMatcher {
     private func bit(_ p: Int) -> Bool { bits[p >> 6] & (1 << UInt64(p & 63)) != 0 }
 
     /// Scans every value of accessor `a`, setting the bits of the scanned predicates it satisfies.
-    private func scan(_ a: Int, _ v: EventView) {
+    private func scan(_ a: Int, _ e: Event) {
         let sc = scanners[a]
         // Fast path: the field is a top-level key (as parsers write it); no closures.
-        let fast = accessorFast[a]
-        if !fast.keywords {
+        if !accKeywords[a] {
             var nested = false
-            for (pi, k) in fast.direct.enumerated() {
-                if let i = index.slot(k) { scanValue(sc, v.event.fields[i].value, v.event); return }
-                for t in fast.nestedTops[pi] where index.slot(t) != nil { nested = true; break }
+            let lo = Int(fastStart[a]), hi = Int(fastStart[a + 1])
+            for pi in lo..<hi {
+                if let i = index.slot(fastDirect[pi]) {
+                    e.fields.withUnsafeFields { scanValue(sc, $0[i].value, e) }
+                    return
+                }
+                for t in Int(nestedStart[pi])..<Int(nestedStart[pi + 1]) where index.slot(nestedTops[t]) != nil { nested = true; break }
                 if nested { break }
             }
-            if !nested && v.event.alert == nil {
-                guard fast.vendor, currentNS != 0, case .field(let acc) = accessors[a], let vn = acc.vendorName else { return }
-                let key = a << 8 | currentNS
-                let paths: [FieldPath]
-                if let hit = vendorCache[key] { paths = hit } else {
-                    paths = vendor.paths(vn, currentNamespaces, index: currentNS); vendorCache[key] = paths
-                }
+            if !nested && e.alert == nil {
+                guard accVendor[a], currentNS != 0 else { return }
+                let k = vendorEntry(a)
+                guard k >= 0 else { return }
                 var nestedVendor = false
-                for p in paths {
-                    if let i = index.slot(p.splits[0].top) { scanValue(sc, v.event.fields[i].value, v.event); return }
-                    for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { nestedVendor = true }
+                for j in Int(vendorStart[k])..<Int(vendorStart[k + 1]) {
+                    if let i = index.slot(vendorTop[j]) {
+                        e.fields.withUnsafeFields { scanValue(sc, $0[i].value, e) }
+                        return
+                    }
+                    for t in Int(vendorNestStart[j])..<Int(vendorNestStart[j + 1]) where index.slot(vendorNest[t]) != nil { nestedVendor = true }
                 }
                 if !nestedVendor { return }
             }
         }
+        let v = EventView(event: e, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS)
         let visit: (FieldValue, Event) -> Bool = { value, ev in
             _ = ValueText.with(value, ev, &self.scratch) { text in self.scanText(sc, text) }
             return false
@@ -294,10 +422,35 @@ final class RuleMatcher {
         }
     }
 
+    /// The flattened vendor paths of accessor `a` for the current namespace (see
+    /// `vendorRange`); -1 when the accessor has no vendor fallback.
     @inline(__always)
-    private func scanValue(_ sc: Scanner, _ value: FieldValue, _ e: Event) {
+    private func vendorEntry(_ a: Int) -> Int {
+        let n = accessors.count
+        let at = currentNS * n + a
+        if at < vendorRange.count, vendorRange[at] != 0 { return Int(vendorRange[at]) - 1 }
+        return vendorEntrySlow(a, at)
+    }
+
+    @inline(never)
+    private func vendorEntrySlow(_ a: Int, _ at: Int) -> Int {
+        if at >= vendorRange.count { vendorRange.append(contentsOf: repeatElement(0, count: at + 1 - vendorRange.count)) }
+        guard case .field(let acc) = accessors[a], let vn = acc.vendorName else { return -1 }
+        for p in vendor.paths(vn, currentNamespaces, index: currentNS) {
+            vendorTop.append(p.splits[0].top)
+            for sp in p.splits.dropFirst() { vendorNest.append(sp.top) }
+            vendorNestStart.append(Int32(vendorNest.count))
+        }
+        vendorStart.append(Int32(vendorTop.count))
+        vendorRange[at] = Int32(vendorStart.count - 1)   // entry index + 1
+        return vendorStart.count - 2
+    }
+
+    @inline(__always)
+    private func scanValue(_ sc: ScanTable, _ value: FieldValue, _ e: Event) {
         switch value {
-        case .string(var s): s.withUTF8 { scanText(sc, $0) }
+        case .string(let s):
+            if s.utf8.withContiguousStorageIfAvailable({ scanText(sc, $0) }) == nil { var t = s; t.withUTF8 { scanText(sc, $0) } }
         case .span(let sp):
             e.original.withUnsafeBufferPointer { buf in
                 let lo = Int(sp.start), hi = lo + Int(sp.count)
@@ -306,6 +459,59 @@ final class RuleMatcher {
             }
         case .array(let items): for it in items { scanValue(sc, it, e) }
         default: _ = ValueText.with(value, e, &scratch) { scanText(sc, $0) }
+        }
+    }
+
+    /// A field's scan tables, frozen after compilation (immutable: read per event without
+    /// copying): the automaton, the predicates of each literal, and the exact values in an
+    /// open-addressing table keyed by their stable hash (no second hashing per value).
+    final class ScanTable {
+        let automaton: MultiPattern
+        /// Predicates of literal i: `litPreds[litStart[i]..<litStart[i+1]]`.
+        let litStart: [Int32]
+        let litPreds: [Int32]
+        let hasExact: Bool
+        let exactMask: Int
+        let exactKeys: [UInt64]
+        /// Slot → entry index + 1 (0: empty).
+        let exactEntry: [Int32]
+        /// Predicates of entry j: `exactPreds[exactStart[j]..<exactStart[j+1]]`.
+        let exactStart: [Int32]
+        let exactPreds: [Int32]
+        let always: [Int32]
+
+        init(_ b: Scanner) {
+            automaton = b.automaton
+            var ls: [Int32] = [0], lp: [Int32] = []
+            for list in b.literalPreds { lp.append(contentsOf: list); ls.append(Int32(lp.count)) }
+            litStart = ls; litPreds = lp
+            hasExact = !b.exact.isEmpty
+            var cap = 4
+            while cap < b.exact.count * 2 { cap *= 2 }
+            exactMask = cap - 1
+            var keys = [UInt64](repeating: 0, count: cap), entry = [Int32](repeating: 0, count: cap)
+            var es: [Int32] = [0], ep: [Int32] = []
+            for (h, list) in b.exact.sorted(by: { $0.key < $1.key }) {
+                var i = Int(truncatingIfNeeded: h) & (cap - 1)
+                while entry[i] != 0 { i = (i + 1) & (cap - 1) }
+                keys[i] = h
+                ep.append(contentsOf: list); es.append(Int32(ep.count))
+                entry[i] = Int32(es.count - 1)
+            }
+            exactKeys = keys; exactEntry = entry; exactStart = es; exactPreds = ep
+            always = b.always
+        }
+
+        /// The entry index of hash `h` (index into `exactStart`), or -1.
+        @inline(__always)
+        func exactSlot(_ h: UInt64) -> Int {
+            var i = Int(truncatingIfNeeded: h) & exactMask
+            while true {
+                let e = exactEntry[i]
+                if e == 0 { return -1 }
+                if exactKeys[i] == h { return Int(e) - 1 }
+                i = (i + 1) & exactMask
+            }
         }
     }
 
@@ -326,33 +532,106 @@ final class RuleMatcher {
         if !e.original.isEmpty { _ = body(.string(e.originalText), e) }
     }
 
-    private func scanText(_ sc: Scanner, _ text: UnsafeBufferPointer<UInt8>) {
+    private func scanText(_ sc: ScanTable, _ text: UnsafeBufferPointer<UInt8>) {
         folded.removeAll(keepingCapacity: true)
         CaseFold.fold(text, into: &folded)
         folded.withUnsafeBufferPointer { f in
-            if !sc.exact.isEmpty {
+            if sc.hasExact {
                 var h = StableHash(); h.combine(bytes: f)
-                if let ps = sc.exact[h.value] {
-                    for p in ps where !bit(Int(p)) {
-                        if case .pattern(let pt) = predicates[Int(p)].test, pt.matches(folded: f, original: text) { setBit(Int(p)) }
+                let slot = sc.exactSlot(h.value)
+                if slot >= 0 {
+                    for k in Int(sc.exactStart[slot])..<Int(sc.exactStart[slot + 1]) where !bit(Int(sc.exactPreds[k])) {
+                        let p = sc.exactPreds[k]
+                        let info = predInfo[Int(p)]
+                        if info.isPattern, info.patternMatches(f, text) { setBit(Int(p)) }
                     }
                 }
             }
             sc.automaton.scan(f) { pid, _ in
-                for p in sc.literalPreds[pid] where !self.bit(Int(p)) {
-                    switch self.predicates[Int(p)].test {
-                    case .pattern(let pt):
-                        if (pt.shape == .contains && !pt.cased) || pt.matches(folded: f, original: text) { self.setBit(Int(p)) }
-                    case .regex(let r):
+                for k in Int(sc.litStart[pid])..<Int(sc.litStart[pid + 1]) where !self.bit(Int(sc.litPreds[k])) {
+                    let p = sc.litPreds[k]
+                    let info = self.predInfo[Int(p)]
+                    if info.isPattern {
+                        if info.plainContains || info.patternMatches(f, text) { self.setBit(Int(p)) }
+                    } else if let r = info.regex {
                         if r.matches(text) { self.setBit(Int(p)) }
-                    default: break
                     }
                 }
             }
             for p in sc.always where !bit(Int(p)) {
-                if case .pattern(let pt) = predicates[Int(p)].test, pt.matches(folded: f, original: text) { setBit(Int(p)) }
+                let info = predInfo[Int(p)]
+                if info.isPattern, info.patternMatches(f, text) { setBit(Int(p)) }
             }
         }
+    }
+
+    /// Runs a compiled rule condition (at `pc`) on the loaded event `e`: scanned predicates
+    /// from the scan bits, the others directly (cached per event). Same result as
+    /// `evaluate(condition, view, useScan: true)`.
+    private func run(_ code: UnsafeBufferPointer<CondInst>, _ pc: Int, _ e: Event) -> Bool {
+        let inst = code[pc]
+        switch inst.op {
+        case .pred:
+            let p = Int(inst.arg)
+            if scannedFlags[p] { return bit(p) }
+            if lazyStamp[p] == generation { return lazyValue[p] }
+            let r = direct(predInfo[p], e)
+            lazyStamp[p] = generation; lazyValue[p] = r
+            return r
+        case .and:
+            var c = pc + 1
+            let end = Int(inst.end)
+            while c < end { if !run(code, c, e) { return false }; c = Int(code[c].end) }
+            return true
+        case .or:
+            var c = pc + 1
+            let end = Int(inst.end)
+            while c < end { if run(code, c, e) { return true }; c = Int(code[c].end) }
+            return false
+        case .not: return !run(code, pc + 1, e)
+        case .yes: return true
+        case .no: return false
+        }
+    }
+
+    /// `direct(_:_:)` on the loaded event, building its view only when the general lookup needs it.
+    private func direct(_ info: PredInfo, _ e: Event) -> Bool {
+        if let acc = info.accessor {
+            let (found, value) = directValue(acc, e)
+            if found {
+                switch (info.test, value) {
+                case (.exists(let want), _): return (value != nil) == want
+                case (.null, nil): return true
+                case (.null, .string(let s)?): return s.isEmpty
+                case (.null, .int?), (.null, .double?), (.null, .bool?): return false
+                case (_, nil): return false
+                case (.compare(let op, let x), .int(let i)?):
+                    let n = Double(i)
+                    switch op { case .gt: return n > x; case .gte: return n >= x; case .lt: return n < x; case .lte: return n <= x }
+                case (.cidr(let net), .string(let s)?): return net.contains(s)
+                case (.pattern(let pt), let x?): if let r = directPattern(pt, x, e) { return r }
+                default: break
+                }
+            }
+        }
+        return directGeneral(info.predicate, EventView(event: e, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS))
+    }
+
+    /// `EventView.directValue` on the loaded event, without a view.
+    @inline(__always)
+    private func directValue(_ a: FieldAccessor, _ e: Event) -> (found: Bool, value: FieldValue?) {
+        for p in a.paths {
+            if let i = index.slot(p.splits[0].top) { return (true, e.fields[i].value) }
+            for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { return (false, nil) }
+        }
+        if e.alert != nil { return (false, nil) }
+        if let vn = a.vendorName, !currentNamespaces.isEmpty {
+            for p in vendor.paths(vn, currentNamespaces, index: currentNS) {
+                if let i = index.slot(p.splits[0].top) { return (true, e.fields[i].value) }
+                for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { return (false, nil) }
+            }
+        }
+        return (true, nil)
     }
 
     /// Evaluates `e` on the loaded event: scanned predicates from the scan bits (when
@@ -362,7 +641,8 @@ final class RuleMatcher {
         case .pred(let p):
             if useScan && scannedFlags[p] { return bit(p) }
             if lazyStamp[p] == generation { return lazyValue[p] }
-            let r = direct(predicates[p], v)
+            // `v` is a view of the loaded event (the engine's selections and `evaluateStandalone`).
+            let r = direct(predInfo[p], v.event)
             lazyStamp[p] = generation; lazyValue[p] = r
             return r
         case .and(let xs):

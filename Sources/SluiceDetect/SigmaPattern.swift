@@ -108,7 +108,11 @@ public enum CaseFold {
         var ascii = true
         for b in src where b >= 0x80 { ascii = false; break }
         if ascii {
-            for b in src { out.append(b &- 0x41 < 26 ? b | 0x20 : b) }
+            let start = out.count, n = src.count
+            out.append(contentsOf: repeatElement(0, count: n))
+            out.withUnsafeMutableBufferPointer { o in
+                for i in 0..<n { let b = src[i]; o[start &+ i] = b &- 0x41 < 26 ? b | 0x20 : b }
+            }
         } else {
             out.append(contentsOf: String(decoding: src, as: UTF8.self).lowercased().utf8)
         }
