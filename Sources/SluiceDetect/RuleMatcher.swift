@@ -599,19 +599,7 @@ final class RuleMatcher {
         if let acc = info.accessor {
             let (found, value) = directValue(acc, e)
             if found {
-                switch (info.test, value) {
-                case (.exists(let want), _): return (value != nil) == want
-                case (.null, nil): return true
-                case (.null, .string(let s)?): return s.isEmpty
-                case (.null, .int?), (.null, .double?), (.null, .bool?): return false
-                case (_, nil): return false
-                case (.compare(let op, let x), .int(let i)?):
-                    let n = Double(i)
-                    switch op { case .gt: return n > x; case .gte: return n >= x; case .lt: return n < x; case .lte: return n <= x }
-                case (.cidr(let net), .string(let s)?): return net.contains(s)
-                case (.pattern(let pt), let x?): if let r = directPattern(pt, x, e) { return r }
-                default: break
-                }
+                if let r = scalarTest(info.test, value, e) { return r }
             }
         }
         return directGeneral(info.predicate, EventView(event: e, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS))
@@ -668,22 +656,29 @@ final class RuleMatcher {
         if case .field(let acc) = p.target {
             let (found, value) = v.directValue(acc)
             if found {
-                switch (p.test, value) {
-                case (.exists(let want), _): return (value != nil) == want
-                case (.null, nil): return true
-                case (.null, .string(let s)?): return s.isEmpty
-                case (.null, .int?), (.null, .double?), (.null, .bool?): return false
-                case (_, nil): return false
-                case (.compare(let op, let x), .int(let i)?):
-                    let n = Double(i)
-                    switch op { case .gt: return n > x; case .gte: return n >= x; case .lt: return n < x; case .lte: return n <= x }
-                case (.cidr(let net), .string(let s)?): return net.contains(s)
-                case (.pattern(let pt), let x?): if let r = directPattern(pt, x, v.event) { return r }
-                default: break
-                }
+                if let r = scalarTest(p.test, value, v.event) { return r }
             }
         }
         return directGeneral(p, v)
+    }
+
+    /// A predicate's test on a field found directly (nil: absent), for both `direct`s; nil
+    /// when only the general lookup can decide (lists, nested objects, other types).
+    @inline(__always)
+    private func scalarTest(_ test: PredicateTest, _ value: FieldValue?, _ e: Event) -> Bool? {
+        switch (test, value) {
+        case (.exists(let want), _): return (value != nil) == want
+        case (.null, nil): return true
+        case (.null, .string(let s)?): return s.isEmpty
+        case (.null, .int?), (.null, .double?), (.null, .bool?): return false
+        case (_, nil): return false
+        case (.compare(let op, let x), .int(let i)?):
+            let n = Double(i)
+            switch op { case .gt: return n > x; case .gte: return n >= x; case .lt: return n < x; case .lte: return n <= x }
+        case (.cidr(let net), .string(let s)?): return net.contains(s)
+        case (.pattern(let pt), let x?): return directPattern(pt, x, e)
+        default: return nil
+        }
     }
 
     /// A string pattern on a scalar value, folded into the matcher's scratch buffer (what
