@@ -190,6 +190,29 @@ final class VendorPaths {
     }
 }
 
+extension FieldAccessor {
+    /// Fast path: the value when the field is a top-level key of `event` (indexed by `index`)
+    /// (`found` true, value set), or certainly absent (`found` true, nil); `found` false when
+    /// the general lookup (nested objects, vendor namespace, alert fallbacks) is needed. Used
+    /// through an `EventView` and, without building one, by the matcher on its loaded event.
+    @inline(__always)
+    func directValue(in event: Event, index: FieldIndex, namespaces: [String], vendor: VendorPaths,
+                     nsIndex: Int) -> (found: Bool, value: FieldValue?) {
+        for p in paths {
+            if let i = index.slot(p.splits[0].top) { return (true, event.fields[i].value) }
+            for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { return (false, nil) }
+        }
+        if event.alert != nil { return (false, nil) }
+        if let vn = vendorName, !namespaces.isEmpty {
+            for p in vendor.paths(vn, namespaces, index: nsIndex) {
+                if let i = index.slot(p.splits[0].top) { return (true, event.fields[i].value) }
+                for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { return (false, nil) }
+            }
+        }
+        return (true, nil)
+    }
+}
+
 /// Everything a lookup needs about the current event.
 struct EventView {
     let event: Event
@@ -201,23 +224,10 @@ struct EventView {
     /// Alert events: their evidence as views (for fields not on the alert itself).
     var evidence: [Event] { event.alert?.evidence ?? [] }
 
-    /// Fast path: the value when the field is a top-level key of the event (`found` true,
-    /// value set), or certainly absent (`found` true, nil); `found` false when the general
-    /// lookup (nested objects, vendor namespace, alert fallbacks) is needed.
+    /// Fast path: see `FieldAccessor.directValue(in:index:namespaces:vendor:nsIndex:)`.
     @inline(__always)
     func directValue(_ a: FieldAccessor) -> (found: Bool, value: FieldValue?) {
-        for p in a.paths {
-            if let i = index.slot(p.splits[0].top) { return (true, event.fields[i].value) }
-            for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { return (false, nil) }
-        }
-        if event.alert != nil { return (false, nil) }
-        if let vn = a.vendorName, !namespaces.isEmpty {
-            for p in vendor.paths(vn, namespaces, index: nsIndex) {
-                if let i = index.slot(p.splits[0].top) { return (true, event.fields[i].value) }
-                for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { return (false, nil) }
-            }
-        }
-        return (true, nil)
+        a.directValue(in: event, index: index, namespaces: namespaces, vendor: vendor, nsIndex: nsIndex)
     }
 
     /// Visits the values of `a` on this event (see `FieldAccessor`); returns whether the

@@ -597,29 +597,12 @@ final class RuleMatcher {
     /// `direct(_:_:)` on the loaded event, building its view only when the general lookup needs it.
     private func direct(_ info: PredInfo, _ e: Event) -> Bool {
         if let acc = info.accessor {
-            let (found, value) = directValue(acc, e)
+            let (found, value) = acc.directValue(in: e, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS)
             if found {
                 if let r = scalarTest(info.test, value, e) { return r }
             }
         }
         return directGeneral(info.predicate, EventView(event: e, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS))
-    }
-
-    /// `EventView.directValue` on the loaded event, without a view.
-    @inline(__always)
-    private func directValue(_ a: FieldAccessor, _ e: Event) -> (found: Bool, value: FieldValue?) {
-        for p in a.paths {
-            if let i = index.slot(p.splits[0].top) { return (true, e.fields[i].value) }
-            for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { return (false, nil) }
-        }
-        if e.alert != nil { return (false, nil) }
-        if let vn = a.vendorName, !currentNamespaces.isEmpty {
-            for p in vendor.paths(vn, currentNamespaces, index: currentNS) {
-                if let i = index.slot(p.splits[0].top) { return (true, e.fields[i].value) }
-                for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { return (false, nil) }
-            }
-        }
-        return (true, nil)
     }
 
     /// Evaluates `e` on the loaded event: scanned predicates from the scan bits (when
