@@ -178,8 +178,7 @@ public final class Inbox: Sendable {
     private func pushChunk(lane id: Int, _ batch: EventBatch) -> Int {
         let n = batch.count
         let cap = settings.capacity
-        var maxT = Int64.min
-        for e in batch.events where e.timestamp != 0 && e.timestamp > maxT { maxT = e.timestamp }
+        let maxT = Self.maxTime(batch)
         switch settings.policy {
         case .block:
             let accepted = state.wait(on: 1, until: { s in
@@ -214,6 +213,13 @@ public final class Inbox: Sendable {
         }
     }
 
+    /// The batch's largest event time (Int64.min when none of its events has one).
+    private static func maxTime(_ batch: EventBatch) -> Int64 {
+        var maxT = Int64.min
+        for e in batch.events where e.timestamp != 0 && e.timestamp > maxT { maxT = e.timestamp }
+        return maxT
+    }
+
     private static func enqueue(_ s: inout State, _ i: Int, _ item: Item, events n: Int, maxTime: Int64) {
         s.lanes[i].items.append(item)
         s.lanes[i].depth += n
@@ -226,8 +232,7 @@ public final class Inbox: Sendable {
 
     func tryPush(lane id: Int, _ batch: EventBatch) -> Bool {
         let n = batch.count
-        var maxT = Int64.min
-        for e in batch.events where e.timestamp != 0 && e.timestamp > maxT { maxT = e.timestamp }
+        let maxT = Self.maxTime(batch)
         let ok = state.withLock { s -> Bool in
             guard !s.closed, let i = Self.index(s, id), !s.lanes[i].refusing else { return false }
             if s.lanes[i].depth > 0 && s.lanes[i].depth + n > settings.capacity { return false }
