@@ -30,15 +30,17 @@ $(DATASET)/manifest.json: $(wildcard Benchmarks/dataset/*.py Benchmarks/dataset/
 	python3 Benchmarks/dataset/generate.py --out $(DATASET)
 dataset: $(DATASET)/manifest.json
 
-## Build and run the test suite and the dataset tests (installs what the tests need first).
+## Build and run every test: the suite, the dataset tests and the Acme day end to end
+## (installs what the tests need first).
 test: deps
 	@sh scripts/embed-default-pipeline.sh --check
 	$(SWIFT) build --build-tests
 	bash scripts/run-tests.sh
 	bash scripts/test-dataset.sh
+	bash scripts/test-e2e.sh
 
-## The Acme day end to end (release build, 1.15 million lines): replay gives exactly the planted
-## alerts, and `sluice run` delivers them as CEF to a real rsyslogd. CI runs it after `make test`.
+## The Acme day end to end alone (release build, 1.15 million lines): replay gives exactly the
+## planted alerts, and `sluice run` delivers them as CEF to a real rsyslogd. Part of `make test`.
 test-e2e: deps
 	bash scripts/test-e2e.sh
 
