@@ -14,7 +14,22 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# Every temporary file the tests and the processes they start write goes under one directory
+# per run (tests keep their directories so a failure can be read): removed when the run
+# passes, kept and named when it fails. A full suite leaves over 1 GiB there; CI machines
+# have little disk.
+export TMPDIR
+TMPDIR=$(mktemp -d /tmp/sluice-tests.XXXXXX)
+finish() {
+    local status=$?
+    rm -rf "$work"
+    if [ "$status" -eq 0 ]; then
+        rm -rf "$TMPDIR"
+    else
+        echo "run-tests: the tests' temporary files are kept in $TMPDIR" >&2
+    fi
+}
+trap finish EXIT
 
 # Prints the digest of one failed log.
 digest() {
