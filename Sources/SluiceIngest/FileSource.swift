@@ -154,10 +154,15 @@ public final class FileSource: PositionedSource {
                 discover(context, initial: false); lastGlob = now
             }
             var progressed = false
+            // Files that had nothing new on this pass: only these may flush a held partial
+            // line or record. A file read in this pass may have been stopped inside a line
+            // (the read limit) or held in `emit` by backpressure for longer than
+            // `multiline_timeout`; neither means its writer went quiet.
+            var quiet: [TailedFile] = []
             for f in currentFiles() where !context.isStopping {
-                if readAvailable(f, context) { progressed = true }
-                else if f.gz != nil { finishGzip(f, context) }
-                else { checkTruncation(f, context) }
+                if readAvailable(f, context) { progressed = true; continue }
+                quiet.append(f)
+                if f.gz != nil { finishGzip(f, context) } else { checkTruncation(f, context) }
             }
             now = Clock.monotonic()
             if context.mode == .toEnd && !progressed {
@@ -165,7 +170,7 @@ public final class FileSource: PositionedSource {
                 for f in currentFiles() { flushHeld(f, context) }
                 break
             }
-            for f in currentFiles() where now - f.lastDataAt >= multilineTimeout { flushHeld(f, context) }
+            for f in quiet where now - f.lastDataAt >= multilineTimeout { flushHeld(f, context) }
             context.serviceBarriers()
             if !progressed {
                 checkRotation(context)
