@@ -16,7 +16,7 @@ build: deps
 
 release: deps
 	@sh scripts/embed-default-pipeline.sh
-	$(SWIFT) build -c release --product sluice
+	SWIFT=$(SWIFT) bash scripts/swift-release.sh --product sluice
 
 ## The Acme day (four days of logs, six planted attacks) through the shipped pipeline and the
 ## built-in rule pack: the alerts as a table, the evidence of the top ones, the outputs, the summary.

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-bench-out}
-swift build -c release --product sluice-detect-bench >/dev/null
+bash scripts/swift-release.sh --product sluice-detect-bench >/dev/null
 echo
 echo "Detection (sluice-detect-bench):"
 .build/release/sluice-detect-bench throughput 1000000 --repeat 3 | tee "$OUT/detect-bench.txt"

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-bench-out}
-swift build -c release --product sluice-enrich-bench >/dev/null
+bash scripts/swift-release.sh --product sluice-enrich-bench >/dev/null
 BIN=.build/release/sluice-enrich-bench
 mkdir -p "$OUT/enrich"
 [ -s "$OUT/enrich/intel.csv" ] || "$BIN" gen "$OUT/enrich" 1000000 100000 >&2

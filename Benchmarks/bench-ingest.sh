@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-bench-out}
 N=${2:-1000000}
-swift build -c release --product sluice-ingest-bench >/dev/null
+bash scripts/swift-release.sh --product sluice-ingest-bench >/dev/null
 echo
 echo "Ingest (sluice-ingest-bench file|tcp $N):"
 for mode in file tcp; do

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-bench-out}
 N=${2:-1000000}
-swift build -c release --product sluice-bench >/dev/null
+bash scripts/swift-release.sh --product sluice-bench >/dev/null
 echo
 echo "Per-parser throughput (sluice-bench --records $N):"
 .build/release/sluice-bench --records "$N" | tee "$OUT/parsers.md"

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-bench-out}
-swift build -c release --product sluice-sink-bench >/dev/null
+bash scripts/swift-release.sh --product sluice-sink-bench >/dev/null
 echo
 echo "Sink encoders and TCP syslog output (sluice-sink-bench 200000):"
 .build/release/sluice-sink-bench 200000 | tee "$OUT/sink-bench.txt"

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 N=${BENCH_EVENTS:-1000000}
 OUT=bench-out
 mkdir -p "$OUT"
-swift build -c release --product sluice >/dev/null
+bash scripts/swift-release.sh --product sluice >/dev/null
 BIN=.build/release/sluice
 
 if [ ! -s "$OUT/github-audit-$N.jsonl" ]; then

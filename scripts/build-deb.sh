@@ -10,14 +10,14 @@
 #   - Depends: computed from the binary's shared libraries by dpkg-shlibdeps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SWIFT="${SWIFT:-swift}"
+export SWIFT="${SWIFT:-swift}"
 CONFFILE="${SLUICE_CONFFILE:-Pipelines/collector.yaml}"
 RULES_DIR="${SLUICE_RULES_DIR:-Pipelines/rules}"
 OUT="${SLUICE_DEB_DIR:-dist}"
 
 echo "== release build (static Swift runtime)"
-$SWIFT build -c release --product sluice --static-swift-stdlib
-BIN="$($SWIFT build -c release --show-bin-path)/sluice"
+bash scripts/swift-release.sh --product sluice
+BIN="$(bash scripts/swift-release.sh --show-bin-path)/sluice"
 echo "== man page tool (swift-argument-parser's generate-manual)"
 $SWIFT build --product generate-manual >/dev/null 2>&1 || $SWIFT build --target generate-manual
 MANTOOL="$($SWIFT build --show-bin-path)/generate-manual"

@@ -7,10 +7,10 @@
 # (.build/dataset, regenerated only when the generator changed; deterministic).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SWIFT=${SWIFT:-swift}
+export SWIFT=${SWIFT:-swift}
 start=$(date +%s)
 sh scripts/embed-default-pipeline.sh --check
-$SWIFT build -c release --product sluice 2>&1 | tail -n 1
+bash scripts/swift-release.sh --product sluice 2>&1 | tail -n 1
 make --no-print-directory -s dataset
 python3 scripts/e2e_acme_day.py --sluice .build/release/sluice --data .build/dataset
 echo "test-e2e: done in $(( $(date +%s) - start )) s"

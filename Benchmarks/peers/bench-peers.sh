@@ -61,7 +61,7 @@ fi
 cc -O2 -Wall -o "$OUT/benchtool" Benchmarks/peers/benchtool.c
 
 echo "building sluice and sluice-bench (release)" >&2
-swift build -c release --product sluice >/dev/null
-swift build -c release --product sluice-bench >/dev/null
+bash scripts/swift-release.sh --product sluice >/dev/null
+bash scripts/swift-release.sh --product sluice-bench >/dev/null
 
 exec python3 Benchmarks/peers/bench_peers.py
