@@ -184,13 +184,22 @@ public final class DeliverySink: Sink, DeadLetterReporting, @unchecked Sendable 
 
     // MARK: delivery
 
+    /// Delivers the pending records, then acknowledges their batches. When the sink is
+    /// closed before every record was delivered, the batches stay unacknowledged: their
+    /// sources do not move past them and read them again at the next start.
     private func flushPending() {
         guard !pending.isEmpty else { return }
-        for chunk in pending.chunks(maxEvents: limits.maxEvents, maxBytes: limits.maxBytes) {
-            _ = deliver(chunk)
+        var complete = true
+        for chunk in pending.chunks(maxEvents: limits.maxEvents, maxBytes: limits.maxBytes) where !deliver(chunk) {
+            complete = false
+            break
         }
         pending.removeAll()
-        for b in held { b.acknowledge() }
+        if complete {
+            for b in held { b.acknowledge() }
+        } else {
+            logger.warning("closing with \(held.count) batches undelivered; not acknowledged, so they are read again at the next start")
+        }
         held.removeAll()
     }
 

@@ -16,12 +16,16 @@ final class RecordingTransport: RecordTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var _received: [String] = []
     private var _down: Bool
+    private var _attempts = 0
     init(down: Bool) { _down = down }
     var received: [String] { lock.lock(); defer { lock.unlock() }; return _received }
+    /// Calls of `send` so far (delivered or not).
+    var attempts: Int { lock.lock(); defer { lock.unlock() }; return _attempts }
     var down: Bool { get { lock.lock(); defer { lock.unlock() }; return _down } set { lock.lock(); _down = newValue; lock.unlock() } }
     func appendRecord(_ event: Event, encoder: EventEncoder, to out: inout [UInt8]) { encoder.encode(event, into: &out) }
     func send(_ records: RecordBatch) -> SendOutcome {
         lock.lock(); defer { lock.unlock() }
+        _attempts += 1
         if _down { return .retry("receiver down", after: nil) }
         for i in 0..<records.count { _received.append(String(decoding: records.record(i), as: UTF8.self)) }
         return .delivered
