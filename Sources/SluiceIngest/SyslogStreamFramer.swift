@@ -121,7 +121,10 @@ public struct SyslogStreamFramer {
                 discardingLine = false
                 return true
             }
+            // The message's length without its CR: a message of exactly the limit ending
+            // in CRLF is whole, not cut.
             var take = nl
+            if take > 0, buffer.getInteger(at: buffer.readerIndex + nl - 1, as: UInt8.self) == 0x0D { take -= 1 }
             if take > maxMessageBytes { take = maxMessageBytes; truncated += 1 }
             var bytes = buffer.getBytes(at: buffer.readerIndex, length: take)!
             buffer.moveReaderIndex(forwardBy: nl + 1)
@@ -131,7 +134,11 @@ public struct SyslogStreamFramer {
         }
         if discardingLine {
             buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
-        } else if buffer.readableBytes > maxMessageBytes {
+        } else if buffer.readableBytes > maxMessageBytes
+                    && !(buffer.readableBytes == maxMessageBytes + 1
+                         && buffer.getInteger(at: buffer.readerIndex + maxMessageBytes, as: UInt8.self) == 0x0D) {
+            // Longer than the limit with no LF yet (a CR just past the limit may be the
+            // start of the CRLF ending a message of exactly the limit: wait for the next byte).
             message(buffer.readBytes(length: maxMessageBytes)!)
             truncated += 1
             buffer.moveReaderIndex(forwardBy: buffer.readableBytes)

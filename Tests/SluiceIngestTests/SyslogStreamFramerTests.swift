@@ -113,6 +113,23 @@ final class SyslogStreamFramerTests: XCTestCase {
         }
     }
 
+    /// A message of exactly the limit is whole, with LF or CRLF, at every read boundary: not
+    /// cut and not counted as truncated (the CR of its CRLF used to count it as one).
+    func testMessageOfExactlyTheLimitIsNotTruncated() throws {
+        let max = 40
+        let exact = String(repeating: "m", count: max - 5) + " done"
+        let messages = [exact, Self.messages[0], exact]
+        let expected = messages.map { String(decoding: Array($0.utf8.prefix(max)), as: UTF8.self) }
+        let cut = Self.messages[0].utf8.count > max ? 1 : 0
+        for stream in [Self.lines(messages), Self.lines(messages, crlf: true)] {
+            for chunks in Self.splits(stream) + [[stream]] {
+                let r = try Self.frame(chunks, max: max)
+                XCTAssertEqual(r.messages, expected, "split \(chunks.map(\.count))")
+                XCTAssertEqual(r.truncated, cut, "split \(chunks.map(\.count))")
+            }
+        }
+    }
+
     /// Memory stays bounded: a line that never ends holds at most the limit plus one read.
     func testEndlessLineIsBounded() throws {
         var framer = SyslogStreamFramer(maxMessageBytes: 1024)
