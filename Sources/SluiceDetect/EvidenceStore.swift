@@ -17,10 +17,15 @@ struct EvidenceStore {
 
     var capacity: Int { ring.count }
 
+    /// Stores `e` with its record copied out of any larger buffer it is a slice of (a file
+    /// source's read chunk), so the ring holds what it counts: with sparse matches, each kept
+    /// event otherwise kept a 256 KiB chunk alive.
     mutating func add(_ e: Event) -> UInt64 {
         let s = nextSeq
         nextSeq += 1
         let i = Int(s % UInt64(ring.count))
+        var e = e
+        e.compactOriginal()
         ring[i] = e; seqs[i] = s
         return s
     }

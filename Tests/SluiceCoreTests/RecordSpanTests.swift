@@ -37,6 +37,22 @@ final class RecordSpanTests: XCTestCase {
         XCTAssertEqual(e.value(at: "labels.h"), .string("web"))
     }
 
+    /// An event sliced out of a large read buffer gets storage of its own: same bytes, spans
+    /// still spans and still right, and the slice no longer points into the buffer.
+    func testCompactOriginalCopiesTheRecordOutOfItsBufferAndKeepsSpans() {
+        var chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 256 * 1024)
+        let line = Array(#"<13>1 - web-01 - - - - hello "world""#.utf8)
+        chunk.replaceSubrange(1000..<(1000 + line.count), with: line)
+        var e = Event(original: chunk[1000..<(1000 + line.count)])
+        e.append(host, .span(RecordSpan(start: 8, count: 6)))
+        XCTAssertEqual(e.original.startIndex, 1000)
+        e.compactOriginal()
+        XCTAssertEqual(e.original.startIndex, 0, "the record is no longer a slice of the chunk")
+        XCTAssertEqual(Array(e.original), line)
+        XCTAssertEqual(e.fields[0].value, .span(RecordSpan(start: 8, count: 6)))
+        XCTAssertEqual(e[host], .string("web-01"))
+    }
+
     func testReplacingOrDroppingTheOriginalMaterializesSpans() {
         var e = makeEvent()
         e.original = []

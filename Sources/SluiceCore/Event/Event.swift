@@ -11,8 +11,15 @@ public struct Event: Sendable {
     /// The raw record (`event.original`). Empty when the pipeline dropped it. Replacing it
     /// first turns the fields that are spans of the old record into strings.
     public var original: ArraySlice<UInt8> {
-        willSet { if hasSpans { materializeSpans() } }
+        @inlinable get { record }
+        set {
+            if hasSpans { materializeSpans() }
+            record = newValue
+        }
     }
+    /// `original`'s storage: often a slice of a larger buffer (a file source's read chunk
+    /// holds hundreds of records). Spans are relative to its start.
+    @usableFromInline var record: ArraySlice<UInt8>
     public var fields: FieldList
     /// Set on alerts produced by detections (`event.kind: alert`).
     public var alert: Alert?
@@ -20,7 +27,7 @@ public struct Event: Sendable {
     @inlinable
     public init(timestamp: Int64 = 0, original: ArraySlice<UInt8> = [], fields: FieldList = []) {
         self.timestamp = timestamp
-        self.original = original
+        self.record = original
         self.fields = fields
         self.alert = nil
     }
@@ -81,6 +88,17 @@ public struct Event: Sendable {
         case .object(let members): return members.contains { containsSpan($0.value) }
         default: return false
         }
+    }
+
+    /// Gives `original` storage of its own (a copy of just its bytes) when it is a slice of a
+    /// larger buffer, so an event kept for long (alert evidence) does not keep that whole
+    /// buffer alive: a read chunk of 256 KiB per kept event otherwise. Spans stay valid
+    /// (they are relative to the record's start) and stay spans.
+    /// (A slice cannot tell how large its buffer is, so the bytes are always copied: one
+    /// allocation of the record's size.)
+    public mutating func compactOriginal() {
+        guard !record.isEmpty else { return }
+        record = ArraySlice(Array(record))
     }
 
     /// Whether any field holds a span of `original`.
