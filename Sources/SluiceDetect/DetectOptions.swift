@@ -17,6 +17,9 @@ public struct DetectOptions: Sendable {
     public var evidenceLimit = 20
     /// Recent matched events kept for evidence (shared by all rules).
     public var evidenceBuffer = 65_536
+    /// Bytes those events may take (approximate; the oldest are dropped first), so large
+    /// records cannot make the evidence grow to `evidenceBuffer` × `max_line_bytes`.
+    public var evidenceBufferBytes = 256 << 20
     /// Default learning period of first-seen and baseline rules (ns of event time).
     public var learningPeriod: Int64 = 72 * 3_600_000_000_000
     /// Values for `|expand` placeholders (`%name%`).

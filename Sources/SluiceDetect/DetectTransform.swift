@@ -75,6 +75,7 @@ public final class DetectTransform: StatefulTransform {
         opts.maxBufferedEvents = o.int("max_buffered_events", default: opts.maxBufferedEvents, range: 1...100_000_000)
         opts.evidenceLimit = o.int("evidence_limit", default: 20, range: 1...1000)
         opts.evidenceBuffer = o.int("evidence_buffer", default: opts.evidenceBuffer, range: 16...10_000_000)
+        opts.evidenceBufferBytes = o.bytes("evidence_buffer_bytes", default: opts.evidenceBufferBytes)
         opts.learningPeriod = Int64(o.seconds("learning_period", default: 72 * 3600) * 1e9)
         if let ph = o.node("placeholders"), let entries = ph.entries {
             for e in entries {

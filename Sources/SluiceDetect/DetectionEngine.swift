@@ -64,7 +64,7 @@ public final class DetectionEngine {
         self.rules = rules
         self.options = options
         matcher = RuleMatcher(rules: rules)
-        evidence = EvidenceStore(capacity: options.evidenceBuffer)
+        evidence = EvidenceStore(capacity: options.evidenceBuffer, maxBytes: options.evidenceBufferBytes)
         states = rules.rules.map { r in
             RuleState(groups: options.maxGroupsPerRule, seen: options.maxFirstSeenEntries, escalations: r.ext.escalations.count)
         }

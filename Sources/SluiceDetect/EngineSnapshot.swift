@@ -103,7 +103,7 @@ extension DetectionEngine {
             let name = try r.string(), v = try r.int()
             if let c = Counter(rawValue: name) { newCounts[c] = Int(v) }
         }
-        var ev = EvidenceStore(capacity: options.evidenceBuffer)
+        var ev = EvidenceStore(capacity: options.evidenceBuffer, maxBytes: options.evidenceBufferBytes)
         let next = try r.varint()
         for _ in 0..<(try r.count()) { let s = try r.varint(); ev.put(try r.event(), seq: s) }
         ev.setNext(next)

@@ -24,6 +24,7 @@ final class DetectTransformTests: XCTestCase {
         let (t, dir) = try make("")
         defer { try? FileManager.default.removeItem(at: dir) }
         XCTAssertEqual(t.engine.options.allowedLateness, 30 * ET.s)
+        XCTAssertEqual(t.engine.options.evidenceBufferBytes, 256 << 20)
         var out: [Event] = []
         var dead: [DeadLetter] = []
         let events = (0..<12).map { ET.clone("a/\($0)", at: ET.t0 + Int64($0) * ET.s) }
@@ -46,8 +47,9 @@ final class DetectTransformTests: XCTestCase {
     }
 
     func testForwardEventsOffAndBadOptions() throws {
-        let (t, dir) = try make("forward_events: false\n")
+        let (t, dir) = try make("forward_events: false\nevidence_buffer_bytes: 64MiB\n")
         defer { try? FileManager.default.removeItem(at: dir) }
+        XCTAssertEqual(t.engine.options.evidenceBufferBytes, 64 << 20)
         var out: [Event] = []
         var dead: [DeadLetter] = []
         t.process([ET.clone("a/1", at: ET.t0)], into: &out, failures: &dead)

@@ -23,4 +23,28 @@ final class EvidenceStoreTests: XCTestCase {
         for _ in 0..<4 { _ = store.add(Event(original: line[...])) }
         XCTAssertNil(store.event(seq))
     }
+
+    /// Large records cannot make the evidence grow to `evidence_buffer` × `max_line_bytes`
+    /// (65,536 × 256 KiB = 16 GiB): past `maxBytes` the oldest go first; one event larger
+    /// than the whole budget is kept, alone.
+    func testByteBudgetDropsTheOldestFirst() {
+        var store = EvidenceStore(capacity: 1000, maxBytes: 10_000)
+        func record(_ i: Int, _ n: Int) -> Event {
+            var e = Event(original: ArraySlice(Array("seq=\(i) ".utf8) + [UInt8](repeating: 0x41, count: n)))
+            e.append(FieldKey("github.repo"), .string("acme/repo-\(i)"))
+            return e
+        }
+        var seqs: [UInt64] = []
+        for i in 0..<50 { seqs.append(store.add(record(i, 1000))) }
+        XCTAssertLessThanOrEqual(store.bytes, 10_000)
+        let kept = seqs.filter { store.event($0) != nil }
+        XCTAssertEqual(kept, Array(seqs.suffix(kept.count)), "the newest are the ones kept")
+        XCTAssertGreaterThanOrEqual(kept.count, 8, "\(kept.count) kept of ~9 that fit")
+        let big = store.add(record(50, 50_000))
+        XCTAssertNotNil(store.event(big))
+        XCTAssertTrue(seqs.allSatisfy { store.event($0) == nil }, "everything older made room")
+        let next = store.add(record(51, 1000))
+        XCTAssertNil(store.event(big))
+        XCTAssertNotNil(store.event(next))
+    }
 }
