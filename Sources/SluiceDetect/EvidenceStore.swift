@@ -70,11 +70,16 @@ struct EvidenceStore {
         }
     }
 
-    /// Approximate memory of an event: its record, and per field its key, value and the
-    /// bytes of its strings (arrays and objects counted through).
+    /// Approximate memory of an event. With its record kept, twice the record's size plus a
+    /// fixed cost per field (a parsed event's values come from its record), without reading
+    /// the values; with the record dropped, the bytes of its strings are counted (arrays and
+    /// objects through), which costs a pass over the fields.
     static func size(of e: Event) -> Int {
-        var n = 64 + e.original.count
-        for f in e.fields { n += 32 + size(of: f.value) }
+        var n = 64 + 48 * e.fields.count
+        if !e.original.isEmpty { return n + 2 * e.original.count }
+        e.fields.withUnsafeFields { fields in
+            for i in fields.indices { n += size(of: fields[i].value) }
+        }
         return n
     }
 

@@ -39,12 +39,23 @@ final class EvidenceStoreTests: XCTestCase {
         XCTAssertLessThanOrEqual(store.bytes, 10_000)
         let kept = seqs.filter { store.event($0) != nil }
         XCTAssertEqual(kept, Array(seqs.suffix(kept.count)), "the newest are the ones kept")
-        XCTAssertGreaterThanOrEqual(kept.count, 8, "\(kept.count) kept of ~9 that fit")
+        XCTAssertEqual(kept.count, 10_000 / EvidenceStore.size(of: record(0, 1000)))
         let big = store.add(record(50, 50_000))
         XCTAssertNotNil(store.event(big))
         XCTAssertTrue(seqs.allSatisfy { store.event($0) == nil }, "everything older made room")
         let next = store.add(record(51, 1000))
         XCTAssertNil(store.event(big))
         XCTAssertNotNil(store.event(next))
+    }
+
+    /// With the record dropped (`drop_original: true`) the values are what is kept: their
+    /// strings are counted.
+    func testSizeCountsStringsWhenTheRecordWasDropped() {
+        var e = Event()
+        e.append(FieldKey("url.full"), .string(String(repeating: "a", count: 50_000)))
+        e.append(FieldKey("tags"), .array([.string(String(repeating: "b", count: 10_000))]))
+        XCTAssertGreaterThan(EvidenceStore.size(of: e), 60_000)
+        let kept = Event(original: ArraySlice(Array(repeating: UInt8(ascii: "c"), count: 30_000)))
+        XCTAssertGreaterThan(EvidenceStore.size(of: kept), 60_000)
     }
 }
