@@ -126,6 +126,20 @@ public final class ContextEnricher: Transform, ReloadableEnricher, Sendable {
         }
     }
 
+    /// `process` on a batch handed over: each event is moved out, so adding context does
+    /// not copy its fields (the batch no longer shares them).
+    public func process(taking events: inout [Event], into output: inout [Event], failures: inout [DeadLetter]) {
+        let current = context.current()
+        output.reserveCapacity(output.count + events.count)
+        for i in events.indices {
+            var e = Event()
+            swap(&e, &events[i])
+            if let current { enrich(&e, current) }
+            if !maskFields.isEmpty || maskOriginal { mask(&e) }
+            output.append(e)
+        }
+    }
+
     /// Adds the context of one event (exposed for tests and benchmarks); does not mask.
     public func enrich(_ e: inout Event, _ c: ContextSet) {
         // Asset.

@@ -71,6 +71,18 @@ public final class RepoServicesEnricher: Transform, Sendable {
         }
     }
 
+    /// `process` on a batch handed over: each event is moved out, so classifying it does not
+    /// copy its fields (the batch no longer shares them).
+    public func process(taking events: inout [Event], into output: inout [Event], failures: inout [DeadLetter]) {
+        output.reserveCapacity(output.count + events.count)
+        for i in events.indices {
+            var e = Event()
+            swap(&e, &events[i])
+            enrich(&e)
+            output.append(e)
+        }
+    }
+
     public func enrich(_ e: inout Event) {
         var service: RepoServiceCatalog.Service?
         var endpoint: RepoServiceCatalog.Endpoint?

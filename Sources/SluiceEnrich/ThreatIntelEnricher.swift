@@ -135,6 +135,22 @@ public final class ThreatIntelEnricher: Transform, ReloadableEnricher, @unchecke
         }
     }
 
+    /// `process` on a batch handed over: each event is moved out, so adding a match does not
+    /// copy its fields (the batch no longer shares them).
+    public func process(taking events: inout [Event], into output: inout [Event], failures: inout [DeadLetter]) {
+        guard let current = intel.current(), current.count > 0 else {
+            output.append(contentsOf: events); return
+        }
+        let wallNow = Timestamp.now()
+        output.reserveCapacity(output.count + events.count)
+        for i in events.indices {
+            var e = Event()
+            swap(&e, &events[i])
+            enrich(&e, current, now: e.timestamp > 0 ? e.timestamp : wallNow)
+            output.append(e)
+        }
+    }
+
     /// Adds the matches of one event (exposed for tests and benchmarks).
     public func enrich(_ e: inout Event, _ intel: ThreatIntelSet, now: Int64) {
         seen.removeAll(keepingCapacity: true)

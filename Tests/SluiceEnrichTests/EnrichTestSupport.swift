@@ -63,12 +63,30 @@ enum ET {
         }
     }
 
-    /// Runs a transform over one batch.
-    static func run(_ t: Transform, _ events: [Event]) -> [Event] {
+    /// Runs a transform over one batch, both ways the runtime can call it: `process` on a
+    /// borrowed batch and `process(taking:)` on a batch handed over (events moved out). The two
+    /// must give the same events, encoded byte for byte. `bothWays: false` runs only the
+    /// runtime's way, `process(taking:)` (for tests where the tables change between calls).
+    static func run(_ t: Transform, _ events: [Event], bothWays: Bool = true, file: StaticString = #filePath, line: UInt = #line) -> [Event] {
         var out: [Event] = []
         var failures: [DeadLetter] = []
+        var handed = events
+        guard bothWays else {
+            t.process(taking: &handed, into: &out, failures: &failures)
+            XCTAssertTrue(failures.isEmpty, file: file, line: line)
+            return out
+        }
         t.process(events, into: &out, failures: &failures)
-        XCTAssertTrue(failures.isEmpty)
+        XCTAssertTrue(failures.isEmpty, file: file, line: line)
+        var taken: [Event] = []
+        var takenFailures: [DeadLetter] = []
+        t.process(taking: &handed, into: &taken, failures: &takenFailures)
+        XCTAssertTrue(takenFailures.isEmpty, file: file, line: line)
+        let encoder = EventJSONEncoder()
+        func json(_ es: [Event]) -> [String] {
+            es.map { e in var b: [UInt8] = []; encoder.encode(e, into: &b); return String(decoding: b, as: UTF8.self) }
+        }
+        XCTAssertEqual(json(taken), json(out), "process(taking:) differs from process", file: file, line: line)
         return out
     }
 
