@@ -117,26 +117,18 @@ public final class ContextEnricher: Transform, ReloadableEnricher, Sendable {
     public func stop() { lifecycle.stop() }
 
     public func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
-        let current = context.current()
-        output.reserveCapacity(output.count + events.count)
-        for var e in events {
-            if let current { enrich(&e, current) }
-            if !maskFields.isEmpty || maskOriginal { mask(&e) }
-            output.append(e)
-        }
+        var batch = events
+        process(taking: &batch, into: &output, failures: &failures)
     }
 
     /// `process` on a batch handed over: each event is moved out, so adding context does
     /// not copy its fields (the batch no longer shares them).
     public func process(taking events: inout [Event], into output: inout [Event], failures: inout [DeadLetter]) {
         let current = context.current()
-        output.reserveCapacity(output.count + events.count)
-        for i in events.indices {
-            var e = Event()
-            swap(&e, &events[i])
+        let masking = !maskFields.isEmpty || maskOriginal
+        events.moveEach(into: &output) { e in
             if let current { enrich(&e, current) }
-            if !maskFields.isEmpty || maskOriginal { mask(&e) }
-            output.append(e)
+            if masking { mask(&e) }
         }
     }
 

@@ -191,12 +191,15 @@ public final class GeoIPEnricher: Transform, ReloadableEnricher, Sendable {
     public var watchedFiles: [String] { databasePaths }
 
     public func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
+        var batch = events
+        process(taking: &batch, into: &output, failures: &failures)
+    }
+
+    /// `process` on a batch handed over: each event is moved out, so adding geo fields does
+    /// not copy its fields (the batch no longer shares them).
+    public func process(taking events: inout [Event], into output: inout [Event], failures: inout [DeadLetter]) {
         guard let set = databases.current(), !set.databases.isEmpty else { output.append(contentsOf: events); return }
-        output.reserveCapacity(output.count + events.count)
-        for var e in events {
-            enrich(&e, set)
-            output.append(e)
-        }
+        events.moveEach(into: &output) { e in enrich(&e, set) }
     }
 
     public func enrich(_ e: inout Event, _ set: GeoIPSet) {

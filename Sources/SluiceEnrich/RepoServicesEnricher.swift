@@ -64,23 +64,14 @@ public final class RepoServicesEnricher: Transform, Sendable {
     }
 
     public func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
-        output.reserveCapacity(output.count + events.count)
-        for var e in events {
-            enrich(&e)
-            output.append(e)
-        }
+        var batch = events
+        process(taking: &batch, into: &output, failures: &failures)
     }
 
     /// `process` on a batch handed over: each event is moved out, so classifying it does not
     /// copy its fields (the batch no longer shares them).
     public func process(taking events: inout [Event], into output: inout [Event], failures: inout [DeadLetter]) {
-        output.reserveCapacity(output.count + events.count)
-        for i in events.indices {
-            var e = Event()
-            swap(&e, &events[i])
-            enrich(&e)
-            output.append(e)
-        }
+        events.moveEach(into: &output) { e in enrich(&e) }
     }
 
     public func enrich(_ e: inout Event) {

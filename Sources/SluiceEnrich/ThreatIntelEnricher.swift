@@ -124,15 +124,8 @@ public final class ThreatIntelEnricher: Transform, ReloadableEnricher, @unchecke
     public func stop() { lifecycle.stop() }
 
     public func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
-        guard let current = intel.current(), current.count > 0 else {
-            output.append(contentsOf: events); return
-        }
-        let wallNow = Timestamp.now()
-        output.reserveCapacity(output.count + events.count)
-        for var e in events {
-            enrich(&e, current, now: e.timestamp > 0 ? e.timestamp : wallNow)
-            output.append(e)
-        }
+        var batch = events
+        process(taking: &batch, into: &output, failures: &failures)
     }
 
     /// `process` on a batch handed over: each event is moved out, so adding a match does not
@@ -142,13 +135,7 @@ public final class ThreatIntelEnricher: Transform, ReloadableEnricher, @unchecke
             output.append(contentsOf: events); return
         }
         let wallNow = Timestamp.now()
-        output.reserveCapacity(output.count + events.count)
-        for i in events.indices {
-            var e = Event()
-            swap(&e, &events[i])
-            enrich(&e, current, now: e.timestamp > 0 ? e.timestamp : wallNow)
-            output.append(e)
-        }
+        events.moveEach(into: &output) { e in enrich(&e, current, now: e.timestamp > 0 ? e.timestamp : wallNow) }
     }
 
     /// Adds the matches of one event (exposed for tests and benchmarks).

@@ -86,3 +86,20 @@ public struct StageTime: Sendable {
         eventTime == Int64.min ? Int64.min : eventTime &- lateness
     }
 }
+
+extension Array where Element == Event {
+    /// Moves every event into `output` through `change`, in order. Each is first moved out of
+    /// this array (an empty event is left in its place), so `change` holds the only reference
+    /// to it and adding fields never copies storage the batch shared: the way a transform
+    /// that enriches events in place implements `process(taking:)`.
+    @inlinable
+    public mutating func moveEach(into output: inout [Event], _ change: (inout Event) -> Void) {
+        output.reserveCapacity(output.count + count)
+        for i in indices {
+            var e = Event()
+            swap(&e, &self[i])
+            change(&e)
+            output.append(e)
+        }
+    }
+}
