@@ -121,14 +121,15 @@ public struct SyslogStreamFramer {
                 discardingLine = false
                 return true
             }
-            // The message's length without its CR: a message of exactly the limit ending
-            // in CRLF is whole, not cut.
+            // The message's length without the CR of its CRLF (one CR, the one before the
+            // LF): a message of exactly the limit ending in CRLF is whole, not cut.
             var take = nl
             if take > 0, buffer.getInteger(at: buffer.readerIndex + nl - 1, as: UInt8.self) == 0x0D { take -= 1 }
-            if take > maxMessageBytes { take = maxMessageBytes; truncated += 1 }
+            let cut = take > maxMessageBytes
+            if cut { take = maxMessageBytes; truncated += 1 }
             var bytes = buffer.getBytes(at: buffer.readerIndex, length: take)!
             buffer.moveReaderIndex(forwardBy: nl + 1)
-            if bytes.last == 0x0D { bytes.removeLast() }
+            if cut, bytes.last == 0x0D { bytes.removeLast() }
             if !bytes.isEmpty { message(bytes) }
             return true
         }

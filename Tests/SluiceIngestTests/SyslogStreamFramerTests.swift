@@ -128,6 +128,9 @@ final class SyslogStreamFramerTests: XCTestCase {
                 XCTAssertEqual(r.truncated, cut, "split \(chunks.map(\.count))")
             }
         }
+        // Only the CR of the CRLF goes: a CR that ends the message itself stays.
+        XCTAssertEqual(try Self.frame([Array("<13>1 - - - - - - ends in CR\r\r\n".utf8)], max: max).messages,
+                       ["<13>1 - - - - - - ends in CR\r"])
     }
 
     /// Memory stays bounded: a line that never ends holds at most the limit plus one read.
