@@ -30,8 +30,8 @@ $(DATASET)/manifest.json: $(wildcard Benchmarks/dataset/*.py Benchmarks/dataset/
 	python3 Benchmarks/dataset/generate.py --out $(DATASET)
 dataset: $(DATASET)/manifest.json
 
-## Build and run every test: the suite, the dataset tests and the Acme day end to end
-## (installs what the tests need first).
+## Build and run every test: the suite, the dataset tests and the Acme day end to end, all on
+## one debug build (installs what the tests need first).
 test: deps
 	@sh scripts/embed-default-pipeline.sh --check
 	$(SWIFT) build --build-tests
@@ -39,8 +39,9 @@ test: deps
 	bash scripts/test-dataset.sh
 	bash scripts/test-e2e.sh
 
-## The Acme day end to end alone (release build, 1.15 million lines): replay gives exactly the
-## planted alerts, and `sluice run` delivers them as CEF to a real rsyslogd. Part of `make test`.
+## The Acme day end to end alone (1.15 million lines, on the debug build or SLUICE=binary): replay
+## gives exactly the planted alerts, and `sluice run` delivers them as CEF to a real rsyslogd.
+## Part of `make test`.
 test-e2e: deps
 	bash scripts/test-e2e.sh
 
@@ -53,11 +54,12 @@ deb: deps
 test-package: deb
 	bash scripts/test-package.sh
 
-## The runtime, ingest and sink tests under Thread Sanitizer (own build folder, .build-tsan).
+## The runtime, ingest and sink tests under Thread Sanitizer (own build folder, .build-tsan;
+## Sluice's modules unoptimized, SLUICE_DEBUG_ONONE in Package.swift, for whole stack traces).
 TSAN_FILTER ?= SluiceCoreTests|SluiceIngestTests|SluiceSinkTests
 test-tsan: deps
-	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
-	SWIFT_BACKTRACE=enable=no TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" bash scripts/run-tests.sh \
+	SLUICE_DEBUG_ONONE=1 $(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	SLUICE_DEBUG_ONONE=1 SWIFT_BACKTRACE=enable=no TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" bash scripts/run-tests.sh \
 		--sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_FILTER)'
 
 ## Hostile peers and records against the agent as a process (release build; a few minutes):

@@ -182,9 +182,17 @@ let swift6: Set<String> = ["SluiceCore", "SluiceCoreTests", "sluice-test-agent",
                            "SluiceDetect", "SluiceDetectTests", "sluice-detect-bench", "SluiceTestSupport",
                            "SluiceSink", "SluiceIngest", "sluice", "SluiceSinkTests", "SluiceIngestTests", "sluiceTests",
                            "sluice-bench", "sluice-ingest-bench", "sluice-enrich-bench", "sluice-sink-bench"]
+// Debug builds (`swift build`, the tests) compile Sluice's own modules with `-O`: `make test`
+// replays the Acme day (1.15 million lines) end to end, which these modules unoptimized take
+// minutes over, so one build serves the suite and the end-to-end test instead of a debug and
+// a release build (the tests keep `-enable-testing` and the debug defines; dependencies stay
+// unoptimized). `SLUICE_DEBUG_ONONE=1 swift build` compiles them unoptimized, for a debugger
+// (and `make test-tsan`, for whole stack traces).
+let optimizedInDebug: Set<String> = Context.environment["SLUICE_DEBUG_ONONE"] == nil
+    ? ["SluiceCore", "SluiceIngest", "SluiceParse", "SluiceEnrich", "SluiceDetect", "SluiceSink", "sluice"] : []
 for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .swiftLanguageMode(swift6.contains(target.name) ? .v6 : .v5),
         .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-    ]
+    ] + (optimizedInDebug.contains(target.name) ? [.unsafeFlags(["-O"], .when(configuration: .debug))] : [])
 }

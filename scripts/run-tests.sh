@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the XCTest suite (already built) and ends with a plain "N passed, N failed" line.
 #
-# Without arguments the suite runs in three shards at once, straight from the test bundle
+# Without arguments the suite runs in four shards at once, straight from the test bundle
 # (`swift test` holds a lock on .build, so two cannot run side by side): the process-level
 # tests of `Tests/sluiceTests` (they mostly wait on the `sluice` processes they start) split
-# in two, and every other target in the third. Each shard's output is printed whole once it
+# in two, and the classes of every other target in two more (these hold long waits too: a
+# 30-second sink outage, SIGKILL loops). Each shard's output is printed whole once it
 # ends. With arguments, they go to one `swift test` run (make test-tsan passes --sanitize,
 # --scratch-path and --filter).
 #
@@ -78,18 +79,19 @@ fi
 "$bundle" --list-tests | grep / | sed 's|/.*||' | sort -u > "$work/classes"
 grep '^sluiceTests\.' "$work/classes" | awk 'NR % 2 == 1' | paste -sd, - > "$work/shard1"
 grep '^sluiceTests\.' "$work/classes" | awk 'NR % 2 == 0' | paste -sd, - > "$work/shard2"
-grep -v '^sluiceTests\.' "$work/classes" | paste -sd, - > "$work/shard3"
+grep -v '^sluiceTests\.' "$work/classes" | awk 'NR % 2 == 1' | paste -sd, - > "$work/shard3"
+grep -v '^sluiceTests\.' "$work/classes" | awk 'NR % 2 == 0' | paste -sd, - > "$work/shard4"
 start=$(date +%s)
 pids=()
-for n in 1 2 3; do
+for n in 1 2 3 4; do
     "$bundle" "$(cat "$work/shard$n")" > "$work/shard$n.log" 2>&1 &
     pids+=($!)
 done
-echo "tests: $(wc -l < "$work/classes") test classes in 3 shards"
+echo "tests: $(wc -l < "$work/classes") test classes in 4 shards"
 status=0
 all=0
 bad=0
-for n in 1 2 3; do
+for n in 1 2 3 4; do
     wait "${pids[$((n - 1))]}"
     s=$?
     cat "$work/shard$n.log"

@@ -48,8 +48,11 @@ final class IngestCrashTests: XCTestCase {
         let dir = makeTempDir()
         let input = dir.appendingPathComponent("audit.log"), output = dir.appendingPathComponent("out.ndjson")
         let journal = dir.appendingPathComponent("remote.journal").path
-        let nFile = 30_000, nJournal = 10_000
-        try writeAuditLines(input, range: 0..<nFile)
+        let nFile = 30_000, nJournal = 10_000, fileBeforeKill = 20_000
+        // The file is being written while the agent reads it: 10,000 lines at the start,
+        // 10,000 more as it runs (500 every 50 ms), the rest only after the kill, so the kill
+        // lands mid-file however fast the agent reads.
+        try writeAuditLines(input, range: 0..<10_000)
         try writeJournal(journal, count: nJournal)
         let cfg = dir.appendingPathComponent("p.yaml")
         try """
@@ -76,6 +79,7 @@ final class IngestCrashTests: XCTestCase {
         """.write(to: cfg, atomically: true, encoding: .utf8)
 
         let first = try SluiceProcess(["run", "--config", cfg.path], directory: dir)
+        let writer = appendAuditLinesPaced(input, range: 10_000..<fileBeforeKill, chunk: 500, pause: 0.05)
         func snapshot() -> Data { (try? Data(contentsOf: output)) ?? Data() }
         func lines(_ d: Data) -> Int { d.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } }
         // Kill once both sources are well under way (journal entries arrive in order).
@@ -93,8 +97,9 @@ final class IngestCrashTests: XCTestCase {
         first.signal(SIGKILL)
         first.wait(timeout: 10)
         let killed = String(decoding: snapshot(), as: UTF8.self)
-        let fileBefore = Set(documentSeqs(killed)).count, journalBefore = journalSeqs(killed).count
-        XCTAssertTrue(fileBefore < nFile || journalBefore < nJournal, "both inputs finished before the kill; the test proves nothing")
+        let journalBefore = journalSeqs(killed).count
+        writer.wait()
+        try writeAuditLines(input, range: fileBeforeKill..<nFile, append: true)
         let cps = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("state/checkpoints").path)
         XCTAssertTrue(cps.contains("journal.json"), "journal checkpoint saved before the kill: \(cps)")
 

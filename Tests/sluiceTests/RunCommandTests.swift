@@ -44,18 +44,24 @@ final class RunCommandTests: XCTestCase {
     func testSIGKILLMidFileThenRestartDeliversEveryLineAtLeastOnce() throws {
         let dir = makeTempDir()
         let input = dir.appendingPathComponent("audit.log"), output = dir.appendingPathComponent("out.ndjson")
-        let n = 120_000
-        try writeAuditLines(input, range: 0..<n)
+        let n = 120_000, beforeKill = 60_000
+        // The log is being written while the agent reads it: 20,000 lines at the start, 40,000
+        // more as it runs (1,000 every 50 ms), the rest only after the kill. So the kill lands
+        // mid-file whatever the agent's speed (an optimized build reads 120,000 lines in less
+        // than the second its first checkpoint takes).
+        try writeAuditLines(input, range: 0..<20_000)
         let cfg = dir.appendingPathComponent("p.yaml")
         try pipeline(input: input, output: output, dataDir: dir.appendingPathComponent("state")).write(to: cfg, atomically: true, encoding: .utf8)
         let first = try SluiceProcess(["run", "--config", cfg.path], directory: dir)
+        let writer = appendAuditLinesPaced(input, range: 20_000..<beforeKill, chunk: 1_000, pause: 0.05)
         // Let it write its first checkpoint (about once a second), then kill it hard.
         let checkpoint = dir.appendingPathComponent("state/checkpoints/audit.json").path
         XCTAssertTrue(waitUntil(timeout: 60) { FileManager.default.fileExists(atPath: checkpoint) && lineCount(output) > 5_000 }, "no output: \(first.stderr)")
         first.signal(SIGKILL)
         first.wait(timeout: 10)
         let afterKill = lineCount(output)
-        XCTAssertLessThan(afterKill, n, "the first run finished before it could be killed; the test proves nothing")
+        writer.wait()
+        try writeAuditLines(input, range: beforeKill..<n, append: true)
 
         let second = try SluiceProcess(["run", "--config", cfg.path], directory: dir)
         // Cheap poll on the line count first; the exact check below decides.

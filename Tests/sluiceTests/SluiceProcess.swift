@@ -118,6 +118,26 @@ func writeAuditLines(_ url: URL, range: Range<Int>, append: Bool = false) throws
     }
 }
 
+/// Appends audit lines `range` to `url` on a thread of its own, the way a busy service logs:
+/// `chunk` lines at a time, `pause` seconds apart. The returned semaphore is signalled once
+/// every line is written. The crash tests feed their input this way and write its last part
+/// only after the kill, so the agent is killed mid-file however fast it reads.
+func appendAuditLinesPaced(_ url: URL, range: Range<Int>, chunk: Int, pause: Double) -> DispatchSemaphore {
+    let done = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let end = min(i + chunk, range.upperBound)
+            do { try writeAuditLines(url, range: i..<end, append: true) } catch { fatalError("cannot append to \(url.path): \(error)") }
+            i = end
+            var ts = timespec(tv_sec: 0, tv_nsec: Int(pause * 1e9))
+            nanosleep(&ts, nil)
+        }
+        done.signal()
+    }
+    return done
+}
+
 /// The `_document_id` sequence numbers found in JSON lines (byte scan: fast even in debug).
 func documentSeqs(_ text: String) -> [Int] {
     documentSeqs(Array(text.utf8))

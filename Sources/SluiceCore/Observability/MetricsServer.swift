@@ -114,7 +114,8 @@ public final class MetricsServer: Sendable {
                 var buf = context.channel.allocator.buffer(capacity: body.count)
                 buf.writeBytes(body)
                 context.write(wrapOutboundOut(.body(.byteBuffer(buf))), promise: nil)
-                context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+                let channel = context.channel
+                context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
                 head = nil
             }
         }
