@@ -53,7 +53,9 @@ struct ByteWriter {
         }
     }
 
-    mutating func event(_ e: Event) {
+    mutating func event(_ event: Event) {
+        // A dropped original is not stored, so its spans are stored as strings.
+        let e = event.selfContained()
         int(e.timestamp)
         raw(e.original)
         varint(UInt64(e.fields.count))

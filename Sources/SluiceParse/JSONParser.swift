@@ -10,7 +10,8 @@ import SluiceCore
 /// Member names the field registry refuses (longer than `FieldRegistry.maxNameBytes`, or
 /// the registry full) do not fail the record: their values go to `sluice.overflow_fields`.
 /// Setting the members is linear in their number (`FieldIndex`), and a repeated member name
-/// replaces the earlier value.
+/// replaces the earlier value. Top-level string members without escapes are kept as spans of
+/// the record (`FieldValue.span`, no allocation), nested ones as strings.
 /// Failures: `invalid_json` (with the byte offset), `not_an_object`.
 public final class JSONParser: Parser {
     let timestampField: [UInt8]
@@ -42,6 +43,9 @@ public final class JSONParser: Parser {
         e.fields.reserveCapacity(e.fields.count + 24)
         index.begin(e.fields)
         try record.withUnsafeBufferPointer { buf in
+            // Top-level string members without escapes stay spans of the record (zero-copy)
+            // when the record lies inside the event's `original`.
+            let base = RecordCursor.spanBase(of: buf, in: e.original)
             var s = JSONScanner(buf)
             guard s.peek() == UInt8(ascii: "{") else {
                 if s.atEnd { throw ParseFailure("empty_record", "no JSON object") }
@@ -65,7 +69,7 @@ public final class JSONParser: Parser {
                         s.overflow.append((name, v))
                         return
                     }
-                    let v = try s.readValue(interner: self.interner)
+                    let v = try s.readValue(interner: self.interner, spanBase: base)
                     if s.overflow.count > mark { s.prefixOverflow(from: mark, with: k.path) }
                     self.index.set(k, v, in: &e.fields)
                 }

@@ -3,7 +3,8 @@ import XCTest
 import SluiceCore
 @testable import SluiceParse
 
-/// Parsers that cut text fields out of the record as spans (`FieldValue.span`) must give the
+/// Parsers that cut text fields out of the record as spans (`FieldValue.span`; the line
+/// parsers and the json parser's top-level strings) must give the
 /// same event as when they copy strings (a record that is not the event's `original`, such as
 /// a field's text), and the spans must survive `drop_original`.
 final class ZeroCopyFieldTests: XCTestCase {
@@ -20,6 +21,9 @@ final class ZeroCopyFieldTests: XCTestCase {
         ("dnsmasq query", DnsmasqParser(), "Nov 23 02:08:35 dnsmasq[1234]: 17 10.0.0.5/53211 query[AAAA] api.github.com from 10.0.0.5"),
         ("dnsmasq forwarded", DnsmasqParser(), "Nov 23 02:08:35 gw dnsmasq[1234]: forwarded github.com to 1.1.1.1"),
         ("dnsmasq other", DnsmasqParser(), "Nov 23 02:08:35 gw dnsmasq[1234]: read /etc/hosts - 7 names"),
+        ("json audit", JSONParser(), #"{"@timestamp":1763863715000,"_document_id":"vyM5JcsWqS8lPq0bMR-rMQ","action":"git.clone","actor":"alice","actor_location":{"country_code":"US"},"repo":"acme/payments-api","hashed_token":"p7ZkLWJj5WmNtq3z6ySTnUpzEoPYlVz4dJ0xRp9R3fE=","programmatic_access_type":"Personal access token (classic)","user_agent":"git/2.43.0 (go-git)","transport_protocol":1,"public_repo":false,"labels":["x","y"]}"#),
+        ("json escapes and unicode", JSONParser(), #"{"@timestamp":"2026-11-23T02:08:35.123Z","quoted":"a \"quoted\" word","path":"C:\\temp\\x.zip","line":"one\ntwo","accent":"caf\u00e9","emoji":"caf\#u{E9} \#u{1F600}","empty":"","nested":{"s":"plain","t":"tab\there"},"n":null}"#),
+        ("json keeping the timestamp", JSONParser(keepTimestamp: true), #"{"@timestamp":"2026-11-23T02:08:35Z","host":"bastion-02","message":"Accepted publickey for dev-7"}"#),
     ] }
 
     func encode(_ e: Event) -> String {
@@ -53,6 +57,20 @@ final class ZeroCopyFieldTests: XCTestCase {
         for (name, parser, line) in Self.samples { try parseBothWays(parser, parser, line, name) }
     }
 
+    /// A JSON string member with invalid UTF-8 (no escapes) stays a span and reads, and
+    /// encodes, repaired like the string the parser made before.
+    func testInvalidUTF8InAJSONSpanIsRepairedLikeAString() throws {
+        var bytes = Array(#"{"action":"git.clone","note":"bad "#.utf8)
+        bytes += [0xC3, 0x28, 0xFF]
+        bytes += Array(#""}"#.utf8)
+        let e = Event(original: bytes[...])
+        var out: [Event] = []
+        try JSONParser().parse(e.original, event: e, into: &out)
+        XCTAssertTrue(out[0].hasSpans)
+        XCTAssertEqual(out[0].string(FieldKey("note")), "bad \u{FFFD}(\u{FFFD}")
+        XCTAssertTrue(encode(out[0]).contains(#""note":"bad \#u{FFFD}(\#u{FFFD}""#), encode(out[0]))
+    }
+
     func testInvalidUTF8InASpanIsRepairedLikeAString() throws {
         var bytes = Array("<13>1 2026-11-23T02:08:35Z host app - - - bad ".utf8)
         bytes += [0xC3, 0x28, 0xFF]
@@ -63,6 +81,9 @@ final class ZeroCopyFieldTests: XCTestCase {
         XCTAssertTrue(encode(out[0]).contains(#""message":"bad \#u{FFFD}(\#u{FFFD}""#))
     }
 
+    /// `drop_original` hides the record (not written, not matched) but the spans keep
+    /// reading it, so no value is copied into a string; what stores or keeps the event
+    /// (codecs, evidence) gets it self-contained.
     func testDropOriginalKeepsTheFieldValues() throws {
         let line = Array("1700000000.123    456 10.0.0.5 TCP_TUNNEL/200 4521 CONNECT github.com:443 alice HIER_DIRECT/140.82.112.3 -".utf8)
         let t = ParseTransform(format: "squid", parser: SquidParser(), field: nil, dropOriginal: true)
@@ -70,11 +91,42 @@ final class ZeroCopyFieldTests: XCTestCase {
         var failures: [DeadLetter] = []
         t.process([Event(original: line[...])], into: &out, failures: &failures)
         XCTAssertEqual(out.count, 1)
-        XCTAssertTrue(out[0].original.isEmpty)
-        XCTAssertFalse(out[0].hasSpans)
-        XCTAssertEqual(out[0].string(ECS.userName), "alice")
-        XCTAssertEqual(out[0].string(ECS.destinationDomain), "github.com")
-        XCTAssertEqual(out[0].string(ECS.urlFull), "github.com:443")
+        var e = out[0]
+        XCTAssertTrue(e.original.isEmpty)
+        XCTAssertTrue(e.hasSpans, "the values stay spans of the hidden record")
+        XCTAssertEqual(e.string(ECS.userName), "alice")
+        XCTAssertEqual(e.string(ECS.destinationDomain), "github.com")
+        XCTAssertEqual(e.string(ECS.urlFull), "github.com:443")
+        let json = encode(e)
+        XCTAssertFalse(json.contains("original"), json)
+        XCTAssertTrue(json.contains(#""name":"alice""#), json)
+        // Stored self-contained: the codec writes strings and no record.
+        var w = BinaryWriter()
+        EventCodec.encode(e, into: &w)
+        var r = BinaryReader(w.bytes)
+        let back = try EventCodec.decode(&r)
+        XCTAssertTrue(back.original.isEmpty)
+        XCTAssertFalse(back.hasSpans)
+        XCTAssertEqual(encode(back), json)
+        // Kept long (evidence): compacted to strings, the record let go.
+        var kept = e
+        kept.compactOriginal()
+        XCTAssertFalse(kept.hasSpans)
+        XCTAssertTrue(kept.spanStorage.isEmpty)
+        XCTAssertEqual(encode(kept), json)
+        // Giving it an original again turns the old spans into strings first.
+        e.original = Array("replaced".utf8)[...]
+        XCTAssertFalse(e.hasSpans)
+        XCTAssertEqual(e.string(ECS.userName), "alice")
+
+        // The same for a JSON record: top-level strings stay spans.
+        let jt = ParseTransform(format: "json", parser: JSONParser(), field: nil, dropOriginal: true)
+        var jout: [Event] = []
+        jt.process([Event(original: Array(#"{"@timestamp":1763863715000,"actor":"alice","repo":"acme/api","n":3}"#.utf8)[...])], into: &jout, failures: &failures)
+        XCTAssertEqual(jout.count, 1)
+        XCTAssertTrue(jout[0].hasSpans)
+        XCTAssertEqual(encode(jout[0]), #"{"@timestamp":"2025-11-23T02:08:35.000Z","actor":"alice","repo":"acme/api","n":3}"#)
+        XCTAssertTrue(failures.isEmpty)
     }
 }
 

@@ -135,6 +135,8 @@ final class StatefulRuntimeTests: XCTestCase {
     /// Ten SIGKILLs while auditd records split across batches are assembled and counted per
     /// key: after the last restart every event was emitted whole (never incomplete: the open
     /// events came back from the snapshot), and the counts equal an uninterrupted run's.
+    /// (`assembly_timeout` is long: on a loaded machine a restart can take longer than the
+    /// default 2 s of quiet, which would rightly emit a restored open event incomplete.)
     func testTenSIGKILLsDuringAuditdAssemblyLoseNoRecord() throws {
         let dir = makeTempDir()
         let input = dir.appendingPathComponent("audit.log"), output = dir.appendingPathComponent("out.ndjson")
@@ -146,7 +148,7 @@ final class StatefulRuntimeTests: XCTestCase {
         sources:
           audit: {type: file, include: ["\(input.path)"], batch_size: 7}
         transforms:
-          parse: {type: parse, inputs: [audit], format: auditd, drop_original: true}
+          parse: {type: parse, inputs: [audit], format: auditd, drop_original: true, assembly_timeout: 1m}
           count: {type: count_per_key, inputs: [parse], key: auditd.data.key}
         sinks:
           out: {type: file, inputs: [count], path: \(output.path), include_original: false}

@@ -6,7 +6,9 @@
 /// path); alerts attached to events are not stored (snapshots hold the events that make
 /// alerts, not alerts).
 public enum EventCodec {
-    public static func encode(_ e: Event, into w: inout BinaryWriter) {
+    public static func encode(_ event: Event, into w: inout BinaryWriter) {
+        // A dropped original is not stored, so its spans are stored as strings.
+        let e = event.selfContained()
         w.varint(e.timestamp)
         w.data(e.original)
         w.uvarint(UInt64(e.fields.count))

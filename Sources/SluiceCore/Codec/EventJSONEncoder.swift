@@ -75,7 +75,8 @@ public final class EventJSONEncoder {
             first = false
         }
         // The record and the fields are read in place once: no reference counting per field.
-        let record = event.original
+        // (`.original` ops exist only when `withOriginal`, and then this is `original`.)
+        let record = event.spanStorage
         event.fields.withUnsafeFields { fields in
             plan.names.withUnsafeBufferPointer { names in
                 plan.ops.withUnsafeBufferPointer { ops in
@@ -320,7 +321,7 @@ public final class EventJSONEncoder {
             out.append(UInt8(ascii: "\""))
             first = false
         }
-        first = root.write(event.original, &out, skipTimestamp: event.timestamp != 0, first: first)
+        first = root.write(event.spanStorage, &out, skipTimestamp: event.timestamp != 0, first: first)
         if let alert = event.alert, !alert.evidence.isEmpty {
             if !first { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: "\"evidence\":[".utf8)

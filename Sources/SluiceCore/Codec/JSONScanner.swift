@@ -83,11 +83,22 @@ public struct JSONScanner {
 
     /// Reads any value into a `FieldValue`; nested object member names are interned as
     /// relative keys.
-    public mutating func readValue(interner: FieldKeyInterner, depth: Int = 0) throws -> FieldValue {
+    ///
+    /// `spanBase` (where `bytes` starts inside the event's `original`, or -1): when known, a
+    /// string value read here (not inside an array or object) without escapes is returned as
+    /// a `.span` of the record instead of a new `String`: zero-copy, as the line parsers do.
+    public mutating func readValue(interner: FieldKeyInterner, depth: Int = 0, spanBase: Int = -1) throws -> FieldValue {
         guard depth < maxDepth else { throw error("nesting too deep") }
         guard let c = peek() else { throw error("unexpected end of input") }
         switch c {
         case UInt8(ascii: "\""):
+            if spanBase >= 0 {
+                let r = try rawStringRange()
+                if !r.escaped {
+                    return .span(RecordSpan(start: UInt32(truncatingIfNeeded: spanBase + r.start), count: UInt32(truncatingIfNeeded: r.end - r.start)))
+                }
+                return .string(String(decoding: try decodeEscaped(r.start, r.end), as: UTF8.self))
+            }
             return .string(try readString())
         case UInt8(ascii: "{"):
             var members: [Field] = []

@@ -11,15 +11,42 @@ public struct Event: Sendable {
     /// The raw record (`event.original`). Empty when the pipeline dropped it. Replacing it
     /// first turns the fields that are spans of the old record into strings.
     public var original: ArraySlice<UInt8> {
-        @inlinable get { record }
+        @inlinable get { originalDropped ? [] : record }
         set {
             if hasSpans { materializeSpans() }
             record = newValue
+            originalDropped = false
         }
     }
     /// `original`'s storage: often a slice of a larger buffer (a file source's read chunk
     /// holds hundreds of records). Spans are relative to its start.
     @usableFromInline var record: ArraySlice<UInt8>
+    /// Set by `dropOriginal()` when fields still point into `record`: `original` reads as
+    /// empty, spans keep reading `record`.
+    @usableFromInline var originalDropped = false
+
+    /// The bytes this event's spans point into: `original`, or the record a dropped original
+    /// leaves behind for them (`dropOriginal()`). For encoders resolving `.span` values.
+    @inlinable public var spanStorage: ArraySlice<UInt8> { record }
+
+    /// Drops `original` (a parse stage's `drop_original`): from here on it reads as empty and
+    /// is neither written nor matched, but fields that are spans of the record keep reading
+    /// it, so they are not copied into strings. Without spans the record is let go at once.
+    public mutating func dropOriginal() {
+        if hasSpans { originalDropped = true } else { record = []; originalDropped = false }
+    }
+
+    /// This event standing on its own: when its original was dropped, spans turned into
+    /// strings and the record let go (for codecs that store the event, and for events kept
+    /// long). Otherwise the event as it is.
+    public func selfContained() -> Event {
+        guard originalDropped else { return self }
+        var e = self
+        e.materializeSpans()
+        e.record = []
+        e.originalDropped = false
+        return e
+    }
     public var fields: FieldList
     /// Set on alerts produced by detections (`event.kind: alert`).
     public var alert: Alert?
@@ -62,7 +89,7 @@ public struct Event: Sendable {
 
     /// The bytes of a span of this event's `original` (empty if the span lies outside it).
     @inlinable
-    public func bytes(_ span: RecordSpan) -> ArraySlice<UInt8> { span.bytes(in: original) }
+    public func bytes(_ span: RecordSpan) -> ArraySlice<UInt8> { span.bytes(in: record) }
 
     /// A span's text (invalid UTF-8 replaced by U+FFFD).
     public func text(_ span: RecordSpan) -> String { String(decoding: bytes(span), as: UTF8.self) }
@@ -96,8 +123,10 @@ public struct Event: Sendable {
     /// (they are relative to the record's start) and stay spans.
     /// (A slice cannot tell how large its buffer is, so the bytes are always copied: one
     /// allocation of the record's size.)
+    /// A dropped original (`dropOriginal()`) is not copied: its spans become strings.
     public mutating func compactOriginal() {
         guard !record.isEmpty else { return }
+        if originalDropped { self = selfContained(); return }
         record = ArraySlice(Array(record))
     }
 

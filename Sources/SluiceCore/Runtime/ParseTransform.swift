@@ -1,8 +1,9 @@
 /// The `parse` transform: runs one record format's `Parser` over each event.
 ///
 /// Options: `format` (required; a registered format name), `field` (what to parse:
-/// `original`, the default, or a field such as `message`), `drop_original` (default false),
-/// plus the format's own options. A record that fails goes to dead letter with the
+/// `original`, the default, or a field such as `message`), `drop_original` (default false:
+/// when true, `Event.dropOriginal()` hides the record from outputs and rules while the
+/// parsed fields keep pointing into it), plus the format's own options. A record that fails goes to dead letter with the
 /// parser's reason; the rest of the batch flows on.
 public final class ParseTransform: StatefulTransform {
     public let format: String
@@ -78,7 +79,7 @@ public final class ParseTransform: StatefulTransform {
             failures.append(DeadLetter(event: event, reason: "parser_error", detail: "\(error)", parser: format))
             return
         }
-        if dropOriginal { for i in before..<output.count { output[i].original = [] } }
+        if dropOriginal { for i in before..<output.count { output[i].dropOriginal() } }
     }
 
     /// A parse stage keeps state only when its parser assembles records.
