@@ -452,7 +452,8 @@ final class RuleMatcher {
         case .string(let s):
             if s.utf8.withContiguousStorageIfAvailable({ scanText(sc, $0) }) == nil { var t = s; t.withUTF8 { scanText(sc, $0) } }
         case .span(let sp):
-            e.original.withUnsafeBufferPointer { buf in
+            // `spanStorage`, not `original`: a dropped original still holds the spans' bytes.
+            e.spanStorage.withUnsafeBufferPointer { buf in
                 let lo = Int(sp.start), hi = lo + Int(sp.count)
                 guard hi <= buf.count else { return }
                 scanText(sc, UnsafeBufferPointer(rebasing: buf[lo..<hi]))

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceParse
 import XCTest
 @testable import SluiceDetect
 
@@ -78,5 +79,22 @@ final class FieldLookupTests: XCTestCase {
         XCTAssertTrue(DT.hits("k:\n    - 'NOT in sudoers'\ncondition: k", sudo, logsource: "product: linux\n    service: auth"))
         XCTAssertTrue(DT.hits("k:\n    - 'NOT in sudoers'\ncondition: k", sudo, logsource: "product: linux"))
         XCTAssertFalse(DT.hits("k:\n    - 'NOT in sudoers'\ncondition: k", sudo, logsource: "product: linux\n    service: cron"))
+    }
+
+    /// A `json` event whose original a parse stage dropped keeps its values as spans of the
+    /// hidden record: both of the matcher's modes (the per-field scan for contains/endswith and
+    /// the direct test) must read them there, not in the now empty `original`.
+    func testValuesOfADroppedOriginalAreMatched() throws {
+        let line = #"{"@timestamp":1763863715000,"event.dataset":"github.audit","action":"git.clone","actor":"alice","repo":"acme/payments-api","programmatic_access_type":"Personal access token (classic)"}"#
+        let parse = ParseTransform(format: "json", parser: JSONParser(), field: nil, dropOriginal: true)
+        var out: [Event] = [], failures: [DeadLetter] = []
+        parse.process([Event(original: Array(line.utf8)[...])], into: &out, failures: &failures)
+        let e = try XCTUnwrap(out.first)
+        XCTAssertTrue(e.original.isEmpty)
+        XCTAssertTrue(e.hasSpans)
+        let gh = "product: github\n    service: audit"
+        XCTAssertTrue(DT.hits("s:\n    action: git.clone\n    actor: alice\ncondition: s", e, logsource: gh))
+        XCTAssertTrue(DT.hits("s:\n    repo|endswith: /payments-api\n    programmatic_access_type|contains: access token\ncondition: s", e, logsource: gh))
+        XCTAssertFalse(DT.hits("s:\n    repo|contains: ml-models\ncondition: s", e, logsource: gh))
     }
 }
