@@ -31,13 +31,12 @@ $(DATASET)/manifest.json: $(wildcard Benchmarks/dataset/*.py Benchmarks/dataset/
 dataset: $(DATASET)/manifest.json
 
 ## Build and run every test: the suite, the dataset tests and the Acme day end to end, all on
-## one debug build (installs what the tests need first).
+## one debug build (installs what the tests need first; the benchmark executables are left
+## out of this build, SLUICE_NO_BENCHMARKS in Package.swift).
 test: deps
 	@sh scripts/embed-default-pipeline.sh --check
-	$(SWIFT) build --build-tests
-	bash scripts/run-tests.sh
-	bash scripts/test-dataset.sh
-	bash scripts/test-e2e.sh
+	SLUICE_NO_BENCHMARKS=1 $(SWIFT) build --build-tests
+	SLUICE_NO_BENCHMARKS=1 bash scripts/run-all-tests.sh
 
 ## The Acme day end to end alone (1.15 million lines, on the debug build or SLUICE=binary): replay
 ## gives exactly the planted alerts, and `sluice run` delivers them as CEF to a real rsyslogd.
@@ -58,8 +57,8 @@ test-package: deb
 ## Sluice's modules unoptimized, SLUICE_DEBUG_ONONE in Package.swift, for whole stack traces).
 TSAN_FILTER ?= SluiceCoreTests|SluiceIngestTests|SluiceSinkTests
 test-tsan: deps
-	SLUICE_DEBUG_ONONE=1 $(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
-	SLUICE_DEBUG_ONONE=1 SWIFT_BACKTRACE=enable=no TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" bash scripts/run-tests.sh \
+	SLUICE_NO_BENCHMARKS=1 SLUICE_DEBUG_ONONE=1 $(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	SLUICE_NO_BENCHMARKS=1 SLUICE_DEBUG_ONONE=1 SWIFT_BACKTRACE=enable=no TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" bash scripts/run-tests.sh \
 		--sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_FILTER)'
 
 ## Hostile peers and records against the agent as a process (release build; a few minutes):

@@ -11,8 +11,6 @@ let package = Package(
         .library(name: "SluiceCore", targets: ["SluiceCore"]),
         .library(name: "SluiceParse", targets: ["SluiceParse"]),
         .library(name: "SluiceSink", targets: ["SluiceSink"]),
-        .executable(name: "sluice-bench", targets: ["sluice-bench"]),
-        .executable(name: "sluice-detect-bench", targets: ["sluice-detect-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -100,31 +98,6 @@ let package = Package(
             ],
             resources: []
         ),
-        .executableTarget(
-            name: "sluice-ingest-bench",
-            dependencies: ["SluiceCore", "SluiceIngest", .product(name: "Logging", package: "swift-log")],
-            path: "Benchmarks/IngestBench"
-        ),
-        .executableTarget(
-            name: "sluice-bench",
-            dependencies: ["SluiceCore", "SluiceParse", "Yams", .product(name: "Logging", package: "swift-log")],
-            path: "Benchmarks/SluiceBench"
-        ),
-        .executableTarget(
-            name: "sluice-enrich-bench",
-            dependencies: ["SluiceCore", "SluiceEnrich", .product(name: "Logging", package: "swift-log")],
-            path: "Benchmarks/EnrichBench"
-        ),
-        .executableTarget(
-            name: "sluice-detect-bench",
-            dependencies: ["SluiceCore", "SluiceDetect"],
-            path: "Benchmarks/DetectBench"
-        ),
-        .executableTarget(
-            name: "sluice-sink-bench",
-            dependencies: ["SluiceCore", "SluiceSink", .product(name: "Logging", package: "swift-log")],
-            path: "Benchmarks/SinkBench"
-        ),
         // The runtime with test-only stateful transforms, run as a process by the crash tests.
         .executableTarget(
             name: "sluice-test-agent",
@@ -170,6 +143,43 @@ let package = Package(
         .testTarget(name: "sluiceTests", dependencies: ["sluice", "SluiceCore", "SluiceIngest", "SluiceParse", "SluiceSink", "SluiceTestSupport"]),
     ]
 )
+
+// The benchmark executables (`make bench`, the release build) are left out when
+// SLUICE_NO_BENCHMARKS is set: `make test` builds that way, since nothing tests them and
+// linking five more debug executables is about 15 s of its build.
+if Context.environment["SLUICE_NO_BENCHMARKS"] == nil {
+    package.targets += [
+        .executableTarget(
+            name: "sluice-ingest-bench",
+            dependencies: ["SluiceCore", "SluiceIngest", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/IngestBench"
+        ),
+        .executableTarget(
+            name: "sluice-bench",
+            dependencies: ["SluiceCore", "SluiceParse", "Yams", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/SluiceBench"
+        ),
+        .executableTarget(
+            name: "sluice-enrich-bench",
+            dependencies: ["SluiceCore", "SluiceEnrich", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/EnrichBench"
+        ),
+        .executableTarget(
+            name: "sluice-detect-bench",
+            dependencies: ["SluiceCore", "SluiceDetect"],
+            path: "Benchmarks/DetectBench"
+        ),
+        .executableTarget(
+            name: "sluice-sink-bench",
+            dependencies: ["SluiceCore", "SluiceSink", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/SinkBench"
+        ),
+    ]
+    package.products += [
+        .executable(name: "sluice-bench", targets: ["sluice-bench"]),
+        .executable(name: "sluice-detect-bench", targets: ["sluice-detect-bench"]),
+    ]
+}
 
 // Swift 6 language mode (complete concurrency checking) target by target: the targets in
 // `swift6` are checked (today every Swift target; a new target joins once it passes).
