@@ -5,8 +5,8 @@
 # (`swift test` holds a lock on .build, so two cannot run side by side): most of the suite's
 # time is waiting (on the `sluice` processes the process-level tests start, a 30-second sink
 # outage, SIGKILL loops), so four shards on two cores end sooner than one. Test classes are
-# spread over the shards by their measured durations (the table below). Each shard's output is printed whole once it
-# ends. With arguments, they go to one `swift test` run (make test-tsan passes --sanitize,
+# spread over the shards by their measured durations (the table below). Each shard's output
+# is printed whole once it ends. With arguments, they go to one `swift test` run (make test-tsan passes --sanitize,
 # --scratch-path and --filter).
 #
 # CI shows only the tail of a failed run, so on failure this ends with a digest of what went

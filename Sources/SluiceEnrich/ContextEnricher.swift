@@ -30,7 +30,7 @@ import SluiceCore
 /// audit repositories, e.g. a GitHub Enterprise Server name), `mask_credentials` (default
 /// true), `mask_fields`, `mask_original` (default true), `reload_bad_lines` (`keep_previous` or `skip`), `watch` (default
 /// true: reload when a file changes, in live runs).
-public final class ContextEnricher: Transform, ReloadableEnricher, Sendable {
+public final class ContextEnricher: MovingTransform, ReloadableEnricher, Sendable {
     public static let defaultMaskFields = ["url.full", "url.original", "process.command_line",
                                            "process.parent.command_line", "process.title", "process.args"]
 
@@ -115,11 +115,6 @@ public final class ContextEnricher: Transform, ReloadableEnricher, Sendable {
     /// Loads the files, registers for SIGHUP reloads and (live, `watch: true`) watches them.
     public func start(_ context: StartContext) throws { try lifecycle.start(self, context) }
     public func stop() { lifecycle.stop() }
-
-    public func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
-        var batch = events
-        process(taking: &batch, into: &output, failures: &failures)
-    }
 
     /// `process` on a batch handed over: each event is moved out, so adding context does
     /// not copy its fields (the batch no longer shares them).

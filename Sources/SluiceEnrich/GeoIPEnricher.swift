@@ -138,7 +138,7 @@ public final class GeoIPSet: Sendable {
 /// the ECS sides whose `.ip` is looked up), `locale` (city name language, default `en`),
 /// `watch` (default true: reopen when a file changes, in live runs). A database loads whole or
 /// not at all.
-public final class GeoIPEnricher: Transform, ReloadableEnricher, Sendable {
+public final class GeoIPEnricher: MovingTransform, ReloadableEnricher, Sendable {
     struct Side: Sendable {
         let ip: FieldKey
         let country: FieldKey
@@ -189,11 +189,6 @@ public final class GeoIPEnricher: Transform, ReloadableEnricher, Sendable {
     public func reload() { databases.reload() }
     public func reload(completion: @escaping @Sendable (Bool) -> Void) { databases.reload(completion: completion) }
     public var watchedFiles: [String] { databasePaths }
-
-    public func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
-        var batch = events
-        process(taking: &batch, into: &output, failures: &failures)
-    }
 
     /// `process` on a batch handed over: each event is moved out, so adding geo fields does
     /// not copy its fields (the batch no longer shares them).

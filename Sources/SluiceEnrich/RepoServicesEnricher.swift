@@ -19,7 +19,7 @@ import SluiceCore
 /// Options: `services` (extra or overriding rules: a list of `{name, hosts, endpoint, family}`;
 /// `family` is how paths name repositories: github|gitlab|bitbucket|azure|none, default
 /// gitlab), `builtin` (default true: start from the built-in catalog). Reads no file.
-public final class RepoServicesEnricher: Transform, Sendable {
+public final class RepoServicesEnricher: MovingTransform, Sendable {
     public let catalog: RepoServiceCatalog
 
     enum Keys {
@@ -61,11 +61,6 @@ public final class RepoServicesEnricher: Transform, Sendable {
             o.fail("'services' must be a list of {name, hosts, endpoint, family}", at: "services")
         }
         self.init(catalog: RepoServiceCatalog(rules: rules))
-    }
-
-    public func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
-        var batch = events
-        process(taking: &batch, into: &output, failures: &failures)
     }
 
     /// `process` on a batch handed over: each event is moved out, so classifying it does not

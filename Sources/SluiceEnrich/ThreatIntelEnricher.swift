@@ -16,7 +16,7 @@ import SluiceCore
 /// `feed`, `category`, `confidence`, `expires`, `columns`), `fields` (the checked fields),
 /// `max_matches` (default 16), `reload_bad_lines` (`keep_previous`, the default, or `skip`),
 /// `watch` (default true: reload when a file changes, in live runs).
-public final class ThreatIntelEnricher: Transform, ReloadableEnricher, @unchecked Sendable {
+public final class ThreatIntelEnricher: MovingTransform, ReloadableEnricher, @unchecked Sendable {
     // SAFETY (@unchecked Sendable): the only mutable state is the processing-thread scratch
     // below, used inside `process`, which the runtime calls on the stage's serial queue
     // only (`Transform` contract); `reload()` and `lastReport` go through `ReloadingSet`'s
@@ -122,11 +122,6 @@ public final class ThreatIntelEnricher: Transform, ReloadableEnricher, @unchecke
     /// Loads the files, registers for SIGHUP reloads and (live, `watch: true`) watches them.
     public func start(_ context: StartContext) throws { try lifecycle.start(self, context) }
     public func stop() { lifecycle.stop() }
-
-    public func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
-        var batch = events
-        process(taking: &batch, into: &output, failures: &failures)
-    }
 
     /// `process` on a batch handed over: each event is moved out, so adding a match does not
     /// copy its fields (the batch no longer shares them).

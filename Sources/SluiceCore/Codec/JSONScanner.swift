@@ -97,7 +97,7 @@ public struct JSONScanner {
                 if !r.escaped {
                     return .span(RecordSpan(start: UInt32(truncatingIfNeeded: spanBase + r.start), count: UInt32(truncatingIfNeeded: r.end - r.start)))
                 }
-                return .string(String(decoding: try decodeEscaped(r.start, r.end), as: UTF8.self))
+                return .string(try string(r))
             }
             return .string(try readString())
         case UInt8(ascii: "{"):
@@ -263,7 +263,11 @@ public struct JSONScanner {
     }
 
     public mutating func readString() throws -> String {
-        let r = try rawStringRange()
+        try string(rawStringRange())
+    }
+
+    /// The text of a string `rawStringRange` found (escapes decoded).
+    private mutating func string(_ r: (start: Int, end: Int, escaped: Bool)) throws -> String {
         if !r.escaped {
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[r.start..<r.end]), as: UTF8.self)
         }

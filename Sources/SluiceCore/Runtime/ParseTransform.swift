@@ -3,8 +3,8 @@
 /// Options: `format` (required; a registered format name), `field` (what to parse:
 /// `original`, the default, or a field such as `message`), `drop_original` (default false:
 /// when true, `Event.dropOriginal()` hides the record from outputs and rules while the
-/// parsed fields keep pointing into it), plus the format's own options. A record that fails goes to dead letter with the
-/// parser's reason; the rest of the batch flows on.
+/// parsed fields keep pointing into it), plus the format's own options. A record that fails
+/// goes to dead letter with the parser's reason; the rest of the batch flows on.
 public final class ParseTransform: StatefulTransform {
     public let format: String
     let parser: Parser

@@ -87,6 +87,19 @@ public struct StageTime: Sendable {
     }
 }
 
+/// A transform whose work is done in `process(taking:)`, moving each event it is handed (an
+/// enricher adding fields in place): `process(_:)` comes from here, handing over a copy of the
+/// batch. A conformer must implement `process(taking:)` (`Transform`'s default of it calls
+/// `process(_:)`).
+public protocol MovingTransform: Transform {}
+
+extension MovingTransform {
+    public func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
+        var batch = events
+        process(taking: &batch, into: &output, failures: &failures)
+    }
+}
+
 extension Array where Element == Event {
     /// Moves every event into `output` through `change`, in order. Each is first moved out of
     /// this array (an empty event is left in its place), so `change` holds the only reference
