@@ -14,6 +14,10 @@ public struct FileDescriptorWriter {
     public init(fd: Int32, label: String) { self.fd = fd; self.label = label }
 
     public func writeAll(_ bytes: [UInt8]) throws {
+        try writeAll(bytes[...])
+    }
+
+    public func writeAll(_ bytes: ArraySlice<UInt8>) throws {
         try bytes.withUnsafeBytes { raw in
             var off = 0
             while off < raw.count {

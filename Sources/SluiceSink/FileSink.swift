@@ -109,8 +109,16 @@ public final class FileSink: Sink {
                        ack: batch.acks.first.map { ObjectIdentifier($0) }, firstRecord: firstHash)
     }
 
+    /// Bytes encoded before they are written: a batch goes out in pieces of about this size,
+    /// so the kernel copies from a buffer still in the CPU cache (one write of a whole batch,
+    /// a megabyte or more with `event.original` kept, copies from memory).
+    static let writeChunk = 128 << 10
+
     public func write(_ batch: EventBatch) throws {
-        buffer.removeAll(keepingCapacity: true)
+        // Encoded into a local buffer (the member keeps its capacity between batches).
+        var buffer = self.buffer
+        self.buffer = []
+        defer { buffer.removeAll(keepingCapacity: true); self.buffer = buffer }
         // Only a batch retried after a partial write needs identifying (rotation only).
         var id: BatchID?
         var written = 0
@@ -122,6 +130,7 @@ public final class FileSink: Sink {
         partial = nil
         do {
             try ensureOpen()
+            var start = try fileStart()
             // Encoded in place: the events are read where they are, not copied one by one.
             try batch.events.withUnsafeBufferPointer { events in
                 var lineStart = 0
@@ -131,19 +140,22 @@ public final class FileSink: Sink {
                     buffer.append(0x0A)
                     if let max = rotateBytes, size + buffer.count > max, lineStart > 0 || size > 0 {
                         // Write what fits before this record, then rotate and continue in a new file.
-                        let head = Array(buffer[..<lineStart])
-                        try writeOut(head)
+                        try append(buffer[..<lineStart], truncatingTo: start, sync: true)
                         written += inBuffer
                         inBuffer = 0
                         buffer.removeFirst(lineStart)
                         rotate()
                         try ensureOpen()
+                        start = try fileStart()
+                    } else if buffer.count >= Self.writeChunk {
+                        try append(buffer[...], truncatingTo: start, sync: false)
+                        buffer.removeAll(keepingCapacity: true)
                     }
                     inBuffer += 1
                     lineStart = buffer.count
                 }
             }
-            try writeOut(buffer)
+            try append(buffer[...], truncatingTo: start, sync: true)
         } catch {
             if written > 0 { partial = (id ?? batchID(batch), written) }
             throw error
@@ -152,25 +164,30 @@ public final class FileSink: Sink {
         batch.acknowledge()
     }
 
-    /// Appends whole records. On any error (a full disk mid-write, a failed fsync) the file
-    /// is truncated back to where it was, so it never holds half a record and a retry of
-    /// the same records writes them once.
-    private func writeOut(_ bytes: [UInt8]) throws {
-        guard !bytes.isEmpty else { return }
+    /// The file's size before a batch's first write: where a failed batch is cut back to.
+    private func fileStart() throws -> off_t {
         var st = stat()
-        let before = fstat(fd, &st) == 0 ? off_t(st.st_size) : off_t(size)
+        return fstat(fd, &st) == 0 ? off_t(st.st_size) : off_t(size)
+    }
+
+    /// Appends whole records (one piece of a batch). On any error (a full disk mid-write, a
+    /// failed fsync) the file is truncated back to `start`, where it was before the batch,
+    /// so it never holds half a record or half a batch and a retry writes them once.
+    /// `sync`: this is the batch's last piece (fsync with `fsync: batch`).
+    private func append(_ bytes: ArraySlice<UInt8>, truncatingTo start: off_t, sync: Bool) throws {
         do {
-            try FileDescriptorWriter(fd: fd, label: path).writeAll(bytes)
-            if fsyncPolicy == .batch, fsync(fd) != 0 {
+            if !bytes.isEmpty { try FileDescriptorWriter(fd: fd, label: path).writeAll(bytes) }
+            if sync, fsyncPolicy == .batch, fsync(fd) != 0 {
                 throw SinkError.retryable("\(path): fsync: \(String(cString: strerror(errno)))")
             }
         } catch {
-            if ftruncate(fd, before) != 0 {
-                logger?.error("\(path): could not truncate back to \(before) bytes after a failed write: \(String(cString: strerror(errno)))")
+            if ftruncate(fd, start) != 0 {
+                logger?.error("\(path): could not truncate back to \(start) bytes after a failed write: \(String(cString: strerror(errno)))")
             }
+            size = Int(start)
             throw error
         }
-        size = Int(before) + bytes.count
+        size += bytes.count
     }
 
     public func flush() throws {

@@ -69,6 +69,16 @@ final class FileSinkFullDiskTests: XCTestCase {
     /// stands in for a full disk here: writes stop part-way and then fail, as with ENOSPC;
     /// the adversarial suite uses a real full tmpfs.)
     func testFailedWriteLeavesNoHalfRecordAndRetryWritesEachRecordOnce() throws {
+        try fullDisk(room: 20_000)   // the batch's first piece fails
+    }
+
+    /// A batch goes out in pieces (`FileSink.writeChunk`): when a later piece fails, the
+    /// pieces already written go too, so the retry still writes every record once.
+    func testFailureAfterAPieceOfTheBatchWasWrittenTakesThePieceBack() throws {
+        try fullDisk(room: FileSink.writeChunk + 20_000)
+    }
+
+    func fullDisk(room: Int, file: StaticString = #filePath, line: UInt = #line) throws {
         let dir = tempDir("fullsink")
         let path = dir + "/events.ndjson"
         let sink = FileSink(path: path, encoder: JSONLineEncoder(), fsync: .batch)
@@ -77,28 +87,31 @@ final class FileSinkFullDiskTests: XCTestCase {
         try sink.write(batch(0..<10))
         let sizeBefore = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
 
-        let failing = batch(10..<510)
+        let failing = batch(10..<1010)
+        var encoded: [UInt8] = []
+        for e in failing.events { JSONLineEncoder().encode(e, into: &encoded); encoded.append(0x0A) }
+        XCTAssertGreaterThan(encoded.count, room + 10_000, "the batch is larger than the room", file: file, line: line)
         let old = signal(SIGXFSZ, SIG_IGN)
         var saved = rlimit()
         getrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
         var lim = saved
-        lim.rlim_cur = rlim_t(sizeBefore + 20_000)   // room for a part of the batch
+        lim.rlim_cur = rlim_t(sizeBefore + room)   // room for a part of the batch
         setrlimit(Int32(RLIMIT_FSIZE.rawValue), &lim)
-        XCTAssertThrowsError(try sink.write(failing), "the disk is full")
+        XCTAssertThrowsError(try sink.write(failing), "the disk is full", file: file, line: line)
         setrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
         signal(SIGXFSZ, old)
 
         let afterFailure = try String(contentsOfFile: path, encoding: .utf8)
-        XCTAssertTrue(afterFailure.hasSuffix("\n"), "no half record at the end")
-        XCTAssertEqual(afterFailure.split(separator: "\n").count, 10, "nothing of the failed batch stays")
+        XCTAssertTrue(afterFailure.hasSuffix("\n"), "no half record at the end", file: file, line: line)
+        XCTAssertEqual(afterFailure.split(separator: "\n").count, 10, "nothing of the failed batch stays", file: file, line: line)
 
         try sink.write(failing)   // the runtime retries the same batch once space is back
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(lines.count, 510)
+        XCTAssertEqual(lines.count, 1010, file: file, line: line)
         let repos = try lines.map { l -> String in
             let o = try JSONSerialization.jsonObject(with: Data(l.utf8)) as! [String: Any]
             return (o["github"] as! [String: Any])["repo"] as! String
         }
-        XCTAssertEqual(repos, (0..<510).map { "acme/repo-\($0)" }, "every record once, in order")
+        XCTAssertEqual(repos, (0..<1010).map { "acme/repo-\($0)" }, "every record once, in order", file: file, line: line)
     }
 }
