@@ -76,31 +76,32 @@ public final class EventJSONEncoder {
         }
         // The record and the fields are read in place once: no reference counting per field.
         // (`.original` ops exist only when `withOriginal`, and then this is `original`.)
-        let record = event.spanStorage
-        event.fields.withUnsafeFields { fields in
-            plan.names.withUnsafeBufferPointer { names in
-                plan.ops.withUnsafeBufferPointer { ops in
-                    for op in ops {
-                        let name = UnsafeBufferPointer(rebasing: names[Int(op.nameStart)..<Int(op.nameStart + op.nameLength)])
-                        switch op.kind {
-                        case .open:
-                            if !first { out.append(UInt8(ascii: ",")) }
-                            out.append(contentsOf: name)
-                            out.append(UInt8(ascii: "{"))
-                            first = true
-                        case .close:
-                            out.append(UInt8(ascii: "}"))
-                            first = false
-                        case .field:
-                            if !first { out.append(UInt8(ascii: ",")) }
-                            out.append(contentsOf: name)
-                            JSONWriter.appendValue(fields[Int(op.index)].value, record: record, to: &out)
-                            first = false
-                        case .original:
-                            if !first { out.append(UInt8(ascii: ",")) }
-                            out.append(contentsOf: name)
-                            JSONWriter.appendQuotedBytes(record, to: &out)
-                            first = false
+        event.spanStorage.withUnsafeBufferPointer { record in
+            event.fields.withUnsafeFields { fields in
+                plan.names.withUnsafeBufferPointer { names in
+                    plan.ops.withUnsafeBufferPointer { ops in
+                        for op in ops {
+                            let name = UnsafeBufferPointer(rebasing: names[Int(op.nameStart)..<Int(op.nameStart + op.nameLength)])
+                            switch op.kind {
+                            case .open:
+                                if !first { out.append(UInt8(ascii: ",")) }
+                                out.append(contentsOf: name)
+                                out.append(UInt8(ascii: "{"))
+                                first = true
+                            case .close:
+                                out.append(UInt8(ascii: "}"))
+                                first = false
+                            case .field:
+                                if !first { out.append(UInt8(ascii: ",")) }
+                                out.append(contentsOf: name)
+                                JSONWriter.appendValue(fields[Int(op.index)].value, recordBytes: record, to: &out)
+                                first = false
+                            case .original:
+                                if !first { out.append(UInt8(ascii: ",")) }
+                                out.append(contentsOf: name)
+                                JSONWriter.appendQuotedBytes(record, to: &out)
+                                first = false
+                            }
                         }
                     }
                 }

@@ -25,67 +25,89 @@ public enum JSONWriter {
     }()
 
     /// Appends already-valid UTF-8 bytes as a quoted JSON string. Finds the bytes to escape
-    /// eight at a time, then writes the result in place: unescaped runs are copied whole.
+    /// eight at a time and copies the runs between them whole. One pass in the usual case:
+    /// the output gets room for every byte escaped in the two-byte form (`\"`, `\\`, `\n`…);
+    /// only a string with a control byte that needs `\u00XX` is measured first.
     @inlinable
     public static func appendQuotedValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         let n = bytes.count
         guard let p = bytes.baseAddress, n > 0 else { out.append(contentsOf: [0x22, 0x22]); return }
-        var extra = 0
-        var i = ByteScan.firstJSONSpecial(p, from: 0, to: n)
-        if i == n {
+        let firstSpecial = ByteScan.firstJSONSpecial(p, from: 0, to: n)
+        if firstSpecial == n {
             out.append(UInt8(ascii: "\""))
             out.append(contentsOf: bytes)
             out.append(UInt8(ascii: "\""))
             return
         }
-        let firstSpecial = i
-        while i < n {
-            extra &+= escapeClass[Int(p[i])] == 1 ? 1 : 5
-            i = ByteScan.firstJSONSpecial(p, from: i &+ 1, to: n)
-        }
         let start = out.count
-        out.append(contentsOf: repeatElement(0, count: n + extra + 2))
-        out.withUnsafeMutableBufferPointer { dst in
-            let d = dst.baseAddress!
-            var j = start
-            d[j] = UInt8(ascii: "\""); j &+= 1
-            var from = 0
-            var at = firstSpecial
-            while true {
-                let run = at - from
-                if run > 0 { (d + j).update(from: p + from, count: run); j &+= run }
-                if at == n { break }
-                let b = p[at]
-                if escapeClass[Int(b)] == 1 {
-                    d[j] = UInt8(ascii: "\\")
-                    switch b {
-                    case 0x0A: d[j + 1] = UInt8(ascii: "n")
-                    case 0x0D: d[j + 1] = UInt8(ascii: "r")
-                    case 0x09: d[j + 1] = UInt8(ascii: "t")
-                    default: d[j + 1] = b  // quote or backslash
-                    }
-                    j &+= 2
-                } else {
-                    d[j] = UInt8(ascii: "\\"); d[j + 1] = UInt8(ascii: "u")
-                    d[j + 2] = UInt8(ascii: "0"); d[j + 3] = UInt8(ascii: "0")
-                    d[j + 4] = hex[Int(b >> 4)]; d[j + 5] = hex[Int(b & 0xF)]
-                    j &+= 6
-                }
-                from = at &+ 1
-                at = ByteScan.firstJSONSpecial(p, from: from, to: n)
-            }
-            d[j] = UInt8(ascii: "\"")
+        out.append(contentsOf: repeatElement(0, count: 2 &* n &+ 2))
+        var end = out.withUnsafeMutableBufferPointer {
+            writeQuoted(p, n, firstSpecial: firstSpecial, to: $0.baseAddress! + start, shortOnly: true)
         }
+        if end < 0 {
+            var extra = 0
+            var i = firstSpecial
+            while i < n {
+                extra &+= escapeClass[Int(p[i])] == 1 ? 1 : 5
+                i = ByteScan.firstJSONSpecial(p, from: i &+ 1, to: n)
+            }
+            out.removeSubrange(start...)
+            out.append(contentsOf: repeatElement(0, count: n &+ extra &+ 2))
+            end = out.withUnsafeMutableBufferPointer {
+                writeQuoted(p, n, firstSpecial: firstSpecial, to: $0.baseAddress! + start, shortOnly: false)
+            }
+        }
+        out.removeSubrange((start &+ end)...)
+    }
+
+    /// Writes `p[0..<n]` quoted and escaped at `d` (which has room for it); returns the bytes
+    /// written, or -1 when `shortOnly` and a byte needs the six-byte `\u00XX` form.
+    @inlinable
+    static func writeQuoted(_ p: UnsafePointer<UInt8>, _ n: Int, firstSpecial: Int,
+                            to d: UnsafeMutablePointer<UInt8>, shortOnly: Bool) -> Int {
+        var j = 0
+        d[j] = UInt8(ascii: "\""); j &+= 1
+        var from = 0
+        var at = firstSpecial
+        while true {
+            let run = at &- from
+            if run > 0 { (d + j).update(from: p + from, count: run); j &+= run }
+            if at == n { break }
+            let b = p[at]
+            if escapeClass[Int(b)] == 1 {
+                d[j] = UInt8(ascii: "\\")
+                switch b {
+                case 0x0A: d[j &+ 1] = UInt8(ascii: "n")
+                case 0x0D: d[j &+ 1] = UInt8(ascii: "r")
+                case 0x09: d[j &+ 1] = UInt8(ascii: "t")
+                default: d[j &+ 1] = b  // quote or backslash
+                }
+                j &+= 2
+            } else {
+                if shortOnly { return -1 }
+                d[j] = UInt8(ascii: "\\"); d[j &+ 1] = UInt8(ascii: "u")
+                d[j &+ 2] = UInt8(ascii: "0"); d[j &+ 3] = UInt8(ascii: "0")
+                d[j &+ 4] = hex[Int(b >> 4)]; d[j &+ 5] = hex[Int(b & 0xF)]
+                j &+= 6
+            }
+            from = at &+ 1
+            at = ByteScan.firstJSONSpecial(p, from: from, to: n)
+        }
+        d[j] = UInt8(ascii: "\"")
+        return j &+ 1
     }
 
     /// Appends arbitrary bytes as a quoted JSON string, replacing invalid UTF-8 with U+FFFD.
     public static func appendQuotedBytes(_ bytes: ArraySlice<UInt8>, to out: inout [UInt8]) {
-        bytes.withUnsafeBufferPointer { buf in
-            if UTF8Validation.isValid(buf) {
-                appendQuotedValidUTF8(buf, to: &out)
-            } else {
-                appendQuoted(String(decoding: buf, as: UTF8.self), to: &out)
-            }
+        bytes.withUnsafeBufferPointer { appendQuotedBytes($0, to: &out) }
+    }
+
+    /// Appends arbitrary bytes as a quoted JSON string, replacing invalid UTF-8 with U+FFFD.
+    public static func appendQuotedBytes(_ buf: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        if UTF8Validation.isValid(buf) {
+            appendQuotedValidUTF8(buf, to: &out)
+        } else {
+            appendQuoted(String(decoding: buf, as: UTF8.self), to: &out)
         }
     }
 
@@ -111,11 +133,21 @@ public enum JSONWriter {
     }
 
     /// Appends any field value; a `.span` is read from `record` (the owning event's
-    /// `original`), so pass it whenever the value may come from a parser.
+    /// `spanStorage`), so pass it whenever the value may come from a parser.
     public static func appendValue(_ v: FieldValue, record: ArraySlice<UInt8> = [], to out: inout [UInt8]) {
+        record.withUnsafeBufferPointer { appendValue(v, recordBytes: $0, to: &out) }
+    }
+
+    /// `appendValue(_:record:to:)` with the record's bytes already in hand: an encoder
+    /// writing many fields of one event reads them in place, with no reference counting
+    /// per span.
+    public static func appendValue(_ v: FieldValue, recordBytes record: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         switch v {
         case .string(let s): appendQuoted(s, to: &out)
-        case .span(let sp): appendQuotedBytes(sp.bytes(in: record), to: &out)
+        case .span(let sp):
+            let lo = Int(sp.start), hi = lo + Int(sp.count)
+            appendQuotedBytes(hi <= record.count ? UnsafeBufferPointer(rebasing: record[lo..<hi]) : UnsafeBufferPointer(start: nil, count: 0),
+                              to: &out)
         case .int(let i): appendInt(i, to: &out)
         case .double(let d): appendDouble(d, to: &out)
         case .bool(let b): out.append(contentsOf: b ? "true".utf8 : "false".utf8)
@@ -124,7 +156,7 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "["))
             for (i, e) in a.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                appendValue(e, record: record, to: &out)
+                appendValue(e, recordBytes: record, to: &out)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
@@ -133,7 +165,7 @@ public enum JSONWriter {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 appendQuoted(m.key.path, to: &out)
                 out.append(UInt8(ascii: ":"))
-                appendValue(m.value, record: record, to: &out)
+                appendValue(m.value, recordBytes: record, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }

@@ -1,0 +1,70 @@
+import Foundation
+import XCTest
+@testable import SluiceCore
+
+/// `JSONWriter`'s string escaping: every input comes back unchanged through a JSON reader,
+/// whichever path wrote it (no escapes, the one-pass path for quotes and backslashes, the
+/// counted path for control bytes), and invalid UTF-8 never breaks the output.
+final class JSONWriterTests: XCTestCase {
+    /// Parses `out` as a one-element JSON array holding a string.
+    func decoded(_ out: [UInt8], file: StaticString = #filePath, line: UInt = #line) -> String? {
+        let doc = Data([UInt8(ascii: "[")] + out + [UInt8(ascii: "]")])
+        guard let arr = try? JSONSerialization.jsonObject(with: doc) as? [String] else {
+            XCTFail("not JSON: \(String(decoding: out, as: UTF8.self))", file: file, line: line)
+            return nil
+        }
+        return arr.first
+    }
+
+    func quoted(_ s: String) -> [UInt8] {
+        var out: [UInt8] = []
+        JSONWriter.appendQuotedBytes(Array(s.utf8)[...], to: &out)
+        return out
+    }
+
+    func testStringsRoundTripThroughEachPath() {
+        let record = #"{"action":"git.clone","actor":"dev-a","user_agent":"git/2.43.0","repo":"acme/api"}"#
+        let cases = [
+            "", "plain", String(repeating: "x", count: 1000),
+            record,                                             // quotes every few bytes
+            #"C:\Users\dev\repo \"quoted\" \\server\share"#,    // backslashes
+            "line one\nline two\r\n\ttabbed",                   // short control escapes
+            record + "\u{01}" + record,                         // a \u00XX byte after many quotes
+            String(repeating: "\"", count: 300) + "\u{1F}",     // the worst case for the one-pass room
+            "\u{00}\u{07}\u{08}\u{0B}\u{0C}\u{1B}",             // controls only
+            "ünïcödé \u{1F600} \"and\" quotes",
+        ]
+        for s in cases {
+            XCTAssertEqual(decoded(quoted(s)), s, "round trip of \(s.debugDescription)")
+        }
+    }
+
+    func testEveryASCIIByteRoundTripsAmidQuotes() {
+        for b in UInt8(0)..<0x80 {
+            let s = "\"a\\" + String(UnicodeScalar(b)) + "\"b"
+            XCTAssertEqual(decoded(quoted(s)), s, "byte \(b)")
+        }
+    }
+
+    func testEscapesAreTheShortFormsWhereJSONHasThem() {
+        XCTAssertEqual(String(decoding: quoted("a\"b\\c\nd\re\tf\u{01}"), as: UTF8.self), #""a\"b\\c\nd\re\tf\u0001""#)
+    }
+
+    func testInvalidUTF8IsReplacedNotCopied() {
+        var out: [UInt8] = []
+        JSONWriter.appendQuotedBytes([0x61, 0xFF, 0x22, 0x62][...], to: &out)
+        XCTAssertEqual(decoded(out), "a\u{FFFD}\"b")
+    }
+
+    func testASpanOutsideTheRecordWritesEmptyText() {
+        let record = Array("short".utf8)
+        var out: [UInt8] = []
+        record.withUnsafeBufferPointer {
+            JSONWriter.appendValue(.span(RecordSpan(start: 2, count: 10)), recordBytes: $0, to: &out)
+        }
+        XCTAssertEqual(String(decoding: out, as: UTF8.self), #""""#)
+        out = []
+        JSONWriter.appendValue(.span(RecordSpan(start: 1, count: 3)), record: record[...], to: &out)
+        XCTAssertEqual(String(decoding: out, as: UTF8.self), #""hor""#)
+    }
+}
