@@ -33,6 +33,8 @@ public final class FileSink: Sink {
     var fd: Int32 = -1
     var inode: ino_t = 0
     var buffer: [UInt8] = []
+    /// Writes a batch's pieces while the next is encoded; made at the first write.
+    var writeBehind: WriteBehind?
     var lastCheck: Int64 = 0
     var size = 0
     let rotateBytes: Int?
@@ -110,8 +112,9 @@ public final class FileSink: Sink {
     }
 
     /// Bytes encoded before they are written: a batch goes out in pieces of about this size,
-    /// so the kernel copies from a buffer still in the CPU cache (one write of a whole batch,
-    /// a megabyte or more with `event.original` kept, copies from memory).
+    /// each written by `WriteBehind` while the next is encoded, and the kernel copies from a
+    /// buffer still in the CPU cache (one write of a whole batch, a megabyte or more with
+    /// `event.original` kept, copies from memory).
     static let writeChunk = 128 << 10
 
     public func write(_ batch: EventBatch) throws {
@@ -128,34 +131,49 @@ public final class FileSink: Sink {
             id = bid
         }
         partial = nil
+        let behind = writeBehind ?? WriteBehind(label: path)
+        writeBehind = behind
         do {
             try ensureOpen()
-            var start = try fileStart()
-            // Encoded in place: the events are read where they are, not copied one by one.
-            try batch.events.withUnsafeBufferPointer { events in
-                var lineStart = 0
-                var inBuffer = 0
-                for i in written..<events.count {
-                    encoder.encode(events[i], into: &buffer)
-                    buffer.append(0x0A)
-                    if let max = rotateBytes, size + buffer.count > max, lineStart > 0 || size > 0 {
-                        // Write what fits before this record, then rotate and continue in a new file.
-                        try append(buffer[..<lineStart], truncatingTo: start, sync: true)
-                        written += inBuffer
-                        inBuffer = 0
-                        buffer.removeFirst(lineStart)
-                        rotate()
-                        try ensureOpen()
-                        start = try fileStart()
-                    } else if buffer.count >= Self.writeChunk {
-                        try append(buffer[...], truncatingTo: start, sync: false)
-                        buffer.removeAll(keepingCapacity: true)
+            var start = fileStart()
+            do {
+                // Encoded in place: the events are read where they are, not copied one by one.
+                try batch.events.withUnsafeBufferPointer { events in
+                    var lineStart = 0
+                    var inBuffer = 0
+                    for i in written..<events.count {
+                        encoder.encode(events[i], into: &buffer)
+                        buffer.append(0x0A)
+                        if let max = rotateBytes, size + buffer.count > max, lineStart > 0 || size > 0 {
+                            // Write what fits before this record, then rotate and continue in a new file.
+                            try behind.finish()
+                            try append(buffer[..<lineStart])
+                            written += inBuffer
+                            inBuffer = 0
+                            buffer.removeFirst(lineStart)
+                            rotate()
+                            try ensureOpen()
+                            start = fileStart()
+                        } else if buffer.count >= Self.writeChunk {
+                            size += buffer.count
+                            try behind.submit(&buffer, fd: fd, label: path)
+                        }
+                        inBuffer += 1
+                        lineStart = buffer.count
                     }
-                    inBuffer += 1
-                    lineStart = buffer.count
                 }
+                try behind.finish()
+                try append(buffer[...])
+            } catch {
+                // Nothing of this batch stays in the file: no half record, no half batch,
+                // so the runtime's retry writes each record once.
+                _ = try? behind.finish()
+                if fd >= 0, ftruncate(fd, start) != 0 {
+                    logger?.error("\(path): could not truncate back to \(start) bytes after a failed write: \(String(cString: strerror(errno)))")
+                }
+                size = Int(start)
+                throw error
             }
-            try append(buffer[...], truncatingTo: start, sync: true)
         } catch {
             if written > 0 { partial = (id ?? batchID(batch), written) }
             throw error
@@ -165,29 +183,19 @@ public final class FileSink: Sink {
     }
 
     /// The file's size before a batch's first write: where a failed batch is cut back to.
-    private func fileStart() throws -> off_t {
+    private func fileStart() -> off_t {
         var st = stat()
         return fstat(fd, &st) == 0 ? off_t(st.st_size) : off_t(size)
     }
 
-    /// Appends whole records (one piece of a batch). On any error (a full disk mid-write, a
-    /// failed fsync) the file is truncated back to `start`, where it was before the batch,
-    /// so it never holds half a record or half a batch and a retry writes them once.
-    /// `sync`: this is the batch's last piece (fsync with `fsync: batch`).
-    private func append(_ bytes: ArraySlice<UInt8>, truncatingTo start: off_t, sync: Bool) throws {
-        do {
-            if !bytes.isEmpty { try FileDescriptorWriter(fd: fd, label: path).writeAll(bytes) }
-            if sync, fsyncPolicy == .batch, fsync(fd) != 0 {
-                throw SinkError.retryable("\(path): fsync: \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            if ftruncate(fd, start) != 0 {
-                logger?.error("\(path): could not truncate back to \(start) bytes after a failed write: \(String(cString: strerror(errno)))")
-            }
-            size = Int(start)
-            throw error
-        }
+    /// Appends the last piece of a batch (or of its part before a rotation) and, with
+    /// `fsync: batch`, makes the file durable. The caller truncates on failure.
+    private func append(_ bytes: ArraySlice<UInt8>) throws {
+        if !bytes.isEmpty { try FileDescriptorWriter(fd: fd, label: path).writeAll(bytes) }
         size += bytes.count
+        if fsyncPolicy == .batch, fsync(fd) != 0 {
+            throw SinkError.retryable("\(path): fsync: \(String(cString: strerror(errno)))")
+        }
     }
 
     public func flush() throws {

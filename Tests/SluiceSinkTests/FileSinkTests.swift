@@ -62,6 +62,36 @@ final class FileSinkTests: XCTestCase {
     }
 }
 
+extension FileSinkTests {
+    /// Batches larger than a write piece (`FileSink.writeChunk`) and a rotation size between
+    /// the two: pieces written behind the encoder land in the file they were meant for, and
+    /// every record is in exactly one file, whole and in order.
+    func testRotationMidBatchAfterPiecesWereWritten() throws {
+        let dir = tempDir("file-pieces")
+        let path = dir + "/events.ndjson"
+        let sink = FileSink(path: path, encoder: JSONLineEncoder(), rotateBytes: FileSink.writeChunk * 3, keep: 50)
+        var n = 0
+        for _ in 0..<6 {
+            try sink.write(EventBatch(events: (n..<(n + 1500)).map { TestSupport.cloneEvent(repo: "acme/repo-\($0)") }))
+            n += 1500
+        }
+        sink.close()
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir)
+        XCTAssertGreaterThan(files.count, 3, "rotated several times")
+        var repos: [String] = []
+        for i in stride(from: files.count - 1, through: 1, by: -1) + [0] {
+            let f = i == 0 ? path : "\(path).\(i)"
+            let data = try Data(contentsOf: URL(fileURLWithPath: f))
+            XCTAssertLessThanOrEqual(data.count, FileSink.writeChunk * 3, "\(f) within the rotation size")
+            for line in data.split(separator: 0x0A) {
+                let o = try JSONSerialization.jsonObject(with: Data(line)) as! [String: Any]
+                repos.append((o["github"] as! [String: Any])["repo"] as! String)
+            }
+        }
+        XCTAssertEqual(repos, (0..<n).map { "acme/repo-\($0)" }, "every record once, in order")
+    }
+}
+
 final class FileSinkFullDiskTests: XCTestCase {
     /// A full disk mid-batch left half a record glued to the next and, once space returned,
     /// the whole batch was written again (~500 duplicates). The file is truncated back to its
