@@ -25,9 +25,9 @@ final class WriteBehind: Sendable {
         queue = DispatchQueue(label: "sluice.sink.\(label).write")
     }
 
-    /// Hands `piece` to the writer once the one before it is written, and returns an empty
-    /// buffer (the previous piece's storage) to encode the next piece into. Throws the
-    /// previous piece's failure instead of writing this one.
+    /// Hands `piece` to the writer once the one before it is written, and leaves in its place
+    /// an empty buffer (the previous piece's storage) to encode the next piece into. Throws
+    /// the previous piece's failure instead, leaving `piece` as it was.
     func submit(_ piece: inout [UInt8], fd: Int32, label: String) throws {
         var spare = try takeIdle()
         spare.removeAll(keepingCapacity: true)
