@@ -459,7 +459,7 @@ STAGES = [  # (area, regex on a demangled frame); the frame nearest the sampled 
     ("event teardown: freeing fields and events after the sink",
      r"FieldStorage\.__deallocating_deinit|destroy for Event|destroy of Event|destroy of Field|destroy for Field"),
     ("encode: EventJSONEncoder, JSONWriter", r"EventJSONEncoder|JSONWriter|JSONLineEncoder"),
-    ("file sink: write(2) and the page cache", r"FileSink|FileDescriptorWriter|DeliverySink"),
+    ("file sink: write(2) and the page cache", r"FileSink|WriteBehind|FileDescriptorWriter|DeliverySink"),
     ("source: file read(2) and line split, or syslog TCP receive and framing", r"FileSource|LineSplitter|FileCheckpoint|FileTail|SyslogStream|SyslogHandoff|NIO"),
     ("queues, batches, topology, dispatch", r"Topology|BoundedQueue|EventBatch|_dispatch|Stage"),
 ]
