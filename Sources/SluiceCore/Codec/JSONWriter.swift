@@ -144,10 +144,7 @@ public enum JSONWriter {
     public static func appendValue(_ v: FieldValue, recordBytes record: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         switch v {
         case .string(let s): appendQuoted(s, to: &out)
-        case .span(let sp):
-            let lo = Int(sp.start), hi = lo + Int(sp.count)
-            appendQuotedBytes(hi <= record.count ? UnsafeBufferPointer(rebasing: record[lo..<hi]) : UnsafeBufferPointer(start: nil, count: 0),
-                              to: &out)
+        case .span(let sp): appendQuotedBytes(sp.bytes(in: record), to: &out)
         case .int(let i): appendInt(i, to: &out)
         case .double(let d): appendDouble(d, to: &out)
         case .bool(let b): out.append(contentsOf: b ? "true".utf8 : "false".utf8)

@@ -70,4 +70,12 @@ public struct RecordSpan: Sendable, Equatable {
         guard hi <= record.count else { return [] }
         return record[(record.startIndex + lo)..<(record.startIndex + hi)]
     }
+
+    /// The span's bytes in `record` already in hand as a pointer; empty when it lies outside.
+    @inlinable
+    public func bytes(in record: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        let lo = Int(start), hi = lo + Int(count)
+        guard hi <= record.count else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(rebasing: record[lo..<hi])
+    }
 }
