@@ -49,20 +49,42 @@ public enum GitHubTokenKind: String, Sendable, CaseIterable {
             case "OAuth access token": return .oauth
             case "GitHub App server-to-server token": return .app_installation
             case "GitHub App user-to-server token": return .app_user
+            case "SSH key": return .ssh_key
+            case "Deploy key": return .deploy_key
             default: break
             }
-            let t = raw.lowercased()
-            if t.contains("fine-grained") || t.contains("fine grained") { return .pat_fine_grained }
-            if t.contains("personal access token") || t.contains("personal_access_token") { return .pat_classic }
-            if t.contains("server-to-server") || t.contains("installation") { return .app_installation }
-            if t.contains("user-to-server") { return .app_user }
-            if t.contains("oauth") { return .oauth }
-            if t.contains("deploy key") || t.contains("deploy_key") { return .deploy_key }
-            if t.contains("ssh") { return .ssh_key }
+            // Other wordings: ASCII case-folded keyword search over the bytes (no Foundation
+            // string search on the parse path).
+            var t = Array(raw.utf8)
+            for i in t.indices where t[i] >= 0x41 && t[i] <= 0x5A { t[i] |= 0x20 }
+            func has(_ k: StaticString) -> Bool { containsBytes(t, k) }
+            if has("fine-grained") || has("fine grained") { return .pat_fine_grained }
+            if has("personal access token") || has("personal_access_token") { return .pat_classic }
+            if has("server-to-server") || has("installation") { return .app_installation }
+            if has("user-to-server") { return .app_user }
+            if has("oauth") { return .oauth }
+            if has("deploy key") || has("deploy_key") { return .deploy_key }
+            if has("ssh") { return .ssh_key }
             return .other
         }
-        if let tr = transport, tr.lowercased() == "ssh" { return .ssh_key }
+        if let tr = transport, tr.utf8.count == 3, tr.lowercased() == "ssh" { return .ssh_key }
         return .none
+    }
+
+    /// Whether `hay` holds the bytes of `needle` (lower-case ASCII) as a contiguous run.
+    private static func containsBytes(_ hay: [UInt8], _ needle: StaticString) -> Bool {
+        let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard n.count > 0, hay.count >= n.count else { return n.count == 0 }
+        var i = 0
+        while i + n.count <= hay.count {
+            if hay[i] == n[0] {
+                var j = 1
+                while j < n.count && hay[i + j] == n[j] { j += 1 }
+                if j == n.count { return true }
+            }
+            i += 1
+        }
+        return false
     }
 }
 
@@ -124,41 +146,15 @@ public final class GitHubAuditParser: Parser {
 
     public convenience init(options o: ComponentOptions) { self.init() }
 
-    deinit {
-        predBytes.deallocate(); predLen.deallocate(); predKey.deallocate()
-    }
 
-    // Member-name prediction: audit events of one stream list their members in the same
-    // order, so the name at position i is usually the one seen at position i last time.
-    // A byte compare against it replaces hashing in the interner. Fixed-size slots.
-    private static let predSlots = 64
-    private static let predWidth = 48
-    private let predBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: GitHubAuditParser.predSlots * GitHubAuditParser.predWidth)
-    private let predLen: UnsafeMutablePointer<Int> = {
-        let p = UnsafeMutablePointer<Int>.allocate(capacity: GitHubAuditParser.predSlots)
-        p.initialize(repeating: -1, count: GitHubAuditParser.predSlots)
-        return p
-    }()
-    private let predKey: UnsafeMutablePointer<FieldKey> = {
-        let p = UnsafeMutablePointer<FieldKey>.allocate(capacity: GitHubAuditParser.predSlots)
-        p.initialize(repeating: GitHubKeys.parent, count: GitHubAuditParser.predSlots)
-        return p
-    }()
+    /// Member names predicted by position (audit events of one stream list their members
+    /// in the same order): a byte compare instead of hashing in the interner.
+    private lazy var predictor = MemberKeyPredictor(interner: interner, parent: GitHubKeys.parent)
 
-    /// The `github.<name>` key for the member at `position`, via the prediction slots.
+    /// The `github.<name>` key for the member at `position`.
     @inline(__always)
     private func memberKey(_ name: UnsafeBufferPointer<UInt8>, position: Int) -> FieldKey? {
-        let n = name.count
-        if position < Self.predSlots, n <= Self.predWidth {
-            let slot = predBytes + position * Self.predWidth
-            if predLen[position] == n, n == 0 || memcmp(slot, name.baseAddress!, n) == 0 { return predKey[position] }
-            guard let k = interner.key(name, under: GitHubKeys.parent) else { return nil }
-            if n > 0 { slot.update(from: name.baseAddress!, count: n) }
-            predLen[position] = n
-            predKey[position] = k
-            return k
-        }
-        return interner.key(name, under: GitHubKeys.parent)
+        predictor.key(name, position: position)
     }
 
     static let kindValues: [GitHubTokenKind: FieldValue] = Dictionary(uniqueKeysWithValues: GitHubTokenKind.allCases.map { ($0, FieldValue.string($0.rawValue)) })

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SluiceCore
 
 /// `json`: one JSON object per record; its members become the event's fields (nested
@@ -33,10 +36,18 @@ public final class JSONParser: Parser {
 
     /// Reused across records: positions of the event's keys (linear insertion).
     private var index = FieldIndex()
+    /// Top-level member names predicted by position (a byte compare instead of hashing).
+    private lazy var predictor = MemberKeyPredictor(interner: interner)
 
     /// `field_names_refused`: member names the registry refused (kept under
     /// `sluice.overflow_fields`).
     public var counters: [(name: String, value: Int)] { [("field_names_refused", interner.refused)] }
+
+    @inline(__always)
+    private func isTimestampField(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        key.count == timestampField.count
+            && timestampField.withUnsafeBufferPointer { key.count == 0 || memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }
+    }
 
     public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
         var e = event
@@ -51,9 +62,12 @@ public final class JSONParser: Parser {
                 if s.atEnd { throw ParseFailure("empty_record", "no JSON object") }
                 throw ParseFailure("not_an_object", "expected a JSON object at byte \(s.index)")
             }
+            var position = 0
             do {
                 try s.readObject { (s, key) in
-                    if key.elementsEqual(self.timestampField) {
+                    let at = position
+                    position += 1
+                    if self.isTimestampField(key) {
                         let v = try s.readValue(interner: self.interner)
                         if let t = self.timestampFormat.nanos(v) { e.timestamp = t }
                         if !self.keepTimestamp { return }
@@ -62,7 +76,7 @@ public final class JSONParser: Parser {
                         return
                     }
                     let mark = s.overflow.count
-                    guard let k = self.interner.key(key) else {
+                    guard let k = self.predictor.key(key, position: at) else {
                         let name = String(decoding: key, as: UTF8.self)
                         let v = try s.readValue(interner: self.interner)
                         s.prefixOverflow(from: mark, with: name)

@@ -59,6 +59,16 @@ final class GitHubAuditParserTests: XCTestCase {
             (nil, "http", .none),
             (nil, nil, .none),
             ("Something new", nil, .other),
+            // Wordings outside the exact list: case-folded keyword search.
+            ("personal ACCESS token", nil, .pat_classic),
+            ("FINE GRAINED token", "http", .pat_fine_grained),
+            ("GitHub App installation token", nil, .app_installation),
+            ("App User-To-Server token", nil, .app_user),
+            ("oAuth app token", nil, .oauth),
+            ("deploy_key", "ssh", .deploy_key),
+            ("ssh certificate", "ssh", .ssh_key),
+            ("ss", "ssh", .other),
+            ("tok\u{e9}n", nil, .other),
         ]
         for (t, tr, want) in cases {
             XCTAssertEqual(GitHubTokenKind.classify(accessType: t, transport: tr), want, "\(t ?? "nil") / \(tr ?? "nil")")

@@ -80,6 +80,32 @@ final class JSONParserHardeningTests: XCTestCase {
         XCTAssertEqual(out[0][ECS.logFilePath], .string("/var/log/app/events.jsonl"))
     }
 
+    /// One parser over records whose member order changes (names are predicted by position):
+    /// every record gets its own names, and the timestamp is found wherever it stands.
+    func testMemberOrderChangesBetweenRecords() throws {
+        let p = JSONParser()
+        let records = [
+            #"{"@timestamp":1763863200123,"action":"git.clone","actor":"alice","n":1}"#,
+            #"{"@timestamp":1763863200124,"action":"git.clone","actor":"alice","n":2}"#,
+            #"{"actor":"bob","@timestamp":1763863200125,"n":3,"action":"git.push"}"#,
+            #"{"actress":"carol","actor":"dave","@timestamP":7,"n":4}"#,
+            #"{"x":"y","@timestamp":1763863200126,"actor":"erin"}"#,
+        ]
+        let events: [Event] = try records.map { text in
+            let bytes = ArraySlice(Array(text.utf8))
+            var out: [Event] = []
+            try p.parse(bytes, event: Event(original: bytes), into: &out)
+            return out[0]
+        }
+        XCTAssertEqual(events.map { $0.timestamp }, [1_763_863_200_123_000_000, 1_763_863_200_124_000_000, 1_763_863_200_125_000_000, 0, 1_763_863_200_126_000_000])
+        XCTAssertEqual(events.map { $0.string(FieldKey("actor")) }, ["alice", "alice", "bob", "dave", "erin"])
+        XCTAssertEqual(events[2].string(FieldKey("action")), "git.push")
+        XCTAssertEqual(events[3].string(FieldKey("actress")), "carol")
+        XCTAssertEqual(events[3][FieldKey("@timestamP")], .int(7), "not the timestamp field: a field of its own")
+        XCTAssertEqual(events[4].string(FieldKey("x")), "y")
+        XCTAssertEqual(events.map { $0.fields.count }, [3, 3, 3, 4, 2])
+    }
+
     func testRepeatedMembersKeepTheLastValueOnce() throws {
         let bytes = Array(#"{"a":1,"b":2,"a":3,"o":{"x":1,"x":2}}"#.utf8)
         var out: [Event] = []
