@@ -266,7 +266,7 @@ enum ValueText {
         case .string(var s):
             return s.withUTF8(body)
         case .span(let sp):
-            return e.bytes(sp).withUnsafeBufferPointer(body)
+            return e.withBytes(sp, body)
         case .int(let i):
             scratch.removeAll(keepingCapacity: true)
             appendInt(i, &scratch)

@@ -187,8 +187,18 @@ public final class ContextEnricher: MovingTransform, ReloadableEnricher, Sendabl
     }
 
     func namespace(_ e: Event, _ c: ContextSet) -> String? {
-        if let repo = e.string(Keys.githubRepo), let ns = RepoNamespace.fromGitHubRepo(repo, host: githubHost) { return ns }
         var ns: String?
+        // `github.repo` as a span or string (the first field of that key), read in place.
+        if let f = e.fields.first(where: { $0.key == Keys.githubRepo }) {
+            switch f.value {
+            case .span(let sp):
+                ns = e.withBytes(sp) { RepoNamespace.fromGitHubRepo(bytes: $0, lowercasedHost: githubHost) }
+            case .string(let s):
+                ns = RepoNamespace.fromGitHubRepo(s, host: githubHost)
+            default: break
+            }
+            if let ns { return ns }
+        }
         EventText.first(e, Keys.urlFull) { b in
             guard let u = URLParts.parse(b, 0..<b.count), let service = c.catalog.lookup(b, u.host) else { return }
             ns = RepoNamespace.fromURL(b, u, service: service)

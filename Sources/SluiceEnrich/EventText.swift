@@ -60,7 +60,7 @@ public enum EventText {
     @inlinable
     public static func visit(_ event: Event, _ v: FieldValue, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         switch v {
-        case .span(let sp): event.bytes(sp).withUnsafeBufferPointer(body)
+        case .span(let sp): event.withBytes(sp, body)
         case .string(let s): withBytes(s, body)
         case .array(let items): for item in items { visit(event, item, body) }
         default: return
@@ -72,12 +72,12 @@ public enum EventText {
     public static func first(_ event: Event, _ key: FieldKey, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
         for f in event.fields where f.key == key {
             switch f.value {
-            case .span(let sp): event.bytes(sp).withUnsafeBufferPointer(body); return true
+            case .span(let sp): event.withBytes(sp, body); return true
             case .string(let s): withBytes(s, body); return true
             case .array(let items):
                 for item in items {
                     switch item {
-                    case .span(let sp): event.bytes(sp).withUnsafeBufferPointer(body); return true
+                    case .span(let sp): event.withBytes(sp, body); return true
                     case .string(let s): withBytes(s, body); return true
                     default: continue
                     }

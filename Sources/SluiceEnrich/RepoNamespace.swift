@@ -18,9 +18,34 @@ public enum RepoNamespace {
 
     /// `owner/repo` of GitHub's audit `repo` field on `host`.
     public static func fromGitHubRepo(_ repo: String, host: String) -> String? {
-        let parts = repo.split(separator: "/", omittingEmptySubsequences: true)
-        guard parts.count >= 2, let owner = parts.first else { return nil }
-        return host.lowercased() + "/" + owner.lowercased()
+        var repo = repo
+        let h = host.lowercased()
+        return repo.withUTF8 { fromGitHubRepo(bytes: $0, lowercasedHost: h) }
+    }
+
+    /// `fromGitHubRepo` over the bytes of `repo` (a span of the record, no `String` made for
+    /// it), with `host` already in lower case: `host/owner`, the owner being the first
+    /// non-empty `/`-separated segment, when a second one follows; nil otherwise.
+    public static func fromGitHubRepo(bytes b: UnsafeBufferPointer<UInt8>, lowercasedHost host: String) -> String? {
+        let n = b.count
+        var i = 0
+        while i < n && b[i] == 0x2F { i += 1 }
+        let start = i
+        var ascii = true
+        while i < n && b[i] != 0x2F { ascii = ascii && b[i] < 0x80; i += 1 }
+        let end = i
+        while i < n && b[i] == 0x2F { i += 1 }
+        guard end > start, i < n else { return nil }
+        let owner = UnsafeBufferPointer(rebasing: b[start..<end])
+        guard ascii else { return host + "/" + String(decoding: owner, as: UTF8.self).lowercased() }
+        let hb = host.utf8
+        return String(unsafeUninitializedCapacity: hb.count + 1 + owner.count) { out in
+            var k = 0
+            for c in hb { out[k] = c; k += 1 }
+            out[k] = 0x2F; k += 1
+            for c in owner { out[k] = c >= 0x41 && c <= 0x5A ? c | 0x20 : c; k += 1 }
+            return k
+        }
     }
 
     /// The namespace of a URL (`scheme://` or scp-like) in `b[r]`, given the service of its

@@ -208,6 +208,25 @@ final class ContextEnricherTests: XCTestCase {
         XCTAssertEqual(ET.str(out, "process.command_line"), "git remote add backup https://****@github.com/evil-corp/dump.git")
     }
 
+    /// GitHub's audit `repo` (`owner/name`): the owner is the first non-empty segment, lower
+    /// case, on the configured host; a value without a second segment names no repository.
+    func testGitHubRepoNamespace() throws {
+        let cases: [(String, String?)] = [
+            ("acme/widgets", "github.com/acme"),
+            ("Acme-Corp/Widgets", "github.com/acme-corp"),
+            ("/acme//widgets/", "github.com/acme"),
+            ("acme", nil), ("acme/", nil), ("/", nil), ("", nil),
+            ("\u{C9}quipe/app", "github.com/\u{E9}quipe"),
+        ]
+        for (repo, want) in cases {
+            XCTAssertEqual(RepoNamespace.fromGitHubRepo(repo, host: "GitHub.com"), want, repo)
+        }
+        // Through the enricher, where `github.repo` is a span of the record.
+        let c = try enricher()
+        let gh = try ET.github(#"{"@timestamp":1764750000000,"action":"git.clone","actor":"alice-acme","repo":"ACME/a-long-repository-name-past-fifteen-bytes"}"#)
+        XCTAssertEqual(ns(c, gh).0, "github.com/acme")
+    }
+
     func testSanctionedMatchingRules() {
         let s = ["github.com/acme", "gitlab.com/acme-group", "git.acme.example"].compactMap(RepoNamespace.normalizeEntry)
         XCTAssertTrue(RepoNamespace.isSanctioned("github.com/acme", by: s))

@@ -91,8 +91,17 @@ public struct Event: Sendable {
     @inlinable
     public func bytes(_ span: RecordSpan) -> ArraySlice<UInt8> { span.bytes(in: record) }
 
+    /// Calls `body` with a span's bytes read where they lie (empty if the span lies outside
+    /// `original`). Unlike `bytes(_:)` no slice of the record is made, so the reference count
+    /// of the read buffer the record shares with its neighbours (touched from every stage's
+    /// thread) is left alone.
+    @inlinable
+    public func withBytes<R>(_ span: RecordSpan, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try record.withUnsafeBufferPointer { try body(span.bytes(in: $0)) }
+    }
+
     /// A span's text (invalid UTF-8 replaced by U+FFFD).
-    public func text(_ span: RecordSpan) -> String { String(decoding: bytes(span), as: UTF8.self) }
+    public func text(_ span: RecordSpan) -> String { withBytes(span) { String(decoding: $0, as: UTF8.self) } }
 
     /// `value` with every span in it (also inside arrays and objects) turned into `.string`.
     @inlinable
@@ -123,10 +132,11 @@ public struct Event: Sendable {
     /// (they are relative to the record's start) and stay spans.
     /// (A slice cannot tell how large its buffer is, so the bytes are always copied: one
     /// allocation of the record's size.)
-    /// A dropped original (`dropOriginal()`) is not copied: its spans become strings.
+    /// A dropped original (`dropOriginal()`) is copied the same way and stays dropped (it
+    /// still reads as empty; its spans stay spans): one allocation, where turning each span
+    /// into a string cost one per value and a copy of the field list.
     public mutating func compactOriginal() {
         guard !record.isEmpty else { return }
-        if originalDropped { self = selfContained(); return }
         record = ArraySlice(Array(record))
     }
 
