@@ -83,11 +83,12 @@ extension DetectionEngine {
         }
         if spec.each {
             for (i, n) in spec.values.enumerated() {
-                guard let val = firstText(info.values[i], v) else { continue }
                 var kh = eh
-                kh.add("\u{1}"); kh.add(n); kh.add(val)
+                kh.add("\u{1}"); kh.add(n)
+                // Hashed from the bytes; the value becomes a String only when it is new.
+                guard withFirstText(info.values[i], v, { kh.add(bytes: $0) }) else { continue }
                 let k = kh.value
-                if learn(k) { if fresh.isEmpty { firstKey = k }; fresh.append((n, val)) }
+                if learn(k), let val = firstText(info.values[i], v) { if fresh.isEmpty { firstKey = k }; fresh.append((n, val)) }
             }
         } else {
             var kh = eh

@@ -34,6 +34,13 @@ public final class DetectTransform: StatefulTransform {
         engine.process(events, into: &output)
     }
 
+    /// Without `forward_events` the batch's events are moved into the engine, not copied.
+    public func process(taking events: inout [Event], into output: inout [Event], failures: inout [DeadLetter]) {
+        guard !forwardEvents else { return process(events, into: &output, failures: &failures) }
+        engine.wallClock = Timestamp.now()
+        engine.process(taking: &events, into: &output)
+    }
+
     /// Event time from the runtime releases held events and closes windows; in a live run
     /// the wall clock also releases what a quiet source left held (never in replay).
     public func tick(_ time: StageTime, into output: inout [Event]) {

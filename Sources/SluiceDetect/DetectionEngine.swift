@@ -30,7 +30,7 @@ public final class DetectionEngine {
     public var wallClock: Int64 = 0
     var lastArrivalWall: Int64 = 0
     var pending: [Event] = []
-    var counts: [Counter: Int] = [:]
+    var counts = CounterTable()
     let corr: [CorrelationInfo?]
     let single: [SingleInfo]
     /// For each rule: (consumer rule, escalation index) whose `after_rule` names it.
@@ -42,6 +42,8 @@ public final class DetectionEngine {
     struct CaptureKey: Hashable { let regex: ObjectIdentifier; let text: String }
     private var captureMemo: [CaptureKey: String?] = [:]
     private var hashScratch: [UInt8] = []
+    private var textScratch: [UInt8] = []
+    private var textOut: [UInt8] = []
     let hasAlertRules: Bool
 
     enum Counter: String, CaseIterable {
@@ -58,6 +60,39 @@ public final class DetectionEngine {
         case suppressedAlerts = "detect_suppressed_alerts"
         case evidenceLost = "detect_evidence_lost"
         case alertDepthLimited = "detect_alert_depth_limited"
+
+        /// Position in `CounterTable` (declaration order).
+        var slot: Int {
+            switch self {
+            case .events: 0
+            case .alerts: 1
+            case .lateEvents: 2
+            case .clampedTimestamps: 3
+            case .missingTimestamps: 4
+            case .reorderOverflow: 5
+            case .groupEvictions: 6
+            case .valueEvictions: 7
+            case .firstSeenEvictions: 8
+            case .suppressEvictions: 9
+            case .suppressedAlerts: 10
+            case .evidenceLost: 11
+            case .alertDepthLimited: 12
+            }
+        }
+    }
+
+    /// The engine's counters in a fixed array by `Counter.slot`: bumped per event without
+    /// hashing (a dictionary lookup per event showed in workload 3's profile).
+    struct CounterTable {
+        private var values = [Int](repeating: 0, count: Counter.allCases.count)
+        subscript(_ c: Counter) -> Int? {
+            get { values[c.slot] }
+            set { values[c.slot] = newValue ?? 0 }
+        }
+        subscript(_ c: Counter, default d: Int) -> Int {
+            get { values[c.slot] }
+            set { values[c.slot] = newValue }
+        }
     }
 
     public init(rules: RuleSet, options: DetectOptions = DetectOptions()) {
@@ -90,28 +125,47 @@ public final class DetectionEngine {
     /// Takes events in any order. Alert events are appended to `output` as event time
     /// passes them (normalized events are not appended here).
     public func process(_ events: [Event], into output: inout [Event]) {
-        for e in events {
-            bump(.events)
-            var t = e.timestamp
-            if t == 0 {
-                bump(.missingTimestamps)
-                t = maxSeen != Int64.min ? maxSeen : wallClock
-            }
-            if wallClock > 0, t > wallClock &+ options.maxFuture {
-                bump(.clampedTimestamps)
-                t = wallClock
-            }
-            if t <= watermark {
-                bump(.lateEvents)
-                evaluate(e, time: t, hash: nil)
-            } else {
-                // The content hash is computed only when needed (a tie in event time, or a
-                // single-event alert's id): the same value, later or never.
-                buffer.push(e, time: t, hash: nil) { self.contentHash($0) }
-                if t > maxSeen { maxSeen = t }
-            }
-            lastArrivalWall = wallClock
+        for e in events { accept(e) }
+        endBatch(into: &output)
+    }
+
+    /// The same as `process(_:into:)` for a batch handed over: each event is moved out of
+    /// `events` (an empty event is left in its place) into the reorder buffer, not copied.
+    public func process(taking events: inout [Event], into output: inout [Event]) {
+        for i in events.indices {
+            var e = Event()
+            swap(&e, &events[i])
+            accept(e)
         }
+        endBatch(into: &output)
+    }
+
+    /// One arriving event: evaluated at once when late, else held in the reorder buffer.
+    private func accept(_ e: consuming Event) {
+        bump(.events)
+        var t = e.timestamp
+        if t == 0 {
+            bump(.missingTimestamps)
+            t = maxSeen != Int64.min ? maxSeen : wallClock
+        }
+        if wallClock > 0, t > wallClock &+ options.maxFuture {
+            bump(.clampedTimestamps)
+            t = wallClock
+        }
+        if t <= watermark {
+            bump(.lateEvents)
+            evaluate(e, time: t, hash: nil)
+        } else {
+            // The content hash is computed only when needed (a tie in event time, or a
+            // single-event alert's id): the same value, later or never.
+            buffer.push(e, time: t, hash: nil) { self.contentHash($0) }
+            if t > maxSeen { maxSeen = t }
+        }
+        lastArrivalWall = wallClock
+    }
+
+    /// After a batch: releases what event time passed by, bounds the buffer, hands out alerts.
+    private func endBatch(into output: inout [Event]) {
         release(upTo: maxSeen == Int64.min ? Int64.min : maxSeen &- options.allowedLateness)
         while buffer.count > options.maxBufferedEvents, let (e, t, h) = buffer.pop(hasher: { self.contentHash($0) }) {
             bump(.reorderOverflow)
@@ -304,6 +358,44 @@ public final class DetectionEngine {
         return out
     }
 
+    /// `firstText` without making a `String` of the value: calls `body` once with the bytes
+    /// of the text `firstText(accs, v)` returns (a span's bytes where they lie); false when
+    /// it would return nil. For group and first-seen keys, hashed as they are read.
+    func withFirstText(_ accs: [FieldAccessor], _ v: EventView, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
+        for a in accs {
+            if a.capture != nil {
+                guard var s = firstText(a, v) else { continue }
+                s.withUTF8(body)
+                return true
+            }
+            let (found, value) = v.directValue(a)
+            if found {
+                switch value {
+                case nil: continue
+                case .array?: break
+                case let x?:
+                    var hit = false
+                    _ = ValueText.with(x, v.event, &textScratch) { b in
+                        if !b.isEmpty { body(b); hit = true }
+                    }
+                    if hit { return true }
+                    continue
+                }
+            }
+            // As `firstText`: the last non-empty value the visit reports wins (an alert's
+            // evidence is visited to the end), so the bytes are kept and handed over once.
+            var done = false
+            v.forEach(a) { value, ev in
+                _ = ValueText.with(value, ev, &textScratch) { b in
+                    if !b.isEmpty { textOut.removeAll(keepingCapacity: true); textOut.append(contentsOf: b); done = true }
+                }
+                return done
+            }
+            if done { textOut.withUnsafeBufferPointer(body); return true }
+        }
+        return false
+    }
+
     /// `RegexTest.captured`, remembered per (regex, text) in a bounded table (4,096 texts
     /// of at most 256 bytes): `extract` often reads fields with few distinct values (user
     /// agents), and NSRegularExpression costs microseconds per call. The result is the same
@@ -339,8 +431,7 @@ public final class DetectionEngine {
     /// Adds the values of several (coalesced) fields to `k`; false when one has no value.
     func add(_ fields: [[FieldAccessor]], _ v: EventView, to k: inout KeyHasher) -> Bool {
         for f in fields {
-            guard let s = firstText(f, v) else { return false }
-            k.add(s)
+            guard withFirstText(f, v, { k.add(bytes: $0) }) else { return false }
         }
         return true
     }
@@ -388,14 +479,21 @@ struct KeyHasher {
 
     mutating func add(_ s: String) {
         var s = s
-        let ascii: Bool = s.withUTF8 { b in
-            for c in b where c >= 0x80 { return false }
+        s.withUTF8 { add(bytes: $0) }
+    }
+
+    /// `add` of the UTF-8 text in `b` (the same value as adding it as a `String`).
+    mutating func add(bytes b: UnsafeBufferPointer<UInt8>) {
+        var ascii = true
+        for c in b where c >= 0x80 { ascii = false; break }
+        if ascii {
             var st = h.state
             for c in b { st = (st ^ UInt64(c &- 0x41 < 26 ? c | 0x20 : c)) &* 0x100_0000_01b3 }
             h.state = st
-            return true
+            h.combine(byte: 0xFF)
+        } else {
+            h.combine(String(decoding: b, as: UTF8.self).lowercased())
         }
-        if ascii { h.combine(byte: 0xFF) } else { h.combine(s.lowercased()) }
     }
 
     var value: UInt64 { h.value }

@@ -98,7 +98,7 @@ extension DetectionEngine {
         let version = try r.varint()
         guard version == Self.formatVersion else { throw SnapshotError("unsupported snapshot version \(version)") }
         let ms = try r.int(), wm = try r.int(), law = try r.int()
-        var newCounts: [Counter: Int] = [:]
+        var newCounts = CounterTable()
         for _ in 0..<(try r.count(1000)) {
             let name = try r.string(), v = try r.int()
             if let c = Counter(rawValue: name) { newCounts[c] = Int(v) }

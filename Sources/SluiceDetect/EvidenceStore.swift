@@ -70,13 +70,14 @@ struct EvidenceStore {
         }
     }
 
-    /// Approximate memory of an event. With its record kept, twice the record's size plus a
-    /// fixed cost per field (a parsed event's values come from its record), without reading
-    /// the values; with the record dropped, the bytes of its strings are counted (arrays and
-    /// objects through), which costs a pass over the fields.
+    /// Approximate memory of an event. With a record (kept, or dropped but still read by its
+    /// spans), twice the record's size plus a fixed cost per field (a parsed event's values
+    /// come from its record), without reading the values; without one, the bytes of its
+    /// strings are counted (arrays and objects through), which costs a pass over the fields.
     static func size(of e: Event) -> Int {
         var n = 64 + 48 * e.fields.count
-        if !e.original.isEmpty { return n + 2 * e.original.count }
+        let record = e.spanStorage.count
+        if record > 0 { return n + 2 * record }
         e.fields.withUnsafeFields { fields in
             for i in fields.indices { n += size(of: fields[i].value) }
         }

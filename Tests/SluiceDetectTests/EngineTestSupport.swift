@@ -17,11 +17,13 @@ enum ET {
     }
 
     /// Processes `events` in batches of `batch`, then finishes; returns the alert events.
-    static func run(_ e: DetectionEngine, _ events: [Event], batch: Int = 1000) -> [Event] {
+    /// With `taking`, each batch is handed over (`process(taking:)`, events moved, not copied).
+    static func run(_ e: DetectionEngine, _ events: [Event], batch: Int = 1000, taking: Bool = false) -> [Event] {
         var out: [Event] = []
         var i = 0
         while i < events.count {
-            e.process(Array(events[i..<min(events.count, i + batch)]), into: &out)
+            var b = Array(events[i..<min(events.count, i + batch)])
+            if taking { e.process(taking: &b, into: &out) } else { e.process(b, into: &out) }
             i += batch
         }
         e.finish(into: &out)

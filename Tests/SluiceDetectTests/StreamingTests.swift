@@ -35,6 +35,30 @@ final class StreamingTests: XCTestCase {
         }
     }
 
+    /// A handed-over batch (events moved into the engine) gives the alerts of a copied one,
+    /// events without a timestamp included (they take the largest time seen before them, so
+    /// the order within a batch must be kept).
+    func testHandedOverBatchesGiveIdenticalAlerts() {
+        var events = mixedEvents().sorted { $0.timestamp < $1.timestamp }
+        for i in stride(from: 5, to: events.count, by: 17) { events[i].timestamp = 0 }
+        let reference = signature(ET.run(ET.engine(ET.cloneRules), events, batch: 7))
+        XCTAssertFalse(reference.isEmpty)
+        for batch in [1, 7, 64, 1000] {
+            XCTAssertEqual(signature(ET.run(ET.engine(ET.cloneRules), events, batch: batch, taking: true)), reference, "batch \(batch)")
+        }
+        let e = ET.engine(ET.cloneRules)
+        var out: [Event] = []
+        var b = Array(events.prefix(10))
+        e.process(taking: &b, into: &out)
+        XCTAssertEqual(e.counter("detect_missing_timestamps"), 1)
+        XCTAssertEqual(e.counter("detect_events"), 10)
+    }
+
+    /// Every counter has its own slot in the engine's counter table.
+    func testCounterSlotsFollowDeclarationOrder() {
+        for (i, c) in DetectionEngine.Counter.allCases.enumerated() { XCTAssertEqual(c.slot, i, c.rawValue) }
+    }
+
     func testLateEventsAreProcessedAndCounted() {
         let e = ET.engine(ET.cloneRules)
         var out: [Event] = []
