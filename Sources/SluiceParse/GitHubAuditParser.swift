@@ -111,7 +111,7 @@ public enum GitHubTokenKind: String, Sendable, CaseIterable {
 /// Member names the field registry refuses go to `sluice.overflow_fields`; an array's
 /// events each keep only their own element as `event.original`.
 public final class GitHubAuditParser: Parser {
-    let interner = FieldKeyInterner()
+    let interner: FieldKeyInterner
     /// Role of each `github.<name>` key by FieldKey id (0 = keep verbatim).
     private let roles: [UInt8]
     private let envelopeKeys: [FieldKey]
@@ -122,6 +122,8 @@ public final class GitHubAuditParser: Parser {
     }
 
     public init() {
+        interner = FieldKeyInterner()
+        predictor = MemberKeyPredictor(interner: interner, parent: GitHubKeys.parent)
         var table: [(String, Role)] = [
             ("@timestamp", .timestamp), ("created_at", .createdAt), ("action", .action), ("actor", .actor),
             ("actor_ip", .actorIP), ("actor_location", .actorLocation), ("user_agent", .userAgent),
@@ -147,14 +149,14 @@ public final class GitHubAuditParser: Parser {
     public convenience init(options o: ComponentOptions) { self.init() }
 
 
-    /// Member names predicted by position (audit events of one stream list their members
-    /// in the same order): a byte compare instead of hashing in the interner.
-    private lazy var predictor = MemberKeyPredictor(interner: interner, parent: GitHubKeys.parent)
+    /// Member names predicted from the member before them (audit events of one stream list
+    /// their members in the same order): a byte compare instead of hashing in the interner.
+    private let predictor: MemberKeyPredictor
 
-    /// The `github.<name>` key for the member at `position`.
+    /// The `github.<name>` key for the member after the one `previous` stands for.
     @inline(__always)
-    private func memberKey(_ name: UnsafeBufferPointer<UInt8>, position: Int) -> FieldKey? {
-        predictor.key(name, position: position)
+    private func memberKey(_ name: UnsafeBufferPointer<UInt8>, after previous: inout UInt32) -> FieldKey? {
+        predictor.key(name, after: &previous)
     }
 
     static let kindValues: [GitHubTokenKind: FieldValue] = Dictionary(uniqueKeysWithValues: GitHubTokenKind.allCases.map { ($0, FieldValue.string($0.rawValue)) })
@@ -254,7 +256,8 @@ public final class GitHubAuditParser: Parser {
         var repositoryValue: FieldValue?
         var accessType: String?
         var transport: String?
-        var position = 0
+        /// The member before the next one (`MemberKeyPredictor`).
+        var previous: UInt32 = 0
     }
 
     @inline(__always)
@@ -279,9 +282,7 @@ public final class GitHubAuditParser: Parser {
     private func readAudit(_ s: inout JSONScanner, into e: inout Event, fresh: Bool, state st: inout State,
                            envelope: inout [(FieldKey, FieldValue)], depth: Int) throws {
         try s.readObject { (s, name) in
-            let position = st.position
-            st.position += 1
-            guard let k = self.memberKey(name, position: position) else {
+            guard let k = self.memberKey(name, after: &st.previous) else {
                 let text = "github." + String(decoding: name, as: UTF8.self)
                 let mark = s.overflow.count
                 let v = try s.readValue(interner: self.interner)

@@ -20,9 +20,11 @@ public final class JSONParser: Parser {
     let timestampField: [UInt8]
     let timestampFormat: TimestampFormat
     let keepTimestamp: Bool
-    let interner = FieldKeyInterner()
+    let interner: FieldKeyInterner
 
     public init(timestampField: String = "@timestamp", timestampFormat: TimestampFormat = .auto, keepTimestamp: Bool = false) {
+        interner = FieldKeyInterner()
+        predictor = MemberKeyPredictor(interner: interner)
         self.timestampField = Array(timestampField.utf8)
         self.timestampFormat = timestampFormat
         self.keepTimestamp = keepTimestamp
@@ -36,8 +38,9 @@ public final class JSONParser: Parser {
 
     /// Reused across records: positions of the event's keys (linear insertion).
     private var index = FieldIndex()
-    /// Top-level member names predicted by position (a byte compare instead of hashing).
-    private lazy var predictor = MemberKeyPredictor(interner: interner)
+    /// Top-level member names predicted from the member before them (a byte compare
+    /// instead of hashing).
+    private let predictor: MemberKeyPredictor
 
     /// `field_names_refused`: member names the registry refused (kept under
     /// `sluice.overflow_fields`).
@@ -62,11 +65,9 @@ public final class JSONParser: Parser {
                 if s.atEnd { throw ParseFailure("empty_record", "no JSON object") }
                 throw ParseFailure("not_an_object", "expected a JSON object at byte \(s.index)")
             }
-            var position = 0
+            var previous: UInt32 = 0
             do {
                 try s.readObject { (s, key) in
-                    let at = position
-                    position += 1
                     if self.isTimestampField(key) {
                         let v = try s.readValue(interner: self.interner)
                         if let t = self.timestampFormat.nanos(v) { e.timestamp = t }
@@ -76,7 +77,7 @@ public final class JSONParser: Parser {
                         return
                     }
                     let mark = s.overflow.count
-                    guard let k = self.predictor.key(key, position: at) else {
+                    guard let k = self.predictor.key(key, after: &previous) else {
                         let name = String(decoding: key, as: UTF8.self)
                         let v = try s.readValue(interner: self.interner)
                         s.prefixOverflow(from: mark, with: name)

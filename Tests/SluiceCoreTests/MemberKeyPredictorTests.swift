@@ -3,8 +3,10 @@ import XCTest
 
 /// The predictor answers exactly what the interner answers, whatever the member order.
 final class MemberKeyPredictorTests: XCTestCase {
-    func key(_ p: MemberKeyPredictor, _ name: String, _ position: Int) -> FieldKey? {
-        Array(name.utf8).withUnsafeBufferPointer { p.key($0, position: position) }
+    /// The keys of one object's member names, in order, through `p`.
+    func keys(_ p: MemberKeyPredictor, _ names: [String]) -> [FieldKey?] {
+        var previous: UInt32 = 0
+        return names.map { n in Array(n.utf8).withUnsafeBufferPointer { p.key($0, after: &previous) } }
     }
 
     func testSameKeysAsTheInternerInAnyOrder() {
@@ -13,29 +15,26 @@ final class MemberKeyPredictorTests: XCTestCase {
         let names = ["@timestamp", "action", "actor", "repo", "", String(repeating: "n", count: 48),
                      String(repeating: "m", count: 49), "actor_location"]
         var rng = SystemRandomNumberGenerator()
-        for round in 0..<50 {
-            // The same order twice in a row (predicted), then shuffled (mispredicted).
-            let order = round % 2 == 0 ? names : names.shuffled(using: &rng)
-            for (i, n) in order.enumerated() {
-                let want = Array(n.utf8).withUnsafeBufferPointer { interner.key($0) }
-                XCTAssertEqual(key(p, n, i), want, "\(n) at \(i)")
-                XCTAssertEqual(key(p, n, i), want, "\(n) at \(i), predicted")
-            }
+        for round in 0..<60 {
+            // The same order twice in a row (predicted), shuffled, or with a member left out.
+            var order = round % 3 == 0 ? names : names.shuffled(using: &rng)
+            if round % 3 == 2 { order.remove(at: Int(rng.next() % UInt64(order.count))) }
+            let want = order.map { n in Array(n.utf8).withUnsafeBufferPointer { interner.key($0) } }
+            XCTAssertEqual(keys(p, order), want, "\(order)")
+            XCTAssertEqual(keys(p, order), want, "\(order), predicted")
         }
-        // Positions past the slots, and names of the same length at one position.
-        XCTAssertEqual(key(p, "late", MemberKeyPredictor.slots + 3)?.path, "late")
-        XCTAssertEqual(key(p, "abcd", 0)?.path, "abcd")
-        XCTAssertEqual(key(p, "abce", 0)?.path, "abce")
+        // Names of the same length after the same member.
+        XCTAssertEqual(keys(p, ["action", "abcd"]).map { $0?.path }, ["action", "abcd"])
+        XCTAssertEqual(keys(p, ["action", "abce"]).map { $0?.path }, ["action", "abce"])
     }
 
     func testUnderAParentAndRefusedNames() {
         let interner = FieldKeyInterner()
         let p = MemberKeyPredictor(interner: interner, parent: FieldKey("github"))
-        XCTAssertEqual(key(p, "action", 0)?.path, "github.action")
-        XCTAssertEqual(key(p, "action", 0)?.path, "github.action")
         let long = String(repeating: "x", count: FieldRegistry.maxNameBytes + 1)
-        XCTAssertNil(key(p, long, 1))
-        XCTAssertNil(key(p, long, 1), "a refused name is not remembered as a key")
+        XCTAssertEqual(keys(p, ["action", long, "actor"]).map { $0?.path }, ["github.action", nil, "github.actor"])
+        XCTAssertEqual(keys(p, ["action", long, "actor"]).map { $0?.path }, ["github.action", nil, "github.actor"],
+                       "a refused name is not remembered as a key")
         XCTAssertEqual(interner.refused, 2)
     }
 }

@@ -3,15 +3,17 @@ import Glibc
 #endif
 
 /// Member-name prediction for a JSON parser: records of one stream list their members in
-/// the same order, so the name at position i is usually the one seen at position i last
-/// time. A byte compare against it replaces hashing in the interner.
+/// the same order, so the member after `actor` is usually the one that followed `actor`
+/// last time. A byte compare against that name replaces hashing in the interner. Keyed by
+/// the previous member (not by position), a member added or missing in one record costs
+/// one miss, not a miss for every member after it.
 ///
-/// Guarantees: `key(_:position:)` returns what `interner.key(name, under: parent)` returns
-/// (a miss asks the interner and remembers the answer for that position); memory is fixed
-/// (`slots` positions of names up to `width` bytes; other positions and longer names go to
-/// the interner). Not thread-safe: one per parser, used from its stage's queue.
+/// Guarantees: `key(_:after:)` returns what `interner.key(name, under: parent)` returns (a
+/// miss asks the interner and remembers the answer); memory is fixed (`slots` successor
+/// names of up to `width` bytes; longer names go to the interner). Not thread-safe: one per
+/// parser, used from its stage's queue.
 public final class MemberKeyPredictor {
-    public static let slots = 64
+    public static let slots = 256
     public static let width = 48
     let interner: FieldKeyInterner
     let parent: FieldKey?
@@ -37,18 +39,29 @@ public final class MemberKeyPredictor {
         bytes.deallocate(); lengths.deallocate(); keys.deallocate()
     }
 
-    /// The key for the member `name` at `position` (0-based) of its object; nil when the
-    /// interner refuses the name.
+    /// The key for the member `name` that follows the member `previous` stands for (0 at
+    /// the start of an object; this call sets it for the next member); nil when the
+    /// interner refuses the name (`previous` is then reset to 0).
     @inline(__always)
-    public func key(_ name: UnsafeBufferPointer<UInt8>, position: Int) -> FieldKey? {
+    public func key(_ name: UnsafeBufferPointer<UInt8>, after previous: inout UInt32) -> FieldKey? {
         let n = name.count
-        guard position < Self.slots, n <= Self.width else { return interner.key(name, under: parent) }
-        let slot = bytes + position * Self.width
-        if lengths[position] == n, n == 0 || memcmp(slot, name.baseAddress!, n) == 0 { return keys[position] }
-        guard let k = interner.key(name, under: parent) else { return nil }
+        let at = Int(previous & UInt32(Self.slots - 1))
+        guard n <= Self.width else {
+            let k = interner.key(name, under: parent)
+            previous = k.map { $0.id &+ 1 } ?? 0
+            return k
+        }
+        let slot = bytes + at * Self.width
+        if lengths[at] == n, n == 0 || memcmp(slot, name.baseAddress!, n) == 0 {
+            let k = keys[at]
+            previous = k.id &+ 1
+            return k
+        }
+        guard let k = interner.key(name, under: parent) else { previous = 0; return nil }
         if n > 0 { slot.update(from: name.baseAddress!, count: n) }
-        lengths[position] = n
-        keys[position] = k
+        lengths[at] = n
+        keys[at] = k
+        previous = k.id &+ 1
         return k
     }
 }
