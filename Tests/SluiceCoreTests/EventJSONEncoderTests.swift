@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 @testable import SluiceCore
 
@@ -39,6 +40,55 @@ final class EventJSONEncoderTests: XCTestCase {
         XCTAssertEqual(s, #"{"message":"a\"b\\c\u0000\u001f\r\n\t"}"#)
         let obj = try JSONSerialization.jsonObject(with: Data(s.utf8)) as! [String: Any]
         XCTAssertEqual(obj["message"] as? String, "a\"b\\c\u{0}\u{1F}\r\n\t")
+    }
+
+    /// Plain members are written in one piece (`writeFlat`); every event, including those it
+    /// hands to the general writer (control bytes, invalid UTF-8, doubles, arrays, objects),
+    /// comes out byte for byte as the general writer alone writes it, into a buffer that
+    /// already holds output.
+    func testOnePieceWriterAgreesWithTheGeneralWriter() {
+        let record = Array(#"{"actor":"alice","repo":"acme/api","ua":"git/2.43.0 \"x\"","bad":"\#u{1}"}"#.utf8)
+        var events: [Event] = []
+        var rng = SplitMix(seed: 7)
+        let values: [FieldValue] = [
+            .string(""), .string("alice"), .string("quote\" back\\slash\ttab"), .string("bell\u{7}"),
+            .string("caf\u{E9} \u{1F600}"), .int(0), .int(-1), .int(Int64.min), .int(Int64.max), .int(443),
+            .bool(true), .bool(false), .null, .double(1.5), .array([.string("a"), .int(2)]),
+            .object([Field(FieldKey("country_code"), .string("US"))]),
+            .span(RecordSpan(start: 10, count: 5)), .span(RecordSpan(start: 26, count: 8)),
+            .span(RecordSpan(start: 42, count: 19)), .span(RecordSpan(start: 70, count: 1)),
+            .span(RecordSpan(start: 0, count: 0)), .span(RecordSpan(start: 900, count: 3)),
+        ]
+        let keys = ["user.name", "event.action", "source.ip", "source.port", "github.repo", "message", "tags", "x"]
+        for i in 0..<400 {
+            var e = Event(timestamp: i % 3 == 0 ? 0 : 1_763_863_200_000_000_000 + Int64(i), original: i % 4 == 0 ? [] : record[...])
+            for _ in 0..<(1 + Int(rng.next() % 6)) {
+                e[FieldKey(keys[Int(rng.next() % UInt64(keys.count))])] = values[Int(rng.next() % UInt64(values.count))]
+            }
+            if i % 5 == 0 { var bad = record; bad[3] = 0xFF; e.original = bad[...] }
+            events.append(e)
+        }
+        for original in [true, false] {
+            let fast = EventJSONEncoder(includeOriginal: original)
+            let slow = EventJSONEncoder(includeOriginal: original)
+            slow.writesFlat = false
+            var a: [UInt8] = Array("prefix,".utf8), b: [UInt8] = Array("prefix,".utf8)
+            for e in events {
+                fast.encode(e, into: &a); a.append(0x0A)
+                slow.encode(e, into: &b); b.append(0x0A)
+            }
+            XCTAssertEqual(String(decoding: a, as: UTF8.self), String(decoding: b, as: UTF8.self), "includeOriginal \(original)")
+        }
+    }
+
+    func testWriteIntMatchesAppendInt() {
+        for v: Int64 in [0, 1, -1, 9, 10, 99, 100, -100, 443, 1_763_863_200_123, Int64.max, Int64.min] {
+            var a: [UInt8] = []
+            JSONWriter.appendInt(v, to: &a)
+            var b = [UInt8](repeating: 0, count: 20)
+            let n = b.withUnsafeMutableBufferPointer { JSONWriter.writeInt(v, to: $0.baseAddress!) }
+            XCTAssertEqual(Array(b[..<n]), a, "\(v)")
+        }
     }
 
     func testSameShapeReusesPlanAndDifferentShapesStayCorrect() {

@@ -16,6 +16,9 @@
 public final class EventJSONEncoder {
     /// Whether to include `event.original`.
     public var includeOriginal: Bool
+    /// Whether plain members are written in one piece (`writeFlat`); off only in tests that
+    /// compare both paths.
+    var writesFlat = true
     private var plans: [UInt64: [Plan]] = [:]
     private var planCount = 0
     private var cacheBytes = 0
@@ -80,6 +83,10 @@ public final class EventJSONEncoder {
             event.fields.withUnsafeFields { fields in
                 plan.names.withUnsafeBufferPointer { names in
                     plan.ops.withUnsafeBufferPointer { ops in
+                        if writesFlat, let after = Self.writeFlat(ops, names, fields, record, first: first, to: &out) {
+                            first = after
+                            return
+                        }
                         for op in ops {
                             let name = UnsafeBufferPointer(rebasing: names[Int(op.nameStart)..<Int(op.nameStart + op.nameLength)])
                             switch op.kind {
@@ -117,6 +124,142 @@ public final class EventJSONEncoder {
             out.append(UInt8(ascii: "]"))
         }
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// The plan's members written in one piece: room for all of them is added to `out` once
+    /// (each string counted as if every byte took a two-byte escape) and filled through a
+    /// pointer, instead of a few appends per field. Nil (and `out` unchanged) when a value
+    /// needs the general writer: doubles, text that is not valid UTF-8 or holds a control
+    /// byte needing `\u00XX`. Returns the new `first` flag.
+    private static func writeFlat(_ ops: UnsafeBufferPointer<Op>, _ names: UnsafeBufferPointer<UInt8>,
+                                  _ fields: UnsafeBufferPointer<Field>, _ record: UnsafeBufferPointer<UInt8>,
+                                  first: Bool, to out: inout [UInt8]) -> Bool? {
+        var bound = 0
+        for op in ops {
+            bound &+= 1 &+ Int(op.nameLength)
+            switch op.kind {
+            case .open: bound &+= 1
+            case .close: break
+            case .original:
+                guard UTF8Validation.isValid(record) else { return nil }
+                bound &+= 2 &* record.count &+ 2
+            case .field:
+                guard let b = flatBound(fields[Int(op.index)].value, record) else { return nil }
+                bound &+= b
+            }
+        }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: bound))
+        var first = first
+        let used: Int = out.withUnsafeMutableBufferPointer { buf in
+            let base = buf.baseAddress! + start
+            var d = base
+            @inline(__always) func name(_ op: Op) {
+                let n = Int(op.nameLength)
+                d.update(from: names.baseAddress! + Int(op.nameStart), count: n)
+                d += n
+            }
+            @inline(__always) func quoted(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+                guard let p = b.baseAddress, b.count > 0 else {
+                    d[0] = UInt8(ascii: "\""); d[1] = UInt8(ascii: "\""); d += 2; return true
+                }
+                let w = JSONWriter.writeQuoted(p, b.count, firstSpecial: ByteScan.firstJSONSpecial(p, from: 0, to: b.count),
+                                               to: d, shortOnly: true)
+                guard w >= 0 else { return false }
+                d += w
+                return true
+            }
+            @inline(__always) func literal(_ t: StaticString) {
+                d.update(from: t.utf8Start, count: t.utf8CodeUnitCount); d += t.utf8CodeUnitCount
+            }
+            func value(_ v: FieldValue) -> Bool {
+                switch v {
+                case .string(var s): return s.withUTF8 { quoted($0) }
+                case .span(let sp): return quoted(sp.bytes(in: record))
+                case .int(let i): d += JSONWriter.writeInt(i, to: d)
+                case .bool(let b): literal(b ? "true" : "false")
+                case .null: literal("null")
+                case .double: return false
+                case .array(let items):
+                    d.pointee = UInt8(ascii: "["); d += 1
+                    for (i, item) in items.enumerated() {
+                        if i > 0 { d.pointee = UInt8(ascii: ","); d += 1 }
+                        guard value(item) else { return false }
+                    }
+                    d.pointee = UInt8(ascii: "]"); d += 1
+                case .object(let members):
+                    d.pointee = UInt8(ascii: "{"); d += 1
+                    for (i, m) in members.enumerated() {
+                        if i > 0 { d.pointee = UInt8(ascii: ","); d += 1 }
+                        var path = m.key.path
+                        guard path.withUTF8({ quoted($0) }) else { return false }
+                        d.pointee = UInt8(ascii: ":"); d += 1
+                        guard value(m.value) else { return false }
+                    }
+                    d.pointee = UInt8(ascii: "}"); d += 1
+                }
+                return true
+            }
+            for op in ops {
+                switch op.kind {
+                case .open:
+                    if !first { d.pointee = UInt8(ascii: ","); d += 1 }
+                    name(op)
+                    d.pointee = UInt8(ascii: "{"); d += 1
+                    first = true
+                case .close:
+                    d.pointee = UInt8(ascii: "}"); d += 1
+                    first = false
+                case .original:
+                    if !first { d.pointee = UInt8(ascii: ","); d += 1 }
+                    name(op)
+                    guard quoted(record) else { return -1 }
+                    first = false
+                case .field:
+                    if !first { d.pointee = UInt8(ascii: ","); d += 1 }
+                    name(op)
+                    guard value(fields[Int(op.index)].value) else { return -1 }
+                    first = false
+                }
+            }
+            return d - base
+        }
+        guard used >= 0 else {
+            out.removeLast(bound)
+            return nil
+        }
+        out.removeLast(bound &- used)
+        return first
+    }
+
+    /// Room `writeFlat` needs for `v` (strings and member names as if every byte took a
+    /// two-byte escape); nil when it must go to the general writer (doubles, spans that are
+    /// not valid UTF-8).
+    private static func flatBound(_ v: FieldValue, _ record: UnsafeBufferPointer<UInt8>) -> Int? {
+        switch v {
+        case .string(let s): return 2 &* s.utf8.count &+ 2
+        case .span(let sp):
+            let b = sp.bytes(in: record)
+            guard UTF8Validation.isValid(b) else { return nil }
+            return 2 &* b.count &+ 2
+        case .int: return 20
+        case .bool, .null: return 5
+        case .double: return nil
+        case .array(let items):
+            var n = 2
+            for item in items {
+                guard let b = flatBound(item, record) else { return nil }
+                n &+= b &+ 1
+            }
+            return n
+        case .object(let members):
+            var n = 2
+            for m in members {
+                guard let b = flatBound(m.value, record) else { return nil }
+                n &+= 2 &* m.key.path.utf8.count &+ 4 &+ b
+            }
+            return n
+        }
     }
 
     private func plan(for event: Event, withOriginal: Bool) -> Plan {

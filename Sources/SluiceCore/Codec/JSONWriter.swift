@@ -126,6 +126,22 @@ public enum JSONWriter {
         }
     }
 
+    /// Writes `v` in decimal at `d` (room for 20 bytes); returns the bytes written. The
+    /// same digits as `appendInt`.
+    @inlinable
+    public static func writeInt(_ v: Int64, to d: UnsafeMutablePointer<UInt8>) -> Int {
+        if v == 0 { d[0] = UInt8(ascii: "0"); return 1 }
+        var x = v.magnitude
+        var len = 0
+        while x > 0 { len &+= 1; x /= 10 }
+        var j = 0
+        if v < 0 { d[0] = UInt8(ascii: "-"); j = 1 }
+        x = v.magnitude
+        var k = j &+ len
+        while x > 0 { k &-= 1; d[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10); x /= 10 }
+        return j &+ len
+    }
+
     public static func appendDouble(_ v: Double, to out: inout [UInt8]) {
         guard v.isFinite else { out.append(contentsOf: "null".utf8); return }
         if v.rounded() == v, abs(v) < 1e15 { appendInt(Int64(v), to: &out); out.append(contentsOf: ".0".utf8); return }
