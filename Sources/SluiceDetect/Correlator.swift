@@ -106,8 +106,9 @@ extension DetectionEngine {
         var amount: Double = 0
         switch kind {
         case .valueCount:
-            guard let s = firstText(info.value[k], v) else { return }
-            entryKey = Self.lowercasedHash(s)
+            var h = KeyHasher(raw: ())
+            guard withFirstText(info.value[k], v, { h.add(bytes: $0) }) else { return }
+            entryKey = h.value
         case .valueSum, .valueAvg:
             let v2 = v
             var num: Double?
@@ -431,8 +432,7 @@ extension DetectionEngine {
         let v = view(ctx)
         var h = KeyHasher()
         for a in mine {
-            guard let s = firstText(a, v) else { return false }
-            h.add(s)
+            guard withFirstText(a, v, { h.add(bytes: $0) }) else { return false }
         }
         guard let s = table.slot(h.value) else { return false }
         let at = table[s]

@@ -362,38 +362,41 @@ public final class DetectionEngine {
     /// of the text `firstText(accs, v)` returns (a span's bytes where they lie); false when
     /// it would return nil. For group and first-seen keys, hashed as they are read.
     func withFirstText(_ accs: [FieldAccessor], _ v: EventView, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
-        for a in accs {
-            if a.capture != nil {
-                guard var s = firstText(a, v) else { continue }
-                s.withUTF8(body)
-                return true
-            }
-            let (found, value) = v.directValue(a)
-            if found {
-                switch value {
-                case nil: continue
-                case .array?: break
-                case let x?:
-                    var hit = false
-                    _ = ValueText.with(x, v.event, &textScratch) { b in
-                        if !b.isEmpty { body(b); hit = true }
-                    }
-                    if hit { return true }
-                    continue
-                }
-            }
-            // As `firstText`: the last non-empty value the visit reports wins (an alert's
-            // evidence is visited to the end), so the bytes are kept and handed over once.
-            var done = false
-            v.forEach(a) { value, ev in
-                _ = ValueText.with(value, ev, &textScratch) { b in
-                    if !b.isEmpty { textOut.removeAll(keepingCapacity: true); textOut.append(contentsOf: b); done = true }
-                }
-                return done
-            }
-            if done { textOut.withUnsafeBufferPointer(body); return true }
-        }
+        for a in accs where withFirstText(a, v, body) { return true }
         return false
+    }
+
+    /// `withFirstText` of one accessor (`firstText(_:_:)` of one accessor, as bytes).
+    func withFirstText(_ a: FieldAccessor, _ v: EventView, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
+        if a.capture != nil {
+            guard var s = firstText(a, v) else { return false }
+            s.withUTF8(body)
+            return true
+        }
+        let (found, value) = v.directValue(a)
+        if found {
+            switch value {
+            case nil: return false
+            case .array?: break
+            case let x?:
+                var hit = false
+                _ = ValueText.with(x, v.event, &textScratch) { b in
+                    if !b.isEmpty { body(b); hit = true }
+                }
+                return hit
+            }
+        }
+        // As `firstText`: the last non-empty value the visit reports wins (an alert's
+        // evidence is visited to the end), so the bytes are kept and handed over once.
+        var done = false
+        v.forEach(a) { value, ev in
+            _ = ValueText.with(value, ev, &textScratch) { b in
+                if !b.isEmpty { textOut.removeAll(keepingCapacity: true); textOut.append(contentsOf: b); done = true }
+            }
+            return done
+        }
+        if done { textOut.withUnsafeBufferPointer(body) }
+        return done
     }
 
     /// `RegexTest.captured`, remembered per (regex, text) in a bounded table (4,096 texts
