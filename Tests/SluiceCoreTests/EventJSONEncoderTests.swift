@@ -82,7 +82,7 @@ final class EventJSONEncoderTests: XCTestCase {
     }
 
     func testWriteIntMatchesAppendInt() {
-        for v: Int64 in [0, 1, -1, 9, 10, 99, 100, -100, 443, 1_763_863_200_123, Int64.max, Int64.min] {
+        for v: Int64 in [0, 1, -1, 9, 10, 11, 99, 100, 101, -100, -99, 443, 1000, 12345, 1_763_863_200_123, Int64.max, Int64.min, Int64.min + 1] {
             var a: [UInt8] = []
             JSONWriter.appendInt(v, to: &a)
             var b = [UInt8](repeating: 0, count: 20)

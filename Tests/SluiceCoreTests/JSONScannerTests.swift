@@ -23,6 +23,22 @@ final class JSONScannerTests: XCTestCase {
         XCTAssertEqual(try read("null"), .null)
     }
 
+    /// Integers around the unchecked 18-digit fast path and Int64's bounds.
+    func testIntegerBoundaries() throws {
+        XCTAssertEqual(try read("0"), .int(0))
+        XCTAssertEqual(try read("-0"), .int(0))
+        XCTAssertEqual(try read("999999999999999999"), .int(999_999_999_999_999_999))
+        XCTAssertEqual(try read("1000000000000000000"), .int(1_000_000_000_000_000_000))
+        XCTAssertEqual(try read("9223372036854775807"), .int(Int64.max))
+        XCTAssertEqual(try read("-9223372036854775807"), .int(-Int64.max))
+        XCTAssertEqual(try read("9223372036854775808"), .double(9_223_372_036_854_775_808))
+        XCTAssertEqual(try read("18446744073709551616"), .double(18_446_744_073_709_551_616))
+        XCTAssertEqual(try read("1234567890123456789.5"), .double(1_234_567_890_123_456_789.5))
+        XCTAssertEqual(try read("[12,345]"), .array([.int(12), .int(345)]))
+        XCTAssertThrowsError(try read("-"))
+        XCTAssertThrowsError(try read("1."))
+    }
+
     func testObjectsAndArrays() throws {
         let v = try read(#"{"a": [1, "x", {"b": false}], "c": {}}"#)
         guard case .object(let m) = v else { return XCTFail() }

@@ -207,6 +207,17 @@ public struct JSONScanner {
         var intPart: UInt64 = 0
         var digits = 0
         var overflow = false
+        // Up to 18 digits cannot overflow: accumulated without checks, in locals.
+        var i = index
+        let n = bytes.count, fastEnd = Swift.min(n, i &+ 18)
+        while i < fastEnd {
+            let d = bytes[i] &- 48
+            if d > 9 { break }
+            intPart = intPart &* 10 &+ UInt64(d)
+            i &+= 1
+        }
+        digits = i &- index
+        index = i
         while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
             let (m, o1) = intPart.multipliedReportingOverflow(by: 10)
             let (a, o2) = m.addingReportingOverflow(UInt64(bytes[index] - 48))

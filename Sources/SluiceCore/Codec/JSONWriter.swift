@@ -132,15 +132,34 @@ public enum JSONWriter {
     public static func writeInt(_ v: Int64, to d: UnsafeMutablePointer<UInt8>) -> Int {
         if v == 0 { d[0] = UInt8(ascii: "0"); return 1 }
         var x = v.magnitude
-        var len = 0
-        while x > 0 { len &+= 1; x /= 10 }
-        var j = 0
-        if v < 0 { d[0] = UInt8(ascii: "-"); j = 1 }
-        x = v.magnitude
-        var k = j &+ len
-        while x > 0 { k &-= 1; d[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10); x /= 10 }
-        return j &+ len
+        // Digits written backwards at the end of the 20 bytes, two at a time, then moved to
+        // the front: one pass of divisions.
+        var k = 20
+        while x >= 100 {
+            let r = Int(x % 100)
+            x /= 100
+            k &-= 2
+            d[k] = twoDigits[r &* 2]; d[k &+ 1] = twoDigits[r &* 2 &+ 1]
+        }
+        if x >= 10 {
+            k &-= 2
+            d[k] = twoDigits[Int(x) &* 2]; d[k &+ 1] = twoDigits[Int(x) &* 2 &+ 1]
+        } else {
+            k &-= 1
+            d[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x)
+        }
+        if v < 0 { k &-= 1; d[k] = UInt8(ascii: "-") }
+        let len = 20 &- k
+        if k > 0 { for j in 0..<len { d[j] = d[k &+ j] } }   // forward: the regions overlap
+        return len
     }
+
+    /// "00" to "99", for `writeInt`.
+    @usableFromInline static let twoDigits: [UInt8] = {
+        var t: [UInt8] = []
+        for i in 0..<100 { t.append(48 &+ UInt8(i / 10)); t.append(48 &+ UInt8(i % 10)) }
+        return t
+    }()
 
     public static func appendDouble(_ v: Double, to out: inout [UInt8]) {
         guard v.isFinite else { out.append(contentsOf: "null".utf8); return }
