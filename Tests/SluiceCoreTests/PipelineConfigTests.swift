@@ -40,6 +40,40 @@ final class PipelineConfigTests: XCTestCase {
         XCTAssertEqual(cfg.transforms.first?.inputs, ["src"])
     }
 
+    /// Lanes a source feeds get `buffer.max_events`; lanes between stages four batches
+    /// (capped by it); a component's own `buffer.max_events` wins; dead letters stay deep.
+    func testLaneCapacityDependsOnWhatFeedsTheLane() throws {
+        let cfg = try PipelineConfig.parse("""
+            batch_size: 500
+            sources:
+              src: {type: counting}
+            transforms:
+              parse: {type: picky, inputs: [src]}
+              enrich: {type: picky, inputs: [parse]}
+              mixed: {type: picky, inputs: [parse, src]}
+            sinks:
+              out: {type: collect, inputs: [enrich]}
+              own: {type: collect, inputs: [enrich], buffer: {max_events: 7}}
+            """, file: "p.yaml", environment: [:])
+        func cap(_ name: String) -> Int { cfg.laneCapacity(for: cfg.components.first { $0.name == name }!) }
+        XCTAssertEqual(cap("parse"), 16_384)
+        XCTAssertEqual(cap("mixed"), 16_384)
+        XCTAssertEqual(cap("enrich"), 2_000)
+        XCTAssertEqual(cap("out"), 2_000)
+        XCTAssertEqual(cap("own"), 7)
+        XCTAssertEqual(cfg.laneCapacity(for: cfg.components.first { $0.name == "out" }!, isDeadLetter: true), 16_384)
+        let small = try PipelineConfig.parse("""
+            buffer: {max_events: 100}
+            sources:
+              src: {type: counting}
+            transforms:
+              parse: {type: picky, inputs: [src]}
+            sinks:
+              out: {type: collect, inputs: [parse]}
+            """, file: "p.yaml", environment: [:])
+        XCTAssertEqual(small.laneCapacity(for: small.components.first { $0.name == "out" }!), 100, "never more than max_events")
+    }
+
     func testEnabledFalseLeavesAComponentOutAndWhatOnlyItFed() throws {
         let yaml = """
             sources:

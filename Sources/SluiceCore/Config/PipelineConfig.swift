@@ -59,6 +59,24 @@ public struct PipelineConfig: @unchecked Sendable {
     public var transforms: [ComponentConfig] { components.filter { $0.kind == .transform } }
     public var sinks: [ComponentConfig] { components.filter { $0.kind == .sink } }
 
+    /// Batches a lane between two stages holds by default (see `laneCapacity(for:)`).
+    public static let batchesBetweenStages = 4
+
+    /// The capacity (events) of `component`'s input lanes: its own `buffer.max_events` when
+    /// set; otherwise `queueCapacity` (`buffer.max_events` at the top, default 16,384) for a
+    /// stage that a source feeds, and for dead-letter sinks, where a deep lane absorbs what
+    /// backpressure cannot slow down (a UDP burst, a journal catching up), and
+    /// `batchesBetweenStages` batches (4 × `batch_size`, at most `queueCapacity`) for a stage
+    /// fed only by other stages: their producers wait without losing anything, so a deeper
+    /// lane there would hold memory (about 2 KB an enriched event) and gain nothing.
+    public func laneCapacity(for component: ComponentConfig, isDeadLetter: Bool = false) -> Int {
+        if let own = component.queueCapacity { return own }
+        if isDeadLetter || component.kind == .source { return queueCapacity }
+        let sources = Set(self.sources.map(\.name))
+        if component.inputs.contains(where: sources.contains) { return queueCapacity }
+        return min(queueCapacity, Self.batchesBetweenStages * batchSize)
+    }
+
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PipelineConfig {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {

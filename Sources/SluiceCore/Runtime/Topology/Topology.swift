@@ -145,7 +145,7 @@ public final class Topology: Sendable {
         var inbox: Inbox?
         if e.kind != .source {
             let settings = InboxSettings(
-                capacity: e.config.queueCapacity ?? config.queueCapacity,
+                capacity: config.laneCapacity(for: e.config, isDeadLetter: e.isDeadLetter),
                 policy: e.config.queuePolicy ?? config.queuePolicy,
                 maxBatch: config.batchSize,
                 maxSkew: e.isDeadLetter || config.maxSourceSkew <= 0 ? nil : Int64(config.maxSourceSkew * 1e9),
