@@ -3,32 +3,54 @@ import SluiceCore
 /// The recent events that rules matched, by sequence number, for alert evidence: group
 /// state keeps sequence numbers (8 bytes) instead of events.
 ///
-/// Guarantees: bounded to `capacity` events (a ring) and to about `maxBytes` of events (the
+/// Guarantees: bounded to `capacity` events (a ring) and to about `maxBytes` of memory (the
 /// oldest are dropped first; one event larger than the whole budget is still kept, alone);
 /// `event(seq)` returns the event stored under `seq` or nil when it has been dropped since
-/// (counted by the caller). Each kept event owns its record: never a slice of the read buffer
-/// it came from (a file source's chunk holds hundreds of records).
+/// (counted by the caller). Events are kept packed (`EventCodec.pack`: keys by id, a dropped
+/// original reduced to the text its spans read) in chunks of memory that are allocated and
+/// freed whole, about 0.6 KB a GitHub audit event instead of 1.5–2 KB as `Event`s: nothing
+/// refers to the read buffer an event was sliced from, storing one allocates nothing once
+/// its chunk exists, and dropping the oldest frees a chunk, not every field of every event.
+/// An event that carries an alert (rules over alerts) is kept as it is.
 struct EvidenceStore {
-    private var ring: [Event?]
-    private var seqs: [UInt64]
-    private var sizes: [Int]
+    /// Where an event lies: its sequence number (a ring slot is reused), its chunk (counted
+    /// from the first chunk ever made) and its bytes there.
+    private struct Slot {
+        var seq: UInt64 = 0
+        var chunk = 0
+        var offset: Int32 = 0
+        var length: Int32 = -1   // -1: kept whole, in `whole`
+    }
+    private var slots: [Slot]
+    /// The chunks still held, oldest first; `chunks[i]` is chunk number `firstChunk + i`.
+    private var chunks: [[UInt8]] = []
+    /// The last sequence number stored in each held chunk.
+    private var chunkLast: [UInt64] = []
+    private var firstChunk = 0
+    /// Events kept as they are (those carrying an alert), with their sizes.
+    private var whole: [UInt64: (event: Event, size: Int)] = [:]
+    /// Their sequence numbers in order, from `wholeHead` on.
+    private var wholeOrder: [UInt64] = []
+    private var wholeHead = 0
+    private var scratch = BinaryWriter(capacity: 4096)
     private(set) var nextSeq: UInt64 = 1
     /// No event below this sequence number is kept.
     private var oldest: UInt64 = 1
-    /// Approximate bytes of the kept events (`size(of:)`).
+    /// Bytes held: the chunks' capacities and the estimated size of events kept whole.
     private(set) var bytes = 0
     let maxBytes: Int
+    /// Bytes a chunk is made with (an event larger than that gets a chunk of its own size).
+    let chunkBytes: Int
 
     init(capacity: Int, maxBytes: Int = Int.max) {
-        ring = Array(repeating: nil, count: max(1, capacity))
-        seqs = Array(repeating: 0, count: max(1, capacity))
-        sizes = Array(repeating: 0, count: max(1, capacity))
+        slots = Array(repeating: Slot(), count: max(1, capacity))
         self.maxBytes = maxBytes
+        chunkBytes = min(1 << 20, max(4096, maxBytes / 16))
     }
 
-    var capacity: Int { ring.count }
+    var capacity: Int { slots.count }
 
-    /// Stores `e` (its record copied out of any larger buffer) under the next sequence number.
+    /// Stores `e` under the next sequence number.
     mutating func add(_ e: Event) -> UInt64 {
         let s = nextSeq
         nextSeq += 1
@@ -37,8 +59,15 @@ struct EvidenceStore {
     }
 
     func event(_ seq: UInt64) -> Event? {
-        let i = slot(seq)
-        return seqs[i] == seq ? ring[i] : nil
+        guard seq >= oldest, seq < nextSeq else { return nil }
+        let slot = slots[index(seq)]
+        guard slot.seq == seq else { return nil }
+        if slot.length < 0 { return whole[seq]?.event }
+        let c = slot.chunk - firstChunk
+        guard c >= 0, c < chunks.count else { return nil }
+        let lo = Int(slot.offset)
+        var r = BinaryReader(Array(chunks[c][lo..<(lo + Int(slot.length))]))
+        return try? EventCodec.unpack(&r)
     }
 
     /// Restores an event under its old sequence number (snapshot restore, in increasing order).
@@ -49,31 +78,77 @@ struct EvidenceStore {
 
     mutating func setNext(_ s: UInt64) { nextSeq = max(nextSeq, s) }
 
-    private func slot(_ seq: UInt64) -> Int { Int(seq % UInt64(ring.count)) }
+    private func index(_ seq: UInt64) -> Int { Int(seq % UInt64(slots.count)) }
 
     private mutating func store(_ e: Event, seq: UInt64) {
-        var e = e
-        e.compactOriginal()
-        let i = slot(seq)
-        if ring[i] != nil { bytes -= sizes[i] }
-        let size = Self.size(of: e)
-        ring[i] = e; seqs[i] = seq; sizes[i] = size
-        bytes += size
-        // Over the byte budget: drop the oldest (never the event just stored).
-        while bytes > maxBytes && oldest < seq {
-            let j = slot(oldest)
-            if seqs[j] == oldest, ring[j] != nil {
-                ring[j] = nil
-                bytes -= sizes[j]
+        let i = index(seq)
+        if e.alert != nil {
+            let size = Self.size(of: e)
+            whole[seq] = (e, size)
+            wholeOrder.append(seq)
+            bytes += size
+            slots[i] = Slot(seq: seq, chunk: 0, offset: 0, length: -1)
+        } else {
+            scratch.reset()
+            EventCodec.pack(e, into: &scratch)
+            let n = scratch.bytes.count
+            if chunks.isEmpty || chunks[chunks.count - 1].count + n > chunks[chunks.count - 1].capacity {
+                var chunk: [UInt8] = []
+                chunk.reserveCapacity(max(chunkBytes, n))
+                bytes += chunk.capacity
+                chunks.append(chunk)
+                chunkLast.append(seq)
             }
-            oldest += 1
+            let c = chunks.count - 1
+            let offset = chunks[c].count
+            chunks[c].append(contentsOf: scratch.bytes)
+            chunkLast[c] = seq
+            slots[i] = Slot(seq: seq, chunk: firstChunk + c, offset: Int32(offset), length: Int32(n))
+        }
+        trim(newest: seq)
+    }
+
+    /// Lets go of what the ring no longer holds (events `capacity` or more behind), then,
+    /// while over the byte budget, of the oldest chunk or whole event (never what holds
+    /// `newest`); everything below `oldest` counts as gone.
+    private mutating func trim(newest: UInt64) {
+        let ringStart = nextSeq > UInt64(slots.count) ? nextSeq - UInt64(slots.count) : 1
+        if ringStart > oldest { oldest = ringStart }
+        while true {
+            // The oldest chunk may go unless it is the one being filled; a whole event unless
+            // it is the newest.
+            let chunkSeq: UInt64? = chunks.count > 1 ? chunkLast[0] : nil
+            let wholeSeq: UInt64? = wholeHead < wholeOrder.count && wholeOrder[wholeHead] != newest ? wholeOrder[wholeHead] : nil
+            let dropChunk: Bool
+            if let c = chunkSeq, c < oldest { dropChunk = true }
+            else if let w = wholeSeq, w < oldest { dropChunk = false }
+            else if bytes > maxBytes, chunkSeq != nil || wholeSeq != nil {
+                if let c = chunkSeq, let w = wholeSeq { dropChunk = c < w } else { dropChunk = chunkSeq != nil }
+            } else { break }
+            if dropChunk {
+                oldest = max(oldest, chunkLast[0] + 1)
+                bytes -= chunks[0].capacity
+                chunks.removeFirst()
+                chunkLast.removeFirst()
+                firstChunk += 1
+            } else {
+                let w = wholeOrder[wholeHead]
+                wholeHead += 1
+                oldest = max(oldest, w + 1)
+                if let gone = whole.removeValue(forKey: w) { bytes -= gone.size }
+                if wholeHead > 64, wholeHead * 2 > wholeOrder.count {
+                    wholeOrder.removeFirst(wholeHead)
+                    wholeHead = 0
+                }
+            }
         }
     }
 
-    /// Approximate memory of an event. With a record (kept, or dropped but still read by its
-    /// spans), twice the record's size plus a fixed cost per field (a parsed event's values
-    /// come from its record), without reading the values; without one, the bytes of its
-    /// strings are counted (arrays and objects through), which costs a pass over the fields.
+    /// Approximate memory of an event kept whole. With a record (kept, or dropped but still
+    /// read by its spans), twice the record's size plus a fixed cost per field (a parsed
+    /// event's values come from its record), without reading the values; without one, the
+    /// bytes of its strings are counted (arrays and objects through), which costs a pass
+    /// over the fields.
     static func size(of e: Event) -> Int {
         var n = 64 + 48 * e.fields.count
         let record = e.spanStorage.count

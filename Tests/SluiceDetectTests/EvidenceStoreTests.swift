@@ -36,16 +36,48 @@ final class EvidenceStoreTests: XCTestCase {
         }
         var seqs: [UInt64] = []
         for i in 0..<50 { seqs.append(store.add(record(i, 1000))) }
-        XCTAssertLessThanOrEqual(store.bytes, 10_000)
+        XCTAssertLessThanOrEqual(store.bytes, 10_000 + store.chunkBytes)
         let kept = seqs.filter { store.event($0) != nil }
         XCTAssertEqual(kept, Array(seqs.suffix(kept.count)), "the newest are the ones kept")
-        XCTAssertEqual(kept.count, 10_000 / EvidenceStore.size(of: record(0, 1000)))
+        XCTAssertGreaterThanOrEqual(kept.count, 3)
+        XCTAssertLessThan(kept.count, 15)
+        XCTAssertEqual(store.event(seqs[49])?.string(FieldKey("github.repo")), "acme/repo-49")
         let big = store.add(record(50, 50_000))
-        XCTAssertNotNil(store.event(big))
+        XCTAssertEqual(store.event(big)?.original.count, 50_007)
         XCTAssertTrue(seqs.allSatisfy { store.event($0) == nil }, "everything older made room")
         let next = store.add(record(51, 1000))
         XCTAssertNil(store.event(big))
         XCTAssertNotNil(store.event(next))
+    }
+
+    /// Past `capacity` events the oldest are gone, and the memory that held them is let go
+    /// (whole chunks, so the bytes held stay about what the last `capacity` events need).
+    func testTheRingLetsGoOfWhatItNoLongerHolds() {
+        var store = EvidenceStore(capacity: 100)
+        var e = Event(original: ArraySlice(Array(repeating: UInt8(ascii: "a"), count: 2000)))
+        e.append(FieldKey("user.name"), .span(RecordSpan(start: 0, count: 10)))
+        e.dropOriginal()
+        var last: UInt64 = 0
+        for _ in 0..<100_000 { last = store.add(e) }
+        XCTAssertNil(store.event(last - 100))
+        XCTAssertEqual(store.event(last - 99)?.string(FieldKey("user.name")), "aaaaaaaaaa")
+        XCTAssertLessThanOrEqual(store.bytes, 2 * store.chunkBytes, "100 small events: a chunk or two")
+    }
+
+    /// Events that carry an alert (rules over alerts) are kept as they are, in the same
+    /// ring and budget.
+    func testAlertsAreKeptWhole() {
+        var store = EvidenceStore(capacity: 3)
+        var a = Event(timestamp: 7)
+        a.alert = Alert(id: "a1", ruleID: "r", ruleName: "r", description: "", severity: .high, count: 1,
+                        firstSeen: 7, lastSeen: 7, evidence: [Event(timestamp: 6)])
+        let s = store.add(a)
+        let plain = store.add(Event(timestamp: 8))
+        XCTAssertEqual(store.event(s)?.alert?.evidence.first?.timestamp, 6)
+        XCTAssertEqual(store.event(plain)?.timestamp, 8)
+        for _ in 0..<3 { _ = store.add(Event(timestamp: 9)) }
+        XCTAssertNil(store.event(s))
+        XCTAssertNil(store.event(plain))
     }
 
     /// With the record dropped (`drop_original: true`) the values are what is kept: their

@@ -12,7 +12,7 @@ public enum EventCodec {
         w.varint(e.timestamp)
         w.data(e.original)
         w.uvarint(UInt64(e.fields.count))
-        for f in e.fields { field(f, into: &w) }
+        for f in e.fields { field(f, into: &w, .snapshot) }
     }
 
     public static func decode(_ r: inout BinaryReader) throws -> Event {
@@ -22,23 +22,50 @@ public enum EventCodec {
         guard n < 1 << 20 else { throw BinaryReader.Malformed(offset: r.offset) }
         var fields: FieldList = []
         fields.reserveCapacity(Int(n))
-        for _ in 0..<n { fields.append(try field(&r)) }
+        var reading = Reading.snapshot
+        for _ in 0..<n { fields.append(try field(&r, &reading)) }
         return Event(timestamp: ts, original: original, fields: fields)
     }
 
-    static func field(_ f: Field, into w: inout BinaryWriter) {
-        w.string(f.key.path)
-        value(f.value, into: &w)
+    /// How keys and spans are written: snapshots name keys by path and keep spans as spans
+    /// of the stored record; in-process packing (`pack`) names keys by interned id and writes
+    /// the spans of a dropped original as their text (`spanRecord`).
+    struct Form {
+        var keysByID: Bool
+        var spanRecord: ArraySlice<UInt8>?
+        static let snapshot = Form(keysByID: false, spanRecord: nil)
     }
 
-    static func field(_ r: inout BinaryReader) throws -> Field {
-        let key = FieldKey(try r.string())
-        return Field(key, try value(&r, depth: 0))
+    /// The reading side of `Form`: packed text spans are gathered into `spanText`, the
+    /// record of the event being read.
+    struct Reading {
+        var keysByID: Bool
+        var keyLimit: UInt32
+        var spanText: [UInt8] = []
+        static var snapshot: Reading { Reading(keysByID: false, keyLimit: 0) }
     }
 
-    static func value(_ v: FieldValue, into w: inout BinaryWriter) {
+    static func field(_ f: Field, into w: inout BinaryWriter, _ form: Form) {
+        if form.keysByID { w.uvarint(UInt64(f.key.id)) } else { w.string(f.key.path) }
+        value(f.value, into: &w, form)
+    }
+
+    static func key(_ r: inout BinaryReader, _ reading: Reading) throws -> FieldKey {
+        guard reading.keysByID else { return FieldKey(try r.string()) }
+        let id = try r.uvarint()
+        guard id < UInt64(reading.keyLimit) else { throw BinaryReader.Malformed(offset: r.offset) }
+        return FieldKey(id: UInt32(id))
+    }
+
+    static func field(_ r: inout BinaryReader, _ reading: inout Reading) throws -> Field {
+        let key = try key(&r, reading)
+        return Field(key, try value(&r, depth: 0, &reading))
+    }
+
+    static func value(_ v: FieldValue, into w: inout BinaryWriter, _ form: Form) {
         switch v {
         case .string(let s): w.byte(0); w.string(s)
+        case .span(let sp) where form.spanRecord != nil: w.byte(8); w.data(sp.bytes(in: form.spanRecord!))
         case .span(let sp): w.byte(1); w.uvarint(UInt64(sp.start)); w.uvarint(UInt64(sp.count))
         case .int(let i): w.byte(2); w.varint(i)
         case .double(let d): w.byte(3); w.double(d)
@@ -46,14 +73,14 @@ public enum EventCodec {
         case .null: w.byte(5)
         case .array(let items):
             w.byte(6); w.uvarint(UInt64(items.count))
-            for i in items { value(i, into: &w) }
+            for i in items { value(i, into: &w, form) }
         case .object(let members):
             w.byte(7); w.uvarint(UInt64(members.count))
-            for m in members { field(m, into: &w) }
+            for m in members { field(m, into: &w, form) }
         }
     }
 
-    static func value(_ r: inout BinaryReader, depth: Int) throws -> FieldValue {
+    static func value(_ r: inout BinaryReader, depth: Int, _ reading: inout Reading) throws -> FieldValue {
         guard depth < 64 else { throw BinaryReader.Malformed(offset: r.offset) }
         switch try r.byte() {
         case 0: return .string(try r.string())
@@ -70,7 +97,7 @@ public enum EventCodec {
             guard n < 1 << 20 else { throw BinaryReader.Malformed(offset: r.offset) }
             var items: [FieldValue] = []
             items.reserveCapacity(Int(n))
-            for _ in 0..<n { items.append(try value(&r, depth: depth + 1)) }
+            for _ in 0..<n { items.append(try value(&r, depth: depth + 1, &reading)) }
             return .array(items)
         case 7:
             let n = try r.uvarint()
@@ -78,10 +105,15 @@ public enum EventCodec {
             var members: [Field] = []
             members.reserveCapacity(Int(n))
             for _ in 0..<n {
-                let key = FieldKey(try r.string())
-                members.append(Field(key, try value(&r, depth: depth + 1)))
+                let key = try key(&r, reading)
+                members.append(Field(key, try value(&r, depth: depth + 1, &reading)))
             }
             return .object(members)
+        case 8 where reading.keysByID:
+            let text = try r.data()
+            let start = reading.spanText.count
+            reading.spanText.append(contentsOf: text)
+            return .span(RecordSpan(start: UInt32(start), count: UInt32(text.count)))
         default:
             throw BinaryReader.Malformed(offset: r.offset - 1)
         }

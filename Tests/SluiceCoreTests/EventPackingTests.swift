@@ -1,0 +1,90 @@
+import XCTest
+@testable import SluiceCore
+
+/// `EventCodec.pack`/`unpack` (alert evidence kept in memory): what comes back reads and
+/// encodes exactly as what went in, in less room.
+final class EventPackingTests: XCTestCase {
+    let line = Array(#"{"action":"git.clone","actor":"octocat","repo":"acme/payments","actor_location":{"country_code":"DE"},"n":"\u00e9t\u00e9"}"#.utf8)
+
+    /// A parsed GitHub audit event: spans of its record (also inside an object and an
+    /// array), strings enrichment added, numbers, booleans, null, a double.
+    func makeEvent() -> Event {
+        var e = Event(timestamp: 1_763_863_200_040_000_000, original: line[...])
+        e.append(FieldKey("event.action"), .span(RecordSpan(start: 11, count: 9)))
+        e.append(FieldKey("user.name"), .span(RecordSpan(start: 31, count: 7)))
+        e.append(FieldKey("github.repo"), .span(RecordSpan(start: 48, count: 13)))
+        e.append(FieldKey("github.actor_location"), .object([Field(FieldKey("country_code"), .span(RecordSpan(start: 97, count: 2)))]))
+        e.append(FieldKey("related.user"), .array([.span(RecordSpan(start: 31, count: 7)), .string("octocat-bot")]))
+        e.append(FieldKey("sluice.identity.department"), .string("engineering and research, EMEA"))
+        e.append(FieldKey("github.repo_id"), .int(-712_716_357))
+        e.append(FieldKey("github.repository_public"), .bool(false))
+        e.append(FieldKey("threat.enrichments"), .array([.object([
+            Field(FieldKey("confidence"), .double(0.8)), Field(FieldKey("feed"), .null)])]))
+        return e
+    }
+
+    func roundTrip(_ e: Event) throws -> (Event, Int) {
+        var w = BinaryWriter()
+        EventCodec.pack(e, into: &w)
+        var r = BinaryReader(w.bytes)
+        let back = try EventCodec.unpack(&r)
+        XCTAssertTrue(r.isAtEnd)
+        return (back, w.bytes.count)
+    }
+
+    func json(_ e: Event) -> String {
+        var out: [UInt8] = []
+        EventJSONEncoder().encode(e, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func testAKeptOriginalComesBackWholeWithItsSpans() throws {
+        let e = makeEvent()
+        let (back, _) = try roundTrip(e)
+        XCTAssertEqual(Array(back.original), line)
+        XCTAssertEqual(back.timestamp, e.timestamp)
+        XCTAssertEqual(back.fields, e.fields, "spans stay spans of the same record")
+        XCTAssertEqual(json(back), json(e))
+    }
+
+    /// A dropped original keeps only the text its spans read: smaller than the record, and
+    /// it still reads as dropped.
+    func testADroppedOriginalShrinksToTheTextOfItsSpans() throws {
+        var e = makeEvent()
+        e.dropOriginal()
+        let (back, size) = try roundTrip(e)
+        XCTAssertTrue(back.original.isEmpty)
+        XCTAssertTrue(back.hasSpans)
+        XCTAssertLessThan(back.spanStorage.count, line.count / 2)
+        XCTAssertEqual(json(back), json(e))
+        for f in e.fields { XCTAssertEqual(back[f.key], e[f.key], f.key.path) }
+        XCTAssertEqual(back.string(FieldKey("user.name")), "octocat")
+        XCTAssertEqual(back.value(at: "github.actor_location.country_code"), .string("DE"))
+        XCTAssertLessThan(size, 300)
+    }
+
+    func testAnEventWithoutARecordAndAnEmptyOne() throws {
+        var e = Event(timestamp: -5)
+        e.append(FieldKey("message"), .string(String(repeating: "é", count: 300)))
+        let (back, _) = try roundTrip(e)
+        XCTAssertEqual(back.fields, e.fields)
+        XCTAssertEqual(back.timestamp, -5)
+        let (empty, _) = try roundTrip(Event())
+        XCTAssertEqual(empty.fields.count, 0)
+    }
+
+    /// Bytes that do not come from `pack` in this process are refused, never read past.
+    func testTruncatedOrForeignBytesThrow() throws {
+        var w = BinaryWriter()
+        EventCodec.pack(makeEvent(), into: &w)
+        for cut in [1, w.bytes.count / 2, w.bytes.count - 1] {
+            var r = BinaryReader(Array(w.bytes.prefix(cut)))
+            XCTAssertThrowsError(try EventCodec.unpack(&r), "cut at \(cut)")
+        }
+        // A key id no key has.
+        var bad = BinaryWriter()
+        bad.varint(0); bad.uvarint(0); bad.uvarint(1); bad.uvarint(UInt64(UInt32.max)); bad.byte(5)
+        var r = BinaryReader(bad.bytes)
+        XCTAssertThrowsError(try EventCodec.unpack(&r))
+    }
+}
