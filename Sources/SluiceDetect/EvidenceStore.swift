@@ -32,7 +32,6 @@ struct EvidenceStore {
     /// Their sequence numbers in order, from `wholeHead` on.
     private var wholeOrder: [UInt64] = []
     private var wholeHead = 0
-    private var scratch = BinaryWriter(capacity: 4096)
     private(set) var nextSeq: UInt64 = 1
     /// No event below this sequence number is kept.
     private var oldest: UInt64 = 1
@@ -89,19 +88,18 @@ struct EvidenceStore {
             bytes += size
             slots[i] = Slot(seq: seq, chunk: 0, offset: 0, length: -1)
         } else {
-            scratch.reset()
-            EventCodec.pack(e, into: &scratch)
-            let n = scratch.bytes.count
-            if chunks.isEmpty || chunks[chunks.count - 1].count + n > chunks[chunks.count - 1].capacity {
+            let bound = EventCodec.packedBound(e)
+            if chunks.isEmpty || chunks[chunks.count - 1].count + bound > chunks[chunks.count - 1].capacity {
                 var chunk: [UInt8] = []
-                chunk.reserveCapacity(max(chunkBytes, n))
+                chunk.reserveCapacity(max(chunkBytes, bound))
                 bytes += chunk.capacity
                 chunks.append(chunk)
                 chunkLast.append(seq)
             }
             let c = chunks.count - 1
             let offset = chunks[c].count
-            chunks[c].append(contentsOf: scratch.bytes)
+            EventCodec.pack(e, into: &chunks[c], bound: bound)
+            let n = chunks[c].count - offset
             chunkLast[c] = seq
             slots[i] = Slot(seq: seq, chunk: firstChunk + c, offset: Int32(offset), length: Int32(n))
         }

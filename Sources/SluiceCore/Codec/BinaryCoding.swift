@@ -8,9 +8,6 @@ public struct BinaryWriter: Sendable {
 
     public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
-    /// Empties the buffer, keeping its capacity (a writer reused for many small records).
-    public mutating func reset() { bytes.removeAll(keepingCapacity: true) }
-
     public mutating func uvarint(_ v: UInt64) {
         var v = v
         while v >= 0x80 { bytes.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }

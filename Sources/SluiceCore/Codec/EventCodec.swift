@@ -12,7 +12,7 @@ public enum EventCodec {
         w.varint(e.timestamp)
         w.data(e.original)
         w.uvarint(UInt64(e.fields.count))
-        for f in e.fields { field(f, into: &w, .snapshot) }
+        for f in e.fields { field(f, into: &w) }
     }
 
     public static func decode(_ r: inout BinaryReader) throws -> Event {
@@ -27,17 +27,10 @@ public enum EventCodec {
         return Event(timestamp: ts, original: original, fields: fields)
     }
 
-    /// How keys and spans are written: snapshots name keys by path and keep spans as spans
-    /// of the stored record; in-process packing (`pack`) names keys by interned id and writes
-    /// the spans of a dropped original as their text (`spanRecord`).
-    struct Form {
-        var keysByID: Bool
-        var spanRecord: ArraySlice<UInt8>?
-        static let snapshot = Form(keysByID: false, spanRecord: nil)
-    }
-
-    /// The reading side of `Form`: packed text spans are gathered into `spanText`, the
-    /// record of the event being read.
+    /// How keys and spans are read: snapshots name keys by path and keep spans as spans of
+    /// the stored record; in-process packing (`pack`) names keys by interned id and writes
+    /// the spans of a dropped original as their text (tag 8), gathered here into
+    /// `spanText`, the record of the event being read.
     struct Reading {
         var keysByID: Bool
         var keyLimit: UInt32
@@ -45,9 +38,9 @@ public enum EventCodec {
         static var snapshot: Reading { Reading(keysByID: false, keyLimit: 0) }
     }
 
-    static func field(_ f: Field, into w: inout BinaryWriter, _ form: Form) {
-        if form.keysByID { w.uvarint(UInt64(f.key.id)) } else { w.string(f.key.path) }
-        value(f.value, into: &w, form)
+    static func field(_ f: Field, into w: inout BinaryWriter) {
+        w.string(f.key.path)
+        value(f.value, into: &w)
     }
 
     static func key(_ r: inout BinaryReader, _ reading: Reading) throws -> FieldKey {
@@ -62,10 +55,9 @@ public enum EventCodec {
         return Field(key, try value(&r, depth: 0, &reading))
     }
 
-    static func value(_ v: FieldValue, into w: inout BinaryWriter, _ form: Form) {
+    static func value(_ v: FieldValue, into w: inout BinaryWriter) {
         switch v {
         case .string(let s): w.byte(0); w.string(s)
-        case .span(let sp) where form.spanRecord != nil: w.byte(8); w.data(sp.bytes(in: form.spanRecord!))
         case .span(let sp): w.byte(1); w.uvarint(UInt64(sp.start)); w.uvarint(UInt64(sp.count))
         case .int(let i): w.byte(2); w.varint(i)
         case .double(let d): w.byte(3); w.double(d)
@@ -73,10 +65,10 @@ public enum EventCodec {
         case .null: w.byte(5)
         case .array(let items):
             w.byte(6); w.uvarint(UInt64(items.count))
-            for i in items { value(i, into: &w, form) }
+            for i in items { value(i, into: &w) }
         case .object(let members):
             w.byte(7); w.uvarint(UInt64(members.count))
-            for m in members { field(m, into: &w, form) }
+            for m in members { field(m, into: &w) }
         }
     }
 

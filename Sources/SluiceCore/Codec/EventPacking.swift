@@ -1,29 +1,63 @@
 /// Events packed into bytes for keeping in this process's memory (alert evidence): the
 /// snapshot format of `EventCodec` with keys as interned ids and a dropped original's spans
-/// written as their text. A GitHub audit event packs into about 0.6 KB, against about 1.5 KB
-/// as an `Event` (a 24-byte slot per field, arrays and objects on the heap, the record).
+/// written as their text. An enriched GitHub audit event packs into about 0.6 KB, against
+/// about 1.8 KB as an `Event` (a 24-byte slot per field, arrays and objects on the heap, the
+/// record).
 ///
 /// Guarantees: `unpack(pack(e))` reads the same as `e` through every accessor and encoder
 /// (the same fields, values, order and time; a kept original byte for byte; a dropped
-/// original stays dropped, its spans reading a record of just their text). Ids are only
-/// valid in the process that packed them, so packed bytes are never written anywhere; the
-/// alert an event may carry is not packed (keep such events as they are).
+/// original stays dropped, its spans reading a record of just their text); `pack` appends at
+/// most `packedBound(e)` bytes. Ids are only valid in the process that packed them, so packed
+/// bytes are never written anywhere; the alert an event may carry is not packed (keep such
+/// events as they are).
 extension EventCodec {
-    /// Appends `event` packed (see above) to `w`.
-    public static func pack(_ event: Event, into w: inout BinaryWriter) {
-        w.varint(event.timestamp)
-        let form: Form
-        if event.originalDropped {
-            w.uvarint(0)
-            form = Form(keysByID: true, spanRecord: event.record)
-        } else {
-            w.data(event.record)
-            form = Form(keysByID: true, spanRecord: nil)
-        }
-        w.uvarint(UInt64(event.fields.count))
+    /// The most bytes `pack` appends for `event` (a pass over its fields, reading no text).
+    public static func packedBound(_ event: Event) -> Int {
+        let dropped = event.originalDropped
+        var n = 30 + (dropped ? 0 : event.record.count)
         event.fields.withUnsafeFields { fields in
-            for f in fields { field(f, into: &w, form) }
+            for f in fields { n &+= 5 &+ bound(f.value, dropped) }
         }
+        return n
+    }
+
+    private static func bound(_ v: FieldValue, _ spanText: Bool) -> Int {
+        switch v {
+        case .string(let s): return 11 &+ s.utf8.count
+        case .span(let sp): return spanText ? 6 &+ Int(sp.count) : 11
+        case .int: return 11
+        case .double: return 9
+        case .bool: return 2
+        case .null: return 1
+        case .array(let items): return items.reduce(11) { $0 &+ bound($1, spanText) }
+        case .object(let members): return members.reduce(11) { $0 &+ 5 &+ bound($1.value, spanText) }
+        }
+    }
+
+    /// Appends `event` packed (see above) to `out`: room for `packedBound` bytes (`bound`,
+    /// when the caller has it already) is added once and filled through a pointer, then what
+    /// was not used is taken off again.
+    public static func pack(_ event: Event, into out: inout [UInt8], bound known: Int? = nil) {
+        let bound = known ?? packedBound(event)
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: bound))
+        let dropped = event.originalDropped
+        let used: Int = event.record.withUnsafeBufferPointer { record in
+            out.withUnsafeMutableBufferPointer { buf in
+                var w = PackCursor(p: buf.baseAddress! + start)
+                w.varint(event.timestamp)
+                if dropped { w.uvarint(0) } else { w.data(record) }
+                w.uvarint(UInt64(event.fields.count))
+                event.fields.withUnsafeFields { fields in
+                    for f in fields {
+                        w.uvarint(UInt64(f.key.id))
+                        w.value(f.value, spanText: dropped ? record : nil)
+                    }
+                }
+                return w.i
+            }
+        }
+        out.removeLast(bound - used)
     }
 
     /// Reads an event `pack` wrote in this process.
@@ -42,5 +76,55 @@ extension EventCodec {
             e.originalDropped = true
         }
         return e
+    }
+}
+
+/// Writes the packed form through a pointer into room reserved beforehand (`packedBound`):
+/// the same bytes `BinaryWriter` and `EventCodec.value(_:into:_:)` write, without a checked
+/// append per byte.
+private struct PackCursor {
+    let p: UnsafeMutablePointer<UInt8>
+    var i = 0
+
+    init(p: UnsafeMutablePointer<UInt8>) { self.p = p }
+
+    @inline(__always) mutating func byte(_ b: UInt8) { p[i] = b; i &+= 1 }
+
+    @inline(__always) mutating func uvarint(_ v: UInt64) {
+        var v = v
+        while v >= 0x80 { p[i] = UInt8(truncatingIfNeeded: v) | 0x80; i &+= 1; v >>= 7 }
+        p[i] = UInt8(truncatingIfNeeded: v); i &+= 1
+    }
+
+    @inline(__always) mutating func varint(_ v: Int64) { uvarint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
+
+    mutating func data(_ b: UnsafeBufferPointer<UInt8>) {
+        uvarint(UInt64(b.count))
+        if let base = b.baseAddress, b.count > 0 { (p + i).update(from: base, count: b.count) }
+        i &+= b.count
+    }
+
+    mutating func value(_ v: FieldValue, spanText record: UnsafeBufferPointer<UInt8>?) {
+        switch v {
+        case .string(let s):
+            byte(0)
+            var s = s
+            s.withUTF8 { data($0) }
+        case .span(let sp):
+            if let record { byte(8); data(sp.bytes(in: record)) } else { byte(1); uvarint(UInt64(sp.start)); uvarint(UInt64(sp.count)) }
+        case .int(let x): byte(2); varint(x)
+        case .double(let d):
+            byte(3)
+            var bits = d.bitPattern
+            for _ in 0..<8 { p[i] = UInt8(truncatingIfNeeded: bits); i &+= 1; bits >>= 8 }
+        case .bool(let b): byte(4); byte(b ? 1 : 0)
+        case .null: byte(5)
+        case .array(let items):
+            byte(6); uvarint(UInt64(items.count))
+            for x in items { value(x, spanText: record) }
+        case .object(let members):
+            byte(7); uvarint(UInt64(members.count))
+            for m in members { uvarint(UInt64(m.key.id)); value(m.value, spanText: record) }
+        }
     }
 }
