@@ -189,8 +189,8 @@ public final class ContextEnricher: MovingTransform, ReloadableEnricher, Sendabl
     func namespace(_ e: Event, _ c: ContextSet) -> String? {
         var ns: String?
         // `github.repo` as a span or string (the first field of that key), read in place.
-        if let f = e.fields.first(where: { $0.key == Keys.githubRepo }) {
-            switch f.value {
+        if let i = e.fields.firstIndex(of: Keys.githubRepo) {
+            switch e.fields[i].value {
             case .span(let sp):
                 ns = e.withBytes(sp) { RepoNamespace.fromGitHubRepo(bytes: $0, lowercasedHost: githubHost) }
             case .string(let s):

@@ -32,13 +32,13 @@ public enum EventText {
     /// Calls `body` with the bytes of every text value at `path` in `event`.
     @inlinable
     public static func forEach(_ event: Event, _ path: FieldPath, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        for f in event.fields where f.key == path.key {
-            visit(event, f.value, body)
+        if let i = event.fields.firstIndex(of: path.key) {
+            visit(event, event.fields[i].value, body)
             return
         }
         for (parent, members) in path.nested {
-            for f in event.fields where f.key == parent {
-                descend(event, f.value, members[...], body)
+            if let i = event.fields.firstIndex(of: parent) {
+                descend(event, event.fields[i].value, members[...], body)
                 return
             }
         }
@@ -70,8 +70,8 @@ public enum EventText {
     /// The first text value at `key` (top level only), through `body`; false when absent.
     @inlinable @discardableResult
     public static func first(_ event: Event, _ key: FieldKey, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
-        for f in event.fields where f.key == key {
-            switch f.value {
+        if let i = event.fields.firstIndex(of: key) {
+            switch event.fields[i].value {
             case .span(let sp): event.withBytes(sp, body); return true
             case .string(let s): withBytes(s, body); return true
             case .array(let items):

@@ -62,8 +62,8 @@ public struct Event: Sendable {
     @inlinable
     public subscript(key: FieldKey) -> FieldValue? {
         get {
-            for f in fields where f.key == key { return resolved(f.value) }
-            return nil
+            guard let i = fields.firstIndex(of: key) else { return nil }
+            return resolved(fields[i].value)
         }
         set {
             if let i = fields.firstIndex(where: { $0.key == key }) {
@@ -77,14 +77,12 @@ public struct Event: Sendable {
     /// The string value of `key`, or `nil` when absent or not a string.
     @inlinable
     public func string(_ key: FieldKey) -> String? {
-        for f in fields where f.key == key {
-            switch f.value {
-            case .string(let s): return s
-            case .span(let sp): return text(sp)
-            default: return nil
-            }
+        guard let i = fields.firstIndex(of: key) else { return nil }
+        switch fields[i].value {
+        case .string(let s): return s
+        case .span(let sp): return text(sp)
+        default: return nil
         }
-        return nil
     }
 
     /// The bytes of a span of this event's `original` (empty if the span lies outside it).

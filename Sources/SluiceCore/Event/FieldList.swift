@@ -173,6 +173,18 @@ extension FieldList: RandomAccessCollection, MutableCollection {
     }
 }
 
+extension FieldList {
+    /// The index of the first field with `key`, found without copying the fields passed over
+    /// (iterating copies each one, and retains the strings, lists and objects among them).
+    @inlinable
+    public func firstIndex(of key: FieldKey) -> Int? {
+        withUnsafeFields { fields in
+            for i in fields.indices where fields[i].key == key { return i }
+            return nil
+        }
+    }
+}
+
 extension FieldList: ExpressibleByArrayLiteral, Equatable, CustomStringConvertible {
     @inlinable
     public init(arrayLiteral fields: Field...) { self.init(fields) }
