@@ -88,17 +88,20 @@ struct EvidenceStore {
             bytes += size
             slots[i] = Slot(seq: seq, chunk: 0, offset: 0, length: -1)
         } else {
-            let bound = EventCodec.packedBound(e)
-            if chunks.isEmpty || chunks[chunks.count - 1].count + bound > chunks[chunks.count - 1].capacity {
+            let room = EventCodec.packedGuess(e)
+            if chunks.isEmpty || chunks[chunks.count - 1].count + room > chunks[chunks.count - 1].capacity {
                 var chunk: [UInt8] = []
-                chunk.reserveCapacity(max(chunkBytes, bound))
+                chunk.reserveCapacity(max(chunkBytes, room))
                 bytes += chunk.capacity
                 chunks.append(chunk)
                 chunkLast.append(seq)
             }
             let c = chunks.count - 1
             let offset = chunks[c].count
-            EventCodec.pack(e, into: &chunks[c], bound: bound)
+            let held = chunks[c].capacity
+            EventCodec.pack(e, into: &chunks[c], room: room)
+            // A guess that fell short grows the chunk (rare): count what it holds now.
+            bytes += chunks[c].capacity - held
             let n = chunks[c].count - offset
             chunkLast[c] = seq
             slots[i] = Slot(seq: seq, chunk: firstChunk + c, offset: Int32(offset), length: Int32(n))

@@ -64,6 +64,20 @@ final class EvidenceStoreTests: XCTestCase {
         XCTAssertLessThanOrEqual(store.bytes, 2 * store.chunkBytes, "100 small events: a chunk or two")
     }
 
+    /// An event whose packed form outgrows the room guessed for it (a long string the guess
+    /// does not read) is packed again with room for all of it; the chunk it lands in grows
+    /// and is counted.
+    func testAnEventLargerThanItsGuessIsKeptWhole() {
+        var store = EvidenceStore(capacity: 10, maxBytes: 100_000)
+        var e = Event(timestamp: 1)
+        e.append(FieldKey("message"), .string(String(repeating: "x", count: 20_000)))
+        let s = store.add(e)
+        let small = store.add(Event(timestamp: 2))
+        XCTAssertEqual(store.event(s)?.string(FieldKey("message"))?.utf8.count, 20_000)
+        XCTAssertEqual(store.event(small)?.timestamp, 2)
+        XCTAssertGreaterThanOrEqual(store.bytes, 20_000)
+    }
+
     /// Events that carry an alert (rules over alerts) are kept as they are, in the same
     /// ring and budget.
     func testAlertsAreKeptWhole() {

@@ -34,30 +34,51 @@ extension EventCodec {
         }
     }
 
-    /// Appends `event` packed (see above) to `out`: room for `packedBound` bytes (`bound`,
-    /// when the caller has it already) is added once and filled through a pointer, then what
-    /// was not used is taken off again.
-    public static func pack(_ event: Event, into out: inout [UInt8], bound known: Int? = nil) {
-        let bound = known ?? packedBound(event)
+    /// Room that usually holds `event` packed, found without reading its values: the record,
+    /// 16 bytes a field and 512 to spare (enrichment's strings). `pack` checks as it writes
+    /// and starts again with `packedBound` in the rare case it is not enough.
+    public static func packedGuess(_ event: Event) -> Int {
+        30 &+ event.record.count &+ 16 &* event.fields.count &+ 512
+    }
+
+    /// Appends `event` packed (see above) to `out`: room for `packedGuess` bytes (`room`,
+    /// when the caller has it already) is added once and filled through a pointer, checked as
+    /// it goes, then what was not used is taken off again; when the guess was short, it is
+    /// done again with room for `packedBound`.
+    public static func pack(_ event: Event, into out: inout [UInt8], room known: Int? = nil) {
+        if write(event, into: &out, room: known ?? packedGuess(event)) { return }
+        let done = write(event, into: &out, room: packedBound(event))
+        precondition(done, "packedBound is the most pack writes")
+    }
+
+    private static func write(_ event: Event, into out: inout [UInt8], room: Int) -> Bool {
         let start = out.count
-        out.append(contentsOf: repeatElement(0, count: bound))
+        out.append(contentsOf: repeatElement(0, count: room))
         let dropped = event.originalDropped
         let used: Int = event.record.withUnsafeBufferPointer { record in
             out.withUnsafeMutableBufferPointer { buf in
-                var w = PackCursor(p: buf.baseAddress! + start)
+                var w = PackCursor(p: buf.baseAddress! + start, end: room)
+                guard w.room(30 &+ (dropped ? 0 : record.count)) else { return -1 }
                 w.varint(event.timestamp)
                 if dropped { w.uvarint(0) } else { w.data(record) }
                 w.uvarint(UInt64(event.fields.count))
+                let spanText = dropped ? record : nil
                 event.fields.withUnsafeFields { fields in
-                    for f in fields {
-                        w.uvarint(UInt64(f.key.id))
-                        w.value(f.value, spanText: dropped ? record : nil)
+                    for i in fields.indices {
+                        guard w.room(5) else { return }
+                        w.uvarint(UInt64(fields[i].key.id))
+                        w.value(fields[i].value, spanText: spanText)
                     }
                 }
-                return w.i
+                return w.full ? -1 : w.i
             }
         }
-        out.removeLast(bound - used)
+        if used < 0 {
+            out.removeLast(room)
+            return false
+        }
+        out.removeLast(room - used)
+        return true
     }
 
     /// Reads an event `pack` wrote in this process.
@@ -85,8 +106,17 @@ extension EventCodec {
 private struct PackCursor {
     let p: UnsafeMutablePointer<UInt8>
     var i = 0
+    /// Bytes of room at `p`; set `full` once a write would not fit (nothing more is written).
+    let end: Int
+    var full = false
 
-    init(p: UnsafeMutablePointer<UInt8>) { self.p = p }
+    init(p: UnsafeMutablePointer<UInt8>, end: Int) { self.p = p; self.end = end }
+
+    /// Whether `n` more bytes fit; marks the cursor full when they do not.
+    @inline(__always) mutating func room(_ n: Int) -> Bool {
+        if _slowPath(full || i &+ n > end) { full = true; return false }
+        return true
+    }
 
     @inline(__always) mutating func byte(_ b: UInt8) { p[i] = b; i &+= 1 }
 
@@ -104,27 +134,50 @@ private struct PackCursor {
         i &+= b.count
     }
 
+    /// Writes `v` when it fits (see `room`), with the same bytes and bounds as
+    /// `EventCodec.packedBound` counts.
     mutating func value(_ v: FieldValue, spanText record: UnsafeBufferPointer<UInt8>?) {
         switch v {
         case .string(let s):
-            byte(0)
             var s = s
-            s.withUTF8 { data($0) }
+            s.withUTF8 { b in
+                guard room(11 &+ b.count) else { return }
+                byte(0); data(b)
+            }
         case .span(let sp):
-            if let record { byte(8); data(sp.bytes(in: record)) } else { byte(1); uvarint(UInt64(sp.start)); uvarint(UInt64(sp.count)) }
-        case .int(let x): byte(2); varint(x)
+            if let record {
+                let b = sp.bytes(in: record)
+                guard room(6 &+ b.count) else { return }
+                byte(8); data(b)
+            } else {
+                guard room(11) else { return }
+                byte(1); uvarint(UInt64(sp.start)); uvarint(UInt64(sp.count))
+            }
+        case .int(let x):
+            guard room(11) else { return }
+            byte(2); varint(x)
         case .double(let d):
+            guard room(9) else { return }
             byte(3)
             var bits = d.bitPattern
             for _ in 0..<8 { p[i] = UInt8(truncatingIfNeeded: bits); i &+= 1; bits >>= 8 }
-        case .bool(let b): byte(4); byte(b ? 1 : 0)
-        case .null: byte(5)
+        case .bool(let b):
+            guard room(2) else { return }
+            byte(4); byte(b ? 1 : 0)
+        case .null:
+            guard room(1) else { return }
+            byte(5)
         case .array(let items):
+            guard room(11) else { return }
             byte(6); uvarint(UInt64(items.count))
             for x in items { value(x, spanText: record) }
         case .object(let members):
+            guard room(11) else { return }
             byte(7); uvarint(UInt64(members.count))
-            for m in members { uvarint(UInt64(m.key.id)); value(m.value, spanText: record) }
+            for m in members {
+                guard room(5) else { return }
+                uvarint(UInt64(m.key.id)); value(m.value, spanText: record)
+            }
         }
     }
 }
