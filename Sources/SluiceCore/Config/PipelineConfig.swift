@@ -71,7 +71,7 @@ public struct PipelineConfig: @unchecked Sendable {
     /// lane there would hold memory (about 2 KB an enriched event) and gain nothing.
     public func laneCapacity(for component: ComponentConfig, isDeadLetter: Bool = false) -> Int {
         if let own = component.queueCapacity { return own }
-        if isDeadLetter || component.kind == .source { return queueCapacity }
+        if isDeadLetter { return queueCapacity }
         let sources = Set(self.sources.map(\.name))
         if component.inputs.contains(where: sources.contains) { return queueCapacity }
         return min(queueCapacity, Self.batchesBetweenStages * batchSize)

@@ -66,7 +66,7 @@ public struct Event: Sendable {
             return resolved(fields[i].value)
         }
         set {
-            if let i = fields.firstIndex(where: { $0.key == key }) {
+            if let i = fields.firstIndex(of: key) {
                 if let v = newValue { fields[i].value = v } else { fields.remove(at: i) }
             } else if let v = newValue {
                 fields.append(Field(key, v))
