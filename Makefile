@@ -56,10 +56,13 @@ test-package: deb
 ## The runtime, ingest and sink tests under Thread Sanitizer (own build folder, .build-tsan;
 ## Sluice's modules unoptimized, SLUICE_DEBUG_ONONE in Package.swift, for whole stack traces).
 TSAN_FILTER ?= SluiceCoreTests|SluiceIngestTests|SluiceSinkTests
+## Left out under TSan: a single-threaded memory-bound check (it measures RSS, which TSan's shadow
+## memory distorts) that takes 90 s there against 2 s in the plain run.
+TSAN_SKIP ?= testPlanCacheIsBoundedByBytes
 test-tsan: deps
 	SLUICE_NO_BENCHMARKS=1 SLUICE_DEBUG_ONONE=1 $(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
 	SLUICE_NO_BENCHMARKS=1 SLUICE_DEBUG_ONONE=1 SWIFT_BACKTRACE=enable=no TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" bash scripts/run-tests.sh \
-		--sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_FILTER)'
+		--sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_FILTER)' --skip '$(TSAN_SKIP)'
 
 ## Hostile peers and records against the agent as a process (release build; a few minutes):
 ## idle connections, slow handshakes, connection floods, wide and huge records, a redirecting
