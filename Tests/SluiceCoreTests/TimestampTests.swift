@@ -7,6 +7,15 @@ final class TimestampTests: XCTestCase {
         XCTAssertEqual(Timestamp.rfc3339(1_763_863_200_123_000_000), "2025-11-23T02:00:00.123Z")
         XCTAssertEqual(Timestamp.rfc3339(1_763_863_200_123_456_000), "2025-11-23T02:00:00.123456Z")
         XCTAssertEqual(Timestamp.rfc3339(Timestamp.make(year: 2024, month: 2, day: 29, hour: 23, minute: 59, second: 59)), "2024-02-29T23:59:59.000Z")
+        XCTAssertEqual(Timestamp.rfc3339(-1_000), "1969-12-31T23:59:59.999999Z", "before the epoch")
+        // Appends after what the buffer holds, and parses back to the same microsecond.
+        var out = Array("x".utf8)
+        for t in stride(from: Int64(-2_000_000_000_000_000_000), through: 7_000_000_000_000_000_000, by: 77_777_777_777_777_001) {
+            out.removeSubrange(1...)
+            Timestamp.appendRFC3339(t, to: &out)
+            XCTAssertEqual(out.first, UInt8(ascii: "x"))
+            XCTAssertEqual(Timestamp.parseRFC3339(out.dropFirst()), t / 1_000 * 1_000 - (t % 1_000 < 0 ? 1_000 : 0), String(decoding: out, as: UTF8.self))
+        }
     }
 
     func testParsesRFC3339Variants() {

@@ -50,8 +50,20 @@ public enum Timestamp {
         return make(year: year, month: month, day: day, hour: hour, minute: minute, second: second, nanos: nanos)
     }
 
+    /// The most bytes `writeRFC3339` writes: `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+    public static let rfc3339MaxBytes = 27
+
     /// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ` (milliseconds; microseconds when present).
     public static func appendRFC3339(_ t: Int64, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: rfc3339MaxBytes) { b in
+            let n = writeRFC3339(t, to: b.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[..<n]))
+        }
+    }
+
+    /// Writes what `appendRFC3339` appends to `p` (room for `rfc3339MaxBytes`), without
+    /// allocating; returns the number of bytes written.
+    public static func writeRFC3339(_ t: Int64, to p: UnsafeMutablePointer<UInt8>) -> Int {
         var secs = t / nanosPerSecond
         var ns = t % nanosPerSecond
         if ns < 0 { ns += nanosPerSecond; secs -= 1 }
@@ -59,20 +71,20 @@ public enum Timestamp {
         var rem = secs % 86400
         if rem < 0 { rem += 86400; days -= 1 }
         let (y, m, d) = civilFromDays(Int(days))
-        func two(_ v: Int) { out.append(UInt8(48 + v / 10)); out.append(UInt8(48 + v % 10)) }
+        @inline(__always) func two(_ v: Int, _ at: Int) { p[at] = UInt8(truncatingIfNeeded: 48 + v / 10); p[at + 1] = UInt8(truncatingIfNeeded: 48 + v % 10) }
         let yy = max(0, min(9999, y))
-        out.append(UInt8(48 + yy / 1000)); out.append(UInt8(48 + (yy / 100) % 10)); two(yy % 100)
-        out.append(UInt8(ascii: "-")); two(m); out.append(UInt8(ascii: "-")); two(d)
-        out.append(UInt8(ascii: "T")); two(Int(rem / 3600)); out.append(UInt8(ascii: ":"))
-        two(Int(rem % 3600 / 60)); out.append(UInt8(ascii: ":")); two(Int(rem % 60))
-        out.append(UInt8(ascii: "."))
+        p[0] = UInt8(truncatingIfNeeded: 48 + yy / 1000); p[1] = UInt8(truncatingIfNeeded: 48 + (yy / 100) % 10); two(yy % 100, 2)
+        p[4] = UInt8(ascii: "-"); two(m, 5); p[7] = UInt8(ascii: "-"); two(d, 8)
+        p[10] = UInt8(ascii: "T"); two(Int(rem / 3600), 11); p[13] = UInt8(ascii: ":")
+        two(Int(rem % 3600 / 60), 14); p[16] = UInt8(ascii: ":"); two(Int(rem % 60), 17)
+        p[19] = UInt8(ascii: ".")
         let micros = Int(ns / 1000)
         let digits = micros % 1000 == 0 ? 3 : 6
         var v = digits == 3 ? micros / 1000 : micros
-        var buf = [UInt8](repeating: 48, count: digits)
-        for i in stride(from: digits - 1, through: 0, by: -1) { buf[i] = UInt8(48 + v % 10); v /= 10 }
-        out.append(contentsOf: buf)
-        out.append(UInt8(ascii: "Z"))
+        var i = 20 + digits - 1
+        while i >= 20 { p[i] = UInt8(truncatingIfNeeded: 48 + v % 10); v /= 10; i -= 1 }
+        p[20 + digits] = UInt8(ascii: "Z")
+        return 21 + digits
     }
 
     public static func rfc3339(_ t: Int64) -> String {
