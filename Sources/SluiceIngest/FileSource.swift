@@ -206,10 +206,16 @@ public final class FileSource: PositionedSource {
         events.reserveCapacity(batchSize)
         var bytes = 0
         for _ in 0..<8 {
-            var chunk = [UInt8](repeating: 0, count: Self.chunkSize)
-            let n = chunk.withUnsafeMutableBytes { raw -> Int in
-                if let gz = f.gz { return gz.read(into: raw.baseAddress!, count: Self.chunkSize) }
-                return read(f.fd, raw.baseAddress, Self.chunkSize)
+            // A new chunk per read (the events keep slices of it), left uninitialized: the
+            // read fills it and its count is what was read.
+            var n = 0
+            let chunk = [UInt8](unsafeUninitializedCapacity: Self.chunkSize) { buf, count in
+                if let gz = f.gz {
+                    n = gz.read(into: UnsafeMutableRawPointer(buf.baseAddress!), count: Self.chunkSize)
+                } else {
+                    n = read(f.fd, buf.baseAddress, Self.chunkSize)
+                }
+                count = Swift.max(0, n)
             }
             if n < 0 {
                 if errno == EINTR { continue }
@@ -218,7 +224,6 @@ public final class FileSource: PositionedSource {
             }
             if n == 0 { break }
             any = true
-            chunk.removeSubrange(n...)
             if f.prefix.count < fingerprintBytes && f.offset < Int64(fingerprintBytes) {
                 let take = min(n, fingerprintBytes - Int(f.offset))
                 if f.offset == Int64(f.prefix.count) && take > 0 {
