@@ -268,7 +268,7 @@ public final class GitHubAuditParser: Parser {
 
     /// Positions of the event's keys while it is filled (non-fresh events): linear insertion
     /// whatever the number of members.
-    private var index = FieldIndex()
+    private let index = FieldIndex()
 
     /// `field_names_refused`: member names the registry refused (kept under
     /// `sluice.overflow_fields`).

@@ -37,7 +37,7 @@ public final class JSONParser: Parser {
     }
 
     /// Reused across records: positions of the event's keys (linear insertion).
-    private var index = FieldIndex()
+    private let index = FieldIndex()
     /// Top-level member names predicted from the member before them (a byte compare
     /// instead of hashing).
     private let predictor: MemberKeyPredictor

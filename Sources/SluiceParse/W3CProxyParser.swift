@@ -58,7 +58,7 @@ public final class W3CProxyParser: Parser {
     var columns: [Column]?
     let timeUnitNanos: Int64
     let interner = FieldKeyInterner()
-    private var index = FieldIndex()
+    private let index = FieldIndex()
 
     /// `field_names_refused`: column names the registry refused (kept under
     /// `sluice.overflow_fields`).

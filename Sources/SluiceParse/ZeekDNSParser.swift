@@ -55,7 +55,7 @@ public final class ZeekDNSParser: Parser {
     var unsetField: [UInt8] = Array("-".utf8)
     var columns: [Column]
     let interner = FieldKeyInterner()
-    private var index = FieldIndex()
+    private let index = FieldIndex()
 
     /// `field_names_refused`: column names the registry refused (kept under
     /// `sluice.overflow_fields`).

@@ -3,42 +3,60 @@
 /// keys, never O(n²), whatever fields the event already held.
 ///
 /// A dense table indexed by `FieldKey.id` (key ids are small: the registry is bounded),
-/// stamped per event, so nothing is cleared between events. Guarantees: `set` keeps the
-/// event's invariant that a key appears at most once (a repeated key replaces the earlier
-/// value in place, keeping its position); memory is 8 bytes per key id seen. Not
-/// thread-safe: one per parser.
-public struct FieldIndex {
-    private var stamp: [UInt32] = []
-    private var slot: [Int32] = []
-    private var generation: UInt32 = 0
+/// stamped per event, so nothing is cleared between events. A class over one allocation
+/// written through a pointer: setting a field costs no uniqueness or exclusivity check.
+/// Guarantees: `set` keeps the event's invariant that a key appears at most once (a repeated
+/// key replaces the earlier value in place, keeping its position); memory is 8 bytes per key
+/// id seen. Not thread-safe: one per parser.
+public final class FieldIndex {
+    /// Per key id: the generation that set it (high 32 bits) and its position (low 32 bits).
+    private var table: UnsafeMutablePointer<UInt64>
+    private var capacity: Int
+    private var generation: UInt64 = 0
 
-    public init() {}
+    public init() {
+        capacity = 64
+        table = .allocate(capacity: capacity)
+        table.initialize(repeating: 0, count: capacity)
+    }
+
+    deinit { table.deallocate() }
 
     /// Starts a new event: indexes the fields `fields` already holds (the first of any
     /// repeated key).
-    public mutating func begin(_ fields: FieldList) {
+    public func begin(_ fields: FieldList) {
         generation &+= 1
-        if generation == 0 {
+        if generation > UInt64(UInt32.max) {
             // Wrapped around after 4 billion events: old stamps could match again.
-            for i in stamp.indices { stamp[i] = 0 }
+            table.update(repeating: 0, count: capacity)
             generation = 1
         }
-        for i in fields.indices { _ = claim(fields[i].key, at: i) }
+        fields.withUnsafeFields { fs in
+            for i in fs.indices { _ = claim(fs[i].key, at: i) }
+        }
+    }
+
+    /// Makes room for key ids up to `id`: doubles, keeps the stamps.
+    @inline(never)
+    private func grow(to id: Int) {
+        let n = Swift.max(id + 1, capacity * 2)
+        let new = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
+        new.moveInitialize(from: table, count: capacity)
+        (new + capacity).initialize(repeating: 0, count: n - capacity)
+        table.deallocate()
+        table = new
+        capacity = n
     }
 
     /// Records `key` at position `at` unless it is already indexed; returns the position it
     /// had, or nil when it is new.
     @inline(__always)
-    private mutating func claim(_ key: FieldKey, at: Int) -> Int? {
+    private func claim(_ key: FieldKey, at: Int) -> Int? {
         let id = Int(key.id)
-        if id >= stamp.count {
-            let n = Swift.max(id + 1, stamp.count * 2, 64)
-            stamp.append(contentsOf: repeatElement(0, count: n - stamp.count))
-            slot.append(contentsOf: repeatElement(0, count: n - slot.count))
-        }
-        if stamp[id] == generation { return Int(slot[id]) }
-        stamp[id] = generation
-        slot[id] = Int32(truncatingIfNeeded: at)
+        if _slowPath(id >= capacity) { grow(to: id) }
+        let entry = table[id]
+        if entry >> 32 == generation { return Int(UInt32(truncatingIfNeeded: entry)) }
+        table[id] = generation << 32 | UInt64(UInt32(truncatingIfNeeded: at))
         return nil
     }
 
@@ -46,7 +64,7 @@ public struct FieldIndex {
     /// through this index since): replaces the value in place when the key is present,
     /// appends it otherwise.
     @inline(__always)
-    public mutating func set(_ key: FieldKey, _ value: __owned FieldValue, in fields: inout FieldList) {
+    public func set(_ key: FieldKey, _ value: __owned FieldValue, in fields: inout FieldList) {
         if let i = claim(key, at: fields.count) {
             fields[i].value = value
         } else {
@@ -57,6 +75,6 @@ public struct FieldIndex {
     /// Whether `key` was set on the current event (present since `begin`).
     public func contains(_ key: FieldKey) -> Bool {
         let id = Int(key.id)
-        return id < stamp.count && stamp[id] == generation
+        return id < capacity && table[id] >> 32 == generation
     }
 }
