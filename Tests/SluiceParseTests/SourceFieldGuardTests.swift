@@ -70,4 +70,26 @@ final class SourceFieldGuardTests: XCTestCase {
         XCTAssertEqual(out[0].value(at: "source.ip"), .string("203.0.113.9"))
         XCTAssertEqual(out[0][ECS.logFilePath], .string("/var/log/app.json"))
     }
+
+    /// The file a line came from: a payload nesting `log.file.path` in objects is moved aside;
+    /// one that does not touch it leaves the event exactly as parsed (the pass that finds
+    /// nothing to do).
+    func testFileSourcePathIsGuardedAndUntouchedEventsStayAsParsed() throws {
+        func parsed(_ record: String) throws -> Event {
+            var out: [Event] = []
+            var e = Event(original: ArraySlice(Array(record.utf8)))
+            e[ECS.logFilePath] = .string("/var/log/app.json")
+            try PB.make("json").parse(e.original, event: e, into: &out)
+            return out[0]
+        }
+        let nested = try parsed(#"{"log":{"file":{"path":"/etc/shadow"},"level":"info"},"msg":"x"}"#)
+        XCTAssertEqual(nested[ECS.logFilePath], .string("/var/log/app.json"))
+        XCTAssertEqual(nested[FieldKey("json.log.file.path")], .string("/etc/shadow"))
+        XCTAssertEqual(nested.value(at: "log.level"), .string("info"))
+        let same = try parsed(#"{"log.file.path":"/var/log/app.json","msg":"x"}"#)
+        XCTAssertEqual(same.fields.filter { $0.key == ECS.logFilePath }.count, 1)
+        XCTAssertNil(same[FieldKey("json.log.file.path")], "the payload repeated the source's value: nothing to move")
+        let plain = try parsed(#"{"msg":"x","user":{"name":"alice"}}"#)
+        XCTAssertEqual(plain.fields.map(\.key.path), ["log.file.path", "msg", "user"])
+    }
 }

@@ -70,7 +70,7 @@ public struct AuthoritativeFields: Sendable {
     /// Restores the source's values in a parsed event and moves colliding payload values
     /// under the namespace.
     public func enforce(_ e: inout Event, _ snap: Snapshot) {
-        guard !snap.isEmpty else { return }
+        guard !snap.isEmpty, !untouched(e, snap) else { return }
         guard e.fields.contains(where: { filter & (1 << (UInt64($0.key.id) & 63)) != 0 }) else {
             // The parser dropped every guarded field (it replaced the event): restore them.
             for (i, g) in guarded.enumerated() { if let v = snap[i] { e.fields.append(Field(g.key, v)) } }
@@ -101,6 +101,36 @@ public struct AuthoritativeFields: Sendable {
             if !kept { e.fields.append(Field(g.key, source)) }
         }
         for (k, v) in moved { e[k] = v }
+    }
+
+    /// Whether the payload left the guarded fields alone: each field the source set is in
+    /// `e` once, holding the source's value, and no object that could nest a guarded field is
+    /// there. Then `enforce` has nothing to do (the common case), found in one pass over
+    /// the fields that reads them in place.
+    private func untouched(_ e: Event, _ snap: Snapshot) -> Bool {
+        var seen = 0
+        let clean: Bool = e.fields.withUnsafeFields { fields in
+            for j in fields.indices {
+                let key = fields[j].key
+                guard filter & (1 << (UInt64(key.id) & 63)) != 0 else { continue }
+                for i in guarded.indices {
+                    if guarded[i].key == key {
+                        // A guarded field the source did not set is the payload's.
+                        guard let source = snap[i] else { break }
+                        if seen & (1 << i) != 0 || fields[j].value != source { return false }
+                        seen |= 1 << i
+                        break
+                    }
+                    if guarded[i].ancestors.contains(where: { $0.key == key }) {
+                        if case .object = fields[j].value { return false }
+                    }
+                }
+            }
+            return true
+        }
+        guard clean else { return false }
+        for i in guarded.indices where snap[i] != nil && seen & (1 << i) == 0 { return false }
+        return true
     }
 
     /// Removes and returns the member at `path` inside an object value.
