@@ -83,7 +83,7 @@ public final class EventJSONEncoder {
             event.fields.withUnsafeFields { fields in
                 plan.names.withUnsafeBufferPointer { names in
                     plan.ops.withUnsafeBufferPointer { ops in
-                        if writesFlat, let after = Self.writeFlat(ops, names, fields, record, first: first, to: &out) {
+                        if writesFlat, let after = self.writeFlat(ops, names, fields, record, first: first, to: &out) {
                             first = after
                             return
                         }
@@ -126,140 +126,145 @@ public final class EventJSONEncoder {
         out.append(UInt8(ascii: "}"))
     }
 
-    /// The plan's members written in one piece: room for all of them is added to `out` once
-    /// (each string counted as if every byte took a two-byte escape) and filled through a
-    /// pointer, instead of a few appends per field. Nil (and `out` unchanged) when a value
-    /// needs the general writer: doubles, text that is not valid UTF-8 or holds a control
-    /// byte needing `\u00XX`. Returns the new `first` flag.
-    private static func writeFlat(_ ops: UnsafeBufferPointer<Op>, _ names: UnsafeBufferPointer<UInt8>,
-                                  _ fields: UnsafeBufferPointer<Field>, _ record: UnsafeBufferPointer<UInt8>,
-                                  first: Bool, to out: inout [UInt8]) -> Bool? {
-        var bound = 0
+    /// Room `writeFlat` writes an event's members into before one copy into `out` (no
+    /// zero-filling of `out`): grown when a value needs more, kept between events.
+    private var scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 4096)
+    private var scratchCapacity = 4096
+
+    deinit { scratch.deallocate() }
+
+    /// Where a `Field`'s value lies in it, to read values in place.
+    private static let valueOffset = MemoryLayout<Field>.offset(of: \Field.value)!
+
+    /// The plan's members written in one pass through a pointer into `scratch` (room checked
+    /// per value: each string counted as if every byte took a two-byte escape), then
+    /// appended to `out` at once, instead of a few appends per field. Fields are read where
+    /// they lie (no copy of a value). Nil (and `out` unchanged) when a value needs the
+    /// general writer: doubles, text that is not valid UTF-8 or holds a control byte needing
+    /// `\u00XX`. Returns the new `first` flag.
+    private func writeFlat(_ ops: UnsafeBufferPointer<Op>, _ names: UnsafeBufferPointer<UInt8>,
+                           _ fields: UnsafeBufferPointer<Field>, _ record: UnsafeBufferPointer<UInt8>,
+                           first: Bool, to out: inout [UInt8]) -> Bool? {
+        var w = FlatWriter(base: scratch, limit: scratchCapacity, record: record)
+        // The writer may have moved to a larger allocation: it becomes the scratch room.
+        defer { scratch = w.base; scratchCapacity = w.limit }
+        var first = first
+        let valueOffset = Self.valueOffset
         for op in ops {
-            bound &+= 1 &+ Int(op.nameLength)
             switch op.kind {
-            case .open: bound &+= 1
-            case .close: break
+            case .open:
+                w.name(op, names, first: first)
+                w.byte(UInt8(ascii: "{"))
+                first = true
+            case .close:
+                w.room(1)
+                w.byte(UInt8(ascii: "}"))
+                first = false
             case .original:
                 guard UTF8Validation.isValid(record) else { return nil }
-                bound &+= 2 &* record.count &+ 2
+                w.name(op, names, first: first)
+                guard w.quoted(record) else { return nil }
+                first = false
             case .field:
-                guard let b = flatBound(fields[Int(op.index)].value, record) else { return nil }
-                bound &+= b
+                w.name(op, names, first: first)
+                let field = UnsafeRawPointer(fields.baseAddress! + Int(op.index))
+                guard w.value((field + valueOffset).assumingMemoryBound(to: FieldValue.self)) else { return nil }
+                first = false
             }
         }
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: bound))
-        var first = first
-        let used: Int = out.withUnsafeMutableBufferPointer { buf in
-            let base = buf.baseAddress! + start
-            var d = base
-            @inline(__always) func name(_ op: Op) {
-                let n = Int(op.nameLength)
-                d.update(from: names.baseAddress! + Int(op.nameStart), count: n)
-                d += n
-            }
-            @inline(__always) func quoted(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-                guard let p = b.baseAddress, b.count > 0 else {
-                    d[0] = UInt8(ascii: "\""); d[1] = UInt8(ascii: "\""); d += 2; return true
-                }
-                let w = JSONWriter.writeQuoted(p, b.count, firstSpecial: ByteScan.firstJSONSpecial(p, from: 0, to: b.count),
-                                               to: d, shortOnly: true)
-                guard w >= 0 else { return false }
-                d += w
-                return true
-            }
-            @inline(__always) func literal(_ t: StaticString) {
-                d.update(from: t.utf8Start, count: t.utf8CodeUnitCount); d += t.utf8CodeUnitCount
-            }
-            func value(_ v: FieldValue) -> Bool {
-                switch v {
-                case .string(var s): return s.withUTF8 { quoted($0) }
-                case .span(let sp): return quoted(sp.bytes(in: record))
-                case .int(let i): d += JSONWriter.writeInt(i, to: d)
-                case .bool(let b): literal(b ? "true" : "false")
-                case .null: literal("null")
-                case .double: return false
-                case .array(let items):
-                    d.pointee = UInt8(ascii: "["); d += 1
-                    for (i, item) in items.enumerated() {
-                        if i > 0 { d.pointee = UInt8(ascii: ","); d += 1 }
-                        guard value(item) else { return false }
-                    }
-                    d.pointee = UInt8(ascii: "]"); d += 1
-                case .object(let members):
-                    d.pointee = UInt8(ascii: "{"); d += 1
-                    for (i, m) in members.enumerated() {
-                        if i > 0 { d.pointee = UInt8(ascii: ","); d += 1 }
-                        var path = m.key.path
-                        guard path.withUTF8({ quoted($0) }) else { return false }
-                        d.pointee = UInt8(ascii: ":"); d += 1
-                        guard value(m.value) else { return false }
-                    }
-                    d.pointee = UInt8(ascii: "}"); d += 1
-                }
-                return true
-            }
-            for op in ops {
-                switch op.kind {
-                case .open:
-                    if !first { d.pointee = UInt8(ascii: ","); d += 1 }
-                    name(op)
-                    d.pointee = UInt8(ascii: "{"); d += 1
-                    first = true
-                case .close:
-                    d.pointee = UInt8(ascii: "}"); d += 1
-                    first = false
-                case .original:
-                    if !first { d.pointee = UInt8(ascii: ","); d += 1 }
-                    name(op)
-                    guard quoted(record) else { return -1 }
-                    first = false
-                case .field:
-                    if !first { d.pointee = UInt8(ascii: ","); d += 1 }
-                    name(op)
-                    guard value(fields[Int(op.index)].value) else { return -1 }
-                    first = false
-                }
-            }
-            return d - base
-        }
-        guard used >= 0 else {
-            out.removeLast(bound)
-            return nil
-        }
-        out.removeLast(bound &- used)
+        out.append(contentsOf: UnsafeBufferPointer(start: w.base, count: w.used))
         return first
     }
 
-    /// Room `writeFlat` needs for `v` (strings and member names as if every byte took a
-    /// two-byte escape); nil when it must go to the general writer (doubles, spans that are
-    /// not valid UTF-8).
-    private static func flatBound(_ v: FieldValue, _ record: UnsafeBufferPointer<UInt8>) -> Int? {
-        switch v {
-        case .string(let s): return 2 &* s.utf8.count &+ 2
-        case .span(let sp):
-            let b = sp.bytes(in: record)
-            guard UTF8Validation.isValid(b) else { return nil }
-            return 2 &* b.count &+ 2
-        case .int: return 20
-        case .bool, .null: return 5
-        case .double: return nil
-        case .array(let items):
-            var n = 2
-            for item in items {
-                guard let b = flatBound(item, record) else { return nil }
-                n &+= b &+ 1
-            }
-            return n
-        case .object(let members):
-            var n = 2
-            for m in members {
-                guard let b = flatBound(m.value, record) else { return nil }
-                n &+= 2 &* m.key.path.utf8.count &+ 4 &+ b
-            }
-            return n
+    /// `writeFlat`'s output: bytes written at `base` (room for `limit`), grown by moving to
+    /// a larger allocation (the old one is freed).
+    private struct FlatWriter {
+        var base: UnsafeMutablePointer<UInt8>
+        var limit: Int
+        var used = 0
+        let record: UnsafeBufferPointer<UInt8>
+
+        init(base: UnsafeMutablePointer<UInt8>, limit: Int, record: UnsafeBufferPointer<UInt8>) {
+            self.base = base; self.limit = limit; self.record = record
         }
+
+        @inline(__always) mutating func room(_ n: Int) {
+            if _slowPath(used &+ n > limit) { grow(used &+ n) }
+        }
+
+        @inline(never) mutating func grow(_ needed: Int) {
+            let n = Swift.max(needed, limit * 2)
+            let new = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+            new.update(from: base, count: used)
+            base.deallocate()
+            base = new
+            limit = n
+        }
+
+        @inline(__always) mutating func byte(_ b: UInt8) { base[used] = b; used &+= 1 }
+
+        /// `,` unless first, then the op's `"name":` (and room for one byte after it).
+        @inline(__always) mutating func name(_ op: Op, _ names: UnsafeBufferPointer<UInt8>, first: Bool) {
+            let n = Int(op.nameLength)
+            room(n &+ 2)
+            if !first { byte(UInt8(ascii: ",")) }
+            (base + used).update(from: names.baseAddress! + Int(op.nameStart), count: n)
+            used &+= n
+        }
+
+        @inline(__always) mutating func quoted(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+            room(2 &* b.count &+ 2)
+            guard let p = b.baseAddress, b.count > 0 else {
+                byte(UInt8(ascii: "\"")); byte(UInt8(ascii: "\"")); return true
+            }
+            let n = JSONWriter.writeQuoted(p, b.count, firstSpecial: ByteScan.firstJSONSpecial(p, from: 0, to: b.count),
+                                           to: base + used, shortOnly: true)
+            guard n >= 0 else { return false }
+            used &+= n
+            return true
+        }
+
+        @inline(__always) mutating func literal(_ t: StaticString) {
+            room(t.utf8CodeUnitCount)
+            (base + used).update(from: t.utf8Start, count: t.utf8CodeUnitCount)
+            used &+= t.utf8CodeUnitCount
+        }
+
+        mutating func value(_ v: UnsafePointer<FieldValue>) -> Bool {
+            switch v.pointee {
+            case .string(var s): return s.withUTF8 { quoted($0) }
+            case .span(let sp):
+                let b = sp.bytes(in: record)
+                guard UTF8Validation.isValid(b) else { return false }
+                return quoted(b)
+            case .int(let i):
+                room(20)
+                used &+= JSONWriter.writeInt(i, to: base + used)
+            case .bool(let b): literal(b ? "true" : "false")
+            case .null: literal("null")
+            case .double: return false
+            case .array(let items):
+                literal("[")
+                for i in items.indices {
+                    if i > 0 { literal(",") }
+                    guard items.withUnsafeBufferPointer({ value($0.baseAddress! + i) }) else { return false }
+                }
+                literal("]")
+            case .object(let members):
+                literal("{")
+                for i in members.indices {
+                    if i > 0 { literal(",") }
+                    var path = members[i].key.path
+                    guard path.withUTF8({ quoted($0) }) else { return false }
+                    literal(":")
+                    guard members.withUnsafeBufferPointer({ value((UnsafeRawPointer($0.baseAddress! + i) + Self.valueOffset).assumingMemoryBound(to: FieldValue.self)) }) else { return false }
+                }
+                literal("}")
+            }
+            return true
+        }
+
+        static let valueOffset = EventJSONEncoder.valueOffset
     }
 
     private func plan(for event: Event, withOriginal: Bool) -> Plan {
