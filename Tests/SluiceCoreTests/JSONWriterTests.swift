@@ -46,6 +46,37 @@ final class JSONWriterTests: XCTestCase {
         }
     }
 
+    /// The word-at-a-time path against a byte-by-byte escaper: specials at every offset of a
+    /// word and of the tail, runs of every length, the strings' ends inside and outside a word.
+    func testWordAtATimeEscapingMatchesAByteByByteEscaper() {
+        func reference(_ b: [UInt8]) -> [UInt8] {
+            var out: [UInt8] = [0x22]
+            for c in b {
+                switch c {
+                case 0x22: out += Array(#"\""#.utf8)
+                case 0x5C: out += Array(#"\\"#.utf8)
+                case 0x0A: out += Array(#"\n"#.utf8)
+                case 0x0D: out += Array(#"\r"#.utf8)
+                case 0x09: out += Array(#"\t"#.utf8)
+                case 0..<0x20: out += Array(String(format: "\\u%04x", c).utf8)
+                default: out.append(c)
+                }
+            }
+            return out + [0x22]
+        }
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x22, 0x5C, 0x0A, 0x09, 0x0D, 0x01, 0x1F, 0x20, 0x7E] + Array("abcxyz{}:,".utf8)
+        for n in 0..<48 {
+            for _ in 0..<60 {
+                // Mostly plain text with a few specials, so both whole words and specials occur.
+                let b = (0..<n).map { _ in Int.random(in: 0..<4, using: &rng) == 0 ? alphabet.randomElement(using: &rng)! : UInt8(ascii: "m") }
+                var out: [UInt8] = []
+                JSONWriter.appendQuotedBytes(b[...], to: &out)
+                XCTAssertEqual(out, reference(b), "input \(b)")
+            }
+        }
+    }
+
     func testEscapesAreTheShortFormsWhereJSONHasThem() {
         XCTAssertEqual(String(decoding: quoted("a\"b\\c\nd\re\tf\u{01}"), as: UTF8.self), #""a\"b\\c\nd\re\tf\u0001""#)
     }
