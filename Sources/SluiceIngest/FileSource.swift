@@ -256,7 +256,7 @@ public final class FileSource: PositionedSource {
         guard let pattern = startPattern else {
             var e = Event(original: line)
             e.fields.append(Field(ECS.logFilePath, f.pathValue))
-            events.append(e)
+            events.append(consume e)
             f.lineEnd = end
             return
         }
@@ -281,7 +281,7 @@ public final class FileSource: PositionedSource {
         guard f.recordLines > 0 else { return }
         var e = Event(original: ArraySlice(f.record))
         e.fields.append(Field(ECS.logFilePath, f.pathValue))
-        events.append(e)
+        events.append(consume e)
         f.lineEnd = f.recordEnd
         f.record = []
         f.recordLines = 0

@@ -112,7 +112,7 @@ extension Array where Element == Event {
             var e = Event()
             swap(&e, &self[i])
             change(&e)
-            output.append(e)
+            output.append(consume e)
         }
     }
 }
