@@ -47,7 +47,10 @@ final class EventJSONEncoderTests: XCTestCase {
     /// comes out byte for byte as the general writer alone writes it, into a buffer that
     /// already holds output.
     func testOnePieceWriterAgreesWithTheGeneralWriter() {
-        let record = Array(#"{"actor":"alice","repo":"acme/api","ua":"git/2.43.0 \"x\"","bad":"\#u{1}"}"#.utf8)
+        // Ends in non-ASCII text: spans over it are valid UTF-8, or cut a character in two.
+        let uni = Array("café ☕ naïve".utf8)
+        let record = Array(#"{"actor":"alice","repo":"acme/api","ua":"git/2.43.0 \"x\"","bad":"\#u{1}","n":""#.utf8) + uni + Array(#""}"#.utf8)
+        let uniStart = UInt32(record.count - uni.count - 2)
         var events: [Event] = []
         var rng = SplitMix(seed: 7)
         let values: [FieldValue] = [
@@ -58,6 +61,7 @@ final class EventJSONEncoderTests: XCTestCase {
             .span(RecordSpan(start: 10, count: 5)), .span(RecordSpan(start: 26, count: 8)),
             .span(RecordSpan(start: 42, count: 19)), .span(RecordSpan(start: 70, count: 1)),
             .span(RecordSpan(start: 0, count: 0)), .span(RecordSpan(start: 900, count: 3)),
+            .span(RecordSpan(start: uniStart, count: UInt32(uni.count))), .span(RecordSpan(start: uniStart + 4, count: 2)),
         ]
         let keys = ["user.name", "event.action", "source.ip", "source.port", "github.repo", "message", "tags", "x"]
         for i in 0..<400 {

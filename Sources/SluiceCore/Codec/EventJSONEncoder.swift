@@ -161,9 +161,8 @@ public final class EventJSONEncoder {
                 w.byte(UInt8(ascii: "}"))
                 first = false
             case .original:
-                guard UTF8Validation.isValid(record) else { return nil }
                 w.name(op, names, first: first)
-                guard w.quoted(record) else { return nil }
+                guard w.quoted(record, validate: true) else { return nil }
                 first = false
             case .field:
                 w.name(op, names, first: first)
@@ -212,13 +211,19 @@ public final class EventJSONEncoder {
             used &+= n
         }
 
-        @inline(__always) mutating func quoted(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        /// `b` quoted; false when it needs the general writer (a control byte needing
+        /// `\u00XX`, or with `validate`, text that is not valid UTF-8). One pass over ASCII
+        /// text: its copy is its check.
+        @inline(__always) mutating func quoted(_ b: UnsafeBufferPointer<UInt8>, validate: Bool) -> Bool {
             room(2 &* b.count &+ 2)
             guard let p = b.baseAddress, b.count > 0 else {
                 byte(UInt8(ascii: "\"")); byte(UInt8(ascii: "\"")); return true
             }
-            let n = JSONWriter.writeQuoted(p, b.count, firstSpecial: ByteScan.firstJSONSpecial(p, from: 0, to: b.count),
-                                           to: base + used, shortOnly: true)
+            var n = JSONWriter.writeQuoted(p, b.count, firstSpecial: 0, to: base + used, shortOnly: true, asciiOnly: validate)
+            if n == JSONWriter.notASCII {
+                guard UTF8Validation.isValid(b) else { return false }
+                n = JSONWriter.writeQuoted(p, b.count, firstSpecial: 0, to: base + used, shortOnly: true)
+            }
             guard n >= 0 else { return false }
             used &+= n
             return true
@@ -232,11 +237,8 @@ public final class EventJSONEncoder {
 
         mutating func value(_ v: UnsafePointer<FieldValue>) -> Bool {
             switch v.pointee {
-            case .string(var s): return s.withUTF8 { quoted($0) }
-            case .span(let sp):
-                let b = sp.bytes(in: record)
-                guard UTF8Validation.isValid(b) else { return false }
-                return quoted(b)
+            case .string(var s): return s.withUTF8 { quoted($0, validate: false) }
+            case .span(let sp): return quoted(sp.bytes(in: record), validate: true)
             case .int(let i):
                 room(20)
                 used &+= JSONWriter.writeInt(i, to: base + used)
@@ -255,7 +257,7 @@ public final class EventJSONEncoder {
                 for i in members.indices {
                     if i > 0 { literal(",") }
                     var path = members[i].key.path
-                    guard path.withUTF8({ quoted($0) }) else { return false }
+                    guard path.withUTF8({ quoted($0, validate: false) }) else { return false }
                     literal(":")
                     guard members.withUnsafeBufferPointer({ value((UnsafeRawPointer($0.baseAddress! + i) + Self.valueOffset).assumingMemoryBound(to: FieldValue.self)) }) else { return false }
                 }

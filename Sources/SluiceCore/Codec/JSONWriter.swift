@@ -66,9 +66,12 @@ public enum JSONWriter {
     /// the copy go eight bytes at a time, each word stored whole before its specials are
     /// looked at: a record dense in quotes (JSON in `event.original`) costs a few
     /// instructions per quote, not a search and a copy call.
+    /// With `asciiOnly` (and `shortOnly`), returns `notASCII` at the first byte of 0x80 or
+    /// more: text not yet known to be valid UTF-8 is copied and checked in one pass when it
+    /// is ASCII, the common case, and validated first only when it is not.
     @inlinable
     static func writeQuoted(_ p: UnsafePointer<UInt8>, _ n: Int, firstSpecial: Int,
-                            to d: UnsafeMutablePointer<UInt8>, shortOnly: Bool) -> Int {
+                            to d: UnsafeMutablePointer<UInt8>, shortOnly: Bool, asciiOnly: Bool = false) -> Int {
         guard shortOnly else { return writeQuotedExact(p, n, firstSpecial: firstSpecial, to: d) }
         d[0] = UInt8(ascii: "\"")
         if firstSpecial > 0 { (d + 1).update(from: p, count: firstSpecial) }
@@ -83,12 +86,14 @@ public enum JSONWriter {
                 dst.storeBytes(of: x, toByteOffset: j, as: UInt64.self)
                 let control = (x &- 0x2020_2020_2020_2020) & ~x & 0x8080_8080_8080_8080
                 let m = control | ByteScan.zeroBytes(x ^ 0x2222_2222_2222_2222) | ByteScan.zeroBytes(x ^ 0x5C5C_5C5C_5C5C_5C5C)
+                if asciiOnly && x & 0x8080_8080_8080_8080 != 0 { return notASCII }
                 if m == 0 { i &+= 8; j &+= 8; continue }
                 // The lowest flagged byte is a true special (false positives only follow one).
                 let k = m.trailingZeroBitCount &>> 3
                 i &+= k; j &+= k
             } else {
                 let b = p[i]
+                if asciiOnly && b >= 0x80 { return notASCII }
                 if b >= 0x20 && b != 0x22 && b != 0x5C { d[j] = b; i &+= 1; j &+= 1; continue }
             }
             let b = p[i]
@@ -105,6 +110,9 @@ public enum JSONWriter {
         d[j] = UInt8(ascii: "\"")
         return j &+ 1
     }
+
+    /// What `writeQuoted` with `asciiOnly` returns for text that is not all ASCII.
+    public static let notASCII = -2
 
     /// `writeQuoted` into room measured exactly (`\u00XX` forms counted): copies the runs
     /// between specials, never past the end.
