@@ -138,8 +138,24 @@ public struct Event: Sendable {
         record = ArraySlice(Array(record))
     }
 
-    /// Whether any field holds a span of `original`.
-    public var hasSpans: Bool { fields.contains { Self.containsSpan($0.value) } }
+    /// Whether any field holds a span of `original` (the fields read in place, none copied).
+    public var hasSpans: Bool {
+        fields.withUnsafeFields { fields in
+            for i in fields.indices where Self.holdsSpan(fields.value(at: i)) { return true }
+            return false
+        }
+    }
+
+    /// `containsSpan` of a value read where it lies.
+    @usableFromInline
+    static func holdsSpan(_ value: UnsafePointer<FieldValue>) -> Bool {
+        switch value.pointee {
+        case .span: return true
+        case .string, .int, .double, .bool, .null: return false
+        case .array(let items): return items.contains(where: containsSpan)
+        case .object(let members): return members.contains { containsSpan($0.value) }
+        }
+    }
 
     /// Turns every span into a string, so the event no longer depends on `original`.
     public mutating func materializeSpans() {
