@@ -5,6 +5,18 @@ import XCTest
 final class FieldListTests: XCTestCase {
     let a = FieldKey("test.fl.a"), b = FieldKey("test.fl.b"), c = FieldKey("test.fl.c")
 
+    /// Encoders and packing read values in place at offset 0 of a `Field`
+    /// (`UnsafeBufferPointer<Field>.value(at:)`), and a field is 24 bytes.
+    func testValueIsTheFirstStoredPropertyOfAField() {
+        XCTAssertEqual(MemoryLayout<Field>.offset(of: \Field.value), 0)
+        XCTAssertEqual(MemoryLayout<Field>.stride, 24)
+        let list: FieldList = [Field(FieldKey("a"), .int(7)), Field(FieldKey("b"), .string("text that is not small"))]
+        list.withUnsafeFields { fields in
+            XCTAssertEqual(fields.value(at: 0).pointee, .int(7))
+            XCTAssertEqual(fields.value(at: 1).pointee, .string("text that is not small"))
+        }
+    }
+
     func testAppendKeepsOrderAndGrows() {
         var l = FieldList()
         XCTAssertTrue(l.isEmpty)

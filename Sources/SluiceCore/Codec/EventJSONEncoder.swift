@@ -133,9 +133,6 @@ public final class EventJSONEncoder {
 
     deinit { scratch.deallocate() }
 
-    /// Where a `Field`'s value lies in it, to read values in place.
-    private static let valueOffset = MemoryLayout<Field>.offset(of: \Field.value)!
-
     /// The plan's members written in one pass through a pointer into `scratch` (room checked
     /// per value: each string counted as if every byte took a two-byte escape), then
     /// appended to `out` at once, instead of a few appends per field. Fields are read where
@@ -149,7 +146,6 @@ public final class EventJSONEncoder {
         // The writer may have moved to a larger allocation: it becomes the scratch room.
         defer { scratch = w.base; scratchCapacity = w.limit }
         var first = first
-        let valueOffset = Self.valueOffset
         for op in ops {
             switch op.kind {
             case .open:
@@ -166,8 +162,7 @@ public final class EventJSONEncoder {
                 first = false
             case .field:
                 w.name(op, names, first: first)
-                let field = UnsafeRawPointer(fields.baseAddress! + Int(op.index))
-                guard w.value((field + valueOffset).assumingMemoryBound(to: FieldValue.self)) else { return nil }
+                guard w.value(fields.value(at: Int(op.index))) else { return nil }
                 first = false
             }
         }
@@ -259,14 +254,12 @@ public final class EventJSONEncoder {
                     var path = members[i].key.path
                     guard path.withUTF8({ quoted($0, validate: false) }) else { return false }
                     literal(":")
-                    guard members.withUnsafeBufferPointer({ value((UnsafeRawPointer($0.baseAddress! + i) + Self.valueOffset).assumingMemoryBound(to: FieldValue.self)) }) else { return false }
+                    guard members.withUnsafeBufferPointer({ value($0.value(at: i)) }) else { return false }
                 }
                 literal("}")
             }
             return true
         }
-
-        static let valueOffset = EventJSONEncoder.valueOffset
     }
 
     private func plan(for event: Event, withOriginal: Bool) -> Plan {
