@@ -22,8 +22,20 @@ struct EvidenceStore {
         var length: Int32 = -1   // -1: kept whole, in `whole`
     }
     private var slots: [Slot]
+    /// One allocation of packed events, written through a pointer and freed whole.
+    private final class Chunk {
+        let base: UnsafeMutablePointer<UInt8>
+        let capacity: Int
+        var count = 0
+        init(capacity: Int) {
+            base = .allocate(capacity: capacity)
+            self.capacity = capacity
+        }
+        deinit { base.deallocate() }
+        var free: Int { capacity - count }
+    }
     /// The chunks still held, oldest first; `chunks[i]` is chunk number `firstChunk + i`.
-    private var chunks: [[UInt8]] = []
+    private var chunks: [Chunk] = []
     /// The last sequence number stored in each held chunk.
     private var chunkLast: [UInt64] = []
     private var firstChunk = 0
@@ -65,7 +77,7 @@ struct EvidenceStore {
         let c = slot.chunk - firstChunk
         guard c >= 0, c < chunks.count else { return nil }
         let lo = Int(slot.offset)
-        var r = BinaryReader(Array(chunks[c][lo..<(lo + Int(slot.length))]))
+        var r = BinaryReader(Array(UnsafeBufferPointer(start: chunks[c].base + lo, count: Int(slot.length))))
         return try? EventCodec.unpack(&r)
     }
 
@@ -88,23 +100,26 @@ struct EvidenceStore {
             bytes += size
             slots[i] = Slot(seq: seq, chunk: 0, offset: 0, length: -1)
         } else {
-            let room = EventCodec.packedGuess(e)
-            if chunks.isEmpty || chunks[chunks.count - 1].count + room > chunks[chunks.count - 1].capacity {
-                var chunk: [UInt8] = []
-                chunk.reserveCapacity(max(chunkBytes, room))
+            // Packed into the last chunk when the usual room is free there; otherwise (or
+            // when the guess fell short, rare) into a new chunk with room for the most it
+            // can take.
+            var written: Int?
+            if let last = chunks.last, last.free >= EventCodec.packedGuess(e) {
+                written = EventCodec.pack(e, to: last.base + last.count, room: last.free)
+            }
+            if written == nil {
+                let chunk = Chunk(capacity: max(chunkBytes, EventCodec.packedBound(e)))
                 bytes += chunk.capacity
                 chunks.append(chunk)
                 chunkLast.append(seq)
+                written = EventCodec.pack(e, to: chunk.base, room: chunk.capacity)
+                precondition(written != nil, "packedBound is the most pack writes")
             }
             let c = chunks.count - 1
             let offset = chunks[c].count
-            let held = chunks[c].capacity
-            EventCodec.pack(e, into: &chunks[c], room: room)
-            // A guess that fell short grows the chunk (rare): count what it holds now.
-            bytes += chunks[c].capacity - held
-            let n = chunks[c].count - offset
+            chunks[c].count += written!
             chunkLast[c] = seq
-            slots[i] = Slot(seq: seq, chunk: firstChunk + c, offset: Int32(offset), length: Int32(n))
+            slots[i] = Slot(seq: seq, chunk: firstChunk + c, offset: Int32(offset), length: Int32(written!))
         }
         trim(newest: seq)
     }

@@ -54,31 +54,38 @@ extension EventCodec {
     private static func write(_ event: Event, into out: inout [UInt8], room: Int) -> Bool {
         let start = out.count
         out.append(contentsOf: repeatElement(0, count: room))
-        let dropped = event.originalDropped
-        let used: Int = event.record.withUnsafeBufferPointer { record in
-            out.withUnsafeMutableBufferPointer { buf in
-                var w = PackCursor(p: buf.baseAddress! + start, end: room)
-                guard w.room(30 &+ (dropped ? 0 : record.count)) else { return -1 }
-                w.varint(event.timestamp)
-                if dropped { w.uvarint(0) } else { w.data(record) }
-                w.uvarint(UInt64(event.fields.count))
-                let spanText = dropped ? record : nil
-                event.fields.withUnsafeFields { fields in
-                    for i in fields.indices {
-                        guard w.room(5) else { return }
-                        w.uvarint(UInt64(fields[i].key.id))
-                        w.value(fields[i].value, spanText: spanText)
-                    }
-                }
-                return w.full ? -1 : w.i
-            }
-        }
-        if used < 0 {
+        let used = out.withUnsafeMutableBufferPointer { pack(event, to: $0.baseAddress! + start, room: room) }
+        guard let used else {
             out.removeLast(room)
             return false
         }
         out.removeLast(room - used)
         return true
+    }
+
+    /// Writes `event` packed (see `pack(_:into:room:)`) at `p`, which has `room` bytes:
+    /// returns the bytes written, or nil when it does not fit (then what lies at `p` is
+    /// meaningless). For a store that keeps packed events in memory of its own (no
+    /// zero-filled array room per event).
+    public static func pack(_ event: Event, to p: UnsafeMutablePointer<UInt8>, room: Int) -> Int? {
+        let dropped = event.originalDropped
+        let used: Int = event.record.withUnsafeBufferPointer { record in
+            var w = PackCursor(p: p, end: room)
+            guard w.room(30 &+ (dropped ? 0 : record.count)) else { return -1 }
+            w.varint(event.timestamp)
+            if dropped { w.uvarint(0) } else { w.data(record) }
+            w.uvarint(UInt64(event.fields.count))
+            let spanText = dropped ? record : nil
+            event.fields.withUnsafeFields { fields in
+                for i in fields.indices {
+                    guard w.room(5) else { return }
+                    w.uvarint(UInt64(fields[i].key.id))
+                    w.value(fields.value(at: i), spanText: spanText)
+                }
+            }
+            return w.full ? -1 : w.i
+        }
+        return used < 0 ? nil : used
     }
 
     /// Reads an event `pack` wrote in this process.
@@ -136,8 +143,8 @@ private struct PackCursor {
 
     /// Writes `v` when it fits (see `room`), with the same bytes and bounds as
     /// `EventCodec.packedBound` counts.
-    mutating func value(_ v: FieldValue, spanText record: UnsafeBufferPointer<UInt8>?) {
-        switch v {
+    mutating func value(_ v: UnsafePointer<FieldValue>, spanText record: UnsafeBufferPointer<UInt8>?) {
+        switch v.pointee {
         case .string(let s):
             var s = s
             s.withUTF8 { b in
@@ -170,13 +177,17 @@ private struct PackCursor {
         case .array(let items):
             guard room(11) else { return }
             byte(6); uvarint(UInt64(items.count))
-            for x in items { value(x, spanText: record) }
+            items.withUnsafeBufferPointer { items in
+                for j in items.indices { value(items.baseAddress! + j, spanText: record) }
+            }
         case .object(let members):
             guard room(11) else { return }
             byte(7); uvarint(UInt64(members.count))
-            for m in members {
-                guard room(5) else { return }
-                uvarint(UInt64(m.key.id)); value(m.value, spanText: record)
+            members.withUnsafeBufferPointer { members in
+                for j in members.indices {
+                    guard room(5) else { return }
+                    uvarint(UInt64(members[j].key.id)); value(members.value(at: j), spanText: record)
+                }
             }
         }
     }
