@@ -24,6 +24,10 @@ public struct AuthoritativeFields: Sendable {
     let guarded: [Guarded]
     /// 64-bit filter of the ids of every guarded and ancestor key.
     let filter: UInt64
+    /// The guarded keys' ids (`guardedIDs[i]` is `guarded[i].key`) and every ancestor's id:
+    /// the exact check for a field the filter let through.
+    let guardedIDs: [UInt32]
+    let ancestorIDs: [UInt32]
     public let namespace: String
 
     /// Guards `defaultPaths` minus `trusted`; colliding payload values go to
@@ -46,6 +50,8 @@ public struct AuthoritativeFields: Sendable {
         }
         guarded = g
         self.filter = filter
+        guardedIDs = g.map(\.key.id)
+        ancestorIDs = g.flatMap { $0.ancestors.map(\.key.id) }
     }
 
     /// The source's values of the guarded fields, taken before parsing (inline storage:
@@ -61,8 +67,10 @@ public struct AuthoritativeFields: Sendable {
 
     public func snapshot(_ e: Event) -> Snapshot {
         var snap = Snapshot()
-        for f in e.fields where filter & (1 << (UInt64(f.key.id) & 63)) != 0 {
-            for i in guarded.indices where guarded[i].key == f.key && snap[i] == nil { snap[i] = e.resolved(f.value) }
+        e.fields.withUnsafeFields { fields in
+            for j in fields.indices where filter & (1 << (UInt64(fields[j].key.id) & 63)) != 0 {
+                if let i = guardedIDs.firstIndex(of: fields[j].key.id), snap[i] == nil { snap[i] = e.resolved(fields[j].value) }
+            }
         }
         return snap
     }
@@ -111,19 +119,15 @@ public struct AuthoritativeFields: Sendable {
         var seen = 0
         let clean: Bool = e.fields.withUnsafeFields { fields in
             for j in fields.indices {
-                let key = fields[j].key
-                guard filter & (1 << (UInt64(key.id) & 63)) != 0 else { continue }
-                for i in guarded.indices {
-                    if guarded[i].key == key {
-                        // A guarded field the source did not set is the payload's.
-                        guard let source = snap[i] else { break }
-                        if seen & (1 << i) != 0 || fields[j].value != source { return false }
-                        seen |= 1 << i
-                        break
-                    }
-                    if guarded[i].ancestors.contains(where: { $0.key == key }) {
-                        if case .object = fields[j].value { return false }
-                    }
+                let id = fields[j].key.id
+                guard filter & (1 << (UInt64(id) & 63)) != 0 else { continue }
+                if let i = guardedIDs.firstIndex(of: id) {
+                    // A guarded field the source did not set is the payload's.
+                    guard let source = snap[i] else { continue }
+                    if seen & (1 << i) != 0 || fields[j].value != source { return false }
+                    seen |= 1 << i
+                } else if ancestorIDs.contains(id), case .object = fields.value(at: j).pointee {
+                    return false
                 }
             }
             return true
