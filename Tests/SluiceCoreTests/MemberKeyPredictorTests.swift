@@ -28,6 +28,23 @@ final class MemberKeyPredictorTests: XCTestCase {
         XCTAssertEqual(keys(p, ["action", "abce"]).map { $0?.path }, ["action", "abce"])
     }
 
+    /// The predicted name is compared whole: a name of the same length that differs in any
+    /// one byte (in a word, in the four-byte step, in the tail) is not taken for it.
+    func testANameDifferingInOneByteIsNotThePredictedOne() {
+        let interner = FieldKeyInterner()
+        let p = MemberKeyPredictor(interner: interner)
+        for n in 1...MemberKeyPredictor.width {
+            let base = String(repeating: "a", count: n)
+            for k in 0..<n {
+                var bytes = Array(base.utf8)
+                bytes[k] = UInt8(ascii: "b")
+                let variant = String(decoding: bytes, as: UTF8.self)
+                XCTAssertEqual(keys(p, ["action", base]).map { $0?.path }, ["action", base])
+                XCTAssertEqual(keys(p, ["action", variant]).map { $0?.path }, ["action", variant], "length \(n), byte \(k)")
+            }
+        }
+    }
+
     func testUnderAParentAndRefusedNames() {
         let interner = FieldKeyInterner()
         let p = MemberKeyPredictor(interner: interner, parent: FieldKey("github"))

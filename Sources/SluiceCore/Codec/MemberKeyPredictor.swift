@@ -52,7 +52,7 @@ public final class MemberKeyPredictor {
             return k
         }
         let slot = bytes + at * Self.width
-        if lengths[at] == n, n == 0 || memcmp(slot, name.baseAddress!, n) == 0 {
+        if lengths[at] == n, n == 0 || Self.same(slot, name.baseAddress!, n) {
             let k = keys[at]
             previous = k.id &+ 1
             return k
@@ -63,5 +63,26 @@ public final class MemberKeyPredictor {
         keys[at] = k
         previous = k.id &+ 1
         return k
+    }
+
+    /// Whether `n` bytes at `a` and `b` are equal: eight at a time, then the tail, inline
+    /// (member names are short: a `memcmp` call cost more than the compare).
+    @inline(__always)
+    static func same(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let x = UnsafeRawPointer(a), y = UnsafeRawPointer(b)
+        var i = 0
+        while i &+ 8 <= n {
+            if x.loadUnaligned(fromByteOffset: i, as: UInt64.self) != y.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i &+= 8
+        }
+        if i &+ 4 <= n {
+            if x.loadUnaligned(fromByteOffset: i, as: UInt32.self) != y.loadUnaligned(fromByteOffset: i, as: UInt32.self) { return false }
+            i &+= 4
+        }
+        while i < n {
+            if a[i] != b[i] { return false }
+            i &+= 1
+        }
+        return true
     }
 }
