@@ -73,7 +73,7 @@ public final class JSONParser: Parser {
                         if let t = self.timestampFormat.nanos(v) { e.timestamp = t }
                         if !self.keepTimestamp { return }
                         guard let k = self.interner.key(key) else { return }
-                        self.index.set(k, v, in: &e.fields)
+                        self.index.setAssumingUnique(k, v, in: &e.fields)
                         return
                     }
                     let mark = s.overflow.count
@@ -86,7 +86,8 @@ public final class JSONParser: Parser {
                     }
                     let v = try s.readValue(interner: self.interner, spanBase: base)
                     if s.overflow.count > mark { s.prefixOverflow(from: mark, with: k.path) }
-                    self.index.set(k, v, in: &e.fields)
+                    // Room was reserved in `e.fields` above and no copy of it is made here.
+                    self.index.setAssumingUnique(k, v, in: &e.fields)
                 }
                 s.skipWhitespace()
                 guard s.atEnd else { throw s.error("unexpected data after the object") }

@@ -72,6 +72,19 @@ public final class FieldIndex {
         }
     }
 
+    /// `set` for a parser filling the event it reserved room in: the caller promises what
+    /// `FieldList.appendAssumingUnique` asks (`reserveCapacity` was called on this very list
+    /// and no copy of it was made since), so a new key is appended without the uniqueness
+    /// check. Debug builds verify the promise.
+    @inline(__always)
+    public func setAssumingUnique(_ key: FieldKey, _ value: __owned FieldValue, in fields: inout FieldList) {
+        if let i = claim(key, at: fields.count) {
+            fields[i].value = value
+        } else {
+            fields.appendAssumingUnique(Field(key, value))
+        }
+    }
+
     /// Whether `key` was set on the current event (present since `begin`).
     public func contains(_ key: FieldKey) -> Bool {
         let id = Int(key.id)
