@@ -52,6 +52,25 @@ final class JSONScannerTests: XCTestCase {
         }
     }
 
+    /// Keys and values take the one-search path when plain and `rawStringRange` otherwise:
+    /// both give the same text, and malformed strings are refused with the same reason and
+    /// offset either way.
+    func testPlainAndEscapedKeysAndValuesAndTheirErrors() throws {
+        let v = try read(#"{"plain":"text","esc\"aped":"a\nb","e":"","long_key_over_eight":"value over eight bytes"}"#)
+        guard case .object(let m) = v else { return XCTFail() }
+        XCTAssertEqual(m.map(\.key.path), ["plain", "esc\"aped", "e", "long_key_over_eight"])
+        XCTAssertEqual(m.map(\.value), [.string("text"), .string("a\nb"), .string(""), .string("value over eight bytes")])
+        let cases: [(String, String)] = [
+            ("{\"ke\u{01}y\":1}", "control character in string at byte 4"),
+            ("{\"key\":\"va\u{1F}lue\"}", "control character in string at byte 10"),
+            (#"{"key"#, "unterminated string at byte 2"),
+            (#"{"key":"value"#, "unterminated string at byte 8"),
+        ]
+        for (bad, why) in cases {
+            XCTAssertThrowsError(try read(bad)) { XCTAssertEqual("\($0)", why, bad) }
+        }
+    }
+
     func testDeepNestingIsAnErrorNotACrash() {
         let deep = String(repeating: "[", count: 100_000)
         XCTAssertThrowsError(try read(deep)) { e in
