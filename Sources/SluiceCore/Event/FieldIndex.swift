@@ -65,11 +65,7 @@ public final class FieldIndex {
     /// appends it otherwise.
     @inline(__always)
     public func set(_ key: FieldKey, _ value: __owned FieldValue, in fields: inout FieldList) {
-        if let i = claim(key, at: fields.count) {
-            fields[i].value = value
-        } else {
-            fields.append(Field(key, value))
-        }
+        put(key, value, in: &fields, unique: false)
     }
 
     /// `set` for a parser filling the event it reserved room in: the caller promises what
@@ -78,10 +74,17 @@ public final class FieldIndex {
     /// check. Debug builds verify the promise.
     @inline(__always)
     public func setAssumingUnique(_ key: FieldKey, _ value: __owned FieldValue, in fields: inout FieldList) {
+        put(key, value, in: &fields, unique: true)
+    }
+
+    @inline(__always)
+    private func put(_ key: FieldKey, _ value: __owned FieldValue, in fields: inout FieldList, unique: Bool) {
         if let i = claim(key, at: fields.count) {
             fields[i].value = value
-        } else {
+        } else if unique {
             fields.appendAssumingUnique(Field(key, value))
+        } else {
+            fields.append(Field(key, value))
         }
     }
 
