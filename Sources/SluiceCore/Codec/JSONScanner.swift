@@ -60,21 +60,16 @@ public struct JSONScanner {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected object key") }
-            if let key = plainString() {
-                try expect(UInt8(ascii: ":"))
-                try member(&self, UnsafeBufferPointer(rebasing: bytes[key.start..<key.end]))
-            } else {
-                let keyRange = try rawStringRange()
-                if keyRange.escaped {
-                    let decoded = try decodeEscaped(keyRange.start, keyRange.end)
-                    try decoded.withUnsafeBufferPointer { (kb) throws in
-                        try expect(UInt8(ascii: ":"))
-                        try member(&self, kb)
-                    }
-                } else {
+            let keyRange = try stringRange()
+            if keyRange.escaped {
+                let decoded = try decodeEscaped(keyRange.start, keyRange.end)
+                try decoded.withUnsafeBufferPointer { (kb) throws in
                     try expect(UInt8(ascii: ":"))
-                    try member(&self, UnsafeBufferPointer(rebasing: bytes[keyRange.start..<keyRange.end]))
+                    try member(&self, kb)
                 }
+            } else {
+                try expect(UInt8(ascii: ":"))
+                try member(&self, UnsafeBufferPointer(rebasing: bytes[keyRange.start..<keyRange.end]))
             }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in object") }
@@ -97,20 +92,14 @@ public struct JSONScanner {
         guard let c = peek() else { throw error("unexpected end of input") }
         switch c {
         case UInt8(ascii: "\""):
-            if let r = plainString() {
-                if spanBase >= 0 {
-                    return .span(RecordSpan(start: UInt32(truncatingIfNeeded: spanBase + r.start), count: UInt32(truncatingIfNeeded: r.end - r.start)))
-                }
-                return .string(String(decoding: UnsafeBufferPointer(rebasing: bytes[r.start..<r.end]), as: UTF8.self))
-            }
             if spanBase >= 0 {
-                let r = try rawStringRange()
+                let r = try stringRange()
                 if !r.escaped {
                     return .span(RecordSpan(start: UInt32(truncatingIfNeeded: spanBase + r.start), count: UInt32(truncatingIfNeeded: r.end - r.start)))
                 }
                 return .string(try string(r))
             }
-            return .string(try readString())
+            return .string(try string(stringRange()))
         case UInt8(ascii: "{"):
             var members: [Field] = []
             var index: [UInt32: Int]?
@@ -258,17 +247,20 @@ public struct JSONScanner {
         return .double(d)
     }
 
-    /// The contents of the string whose opening quote is at `index`, when it holds no escape
-    /// and no control byte: found with one search, `index` moved past the closing quote.
-    /// Nil, with `index` unchanged, otherwise (then `rawStringRange` reads it or says why not).
+    /// `rawStringRange` with the common case first: a string at `index` that holds no escape
+    /// and no control byte is found with one inline search (`index` moved past its closing
+    /// quote); anything else, from whitespace before it to an error, goes to `rawStringRange`.
     @inline(__always)
-    mutating func plainString() -> (start: Int, end: Int)? {
-        guard let p = bytes.baseAddress else { return nil }
-        let start = index &+ 1
-        let end = ByteScan.firstJSONSpecial(p, from: start, to: bytes.count)
-        guard end < bytes.count, p[end] == UInt8(ascii: "\"") else { return nil }
-        index = end &+ 1
-        return (start, end)
+    mutating func stringRange() throws -> (start: Int, end: Int, escaped: Bool) {
+        if let p = bytes.baseAddress, index < bytes.count, p[index] == UInt8(ascii: "\"") {
+            let start = index &+ 1
+            let end = ByteScan.firstJSONSpecial(p, from: start, to: bytes.count)
+            if end < bytes.count, p[end] == UInt8(ascii: "\"") {
+                index = end &+ 1
+                return (start, end, false)
+            }
+        }
+        return try rawStringRange()
     }
 
     /// Scans a string token; returns the range of its contents (without quotes).
