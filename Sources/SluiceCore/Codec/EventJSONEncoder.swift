@@ -242,20 +242,28 @@ public final class EventJSONEncoder {
             case .double: return false
             case .array(let items):
                 literal("[")
-                for i in items.indices {
-                    if i > 0 { literal(",") }
-                    guard items.withUnsafeBufferPointer({ value($0.baseAddress! + i) }) else { return false }
+                let ok = items.withUnsafeBufferPointer { items in
+                    for i in items.indices {
+                        if i > 0 { literal(",") }
+                        guard value(items.baseAddress! + i) else { return false }
+                    }
+                    return true
                 }
+                guard ok else { return false }
                 literal("]")
             case .object(let members):
                 literal("{")
-                for i in members.indices {
-                    if i > 0 { literal(",") }
-                    var path = members[i].key.path
-                    guard path.withUTF8({ quoted($0, validate: false) }) else { return false }
-                    literal(":")
-                    guard members.withUnsafeBufferPointer({ value($0.value(at: i)) }) else { return false }
+                let ok = members.withUnsafeBufferPointer { members in
+                    for i in members.indices {
+                        if i > 0 { literal(",") }
+                        var path = members[i].key.path
+                        guard path.withUTF8({ quoted($0, validate: false) }) else { return false }
+                        literal(":")
+                        guard value(members.value(at: i)) else { return false }
+                    }
+                    return true
                 }
+                guard ok else { return false }
                 literal("}")
             }
             return true
