@@ -115,14 +115,7 @@ public struct Event: Sendable {
     }
 
     @usableFromInline
-    static func containsSpan(_ v: FieldValue) -> Bool {
-        switch v {
-        case .span: return true
-        case .array(let items): return items.contains(where: containsSpan)
-        case .object(let members): return members.contains { containsSpan($0.value) }
-        default: return false
-        }
-    }
+    static func containsSpan(_ v: FieldValue) -> Bool { withUnsafePointer(to: v) { holdsSpan($0) } }
 
     /// Gives `original` storage of its own (a copy of just its bytes) when it is a slice of a
     /// larger buffer, so an event kept for long (alert evidence) does not keep that whole
@@ -146,7 +139,8 @@ public struct Event: Sendable {
         }
     }
 
-    /// `containsSpan` of a value read where it lies.
+    /// Whether a value read where it lies is or holds a span (`containsSpan` for a value in
+    /// hand).
     @usableFromInline
     static func holdsSpan(_ value: UnsafePointer<FieldValue>) -> Bool {
         switch value.pointee {
