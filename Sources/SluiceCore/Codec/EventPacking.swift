@@ -41,12 +41,11 @@ extension EventCodec {
         30 &+ event.record.count &+ 16 &* event.fields.count &+ 512
     }
 
-    /// Appends `event` packed (see above) to `out`: room for `packedGuess` bytes (`room`,
-    /// when the caller has it already) is added once and filled through a pointer, checked as
-    /// it goes, then what was not used is taken off again; when the guess was short, it is
-    /// done again with room for `packedBound`.
-    public static func pack(_ event: Event, into out: inout [UInt8], room known: Int? = nil) {
-        if write(event, into: &out, room: known ?? packedGuess(event)) { return }
+    /// Appends `event` packed (see above) to `out`: room for `packedGuess` bytes is added
+    /// once and filled through a pointer, checked as it goes, then what was not used is taken
+    /// off again; when the guess was short, it is done again with room for `packedBound`.
+    public static func pack(_ event: Event, into out: inout [UInt8]) {
+        if write(event, into: &out, room: packedGuess(event)) { return }
         let done = write(event, into: &out, room: packedBound(event))
         precondition(done, "packedBound is the most pack writes")
     }
