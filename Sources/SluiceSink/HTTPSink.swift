@@ -118,14 +118,34 @@ public final class HTTPTransport: RecordTransport {
     let cfg: Config
     let logger: Logger
     let redirectLog: RateLimitedLog
-    /// Created on first use: building the sink (as `sluice validate` does) starts no event
-    /// loop and needs no shutdown.
-    private let _client = Locked<HTTPClient?>(nil)
+    /// The client and the requests on the wire. The client is created on first use: building
+    /// the sink (as `sluice validate` does) starts no event loop and needs no shutdown. Once
+    /// `close` has begun no request starts and no client is made again (a client dropped
+    /// without shutdown is a fatal error in async-http-client).
+    private struct ClientState: @unchecked Sendable {
+        // SAFETY (@unchecked Sendable): HTTPClient is thread-safe; the state lives in `Locked`.
+        var client: HTTPClient?
+        var inFlight = 0
+        var closed = false
+    }
+    private let clientState = Locked(uncheckedState: ClientState())
     /// Set by `stop`: an acknowledgement wait ends (and the batch is retried).
     private let stopped = Locked(false)
-    var client: HTTPClient {
-        _client.withLock { existing in
-            if let c = existing { return c }
+    /// How long `close` waits for requests on the wire to be answered before it shuts the
+    /// client down anyway (which cancels them).
+    static let closeGrace: Double = 5
+
+    /// Thrown by `post` once the sink is closing: the batch stays unacknowledged.
+    struct Closed: Error, CustomStringConvertible {
+        var description: String { "sink closing" }
+    }
+
+    /// The client for one request, counted as on the wire until `release`.
+    private func lease() throws -> HTTPClient {
+        try clientState.withLock { st in
+            if st.closed { throw Closed() }
+            st.inFlight += 1
+            if let c = st.client { return c }
             // A refused TLS handshake surfaces only when the connect timeout ends (the pool keeps
             // trying until then), so it follows `timeout` when that is shorter than 10 s.
             let connectMS = Int64(min(10, cfg.timeout) * 1000)
@@ -136,10 +156,16 @@ public final class HTTPTransport: RecordTransport {
             // batch would count as delivered. A 3xx is a delivery failure (see `classify`).
             c.redirectConfiguration = .disallow
             let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
-            existing = made
+            st.client = made
             return made
         }
     }
+
+    private func release() {
+        clientState.withLock { $0.inFlight -= 1 }
+        clientState.broadcast()
+    }
+
     let channel = UUID().uuidString
     private var actionLine: [UInt8] = []
     private let interner = FieldKeyInterner()
@@ -236,6 +262,8 @@ public final class HTTPTransport: RecordTransport {
         // async-http-client 1.37 can race with the connection's own release (a fatal
         // precondition in its pool), so it must not be the timeout that normally fires.
         let backstop = Int64((10 + 2 * cfg.timeout) * 1000)
+        let client = try lease()
+        defer { release() }
         let resp = try client.execute(request: req, deadline: .now() + .milliseconds(backstop)).wait()
         var bytes: [UInt8] = []
         if var b = resp.body { bytes = b.readBytes(length: min(b.readableBytes, 4 << 20)) ?? [] }
@@ -367,8 +395,16 @@ public final class HTTPTransport: RecordTransport {
         stopped.broadcast()
     }
 
+    /// Refuses new requests, waits up to `closeGrace` for those on the wire to be answered
+    /// (shutting the client down cancels them, and async-http-client 1.37 can race that
+    /// cancellation with the connection's release, a fatal precondition in its pool), then
+    /// shuts the client down.
     public func close() {
-        let c = _client.withLock { c in defer { c = nil }; return c }
+        clientState.withLock { $0.closed = true }
+        let c = clientState.wait(timeout: Self.closeGrace, until: { $0.inFlight == 0 }) { st, _ in
+            defer { st.client = nil }
+            return st.client
+        }
         try? c?.syncShutdown()
     }
 }

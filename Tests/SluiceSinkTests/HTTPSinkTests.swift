@@ -125,6 +125,41 @@ final class HTTPSinkTests: XCTestCase {
         XCTAssertEqual(sink.stats.deliveredCount, 0, "never acknowledged, never counted as delivered")
     }
 
+    /// Closing the sink while a request is on the wire waits for its answer before the client
+    /// is shut down: shutting down cancels in-flight requests, and async-http-client can race
+    /// that cancellation with the connection's own release (a fatal precondition in its pool).
+    /// Closes at many moments of slow acknowledgement queries; none may crash, none may hang.
+    func testCloseWhileARequestIsInFlight() throws {
+        let server = try TestHTTPServer { req, n in
+            let delay = Double(n % 7) * 0.004
+            if req.uri.hasPrefix("/services/collector/ack") { return .init(body: #"{"acks":{"7":false}}"#, delay: delay) }
+            return .init(body: #"{"text":"Success","code":0,"ackId":7}"#, delay: delay)
+        }
+        defer { server.stop() }
+        for round in 0..<12 {
+            let sink = try makeSink("""
+            type: http
+            preset: splunk_hec
+            endpoint: http://127.0.0.1:\(server.port)/
+            token: ${HEC_TOKEN}
+            acknowledgements: true
+            ack_interval: 1ms
+            ack_timeout: 10m
+            """)
+            let finished = ManagedCounter()
+            let events = alerts(2)
+            Thread {
+                try? sink.write(EventBatch(events: events))
+                try? sink.flush()
+                finished.increment()
+            }.start()
+            Thread.sleep(forTimeInterval: 0.02 + Double(round) * 0.003)
+            sink.close()
+            XCTAssertTrue(waitUntil(timeout: 30) { finished.value == 1 }, "round \(round): close ended the delivery")
+            XCTAssertEqual(sink.stats.deliveredCount, 0)
+        }
+    }
+
     func testRetriesOn429WithRetryAfterAnd503ThenDelivers() throws {
         let server = try TestHTTPServer { _, n in
             switch n {
