@@ -35,6 +35,13 @@ let package = Package(
             pkgConfig: "libmaxminddb",
             providers: [.apt(["libmaxminddb-dev"])]
         ),
+        // jemalloc serves malloc for the agent: events cross threads between stages, and
+        // glibc's malloc serializes frees of another thread's blocks on that thread's arena.
+        .systemLibrary(
+            name: "CJemalloc",
+            pkgConfig: "jemalloc",
+            providers: [.apt(["libjemalloc-dev"])]
+        ),
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
@@ -91,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceCore", "SluiceIngest", "SluiceParse", "SluiceEnrich", "SluiceDetect", "SluiceSink",
+                "SluiceCore", "SluiceIngest", "SluiceParse", "SluiceEnrich", "SluiceDetect", "SluiceSink", "CJemalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -36,6 +36,7 @@ mapfile -t FILES < <(dpkg -L sluice 2>/dev/null)
 UNIT=/usr/lib/systemd/system/sluice.service
 
 check "sluice version runs from /usr/bin" sh -c '/usr/bin/sluice version | grep -q "^sluice [0-9]"'
+check "the installed binary's malloc is jemalloc's" sh -c '/usr/bin/sluice version | grep -q "^allocator: jemalloc [0-9]" && ! /usr/bin/sluice version | grep -q "not serving"'
 check "sluice validate --config /etc/sluice/sluice.yaml" /usr/bin/sluice validate --config /etc/sluice/sluice.yaml
 for p in /usr/share/sluice/pipelines/*.yaml; do
     check "shipped pipeline $(basename "$p") validates" /usr/bin/sluice validate --config "$p"

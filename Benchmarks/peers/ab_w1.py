@@ -43,7 +43,7 @@ def run(binary, drop, one_core):
     with open(conf, "w") as f:
         f.write(CONFIG.format(work=work, input=INPUT, drop="true" if drop else "false"))
     subprocess.run(["cat", INPUT], stdout=subprocess.DEVNULL)   # in the page cache, as for the peers
-    env = dict(os.environ, GLIBC_TUNABLES="glibc.malloc.tcache_count=4096")
+    env = dict(os.environ)
     rusage = os.path.join(work, "rusage")
     cmd = [BENCHTOOL, "run", rusage] + (["taskset", "-c", "0"] if one_core else []) + [binary, "run", "--config", conf]
     t0 = time.monotonic()

@@ -20,7 +20,7 @@ Environment: N (events, default 1000000), ROUNDS (default 3), WORKLOADS (default
 PROFILE (1, the default: perf profiles of Sluice on workloads 1 and 2), W3_PIPELINE (a Sluice
 pipeline file for workload 3, default Benchmarks/peers/sluice-detect.yaml), PEERS_1CORE (1:
 peers on one core too), SYSTEMS (comma-separated parts of row keys: run only those, e.g.
-rsyslog), SLUICE_GLIBC_TUNABLES (default: what the packaged unit sets), the peer settings
+rsyslog), SLUICE_MALLOC_CONF (jemalloc options for Sluice; default none, as its unit), the peer settings
 RS_BATCH, RS_IOBUF, RS_WORKERS, SNG_FETCH, SNG_IW, SNG_FIFO, SNG_FLUSH, and the paths
 SLUICE_BIN, SLUICE_BENCH_BIN, SYSLOG_NG_ROOT, BENCHTOOL, BENCH_PEERS_OUT.
 """
@@ -56,10 +56,20 @@ if os.path.exists(W3_PIPELINE):
     _m = re.search(r"^# bench-peers-expect: (\d+)", open(W3_PIPELINE).read(), re.M)
     W3_EXPECT = int(_m.group(1)) if _m else 1
 GEN = os.path.join(ROOT, "Benchmarks", "gen_github_audit.py")
-# Sluice runs with the environment its packaged systemd unit sets (packaging/sluice.service);
-# SLUICE_GLIBC_TUNABLES= (empty) runs it with glibc's defaults.
-SLUICE_TUNABLES = os.environ.get("SLUICE_GLIBC_TUNABLES", "glibc.malloc.tcache_count=4096")
+# Sluice runs as its packaged systemd unit runs it (packaging/sluice.service): linked with
+# jemalloc, default options; SLUICE_MALLOC_CONF sets jemalloc's MALLOC_CONF for an experiment.
+SLUICE_MALLOC_CONF = os.environ.get("SLUICE_MALLOC_CONF", "")
 TIMEOUT = max(120.0, N / 4000)     # a run slower than 4,000 events/s is a failure
+
+
+def sluice_allocator():
+    """The allocator line of `sluice version` (which checks jemalloc serves malloc)."""
+    try:
+        out = subprocess.run([SLUICE, "version"], capture_output=True, text=True, timeout=30).stdout
+    except OSError:
+        return "allocator unknown"
+    return next((l for l in out.splitlines() if l.startswith("allocator:")), "allocator unknown")
+
 
 # Peer settings (documented in BENCHMARKS.md): the throughput settings their manuals suggest,
 # the same in every run. rsyslog: dequeue batch of the main queue, omfile's write buffer.
@@ -163,8 +173,8 @@ class System:
 
     def environment(self):
         env = sng_env() if self.kind == "syslog-ng" else dict(os.environ)
-        if self.kind == "sluice" and SLUICE_TUNABLES:
-            env["GLIBC_TUNABLES"] = SLUICE_TUNABLES
+        if self.kind == "sluice" and SLUICE_MALLOC_CONF:
+            env["MALLOC_CONF"] = SLUICE_MALLOC_CONF
         return env
 
 
@@ -734,7 +744,7 @@ def main():
     rep.append(f"N = {N:,} events, {ROUNDS} rounds, systems alternating; input {os.path.getsize(audit) / 2**20:,.0f} MiB (JSON lines)"
                + (f", {os.path.getsize(syslog) / 2**20:,.0f} MiB (RFC 5424)" if syslog else "") + ".")
     rep.append("Peer settings: " + ", ".join(f"{k}={v}" for k, v in PEER_PARAMS.items()) + "; Sluice: "
-               + (f"GLIBC_TUNABLES={SLUICE_TUNABLES} (as its systemd unit)" if SLUICE_TUNABLES else "glibc defaults") + ".")
+               + sluice_allocator() + (f", MALLOC_CONF={SLUICE_MALLOC_CONF}" if SLUICE_MALLOC_CONF else "") + ".")
     for w, title in ((1, "Workload 1: file → full JSON parse → JSON lines file"),
                      (2, "Workload 2: syslog TCP (RFC 5424, one loopback connection) → header + JSON parse → JSON lines file"),
                      (3, "Workload 3: file → parse → enrich → detect → alerts + events file")):

@@ -92,7 +92,7 @@ struct RunCommand: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
-        logger.info("sluice \(SluiceVersion.number) running: \(cfg.sources.count) sources, \(cfg.transforms.count) transforms, \(cfg.sinks.count) sinks")
+        logger.info("sluice \(SluiceVersion.number) running: \(cfg.sources.count) sources, \(cfg.transforms.count) transforms, \(cfg.sinks.count) sinks; allocator \(Allocator.description)")
         notifier.ready()
         // Inputs that end by themselves (stdin closed) also end the run.
         DispatchQueue.global().async {

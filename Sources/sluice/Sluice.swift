@@ -27,8 +27,9 @@ enum SluiceVersion {
 }
 
 struct VersionCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version and the allocator in use.")
     func run() {
         print(SluiceVersion.string)
+        print("allocator: \(Allocator.description)")
     }
 }
