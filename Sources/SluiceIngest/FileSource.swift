@@ -234,6 +234,10 @@ public final class FileSource: PositionedSource {
             let base = f.offset
             f.offset += Int64(n)
             bytes += n
+            // The path every event of this chunk carries gets storage of its own per chunk:
+            // one shared String would have its reference count moved by every event on every
+            // stage's thread at once, a cache line bouncing between cores.
+            f.pathValue = .string(String(decoding: Array(f.path.utf8), as: UTF8.self))
             f.splitter.feed(chunk) { line, end in
                 handleLine(f, line, end: base + Int64(end), into: &events)
                 if events.count >= batchSize {
