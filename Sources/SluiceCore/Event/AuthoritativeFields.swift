@@ -124,7 +124,7 @@ public struct AuthoritativeFields: Sendable {
                 if let i = guardedIDs.firstIndex(of: id) {
                     // A guarded field the source did not set is the payload's.
                     guard let source = snap[i] else { continue }
-                    if seen & (1 << i) != 0 || fields[j].value != source { return false }
+                    if seen & (1 << i) != 0 || fields.value(at: j).pointee != source { return false }
                     seen |= 1 << i
                 } else if ancestorIDs.contains(id), case .object = fields.value(at: j).pointee {
                     return false
