@@ -158,7 +158,7 @@ public final class DetectionEngine {
         } else {
             // The content hash is computed only when needed (a tie in event time, or a
             // single-event alert's id): the same value, later or never.
-            buffer.push(e, time: t, hash: nil) { self.contentHash($0) }
+            buffer.push(consume e, time: t, hash: nil) { self.contentHash($0) }
             if t > maxSeen { maxSeen = t }
         }
         lastArrivalWall = wallClock

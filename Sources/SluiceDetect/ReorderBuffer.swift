@@ -48,7 +48,7 @@ struct ReorderBuffer {
     /// Adds an event; `hash` when the caller already has it, else `hasher` computes it on a tie.
     mutating func push(_ e: consuming Event, time: Int64, hash: UInt64?, hasher: (Event) -> UInt64) {
         let slot: Int32
-        if let f = free.popLast() { slot = f; events[Int(f)] = e } else { slot = Int32(events.count); events.append(e) }
+        if let f = free.popLast() { slot = f; events[Int(f)] = consume e } else { slot = Int32(events.count); events.append(consume e) }
         arrivals &+= 1
         heap.append(Item(time: time, hash: hash ?? 0, hashed: hash != nil, arrival: arrivals, slot: slot))
         var i = heap.count - 1
