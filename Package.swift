@@ -35,13 +35,6 @@ let package = Package(
             pkgConfig: "libmaxminddb",
             providers: [.apt(["libmaxminddb-dev"])]
         ),
-        // jemalloc serves malloc for the agent: events cross threads between stages, and
-        // glibc's malloc serializes frees of another thread's blocks on that thread's arena.
-        .systemLibrary(
-            name: "CJemalloc",
-            pkgConfig: "jemalloc",
-            providers: [.apt(["libjemalloc-dev"])]
-        ),
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
@@ -98,12 +91,18 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceCore", "SluiceIngest", "SluiceParse", "SluiceEnrich", "SluiceDetect", "SluiceSink", "CJemalloc",
+                "SluiceCore", "SluiceIngest", "SluiceParse", "SluiceEnrich", "SluiceDetect", "SluiceSink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            resources: []
+            resources: [],
+            // Release builds (what the .deb ships, `make demo`, the benchmarks) link jemalloc
+            // (Debian libjemalloc-dev), which then serves every allocation: events cross
+            // threads between stages, and glibc's malloc frees another thread's block under
+            // that thread's arena lock. Debug builds and the tests keep glibc's: a sanitizer
+            // intercepts malloc but not jemalloc's operator new, and the two would mix.
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux], configuration: .release))]
         ),
         // The runtime with test-only stateful transforms, run as a process by the crash tests.
         .executableTarget(

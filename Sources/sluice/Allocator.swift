@@ -1,4 +1,3 @@
-import CJemalloc
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,15 +5,20 @@ import Glibc
 /// Which allocator serves `malloc` in this process, for `sluice version` and the start line
 /// of `sluice run`.
 ///
-/// The agent is linked with jemalloc (libjemalloc2) so that it, not glibc, serves every
+/// Release builds are linked with jemalloc (libjemalloc2) so that it, not glibc, serves every
 /// allocation: events are built by one stage's thread and freed by another's, and glibc then
 /// takes the building thread's arena lock for each free (BENCHMARKS.md, "The allocator").
-/// The report checks what actually happens rather than what was linked: `malloc` as the
-/// process resolves it must be jemalloc's. A preloaded allocator or a sanitizer's interceptor
-/// in front of it shows as "not serving malloc".
+/// Debug builds (the tests) are not. The report checks what actually happens rather than what
+/// was linked: `malloc` as the process resolves it must be jemalloc's; a preloaded allocator or
+/// a sanitizer's interceptor in front of it shows as "not serving malloc".
 enum Allocator {
-    /// jemalloc's version string, or nil when it cannot be asked.
+    private typealias MallctlFunction = @convention(c) (UnsafePointer<CChar>?, UnsafeMutableRawPointer?,
+                                                        UnsafeMutablePointer<Int>?, UnsafeMutableRawPointer?, Int) -> Int32
+
+    /// jemalloc's version string, or nil when jemalloc is not in the process.
     static var jemallocVersion: String? {
+        guard let symbol = dlsym(nil, "mallctl") else { return nil }
+        let mallctl = unsafeBitCast(symbol, to: MallctlFunction.self)
         var text: UnsafePointer<CChar>?
         var size = MemoryLayout<UnsafePointer<CChar>?>.size
         guard mallctl("version", &text, &size, nil, 0) == 0, let text else { return nil }
@@ -29,10 +33,11 @@ enum Allocator {
         return theirs == used
     }
 
-    /// One line: `jemalloc 5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c`, with a warning
-    /// appended when another allocator is in front of it.
+    /// One line: `jemalloc 5.3.0-0-g54eaed1d…`, with a warning appended when another
+    /// allocator is in front of it; `glibc malloc` in a build without jemalloc.
     static var description: String {
-        let name = "jemalloc " + (jemallocVersion ?? "(version unknown)")
+        guard let version = jemallocVersion else { return "glibc malloc (a build without jemalloc: release builds link it)" }
+        let name = "jemalloc " + version
         return jemallocServesMalloc ? name : name + " linked, but not serving malloc (preloaded allocator or sanitizer)"
     }
 }

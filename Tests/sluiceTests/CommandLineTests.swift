@@ -108,9 +108,9 @@ final class CommandLineTests: XCTestCase {
         let (s, out, _) = try SluiceProcess.run(["version"], directory: dir)
         XCTAssertEqual(s, 0)
         XCTAssertTrue(out.hasPrefix("sluice "), out)
-        // Linked with jemalloc, and jemalloc is what the process's malloc resolves to.
-        XCTAssertTrue(out.contains("\nallocator: jemalloc 5."), out)
-        XCTAssertFalse(out.contains("not serving malloc"), out)
+        // The debug build the tests run is not linked with jemalloc (release builds are: the
+        // package test checks the installed binary's malloc is jemalloc's).
+        XCTAssertTrue(out.contains("\nallocator: glibc malloc"), out)
         for cmd in ["run", "replay", "parse", "validate", "test"] {
             let (hs, help, _) = try SluiceProcess.run([cmd, "--help"], directory: dir)
             XCTAssertEqual(hs, 0)
