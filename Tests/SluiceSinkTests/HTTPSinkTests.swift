@@ -93,30 +93,46 @@ final class HTTPSinkTests: XCTestCase {
         sink.close()
     }
 
-    /// Closing the sink ends a wait for HEC acknowledgements at once (it used to sleep
-    /// `ack_interval` after `ack_interval` until `ack_timeout`, whatever the sink's state).
-    func testCloseEndsAnAcknowledgementWait() throws {
-        let server = try TestHTTPServer { req, _ in
-            if req.uri.hasPrefix("/services/collector/ack") { return .init(body: #"{"acks":{"7":false}}"#) }
-            return .init(body: #"{"text":"Success","code":0,"ackId":7}"#)
+    /// A HEC receiver that hands out ackId 7 and never reports it indexed; `delay(n)` slows
+    /// its n-th answer.
+    func neverIndexingHEC(delay: @escaping @Sendable (Int) -> Double = { _ in 0 }) throws -> TestHTTPServer {
+        try TestHTTPServer { req, n in
+            if req.uri.hasPrefix("/services/collector/ack") { return .init(body: #"{"acks":{"7":false}}"#, delay: delay(n)) }
+            return .init(body: #"{"text":"Success","code":0,"ackId":7}"#, delay: delay(n))
         }
-        defer { server.stop() }
-        let sink = try makeSink("""
+    }
+
+    /// A HEC sink with acknowledgements that polls every `interval` and waits ten minutes.
+    func ackingSink(port: Int, interval: String) throws -> DeliverySink {
+        try makeSink("""
         type: http
         preset: splunk_hec
-        endpoint: http://127.0.0.1:\(server.port)/
+        endpoint: http://127.0.0.1:\(port)/
         token: ${HEC_TOKEN}
         acknowledgements: true
-        ack_interval: 100ms
+        ack_interval: \(interval)
         ack_timeout: 10m
         """)
+    }
+
+    /// Writes and flushes `events` on a thread of its own; the counter is 1 once both returned.
+    func deliverInBackground(_ sink: DeliverySink, _ events: [Event]) -> ManagedCounter {
         let finished = ManagedCounter()
-        let events = alerts(3)
         Thread {
             try? sink.write(EventBatch(events: events))
             try? sink.flush()
             finished.increment()
         }.start()
+        return finished
+    }
+
+    /// Closing the sink ends a wait for HEC acknowledgements at once (it used to sleep
+    /// `ack_interval` after `ack_interval` until `ack_timeout`, whatever the sink's state).
+    func testCloseEndsAnAcknowledgementWait() throws {
+        let server = try neverIndexingHEC()
+        defer { server.stop() }
+        let sink = try ackingSink(port: server.port, interval: "100ms")
+        let finished = deliverInBackground(sink, alerts(3))
         XCTAssertTrue(waitUntil(timeout: 30) { server.requests.filter { $0.uri.hasPrefix("/services/collector/ack") }.count >= 2 },
                       "the sink polls for the acknowledgement")
         XCTAssertEqual(finished.value, 0, "still waiting for the acknowledgement")
@@ -127,32 +143,15 @@ final class HTTPSinkTests: XCTestCase {
 
     /// Closing the sink while a request is on the wire waits for its answer before the client
     /// is shut down: shutting down cancels in-flight requests, and async-http-client can race
-    /// that cancellation with the connection's own release (a fatal precondition in its pool).
-    /// Closes at many moments of slow acknowledgement queries; none may crash, none may hang.
+    /// that cancellation with the connection's own release (a fatal precondition in its pool);
+    /// nor may a request after close make a new client (dropped unshut, another precondition).
+    /// Closes at many moments of slow HEC answers; none may crash, none may hang.
     func testCloseWhileARequestIsInFlight() throws {
-        let server = try TestHTTPServer { req, n in
-            let delay = Double(n % 7) * 0.004
-            if req.uri.hasPrefix("/services/collector/ack") { return .init(body: #"{"acks":{"7":false}}"#, delay: delay) }
-            return .init(body: #"{"text":"Success","code":0,"ackId":7}"#, delay: delay)
-        }
+        let server = try neverIndexingHEC { n in Double(n % 7) * 0.004 }
         defer { server.stop() }
         for round in 0..<12 {
-            let sink = try makeSink("""
-            type: http
-            preset: splunk_hec
-            endpoint: http://127.0.0.1:\(server.port)/
-            token: ${HEC_TOKEN}
-            acknowledgements: true
-            ack_interval: 1ms
-            ack_timeout: 10m
-            """)
-            let finished = ManagedCounter()
-            let events = alerts(2)
-            Thread {
-                try? sink.write(EventBatch(events: events))
-                try? sink.flush()
-                finished.increment()
-            }.start()
+            let sink = try ackingSink(port: server.port, interval: "1ms")
+            let finished = deliverInBackground(sink, alerts(2))
             Thread.sleep(forTimeInterval: 0.02 + Double(round) * 0.003)
             sink.close()
             XCTAssertTrue(waitUntil(timeout: 30) { finished.value == 1 }, "round \(round): close ended the delivery")
