@@ -22,7 +22,7 @@ echo "== man page tool (swift-argument-parser's generate-manual)"
 $SWIFT build --product generate-manual >/dev/null 2>&1 || $SWIFT build --target generate-manual
 MANTOOL="$($SWIFT build --show-bin-path)/generate-manual"
 
-VERSION="$("$BIN" version | awk '{print $2}')"
+VERSION="$("$BIN" version | awk 'NR == 1 {print $2}')"   # line 1: sluice VERSION; line 2: the allocator
 ARCH="$(dpkg --print-architecture)"
 STAGE="$(mktemp -d)"
 trap 'rm -rf "$STAGE"' EXIT
