@@ -73,34 +73,47 @@ extension DetectionEngine {
             if let s = st.seen.slot(ek) { entitySince = st.seen[s]; st.seen.touch(s) }
             else if st.seen.insert(ek, ctx.time).evicted != nil { bump(.firstSeenEvictions) }
         }
-        // Which values are new: the combination, or each value on its own.
-        var fresh: [(name: String, value: String)] = []
-        var firstKey: UInt64 = 0
+        // Which values are new: the combination, or each value on its own. Their keys are
+        // noted here (`freshKeys`: key per value, nil when not new); their text is read only
+        // when an alert may follow (while learning, most values are new and none alerts).
         func learn(_ k: UInt64) -> Bool {
             if let s = st.seen.slot(k) { st.seen[s] = max(st.seen[s], ctx.time); st.seen.touch(s); return false }
             if st.seen.insert(k, ctx.time).evicted != nil { bump(.firstSeenEvictions) }
             return true
         }
+        freshKeys.removeAll(keepingCapacity: true)
+        var anyNew = false
         if spec.each {
             for (i, n) in spec.values.enumerated() {
                 var kh = eh
                 kh.add("\u{1}"); kh.add(n)
-                // Hashed from the bytes; the value becomes a String only when it is new.
+                freshKeys.append(nil)
+                // Hashed from the bytes; the value becomes a String only for an alert.
                 guard withFirstText(info.values[i], v, { kh.add(bytes: $0) }) else { continue }
                 let k = kh.value
-                if learn(k), let val = firstText(info.values[i], v) { if fresh.isEmpty { firstKey = k }; fresh.append((n, val)) }
+                if learn(k) { freshKeys[i] = k; anyNew = true }
             }
         } else {
             var kh = eh
             kh.add("\u{1}")
             if add(info.values, v, to: &kh) {
                 let k = kh.value
-                if learn(k), let vals = values(info.values, v) { firstKey = k; fresh = zip(spec.values, vals).map { ($0, $1) } }
+                if learn(k) { freshKeys.append(k); anyNew = true }
             }
         }
         let forced = spec.orWhen.map { evaluateSelection(rule.ext.whenSelections[$0], ctx) } ?? false
         let learned = ctx.time &- st.learningStart >= learningPeriod(rule)
             && spec.entityLearning.map { ctx.time &- entitySince >= $0 } ?? true
+        guard forced || (anyNew && learned) else { return }
+        var fresh: [(name: String, value: String)] = []
+        var firstKey: UInt64 = 0
+        if spec.each {
+            for (i, n) in spec.values.enumerated() where freshKeys[i] != nil {
+                if let val = firstText(info.values[i], v) { if fresh.isEmpty { firstKey = freshKeys[i]! }; fresh.append((n, val)) }
+            }
+        } else if anyNew, let vals = values(info.values, v) {
+            firstKey = freshKeys[0]!; fresh = zip(spec.values, vals).map { ($0, $1) }
+        }
         guard forced || (!fresh.isEmpty && learned) else { return }
         guard let ent = values(info.entity, view(ctx)) else { return }
         var group: [Field] = []

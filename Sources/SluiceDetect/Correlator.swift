@@ -284,15 +284,6 @@ extension DetectionEngine {
     func severity(_ rule: CompiledRule, agg: Double, group g: GroupState, time t: Int64, entry: () -> Bool) -> Severity? {
         let info = single[rule.index]
         let span = info.span
-        var active: [RuleExtensions.Escalation] = []
-        let kinds = info.escalationKinds
-        for j in kinds.indices {
-            if kinds[j].kind == .differs {
-                if case .differs(let field) = rule.ext.escalations[j].trigger, differs(field, g) { active.append(rule.ext.escalations[j]) }
-            } else if j < g.escalated.count, g.escalated[j] != 0, t &- g.escalated[j] < max(span, 1) {
-                active.append(rule.ext.escalations[j])
-            }
-        }
         var base: Severity? = nil
         let tiers = rule.ext.tiers
         if tiers.isEmpty {
@@ -304,11 +295,27 @@ extension DetectionEngine {
                 base = max(base ?? tier.level, tier.level)
             }
         }
-        for esc in active {
+        // Active escalations: their tiers (a maximum), then their steps (a sum), so the order
+        // they are found in does not matter. A `differs` escalation without tiers (it reads
+        // the group's evidence) is looked at last, and only when there is a severity to raise.
+        var steps = 0
+        let kinds = info.escalationKinds
+        for j in kinds.indices {
+            let esc = rule.ext.escalations[j]
+            if kinds[j].kind == .differs {
+                if esc.tiers.isEmpty { continue }
+                guard case .differs(let field) = esc.trigger, differs(field, g) else { continue }
+            } else if !(j < g.escalated.count && g.escalated[j] != 0 && t &- g.escalated[j] < max(span, 1)) {
+                continue
+            }
             for tier in esc.tiers where tierHolds(rule, tier, agg, g, t) { base = max(base ?? tier.level, tier.level) }
+            steps += esc.steps
         }
         guard let b = base else { return nil }
-        let steps = active.reduce(0) { $0 + $1.steps }
+        for j in kinds.indices where kinds[j].kind == .differs {
+            let esc = rule.ext.escalations[j]
+            if esc.tiers.isEmpty, case .differs(let field) = esc.trigger, differs(field, g) { steps += esc.steps }
+        }
         return Severity(rawValue: min(Severity.critical.rawValue, b.rawValue + steps))
     }
 
@@ -346,7 +353,8 @@ extension DetectionEngine {
 
     /// `differs: field`: the group's evidence disagrees on the field.
     func differs(_ field: String, _ g: GroupState) -> Bool {
-        let acc = FieldAccessor(name: field, mapped: nil)
+        let acc: FieldAccessor
+        if let a = differsAccessors[field] { acc = a } else { acc = FieldAccessor(name: field, mapped: nil); differsAccessors[field] = acc }
         var seen = Set<String>()
         for e in g.entries {
             guard let ev = evidence.event(e.seq) else { continue }

@@ -39,11 +39,17 @@ public final class DetectionEngine {
     let scratchIndexForAlerts = FieldIndex()
     /// Stable hash of each field name, by key id (0: not computed yet).
     private var keyHashes: [UInt64] = []
-    struct CaptureKey: Hashable { let regex: ObjectIdentifier; let text: String }
-    private var captureMemo: [CaptureKey: String?] = [:]
+    struct CaptureKey: Hashable { let regex: ObjectIdentifier; let hash: UInt64 }
+    struct CaptureHit { let text: [UInt8]; let result: String? }
+    private var captureMemo: [CaptureKey: CaptureHit] = [:]
+    private var captureScratch: [UInt8] = []
     private var hashScratch: [UInt8] = []
     private var textScratch: [UInt8] = []
     private var textOut: [UInt8] = []
+    /// `firstSeen`'s keys of the values new in the current event (nil: not new).
+    var freshKeys: [UInt64?] = []
+    /// `differs` escalations' fields, compiled once (one per escalation in the rule set).
+    var differsAccessors: [String: FieldAccessor] = [:]
     let hasAlertRules: Bool
 
     enum Counter: String, CaseIterable {
@@ -336,8 +342,8 @@ public final class DetectionEngine {
         if let re = a.capture {
             var out: String?
             v.forEach(a) { value, ev in
-                if let s = ValueText.string(value, ev), let c = captured(re, s) { out = c; return true }
-                return false
+                out = ValueText.with(value, ev, &captureScratch) { captured(re, $0) } ?? nil
+                return out != nil
             }
             return out
         }
@@ -368,7 +374,19 @@ public final class DetectionEngine {
 
     /// `withFirstText` of one accessor (`firstText(_:_:)` of one accessor, as bytes).
     func withFirstText(_ a: FieldAccessor, _ v: EventView, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
-        if a.capture != nil {
+        if let re = a.capture {
+            // A top-level scalar (the usual case): captured from its bytes where they lie.
+            let (found, value) = v.directValue(a)
+            if found {
+                switch value {
+                case nil: return false
+                case .array?: break
+                case let x?:
+                    guard var s = ValueText.with(x, v.event, &captureScratch, { captured(re, $0) }) ?? nil else { return false }
+                    s.withUTF8(body)
+                    return true
+                }
+            }
             guard var s = firstText(a, v) else { return false }
             s.withUTF8(body)
             return true
@@ -399,17 +417,20 @@ public final class DetectionEngine {
         return done
     }
 
-    /// `RegexTest.captured`, remembered per (regex, text) in a bounded table (4,096 texts
-    /// of at most 256 bytes): `extract` often reads fields with few distinct values (user
-    /// agents), and NSRegularExpression costs microseconds per call. The result is the same
-    /// either way.
-    func captured(_ re: RegexTest, _ text: String) -> String? {
-        guard text.utf8.count <= 256 else { return re.captured(text) }
-        let k = CaptureKey(regex: ObjectIdentifier(re), text: text)
-        if let hit = captureMemo[k] { return hit }
-        let r = re.captured(text)
+    /// `RegexTest.captured` of the UTF-8 text in `text`, remembered per (regex, text) in a
+    /// bounded table (4,096 texts of at most 256 bytes): `extract` often reads fields with
+    /// few distinct values (user agents), and NSRegularExpression costs microseconds per
+    /// call. A hit makes no `String` of the text: the table is keyed by a hash of the bytes
+    /// and holds the bytes to compare. The result is the same either way.
+    func captured(_ re: RegexTest, _ text: UnsafeBufferPointer<UInt8>) -> String? {
+        guard text.count <= 256 else { return re.captured(String(decoding: text, as: UTF8.self)) }
+        var h = StableHash()
+        h.combine(bytes: text)
+        let k = CaptureKey(regex: ObjectIdentifier(re), hash: h.value)
+        if let hit = captureMemo[k], hit.text.elementsEqual(text) { return hit.result }
+        let r = re.captured(String(decoding: text, as: UTF8.self))
         if captureMemo.count >= 4096 { captureMemo.removeAll(keepingCapacity: true) }
-        captureMemo[k] = .some(r)
+        captureMemo[k] = CaptureHit(text: Array(text), result: r)
         return r
     }
 

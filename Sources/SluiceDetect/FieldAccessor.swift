@@ -141,7 +141,11 @@ struct FieldPath: Sendable, Hashable {
 /// are not consulted. On an alert event (fed back to `product: sluice` rules) a name that is
 /// not a field of the alert event is looked up in the alert's group values, then in its
 /// evidence events.
-struct FieldAccessor: Sendable, Hashable {
+///
+/// A final class with constant fields (equal and hashed by them): an accessor is passed and
+/// copied several times per rule hit, and a copy is then one reference count, not one per
+/// name, path list and regex.
+final class FieldAccessor: Sendable, Hashable {
     let name: String
     let paths: [FieldPath]
     /// Vendor fallback: the raw name, prefixed per namespace at lookup time.
@@ -159,6 +163,14 @@ struct FieldAccessor: Sendable, Hashable {
         paths = p
         vendorName = vendor ? name : nil
         self.capture = capture
+    }
+
+    static func == (a: FieldAccessor, b: FieldAccessor) -> Bool {
+        a === b || (a.name == b.name && a.paths == b.paths && a.vendorName == b.vendorName && a.capture == b.capture)
+    }
+
+    func hash(into h: inout Hasher) {
+        h.combine(name); h.combine(paths); h.combine(vendorName); h.combine(capture)
     }
 }
 
@@ -214,11 +226,16 @@ extension FieldAccessor {
 }
 
 /// Everything a lookup needs about the current event.
+///
+/// A view lives within one evaluation: `index` and `vendor` belong to the rule matcher that
+/// made it (or to the caller, who keeps them alive while the view is used) and are held
+/// without a reference count, so making and copying a view (several per rule hit) does not
+/// touch theirs.
 struct EventView {
     let event: Event
-    let index: FieldIndex
+    unowned(unsafe) let index: FieldIndex
     let namespaces: [String]
-    let vendor: VendorPaths
+    unowned(unsafe) let vendor: VendorPaths
     /// Index of `namespaces` in the classifier's table (-1: unknown).
     var nsIndex: Int = -1
     /// Alert events: their evidence as views (for fields not on the alert itself).

@@ -49,6 +49,28 @@ final class CorrelationTests: XCTestCase {
         XCTAssertTrue(alerts[0].alert!.enrichment.contains { $0.key.path == "escalated_by" })
     }
 
+    /// A `differs` escalation without tiers adds its step also when the severity comes only
+    /// from another escalation's tiers (the engine looks at `differs` last, once a severity
+    /// exists, so the order escalations are written in must not matter).
+    func testDiffersStepAddsToASeverityFromAnotherEscalationsTiers() {
+        let tor: [(String, FieldValue)] = [("threat.enrichments", .array([.object([Field(FieldKey("category"), .string("tor_exit"))])]))]
+        let intel = "        - when: {threat.enrichments.category: [tor_exit, malicious, residential_proxy]}\n          steps: 1\n          tiers: [{gte: 5, level: medium}]"
+        let differs = "        - differs: source.ip\n          steps: 1"
+        for differsFirst in [false, true] {
+            let rules = ET.cloneRules.replacingOccurrences(of: intel, with: differsFirst ? differs + "\n" + intel : intel + "\n" + differs)
+            XCTAssertNotEqual(rules, ET.cloneRules)
+            // Five repositories with intel: medium from the escalation's tier, +1 (intel).
+            let sameIP = (0..<5).map { ET.clone("acme/r\($0)", at: ET.t0 + Int64($0) * ET.s, ip: "185.220.101.4", extra: tor) }
+            XCTAssertEqual(ET.severities(ET.run(ET.engine(rules), sameIP)), ["high"], "differs first: \(differsFirst)")
+            // From two addresses: +1 more (differs).
+            let twoIPs = (0..<5).map { ET.clone("acme/r\($0)", at: ET.t0 + Int64($0) * ET.s, ip: $0 == 0 ? "185.220.101.5" : "185.220.101.4", extra: tor) }
+            XCTAssertEqual(ET.severities(ET.run(ET.engine(rules), twoIPs)), ["critical"], "differs first: \(differsFirst)")
+            // Without intel there is no severity to raise: nothing, whatever the addresses.
+            let plain = (0..<5).map { ET.clone("acme/r\($0)", at: ET.t0 + Int64($0) * ET.s, ip: "198.51.100.\($0)") }
+            XCTAssertEqual(ET.run(ET.engine(rules), plain).count, 0, "differs first: \(differsFirst)")
+        }
+    }
+
     func testBelowThresholdAndSlidingWindow() {
         // 9 distinct repositories: nothing. 12 spread over 2 hours: never 10 within 10 minutes.
         XCTAssertEqual(ET.run(ET.engine(ET.cloneRules), (0..<9).map { ET.clone("a/\($0)", at: ET.t0 + Int64($0) * ET.s) }).count, 0)
