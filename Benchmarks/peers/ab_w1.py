@@ -53,8 +53,8 @@ def run(binary, drop, one_core):
     wall = time.monotonic() - t0
     proc.terminate()
     proc.wait()
-    user, sys_, _rss = open(rusage).read().split()[:3]
-    return wall, float(user) + float(sys_), len(watch) > 1 and watch[1] == str(N)
+    user, sys_, rss = open(rusage).read().split()[:3]
+    return wall, float(user) + float(sys_), len(watch) > 1 and watch[1] == str(N), float(rss) / 1024
 
 
 def main():
@@ -66,15 +66,16 @@ def main():
         for b in binaries:
             for drop in (True, False):
                 for one in (False, True):
-                    wall, cpu, ok = run(b, drop, one)
+                    wall, cpu, ok, rss = run(b, drop, one)
                     key = (b, "drop" if drop else "kept", "1 core" if one else "2 cores")
-                    res.setdefault(key, []).append((wall, cpu))
+                    res.setdefault(key, []).append((wall, cpu, rss))
                     print(f"round {r + 1}: {key[0]} {key[1]} {key[2]}: wall {wall:.2f} s, CPU {cpu:.2f} s" + ("" if ok else "  FAILED (not N lines)"), flush=True)
-    print("\nsetting: median wall s; CPU-µs/event min/median; events/s at the median wall")
+    print("\nsetting: median wall s; CPU-µs/event min/median; events/s at the median wall; peak RSS median")
     for k in sorted(res):
         w = statistics.median(x[0] for x in res[k])
         c = [x[1] / N * 1e6 for x in res[k]]
-        print(f"{k[0]} {k[1]} {k[2]}: {w:.2f} s; {min(c):.2f}/{statistics.median(c):.2f} µs; {N / w:,.0f} ev/s")
+        rss = statistics.median(x[2] for x in res[k])
+        print(f"{k[0]} {k[1]} {k[2]}: {w:.2f} s; {min(c):.2f}/{statistics.median(c):.2f} µs; {N / w:,.0f} ev/s; {rss:.1f} MiB")
 
 
 if __name__ == "__main__":
