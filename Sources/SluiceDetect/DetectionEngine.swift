@@ -374,35 +374,30 @@ public final class DetectionEngine {
 
     /// `withFirstText` of one accessor (`firstText(_:_:)` of one accessor, as bytes).
     func withFirstText(_ a: FieldAccessor, _ v: EventView, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
-        if let re = a.capture {
-            // A top-level scalar (the usual case): captured from its bytes where they lie.
-            let (found, value) = v.directValue(a)
-            if found {
-                switch value {
-                case nil: return false
-                case .array?: break
-                case let x?:
-                    guard var s = ValueText.with(x, v.event, &captureScratch, { captured(re, $0) }) ?? nil else { return false }
-                    s.withUTF8(body)
-                    return true
-                }
-            }
-            guard var s = firstText(a, v) else { return false }
-            s.withUTF8(body)
-            return true
-        }
+        // A top-level scalar (the usual case): its bytes where they lie (for an `extract`,
+        // the part captured from them).
         let (found, value) = v.directValue(a)
         if found {
             switch value {
             case nil: return false
             case .array?: break
             case let x?:
+                if let re = a.capture {
+                    guard var s = ValueText.with(x, v.event, &captureScratch, { captured(re, $0) }) ?? nil else { return false }
+                    s.withUTF8(body)
+                    return true
+                }
                 var hit = false
                 _ = ValueText.with(x, v.event, &textScratch) { b in
                     if !b.isEmpty { body(b); hit = true }
                 }
                 return hit
             }
+        }
+        if a.capture != nil {
+            guard var s = firstText(a, v) else { return false }
+            s.withUTF8(body)
+            return true
         }
         // As `firstText`: the last non-empty value the visit reports wins (an alert's
         // evidence is visited to the end), so the bytes are kept and handed over once.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import SluiceDetect
+import SluiceTestSupport
 
 /// `LRUTable` against a plain model (a dictionary and a recency list): lookups, touches,
 /// inserts with eviction, removals, in a long seeded random run, so the open-addressing key
@@ -54,19 +55,6 @@ final class LRUTableTests: XCTestCase {
             }
             XCTAssertEqual(t.slotsInOrder().map { t.keys[$0] }, m.order, "capacity \(capacity)")
             for (k, v) in m.values { XCTAssertEqual(t.slot(k).map { t[$0] }, v) }
-        }
-    }
-
-    /// A deterministic generator (SplitMix64).
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
         }
     }
 }
