@@ -52,20 +52,22 @@ struct ReorderBuffer {
     }
 
     private mutating func ensureHash(_ i: Int, _ hasher: (Event) -> UInt64) {
-        guard !heap[i].hashed else { return }
-        heap[i].hash = hasher(events[Int(heap[i].slot)]!)
-        heap[i].hashed = true
+        Self.ensureHashed(&heap[i], events, hasher)
+    }
+
+    /// Computes `item`'s content hash (of its event in `events`) unless it has one.
+    private static func ensureHashed(_ item: inout Item, _ events: [Event?], _ hasher: (Event) -> UInt64) {
+        guard !item.hashed else { return }
+        item.hash = hasher(events[Int(item.slot)]!)
+        item.hashed = true
     }
 
     /// Whether the run's head is released before the heap's top (both present).
     private mutating func runHeadFirst(_ hasher: (Event) -> UInt64) -> Bool {
         let r = run[runHead].time, h = heap[0].time
         if r != h { return r < h }
-        ensureHash(0, hasher)
-        if !run[runHead].hashed {
-            run[runHead].hash = hasher(events[Int(run[runHead].slot)]!)
-            run[runHead].hashed = true
-        }
+        Self.ensureHashed(&heap[0], events, hasher)
+        Self.ensureHashed(&run[runHead], events, hasher)
         return Self.less(run[runHead], heap[0])
     }
 
@@ -75,8 +77,8 @@ struct ReorderBuffer {
         if let f = free.popLast() { slot = f; events[Int(f)] = consume e } else { slot = Int32(events.count); events.append(consume e) }
         arrivals &+= 1
         let item = Item(time: time, hash: hash ?? 0, hashed: hash != nil, arrival: arrivals, slot: slot)
+        // (`pop` empties the run when it releases its last item, so an empty run is `[]`.)
         if runHead == run.count || time > run[run.count - 1].time {
-            if runHead == run.count, runHead > 0 { run.removeAll(keepingCapacity: true); runHead = 0 }
             run.append(item)
             return
         }
@@ -125,9 +127,7 @@ struct ReorderBuffer {
     /// Every held event in release order with its hash (for snapshots), leaving the buffer unchanged.
     func ordered(hasher: (Event) -> UInt64) -> [(Event, Int64, UInt64)] {
         var items = heap + run[runHead...]
-        for k in items.indices where !items[k].hashed {
-            items[k].hash = hasher(events[Int(items[k].slot)]!); items[k].hashed = true
-        }
+        for k in items.indices { Self.ensureHashed(&items[k], events, hasher) }
         return items.sorted(by: Self.less).map { (events[Int($0.slot)]!, $0.time, $0.hash) }
     }
 }
