@@ -41,21 +41,19 @@ public enum GitHubTokenKind: String, Sendable, CaseIterable {
     /// Classifies a `programmatic_access_type` value (case-insensitive keyword match, so
     /// wording variants across GitHub versions still map) and the transport.
     public static func classify(accessType: String?, transport: String?) -> GitHubTokenKind {
-        if let raw = accessType, !raw.isEmpty {
-            // The values GitHub writes today, without case folding or searching.
-            switch raw {
-            case "Personal access token (classic)": return .pat_classic
-            case "Fine-grained personal access token": return .pat_fine_grained
-            case "OAuth access token": return .oauth
-            case "GitHub App server-to-server token": return .app_installation
-            case "GitHub App user-to-server token": return .app_user
-            case "SSH key": return .ssh_key
-            case "Deploy key": return .deploy_key
-            default: break
-            }
+        guard var raw = accessType else { return classify(accessTypeBytes: nil, transport: transport) }
+        return raw.withUTF8 { classify(accessTypeBytes: $0, transport: transport) }
+    }
+
+    /// `classify(accessType:transport:)` over the value's UTF-8 bytes as they lie in the
+    /// record (the parser keeps the value as a span and makes no `String` of it).
+    public static func classify(accessTypeBytes raw: UnsafeBufferPointer<UInt8>?, transport: String?) -> GitHubTokenKind {
+        if let raw, !raw.isEmpty {
+            // The values GitHub writes today, compared byte for byte (no case folding).
+            for (value, kind) in exact where equal(raw, value) { return kind }
             // Other wordings: ASCII case-folded keyword search over the bytes (no Foundation
             // string search on the parse path).
-            var t = Array(raw.utf8)
+            var t = Array(raw)
             for i in t.indices where t[i] >= 0x41 && t[i] <= 0x5A { t[i] |= 0x20 }
             func has(_ k: StaticString) -> Bool { containsBytes(t, k) }
             if has("fine-grained") || has("fine grained") { return .pat_fine_grained }
@@ -69,6 +67,20 @@ public enum GitHubTokenKind: String, Sendable, CaseIterable {
         }
         if let tr = transport, tr.utf8.count == 3, tr.lowercased() == "ssh" { return .ssh_key }
         return .none
+    }
+
+    /// Position in `allCases`.
+    var ordinal: Int { Self.allCases.firstIndex(of: self)! }
+
+    /// The `programmatic_access_type` values GitHub writes today.
+    private static let exact: [(StaticString, GitHubTokenKind)] = [
+        ("Personal access token (classic)", .pat_classic), ("Fine-grained personal access token", .pat_fine_grained),
+        ("OAuth access token", .oauth), ("GitHub App server-to-server token", .app_installation),
+        ("GitHub App user-to-server token", .app_user), ("SSH key", .ssh_key), ("Deploy key", .deploy_key),
+    ]
+
+    private static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: StaticString) -> Bool {
+        a.count == b.utf8CodeUnitCount && memcmp(a.baseAddress!, b.utf8Start, a.count) == 0
     }
 
     /// Whether `hay` holds the bytes of `needle` (lower-case ASCII) as a contiguous run.
@@ -159,7 +171,8 @@ public final class GitHubAuditParser: Parser {
         predictor.key(name, after: &previous)
     }
 
-    static let kindValues: [GitHubTokenKind: FieldValue] = Dictionary(uniqueKeysWithValues: GitHubTokenKind.allCases.map { ($0, FieldValue.string($0.rawValue)) })
+    /// `github.token_kind` values, by `GitHubTokenKind.ordinal`.
+    static let kindValues: [FieldValue] = GitHubTokenKind.allCases.map { FieldValue.string($0.rawValue) }
     static let kindEvent = FieldValue.string("event")
     static let moduleGitHub = FieldValue.string("github")
     static let datasetAudit = FieldValue.string("github.audit")
@@ -171,7 +184,10 @@ public final class GitHubAuditParser: Parser {
             do {
                 switch s.peek() {
                 case UInt8(ascii: "{"):
-                    output.append(try parseObject(&s, base: pending.take()!))
+                    // Verbatim text members stay spans of the record (zero-copy) when the
+                    // record lies inside the event's `original`.
+                    let spanBase = RecordCursor.spanBase(of: buf, in: pending!.original)
+                    output.append(try parseObject(&s, base: pending.take()!, spanBase: spanBase))
                 case UInt8(ascii: "["):
                     s.index += 1
                     if s.peek() == UInt8(ascii: "]") { s.index += 1; break }
@@ -179,7 +195,9 @@ public final class GitHubAuditParser: Parser {
                     while true {
                         guard s.peek() == UInt8(ascii: "{") else { throw ParseFailure("not_an_object", "array element at byte \(s.index) is not an object") }
                         // Each event keeps only its own element as `event.original` (a slice
-                        // of the record: no copy), never the whole array.
+                        // of the record: no copy), never the whole array. No spans: they would
+                        // be relative to the whole record, and are made strings when
+                        // `original` is set.
                         let start = s.index
                         var element = try parseObject(&s, base: pending!)
                         element.original = record[(base + start)..<(base + s.index)]
@@ -204,7 +222,10 @@ public final class GitHubAuditParser: Parser {
     }
 
     /// Parses one audit object (or HEC envelope) at the scanner into a copy of `base`.
-    func parseObject(_ s: inout JSONScanner, base: consuming Event) throws -> Event {
+    /// `spanBase` (where the scanner's bytes start in `base.original`, or -1): when known,
+    /// text members kept verbatim (and `user_agent`, `repo`, `programmatic_access_type`)
+    /// without escapes become `.span`s of the record instead of new `String`s.
+    func parseObject(_ s: inout JSONScanner, base: consuming Event, spanBase: Int = -1) throws -> Event {
         var e = base
         let fresh = e.fields.isEmpty
         e.fields.reserveCapacity(e.fields.count + 40)
@@ -221,7 +242,7 @@ public final class GitHubAuditParser: Parser {
         }
         var st = State()
         var envelope: [(FieldKey, FieldValue)] = []
-        try readAudit(&s, into: &e, fresh: fresh, state: &st, envelope: &envelope, depth: 0)
+        try readAudit(&s, into: &e, fresh: fresh, state: &st, envelope: &envelope, depth: 0, spanBase: spanBase)
         if st.sawEnvelope {
             if st.timestamp == nil, let t = st.envTime { st.timestamp = t }
             for (k, v) in envelope {
@@ -240,8 +261,16 @@ public final class GitHubAuditParser: Parser {
         guard st.sawAction else { throw ParseFailure("missing_field", "no 'action' member") }
         if let t = st.timestamp { e.timestamp = t }
         if !st.repoSet, let r = st.repositoryValue { put(&e, GitHubKeys.repo, r, fresh) }
-        let kind = GitHubTokenKind.classify(accessType: st.accessType, transport: st.transport)
-        put(&e, GitHubKeys.tokenKind, Self.kindValues[kind]!, fresh)
+        let kind: GitHubTokenKind
+        switch st.accessType {
+        case .span(let sp)?:
+            // A span counts from `original`'s start; the scanner's bytes start `spanBase` in.
+            let lo = Int(sp.start) - spanBase
+            kind = GitHubTokenKind.classify(accessTypeBytes: UnsafeBufferPointer(rebasing: s.bytes[lo..<(lo + Int(sp.count))]), transport: st.transport)
+        case .string(let a)?: kind = GitHubTokenKind.classify(accessType: a, transport: st.transport)
+        default: kind = GitHubTokenKind.classify(accessTypeBytes: nil, transport: st.transport)
+        }
+        put(&e, GitHubKeys.tokenKind, Self.kindValues[kind.ordinal], fresh)
         OverflowFields.add(s.overflow, to: &e)
         return e
     }
@@ -254,7 +283,8 @@ public final class GitHubAuditParser: Parser {
         var sawEnvelope = false
         var repoSet = false
         var repositoryValue: FieldValue?
-        var accessType: String?
+        /// `programmatic_access_type` as read (a span or a string).
+        var accessType: FieldValue?
         var transport: String?
         /// The member before the next one (`MemberKeyPredictor`).
         var previous: UInt32 = 0
@@ -280,7 +310,7 @@ public final class GitHubAuditParser: Parser {
     }
 
     private func readAudit(_ s: inout JSONScanner, into e: inout Event, fresh: Bool, state st: inout State,
-                           envelope: inout [(FieldKey, FieldValue)], depth: Int) throws {
+                           envelope: inout [(FieldKey, FieldValue)], depth: Int, spanBase: Int) throws {
         try s.readObject { (s, name) in
             guard let k = self.memberKey(name, after: &st.previous) else {
                 let text = "github." + String(decoding: name, as: UTF8.self)
@@ -293,16 +323,21 @@ public final class GitHubAuditParser: Parser {
             let role = self.roleOf(k)
             if role == .event && depth == 0 && s.peek() == UInt8(ascii: "{") {
                 st.sawEnvelope = true
-                try self.readAudit(&s, into: &e, fresh: fresh, state: &st, envelope: &envelope, depth: 1)
+                try self.readAudit(&s, into: &e, fresh: fresh, state: &st, envelope: &envelope, depth: 1, spanBase: spanBase)
                 return
             }
             if role == .repository && st.repoSet { try s.skipValue(); return }
-            let v = try s.readValue(interner: self.interner)
+            let v: FieldValue
+            switch role {
+            case .keep, .event, .userAgent, .repo, .repository, .accessType: v = try s.readValue(interner: self.interner, spanBase: spanBase)
+            default: v = try s.readValue(interner: self.interner)
+            }
             switch role {
             case .keep, .event:
                 switch v {
                 case .null: return
                 case .string(let str) where str.isEmpty: return
+                case .span(let sp) where sp.count == 0: return
                 default: self.put(&e, k, v, fresh)
                 }
             case .timestamp:
@@ -344,11 +379,11 @@ public final class GitHubAuditParser: Parser {
                     self.put(&e, k, v, fresh)
                 }
             case .userAgent:
-                if case .string(let a) = v, !a.isEmpty { self.put(&e, ECS.userAgent, v, fresh) }
+                if Self.isNonEmptyText(v) { self.put(&e, ECS.userAgent, v, fresh) }
             case .repo:
-                if case .string(let a) = v, !a.isEmpty { self.put(&e, GitHubKeys.repo, v, fresh); st.repoSet = true }
+                if Self.isNonEmptyText(v) { self.put(&e, GitHubKeys.repo, v, fresh); st.repoSet = true }
             case .repository:
-                if case .string(let a) = v, !a.isEmpty { st.repositoryValue = v }
+                if Self.isNonEmptyText(v) { st.repositoryValue = v }
             case .repoPublic:
                 switch v {
                 case .bool: self.put(&e, GitHubKeys.repositoryPublic, v, fresh)
@@ -356,7 +391,7 @@ public final class GitHubAuditParser: Parser {
                 default: break
                 }
             case .accessType:
-                if case .string(let a) = v, !a.isEmpty { st.accessType = a; self.put(&e, k, v, fresh) }
+                if Self.isNonEmptyText(v) { st.accessType = v; self.put(&e, k, v, fresh) }
             case .transport:
                 if case .string(let a) = v, !a.isEmpty { st.transport = a; self.put(&e, k, v, fresh) }
             case .envTime, .envHost, .envSource, .envSourcetype, .envIndex, .skip:
@@ -365,6 +400,16 @@ public final class GitHubAuditParser: Parser {
                 if role == .envTime { st.envTime = TimestampFormat.auto.nanos(v) }
                 envelope.append((k, v))
             }
+        }
+    }
+
+    /// Whether `v` is text (a string or a span) holding at least one byte.
+    @inline(__always)
+    private static func isNonEmptyText(_ v: FieldValue) -> Bool {
+        switch v {
+        case .string(let a): return !a.isEmpty
+        case .span(let sp): return sp.count > 0
+        default: return false
         }
     }
 

@@ -45,6 +45,38 @@ final class GitHubAuditParserTests: XCTestCase {
         XCTAssertEqual(Set(e.fields.map { $0.key }).count, e.fields.count)
     }
 
+    /// Verbatim text members, `user_agent`, `repo` and `programmatic_access_type` stay spans
+    /// of the record (no `String` made); mapped members that are compared (`action`) are
+    /// strings. Spans read the same after the original is dropped and once made strings.
+    func testVerbatimTextStaysASpanOfTheRecord() throws {
+        let p = GitHubAuditParser()
+        var e = try ParserHarness.one(p, Self.patClone)
+        func raw(_ name: String) -> FieldValue? { e.fields.first { $0.key == FieldKey(name) }?.value }
+        for name in ["github.hashed_token", "github._document_id", "user_agent.original", "github.repo", "github.programmatic_access_type"] {
+            guard case .span? = raw(name) else { return XCTFail("\(name) is \(String(describing: raw(name))), not a span") }
+        }
+        guard case .string("git.clone")? = raw("event.action") else { return XCTFail("event.action: \(String(describing: raw("event.action")))") }
+        XCTAssertEqual(e.s("github.token_kind"), "pat_classic")
+        e.dropOriginal()
+        XCTAssertEqual(e.s("github.hashed_token"), "j7TxdJbRhfNhkIOs67EXYceuX0EXL+du673X+6QYSow=")
+        let alone = e.selfContained()
+        XCTAssertEqual(alone.fields.first { $0.key == FieldKey("github.repo") }?.value, .string("acme/payments-service"))
+        XCTAssertEqual(alone.s("user_agent.original"), "git/2.43.0")
+
+        // An escaped value is a string; the token kind is read from it all the same. A wording
+        // GitHub does not write today goes through the keyword search over the span's bytes.
+        let escaped = try ParserHarness.one(p, #"{"action":"git.clone","programmatic_access_type":"Personal access token \u0028classic)"}"#)
+        XCTAssertEqual(escaped.s("github.programmatic_access_type"), "Personal access token (classic)")
+        XCTAssertEqual(escaped.s("github.token_kind"), "pat_classic")
+        let reworded = try ParserHarness.one(p, #"{"action":"git.clone","programmatic_access_type":"Fine grained Personal Access Token v2"}"#)
+        XCTAssertEqual(reworded.s("github.token_kind"), "pat_fine_grained")
+        // A record given apart from the event's original (no spans possible) reads the same.
+        var out: [Event] = []
+        try p.parse(ArraySlice(Array(Self.patClone.utf8)), event: Event(), into: &out)
+        XCTAssertEqual(out.first?.fields.first { $0.key == GitHubKeys.hashedToken }?.value, .string("j7TxdJbRhfNhkIOs67EXYceuX0EXL+du673X+6QYSow="))
+        XCTAssertEqual(out.first?.s("github.token_kind"), "pat_classic")
+    }
+
     func testTokenKinds() {
         let cases: [(String?, String?, GitHubTokenKind)] = [
             ("Personal access token (classic)", "http", .pat_classic),
