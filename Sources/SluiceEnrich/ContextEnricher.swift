@@ -106,6 +106,7 @@ public final class ContextEnricher: MovingTransform, ReloadableEnricher, Sendabl
 
     public func load() throws { try context.load() }
     public func reload() { context.reload() }
+    public var reloader: any BackgroundReloading { context }
     public func reload(completion: @escaping @Sendable (Bool) -> Void) { context.reload(completion: completion) }
     public var watchedFiles: [String] { files.map(\.path) }
     public var lastReport: LoadReport { context.lastReport }

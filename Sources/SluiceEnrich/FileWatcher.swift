@@ -146,6 +146,6 @@ public struct WatchError: Error, Sendable, CustomStringConvertible {
 extension ReloadableEnricher {
     /// A watcher (not started) that reloads this enricher when one of its files changes.
     public func makeWatcher(debounce: Double = 0.2) -> FileWatcher {
-        FileWatcher(paths: watchedFiles, debounce: debounce) { [weak self] _ in self?.reload() }
+        FileWatcher(paths: watchedFiles, debounce: debounce) { [weak reloader = self.reloader] _ in reloader?.reloadInBackground() }
     }
 }

@@ -18,6 +18,18 @@ public protocol ReloadableEnricher: AnyObject, Sendable {
     func reload()
     /// The files this enricher reads (absolute or as configured), for a `FileWatcher`.
     var watchedFiles: [String] { get }
+    /// What `reload()` reloads (the enricher's `ReloadingSet`), for the triggers that must
+    /// not keep the enricher alive (SIGHUP registrations, file watchers): they hold it
+    /// weakly. Not the enricher itself: an object once weakly referenced keeps a side table
+    /// for life, which sends every retain and release of it to the runtime's slow path, and
+    /// an enricher is retained several times per event.
+    var reloader: any BackgroundReloading { get }
+}
+
+/// Something that reloads in the background when asked (see `ReloadableEnricher.reloader`).
+public protocol BackgroundReloading: AnyObject, Sendable {
+    /// Starts a reload and returns at once.
+    func reloadInBackground()
 }
 
 /// The set an enricher serves (an immutable snapshot of its files), and its replacement.
@@ -34,7 +46,7 @@ public protocol ReloadableEnricher: AnyObject, Sendable {
 ///   `file:line: reason`.
 /// - Reloads run one at a time on a private serial queue; a reload asked for while one runs
 ///   runs after it.
-public final class ReloadingSet<S: AnyObject & Sendable>: Sendable {
+public final class ReloadingSet<S: AnyObject & Sendable>: BackgroundReloading, Sendable {
     /// Builds a new set from the files; a nil set means the load failed as a whole.
     public typealias Builder = @Sendable () -> (set: S?, report: LoadReport)
 
@@ -93,6 +105,8 @@ public final class ReloadingSet<S: AnyObject & Sendable>: Sendable {
             completion?(ok)
         }
     }
+
+    public func reloadInBackground() { reload(completion: nil) }
 
     /// Reload on the calling thread; true when the new set will serve the next batch.
     @discardableResult
@@ -164,8 +178,8 @@ final class EnricherLifecycle: Sendable {
 
     func start(_ enricher: ReloadableEnricher, _ context: StartContext) throws {
         try enricher.load()
-        let id = context.reloads.register(component: context.name, files: enricher.watchedFiles) { [weak enricher] in
-            enricher?.reload()
+        let id = context.reloads.register(component: context.name, files: enricher.watchedFiles) { [weak reloader = enricher.reloader] in
+            reloader?.reloadInBackground()
         }
         held.withLock { $0.registration = (context.reloads, id) }
         if watch, context.mode == .follow {

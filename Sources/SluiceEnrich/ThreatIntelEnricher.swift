@@ -112,6 +112,7 @@ public final class ThreatIntelEnricher: MovingTransform, ReloadableEnricher, @un
 
     public func load() throws { try intel.load() }
     public func reload() { intel.reload() }
+    public var reloader: any BackgroundReloading { intel }
     public func reload(completion: @escaping @Sendable (Bool) -> Void) { intel.reload(completion: completion) }
     public var watchedFiles: [String] { files.map(\.path) }
     /// The report of the last load (counts and bad lines).

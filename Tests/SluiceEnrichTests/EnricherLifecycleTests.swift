@@ -37,6 +37,29 @@ final class EnricherLifecycleTests: XCTestCase {
         XCTAssertTrue(reloads.files.isEmpty, "stop ends the registration")
     }
 
+    /// The registration and the watcher hold the enricher's set weakly, not the enricher (a
+    /// weakly referenced object is retained through the runtime's slow path for life): a
+    /// registered enricher is freed when the pipeline lets it go, and a SIGHUP after that
+    /// reloads nothing.
+    func testRegistrationDoesNotKeepTheEnricherAlive() throws {
+        let p = try ET.write(dir, "intel.csv", "indicator,category,feed\n198.51.100.7,tor_exit,v1\n")
+        let reloads = ReloadRegistry()
+        weak var gone: ThreatIntelEnricher?
+        weak var goneSet: ReloadingSet<ThreatIntelSet>?
+        do {
+            let t = ThreatIntelEnricher(files: [IntelFile(path: p)], watch: false, name: "intel", logger: ET.logger)
+            try t.start(context(reloads))
+            let w = t.makeWatcher()
+            gone = t
+            goneSet = t.intel
+            XCTAssertEqual(feed(t), "v1")
+            _ = w
+        }
+        XCTAssertNil(gone, "the registration keeps no enricher alive")
+        XCTAssertNil(goneSet, "nor its set")
+        reloads.reloadAll()
+    }
+
     func testStartWatchesInLiveRunsOnly() throws {
         let p = try ET.write(dir, "intel.csv", "indicator,category,feed\n198.51.100.7,tor_exit,v1\n")
         let live = ThreatIntelEnricher(files: [IntelFile(path: p)], name: "intel", logger: ET.logger)
