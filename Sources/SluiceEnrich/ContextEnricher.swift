@@ -30,13 +30,21 @@ import SluiceCore
 /// audit repositories, e.g. a GitHub Enterprise Server name), `mask_credentials` (default
 /// true), `mask_fields`, `mask_original` (default true), `reload_bad_lines` (`keep_previous` or `skip`), `watch` (default
 /// true: reload when a file changes, in live runs).
-public final class ContextEnricher: MovingTransform, ReloadableEnricher, Sendable {
+public final class ContextEnricher: MovingTransform, ReloadableEnricher, @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): the only mutable state is `index`, processing-thread
+    // scratch used inside `enrich`, which the runtime calls on the stage's serial queue only
+    // (`Transform` contract); reloads go through `ReloadingSet`'s lock; everything else is
+    // immutable after `init`.
     public static let defaultMaskFields = ["url.full", "url.original", "process.command_line",
                                            "process.parent.command_line", "process.title", "process.args"]
 
     public let files: [ContextFile]
     public let githubHost: String
     let maskFields: [FieldKey]
+    /// The keys of the event being enriched (processing-thread scratch).
+    private let index = FieldIndex()
+    /// Per key id: whether it is one of `maskFields` (ids past the end are not).
+    private let masked: [Bool]
     /// Also mask the raw record (`event.original`), which holds the same secrets.
     let maskOriginal: Bool
     let identityKeys = [Keys.userName, Keys.githubActor, Keys.githubNameID, Keys.userEmail]
@@ -70,6 +78,9 @@ public final class ContextEnricher: MovingTransform, ReloadableEnricher, Sendabl
         lifecycle = EnricherLifecycle(watch: watch)
         self.githubHost = githubHost.lowercased()
         self.maskFields = maskCredentials ? maskFields.map { FieldKey($0) } : []
+        var masked = [Bool](repeating: false, count: Int(self.maskFields.map(\.id).max() ?? 0) + 1)
+        for k in self.maskFields { masked[Int(k.id)] = true }
+        self.masked = masked
         let f = files
         context = ReloadingSet(name: name, logger: logger, keepPreviousOnBadLines: keepPreviousOnBadLines) {
             ContextLoader.load(f)
@@ -130,18 +141,22 @@ public final class ContextEnricher: MovingTransform, ReloadableEnricher, Sendabl
 
     /// Adds the context of one event (exposed for tests and benchmarks); does not mask.
     public func enrich(_ e: inout Event, _ c: ContextSet) {
+        // The event's keys are indexed once; every lookup below reads the index, and fields
+        // are added through it so it stays right.
+        let index = self.index
+        index.begin(e.fields)
         // Asset.
         var asset: Int?
         var byAddress = false
         func byIP(_ key: FieldKey) -> Int? {
             var found: Int?
-            EventText.first(e, key) { b in if let a = IPAddress.parse(b, 0..<b.count) { found = c.asset(at: a) } }
+            EventText.first(e, key, in: index) { b in if let a = IPAddress.parse(b, 0..<b.count) { found = c.asset(at: a) } }
             return found
         }
         func byHost() -> Int? {
             var found: Int?
-            if !EventText.first(e, Keys.hostName, { b in found = c.asset(named: b, 0..<b.count) }) || found == nil {
-                EventText.first(e, Keys.hostHostname) { b in found = c.asset(named: b, 0..<b.count) }
+            if !EventText.first(e, Keys.hostName, in: index, { b in found = c.asset(named: b, 0..<b.count) }) || found == nil {
+                EventText.first(e, Keys.hostHostname, in: index) { b in found = c.asset(named: b, 0..<b.count) }
             }
             if found == nil, let a = byIP(Keys.hostIP) { byAddress = true; found = a }
             return found
@@ -152,24 +167,24 @@ public final class ContextEnricher: MovingTransform, ReloadableEnricher, Sendabl
             else if let a = byIP(Keys.sourceIP) { asset = a; byAddress = true }
         }
         if let asset {
-            for f in c.assetFields(asset) { e[f.key] = f.value }
-            if byAddress, e[Keys.hostName] == nil, let n = c.assetName(asset) { e[Keys.hostName] = .string(n) }
+            for f in c.assetFields(asset) { index.set(f.key, f.value, in: &e.fields) }
+            if byAddress, !index.contains(Keys.hostName), let n = c.assetName(asset) { index.set(Keys.hostName, .string(n), in: &e.fields) }
         }
         // Identity.
         if c.identityCount > 0 {
             for key in identityKeys {
                 var found: Int?
-                EventText.first(e, key) { b in found = c.identity(b, 0..<b.count) }
+                EventText.first(e, key, in: index) { b in found = c.identity(b, 0..<b.count) }
                 if let found {
-                    for f in c.identityFields(found) { e[f.key] = f.value }
+                    for f in c.identityFields(found) { index.set(f.key, f.value, in: &e.fields) }
                     break
                 }
             }
         }
         // Repository namespace.
-        if let ns = namespace(e, c) {
-            e[Keys.namespace] = .string(ns)
-            e[Keys.sanctioned] = .bool(RepoNamespace.isSanctioned(ns, by: c.sanctioned))
+        if let ns = namespace(e, c, index) {
+            index.set(Keys.namespace, .string(ns), in: &e.fields)
+            index.set(Keys.sanctioned, .bool(RepoNamespace.isSanctioned(ns, by: c.sanctioned)), in: &e.fields)
         }
     }
 
@@ -187,10 +202,10 @@ public final class ContextEnricher: MovingTransform, ReloadableEnricher, Sendabl
         return false
     }
 
-    func namespace(_ e: Event, _ c: ContextSet) -> String? {
+    func namespace(_ e: Event, _ c: ContextSet, _ index: FieldIndex) -> String? {
         var ns: String?
         // `github.repo` as a span or string (the first field of that key), read in place.
-        if let i = e.fields.firstIndex(of: Keys.githubRepo) {
+        if let i = index.position(of: Keys.githubRepo) {
             switch e.fields[i].value {
             case .span(let sp):
                 ns = e.withBytes(sp) { RepoNamespace.fromGitHubRepo(bytes: $0, lowercasedHost: githubHost) }
@@ -200,18 +215,32 @@ public final class ContextEnricher: MovingTransform, ReloadableEnricher, Sendabl
             }
             if let ns { return ns }
         }
-        EventText.first(e, Keys.urlFull) { b in
+        EventText.first(e, Keys.urlFull, in: index) { b in
             guard let u = URLParts.parse(b, 0..<b.count), let service = c.catalog.lookup(b, u.host) else { return }
             ns = RepoNamespace.fromURL(b, u, service: service)
         }
         if let ns { return ns }
-        EventText.first(e, Keys.commandLine) { b in
+        EventText.first(e, Keys.commandLine, in: index) { b in
             GitCommandLine.forEachRepoURL(b, 0..<b.count) { r in
                 guard ns == nil, let u = URLParts.parse(b, r) ?? URLParts.parseSCPLike(b, r) else { return }
                 ns = RepoNamespace.fromURL(b, u, service: c.catalog.lookup(b, u.host))
             }
         }
         return ns
+    }
+
+    /// The position of the first field at or after `from` whose key is masked: the keys are
+    /// read in place (copying each field would retain its value), looked up by id.
+    private func nextMasked(_ fields: FieldList, from: Int) -> Int? {
+        fields.withUnsafeFields { fs in
+            var k = from
+            while k < fs.count {
+                let id = Int(fs[k].key.id)
+                if id < masked.count, masked[id] { return k }
+                k += 1
+            }
+            return nil
+        }
     }
 
     /// Masks credentials in the configured fields and (`mask_original`) the raw record, in place.
@@ -221,9 +250,10 @@ public final class ContextEnricher: MovingTransform, ReloadableEnricher, Sendabl
             // Replacing `original` first turns the fields that are spans of it into strings.
             e.original = ArraySlice(out)
         }
-        for i in e.fields.indices {
+        var next = 0
+        while let i = nextMasked(e.fields, from: next) {
+            next = i + 1
             let f = e.fields[i]
-            guard maskFields.contains(f.key) else { continue }
             switch f.value {
             case .span, .string:
                 var out: [UInt8]?

@@ -44,6 +44,22 @@ public enum EventText {
         }
     }
 
+    /// `forEach` for an event whose keys `index` holds (`FieldIndex.begin` on its fields,
+    /// unchanged since): finds the path's key and its parents without scanning the fields.
+    @inlinable
+    public static func forEach(_ event: Event, _ path: FieldPath, in index: FieldIndex, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        if let i = index.position(of: path.key) {
+            visit(event, event.fields[i].value, body)
+            return
+        }
+        for (parent, members) in path.nested {
+            if let i = index.position(of: parent) {
+                descend(event, event.fields[i].value, members[...], body)
+                return
+            }
+        }
+    }
+
     @usableFromInline
     static func descend(_ event: Event, _ v: FieldValue, _ members: ArraySlice<FieldKey>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         guard let first = members.first else { visit(event, v, body); return }
@@ -70,7 +86,19 @@ public enum EventText {
     /// The first text value at `key` (top level only), through `body`; false when absent.
     @inlinable @discardableResult
     public static func first(_ event: Event, _ key: FieldKey, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
-        if let i = event.fields.firstIndex(of: key) {
+        first(event, at: event.fields.firstIndex(of: key), body)
+    }
+
+    /// `first` for an event whose keys `index` holds (see `forEach(_:_:in:_:)`).
+    @inlinable @discardableResult
+    public static func first(_ event: Event, _ key: FieldKey, in index: FieldIndex, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
+        first(event, at: index.position(of: key), body)
+    }
+
+    /// The first text value of the field at `position` (nil: absent), through `body`.
+    @inlinable
+    static func first(_ event: Event, at position: Int?, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
+        if let i = position {
             switch event.fields[i].value {
             case .span(let sp): event.withBytes(sp, body); return true
             case .string(let s): withBytes(s, body); return true

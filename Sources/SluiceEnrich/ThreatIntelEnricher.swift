@@ -45,6 +45,8 @@ public final class ThreatIntelEnricher: MovingTransform, ReloadableEnricher, @un
     private var urlScratch: [UInt8] = []
     private var seen: [UInt32] = []
     private var added: [FieldValue] = []
+    /// Where the checked fields (and their parents) sit in the event at hand.
+    private let index = FieldIndex()
 
     public init(files: [IntelFile], fields: [String] = ThreatIntelEnricher.defaultFields, maxMatches: Int = 16,
                 keepPreviousOnBadLines: Bool = true, watch: Bool = true, name: String = "threat_intel",
@@ -138,8 +140,11 @@ public final class ThreatIntelEnricher: MovingTransform, ReloadableEnricher, @un
     public func enrich(_ e: inout Event, _ intel: ThreatIntelSet, now: Int64) {
         seen.removeAll(keepingCapacity: true)
         added.removeAll(keepingCapacity: true)
+        // One pass over the event's keys, then each checked field (7 by default, most
+        // absent) and its parents are found without scanning the fields again.
+        index.begin(e.fields)
         for i in fields.indices {
-            EventText.forEach(e, fields[i]) { b in
+            EventText.forEach(e, fields[i], in: index) { b in
                 match(b, intel, now: now) { id in
                     guard added.count < maxMatches, !seen.contains(id) else { return }
                     seen.append(id)

@@ -93,4 +93,15 @@ public final class FieldIndex {
         let id = Int(key.id)
         return id < capacity && table[id] >> 32 == generation
     }
+
+    /// The position of `key` in the current event's fields (the first, for a repeated key),
+    /// or nil when absent: what `FieldList.firstIndex(of:)` returns, without the scan. For
+    /// readers that look up many keys of one event (enrichers) after `begin`.
+    @inline(__always)
+    public func position(of key: FieldKey) -> Int? {
+        let id = Int(key.id)
+        guard id < capacity else { return nil }
+        let entry = table[id]
+        return entry >> 32 == generation ? Int(UInt32(truncatingIfNeeded: entry)) : nil
+    }
 }
