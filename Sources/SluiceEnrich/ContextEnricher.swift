@@ -31,8 +31,8 @@ import SluiceCore
 /// true), `mask_fields`, `mask_original` (default true), `reload_bad_lines` (`keep_previous` or `skip`), `watch` (default
 /// true: reload when a file changes, in live runs).
 public final class ContextEnricher: MovingTransform, ReloadableEnricher, @unchecked Sendable {
-    // SAFETY (@unchecked Sendable): the only mutable state is `index`, processing-thread
-    // scratch used inside `enrich`, which the runtime calls on the stage's serial queue only
+    // SAFETY (@unchecked Sendable): the only mutable state is `index` and the owner memo,
+    // processing-thread scratch used inside `enrich`, which the runtime calls on the stage's serial queue only
     // (`Transform` contract); reloads go through `ReloadingSet`'s lock; everything else is
     // immutable after `init`.
     public static let defaultMaskFields = ["url.full", "url.original", "process.command_line",
@@ -43,6 +43,10 @@ public final class ContextEnricher: MovingTransform, ReloadableEnricher, @unchec
     let maskFields: [FieldKey]
     /// The keys of the event being enriched (processing-thread scratch).
     private let index = FieldIndex()
+    /// `gitHubNamespace`'s memo (processing-thread scratch) and the set it was made for.
+    private var ownerMemo: [(owner: [UInt8], namespace: String, sanctioned: Bool)] = []
+    private var ownerMemoSet: ContextSet?
+    private var ownerMemoNext = 0
     /// Per key id: whether it is one of `maskFields` (ids past the end are not).
     private let masked: [Bool]
     /// Also mask the raw record (`event.original`), which holds the same secrets.
@@ -182,9 +186,9 @@ public final class ContextEnricher: MovingTransform, ReloadableEnricher, @unchec
             }
         }
         // Repository namespace.
-        if let ns = namespace(e, c, index) {
+        if let (ns, sanctioned) = namespace(e, c, index) {
             index.set(Keys.namespace, .string(ns), in: &e.fields)
-            index.set(Keys.sanctioned, .bool(RepoNamespace.isSanctioned(ns, by: c.sanctioned)), in: &e.fields)
+            index.set(Keys.sanctioned, .bool(sanctioned), in: &e.fields)
         }
     }
 
@@ -202,19 +206,41 @@ public final class ContextEnricher: MovingTransform, ReloadableEnricher, @unchec
         return false
     }
 
-    func namespace(_ e: Event, _ c: ContextSet, _ index: FieldIndex) -> String? {
-        var ns: String?
+    /// The event's repository namespace and whether it is sanctioned.
+    func namespace(_ e: Event, _ c: ContextSet, _ index: FieldIndex) -> (String, Bool)? {
         // `github.repo` as a span or string (the first field of that key), read in place.
         if let i = index.position(of: Keys.githubRepo) {
+            var found: (String, Bool)?
             switch e.fields[i].value {
-            case .span(let sp):
-                ns = e.withBytes(sp) { RepoNamespace.fromGitHubRepo(bytes: $0, lowercasedHost: githubHost) }
-            case .string(let s):
-                ns = RepoNamespace.fromGitHubRepo(s, host: githubHost)
+            case .span(let sp): found = e.withBytes(sp) { gitHubNamespace($0, c) }
+            case .string(var s): found = s.withUTF8 { gitHubNamespace($0, c) }
             default: break
             }
-            if let ns { return ns }
+            if let found { return found }
         }
+        guard let ns = namespaceFromURLs(e, c, index) else { return nil }
+        return (ns, RepoNamespace.isSanctioned(ns, by: c.sanctioned))
+    }
+
+    /// `RepoNamespace.fromGitHubRepo` of `repo` and whether it is sanctioned, remembered per
+    /// owner for the set in use (16 owners, the oldest replaced): events name a few owners
+    /// over and over, and making the namespace allocates a string.
+    private func gitHubNamespace(_ repo: UnsafeBufferPointer<UInt8>, _ c: ContextSet) -> (String, Bool)? {
+        guard let r = RepoNamespace.gitHubOwner(bytes: repo) else { return nil }
+        let owner = UnsafeBufferPointer(rebasing: repo[r])
+        if ownerMemoSet !== c { ownerMemo.removeAll(); ownerMemoSet = c; ownerMemoNext = 0 }
+        for m in ownerMemo.indices where ownerMemo[m].owner.elementsEqual(owner) {
+            return (ownerMemo[m].namespace, ownerMemo[m].sanctioned)
+        }
+        guard let ns = RepoNamespace.fromGitHubRepo(bytes: repo, lowercasedHost: githubHost) else { return nil }
+        let entry = (owner: Array(owner), namespace: ns, sanctioned: RepoNamespace.isSanctioned(ns, by: c.sanctioned))
+        if ownerMemo.count < 16 { ownerMemo.append(entry) } else { ownerMemo[ownerMemoNext] = entry; ownerMemoNext = (ownerMemoNext + 1) % 16 }
+        return (ns, entry.sanctioned)
+    }
+
+    /// The namespace from `url.full` or a git command line.
+    func namespaceFromURLs(_ e: Event, _ c: ContextSet, _ index: FieldIndex) -> String? {
+        var ns: String?
         EventText.first(e, Keys.urlFull, in: index) { b in
             guard let u = URLParts.parse(b, 0..<b.count), let service = c.catalog.lookup(b, u.host) else { return }
             ns = RepoNamespace.fromURL(b, u, service: service)

@@ -27,17 +27,9 @@ public enum RepoNamespace {
     /// it), with `host` already in lower case: `host/owner`, the owner being the first
     /// non-empty `/`-separated segment, when a second one follows; nil otherwise.
     public static func fromGitHubRepo(bytes b: UnsafeBufferPointer<UInt8>, lowercasedHost host: String) -> String? {
-        let n = b.count
-        var i = 0
-        while i < n && b[i] == 0x2F { i += 1 }
-        let start = i
-        var ascii = true
-        while i < n && b[i] != 0x2F { ascii = ascii && b[i] < 0x80; i += 1 }
-        let end = i
-        while i < n && b[i] == 0x2F { i += 1 }
-        guard end > start, i < n else { return nil }
-        let owner = UnsafeBufferPointer(rebasing: b[start..<end])
-        guard ascii else { return host + "/" + String(decoding: owner, as: UTF8.self).lowercased() }
+        guard let r = gitHubOwner(bytes: b) else { return nil }
+        let owner = UnsafeBufferPointer(rebasing: b[r])
+        guard !owner.contains(where: { $0 >= 0x80 }) else { return host + "/" + String(decoding: owner, as: UTF8.self).lowercased() }
         let hb = host.utf8
         return String(unsafeUninitializedCapacity: hb.count + 1 + owner.count) { out in
             var k = 0
@@ -46,6 +38,21 @@ public enum RepoNamespace {
             for c in owner { out[k] = c >= 0x41 && c <= 0x5A ? c | 0x20 : c; k += 1 }
             return k
         }
+    }
+
+    /// Where the owner lies in GitHub's `repo` bytes: the first non-empty `/`-separated
+    /// segment, when a second one follows (the namespace is `host/` + the owner in lower
+    /// case); nil otherwise.
+    public static func gitHubOwner(bytes b: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        let n = b.count
+        var i = 0
+        while i < n && b[i] == 0x2F { i += 1 }
+        let start = i
+        while i < n && b[i] != 0x2F { i += 1 }
+        let end = i
+        while i < n && b[i] == 0x2F { i += 1 }
+        guard end > start, i < n else { return nil }
+        return start..<end
     }
 
     /// The namespace of a URL (`scheme://` or scp-like) in `b[r]`, given the service of its

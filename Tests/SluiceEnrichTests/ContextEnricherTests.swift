@@ -227,6 +227,29 @@ final class ContextEnricherTests: XCTestCase {
         XCTAssertEqual(ns(c, gh).0, "github.com/acme")
     }
 
+    /// The enricher remembers `github.repo` namespaces per owner (16 at a time) for the set
+    /// in use: more owners than that, in mixed case, still read right on every pass, and a
+    /// reload that changes the sanctioned list changes the answer for an owner seen before.
+    func testGitHubNamespacesAreRememberedPerOwnerAndSet() throws {
+        let path = try ET.write(dir, "context.yaml", Self.yaml)
+        let c = try enricher([path])
+        for pass in 0..<2 {
+            for i in 0..<40 {
+                let owner = i % 2 == 0 ? "Org\(i)" : "org\(i)"
+                let gh = try ET.github(#"{"@timestamp":1764750000000,"action":"git.clone","actor":"a","repo":"\#(owner)/repo-\#(pass)"}"#)
+                XCTAssertEqual(ns(c, gh).0, "github.com/org\(i)", "pass \(pass), \(owner)")
+                XCTAssertEqual(ns(c, gh).1, false)
+            }
+        }
+        let acme = try ET.github(#"{"@timestamp":1764750000000,"action":"git.clone","actor":"a","repo":"acme/widgets"}"#)
+        XCTAssertEqual(ns(c, acme).1, true)
+        _ = try ET.write(dir, "context.yaml", Self.yaml.replacingOccurrences(of: "sanctioned: [github.com/acme,", with: "sanctioned: [github.com/org3,"))
+        XCTAssertTrue(c.context.reloadNow())
+        XCTAssertEqual(ns(c, acme).1, false, "the new set no longer sanctions github.com/acme")
+        let org3 = try ET.github(#"{"@timestamp":1764750000000,"action":"git.clone","actor":"a","repo":"org3/x"}"#)
+        XCTAssertEqual(ns(c, org3).1, true)
+    }
+
     func testSanctionedMatchingRules() {
         let s = ["github.com/acme", "gitlab.com/acme-group", "git.acme.example"].compactMap(RepoNamespace.normalizeEntry)
         XCTAssertTrue(RepoNamespace.isSanctioned("github.com/acme", by: s))
