@@ -69,8 +69,9 @@ public enum GitHubTokenKind: String, Sendable, CaseIterable {
         return .none
     }
 
-    /// Position in `allCases`.
-    var ordinal: Int { Self.allCases.firstIndex(of: self)! }
+    /// Position in `allCases` (read from a copy made once: `allCases` builds its array anew).
+    var ordinal: Int { Self.ordered.firstIndex(of: self)! }
+    private static let ordered = allCases
 
     /// The `programmatic_access_type` values GitHub writes today.
     private static let exact: [(StaticString, GitHubTokenKind)] = [
