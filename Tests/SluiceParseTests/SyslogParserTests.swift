@@ -228,6 +228,9 @@ final class SyslogParserTests: XCTestCase {
         let e = try ParserHarness.one(p, line)
         XCTAssertEqual(e.s("event.action"), "git.clone")
         XCTAssertEqual(e.s("github.token_kind"), "pat_classic")
+        // Spans of the payload count from the start of the whole record.
+        XCTAssertEqual(e.s("github.repo"), "acme/api")
+        XCTAssertEqual(e.s("github.programmatic_access_type"), "Personal access token (classic)")
         XCTAssertEqual(e.s("host.name"), "ghes-01")
         XCTAssertEqual(e.s("log.syslog.appname"), "github-audit")
         XCTAssertEqual(e.timestamp, 1763863715123 * 1_000_000, "the payload's own time wins")
