@@ -120,7 +120,6 @@ public final class ContextEnricher: MovingTransform, ReloadableEnricher, @unchec
     // MARK: ReloadableEnricher
 
     public func load() throws { try context.load() }
-    public func reload() { context.reload() }
     public var reloader: any BackgroundReloading { context }
     public func reload(completion: @escaping @Sendable (Bool) -> Void) { context.reload(completion: completion) }
     public var watchedFiles: [String] { files.map(\.path) }

@@ -32,28 +32,26 @@ public enum EventText {
     /// Calls `body` with the bytes of every text value at `path` in `event`.
     @inlinable
     public static func forEach(_ event: Event, _ path: FieldPath, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        if let i = event.fields.firstIndex(of: path.key) {
-            visit(event, event.fields[i].value, body)
-            return
-        }
-        for (parent, members) in path.nested {
-            if let i = event.fields.firstIndex(of: parent) {
-                descend(event, event.fields[i].value, members[...], body)
-                return
-            }
-        }
+        forEach(event, path, position: { event.fields.firstIndex(of: $0) }, body)
     }
 
     /// `forEach` for an event whose keys `index` holds (`FieldIndex.begin` on its fields,
     /// unchanged since): finds the path's key and its parents without scanning the fields.
     @inlinable
     public static func forEach(_ event: Event, _ path: FieldPath, in index: FieldIndex, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        if let i = index.position(of: path.key) {
+        forEach(event, path, position: { index.position(of: $0) }, body)
+    }
+
+    /// `forEach` with the top-level position of a key found by `position`: the path's own
+    /// key, else its longest parent present.
+    @inlinable
+    static func forEach(_ event: Event, _ path: FieldPath, position: (FieldKey) -> Int?, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        if let i = position(path.key) {
             visit(event, event.fields[i].value, body)
             return
         }
         for (parent, members) in path.nested {
-            if let i = index.position(of: parent) {
+            if let i = position(parent) {
                 descend(event, event.fields[i].value, members[...], body)
                 return
             }

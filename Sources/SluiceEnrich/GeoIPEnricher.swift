@@ -186,7 +186,6 @@ public final class GeoIPEnricher: MovingTransform, ReloadableEnricher, Sendable 
     public func stop() { lifecycle.stop() }
 
     public func load() throws { try databases.load() }
-    public func reload() { databases.reload() }
     public var reloader: any BackgroundReloading { databases }
     public func reload(completion: @escaping @Sendable (Bool) -> Void) { databases.reload(completion: completion) }
     public var watchedFiles: [String] { databasePaths }

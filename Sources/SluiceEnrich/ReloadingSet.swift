@@ -26,6 +26,11 @@ public protocol ReloadableEnricher: AnyObject, Sendable {
     var reloader: any BackgroundReloading { get }
 }
 
+extension ReloadableEnricher {
+    /// `reload()` is its `reloader`'s.
+    public func reload() { reloader.reloadInBackground() }
+}
+
 /// Something that reloads in the background when asked (see `ReloadableEnricher.reloader`).
 public protocol BackgroundReloading: AnyObject, Sendable {
     /// Starts a reload and returns at once.

@@ -113,7 +113,6 @@ public final class ThreatIntelEnricher: MovingTransform, ReloadableEnricher, @un
     // MARK: ReloadableEnricher
 
     public func load() throws { try intel.load() }
-    public func reload() { intel.reload() }
     public var reloader: any BackgroundReloading { intel }
     public func reload(completion: @escaping @Sendable (Bool) -> Void) { intel.reload(completion: completion) }
     public var watchedFiles: [String] { files.map(\.path) }

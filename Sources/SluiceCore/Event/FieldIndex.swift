@@ -89,10 +89,7 @@ public final class FieldIndex {
     }
 
     /// Whether `key` was set on the current event (present since `begin`).
-    public func contains(_ key: FieldKey) -> Bool {
-        let id = Int(key.id)
-        return id < capacity && table[id] >> 32 == generation
-    }
+    public func contains(_ key: FieldKey) -> Bool { position(of: key) != nil }
 
     /// The position of `key` in the current event's fields (the first, for a repeated key),
     /// or nil when absent: what `FieldList.firstIndex(of:)` returns, without the scan. For
