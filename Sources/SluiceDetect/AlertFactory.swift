@@ -24,7 +24,7 @@ extension DetectionEngine {
         for (j, esc) in rule.ext.escalations.enumerated() {
             switch esc.trigger {
             case .selection(let i):
-                if evaluateSelection(rule.ext.whenSelections[i], ctx) {
+                if selectionHolds(rule, i, ctx) {
                     steps += esc.steps; why.append(rule.ext.whenNames[i].isEmpty ? "selection" : rule.ext.whenNames[i])
                 }
             case .afterRule(let other, _, let within):
@@ -101,7 +101,7 @@ extension DetectionEngine {
                 if learn(k) { freshKeys.append(k); anyNew = true }
             }
         }
-        let forced = spec.orWhen.map { evaluateSelection(rule.ext.whenSelections[$0], ctx) } ?? false
+        let forced = spec.orWhen.map { selectionHolds(rule, $0, ctx) } ?? false
         let learned = ctx.time &- st.learningStart >= learningPeriod(rule)
             && spec.entityLearning.map { ctx.time &- entitySince >= $0 } ?? true
         guard forced || (anyNew && learned) else { return }
@@ -207,7 +207,7 @@ extension DetectionEngine {
                 if case .differs = esc.trigger { continue }
                 g0.escalated[j] = ctx.time
             }
-            for (i, sel) in rule.ext.whenSelections.enumerated() where i < 32 && evaluateSelection(sel, ctx) { g0.whenBits |= 1 << UInt32(i) }
+            for i in rule.ext.whenSelections.indices where i < 32 && selectionHolds(rule, i, ctx) { g0.whenBits |= 1 << UInt32(i) }
             g = g0
         }
         guard ctx.time &- st.learningStart >= learningPeriod(rule) else { return }
@@ -327,10 +327,10 @@ extension DetectionEngine {
         let idx = scratchIndexForAlerts
         for e in ev {
             idx.load(e)
-            for p in AlertKeys.userPaths { p.forEach(e, idx) { v in if let s = ValueText.string(v, e) { add(s, &users) }; return false } }
-            for p in AlertKeys.hostPaths { p.forEach(e, idx) { v in if let s = ValueText.string(v, e) { add(s, &hosts) }; return false } }
-            for p in AlertKeys.ipPaths { p.forEach(e, idx) { v in if let s = ValueText.string(v, e) { add(s, &ips) }; return false } }
-            AlertKeys.enrichmentPath.forEach(e, idx) { v in
+            for p in AlertKeys.userPaths { p.forEach(e, idx) { v, e in if let s = ValueText.string(v, e) { add(s, &users) }; return false } }
+            for p in AlertKeys.hostPaths { p.forEach(e, idx) { v, e in if let s = ValueText.string(v, e) { add(s, &hosts) }; return false } }
+            for p in AlertKeys.ipPaths { p.forEach(e, idx) { v, e in if let s = ValueText.string(v, e) { add(s, &ips) }; return false } }
+            AlertKeys.enrichmentPath.forEach(e, idx) { v, e in
                 let r = e.resolved(v)
                 var scratch: [UInt8] = []
                 JSONWriter.appendValue(r, to: &scratch)

@@ -96,7 +96,7 @@ extension DetectionEngine {
         // The group key is hashed from the values as they are read; the values themselves are
         // collected again only when an alert is made (`decide`).
         guard let key = keyOf(info.group[k], v) else { return }
-        if let allow = rule.ext.allowlist, evaluateSelection(allow, ctx) { return }
+        if rule.ext.allowlist != nil, selectionHolds(rule, -1, ctx) { return }
         let kind = info.spec.kind
         let t = ctx.time
         let st = states[c]
@@ -137,8 +137,8 @@ extension DetectionEngine {
         let sq = seq(&ctx)
         // Per-event extension tests.
         var whenHits: UInt32 = 0
-        for (i, sel) in rule.ext.whenSelections.enumerated() where i < 32 {
-            if evaluateSelection(sel, ctx) { whenHits |= 1 << UInt32(i) }
+        for i in rule.ext.whenSelections.indices where i < 32 {
+            if selectionHolds(rule, i, ctx) { whenHits |= 1 << UInt32(i) }
         }
         var escalatedNow: [Int] = []
         let kinds = single[c].escalationKinds

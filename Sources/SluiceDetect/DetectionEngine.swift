@@ -376,23 +376,24 @@ public final class DetectionEngine {
     func withFirstText(_ a: FieldAccessor, _ v: EventView, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
         // A top-level scalar (the usual case): its bytes where they lie (for an `extract`,
         // the part captured from them).
-        let (found, value) = v.directValue(a)
-        if found {
-            switch value {
-            case nil: return false
-            case .array?: break
-            case let x?:
+        let r = v.directSlot(a)
+        if r == TopKeyPlan.absent { return false }
+        if r >= 0 {
+            let direct: Bool? = v.event.fields.withUnsafeFields { f in
+                let x = f.value(at: r)
+                if case .array = x.pointee { return nil }
                 if let re = a.capture {
-                    guard var s = ValueText.with(x, v.event, &captureScratch, { captured(re, $0) }) ?? nil else { return false }
+                    guard var s = ValueText.with(x.pointee, v.event, &captureScratch, { captured(re, $0) }) ?? nil else { return false }
                     s.withUTF8(body)
                     return true
                 }
                 var hit = false
-                _ = ValueText.with(x, v.event, &textScratch) { b in
+                _ = ValueText.with(x.pointee, v.event, &textScratch) { b in
                     if !b.isEmpty { body(b); hit = true }
                 }
                 return hit
             }
+            if let d = direct { return d }
         }
         if a.capture != nil {
             guard var s = firstText(a, v) else { return false }
@@ -476,13 +477,11 @@ public final class DetectionEngine {
         return k.value
     }
 
-    func evaluateSelection(_ e: Expr, _ event: Event) -> Bool { matcher.evaluateStandalone(e, on: event) }
-
-    /// Evaluates a selection on the context's event, without reloading it when the matcher
-    /// still holds it.
-    func evaluateSelection(_ e: Expr, _ ctx: Ctx) -> Bool {
-        if ctx.loaded != 0 && ctx.loaded == matcher.loads { return matcher.evaluate(e, view(ctx), useScan: false) }
-        return matcher.evaluateStandalone(e, on: ctx.event)
+    /// Whether `rule`'s `when` selection `i` (or, `i == -1`, its allowlist) holds for the
+    /// context's event, without reloading it when the matcher still holds it.
+    func selectionHolds(_ rule: CompiledRule, _ i: Int, _ ctx: Ctx) -> Bool {
+        if ctx.loaded == 0 || ctx.loaded != matcher.loads { matcher.load(ctx.event) }
+        return matcher.selectionHolds(rule: rule.index, i, on: ctx.event)
     }
 }
 

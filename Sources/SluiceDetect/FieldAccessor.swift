@@ -1,49 +1,68 @@
 import Foundation
 import SluiceCore
+import Synchronization
 
 /// Where each top-level field of the current event is, by key id: filled once per event so
 /// every rule field is found in O(1) instead of a scan of the event's fields.
 ///
 /// Guarantees: `slot(k)` is the index of the first field with key `k` in the event last
 /// passed to `load`, or nil. Memory grows with the largest key id seen (bounded by the
-/// field registry's capacity).
+/// field registry's capacity). The table is one allocation the index owns (stamp and slot
+/// of a key id in one word), so a lookup is a load and a compare, with no reference count
+/// taken on an array per lookup. Not thread-safe (one per matcher or caller).
 final class FieldIndex {
-    private var stamp: [UInt32] = []
-    private var slots: [Int32] = []
+    /// Per key id: the generation that set it (high 32 bits) and its field slot (low 32).
+    private var table: UnsafeMutablePointer<UInt64>
+    private var capacity: Int
     private var generation: UInt32 = 0
+
+    init() {
+        capacity = 0   // allocated by the first `load`
+        table = .allocate(capacity: 1)
+    }
+
+    deinit { table.deallocate() }
 
     func load(_ e: Event) {
         generation &+= 1
         if generation == 0 {   // wrapped: clear so old stamps cannot alias
-            for i in stamp.indices { stamp[i] = 0 }
+            table.update(repeating: 0, count: capacity)
             generation = 1
         }
-        let g = generation
+        let g = UInt64(generation) << 32
         e.fields.withUnsafeFields { fs in
             // Grow first (keys are read without copying the field values).
             var top = 0
             for i in fs.indices { top = Swift.max(top, Int(fs[i].key.id)) }
-            if top >= stamp.count {
-                let newCount = Swift.max(top + 1, stamp.count * 2, 256)
-                stamp.append(contentsOf: repeatElement(0, count: newCount - stamp.count))
-                slots.append(contentsOf: repeatElement(0, count: newCount - slots.count))
-            }
-            stamp.withUnsafeMutableBufferPointer { st in
-                slots.withUnsafeMutableBufferPointer { sl in
-                    for i in fs.indices {
-                        let id = Int(fs[i].key.id)
-                        if st[id] != g { st[id] = g; sl[id] = Int32(i) }
-                    }
-                }
+            if top >= capacity { grow(to: Swift.max(top + 1, capacity * 2, 256)) }
+            let t = table
+            for i in fs.indices {
+                let id = Int(fs[i].key.id)
+                if t[id] & 0xFFFF_FFFF_0000_0000 != g { t[id] = g | UInt64(UInt32(i)) }
             }
         }
     }
 
+    private func grow(to n: Int) {
+        let t = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
+        t.moveInitialize(from: table, count: capacity)
+        (t + capacity).initialize(repeating: 0, count: n - capacity)
+        table.deallocate()
+        table = t
+        capacity = n
+    }
+
     @inline(__always)
-    func slot(_ k: FieldKey) -> Int? {
-        let id = Int(k.id)
-        guard id < stamp.count, stamp[id] == generation else { return nil }
-        return Int(slots[id])
+    func slot(_ k: FieldKey) -> Int? { slot(id: k.id) }
+
+    /// `slot(_:)` by key id.
+    @inline(__always)
+    func slot(id k: UInt32) -> Int? {
+        let id = Int(k)
+        guard id < capacity else { return nil }
+        let w = table[id]
+        guard w >> 32 == UInt64(generation) else { return nil }
+        return Int(w & 0xFFFF_FFFF)
     }
 }
 
@@ -83,37 +102,39 @@ struct FieldPath: Sendable, Hashable {
         self.splits = splits
     }
 
-    /// Calls `body` with each value found (spans as they are); stops early when `body`
-    /// returns true. Returns whether the field exists (any split reached a value).
+    /// Calls `body` with each value found (spans as they are) and `e` itself (so a caller's
+    /// closure reads the event without capturing, and so copying, it); stops early when
+    /// `body` returns true. Returns whether the field exists (any split reached a value).
     @discardableResult
-    func forEach(_ e: Event, _ index: FieldIndex, _ body: (FieldValue) -> Bool) -> Bool {
+    func forEach(_ e: Event, _ index: FieldIndex, _ body: (FieldValue, Event) -> Bool) -> Bool {
         for s in splits {
             guard let i = index.slot(s.top) else { continue }
             let v = e.fields[i].value
             if s.rest.isEmpty {
-                _ = Self.leaf(v, body)
+                _ = Self.leaf(v, e, body)
                 return true
             }
             var found = false
-            _ = descend(v, s, 0, &found, body)
+            _ = descend(v, e, s, 0, &found, body)
             if found { return true }
         }
         return false
     }
 
     /// Emits a leaf value: list elements one by one (nested lists flattened).
-    private static func leaf(_ v: FieldValue, _ body: (FieldValue) -> Bool) -> Bool {
+    private static func leaf(_ v: FieldValue, _ e: Event, _ body: (FieldValue, Event) -> Bool) -> Bool {
         if case .array(let items) = v {
-            for it in items where leaf(it, body) { return true }
+            for it in items where leaf(it, e, body) { return true }
             return false
         }
-        return body(v)
+        return body(v, e)
     }
 
-    private func descend(_ v: FieldValue, _ s: Split, _ from: Int, _ found: inout Bool, _ body: (FieldValue) -> Bool) -> Bool {
+    private func descend(_ v: FieldValue, _ e: Event, _ s: Split, _ from: Int, _ found: inout Bool,
+                         _ body: (FieldValue, Event) -> Bool) -> Bool {
         switch v {
         case .array(let items):
-            for it in items where descend(it, s, from, &found, body) { return true }
+            for it in items where descend(it, e, s, from, &found, body) { return true }
             return false
         case .object(let members):
             // Longest dotted member name first.
@@ -123,8 +144,8 @@ struct FieldPath: Sendable, Hashable {
                 for m in members where m.key == key {
                     if from + len == s.rest.count {
                         found = true
-                        if Self.leaf(m.value, body) { return true }
-                    } else if descend(m.value, s, from + len, &found, body) { return true }
+                        if Self.leaf(m.value, e, body) { return true }
+                    } else if descend(m.value, e, s, from + len, &found, body) { return true }
                 }
             }
             return false
@@ -148,6 +169,11 @@ struct FieldPath: Sendable, Hashable {
 final class FieldAccessor: Sendable, Hashable {
     let name: String
     let paths: [FieldPath]
+    /// `paths` flattened for the per-event fast path (see `TopKeyPlan`).
+    let plan: TopKeyPlan
+    /// Unique to this accessor within the process (never reused): keys the matcher's cache
+    /// of vendor plans, so a lookup there hashes a number instead of the name.
+    let serial: UInt64
     /// Vendor fallback: the raw name, prefixed per namespace at lookup time.
     let vendorName: String?
     /// For values read by the engine (group keys, first-seen values; never predicates): the
@@ -161,9 +187,13 @@ final class FieldAccessor: Sendable, Hashable {
         if let m = mapped, m != name { p.append(FieldPath(m)) }
         p.append(FieldPath(name))
         paths = p
+        plan = TopKeyPlan(p)
+        serial = Self.nextSerial.add(1, ordering: .relaxed).newValue
         vendorName = vendor ? name : nil
         self.capture = capture
     }
+
+    private static let nextSerial = Atomic<UInt64>(0)
 
     static func == (a: FieldAccessor, b: FieldAccessor) -> Bool {
         a === b || (a.name == b.name && a.paths == b.paths && a.vendorName == b.vendorName && a.capture == b.capture)
@@ -187,10 +217,112 @@ extension RegexTest {
     }
 }
 
+/// Field paths flattened into plain numbers, for the fast path of a lookup: which top-level
+/// key of the event holds the value, read without reference counting or hashing.
+///
+/// Layout of `words`, per path in order: the key id of its whole dotted name (the value as
+/// a top-level field), the number `n` of shorter top-level keys the value could instead be
+/// nested under, then those `n` key ids.
+struct TopKeyPlan: Sendable {
+    let words: [UInt32]
+
+    init(_ paths: [FieldPath]) {
+        var w: [UInt32] = []
+        for p in paths {
+            w.append(p.splits[0].top.id)
+            w.append(UInt32(p.splits.count - 1))
+            for sp in p.splits.dropFirst() { w.append(sp.top.id) }
+        }
+        words = w
+    }
+
+    /// The field slot of the first path whose whole name is a top-level key of the event
+    /// `index` holds (>= 0); `nested` (-2) when a path may be nested under a shorter top-level
+    /// key first (only the general lookup can tell); `absent` (-1) otherwise. The same answer
+    /// as walking the paths' splits in order.
+    @inline(__always)
+    static func find(_ w: UnsafeBufferPointer<UInt32>, _ index: FieldIndex) -> Int {
+        var i = 0
+        while i + 1 < w.count {
+            if let s = index.slot(id: w[i]) { return s }
+            let n = Int(w[i + 1])
+            for j in 0..<n where index.slot(id: w[i + 2 + j]) != nil { return nested }
+            i += 2 + n
+        }
+        return absent
+    }
+
+    static let absent = -1
+    static let nested = -2
+}
+
 /// Vendor-namespaced paths, created on first use per (namespace set, name).
+///
+/// Also keeps each (accessor, namespace set)'s vendor paths as a `TopKeyPlan`, found by the
+/// accessor's serial in an open-addressing table (at most `maxPlans`; past that the fast
+/// path falls back to the general lookup).
 final class VendorPaths {
     private var cache: [[String: [FieldPath]]] = []
     private var count = 0
+    /// (serial << 8 | namespace index) per table slot (0: empty); `planStart` its plan's
+    /// offset in `planWords`, where the plan's word count comes first.
+    private var planKeys: [UInt64] = []
+    private var planStart: [UInt32] = []
+    private var planWords: [UInt32] = []
+    private var plans = 0
+    static let maxPlans = 1 << 16
+
+    /// `TopKeyPlan.find` over accessor `a`'s vendor paths for namespace set `ns` (an index
+    /// into the classifier's table, 1...255); nil when the plan could not be kept (table full).
+    @inline(__always)
+    func findVendor(_ a: FieldAccessor, _ vn: String, _ namespaces: [String], ns: Int, _ index: FieldIndex) -> Int? {
+        let key = a.serial << 8 | UInt64(ns & 0xFF)
+        if !planKeys.isEmpty {
+            let mask = planKeys.count - 1
+            var h = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+            while true {
+                let k = planKeys[h]
+                if k == key {
+                    let start = Int(planStart[h])
+                    return planWords.withUnsafeBufferPointer { w in
+                        TopKeyPlan.find(UnsafeBufferPointer(rebasing: w[(start + 1)..<(start + 1 + Int(w[start]))]), index)
+                    }
+                }
+                if k == 0 { break }
+                h = (h + 1) & mask
+            }
+        }
+        guard addPlan(key, paths(vn, namespaces, index: ns)) else { return nil }
+        return findVendor(a, vn, namespaces, ns: ns, index)
+    }
+
+    @inline(never)
+    private func addPlan(_ key: UInt64, _ paths: [FieldPath]) -> Bool {
+        guard plans < Self.maxPlans else { return false }
+        if (plans + 1) * 2 > planKeys.count {   // keep the table at most half full
+            let oldKeys = planKeys, oldStart = planStart
+            let size = Swift.max(256, planKeys.count * 2)
+            planKeys = Array(repeating: 0, count: size)
+            planStart = Array(repeating: 0, count: size)
+            for i in oldKeys.indices where oldKeys[i] != 0 { place(oldKeys[i], oldStart[i]) }
+        }
+        let words = TopKeyPlan(paths).words
+        let start = UInt32(planWords.count)
+        planWords.append(UInt32(words.count))
+        planWords.append(contentsOf: words)
+        place(key, start)
+        plans += 1
+        return true
+    }
+
+    private func place(_ key: UInt64, _ start: UInt32) {
+        let mask = planKeys.count - 1
+        var h = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+        while planKeys[h] != 0 { h = (h + 1) & mask }
+        planKeys[h] = key
+        planStart[h] = start
+    }
+
     func paths(_ name: String, _ namespaces: [String], index ns: Int = -1) -> [FieldPath] {
         if ns >= 0 {
             if ns >= cache.count { cache.append(contentsOf: repeatElement([:], count: ns + 1 - cache.count)) }
@@ -203,25 +335,35 @@ final class VendorPaths {
 }
 
 extension FieldAccessor {
-    /// Fast path: the value when the field is a top-level key of `event` (indexed by `index`)
-    /// (`found` true, value set), or certainly absent (`found` true, nil); `found` false when
-    /// the general lookup (nested objects, vendor namespace, alert fallbacks) is needed. Used
-    /// through an `EventView` and, without building one, by the matcher on its loaded event.
+    /// Fast path: the slot of the field's value in `event.fields` when the field is a
+    /// top-level key of `event` (indexed by `index`); `TopKeyPlan.absent` when it is certainly
+    /// absent; `TopKeyPlan.nested` when the general lookup (nested objects, vendor namespace,
+    /// alert fallbacks) is needed. Used through an `EventView` and, without building one, by
+    /// the matcher on its loaded event; callers read the value where it lies.
+    @inline(__always)
+    func directSlot(in event: Event, index: FieldIndex, namespaces: [String], vendor: VendorPaths,
+                    nsIndex: Int) -> Int {
+        let r = plan.words.withUnsafeBufferPointer { TopKeyPlan.find($0, index) }
+        if r != TopKeyPlan.absent { return r }
+        if event.alert != nil { return TopKeyPlan.nested }
+        if let vn = vendorName, !namespaces.isEmpty {
+            if nsIndex > 0, let v = vendor.findVendor(self, vn, namespaces, ns: nsIndex, index) { return v }
+            for p in vendor.paths(vn, namespaces, index: nsIndex) {
+                if let i = index.slot(p.splits[0].top) { return i }
+                for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { return TopKeyPlan.nested }
+            }
+        }
+        return TopKeyPlan.absent
+    }
+
+    /// `directSlot` as a value: (true, value) when the field is a top-level key, (true, nil)
+    /// when it is certainly absent, (false, nil) when the general lookup is needed.
     @inline(__always)
     func directValue(in event: Event, index: FieldIndex, namespaces: [String], vendor: VendorPaths,
                      nsIndex: Int) -> (found: Bool, value: FieldValue?) {
-        for p in paths {
-            if let i = index.slot(p.splits[0].top) { return (true, event.fields[i].value) }
-            for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { return (false, nil) }
-        }
-        if event.alert != nil { return (false, nil) }
-        if let vn = vendorName, !namespaces.isEmpty {
-            for p in vendor.paths(vn, namespaces, index: nsIndex) {
-                if let i = index.slot(p.splits[0].top) { return (true, event.fields[i].value) }
-                for sp in p.splits.dropFirst() where index.slot(sp.top) != nil { return (false, nil) }
-            }
-        }
-        return (true, nil)
+        let r = directSlot(in: event, index: index, namespaces: namespaces, vendor: vendor, nsIndex: nsIndex)
+        if r >= 0 { return (true, event.fields[r].value) }
+        return (r == TopKeyPlan.absent, nil)
     }
 }
 
@@ -247,13 +389,19 @@ struct EventView {
         a.directValue(in: event, index: index, namespaces: namespaces, vendor: vendor, nsIndex: nsIndex)
     }
 
+    /// Fast path: see `FieldAccessor.directSlot(in:index:namespaces:vendor:nsIndex:)`.
+    @inline(__always)
+    func directSlot(_ a: FieldAccessor) -> Int {
+        a.directSlot(in: event, index: index, namespaces: namespaces, vendor: vendor, nsIndex: nsIndex)
+    }
+
     /// Visits the values of `a` on this event (see `FieldAccessor`); returns whether the
     /// field exists. `body` returning true stops the visit.
     @discardableResult
     func forEach(_ a: FieldAccessor, _ body: (FieldValue, Event) -> Bool) -> Bool {
-        for p in a.paths where p.forEach(event, index, { body($0, event) }) { return true }
+        for p in a.paths where p.forEach(event, index, body) { return true }
         if let vn = a.vendorName, !namespaces.isEmpty {
-            for p in vendor.paths(vn, namespaces, index: nsIndex) where p.forEach(event, index, { body($0, event) }) { return true }
+            for p in vendor.paths(vn, namespaces, index: nsIndex) where p.forEach(event, index, body) { return true }
         }
         if let alert = event.alert {
             let key = FieldKey(a.name)
@@ -264,7 +412,7 @@ struct EventView {
                 idx.load(ev)
                 for p in a.paths {
                     var stop = false
-                    if p.forEach(ev, idx, { v in stop = body(v, ev); return stop }) { found = true; break }
+                    if p.forEach(ev, idx, { v, ev in stop = body(v, ev); return stop }) { found = true; break }
                 }
             }
             return found

@@ -136,7 +136,7 @@ final class EventClassifier {
     /// The values at `p` (flat or nested), spans resolved.
     static func values(_ p: FieldPath, _ e: Event, _ index: FieldIndex) -> [FieldValue] {
         var out: [FieldValue] = []
-        p.forEach(e, index) { v in out.append(e.resolved(v)); return false }
+        p.forEach(e, index) { v, e in out.append(e.resolved(v)); return false }
         return out
     }
 
@@ -184,7 +184,7 @@ final class EventClassifier {
         for s in p.splits.dropFirst() where index.slot(s.top) != nil { nested = true; break }
         guard nested else { return nil }
         var out: FieldValue?
-        p.forEach(e, index) { v in out = v; return true }
+        p.forEach(e, index) { v, _ in out = v; return true }
         return out
     }
 

@@ -42,6 +42,11 @@ final class RuleMatcher {
     private let predInfo: [PredInfo]
     /// Per rule: its condition compiled into `code` (start index; -1: none).
     private let ruleCode: [Int32]
+    /// Per rule: its extension selections (`sluice.when` selections, then the allowlist)
+    /// compiled into `code` (start indices; see `selectionHolds`).
+    private let selectionCode: [[Int32]]
+    /// Per rule: the index in `selectionCode[rule]` of its allowlist (-1: none).
+    private let allowlistCode: [Int32]
     private let code: [CondInst]
     /// Per accessor, flattened fast-path tables (plain values: no reference counting):
     /// `fastDirect[fastStart[a]..<fastStart[a+1]]` are the whole names of its lookup paths,
@@ -213,6 +218,19 @@ final class RuleMatcher {
             }
         }
         for sc in l_scanners { sc.automaton = MultiPattern(sc.literals) }
+        var l_selectionCode: [[Int32]] = []
+        var l_allowlistCode: [Int32] = []
+        for r in rules.rules {
+            var starts: [Int32] = []
+            for sel in r.ext.whenSelections { starts.append(Int32(l_code.count)); Self.compile(sel, into: &l_code) }
+            if let allow = r.ext.allowlist {
+                l_allowlistCode.append(Int32(starts.count))
+                starts.append(Int32(l_code.count)); Self.compile(allow, into: &l_code)
+            } else {
+                l_allowlistCode.append(-1)
+            }
+            l_selectionCode.append(starts)
+        }
         for r in rules.rules {
             guard let first = r.selector, let cond = r.condition else { continue }
             l_ruleCode[r.index] = Int32(l_code.count)
@@ -249,6 +267,8 @@ final class RuleMatcher {
         selectorClasses = l_selectorClasses
         selectorService = l_selectorService
         ruleCode = l_ruleCode
+        selectionCode = l_selectionCode
+        allowlistCode = l_allowlistCode
         code = l_code
         fastStart = l_fastStart
         fastDirect = l_fastDirect
@@ -566,15 +586,15 @@ final class RuleMatcher {
         }
     }
 
-    /// Runs a compiled rule condition (at `pc`) on the loaded event `e`: scanned predicates
-    /// from the scan bits, the others directly (cached per event). Same result as
-    /// `evaluate(condition, view, useScan: true)`.
-    private func run(_ code: UnsafeBufferPointer<CondInst>, _ pc: Int, _ e: Event) -> Bool {
+    /// Runs a compiled condition (at `pc`) on the loaded event `e`: scanned predicates from
+    /// the scan bits (when `useScan`), the others directly (cached per event). The same
+    /// result as the condition's expression with every predicate computed directly.
+    private func run(_ code: UnsafeBufferPointer<CondInst>, _ pc: Int, _ e: Event, useScan: Bool = true) -> Bool {
         let inst = code[pc]
         switch inst.op {
         case .pred:
             let p = Int(inst.arg)
-            if scannedFlags[p] { return bit(p) }
+            if useScan && scannedFlags[p] { return bit(p) }
             if lazyStamp[p] == generation { return lazyValue[p] }
             let r = direct(predInfo[p], e)
             lazyStamp[p] = generation; lazyValue[p] = r
@@ -582,14 +602,14 @@ final class RuleMatcher {
         case .and:
             var c = pc + 1
             let end = Int(inst.end)
-            while c < end { if !run(code, c, e) { return false }; c = Int(code[c].end) }
+            while c < end { if !run(code, c, e, useScan: useScan) { return false }; c = Int(code[c].end) }
             return true
         case .or:
             var c = pc + 1
             let end = Int(inst.end)
-            while c < end { if run(code, c, e) { return true }; c = Int(code[c].end) }
+            while c < end { if run(code, c, e, useScan: useScan) { return true }; c = Int(code[c].end) }
             return false
-        case .not: return !run(code, pc + 1, e)
+        case .not: return !run(code, pc + 1, e, useScan: useScan)
         case .yes: return true
         case .no: return false
         }
@@ -598,23 +618,41 @@ final class RuleMatcher {
     /// `direct(_:_:)` on the loaded event, building its view only when the general lookup needs it.
     private func direct(_ info: PredInfo, _ e: Event) -> Bool {
         if let acc = info.accessor {
-            let (found, value) = acc.directValue(in: e, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS)
-            if found {
-                if let r = scalarTest(info.test, value, e) { return r }
-            }
+            let r = acc.directSlot(in: e, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS)
+            if let hit = fastTest(info.test, r, e) { return hit }
         }
         return directGeneral(info.predicate, EventView(event: e, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS))
     }
 
-    /// Evaluates `e` on the loaded event: scanned predicates from the scan bits (when
-    /// `useScan`), the others directly (cached per event).
+    /// `scalarTest` at a `directSlot` result: the value read where it lies in `e`'s fields
+    /// (no copy), absent, or nil when only the general lookup can decide.
+    @inline(__always)
+    private func fastTest(_ test: PredicateTest, _ slot: Int, _ e: Event) -> Bool? {
+        if slot >= 0 { return e.fields.withUnsafeFields { scalarTest(test, $0.value(at: slot).pointee, e) } }
+        if slot == TopKeyPlan.absent { return absentTest(test) }
+        return nil
+    }
+
+    /// Whether rule `rule`'s extension selection holds for the loaded event `e`: `when`
+    /// selection `i` (`i >= 0`, an index into its `whenSelections`) or its allowlist (`i ==
+    /// -1`; false when it has none). Compiled like rule conditions and run with every
+    /// predicate computed directly (cached per event), without walking the expression tree.
+    func selectionHolds(rule: Int, _ i: Int, on e: Event) -> Bool {
+        let k = i >= 0 ? i : Int(allowlistCode[rule])
+        guard k >= 0 else { return false }
+        let pc = Int(selectionCode[rule][k])
+        return code.withUnsafeBufferPointer { run($0, pc, e, useScan: false) }
+    }
+
+    /// Evaluates `e` on the loaded event by walking the expression: scanned predicates from
+    /// the scan bits (when `useScan`), the others directly (cached per event). The reference
+    /// the compiled paths (`match`, `selectionHolds`) are tested against.
     func evaluate(_ e: Expr, _ v: EventView, useScan: Bool) -> Bool {
         switch e {
         case .pred(let p):
             if useScan && scannedFlags[p] { return bit(p) }
             if lazyStamp[p] == generation { return lazyValue[p] }
-            // `v` is a view of the loaded event (the engine's selections and `evaluateStandalone`).
-            let r = direct(predInfo[p], v.event)
+            let r = direct(predInfo[p], v.event)   // `v` is a view of the loaded event
             lazyStamp[p] = generation; lazyValue[p] = r
             return r
         case .and(let xs):
@@ -628,40 +666,43 @@ final class RuleMatcher {
         }
     }
 
-    /// Evaluates an extension selection on an event that is not the loaded one (or is).
+    /// `evaluate` of an expression on `event` (loaded first), every predicate directly.
     func evaluateStandalone(_ e: Expr, on event: Event) -> Bool {
         load(event)
         return evaluate(e, EventView(event: event, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS), useScan: false)
     }
 
-    /// A predicate computed directly from the event (the reference semantics).
-    func direct(_ p: Predicate, _ v: EventView) -> Bool {
-        // Fast path: a scalar top-level field (or a certainly absent one).
-        if case .field(let acc) = p.target {
-            let (found, value) = v.directValue(acc)
-            if found {
-                if let r = scalarTest(p.test, value, v.event) { return r }
-            }
-        }
-        return directGeneral(p, v)
-    }
-
-    /// A predicate's test on a field found directly (nil: absent), for both `direct`s; nil
-    /// when only the general lookup can decide (lists, nested objects, other types).
+    /// A predicate's test on a field found directly; nil when only the general lookup can
+    /// decide (lists, nested objects, other types).
     @inline(__always)
-    private func scalarTest(_ test: PredicateTest, _ value: FieldValue?, _ e: Event) -> Bool? {
-        switch (test, value) {
-        case (.exists(let want), _): return (value != nil) == want
-        case (.null, nil): return true
-        case (.null, .string(let s)?): return s.isEmpty
-        case (.null, .int?), (.null, .double?), (.null, .bool?): return false
-        case (_, nil): return false
-        case (.compare(let op, let x), .int(let i)?):
+    private func scalarTest(_ test: PredicateTest, _ value: FieldValue, _ e: Event) -> Bool? {
+        switch test {
+        case .exists(let want): return want
+        case .null:
+            switch value {
+            case .string(let s): return s.isEmpty
+            case .int, .double, .bool: return false
+            default: return nil
+            }
+        case .compare(let op, let x):
+            guard case .int(let i) = value else { return nil }
             let n = Double(i)
             switch op { case .gt: return n > x; case .gte: return n >= x; case .lt: return n < x; case .lte: return n <= x }
-        case (.cidr(let net), .string(let s)?): return net.contains(s)
-        case (.pattern(let pt), let x?): return directPattern(pt, x, e)
+        case .cidr(let net):
+            guard case .string(let s) = value else { return nil }
+            return net.contains(s)
+        case .pattern(let pt): return directPattern(pt, value, e)
         default: return nil
+        }
+    }
+
+    /// A predicate's test on a field that is certainly absent.
+    @inline(__always)
+    private func absentTest(_ test: PredicateTest) -> Bool {
+        switch test {
+        case .exists(let want): return !want
+        case .null: return true
+        default: return false
         }
     }
 

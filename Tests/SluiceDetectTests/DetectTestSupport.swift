@@ -49,6 +49,17 @@ enum DT {
             if selIndexHit { direct.append(r.index) }
         }
         XCTAssertEqual(hit, direct, "scan and direct evaluation disagree", file: file, line: line)
+        // Extension selections (`when`, `allowlist`): compiled against the tree walk.
+        for r in rs.rules {
+            for (i, sel) in r.ext.whenSelections.enumerated() {
+                let want = m.evaluateStandalone(sel, on: e)
+                m.load(e)
+                XCTAssertEqual(m.selectionHolds(rule: r.index, i, on: e), want, "\(r.name): when selection \(i)", file: file, line: line)
+            }
+            let want = r.ext.allowlist.map { m.evaluateStandalone($0, on: e) } ?? false
+            m.load(e)
+            XCTAssertEqual(m.selectionHolds(rule: r.index, -1, on: e), want, "\(r.name): allowlist", file: file, line: line)
+        }
         return hit.map { rs.rules[$0].name }
     }
 
