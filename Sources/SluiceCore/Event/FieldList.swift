@@ -168,8 +168,11 @@ extension FieldList: RandomAccessCollection, MutableCollection {
     /// only inside `body`, and the list must not be changed meanwhile.
     @inlinable
     public func withUnsafeFields<R>(_ body: (UnsafeBufferPointer<Field>) throws -> R) rethrows -> R {
-        guard let s = storage else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
-        return try withExtendedLifetime(s) { try body(UnsafeBufferPointer(start: s.elements, count: s.count)) }
+        guard storage != nil else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        // `self` is borrowed for the whole call, and with it the storage: no reference count
+        // is taken on it (a retain and a release per call, on storage other threads touched).
+        unowned(unsafe) let s = storage.unsafelyUnwrapped
+        return try body(UnsafeBufferPointer(start: s.elements, count: s.count))
     }
 }
 
