@@ -34,6 +34,8 @@ final class RuleMatcher {
     /// Per selector: accessors its rules read.
     private let selectorAccessors: [[Int]]
     private var plans: [UInt64: Plan] = [:]
+    private var lastPlanMask: UInt64 = 0
+    private var lastPlan: Plan?
     /// Per selector: its classes and whether it also needs the service test (read per event
     /// without copying the selectors' strings).
     private let selectorClasses: [EventClass]
@@ -118,7 +120,13 @@ final class RuleMatcher {
     private var vendorNestStart: [Int32] = [0]
     private var vendorNest: [FieldKey] = []
 
-    struct Plan { var accessors: [Int]; var always: [Int32] }
+    /// What events of one selector mask need: the accessors to scan and the rules to run
+    /// without a scanned hit. A class, so the plan of the last mask is kept at hand.
+    final class Plan {
+        let accessors: [Int]
+        let always: [Int32]
+        init(accessors: [Int], always: [Int32]) { self.accessors = accessors; self.always = always }
+    }
 
     /// Scan tables of one field (or of keywords).
     final class Scanner {
@@ -378,6 +386,14 @@ final class RuleMatcher {
     }
 
     private func plan(_ mask: UInt64) -> Plan {
+        // Events of one source come with the same mask, run after run: no hashing then.
+        if mask == lastPlanMask, let p = lastPlan { return p }
+        let p = planSlow(mask)
+        lastPlanMask = mask; lastPlan = p
+        return p
+    }
+
+    private func planSlow(_ mask: UInt64) -> Plan {
         if let p = plans[mask] { return p }
         var acc: [Int] = [], always: [Int32] = []
         for i in 0..<selectors.count where i < 64 && mask & (1 << UInt64(i)) != 0 {
