@@ -2,68 +2,20 @@ import Foundation
 import SluiceCore
 import Synchronization
 
-/// Where each top-level field of the current event is, by key id: filled once per event so
-/// every rule field is found in O(1) instead of a scan of the event's fields.
-///
-/// Guarantees: `slot(k)` is the index of the first field with key `k` in the event last
-/// passed to `load`, or nil. Memory grows with the largest key id seen (bounded by the
-/// field registry's capacity). The table is one allocation the index owns (stamp and slot
-/// of a key id in one word), so a lookup is a load and a compare, with no reference count
-/// taken on an array per lookup. Not thread-safe (one per matcher or caller).
-final class FieldIndex {
-    /// Per key id: the generation that set it (high 32 bits) and its field slot (low 32).
-    private var table: UnsafeMutablePointer<UInt64>
-    private var capacity: Int
-    private var generation: UInt32 = 0
-
-    init() {
-        capacity = 0   // allocated by the first `load`
-        table = .allocate(capacity: 1)
-    }
-
-    deinit { table.deallocate() }
-
-    func load(_ e: Event) {
-        generation &+= 1
-        if generation == 0 {   // wrapped: clear so old stamps cannot alias
-            table.update(repeating: 0, count: capacity)
-            generation = 1
-        }
-        let g = UInt64(generation) << 32
-        e.fields.withUnsafeFields { fs in
-            // Grow first (keys are read without copying the field values).
-            var top = 0
-            for i in fs.indices { top = Swift.max(top, Int(fs[i].key.id)) }
-            if top >= capacity { grow(to: Swift.max(top + 1, capacity * 2, 256)) }
-            let t = table
-            for i in fs.indices {
-                let id = Int(fs[i].key.id)
-                if t[id] & 0xFFFF_FFFF_0000_0000 != g { t[id] = g | UInt64(UInt32(i)) }
-            }
-        }
-    }
-
-    private func grow(to n: Int) {
-        let t = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
-        t.moveInitialize(from: table, count: capacity)
-        (t + capacity).initialize(repeating: 0, count: n - capacity)
-        table.deallocate()
-        table = t
-        capacity = n
-    }
+/// The detect stage reads an event's top-level fields through `SluiceCore.FieldIndex`: filled
+/// once per event (`load`), so every rule field is found in O(1) instead of a scan of the
+/// event's fields. `slot(k)` is the index of the first field with key `k` in the event last
+/// loaded, or nil.
+extension FieldIndex {
+    @inline(__always)
+    func load(_ e: Event) { begin(e.fields) }
 
     @inline(__always)
-    func slot(_ k: FieldKey) -> Int? { slot(id: k.id) }
+    func slot(_ k: FieldKey) -> Int? { position(id: k.id) }
 
     /// `slot(_:)` by key id.
     @inline(__always)
-    func slot(id k: UInt32) -> Int? {
-        let id = Int(k)
-        guard id < capacity else { return nil }
-        let w = table[id]
-        guard w >> 32 == UInt64(generation) else { return nil }
-        return Int(w & 0xFFFF_FFFF)
-    }
+    func slot(id k: UInt32) -> Int? { position(id: k) }
 }
 
 /// A dotted field name compiled for lookup: the ways to split it into a top-level key and a

@@ -10,7 +10,7 @@ import XCTest
 final class TopKeyPlanTests: XCTestCase {
     /// The walk the plans replace: whole names first, then whether a shorter top-level key
     /// could hold the value nested, per path; then the vendor paths the same way.
-    static func reference(_ a: FieldAccessor, _ e: Event, _ index: SluiceDetect.FieldIndex, _ namespaces: [String]) -> Int {
+    static func reference(_ a: FieldAccessor, _ e: Event, _ index: FieldIndex, _ namespaces: [String]) -> Int {
         func walk(_ paths: [FieldPath]) -> Int? {
             for p in paths {
                 if let i = index.slot(p.splits[0].top) { return i }
@@ -41,7 +41,7 @@ final class TopKeyPlanTests: XCTestCase {
         }
         let namespaceSets: [[String]] = [[], ["github"], ["auditd", "auditd.data"], ["zeek"]]
         let vendor = VendorPaths()
-        let index = SluiceDetect.FieldIndex()
+        let index = FieldIndex()
         var outcomes: [Int: Int] = [:]
         for _ in 0..<300 {
             var e = Event(timestamp: 0)

@@ -10,9 +10,9 @@
 /// id seen. Not thread-safe: one per parser.
 public final class FieldIndex {
     /// Per key id: the generation that set it (high 32 bits) and its position (low 32 bits).
-    private var table: UnsafeMutablePointer<UInt64>
-    private var capacity: Int
-    private var generation: UInt64 = 0
+    @usableFromInline var table: UnsafeMutablePointer<UInt64>
+    @usableFromInline var capacity: Int
+    @usableFromInline var generation: UInt64 = 0
 
     public init() {
         capacity = 64
@@ -94,9 +94,14 @@ public final class FieldIndex {
     /// The position of `key` in the current event's fields (the first, for a repeated key),
     /// or nil when absent: what `FieldList.firstIndex(of:)` returns, without the scan. For
     /// readers that look up many keys of one event (enrichers) after `begin`.
-    @inline(__always)
-    public func position(of key: FieldKey) -> Int? {
-        let id = Int(key.id)
+    @inlinable @inline(__always)
+    public func position(of key: FieldKey) -> Int? { position(id: key.id) }
+
+    /// `position(of:)` by key id (for callers that keep key ids in flat tables: the rule
+    /// matcher's lookup plans). Inlined into other modules: a load and a compare.
+    @inlinable @inline(__always)
+    public func position(id: UInt32) -> Int? {
+        let id = Int(id)
         guard id < capacity else { return nil }
         let entry = table[id]
         return entry >> 32 == generation ? Int(UInt32(truncatingIfNeeded: entry)) : nil
