@@ -211,17 +211,15 @@ struct TopKeyPlan: Sendable {
 /// Vendor-namespaced paths, created on first use per (namespace set, name).
 ///
 /// Also keeps each (accessor, namespace set)'s vendor paths as a `TopKeyPlan`, found by the
-/// accessor's serial in an open-addressing table (at most `maxPlans`; past that the fast
+/// accessor's serial in an `LRUTable` (at most `maxPlans`, never evicted; past that the fast
 /// path falls back to the general lookup).
 final class VendorPaths {
     private var cache: [[String: [FieldPath]]] = []
     private var count = 0
-    /// (serial << 8 | namespace index) per table slot (0: empty); `planStart` its plan's
-    /// offset in `planWords`, where the plan's word count comes first.
-    private var planKeys: [UInt64] = []
-    private var planStart: [UInt32] = []
+    /// Per (serial << 8 | namespace index): the plan's offset in `planWords`, where the
+    /// plan's word count comes first.
+    private var planStart = LRUTable<UInt32>(capacity: VendorPaths.maxPlans)
     private var planWords: [UInt32] = []
-    private var plans = 0
     static let maxPlans = 1 << 16
 
     /// `TopKeyPlan.find` over accessor `a`'s vendor paths for namespace set `ns` (an index
@@ -229,50 +227,20 @@ final class VendorPaths {
     @inline(__always)
     func findVendor(_ a: FieldAccessor, _ vn: String, _ namespaces: [String], ns: Int, _ index: FieldIndex) -> Int? {
         let key = a.serial << 8 | UInt64(ns & 0xFF)
-        if !planKeys.isEmpty {
-            let mask = planKeys.count - 1
-            var h = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
-            while true {
-                let k = planKeys[h]
-                if k == key {
-                    let start = Int(planStart[h])
-                    return planWords.withUnsafeBufferPointer { w in
-                        TopKeyPlan.find(UnsafeBufferPointer(rebasing: w[(start + 1)..<(start + 1 + Int(w[start]))]), index)
-                    }
-                }
-                if k == 0 { break }
-                h = (h + 1) & mask
-            }
+        let start: Int
+        if let s = planStart.slot(key) {
+            start = Int(planStart[s])
+        } else {
+            guard planStart.count < Self.maxPlans else { return nil }
+            start = planWords.count
+            let words = TopKeyPlan(paths(vn, namespaces, index: ns)).words
+            planWords.append(UInt32(words.count))
+            planWords.append(contentsOf: words)
+            _ = planStart.insert(key, UInt32(start))
         }
-        guard addPlan(key, paths(vn, namespaces, index: ns)) else { return nil }
-        return findVendor(a, vn, namespaces, ns: ns, index)
-    }
-
-    @inline(never)
-    private func addPlan(_ key: UInt64, _ paths: [FieldPath]) -> Bool {
-        guard plans < Self.maxPlans else { return false }
-        if (plans + 1) * 2 > planKeys.count {   // keep the table at most half full
-            let oldKeys = planKeys, oldStart = planStart
-            let size = Swift.max(256, planKeys.count * 2)
-            planKeys = Array(repeating: 0, count: size)
-            planStart = Array(repeating: 0, count: size)
-            for i in oldKeys.indices where oldKeys[i] != 0 { place(oldKeys[i], oldStart[i]) }
+        return planWords.withUnsafeBufferPointer { w in
+            TopKeyPlan.find(UnsafeBufferPointer(rebasing: w[(start + 1)..<(start + 1 + Int(w[start]))]), index)
         }
-        let words = TopKeyPlan(paths).words
-        let start = UInt32(planWords.count)
-        planWords.append(UInt32(words.count))
-        planWords.append(contentsOf: words)
-        place(key, start)
-        plans += 1
-        return true
-    }
-
-    private func place(_ key: UInt64, _ start: UInt32) {
-        let mask = planKeys.count - 1
-        var h = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
-        while planKeys[h] != 0 { h = (h + 1) & mask }
-        planKeys[h] = key
-        planStart[h] = start
     }
 
     func paths(_ name: String, _ namespaces: [String], index ns: Int = -1) -> [FieldPath] {

@@ -631,7 +631,8 @@ final class RuleMatcher {
         }
     }
 
-    /// `direct(_:_:)` on the loaded event, building its view only when the general lookup needs it.
+    /// A predicate computed directly on the loaded event: the fast path on a top-level value,
+    /// else the general lookup through a view of the event.
     private func direct(_ info: PredInfo, _ e: Event) -> Bool {
         if let acc = info.accessor {
             let r = acc.directSlot(in: e, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS)
@@ -660,24 +661,23 @@ final class RuleMatcher {
         return code.withUnsafeBufferPointer { run($0, pc, e, useScan: false) }
     }
 
-    /// Evaluates `e` on the loaded event by walking the expression: scanned predicates from
-    /// the scan bits (when `useScan`), the others directly (cached per event). The reference
-    /// the compiled paths (`match`, `selectionHolds`) are tested against.
-    func evaluate(_ e: Expr, _ v: EventView, useScan: Bool) -> Bool {
+    /// Evaluates `e` on the loaded event by walking the expression, every predicate computed
+    /// directly (cached per event). The reference the compiled paths (`match`,
+    /// `selectionHolds`) are tested against.
+    func evaluate(_ e: Expr, _ v: EventView) -> Bool {
         switch e {
         case .pred(let p):
-            if useScan && scannedFlags[p] { return bit(p) }
             if lazyStamp[p] == generation { return lazyValue[p] }
             let r = direct(predInfo[p], v.event)   // `v` is a view of the loaded event
             lazyStamp[p] = generation; lazyValue[p] = r
             return r
         case .and(let xs):
-            for x in xs where !evaluate(x, v, useScan: useScan) { return false }
+            for x in xs where !evaluate(x, v) { return false }
             return true
         case .or(let xs):
-            for x in xs where evaluate(x, v, useScan: useScan) { return true }
+            for x in xs where evaluate(x, v) { return true }
             return false
-        case .not(let x): return !evaluate(x, v, useScan: useScan)
+        case .not(let x): return !evaluate(x, v)
         case .const(let b): return b
         }
     }
@@ -685,7 +685,7 @@ final class RuleMatcher {
     /// `evaluate` of an expression on `event` (loaded first), every predicate directly.
     func evaluateStandalone(_ e: Expr, on event: Event) -> Bool {
         load(event)
-        return evaluate(e, EventView(event: event, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS), useScan: false)
+        return evaluate(e, EventView(event: event, index: index, namespaces: currentNamespaces, vendor: vendor, nsIndex: currentNS))
     }
 
     /// A predicate's test on a field found directly; nil when only the general lookup can

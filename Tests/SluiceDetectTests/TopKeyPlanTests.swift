@@ -5,7 +5,7 @@ import XCTest
 
 /// The fast path of a rule field lookup (`FieldAccessor.directSlot`: the accessor's paths and
 /// its vendor paths flattened into `TopKeyPlan`s, the vendor ones kept per accessor and
-/// namespace set in `VendorPaths`' open-addressing table) gives what walking the paths'
+/// namespace set in `VendorPaths`' `LRUTable`) gives what walking the paths'
 /// splits gives, for many accessors (the table grows several times) and namespace sets.
 final class TopKeyPlanTests: XCTestCase {
     /// The walk the plans replace: whole names first, then whether a shorter top-level key

@@ -7,7 +7,7 @@
 /// written through a pointer: setting a field costs no uniqueness or exclusivity check.
 /// Guarantees: `set` keeps the event's invariant that a key appears at most once (a repeated
 /// key replaces the earlier value in place, keeping its position); memory is 8 bytes per key
-/// id seen. Not thread-safe: one per parser.
+/// id seen. Not thread-safe: one per user (a parser, an enricher, the rule matcher).
 public final class FieldIndex {
     /// Per key id: the generation that set it (high 32 bits) and its position (low 32 bits).
     @usableFromInline var table: UnsafeMutablePointer<UInt64>
