@@ -120,7 +120,10 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ], path: "Tests/SluiceTestSupport"),
-        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceTestSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "SluiceCoreTests", dependencies: [
+            "SluiceCore", "SluiceTestSupport", .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "SluiceIngestTests", dependencies: [
             "SluiceIngest", "SluiceCore", "SluiceParse", "SluiceTestSupport",
             .product(name: "Logging", package: "swift-log"),

@@ -159,7 +159,11 @@ public final class GitHubAuditAPISource: PositionedSource, @unchecked Sendable {
             config.tlsConfiguration = tls
         }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
-        defer { try? client.syncShutdown() }
+        defer {
+            // A connection handed back after its answer must reach the pool before shutdown.
+            EventLoopDrain.runQueued(on: client.eventLoopGroup)
+            try? client.syncShutdown()
+        }
         context.logger.info("github_audit_api polling \(apiURL)\(path) every \(pollInterval)s")
         while !context.isStopping {
             pollOnce(client: client, context: context)

@@ -397,7 +397,8 @@ public final class HTTPTransport: RecordTransport {
 
     /// Refuses new requests, waits up to `closeGrace` for those on the wire to be answered
     /// (shutting the client down cancels them, and async-http-client 1.37 can race that
-    /// cancellation with the connection's release, a fatal precondition in its pool), then
+    /// cancellation with the connection's release, a fatal precondition in its pool), lets
+    /// the client's event loops run what they already hold (`EventLoopDrain`), then
     /// shuts the client down.
     public func close() {
         clientState.withLock { $0.closed = true }
@@ -405,6 +406,8 @@ public final class HTTPTransport: RecordTransport {
             defer { st.client = nil }
             return st.client
         }
-        try? c?.syncShutdown()
+        guard let c else { return }
+        EventLoopDrain.runQueued(on: c.eventLoopGroup)
+        try? c.syncShutdown()
     }
 }

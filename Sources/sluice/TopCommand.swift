@@ -32,7 +32,7 @@ struct TopCommand: ParsableCommand {
 
     func run() throws {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { try? client.syncShutdown() }
+        defer { EventLoopDrain.runQueued(on: client.eventLoopGroup); try? client.syncShutdown() }
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
         var previous = try sample(client, base)
         var previousTime = Date()
