@@ -70,7 +70,10 @@ public struct ContextLoader {
     mutating func loadYAML(_ path: String, _ bytes: [UInt8]) {
         let text = String(decoding: bytes, as: UTF8.self)
         let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch {
+        // Every value is read as its text (`bool` parses true/false itself), so scalars need no
+        // implicit type: the basic resolver skips the default one's regular expressions per
+        // scalar (most of the load time of a large identity file).
+        do { root = try Yams.compose(yaml: text, .basic) } catch {
             report.fail(path, Self.yamlLine(error), "invalid YAML: \(error)"); return
         }
         guard let root else { report.counts["empty_files", default: 0] += 1; return }

@@ -191,6 +191,9 @@ public struct ThreatIntelLoader {
 
     /// Static: a method on `self` taking `self`'s own arrays inout would copy the whole loader.
     private static func intern(_ s: String, _ list: inout [String], _ ids: inout [String: UInt16]) -> UInt16? {
+        // Lines of a feed file mostly repeat the previous line's feed and category: the last
+        // one interned is compared before the table is hashed into.
+        if let last = list.last, last == s { return UInt16(list.count - 1) }
         if let id = ids[s] { return id }
         guard list.count < Int(UInt16.max) else { return nil }
         let id = UInt16(list.count)
@@ -270,6 +273,8 @@ public struct ThreatIntelLoader {
             "expires": file.columns["expires"] ?? "expires",
         ]
         var col: [String: Int] = [:]
+        /// Each role's column (-1: none), from the header.
+        var at = (indicator: -1, category: -1, feed: -1, confidence: -1, expires: -1)
         var columnCount = 0
         var sawHeader = false
         var failed = false
@@ -289,6 +294,8 @@ public struct ThreatIntelLoader {
                         let h = f.trimmingCharacters(in: .whitespaces).lowercased()
                         for (role, name) in names where name.lowercased() == h { col[role] = i }
                     }
+                    at = (col["indicator"] ?? -1, col["category"] ?? -1, col["feed"] ?? -1,
+                          col["confidence"] ?? -1, col["expires"] ?? -1)
                     if col["indicator"] == nil {
                         report.fail(file.path, line, "the header has no '\(names["indicator"]!)' column (found: \(fields.joined(separator: ",")))")
                         failed = true
@@ -298,25 +305,25 @@ public struct ThreatIntelLoader {
                 guard fields.count == columnCount else {
                     report.bad(file.path, line, "expected \(columnCount) columns as in the header, found \(fields.count)"); return
                 }
-                func field(_ role: String) -> String? {
-                    guard let i = col[role] else { return nil }
+                func field(_ i: Int) -> String? {
+                    guard i >= 0 else { return nil }
                     let v = fields[i].trimmedLite()
                     return v.isEmpty ? nil : v
                 }
                 var confidence = file.confidence
-                if let c = field("confidence") {
+                if let c = field(at.confidence) {
                     guard let v = Int(c) else { report.bad(file.path, line, "confidence \"\(c)\" is not a number from 0 to 100"); return }
                     confidence = v
                 }
                 var expires: Int64? = file.expires
-                if let e = field("expires") {
+                if let e = field(at.expires) {
                     guard let t = ExpiryTime.parse(e) else {
                         report.bad(file.path, line, "expires \"\(e)\" is not an RFC 3339 time, a date or Unix seconds"); return
                     }
                     expires = t
                 }
-                if let why = add(field("indicator") ?? "", feed: field("feed") ?? defaultFeed,
-                                 category: field("category") ?? file.category ?? "",
+                if let why = add(field(at.indicator) ?? "", feed: field(at.feed) ?? defaultFeed,
+                                 category: field(at.category) ?? file.category ?? "",
                                  confidence: confidence, expires: expires) {
                     report.bad(file.path, line, why)
                 }

@@ -23,6 +23,19 @@ final class IPPrefixIndexTests: XCTestCase {
         }
     }
 
+    /// IPv4 text is dotted decimal without leading zeros for every octet value at every
+    /// position (one-, two- and three-digit octets, 0 and 255), and parses back.
+    func testIPv4TextIsDottedDecimalForEveryOctet() {
+        for b in 0...255 {
+            for (a, c, d) in [(b, 0, 255), (255, b, 9), (10, 99, b), (b, b, b)] {
+                let v = UInt32(a) << 24 | UInt32(c) << 16 | UInt32(d) << 8 | UInt32(b)
+                let text = IPAddress(v4: v).description
+                XCTAssertEqual(text, "\(a).\(c).\(d).\(b)")
+                XCTAssertEqual(IPAddress.parse(text), IPAddress(v4: v), text)
+            }
+        }
+    }
+
     func testNetworksNormalizeAndValidate() {
         XCTAssertEqual(IPNetwork.parse("10.1.2.3/8")?.description, "10.0.0.0/8")
         XCTAssertEqual(IPNetwork.parse("0.0.0.0/0")?.description, "0.0.0.0/0")
