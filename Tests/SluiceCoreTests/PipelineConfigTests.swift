@@ -25,6 +25,7 @@ final class PipelineConfigTests: XCTestCase {
         let cfg = try PipelineConfig.parse("""
             data_dir: /tmp/x
             shutdown_timeout: 3s
+            bottleneck_priority: 8
             buffer: {max_events: 500, when_full: drop_newest}
             sources:
               src: {type: counting}
@@ -34,6 +35,12 @@ final class PipelineConfigTests: XCTestCase {
               out: {type: collect, inputs: [t], buffer: {max_events: 7}}
             """, file: "p.yaml", environment: [:])
         XCTAssertEqual(cfg.shutdownTimeout, 3)
+        XCTAssertEqual(cfg.bottleneckPriority, 8)
+        let minimal = "sources:\n  src: {type: counting}\nsinks:\n  out: {type: collect, inputs: [src]}\n"
+        XCTAssertEqual(try PipelineConfig.parse(minimal, file: "p.yaml", environment: [:]).bottleneckPriority, 5, "on by default")
+        XCTAssertThrowsError(try PipelineConfig.parse("bottleneck_priority: 25\n" + minimal, file: "p.yaml", environment: [:])) {
+            XCTAssertTrue("\($0)".contains("bottleneck_priority"), "\($0)")
+        }
         XCTAssertEqual(cfg.queueCapacity, 500)
         XCTAssertEqual(cfg.queuePolicy, .dropNewest)
         XCTAssertEqual(cfg.sinks.first?.queueCapacity, 7)

@@ -44,6 +44,9 @@ public struct PipelineConfig: @unchecked Sendable {
     public var sourceIdleTimeout: Double = 10
     /// Seconds between snapshot epochs in pipelines with stateful stages.
     public var checkpointInterval: Double = 5
+    /// Nice steps the thread of a stage that saturates a CPU is raised by (0: off); see
+    /// `StagePriority`.
+    public var bottleneckPriority = 5
     public var components: [ComponentConfig] = []
     /// Problems found in components while parsing; `Plan` reports them together with
     /// the ones it finds (unknown types, options, wiring), so every error shows at once.
@@ -110,6 +113,7 @@ public struct PipelineConfig: @unchecked Sendable {
         cfg.sourceIdleTimeout = top.seconds("source_idle_timeout", default: cfg.sourceIdleTimeout)
         cfg.checkpointInterval = top.seconds("checkpoint_interval", default: cfg.checkpointInterval)
         if cfg.checkpointInterval <= 0 { top.fail("checkpoint_interval must be positive", at: "checkpoint_interval") }
+        cfg.bottleneckPriority = top.int("bottleneck_priority", default: cfg.bottleneckPriority, range: 0...19)
         if let api = top.nested("api") {
             cfg.apiEnabled = api.bool("enabled", default: true)
             cfg.apiAddress = api.string("address", default: cfg.apiAddress)

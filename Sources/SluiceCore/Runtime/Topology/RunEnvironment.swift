@@ -16,11 +16,15 @@ final class RunEnvironment: Sendable {
     /// snapshots commit together.
     let finalEpoch = Locked<UInt64?>(nil)
     let retry: RetryPolicy
+    /// Where stage threads register so the bottleneck's can be raised (nil: off).
+    let priority: StagePriority?
 
     init(mode: RunMode, batchSize: Int, dataDir: String?, logger: Logger, reloads: ReloadRegistry,
-         coordinator: EpochCoordinator?, stateStore: StateStore?, retry: RetryPolicy = RetryPolicy(initial: 0.1, max: 30)) {
+         coordinator: EpochCoordinator?, stateStore: StateStore?, retry: RetryPolicy = RetryPolicy(initial: 0.1, max: 30),
+         priority: StagePriority? = nil) {
         self.mode = mode; self.batchSize = batchSize; self.dataDir = dataDir; self.logger = logger
         self.reloads = reloads; self.coordinator = coordinator; self.stateStore = stateStore; self.retry = retry
+        self.priority = priority
     }
 
     var isHardStopped: Bool { hardStop.withLock { $0 } }

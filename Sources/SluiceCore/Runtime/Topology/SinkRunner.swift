@@ -13,6 +13,8 @@ struct SinkRunner {
 
     private func run(node: ComponentNode, env: RunEnvironment) {
         guard let sink = node.box.sink, let inbox = node.inbox else { node.finish(.failed); return }
+        let priorityToken = env.priority?.enter(node.name)
+        defer { env.priority?.leave(priorityToken) }
         node.set(.running)
         var lastTick = Clock.monotonic()
         while let item = inbox.pop(maxEvents: env.batchSize, timeout: 1.0) {

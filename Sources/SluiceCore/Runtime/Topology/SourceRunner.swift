@@ -16,6 +16,7 @@ struct SourceRunner {
             guard let source = node.box.source else { node.finish(.failed); return }
             node.set(.running)
             node.setActivity(.active)
+            let priorityToken = env.priority?.enter(node.name)
             if !context.isStopping {
                 do { try source.run(context) } catch {
                     node.logger.error("source stopped with an error: \(error)")
@@ -24,6 +25,7 @@ struct SourceRunner {
                     node.set(.failed)
                 }
             }
+            env.priority?.leave(priorityToken)
             node.set(.draining)
             // Its last position goes with the final epoch of a graceful stop.
             if let coordinator = env.coordinator {

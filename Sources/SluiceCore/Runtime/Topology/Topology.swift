@@ -95,9 +95,10 @@ public final class Topology: Sendable {
                 stages: Set(plan.entries.filter(\.isStateful).map(\.name)),
                 interval: config.checkpointInterval, logger: logger)
         }
+        let priority = config.bottleneckPriority > 0 ? StagePriority(boost: config.bottleneckPriority, logger: logger) : nil
         let env = RunEnvironment(mode: mode, batchSize: config.batchSize,
                                  dataDir: mode == .toEnd ? nil : config.dataDir, logger: logger,
-                                 reloads: reloads, coordinator: coordinator, stateStore: store)
+                                 reloads: reloads, coordinator: coordinator, stateStore: store, priority: priority)
         let nodes = plan.entries.map { makeNode($0, config: config) }
         wire(nodes, edges: plan.edges)
         state.withLock { s in
@@ -137,6 +138,10 @@ public final class Topology: Sendable {
         }
         if let coordinator { startEpochs(coordinator, interval: config.checkpointInterval) }
         if mode == .follow, coordinator == nil { startCheckpointTimer() }
+        if let priority = env.priority {
+            let timer = RepeatingTimer(label: "sluice.priority", interval: StagePriority.interval) { priority.sample() }
+            state.withLock { $0.timers.append(timer) }
+        }
         state.withLock { $0.lifecycle = .running }
     }
 
@@ -281,6 +286,7 @@ public final class Topology: Sendable {
             _ = wait(timeout: 2)
         }
         for t in timers { t.cancel() }
+        env?.priority?.stop()
         if let c = env?.coordinator, drained {
             drained = c.waitForCommit(seconds: max(1, deadline - Clock.monotonic()))
         }

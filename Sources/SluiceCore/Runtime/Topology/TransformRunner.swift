@@ -17,6 +17,8 @@ struct TransformRunner {
 
     private func run(node: ComponentNode, env: RunEnvironment) {
         guard let transform = node.box.transform, let inbox = node.inbox else { node.finish(.failed); return }
+        let priorityToken = env.priority?.enter(node.name)
+        defer { env.priority?.leave(priorityToken) }
         let stateful = transform.statefulSelf
         // A stateful stage's outputs are tracked so an epoch commits only once everything it
         // emitted before the barrier was delivered (alerts made by timers carry no source
