@@ -39,19 +39,39 @@ final class StagePriorityTests: XCTestCase {
         func release() { state.withLock { $0.left = false }; state.broadcast() }
     }
 
+    /// Thresholds a spinning thread passes even on a loaded machine (the suite runs in
+    /// parallel shards), and a sleeping one never does.
+    static func lowPolicy() -> BottleneckPolicy {
+        var p = BottleneckPolicy()
+        p.saturated = 0.05; p.released = 0.01; p.margin = 0.02
+        return p
+    }
+
+    /// Samples until `done` or 20 s.
+    func sampleUntil(_ priority: StagePriority, _ done: () -> Bool) {
+        let deadline = Date().addingTimeInterval(20)
+        while !done(), Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            priority.sample()
+        }
+    }
+
     func testTheSaturatedStageIsRaisedAndSetBackWhenItLeaves() throws {
-        let priority = StagePriority(boost: 5, logger: Logger(label: "test"))
+        let priority = StagePriority(boost: 5, logger: Logger(label: "test"), policy: Self.lowPolicy())
         let hot = StageThread("detect", spin: true, priority: priority)
         let cold = StageThread("sink", spin: false, priority: priority)
         defer { hot.release(); cold.release() }
         let base = StagePriority.nice(of: hot.tid)
         XCTAssertEqual(StagePriority.nice(of: cold.tid), base)
-        Thread.sleep(forTimeInterval: 0.4)
-        priority.sample()
         // May this process raise a thread above its own nice value? (Root, CAP_SYS_NICE or
         // RLIMIT_NICE: what `setpriority` itself decides.)
         let allowed = base > -20 && StagePriority.setNice(cold.tid, base - 1)
         if allowed { _ = StagePriority.setNice(cold.tid, base) }
+        if allowed {
+            sampleUntil(priority) { priority.raisedStage != nil }
+        } else {
+            for _ in 0..<3 { Thread.sleep(forTimeInterval: 0.2); priority.sample() }
+        }
         if allowed {
             XCTAssertEqual(priority.raisedStage, "detect")
             XCTAssertEqual(StagePriority.nice(of: hot.tid), max(-20, base - 5), "the spinning stage is raised")
@@ -67,12 +87,16 @@ final class StagePriorityTests: XCTestCase {
     }
 
     func testStopSetsBackAndEndsSampling() throws {
-        let priority = StagePriority(boost: 3, logger: Logger(label: "test"))
+        let priority = StagePriority(boost: 3, logger: Logger(label: "test"), policy: Self.lowPolicy())
         let hot = StageThread("parse", spin: true, priority: priority)
         defer { hot.release() }
         let base = StagePriority.nice(of: hot.tid)
-        Thread.sleep(forTimeInterval: 0.4)
-        priority.sample()
+        let allowed = base > -20 && StagePriority.setNice(hot.tid, base - 1)
+        if allowed {
+            _ = StagePriority.setNice(hot.tid, base)
+            sampleUntil(priority) { priority.raisedStage != nil }
+            XCTAssertEqual(StagePriority.nice(of: hot.tid), max(-20, base - 3), "raised before the stop")
+        }
         priority.stop()
         XCTAssertEqual(StagePriority.nice(of: hot.tid), base)
         XCTAssertNil(priority.raisedStage)

@@ -44,10 +44,12 @@ public final class StagePriority: Sendable {
     public static let interval = 0.25
     let logger: Logger
 
-    public init(boost: Int, logger: Logger) {
+    /// `policy`: the thresholds (tests use low ones, so a busy machine cannot change the
+    /// outcome).
+    public init(boost: Int, logger: Logger, policy: BottleneckPolicy = BottleneckPolicy()) {
         self.boost = Int32(max(1, min(19, boost)))
         self.logger = logger
-        state = Locked(State(lastSample: Clock.monotonic()))
+        state = Locked(State(policy: policy, lastSample: Clock.monotonic()))
     }
 
     /// The calling thread's id and CPU clock, or nil when they cannot be read.
