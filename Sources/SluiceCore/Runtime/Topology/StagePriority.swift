@@ -5,7 +5,7 @@ import Logging
 /// `BottleneckPolicy` names (one saturating a CPU) runs `boost` nice steps above Sluice's
 /// other threads, so on a host with fewer cores than busy stages the scheduler stops taking
 /// turns away from the stage the whole pipeline waits for (workload 3 of `make bench-peers`
-/// on two cores: 10–18% more events/s; see BENCHMARKS.md).
+/// on two cores: 7.5–14% more events/s; see BENCHMARKS.md).
 ///
 /// Stages register their threads (`enter`/`leave` on the stage's own thread); `sample`, on
 /// the topology's timer, reads each thread's CPU clock, feeds the policy and applies its
@@ -95,7 +95,7 @@ public final class StagePriority: Sendable {
     }
 
     /// Unregisters a stage thread (on that thread, as its stage's loop ends): set back to
-    /// nice 0 if it was raised, before the thread goes on to other work.
+    /// its nice value at `enter` if it was raised, before the thread goes on to other work.
     public func leave(_ token: Int?) {
         guard let token else { return }
         state.withLock { s in
@@ -125,7 +125,11 @@ public final class StagePriority: Sendable {
                     _ = Self.setNice(m.tid, m.base)
                     s.members[token]!.raised = false
                 }
-                logger.info("stage \(r) no longer saturates a CPU: back to the priority of the other stages")
+                if let f = d.favour {
+                    logger.info("stage \(f) is now clearly busier than stage \(r): \(r) goes back to the priority of the other stages")
+                } else {
+                    logger.info("stage \(r) no longer saturates a CPU: back to the priority of the other stages")
+                }
             }
             if let f = d.favour {
                 for (token, m) in s.members where m.name == f && !m.raised {
