@@ -272,7 +272,6 @@ public struct ThreatIntelLoader {
             "confidence": file.columns["confidence"] ?? "confidence",
             "expires": file.columns["expires"] ?? "expires",
         ]
-        var col: [String: Int] = [:]
         /// Each role's column (-1: none), from the header.
         var at = (indicator: -1, category: -1, feed: -1, confidence: -1, expires: -1)
         var columnCount = 0
@@ -290,13 +289,14 @@ public struct ThreatIntelLoader {
                 if !sawHeader {
                     sawHeader = true
                     columnCount = fields.count
+                    var col: [String: Int] = [:]
                     for (i, f) in fields.enumerated() {
                         let h = f.trimmingCharacters(in: .whitespaces).lowercased()
                         for (role, name) in names where name.lowercased() == h { col[role] = i }
                     }
                     at = (col["indicator"] ?? -1, col["category"] ?? -1, col["feed"] ?? -1,
                           col["confidence"] ?? -1, col["expires"] ?? -1)
-                    if col["indicator"] == nil {
+                    if at.indicator < 0 {
                         report.fail(file.path, line, "the header has no '\(names["indicator"]!)' column (found: \(fields.joined(separator: ",")))")
                         failed = true
                     }
