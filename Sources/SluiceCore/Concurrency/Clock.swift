@@ -9,9 +9,14 @@ import Darwin
 public enum Clock {
     /// Seconds on a monotonic clock with an arbitrary origin.
     @inline(__always)
-    public static func monotonic() -> Double {
+    public static func monotonic() -> Double { seconds(CLOCK_MONOTONIC) ?? 0 }
+
+    /// Seconds on clock `id` (`CLOCK_MONOTONIC`, a thread's CPU clock from
+    /// `pthread_getcpuclockid`, …); nil when the clock cannot be read (a thread that ended).
+    @inline(__always)
+    public static func seconds(_ id: clockid_t) -> Double? {
         var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
+        guard clock_gettime(id, &ts) == 0 else { return nil }
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 

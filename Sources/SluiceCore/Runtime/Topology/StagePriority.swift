@@ -64,12 +64,6 @@ public final class StagePriority: Sendable {
         return (tid, clock)
     }
 
-    static func cpuSeconds(_ clock: clockid_t) -> Double? {
-        var ts = timespec()
-        guard clock_gettime(clock, &ts) == 0 else { return nil }
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
     /// Sets thread `tid`'s nice value; false when not permitted.
     static func setNice(_ tid: pid_t, _ value: Int32) -> Bool {
         setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(tid), value) == 0
@@ -84,7 +78,7 @@ public final class StagePriority: Sendable {
     /// Registers the calling thread as stage `name`'s; returns the token for `leave` (nil:
     /// not registered, e.g. after `stop`).
     public func enter(_ name: String) -> Int? {
-        guard let t = Self.currentThread(), let cpu = Self.cpuSeconds(t.clock) else { return nil }
+        guard let t = Self.currentThread(), let cpu = Clock.seconds(t.clock) else { return nil }
         return state.withLock { s -> Int? in
             guard !s.stopped, !s.unavailable else { return nil }
             let token = s.next
@@ -114,7 +108,7 @@ public final class StagePriority: Sendable {
             guard wall > 0 else { return }
             var busy: [String: Double] = [:]
             for (token, m) in s.members {
-                guard let cpu = Self.cpuSeconds(m.clock) else { continue }
+                guard let cpu = Clock.seconds(m.clock) else { continue }
                 // Several threads of one stage name (a reload's old and new) add up.
                 busy[m.name, default: 0] += max(0, cpu - m.lastCPU) / wall
                 s.members[token]!.lastCPU = cpu
