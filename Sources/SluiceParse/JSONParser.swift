@@ -41,6 +41,9 @@ public final class JSONParser: Parser {
     /// Top-level member names predicted from the member before them (a byte compare
     /// instead of hashing).
     private let predictor: MemberKeyPredictor
+    /// Fields a record is expected to add (the widest of the recent records): reserved up
+    /// front so an event's field list does not grow while its record is read.
+    private var fieldCount = FieldCountHint()
 
     /// `field_names_refused`: member names the registry refused (kept under
     /// `sluice.overflow_fields`).
@@ -54,7 +57,8 @@ public final class JSONParser: Parser {
 
     public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
         var e = event
-        e.fields.reserveCapacity(e.fields.count + 24)
+        let fieldsBefore = e.fields.count
+        e.fields.reserveCapacity(fieldsBefore + fieldCount.reserve)
         index.begin(e.fields)
         try record.withUnsafeBufferPointer { buf in
             // Top-level string members without escapes stay spans of the record (zero-copy)
@@ -96,6 +100,7 @@ public final class JSONParser: Parser {
             }
             OverflowFields.add(s.overflow, to: &e)
         }
+        fieldCount.record(e.fields.count - fieldsBefore)
         output.append(consume e)
     }
 }
