@@ -51,6 +51,7 @@ check "man sluice renders" sh -c 'man -w sluice | grep -qx /usr/share/man/man1/s
 check "bash completion loads" bash -c '. /usr/share/bash-completion/completions/sluice && complete -p sluice'
 check "zsh and fish completions installed" test -s /usr/share/zsh/vendor-completions/_sluice -a -s /usr/share/fish/vendor_completions.d/sluice.fish
 check "systemd-analyze verify sluice.service" systemd-analyze verify "$UNIT"
+check "the unit allows the default bottleneck_priority (LimitNICE=-5)" grep -qx "LimitNICE=-5" "$UNIT"
 # Upgrade path (same package again: postinst configure with the old version): the
 # operator's edit of the conffile and its permissions are kept.
 echo "# edited by the operator" >> /etc/sluice/sluice.yaml
