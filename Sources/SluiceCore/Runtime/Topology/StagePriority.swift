@@ -36,6 +36,14 @@ public final class StagePriority: Sendable {
         /// Raising failed once (no permission): no more attempts.
         var unavailable = false
         var stopped = false
+
+        /// Sets every raised member that `which` selects back to its nice value at `enter`.
+        mutating func setBack(where which: (Member) -> Bool) {
+            for (token, m) in members where m.raised && which(m) {
+                _ = StagePriority.setNice(m.tid, m.base)
+                members[token]!.raised = false
+            }
+        }
     }
     private let state: Locked<State>
     /// Nice steps the favoured stage is raised by (1...19).
@@ -115,10 +123,7 @@ public final class StagePriority: Sendable {
             }
             let d = s.policy.decide(busy)
             if let r = d.release {
-                for (token, m) in s.members where m.name == r && m.raised {
-                    _ = Self.setNice(m.tid, m.base)
-                    s.members[token]!.raised = false
-                }
+                s.setBack { $0.name == r }
                 if let f = d.favour {
                     logger.info("stage \(f) is now clearly busier than stage \(r): \(r) goes back to the priority of the other stages")
                 } else {
@@ -143,10 +148,7 @@ public final class StagePriority: Sendable {
     public func stop() {
         state.withLock { s in
             s.stopped = true
-            for (token, m) in s.members where m.raised {
-                _ = Self.setNice(m.tid, m.base)
-                s.members[token]!.raised = false
-            }
+            s.setBack { _ in true }
         }
     }
 
