@@ -92,4 +92,26 @@ final class SourceFieldGuardTests: XCTestCase {
         let plain = try parsed(#"{"msg":"x","user":{"name":"alice"}}"#)
         XCTAssertEqual(plain.fields.map(\.key.path), ["log.file.path", "msg", "user"])
     }
+
+    /// A guarded field an earlier stage left as a span of the record (a second parse stage
+    /// reading `message`): untouched it stays the same span; when the payload sets it, the
+    /// span's text is restored and the payload's value moved.
+    func testASpanValuedSourceFieldIsComparedAndRestoredAsItsText() throws {
+        let record = #"203.0.113.9 {"source.ip":"6.6.6.6","k":1}"#
+        func event() -> Event {
+            var e = Event(original: ArraySlice(Array(record.utf8)))
+            e.fields.append(Field(ECS.sourceIP, .span(RecordSpan(start: 0, count: 11))))
+            return e
+        }
+        let p = try PB.make("json")
+        var out: [Event] = []
+        try p.parse(ArraySlice(#"{"k":1}"#.utf8), event: event(), into: &out)
+        XCTAssertEqual(out[0].fields[0].value, .span(RecordSpan(start: 0, count: 11)), "untouched: the span is left as it is")
+        XCTAssertEqual(out[0][ECS.sourceIP], .string("203.0.113.9"))
+        out = []
+        try p.parse(ArraySlice(#"{"source.ip":"6.6.6.6","k":1}"#.utf8), event: event(), into: &out)
+        XCTAssertEqual(out[0][ECS.sourceIP], .string("203.0.113.9"))
+        XCTAssertEqual(out[0][FieldKey("json.source.ip")], .string("6.6.6.6"))
+        XCTAssertEqual(out[0].fields.filter { $0.key == ECS.sourceIP }.count, 1)
+    }
 }

@@ -22,12 +22,12 @@ public struct AuthoritativeFields: Sendable {
     }
 
     let guarded: [Guarded]
-    /// 64-bit filter of the ids of every guarded and ancestor key.
-    let filter: UInt64
-    /// The guarded keys' ids (`guardedIDs[i]` is `guarded[i].key`) and every ancestor's id:
-    /// the exact check for a field the filter let through.
-    let guardedIDs: [UInt32]
-    let ancestorIDs: [UInt32]
+    /// What each key id is to the guard, indexed by id up to the largest guarded or ancestor
+    /// id: `guarded` index (0–4), `Self.ancestor`, or `Self.unrelated`. An exact check in
+    /// one load, so events whose fields are all unrelated pass without lookups.
+    let roles: [Int8]
+    static let unrelated: Int8 = -1
+    static let ancestor: Int8 = 5
     public let namespace: String
 
     /// Guards `defaultPaths` minus `trusted`; colliding payload values go to
@@ -35,43 +35,80 @@ public struct AuthoritativeFields: Sendable {
     public init(namespace: String, trusted: [String] = []) {
         self.namespace = namespace
         var g: [Guarded] = []
-        var filter: UInt64 = 0
         for path in Self.defaultPaths.prefix(5) where !trusted.contains(path) {
-            let key = FieldKey(path)
             let comps = path.split(separator: ".").map(String.init)
-            var ancestors: [(FieldKey, [String])] = []
-            for n in 1..<comps.count {
-                let a = FieldKey(comps[0..<n].joined(separator: "."))
-                ancestors.append((a, Array(comps[n...])))
-                filter |= 1 << (UInt64(a.id) & 63)
+            let ancestors = (1..<comps.count).map { n in
+                (key: FieldKey(comps[0..<n].joined(separator: ".")), rest: Array(comps[n...]))
             }
-            filter |= 1 << (UInt64(key.id) & 63)
-            g.append(Guarded(key: key, moved: FieldKey(namespace + "." + path), ancestors: ancestors))
+            g.append(Guarded(key: FieldKey(path), moved: FieldKey(namespace + "." + path), ancestors: ancestors))
         }
         guarded = g
-        self.filter = filter
-        guardedIDs = g.map(\.key.id)
-        ancestorIDs = g.flatMap { $0.ancestors.map(\.key.id) }
+        let ancestorIDs = g.flatMap { $0.ancestors.map(\.key.id) }
+        let top = (g.map(\.key.id) + ancestorIDs).max().map { Int($0) + 1 } ?? 0
+        var roles = [Int8](repeating: Self.unrelated, count: top)
+        for id in ancestorIDs { roles[Int(id)] = Self.ancestor }
+        for (i, x) in g.enumerated() { roles[Int(x.key.id)] = Int8(i) }
+        self.roles = roles
     }
 
-    /// The source's values of the guarded fields, taken before parsing (inline storage:
-    /// no allocation per event).
+    /// `roles[id]`, or `unrelated` past its end.
+    @inline(__always)
+    func role(_ id: UInt32) -> Int8 {
+        roles.withUnsafeBufferPointer { Int(id) < $0.count ? $0[Int(id)] : Self.unrelated }
+    }
+
+    /// The source's values of the guarded fields, taken before parsing: where they lie in
+    /// the event's own field list (shared with it, not copied), so taking one copies no
+    /// value. A value that is a span of the record is resolved into text here instead (the
+    /// parser may replace the record).
     public struct Snapshot {
-        var v0, v1, v2, v3, v4: FieldValue?
-        public var isEmpty: Bool { v0 == nil && v1 == nil && v2 == nil && v3 == nil && v4 == nil }
+        /// The event's fields before parsing.
+        let source: FieldList
+        /// Position in `source` of guarded field `i`, or -1 when the source did not set it.
+        var p0: Int32 = -1, p1: Int32 = -1, p2: Int32 = -1, p3: Int32 = -1, p4: Int32 = -1
+        /// Resolved values, only when a guarded value was a span.
+        var resolved: [FieldValue?]?
+
+        init(source: FieldList) { self.source = source }
+
+        public var isEmpty: Bool { p0 < 0 && p1 < 0 && p2 < 0 && p3 < 0 && p4 < 0 }
+
+        func position(_ i: Int) -> Int {
+            switch i { case 0: return Int(p0); case 1: return Int(p1); case 2: return Int(p2); case 3: return Int(p3); default: return Int(p4) }
+        }
+
+        mutating func setPosition(_ i: Int, _ j: Int) {
+            let v = Int32(j)
+            switch i { case 0: p0 = v; case 1: p1 = v; case 2: p2 = v; case 3: p3 = v; default: p4 = v }
+        }
+
+        /// The source's value of guarded field `i` (a copy: for the slow path).
         subscript(i: Int) -> FieldValue? {
-            get { switch i { case 0: return v0; case 1: return v1; case 2: return v2; case 3: return v3; default: return v4 } }
-            set { switch i { case 0: v0 = newValue; case 1: v1 = newValue; case 2: v2 = newValue; case 3: v3 = newValue; default: v4 = newValue } }
+            if let resolved { return resolved[i] }
+            let j = position(i)
+            return j < 0 ? nil : source[j].value
+        }
+
+        /// Whether `value` is the source's value of guarded field `i` (which it set), read in
+        /// place.
+        func holds(_ i: Int, _ value: UnsafePointer<FieldValue>) -> Bool {
+            if let resolved { return resolved[i] == value.pointee }
+            return source.withUnsafeFields { $0.value(at: position(i)).pointee == value.pointee }
         }
     }
 
     public func snapshot(_ e: Event) -> Snapshot {
-        var snap = Snapshot()
+        var snap = Snapshot(source: e.fields)
+        var spans = false
         e.fields.withUnsafeFields { fields in
-            for j in fields.indices where filter & (1 << (UInt64(fields[j].key.id) & 63)) != 0 {
-                if let i = guardedIDs.firstIndex(of: fields[j].key.id), snap[i] == nil { snap[i] = e.resolved(fields[j].value) }
+            for j in fields.indices where j <= Int(Int32.max) {
+                let r = role(fields[j].key.id)
+                guard r >= 0, r < Self.ancestor, snap.position(Int(r)) < 0 else { continue }
+                snap.setPosition(Int(r), j)
+                if Event.holdsSpan(fields.value(at: j)) { spans = true }
             }
         }
+        if spans { snap.resolved = guarded.indices.map { i in snap[i].map(e.resolved) } }
         return snap
     }
 
@@ -79,7 +116,7 @@ public struct AuthoritativeFields: Sendable {
     /// under the namespace.
     public func enforce(_ e: inout Event, _ snap: Snapshot) {
         guard !snap.isEmpty, !untouched(e, snap) else { return }
-        guard e.fields.contains(where: { filter & (1 << (UInt64($0.key.id) & 63)) != 0 }) else {
+        guard e.fields.contains(where: { role($0.key.id) != Self.unrelated }) else {
             // The parser dropped every guarded field (it replaced the event): restore them.
             for (i, g) in guarded.enumerated() { if let v = snap[i] { e.fields.append(Field(g.key, v)) } }
             return
@@ -119,21 +156,22 @@ public struct AuthoritativeFields: Sendable {
         var seen = 0
         let clean: Bool = e.fields.withUnsafeFields { fields in
             for j in fields.indices {
-                let id = fields[j].key.id
-                guard filter & (1 << (UInt64(id) & 63)) != 0 else { continue }
-                if let i = guardedIDs.firstIndex(of: id) {
-                    // A guarded field the source did not set is the payload's.
-                    guard let source = snap[i] else { continue }
-                    if seen & (1 << i) != 0 || fields.value(at: j).pointee != source { return false }
-                    seen |= 1 << i
-                } else if ancestorIDs.contains(id), case .object = fields.value(at: j).pointee {
-                    return false
+                let r = role(fields[j].key.id)
+                if r == Self.unrelated { continue }
+                if r == Self.ancestor {
+                    if case .object = fields.value(at: j).pointee { return false }
+                    continue
                 }
+                // A guarded field the source did not set is the payload's.
+                let i = Int(r)
+                guard snap.position(i) >= 0 else { continue }
+                if seen & (1 << i) != 0 || !snap.holds(i, fields.value(at: j)) { return false }
+                seen |= 1 << i
             }
             return true
         }
         guard clean else { return false }
-        for i in guarded.indices where snap[i] != nil && seen & (1 << i) == 0 { return false }
+        for i in guarded.indices where snap.position(i) >= 0 && seen & (1 << i) == 0 { return false }
         return true
     }
 
