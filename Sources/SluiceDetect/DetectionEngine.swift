@@ -31,6 +31,9 @@ public final class DetectionEngine {
     var lastArrivalWall: Int64 = 0
     var pending: [Event] = []
     var counts = CounterTable()
+    /// Bytes of the last snapshot: the next one reserves about that much at once instead of
+    /// growing its buffer (and copying it) a doubling at a time.
+    var lastSnapshotBytes = 0
     let corr: [CorrelationInfo?]
     let single: [SingleInfo]
     /// For each rule: (consumer rule, escalation index) whose `after_rule` names it.

@@ -17,7 +17,7 @@ extension DetectionEngine {
 
     public func snapshot() throws -> [UInt8] {
         var w = ByteWriter()
-        w.bytes.reserveCapacity(64 + activeGroups * 48)
+        w.bytes.reserveCapacity(max(64 + activeGroups * 48, lastSnapshotBytes + lastSnapshotBytes / 8))
         w.bytes.append(contentsOf: Self.magic)
         w.varint(Self.formatVersion)
         w.int(maxSeen); w.int(watermark); w.int(lastArrivalWall)
@@ -28,10 +28,10 @@ extension DetectionEngine {
         for st in states {
             for slot in st.groups.slotsInOrder() { for e in st.groups[slot].entries { refs.insert(e.seq) } }
         }
-        let live = refs.sorted().compactMap { s in evidence.event(s).map { (s, $0) } }
+        let live = refs.sorted().filter { evidence.contains($0) }
         w.varint(evidence.nextSeq)
         w.varint(UInt64(live.count))
-        for (s, e) in live { w.varint(s); w.event(e) }
+        for s in live { w.varint(s); evidence.write(s, to: &w) }
         // Reorder buffer.
         let held = buffer.ordered(hasher: { self.contentHash($0) })
         w.varint(UInt64(held.count))
@@ -56,6 +56,7 @@ extension DetectionEngine {
                 for s in ts { w.u64(table.keys[s]); w.int(table[s]) }
             }
         }
+        lastSnapshotBytes = w.bytes.count
         return w.bytes
     }
 

@@ -81,6 +81,29 @@ struct EvidenceStore {
         return try? EventCodec.unpack(&r)
     }
 
+    /// Whether the event stored under `seq` is still kept (what `event(seq) != nil` says,
+    /// without unpacking it).
+    func contains(_ seq: UInt64) -> Bool {
+        guard seq >= oldest, seq < nextSeq else { return false }
+        let slot = slots[index(seq)]
+        guard slot.seq == seq else { return false }
+        if slot.length < 0 { return whole[seq] != nil }
+        let c = slot.chunk - firstChunk
+        return c >= 0 && c < chunks.count
+    }
+
+    /// Writes the event stored under `seq` (which `contains`) into a snapshot as
+    /// `ByteWriter.event` writes `event(seq)`; a packed one is written from its bytes where
+    /// they lie, not unpacked.
+    func write(_ seq: UInt64, to w: inout ByteWriter) {
+        let slot = slots[index(seq)]
+        if slot.length >= 0 {
+            let c = chunks[slot.chunk - firstChunk]
+            if w.packedEvent(UnsafeBufferPointer(start: c.base + Int(slot.offset), count: Int(slot.length))) { return }
+        }
+        w.event(event(seq) ?? Event())
+    }
+
     /// Restores an event under its old sequence number (snapshot restore, in increasing order).
     mutating func put(_ e: Event, seq: UInt64) {
         store(e, seq: seq)

@@ -12,6 +12,9 @@ public struct SnapshotError: Error, Sendable, CustomStringConvertible {
 struct ByteWriter {
     var bytes: [UInt8] = []
     private var strings: [String: UInt32] = [:]
+    /// `strings`' numbers by key id (-1: not yet written), so a key's path is looked up once
+    /// per snapshot. As long as the largest id written (the field registry is bounded).
+    private var keyNames: [Int32] = []
 
     mutating func u8(_ v: UInt8) { bytes.append(v) }
 
@@ -40,6 +43,17 @@ struct ByteWriter {
         bytes.append(contentsOf: s.utf8)
     }
 
+    /// A field's name, as `name(key.path)` writes it.
+    mutating func name(_ key: FieldKey) {
+        let id = Int(key.id)
+        if id < keyNames.count, keyNames[id] >= 0 { varint(UInt64(keyNames[id]) << 1 | 1); return }
+        let path = key.path
+        let i = strings[path] ?? UInt32(strings.count)
+        if id >= keyNames.count { keyNames.append(contentsOf: repeatElement(-1, count: id + 1 - keyNames.count)) }
+        keyNames[id] = Int32(i)
+        name(path)
+    }
+
     mutating func value(_ v: FieldValue, _ e: Event) {
         switch v {
         case .string(let s): u8(1); string(s)
@@ -49,7 +63,7 @@ struct ByteWriter {
         case .bool(let b): u8(b ? 6 : 5)
         case .null: u8(7)
         case .array(let items): u8(8); varint(UInt64(items.count)); for x in items { value(x, e) }
-        case .object(let members): u8(9); varint(UInt64(members.count)); for m in members { name(m.key.path); value(m.value, e) }
+        case .object(let members): u8(9); varint(UInt64(members.count)); for m in members { name(m.key); value(m.value, e) }
         }
     }
 
@@ -59,14 +73,28 @@ struct ByteWriter {
         int(e.timestamp)
         raw(e.original)
         varint(UInt64(e.fields.count))
-        for f in e.fields { name(f.key.path); value(f.value, e) }
+        for f in e.fields { name(f.key); value(f.value, e) }
         if let a = e.alert { u8(1); alert(a) } else { u8(0) }
+    }
+
+    /// Writes an event packed in this process (`EventCodec.pack`, alert evidence) exactly as
+    /// `event(_:)` writes the event it unpacks to, read in place: no `Event` is built, no
+    /// span turned into a `String` unless its text is not valid UTF-8. Returns false, with
+    /// nothing written, when `packed` is not a packed event.
+    mutating func packedEvent(_ packed: UnsafeBufferPointer<UInt8>) -> Bool {
+        var t = PackedEventWriter()
+        swap(&t.w, &self)
+        let start = t.w.bytes.count
+        let ok = EventCodec.visitPacked(packed, &t)
+        if ok { t.w.u8(0) } else { t.w.bytes.removeSubrange(start...) }   // no alert: packed events carry none
+        swap(&t.w, &self)
+        return ok
     }
 
     mutating func fields(_ fs: [Field]) {
         varint(UInt64(fs.count))
         let empty = Event()
-        for f in fs { name(f.key.path); value(f.value, empty) }
+        for f in fs { name(f.key); value(f.value, empty) }
     }
 
     mutating func alert(_ a: Alert) {
@@ -79,6 +107,28 @@ struct ByteWriter {
         varint(UInt64(a.evidence.count)); for e in a.evidence { event(e) }
         if let x = a.escalates { u8(1); string(x) } else { u8(0) }
     }
+}
+
+/// `ByteWriter.packedEvent`: each part of a packed event written as `ByteWriter.event`
+/// writes it (a dropped original's span text as the string `Event.selfContained` makes of it).
+private struct PackedEventWriter: PackedEventVisitor {
+    var w = ByteWriter()
+    mutating func header(timestamp: Int64, original: UnsafeBufferPointer<UInt8>, fieldCount: Int) {
+        w.int(timestamp); w.raw(original); w.varint(UInt64(fieldCount))
+    }
+    mutating func key(_ key: FieldKey) { w.name(key) }
+    mutating func string(_ utf8: UnsafeBufferPointer<UInt8>) { w.u8(1); w.raw(utf8) }
+    mutating func span(_ span: RecordSpan) { w.u8(2); w.varint(UInt64(span.start)); w.varint(UInt64(span.count)) }
+    mutating func spanText(_ bytes: UnsafeBufferPointer<UInt8>) {
+        w.u8(1)
+        if UTF8Validation.isValid(bytes) { w.raw(bytes) } else { w.string(String(decoding: bytes, as: UTF8.self)) }
+    }
+    mutating func int(_ value: Int64) { w.u8(3); w.int(value) }
+    mutating func double(_ value: Double) { w.u8(4); w.double(value) }
+    mutating func bool(_ value: Bool) { w.u8(value ? 6 : 5) }
+    mutating func null() { w.u8(7) }
+    mutating func array(count: Int) { w.u8(8); w.varint(UInt64(count)) }
+    mutating func object(count: Int) { w.u8(9); w.varint(UInt64(count)) }
 }
 
 /// Reads what `ByteWriter` wrote; every read is bounds-checked and throws on bad input.
