@@ -1,28 +1,14 @@
 import SluiceCore
+import SluiceTestSupport
 import XCTest
 @testable import SluiceDetect
 
 /// `ByteWriter.packedEvent` (a snapshot's alert evidence written from its packed bytes)
 /// writes exactly what `ByteWriter.event` writes for the event those bytes unpack to.
 final class StateCodecTests: XCTestCase {
-    let line = Array(#"{"action":"git.clone","actor":"octocat","repo":"acme/payments","actor_location":{"country_code":"DE"},"n":"\u00e9t\u00e9"}"#.utf8)
+    let line = EvidenceFixtures.line
 
-    /// A parsed GitHub audit event: spans of its record (also inside an object and an
-    /// array), strings, numbers, booleans, null, a double.
-    func audit() -> Event {
-        var e = Event(timestamp: 1_763_863_200_040_000_000, original: line[...])
-        e.append(FieldKey("event.action"), .span(RecordSpan(start: 11, count: 9)))
-        e.append(FieldKey("user.name"), .span(RecordSpan(start: 31, count: 7)))
-        e.append(FieldKey("github.repo"), .span(RecordSpan(start: 48, count: 13)))
-        e.append(FieldKey("github.actor_location"), .object([Field(FieldKey("country_code"), .span(RecordSpan(start: 97, count: 2)))]))
-        e.append(FieldKey("related.user"), .array([.span(RecordSpan(start: 31, count: 7)), .string("octocat-bot")]))
-        e.append(FieldKey("sluice.identity.department"), .string("engineering and research, EMEA"))
-        e.append(FieldKey("github.repo_id"), .int(-712_716_357))
-        e.append(FieldKey("github.repository_public"), .bool(false))
-        e.append(FieldKey("threat.enrichments"), .array([.object([
-            Field(FieldKey("confidence"), .double(0.8)), Field(FieldKey("feed"), .null), Field(FieldKey("seen"), .bool(true))])]))
-        return e
-    }
+    func audit() -> Event { EvidenceFixtures.auditEvent() }
 
     /// The events a snapshot meets: a kept original with spans, the same dropped (its spans
     /// become text), a dropped original whose span is not valid UTF-8, an event without
@@ -36,6 +22,7 @@ final class StateCodecTests: XCTestCase {
         invalid.dropOriginal()
         var noRecord = Event(timestamp: 7)
         noRecord.append(FieldKey("github.repo"), .string("acme/payments"))
+        noRecord.append(FieldKey("github.public_repo"), .bool(true))
         return [audit(), dropped, invalid, Event(timestamp: 1, original: line[...]), noRecord, Event()]
     }
 
