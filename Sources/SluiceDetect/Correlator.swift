@@ -234,13 +234,23 @@ extension DetectionEngine {
         var agg: Double = 0
         withGroup(st, slot) { agg = aggregate(info.spec, $0, refs: rule.references.count) }   // in place: no copy
         recordHistory(rule, st, slot, agg, t)
-        let g = st.groups[slot]
-        guard let sev = severity(rule, agg: agg, group: g, time: t, entry: { self.entryHolds(info.spec, agg, refs: rule.references.count) }) else {
-            if g.episodeStart != 0 { withGroup(st, slot) { $0.episodeStart = 0; $0.severity = -1 } }
+        // The group is read in place, and what is needed after it kept: a copy of the
+        // `GroupState` retains and releases each of its arrays.
+        var decided: Severity?
+        var episodeStart: Int64 = 0, firstTime = t, groupSeverity: Int8 = -1, groupOpenSeverity: Int8 = -1
+        withGroup(st, slot) { g in
+            decided = self.severity(rule, agg: agg, group: g, time: t, entry: { self.entryHolds(info.spec, agg, refs: rule.references.count) })
+            episodeStart = g.episodeStart
+            firstTime = g.entries.first?.time ?? t
+            groupSeverity = g.severity
+            groupOpenSeverity = g.openSeverity
+        }
+        guard let sev = decided else {
+            if episodeStart != 0 { withGroup(st, slot) { $0.episodeStart = 0; $0.severity = -1 } }
             return
         }
-        if g.episodeStart == 0 {
-            let start = g.entries.first?.time ?? t
+        if episodeStart == 0 {
+            let start = firstTime
             var suppressed = false
             withGroup(st, slot) { gg in
                 gg.episodeStart = start
@@ -251,10 +261,10 @@ extension DetectionEngine {
             if suppressed { bump(.suppressedAlerts); return }
             let a = correlationAlert(rule, st.groups[slot], key: key, groupValues: groupValues(), agg: agg, severity: sev, time: t, escalates: nil)
             emit(a, rule: rule, depth: depth)
-        } else if Int8(sev.rawValue) > g.severity {
-            let prev = Severity(rawValue: Int(g.severity)) ?? .informational
+        } else if Int8(sev.rawValue) > groupSeverity {
+            let prev = Severity(rawValue: Int(groupSeverity)) ?? .informational
             withGroup(st, slot) { $0.severity = Int8(sev.rawValue) }
-            let prevID = alertID(rule, key: key, start: g.episodeStart, severity: g.severity == g.openSeverity ? nil : prev)
+            let prevID = alertID(rule, key: key, start: episodeStart, severity: groupSeverity == groupOpenSeverity ? nil : prev)
             let a = correlationAlert(rule, st.groups[slot], key: key, groupValues: groupValues(), agg: agg, severity: sev, time: t, escalates: prevID)
             emit(a, rule: rule, depth: depth)
         }

@@ -26,7 +26,7 @@ extension DetectionEngine {
         // Evidence still referenced.
         var refs = Set<UInt64>()
         for st in states {
-            for slot in st.groups.slotsInOrder() { for e in st.groups[slot].entries { refs.insert(e.seq) } }
+            for slot in st.groups.slotsInOrder() { withGroup(st, slot) { for e in $0.entries { refs.insert(e.seq) } } }
         }
         let live = refs.sorted().filter { evidence.contains($0) }
         w.varint(evidence.nextSeq)
@@ -47,7 +47,8 @@ extension DetectionEngine {
             w.int(st.learningStart)
             let slots = st.groups.slotsInOrder()
             w.varint(UInt64(slots.count))
-            for s in slots { w.u64(st.groups.keys[s]); Self.write(st.groups[s], &w) }
+            // Groups are read in place (`withGroup`): a copy of each would retain its arrays.
+            for s in slots { w.u64(st.groups.keys[s]); withGroup(st, s) { Self.write($0, &w) } }
             let tables = [st.suppress, st.seen] + st.afterRule
             w.varint(UInt64(tables.count))
             for table in tables {
