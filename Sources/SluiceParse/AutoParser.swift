@@ -280,7 +280,8 @@ public final class AutoParser: StatefulParser {
         var e = event
         let fresh = e.fields.isEmpty
         e.fields.reserveCapacity(e.fields.count + 16)
-        let range = try record.withUnsafeBufferPointer { try syslog.parseHeader($0, into: &e, fresh: fresh, spanBase: RecordCursor.spanBase(of: $0, in: event.original)) }
+        let spanBase = RecordCursor.spanBase(of: record, in: event)
+        let range = try record.withUnsafeBufferPointer { try syslog.parseHeader($0, into: &e, fresh: fresh, spanBase: spanBase) }
         let base = record.startIndex
         let full = record[(base + range.lowerBound)..<(base + range.upperBound)]
         // The payload is detected and parsed after any leading whitespace (rsyslog forwards

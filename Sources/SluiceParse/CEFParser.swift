@@ -128,8 +128,8 @@ public final class CEFParser: Parser {
     public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
         var e = event
         e.fields.reserveCapacity(e.fields.count + 48)
+        let spanBase = RecordCursor.spanBase(of: record, in: e)
         try record.withUnsafeBufferPointer { p in
-            let spanBase = RecordCursor.spanBase(of: p, in: e.original)
             var end = p.count
             while end > 0, p[end - 1] == 0x0A || p[end - 1] == 0x0D || p[end - 1] == 0 { end -= 1 }
             guard end > 0 else { throw ParseFailure("empty_record", "empty line") }

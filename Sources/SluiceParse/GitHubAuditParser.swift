@@ -179,15 +179,15 @@ public final class GitHubAuditParser: Parser {
     static let datasetAudit = FieldValue.string("github.audit")
 
     public func parse(_ record: ArraySlice<UInt8>, event: consuming Event, into output: inout [Event]) throws {
+        // Verbatim text members of one object stay spans of the record (zero-copy) when the
+        // record lies inside the event's `original`.
+        let spanBase = RecordCursor.spanBase(of: record, in: event)
         var pending: Event? = consume event  // one object: moved into the output, not copied
         try record.withUnsafeBufferPointer { buf in
             var s = JSONScanner(buf)
             do {
                 switch s.peek() {
                 case UInt8(ascii: "{"):
-                    // Verbatim text members stay spans of the record (zero-copy) when the
-                    // record lies inside the event's `original`.
-                    let spanBase = RecordCursor.spanBase(of: buf, in: pending!.original)
                     output.append(try parseObject(&s, base: pending.take()!, spanBase: spanBase))
                 case UInt8(ascii: "["):
                     s.index += 1

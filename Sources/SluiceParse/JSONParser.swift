@@ -60,10 +60,10 @@ public final class JSONParser: Parser {
         let fieldsBefore = e.fields.count
         e.fields.reserveCapacity(fieldsBefore + fieldCount.reserve)
         index.begin(e.fields)
+        // Top-level string members without escapes stay spans of the record (zero-copy)
+        // when the record lies inside the event's `original`.
+        let base = RecordCursor.spanBase(of: record, in: e)
         try record.withUnsafeBufferPointer { buf in
-            // Top-level string members without escapes stay spans of the record (zero-copy)
-            // when the record lies inside the event's `original`.
-            let base = RecordCursor.spanBase(of: buf, in: e.original)
             var s = JSONScanner(buf)
             guard s.peek() == UInt8(ascii: "{") else {
                 if s.atEnd { throw ParseFailure("empty_record", "no JSON object") }

@@ -120,14 +120,20 @@ struct RecordCursor {
     @inline(__always)
     func text(_ r: Range<Int>) -> FieldValue? { r.isEmpty ? nil : value(r) }
 
-    /// Where `record` starts inside `original` (for `spanBase`), or -1 when it does not lie
-    /// wholly inside it (a field's text, an assembled record, a test's loose bytes).
-    static func spanBase(of record: UnsafeBufferPointer<UInt8>, in original: ArraySlice<UInt8>) -> Int {
-        guard let rb = record.baseAddress, !original.isEmpty, original.count < Int(UInt32.max) else { return -1 }
-        return original.withUnsafeBufferPointer { ob -> Int in
-            guard let obase = ob.baseAddress, rb >= obase, rb + record.count <= obase + ob.count else { return -1 }
-            return rb - obase
-        }
+    /// Where `record` starts inside `event`'s `original` (for `spanBase`), or -1 when it does
+    /// not lie wholly inside it (a field's text, an assembled record, a test's loose bytes).
+    /// Both are read where they lie (`Event.withOriginalBytes`): no slice of the original is
+    /// made, so the count of the read buffer it shares with its neighbours is left alone.
+    /// Call it before a closure that captures the event (there, reading it copies it).
+    static func spanBase(of record: ArraySlice<UInt8>, in event: borrowing Event) -> Int {
+        event.withOriginalBytes { original in record.withUnsafeBufferPointer { spanBase(of: $0, in: original) } }
+    }
+
+    /// `spanBase(of:in:)` of bytes in memory.
+    static func spanBase(of record: UnsafeBufferPointer<UInt8>, in original: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let rb = record.baseAddress, let obase = original.baseAddress, !original.isEmpty, original.count < Int(UInt32.max),
+              rb >= obase, rb + record.count <= obase + original.count else { return -1 }
+        return rb - obase
     }
 }
 
@@ -146,7 +152,7 @@ extension RecordCursor {
         }
         let fresh = event.fields.isEmpty
         event.fields.reserveCapacity(event.fields.count + fields)
-        let base = record.withUnsafeBufferPointer { spanBase(of: $0, in: event.original) }
+        let base = spanBase(of: record, in: event)
         var e = consume event
         try record.withUnsafeBufferPointer { b in
             var c = RecordCursor(b, spanBase: base)

@@ -104,10 +104,9 @@ public final class SyslogParser: Parser {
         var e = event
         let fresh = e.fields.isEmpty
         e.fields.reserveCapacity(e.fields.count + 16)
-        var spanBase = -1
+        let spanBase = RecordCursor.spanBase(of: record, in: e)
         let msgRange: Range<Int> = try record.withUnsafeBufferPointer { buf in
-            spanBase = RecordCursor.spanBase(of: buf, in: e.original)
-            return try parseHeader(buf, into: &e, fresh: fresh, spanBase: spanBase)
+            try parseHeader(buf, into: &e, fresh: fresh, spanBase: spanBase)
         }
         let base = record.startIndex
         let msg = record[(base + msgRange.lowerBound)..<(base + msgRange.upperBound)]

@@ -106,7 +106,7 @@ public final class ZeekDNSParser: Parser {
         guard record.count <= Self.maxRecordBytes else {
             throw ParseFailure("too_long", "record of \(record.count) bytes exceeds \(Self.maxRecordBytes)")
         }
-        let base = record.withUnsafeBufferPointer { RecordCursor.spanBase(of: $0, in: event.original) }
+        let base = RecordCursor.spanBase(of: record, in: event)
         var pending: Event? = consume event  // moved into the output, not copied, by `build`
         try record.withUnsafeBufferPointer { b in
             var c = RecordCursor(b, spanBase: base)

@@ -74,4 +74,23 @@ final class RecordCursorTests: XCTestCase {
         XCTAssertNil(ByteText.rfc3339("9999-12-31T23:59:59Z"))
         XCTAssertEqual(ByteText.rfc3339("2026-11-23T02:08:35Z"), Timestamp.make(year: 2026, month: 11, day: 23, hour: 2, minute: 8, second: 35))
     }
+
+    /// Where a record lies in its event's original: its offset when wholly inside (a line of
+    /// a read chunk, a syslog message after its header), -1 otherwise (loose bytes, a record
+    /// running past the original, an empty or dropped original).
+    func testSpanBaseIsTheRecordsOffsetInsideTheOriginalOrMinusOne() {
+        let chunk = Array("<13>1 - web-01 - - - - {\"a\":1}\nnext line".utf8)
+        let line = chunk[0..<30]
+        let e = Event(original: line)
+        XCTAssertEqual(RecordCursor.spanBase(of: line, in: e), 0)
+        XCTAssertEqual(RecordCursor.spanBase(of: line[23..<30], in: e), 23)
+        XCTAssertEqual(RecordCursor.spanBase(of: chunk[23..<35], in: e), -1, "runs past the original")
+        XCTAssertEqual(RecordCursor.spanBase(of: ArraySlice(Array(line)), in: e), -1, "a copy lies elsewhere")
+        XCTAssertEqual(RecordCursor.spanBase(of: line, in: Event()), -1)
+        var dropped = e
+        dropped.dropOriginal()
+        XCTAssertEqual(RecordCursor.spanBase(of: line, in: dropped), -1)
+        XCTAssertEqual(e.withOriginalBytes { Array($0) }, Array(line))
+        XCTAssertEqual(dropped.withOriginalBytes { $0.count }, 0)
+    }
 }

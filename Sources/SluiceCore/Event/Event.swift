@@ -98,6 +98,15 @@ public struct Event: Sendable {
         try record.withUnsafeBufferPointer { try body(span.bytes(in: $0)) }
     }
 
+    /// Calls `body` with `original`'s bytes where they lie (empty when dropped). Unlike
+    /// `original` no slice of the record is made, so the reference count of the read buffer
+    /// it shares with its neighbours (touched from every stage's thread) is left alone.
+    @inlinable
+    public func withOriginalBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if originalDropped { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return try record.withUnsafeBufferPointer(body)
+    }
+
     /// A span's text (invalid UTF-8 replaced by U+FFFD).
     public func text(_ span: RecordSpan) -> String { withBytes(span) { String(decoding: $0, as: UTF8.self) } }
 
