@@ -70,38 +70,42 @@ struct EvidenceStore {
     }
 
     func event(_ seq: UInt64) -> Event? {
-        guard seq >= oldest, seq < nextSeq else { return nil }
-        let slot = slots[index(seq)]
-        guard slot.seq == seq else { return nil }
-        if slot.length < 0 { return whole[seq]?.event }
-        let c = slot.chunk - firstChunk
-        guard c >= 0, c < chunks.count else { return nil }
-        let lo = Int(slot.offset)
-        var r = BinaryReader(Array(UnsafeBufferPointer(start: chunks[c].base + lo, count: Int(slot.length))))
-        return try? EventCodec.unpack(&r)
+        switch kept(seq) {
+        case .whole(let e)?: return e
+        case .packed(let bytes)?:
+            var r = BinaryReader(Array(bytes))
+            return try? EventCodec.unpack(&r)
+        case nil: return nil
+        }
     }
 
     /// Whether the event stored under `seq` is still kept (what `event(seq) != nil` says,
     /// without unpacking it).
-    func contains(_ seq: UInt64) -> Bool {
-        guard seq >= oldest, seq < nextSeq else { return false }
-        let slot = slots[index(seq)]
-        guard slot.seq == seq else { return false }
-        if slot.length < 0 { return whole[seq] != nil }
-        let c = slot.chunk - firstChunk
-        return c >= 0 && c < chunks.count
-    }
+    func contains(_ seq: UInt64) -> Bool { kept(seq) != nil }
 
     /// Writes the event stored under `seq` (which `contains`) into a snapshot as
     /// `ByteWriter.event` writes `event(seq)`; a packed one is written from its bytes where
     /// they lie, not unpacked.
     func write(_ seq: UInt64, to w: inout ByteWriter) {
-        let slot = slots[index(seq)]
-        if slot.length >= 0 {
-            let c = chunks[slot.chunk - firstChunk]
-            if w.packedEvent(UnsafeBufferPointer(start: c.base + Int(slot.offset), count: Int(slot.length))) { return }
-        }
+        if case .packed(let bytes)? = kept(seq), w.packedEvent(bytes) { return }
         w.event(event(seq) ?? Event())
+    }
+
+    /// How the event stored under `seq` is kept: whole, or packed (its bytes in a chunk this
+    /// store holds, valid until the store changes); nil once it has been dropped.
+    private enum Kept {
+        case whole(Event)
+        case packed(UnsafeBufferPointer<UInt8>)
+    }
+
+    private func kept(_ seq: UInt64) -> Kept? {
+        guard seq >= oldest, seq < nextSeq else { return nil }
+        let slot = slots[index(seq)]
+        guard slot.seq == seq else { return nil }
+        if slot.length < 0 { return whole[seq].map { .whole($0.event) } }
+        let c = slot.chunk - firstChunk
+        guard c >= 0, c < chunks.count else { return nil }
+        return .packed(UnsafeBufferPointer(start: chunks[c].base + Int(slot.offset), count: Int(slot.length)))
     }
 
     /// Restores an event under its old sequence number (snapshot restore, in increasing order).
