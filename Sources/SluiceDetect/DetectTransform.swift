@@ -51,6 +51,9 @@ public final class DetectTransform: StatefulTransform {
 
     public func snapshot() throws -> [UInt8] { try engine.snapshot() }
 
+    /// Streamed in chunks (`DetectionEngine.snapshot(to:)`): the state is tens of megabytes.
+    public func snapshot(to output: SnapshotOutput) throws { try engine.snapshot(to: output) }
+
     /// A snapshot this engine cannot read (another format version) is logged and ignored.
     public func restore(_ snapshot: [UInt8]) throws {
         do { try engine.restore(snapshot) }

@@ -15,9 +15,27 @@ extension DetectionEngine {
     static let magic: [UInt8] = Array("SLDT".utf8)
     static let formatVersion: UInt64 = 1
 
+    /// The whole state, encoded (tests, a reload's hand-over); `snapshot(to:)` writes the same
+    /// bytes in chunks.
     public func snapshot() throws -> [UInt8] {
         var w = ByteWriter()
-        w.bytes.reserveCapacity(max(64 + activeGroups * 48, lastSnapshotBytes + lastSnapshotBytes / 8))
+        try snapshot(&w, to: nil)
+        return w.bytes
+    }
+
+    /// Streams the state to `output`: the buffer is written out whenever it passes
+    /// `output.chunkBytes` between two items (an evidence event, a held event, a group, a table
+    /// entry), so the snapshot costs about one chunk of memory, not its whole size (49 MB after
+    /// a million audit events with the shipped pack).
+    public func snapshot(to output: SnapshotOutput) throws {
+        var w = ByteWriter()
+        try snapshot(&w, to: output)
+        try output.write(w.bytes)
+    }
+
+    private func snapshot(_ w: inout ByteWriter, to output: SnapshotOutput?) throws {
+        let estimate = max(64 + activeGroups * 48, lastSnapshotBytes + lastSnapshotBytes / 8)
+        w.bytes.reserveCapacity(output.map { min(estimate, 2 * $0.chunkBytes) } ?? estimate)
         w.bytes.append(contentsOf: Self.magic)
         w.varint(Self.formatVersion)
         w.int(maxSeen); w.int(watermark); w.int(lastArrivalWall)
@@ -31,11 +49,11 @@ extension DetectionEngine {
         let live = refs.sorted().filter { evidence.contains($0) }
         w.varint(evidence.nextSeq)
         w.varint(UInt64(live.count))
-        for s in live { w.varint(s); evidence.write(s, to: &w) }
+        for s in live { w.varint(s); evidence.write(s, to: &w); try w.spill(to: output) }
         // Reorder buffer.
         let held = buffer.ordered(hasher: { self.contentHash($0) })
         w.varint(UInt64(held.count))
-        for (e, t, h) in held { w.int(t); w.u64(h); w.event(e) }
+        for (e, t, h) in held { w.int(t); w.u64(h); w.event(e); try w.spill(to: output) }
         // Timers.
         w.varint(UInt64(timers.items.count))
         for it in timers.items { w.int(it.time); w.string(rules.rules[Int(it.rule)].id); w.u64(it.key) }
@@ -48,17 +66,16 @@ extension DetectionEngine {
             let slots = st.groups.slotsInOrder()
             w.varint(UInt64(slots.count))
             // Groups are read in place (`withGroup`): a copy of each would retain its arrays.
-            for s in slots { w.u64(st.groups.keys[s]); withGroup(st, s) { Self.write($0, &w) } }
+            for s in slots { w.u64(st.groups.keys[s]); withGroup(st, s) { Self.write($0, &w) }; try w.spill(to: output) }
             let tables = [st.suppress, st.seen] + st.afterRule
             w.varint(UInt64(tables.count))
             for table in tables {
                 let ts = table.slotsInOrder()
                 w.varint(UInt64(ts.count))
-                for s in ts { w.u64(table.keys[s]); w.int(table[s]) }
+                for s in ts { w.u64(table.keys[s]); w.int(table[s]); try w.spill(to: output) }
             }
         }
-        lastSnapshotBytes = w.bytes.count
-        return w.bytes
+        lastSnapshotBytes = (output?.written ?? 0) + w.bytes.count
     }
 
     static func write(_ g: GroupState, _ w: inout ByteWriter) {

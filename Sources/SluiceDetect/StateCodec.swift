@@ -18,6 +18,16 @@ struct ByteWriter {
 
     mutating func u8(_ v: UInt8) { bytes.append(v) }
 
+    /// Hands the bytes so far to `output` once they pass its chunk size, and starts the next
+    /// chunk in the same storage. Called only between items (never inside one, which
+    /// `packedEvent` may take back). Names written before stay numbered: the reader reads the
+    /// chunks as one stream.
+    mutating func spill(to output: SnapshotOutput?) throws {
+        guard let output, bytes.count >= output.chunkBytes else { return }
+        try output.write(bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     mutating func varint(_ v: UInt64) {
         var x = v
         while x >= 0x80 { bytes.append(UInt8(x & 0x7F) | 0x80); x >>= 7 }

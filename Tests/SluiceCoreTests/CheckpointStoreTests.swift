@@ -85,6 +85,24 @@ final class CheckpointStoreTests: XCTestCase {
         XCTAssertEqual(try Self.files(in: URL(fileURLWithPath: dir.path)), ["state.bin"])
     }
 
+    /// The streaming form: the chunks the body writes make the file, and a body that throws
+    /// after writing some leaves the old file as it was and no temporary file.
+    func testWriteAtomicallyFromChunksReplacesOnlyWhenTheBodyCompletes() throws {
+        let dir = makeTempDir("checkpoints")
+        let path = dir.path + "/1.snap"
+        try CheckpointStore.writeAtomically(to: path) { write in
+            for chunk in [[UInt8]("SLDT".utf8), [1, 2], [], [3]] { try chunk.withUnsafeBytes { try write($0) } }
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), Data("SLDT".utf8) + Data([1, 2, 3]))
+        struct Interrupted: Error {}
+        XCTAssertThrowsError(try CheckpointStore.writeAtomically(to: path) { write in
+            try [UInt8](repeating: 9, count: 1 << 16).withUnsafeBytes { try write($0) }
+            throw Interrupted()
+        }) { XCTAssertTrue($0 is Interrupted) }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), Data("SLDT".utf8) + Data([1, 2, 3]))
+        XCTAssertEqual(try Self.files(in: URL(fileURLWithPath: dir.path)), ["1.snap"])
+    }
+
     func testWriteIntoMissingDirectoryThrowsAndWritesNothing() throws {
         let dir = makeTempDir("checkpoints")
         let path = dir.path + "/gone/state.bin"

@@ -53,6 +53,57 @@ final class SnapshotTests: XCTestCase {
         XCTAssertEqual(out.map { $0.alert!.group.last!.value.text! }, ["13335"])
     }
 
+    /// `snapshot(to:)` (what an epoch writes) hands over the same bytes as `snapshot()` in
+    /// chunks of about the output's chunk size, and a restart restores from them.
+    func testStreamedSnapshotIsTheSameBytesInBoundedChunks() throws {
+        let events = (0..<60).map { ET.clone("acme/repo-\($0)", at: ET.t0 + Int64($0) * 5 * ET.s) }
+        let reference = ET.run(ET.engine(ET.cloneRules), events)
+        let first = ET.engine(ET.cloneRules)
+        var out: [Event] = []
+        first.process(Array(events[..<30]), into: &out)
+        let whole = try first.snapshot()
+        for chunkBytes in [1, 64, 1 << 20] {
+            var chunks: [[UInt8]] = []
+            let output = SnapshotOutput(chunkBytes: chunkBytes) { chunks.append(Array($0)) }
+            try first.snapshot(to: output)
+            XCTAssertEqual(Array(chunks.joined()), whole, "chunk size \(chunkBytes)")
+            XCTAssertEqual(output.written, whole.count)
+            XCTAssertGreaterThan(whole.count, 2_000, "the state holds evidence")
+            if chunkBytes == 64 {
+                XCTAssertGreaterThan(chunks.count, whole.count / 1_000, "written out as it goes")
+                // Every chunk but the last reached the chunk size, and none is much larger: one
+                // item (here an evidence event of about 700 bytes) past it at most.
+                for c in chunks.dropLast() { XCTAssertGreaterThanOrEqual(c.count, 64) }
+                XCTAssertLessThan(chunks.map(\.count).max()!, 64 + 2_000)
+            }
+            if chunkBytes == 1 << 20 { XCTAssertEqual(chunks.count, 1) }
+        }
+        // The streamed bytes restore an engine that finishes the attack exactly as one that never stopped.
+        var streamed: [UInt8] = []
+        try first.snapshot(to: SnapshotOutput(chunkBytes: 100) { streamed.append(contentsOf: $0) })
+        let second = ET.engine(ET.cloneRules)
+        try second.restore(streamed)
+        second.process(Array(events[30...]), into: &out)
+        second.finish(into: &out)
+        XCTAssertEqual(signature(out), signature(reference))
+    }
+
+    /// A sink that fails stops the snapshot with its error (the epoch does not commit).
+    func testStreamedSnapshotStopsAtTheFirstFailedWrite() throws {
+        let e = ET.engine(ET.cloneRules)
+        var out: [Event] = []
+        e.process((0..<20).map { ET.clone("a/\($0)", at: ET.t0 + Int64($0) * ET.s) }, into: &out)
+        struct Full: Error {}
+        var calls = 0
+        XCTAssertThrowsError(try e.snapshot(to: SnapshotOutput(chunkBytes: 64) { _ in calls += 1; throw Full() })) {
+            XCTAssertTrue($0 is Full)
+        }
+        XCTAssertEqual(calls, 1)
+        // The engine is unchanged: a later snapshot is whole.
+        XCTAssertEqual(try e.snapshot().count, try e.snapshot().count)
+        XCTAssertEqual(e.bufferedEvents, 20)
+    }
+
     func testCorruptSnapshotThrowsAndLeavesEngineUnchanged() throws {
         let e = ET.engine(ET.cloneRules)
         var out: [Event] = []

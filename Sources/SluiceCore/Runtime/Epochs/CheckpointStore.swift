@@ -38,21 +38,32 @@ public final class CheckpointStore: Sendable {
         try Self.writeAtomically(try enc.encode(value), to: url(name).path)
     }
 
-    /// Writes `data` to `path` with temp file + fsync + rename + directory fsync.
-    public static func writeAtomically(_ data: Data, to path: String) throws {
+    /// Writes `data` to `path` with temp file + fsync + rename + directory fsync. Takes any
+    /// contiguous bytes (`Data`, `[UInt8]`) and writes them in place, without a copy.
+    public static func writeAtomically<Bytes: ContiguousBytes>(_ data: Bytes, to path: String) throws {
+        try writeAtomically(to: path) { write in try data.withUnsafeBytes { try write($0) } }
+    }
+
+    /// Writes what `body` hands to its writer to `path`, atomically and durably as
+    /// `writeAtomically(_:to:)` does: nothing replaces `path` unless `body` returns and every
+    /// byte reached the disk (a throw or a failed write leaves the old file and no temp file).
+    public static func writeAtomically(to path: String, _ body: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let tmp = path + ".tmp.\(getpid()).\(tmpCounter.wrappingIncrementThenLoad(ordering: .relaxed))"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CheckpointError.io(path: tmp, errno: errno) }
-        var ok = data.withUnsafeBytes { raw -> Bool in
-            var off = 0
-            while off < raw.count {
-                let n = write(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                off += n
+        do {
+            try body { raw in
+                var off = 0
+                while off < raw.count {
+                    let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
+                    if n < 0 { if errno == EINTR { continue }; throw CheckpointError.io(path: tmp, errno: errno) }
+                    off += n
+                }
             }
-            return true
+        } catch {
+            close(fd); unlink(tmp); throw error
         }
-        if ok { ok = fsync(fd) == 0 }
+        let ok = fsync(fd) == 0
         let savedErrno = errno
         close(fd)
         guard ok else { unlink(tmp); throw CheckpointError.io(path: tmp, errno: savedErrno) }

@@ -42,15 +42,41 @@ public final class StateStore: Sendable {
         }
     }
 
-    /// Writes a stage's snapshot of `epoch` durably.
-    public func writeSnapshot(_ bytes: [UInt8], stage: String, epoch: UInt64) throws {
-        try FileManager.default.createDirectory(atPath: stageDirectory(stage), withIntermediateDirectories: true)
-        try CheckpointStore.writeAtomically(Data(bytes), to: snapshotPath(stage, epoch))
+    /// Writes a stage's snapshot of `epoch` durably, streamed: the stage writes it to the
+    /// output in chunks (`StatefulTransform.snapshot(to:)`), so a snapshot of tens of
+    /// megabytes (detection state) is never held whole in memory.
+    public func writeSnapshot(of stage: StatefulTransform, named name: String, epoch: UInt64) throws {
+        try FileManager.default.createDirectory(atPath: stageDirectory(name), withIntermediateDirectories: true)
+        try CheckpointStore.writeAtomically(to: snapshotPath(name, epoch)) { write in
+            // The output lives for this call only (a stage does not keep it).
+            try withoutActuallyEscaping(write) { try stage.snapshot(to: SnapshotOutput($0)) }
+        }
     }
 
     /// A stage's snapshot of `epoch`, if it was written.
     public func snapshot(stage: String, epoch: UInt64) -> [UInt8]? {
-        FileManager.default.contents(atPath: snapshotPath(stage, epoch)).map { [UInt8]($0) }
+        Self.contents(of: snapshotPath(stage, epoch))
+    }
+
+    /// A file's bytes read straight into one array (not through `Data`, which would hold a
+    /// second copy of a snapshot of tens of megabytes); nil when it cannot be read.
+    static func contents(of path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        let size = Int(st.st_size)
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buf, count in
+            while count < size {
+                let n = read(fd, buf.baseAddress! + count, size - count)
+                if n < 0 { if errno == EINTR { continue }; failed = true; return }
+                if n == 0 { break }
+                count += n
+            }
+        }
+        return failed ? nil : bytes
     }
 
     /// Makes `record` the committed epoch, then deletes the snapshots it superseded.

@@ -45,6 +45,10 @@ public protocol StatefulTransform: Transform {
     var holdsState: Bool { get }
     /// The whole state, encoded. Called on the stage's queue between batches.
     func snapshot() throws -> [UInt8]
+    /// The same bytes as `snapshot()`, streamed to `output`: a stage with a large state
+    /// writes it out in chunks of `output.chunkBytes` instead of building it whole. By
+    /// default, `snapshot()` written at once.
+    func snapshot(to output: SnapshotOutput) throws
     /// Replaces the state with a snapshot (before `start`'s first event). A snapshot the
     /// transform cannot read (an older format, other rules) should be logged and ignored.
     func restore(_ snapshot: [UInt8]) throws
@@ -52,6 +56,7 @@ public protocol StatefulTransform: Transform {
 
 extension StatefulTransform {
     public var holdsState: Bool { true }
+    public func snapshot(to output: SnapshotOutput) throws { try output.write(snapshot()) }
 }
 
 extension Transform {

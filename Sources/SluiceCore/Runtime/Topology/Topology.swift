@@ -314,7 +314,7 @@ public final class Topology: Sendable {
         for n in nodes where n.isStateful && n.isFinished {
             guard let t = n.box.transform?.statefulSelf else { continue }
             do {
-                try store.writeSnapshot(try t.snapshot(), stage: n.name, epoch: epoch)
+                try store.writeSnapshot(of: t, named: n.name, epoch: epoch)
                 stages.append(n.name)
             } catch { logger.error("cannot save the state of \(n.name): \(error)") }
         }

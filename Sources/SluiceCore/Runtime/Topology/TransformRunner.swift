@@ -82,8 +82,7 @@ struct TransformRunner {
             case .barrier(let epoch)?:
                 if let stateful, let store = env.stateStore, let coordinator = env.coordinator {
                     do {
-                        let bytes = try stateful.snapshot()
-                        try store.writeSnapshot(bytes, stage: node.name, epoch: epoch)
+                        try store.writeSnapshot(of: stateful, named: node.name, epoch: epoch)
                         let upTo = emittedBatches
                         coordinator.stagePersisted(node.name, epoch: epoch, delivered: { (outputs.committed ?? 0) >= upTo })
                     } catch {
