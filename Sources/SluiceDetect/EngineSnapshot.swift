@@ -135,7 +135,7 @@ extension DetectionEngine {
             let t = try r.int(); let id = try r.string(); let k = try r.u64()
             if let i = byID[id] { tm.push(TimerHeap.Item(time: t, rule: Int32(i), key: k)) }
         }
-        var newStates = rules.rules.map { RuleState(groups: options.maxGroupsPerRule, seen: options.maxFirstSeenEntries, escalations: $0.ext.escalations.count) }
+        let newStates = rules.rules.map { RuleState(groups: options.maxGroupsPerRule, seen: options.maxFirstSeenEntries, escalations: $0.ext.escalations.count) }
         for _ in 0..<(try r.count()) {
             let id = try r.string()
             let target = byID[id].map { newStates[$0] }

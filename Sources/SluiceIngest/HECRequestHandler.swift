@@ -279,7 +279,7 @@ final class HECRequestHandler: ChannelInboundHandler {
         buf.writeString(json)
         context.write(wrapOutboundOut(.body(.byteBuffer(buf))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive && closeAfter { done.whenComplete { _ in context.close(promise: nil) } }
+        if !keepAlive && closeAfter { done.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
     }
 
     /// The token of `Authorization: Splunk <token>` (the scheme is case-insensitive).

@@ -75,7 +75,7 @@ public final class JournaldSource: PositionedSource {
         var location = SystemdJournal.Location.local
         let dir = o.string("directory")
         let files = o.stringList("files")
-        if let dir, files != nil { o.fail("use either 'directory' or 'files', not both", at: "files") }
+        if dir != nil, files != nil { o.fail("use either 'directory' or 'files', not both", at: "files") }
         if let dir { location = .directory(dir) } else if let files, !files.isEmpty { location = .files(files) }
         var groups: [[String]] = []
         if let node = o.node("matches"), !node.isNull {

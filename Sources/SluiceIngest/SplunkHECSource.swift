@@ -38,7 +38,7 @@ import SluiceCore
 /// before the body is read, compared in constant time, and neither token nor body is logged.
 /// With `acknowledgements`, an ack id answers true only after every sink acknowledged the
 /// request's events.
-public final class SplunkHECSource: Source {
+public final class SplunkHECSource: Source, Sendable {
     public let address: String
     let tokens: [[UInt8]]
     public let maxBodyBytes: Int

@@ -41,7 +41,7 @@ import SluiceCore
 /// suppressed. On stop, the listener stops accepting, closes its connections, hands over
 /// what they had received and only then stops its event loop. In TLS mode the certificates
 /// are re-read on `ReloadRegistry.reloadAll()` (what `sluice run` does on SIGHUP).
-public final class SyslogSource: Source {
+public final class SyslogSource: Source, Sendable {
     public enum Mode: String, CaseIterable, Sendable {
         case udp, tcp, tls
         case unixDatagram = "unix_datagram"

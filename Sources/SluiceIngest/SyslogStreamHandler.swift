@@ -73,7 +73,7 @@ final class SyslogStreamHandler: ChannelInboundHandler {
         // A TLS connection proves itself by its handshake, a plain one by its first bytes;
         // either must do so within handshake_timeout.
         if limits.handshakeTimeout > 0 {
-            handshakeTimer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(limits.handshakeTimeout * 1000))) { [weak self] in
+            handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(limits.handshakeTimeout * 1000))) { [weak self] in
                 guard let self, !self.established, !self.closed else { return }
                 self.handoff.context.metrics.increment("syslog_handshake_timeouts")
                 self.log.info(key: "handshake_timeout", "closing syslog connection from \(self.peerText): \(self.tls ? "no TLS handshake" : "nothing sent") within \(Self.seconds(self.limits.handshakeTimeout))")
@@ -174,7 +174,7 @@ final class SyslogStreamHandler: ChannelInboundHandler {
     private func requestRead(context: ChannelHandlerContext) {
         guard !closed, !failed, !handoff.stopping.load(ordering: .relaxed) else { return }
         if limits.idleTimeout > 0 && idleTimer == nil {
-            idleTimer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(limits.idleTimeout * 1000))) { [weak self] in
+            idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(limits.idleTimeout * 1000))) { [weak self] in
                 guard let self, !self.closed, !self.waiting else { return }
                 self.handoff.context.metrics.increment("syslog_idle_timeouts")
                 self.log.info(key: "idle", "closing syslog connection from \(self.peerText): idle for \(Self.seconds(self.limits.idleTimeout))")

@@ -29,12 +29,12 @@ final class StagePriorityTests: XCTestCase {
                 // Stays alive (as a dispatch worker would) so its nice value can be read.
                 _ = state.wait(timeout: 30, until: { !$0.left }) { _, _ in x }
             }.start()
-            _ = state.wait(timeout: 10, until: { $0.tid != 0 }) { _, _ in () }
+            state.wait(timeout: 10, until: { $0.tid != 0 }) { _, _ in () }
         }
         var tid: pid_t { state.withLock { $0.tid } }
         func finish() {
             state.withLock { $0.done = true }
-            _ = state.wait(timeout: 10, until: { $0.left }) { _, _ in () }
+            state.wait(timeout: 10, until: { $0.left }) { _, _ in () }
         }
         func release() { state.withLock { $0.left = false }; state.broadcast() }
     }

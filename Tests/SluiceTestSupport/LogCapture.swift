@@ -25,9 +25,8 @@ public final class LogCapture: Sendable {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-                 file: String, function: String, line: UInt) {
-            capture.captured.withLock { $0.append("\(level): \(message)") }
+        func log(event: LogEvent) {
+            capture.captured.withLock { $0.append("\(event.level): \(event.message)") }
         }
     }
 }

@@ -10,7 +10,7 @@ final class ReloadTests: XCTestCase {
         let e = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil)
         while let u = e?.nextObject() as? URL {
             var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: u.path, isDirectory: &isDir)
+            _ = FileManager.default.fileExists(atPath: u.path, isDirectory: &isDir)
             out[u.path] = isDir.boolValue ? Data("<dir>".utf8) : (try? Data(contentsOf: u)) ?? Data()
         }
         return out

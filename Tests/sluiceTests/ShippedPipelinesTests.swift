@@ -99,7 +99,7 @@ final class ShippedPipelinesTests: XCTestCase {
         try patMassClone(from: 1_763_608_320_000).write(to: audit, atomically: false, encoding: .utf8)
         try "1763608400.123    182 10.20.30.41 TCP_TUNNEL/200 6120 CONNECT github.com:443 - HIER_DIRECT/140.82.112.3 - 48213\n"
             .write(to: squid, atomically: false, encoding: .utf8)
-        let port = try TCPReceiver().port, apiPort = try TCPReceiver().port
+        let port = TCPReceiver().port, apiPort = TCPReceiver().port
         let p = try SluiceProcess(["run"], directory: dir, environment: [
             "SLUICE_DATA_DIR": dir.appendingPathComponent("state").path, "SLUICE_CONFIG_DIR": etc.path,
             "SLUICE_OUTPUT_DIR": out.path, "SLUICE_SYSLOG_PORT": "\(port)", "SLUICE_JOURNALD": "false",

@@ -29,8 +29,8 @@ final class SluiceProcess {
         let capture = makeTempDir("capture")
         stdoutURL = capture.appendingPathComponent("stdout.txt")
         stderrURL = capture.appendingPathComponent("stderr.txt")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = binary
         process.arguments = args
         process.currentDirectoryURL = directory

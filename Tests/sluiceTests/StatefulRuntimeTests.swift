@@ -128,7 +128,7 @@ final class StatefulRuntimeTests: XCTestCase {
         lines.removeLast(min(holdBack, lines.count))
         carry = keep.map { $0 + "\n" }.joined()
         let chunk = lines.map { $0 + "\n" }.joined()
-        if !FileManager.default.fileExists(atPath: url.path) { FileManager.default.createFile(atPath: url.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
         if let h = try? FileHandle(forWritingTo: url) { h.seekToEndOfFile(); h.write(Data(chunk.utf8)); h.closeFile() }
     }
 
