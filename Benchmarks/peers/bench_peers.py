@@ -158,9 +158,11 @@ class System:
 
     def command(self, conf, workdir):
         if self.kind == "sluice":
-            # Workload 3 runs as `sluice replay` (read to the end, then exit): `sluice run` of
-            # that pipeline lost 1-3 of 1,000,000 events in the events file (see BENCHMARKS.md).
-            cmd = [SLUICE, "replay" if self.workload == 3 else "run", "--config", conf]
+            # Workload 3 runs twice: as `sluice replay` (read to the end, then exit; no snapshot
+            # epochs) and, with params live, as `sluice run` (epochs every checkpoint_interval,
+            # the detection state snapshotted to the work directory, as a collector runs it).
+            replay = self.workload == 3 and not self.params.get("live")
+            cmd = [SLUICE, "replay" if replay else "run", "--config", conf]
         elif self.kind == "rsyslog":
             cmd = [shutil.which("rsyslogd") or "/usr/sbin/rsyslogd", "-n", "-f", conf, "-i", os.path.join(workdir, "rsyslogd.pid")]
         else:
@@ -399,7 +401,9 @@ def run_once(system, input_path, ids, expected=None, extra=None, perf_out=None):
         res["reason"] = f"{seen} of {expected:,} records before {'exit' if early_exit else 'timeout'}" + (f" ({tail})" if tail else "")
         return res
     wall = float(wout[0]) - t0
-    bad = validate(output, expected, ids if system.workload != 3 else None)
+    # Workload 3's events file holds each audit event once (its ids checked like the others'),
+    # unless its pipeline also forwards the squid events.
+    bad = validate(output, expected, ids if system.workload != 3 or W3_EXPECT == 1 else None)
     if bad:
         res["reason"] = bad
         return res
@@ -671,12 +675,14 @@ def main():
             System(SNG_LABEL, "syslog-ng", 2, "syslog-ng-tcp.conf", key="w2-syslog-ng"),
         ]
     w3_note = None
-    w3 = None
+    w3 = w3_live = None
     if 3 in WORKLOADS:
         ok, why = workload3_available(audit, squid, intel, context)
         if ok:
             w3 = System("Sluice, parse + enrich + detect", "sluice", 3, os.path.relpath(W3_PIPELINE, HERE), key="w3-sluice")
-            systems.append(w3)
+            w3_live = System("Sluice, parse + enrich + detect, live (`sluice run`)", "sluice", 3,
+                             os.path.relpath(W3_PIPELINE, HERE), {"live": True}, key="w3-sluice-live")
+            systems += [w3, w3_live]
         else:
             w3_note = f"workload 3 skipped: {W3_PIPELINE} does not validate against this binary:\n" + \
                       "\n".join("    " + l for l in why.splitlines()[:12])
@@ -791,12 +797,14 @@ def main():
         rep.append("Workload 2 (target: ≥ 3× events/s):")
         rep += ["- " + l for l in ratios(by, 2, ["Sluice, drop_original", "Sluice, original kept"], [RS_LABEL, SNG_LABEL])]
     if 3 in WORKLOADS and not w3_note:
-        ev = stats(by.get((3, w3.label), []), "events_s")
-        rss = stats(by.get((3, w3.label), []), "rss_mib")
-        alerts = sorted(set(r.get("alerts", 0) for r in by.get((3, w3.label), []) if r["ok"]))
-        rep.append(f"Workload 3 (target: ≥ 250,000 events/s, RSS < 300 MiB): "
-                   + (f"{ev[0]:,.0f} events/s, peak RSS {rss[2]:.1f} MiB, alerts written per run: "
-                      f"{', '.join(f'{a:,}' for a in alerts)}" if ev else "no successful run"))
+        rep.append("Workload 3 (target: ≥ 250,000 events/s, RSS < 300 MiB):")
+        for system, how in ((w3, "`sluice replay`"), (w3_live, "`sluice run`, snapshot epochs")):
+            ev = stats(by.get((3, system.label), []), "events_s")
+            rss = stats(by.get((3, system.label), []), "rss_mib")
+            alerts = sorted(set(r.get("alerts", 0) for r in by.get((3, system.label), []) if r["ok"]))
+            rep.append(f"- {how}: "
+                       + (f"{ev[0]:,.0f} events/s, peak RSS {rss[2]:.1f} MiB, alerts written per run: "
+                          f"{', '.join(f'{a:,}' for a in alerts)}" if ev else "no successful run"))
     text = "\n".join(rep) + "\n"
     with open(os.path.join(OUT, "results.md"), "w") as f:
         f.write(text)
