@@ -151,6 +151,25 @@ public final class EpochCoordinator: Sendable {
         }
     }
 
+    /// What the epoch in flight still waits for, in words (nil when none is in flight): the
+    /// sources and stateful stages that have not reported it, and those whose batches before
+    /// the barrier are not all acknowledged yet. For the warning of a shutdown that could not
+    /// commit its final epoch.
+    public func pendingDescription() -> String? {
+        state.withLock { s -> String? in
+            guard let p = s.pending else { return nil }
+            var parts: [String] = []
+            let sources = s.sources.subtracting(p.sources.keys).sorted()
+            let stages = s.stages.subtracting(p.stages.keys).sorted()
+            if !sources.isEmpty { parts.append("no barrier yet from source(s) " + sources.joined(separator: ", ")) }
+            if !stages.isEmpty { parts.append("no snapshot yet from stage(s) " + stages.joined(separator: ", ")) }
+            let undelivered = (Array(p.sources.filter { !$0.value.delivered() }.keys) + Array(p.stages.filter { !$0.value.delivered() }.keys)).sorted()
+            if !undelivered.isEmpty { parts.append("batches not yet acknowledged downstream of " + undelivered.joined(separator: ", ")) }
+            if s.committing { parts.append("its record being written") }
+            return "epoch \(p.epoch)" + (parts.isEmpty ? "" : ": " + parts.joined(separator: "; "))
+        }
+    }
+
     /// Waits up to `seconds` until the epoch in flight was committed or given up.
     @discardableResult
     public func waitForCommit(seconds: Double) -> Bool {

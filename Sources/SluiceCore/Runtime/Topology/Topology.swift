@@ -288,7 +288,11 @@ public final class Topology: Sendable {
         for t in timers { t.cancel() }
         env?.priority?.stop()
         if let c = env?.coordinator, drained {
-            drained = c.waitForCommit(seconds: max(1, deadline - Clock.monotonic()))
+            let seconds = max(1, deadline - Clock.monotonic())
+            drained = c.waitForCommit(seconds: seconds)
+            if !drained {
+                logger.warning("the final snapshot epoch did not commit within \(Int(seconds.rounded(.up)))s (\(c.pendingDescription() ?? "none in flight")); the next start resumes from epoch \(c.committed?.epoch ?? 0) and reads again what came after it")
+            }
         }
         commitCheckpoints()
         writeReplayState()
