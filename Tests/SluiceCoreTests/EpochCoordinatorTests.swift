@@ -44,4 +44,27 @@ final class EpochCoordinatorTests: XCTestCase {
         c.sourceFinished("proxy")
         XCTAssertEqual(c.pendingDescription(), "epoch 1: no barrier yet from source(s) audit; no snapshot yet from stage(s) detect")
     }
+
+    /// A graceful stop begins its final epoch while the previous record may still be being
+    /// written; when every participant of the final epoch reports before that write ends, the
+    /// final epoch still commits, without anything else asking (at a stop nothing does).
+    func testAFinalEpochCompletedDuringAnotherCommitIsCommittedAfterIt() throws {
+        let c = coordinator(makeTempDir("epochs"))
+        XCTAssertEqual(c.begin(), 1)
+        c.commitQueue.suspend()     // the record of epoch 1 is being written, slowly
+        for (source, position) in [("audit", [UInt8(1)]), ("proxy", [2])] {
+            c.sourceReached(source, epoch: 1, position: position, delivered: { true })
+        }
+        c.stagePersisted("detect", epoch: 1, delivered: { true })
+        XCTAssertEqual(c.begin(final: true), 2, "the stop's final epoch replaces the one committing")
+        c.sourceReached("audit", epoch: 2, position: [3], delivered: { true })
+        c.sourceReached("proxy", epoch: 2, position: [4], delivered: { true })
+        c.stagePersisted("detect", epoch: 2, delivered: { true })
+        XCTAssertEqual(c.commitCount, 0)
+        c.commitQueue.resume()
+        XCTAssertTrue(waitUntil(timeout: 10) { c.committed?.epoch == 2 }, "the final epoch never committed: \(c.pendingDescription() ?? "-")")
+        XCTAssertEqual(c.commitCount, 2)
+        XCTAssertEqual(c.committed?.sources, ["audit": Data([3]), "proxy": Data([4])])
+        XCTAssertTrue(c.waitForCommit(seconds: 1))
+    }
 }

@@ -46,7 +46,8 @@ public final class EpochCoordinator: Sendable {
     let timeout: Double
     let logger: Logger
     private let state: Locked<State>
-    private let commitQueue = DispatchQueue(label: "sluice.epochs.commit")
+    /// Writes the records, one at a time (internal: tests hold it to widen a race).
+    let commitQueue = DispatchQueue(label: "sluice.epochs.commit")
     /// Asks the sources for the barrier of an epoch (set by the topology).
     let requestBarriers: Locked<(@Sendable (UInt64) -> Void)?> = Locked(nil)
 
@@ -148,6 +149,11 @@ public final class EpochCoordinator: Sendable {
                 if ok { s.committed = record; s.commits += 1 }
             }
             state.broadcast()
+            // Another epoch may have completed while this record was written (a graceful stop
+            // begins its final epoch at once, and its participants may all report before this
+            // commit ends): their `check()`s found a commit running and did nothing, and at a
+            // stop nothing else would check again.
+            check()
         }
     }
 
