@@ -67,4 +67,62 @@ final class EpochCoordinatorTests: XCTestCase {
         XCTAssertEqual(c.committed?.sources, ["audit": Data([3]), "proxy": Data([4])])
         XCTAssertTrue(c.waitForCommit(seconds: 1))
     }
+
+    /// Reports every participant of `epoch` (positions by source; nil: none of its own) and
+    /// waits for the commit.
+    func complete(_ c: EpochCoordinator, _ epoch: UInt64, _ positions: [String: [UInt8]?], stages: [String] = ["detect"]) {
+        for (source, position) in positions { c.sourceReached(source, epoch: epoch, position: position, delivered: { true }) }
+        for stage in stages { c.stagePersisted(stage, epoch: epoch, delivered: { true }) }
+        XCTAssertTrue(c.waitForCommit(seconds: 10), "epoch \(epoch): \(c.pendingDescription() ?? "-")")
+        XCTAssertEqual(c.committed?.epoch, epoch)
+    }
+
+    /// The periodic timer is cancelled only after the pipeline drained: once a stop's final
+    /// epoch began, it must not open one no source would reach (the stop would wait it out).
+    func testNoEpochBeginsAfterTheFinalOne() throws {
+        let c = coordinator(makeTempDir("epochs"))
+        XCTAssertEqual(c.begin(final: true), 1)
+        XCTAssertNil(c.begin(), "not while the final epoch is in flight")
+        complete(c, 1, ["audit": [1], "proxy": [2]])
+        XCTAssertNil(c.begin(), "nor after it committed")
+        XCTAssertNil(c.pendingDescription())
+        XCTAssertTrue(c.waitForCommit(seconds: 0.1))
+    }
+
+    /// A source that reports no position of its own (it never ran, or failed) or that ended
+    /// without a barrier keeps its committed position in later records; one a reload removed
+    /// is dropped.
+    func testASourceWithoutAPositionOfItsOwnKeepsTheCommittedOne() throws {
+        let c = coordinator(makeTempDir("epochs"))
+        XCTAssertEqual(c.begin(), 1)
+        complete(c, 1, ["audit": [1], "proxy": [2]])
+        XCTAssertEqual(c.begin(), 2)
+        complete(c, 2, ["audit": nil, "proxy": [5]])
+        XCTAssertEqual(c.committed?.sources, ["audit": Data([1]), "proxy": Data([5])])
+        c.sourceFinished("proxy")
+        XCTAssertEqual(c.begin(), 3)
+        complete(c, 3, ["audit": [9]])
+        XCTAssertEqual(c.committed?.sources, ["audit": Data([9]), "proxy": Data([5])], "a finished source's position stays")
+
+        let d = coordinator(makeTempDir("epochs"))
+        XCTAssertEqual(d.begin(), 1)
+        complete(d, 1, ["audit": [1], "proxy": [2]])
+        d.pause()
+        d.resume(sources: ["audit"], stages: ["detect"])   // a reload removed proxy
+        XCTAssertEqual(d.begin(), 2)
+        complete(d, 2, ["audit": [3]])
+        XCTAssertEqual(d.committed?.sources, ["audit": Data([3])])
+    }
+
+    /// The runtime marks a source that never ran or failed; its barriers then report no
+    /// position (see the source runner and the topology's barrier handler).
+    func testASourceContextCanBeToldToKeepTheCommittedPosition() {
+        let ctx = SourceContext(name: "audit", mode: .follow, logger: Logger(label: "test"),
+                                metrics: ComponentMetrics(name: "audit", kind: "source", type: "file"), checkpoints: nil,
+                                restoredPosition: [1], usesEpochs: true, positioned: true, output: Output(),
+                                reloads: ReloadRegistry(), onDelivered: nil)
+        XCTAssertTrue(ctx.reportsOwnPosition)
+        ctx.keepCommittedPosition()
+        XCTAssertFalse(ctx.reportsOwnPosition)
+    }
 }

@@ -36,7 +36,12 @@ public final class EpochCoordinator: Sendable {
         var sources: Set<String>
         var stages: Set<String>
         var paused = false
+        /// A final epoch (a graceful stop) has begun: no other epoch begins after it.
+        var finalBegun = false
         var committing = false
+        /// Sources that ended without a barrier in this run (their input ended or they
+        /// failed): their last committed position is kept in later records.
+        var finished: Set<String> = []
         var commits = 0
         var abandoned = 0
     }
@@ -67,7 +72,10 @@ public final class EpochCoordinator: Sendable {
     @discardableResult
     public func begin(final: Bool = false) -> UInt64? {
         let e = state.withLock { s -> UInt64? in
-            if s.paused && !final { return nil }
+            // After a stop's final epoch began, the periodic timer (cancelled only once the
+            // pipeline drained) must not open one that no source would ever reach.
+            if (s.paused || s.finalBegun) && !final { return nil }
+            if final { s.finalBegun = true }
             if let p = s.pending {
                 if final || Clock.monotonic() - p.started > timeout {
                     s.abandoned += p.final ? 0 : 1
@@ -93,7 +101,10 @@ public final class EpochCoordinator: Sendable {
 
     /// Resumes epochs with the participants of the new topology.
     public func resume(sources: Set<String>, stages: Set<String>) {
-        state.withLock { s in s.paused = false; s.sources = sources; s.stages = stages }
+        state.withLock { s in
+            s.paused = false; s.sources = sources; s.stages = stages
+            s.finished.subtract(sources)   // participants again: they report their own positions
+        }
     }
 
     /// A source placed the barrier of `epoch` at `position`; `delivered` tells whether every
@@ -108,7 +119,9 @@ public final class EpochCoordinator: Sendable {
 
     /// A source ended without a final barrier (its input ended): epochs stop waiting for it.
     public func sourceFinished(_ source: String) {
-        state.withLock { s in _ = s.sources.remove(source) }
+        state.withLock { s in
+            if s.sources.remove(source) != nil { s.finished.insert(source) }
+        }
         check()
     }
 
@@ -125,17 +138,26 @@ public final class EpochCoordinator: Sendable {
     /// Commits the epoch in flight if it is complete. Called whenever an acknowledgement,
     /// a barrier or a snapshot may have completed it; cheap otherwise.
     public func check() {
-        let ready = state.withLock { s -> Pending? in
+        let ready = state.withLock { s -> (Pending, [String: Data])? in
             guard !s.committing, let p = s.pending else { return nil }
             guard s.sources.isSubset(of: Set(p.sources.keys)), s.stages.isSubset(of: Set(p.stages.keys)) else { return nil }
             for m in p.sources.values where !m.delivered() { return nil }
             for m in p.stages.values where !m.delivered() { return nil }
             s.committing = true
-            return p
+            // A source that reported no position of its own (it never ran, or failed) or that
+            // ended without a barrier keeps the one committed before: dropping it would make
+            // the next start read that source from its beginning again. A source a reload
+            // removed is neither, and is dropped.
+            var kept: [String: Data] = [:]
+            for (name, pos) in s.committed?.sources ?? [:]
+            where s.finished.contains(name) || (p.sources[name].map { $0.position == nil } ?? false) {
+                kept[name] = pos
+            }
+            return (p, kept)
         }
-        guard let p = ready else { return }
+        guard let (p, kept) = ready else { return }
         commitQueue.async { [self] in
-            var sources: [String: Data] = [:]
+            var sources = kept
             for (name, m) in p.sources { if let pos = m.position { sources[name] = Data(pos) } }
             let record = CommittedEpoch(epoch: p.epoch, sources: sources, stages: p.stages.keys.sorted())
             var ok = true

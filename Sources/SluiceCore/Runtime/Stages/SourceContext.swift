@@ -34,6 +34,9 @@ public final class SourceContext: Sendable {
         var pendingBarrier: UInt64?
         /// Batches emitted so far.
         var emitted: UInt64 = 0
+        /// False once the runtime decided the source's own position cannot be trusted at its
+        /// final barrier (`keepCommittedPosition`).
+        var ownPosition = true
     }
     private let control = Locked(Control())
     /// Serializes emits with barrier placement (sources on event loops emit from several
@@ -118,6 +121,14 @@ public final class SourceContext: Sendable {
 
     /// Drops a requested barrier that was not placed yet (its epoch was given up).
     func cancelBarrier() { control.withLock { $0.pendingBarrier = nil } }
+
+    /// The source never ran, or failed: what it would report as its position is not where it
+    /// stopped reading (an empty file set, an empty journal cursor), so its barriers report
+    /// none and the epoch keeps the position committed before.
+    func keepCommittedPosition() { control.withLock { $0.ownPosition = false } }
+
+    /// Whether the source's barriers report its own position (`keepCommittedPosition`).
+    var reportsOwnPosition: Bool { control.withLock { $0.ownPosition } }
 
     func placeBarrier(_ epoch: UInt64) {
         emitOrder.withLock {

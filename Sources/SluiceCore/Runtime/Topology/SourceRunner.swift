@@ -17,8 +17,9 @@ struct SourceRunner {
             node.set(.running)
             node.setActivity(.active)
             let priorityToken = env.priority?.enter(node.name)
+            var returned = false
             if !context.isStopping {
-                do { try source.run(context) } catch {
+                do { try source.run(context); returned = true } catch {
                     node.logger.error("source stopped with an error: \(error)")
                     node.metrics.recordFailure(reason: "source_error")
                     node.status.withLock { $0.lastError = "\(error)" }
@@ -27,8 +28,11 @@ struct SourceRunner {
             }
             env.priority?.leave(priorityToken)
             node.set(.draining)
-            // Its last position goes with the final epoch of a graceful stop.
+            // Its last position goes with the final epoch of a graceful stop; a source that
+            // never ran (stopped while it waited for a predecessor) or failed keeps the
+            // committed one instead (reading some of its input again rather than all of it).
             if let coordinator = env.coordinator {
+                if !returned { context.keepCommittedPosition() }
                 if let final = env.finalEpoch.withLock({ $0 }) {
                     context.placeBarrier(final)
                 } else {

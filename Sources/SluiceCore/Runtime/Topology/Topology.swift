@@ -208,7 +208,7 @@ public final class Topology: Sendable {
         ctx.barrierHandler.withLock { h in
             h = { [weak ctx] (epoch: UInt64, emitted: UInt64) in
                 guard let ctx else { return }
-                let position = positioned ? (source.source as? PositionedSource)?.barrierPosition() : nil
+                let position = positioned && ctx.reportsOwnPosition ? (source.source as? PositionedSource)?.barrierPosition() : nil
                 output.emitBarrier(epoch)
                 let tracker = ctx.delivered
                 coordinator?.sourceReached(name, epoch: epoch, position: position,
