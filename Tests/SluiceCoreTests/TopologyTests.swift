@@ -127,4 +127,28 @@ final class TopologyTests: XCTestCase {
         XCTAssertEqual(sink.events.count, source.emittedCount)
         XCTAssertLessThan(source.emittedCount, 1_000_000)
     }
+
+    /// A reload that comes after a stop began (SIGHUP just after SIGTERM) changes nothing and
+    /// says why; the stop's sources stay stopped.
+    func testAReloadAfterAStopIsRefused() throws {
+        let t = TestRegistry()
+        let source = CountingSource(count: 1_000_000, batchSize: 100)
+        let sink = CollectingSink(delayMicros: 200)
+        t.sources["src"] = source
+        t.sinks["out"] = sink
+        let yaml = """
+            sources: {src: {type: counting}}
+            sinks: {out: {type: collect, inputs: [src]}}
+            """
+        let topo = try build(yaml, t, mode: .follow)
+        try topo.start()
+        XCTAssertTrue(waitUntil(timeout: 30) { sink.events.count > 0 })
+        XCTAssertTrue(topo.stop(timeout: 30))
+        let changed = try PipelineConfig.parse(yaml + "\nbatch_size: 7\n", file: "p.yaml", environment: [:])
+        XCTAssertThrowsError(try topo.reload(changed)) { error in
+            XCTAssertTrue("\(error)".contains("stopping"), "\(error)")
+        }
+        XCTAssertEqual(topo.lifecycle, .stopped)
+        XCTAssertEqual(sink.events.count, source.emittedCount, "nothing started again")
+    }
 }

@@ -246,6 +246,19 @@ public final class Topology: Sendable {
     /// Asks every source to stop; the pipeline then drains. With epochs, each source places
     /// the barrier of a final epoch as it ends.
     public func stopSources() {
+        control.withLock { stopping in
+            stopping = true
+            stopSourcesLocked()
+        }
+    }
+
+    /// Serializes a reload with a stop (SIGHUP and SIGTERM are handled on different queues):
+    /// true once a stop began, after which a reload refuses. Without it a stop could stop only
+    /// the sources a concurrent reload was replacing, and a reload after a stop would give up
+    /// the stop's final epoch.
+    private let control = Locked(false)
+
+    private func stopSourcesLocked() {
         let (nodes, contexts, env) = state.withLock { s in (s.nodes, s.contexts, s.env) }
         if let c = env?.coordinator {
             let final = c.begin(final: true)
@@ -346,6 +359,15 @@ public final class Topology: Sendable {
     /// or duplicated. Throws `ConfigErrors` (and changes nothing) when `config` is invalid.
     @discardableResult
     public func reload(_ config: PipelineConfig) throws -> ReloadReport {
+        try control.withLock { stopping in
+            if stopping {
+                throw ConfigErrors([ConfigIssue(file: config.file, line: 0, column: 0, message: "the pipeline is stopping; not reloaded")])
+            }
+            return try reloadLocked(config)
+        }
+    }
+
+    private func reloadLocked(_ config: PipelineConfig) throws -> ReloadReport {
         let plan = try Plan(config: config, registry: registry, mode: mode, logger: logger)
         let (oldNodes, env, contexts) = state.withLock { s in (s.nodes, s.env, s.contexts) }
         guard let env else { throw ConfigErrors([ConfigIssue(file: config.file, line: 0, column: 0, message: "the pipeline is not running")]) }
