@@ -124,5 +124,8 @@ final class EpochCoordinatorTests: XCTestCase {
         XCTAssertTrue(ctx.reportsOwnPosition)
         ctx.keepCommittedPosition()
         XCTAssertFalse(ctx.reportsOwnPosition)
+        XCTAssertFalse(ctx.isRetired)
+        ctx.retire()
+        XCTAssertTrue(ctx.isRetired)
     }
 }

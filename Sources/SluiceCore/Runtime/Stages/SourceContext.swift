@@ -37,6 +37,8 @@ public final class SourceContext: Sendable {
         /// False once the runtime decided the source's own position cannot be trusted at its
         /// final barrier (`keepCommittedPosition`).
         var ownPosition = true
+        /// A reload replaced or removed this source (`retire`).
+        var retired = false
     }
     private let control = Locked(Control())
     /// Serializes emits with barrier placement (sources on event loops emit from several
@@ -129,6 +131,11 @@ public final class SourceContext: Sendable {
 
     /// Whether the source's barriers report its own position (`keepCommittedPosition`).
     var reportsOwnPosition: Bool { control.withLock { $0.ownPosition } }
+
+    /// A reload replaced or removed this source: when it ends it neither places a final
+    /// barrier nor leaves the epochs (its name is its replacement's, or no longer a participant).
+    func retire() { control.withLock { $0.retired = true } }
+    var isRetired: Bool { control.withLock { $0.retired } }
 
     func placeBarrier(_ epoch: UInt64) {
         emitOrder.withLock {

@@ -434,6 +434,9 @@ public final class Topology: Sendable {
         // predecessor finished (a source: after everything it emitted was delivered and its
         // position saved; a stateful stage: with the predecessor's state).
         for old in retiring where old.kind == .source {
+            // Retired first: ending, it must not take its name (its replacement's) out of the
+            // epochs (`resume` below sets the participants).
+            contexts[old.name]?.retire()
             contexts[old.name]?.requestStop()
             old.set(.draining)
             old.box.source?.stop()
