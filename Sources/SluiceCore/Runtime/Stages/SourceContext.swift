@@ -16,9 +16,11 @@ public final class SourceContext: Sendable {
     /// data directory) or when positions are committed with epochs (`restoredPosition`).
     public let checkpoints: CheckpointStore?
     /// In pipelines with stateful stages: the position committed with the last completed
-    /// epoch (what `PositionedSource.barrierPosition()` returned), to resume from. nil there
-    /// means start as if new; ignored by sources that are not `PositionedSource`.
-    public let restoredPosition: [UInt8]?
+    /// epoch (what `PositionedSource.barrierPosition()` returned), to resume from, or for a
+    /// source a reload replaced, where its predecessor stopped (`takeOverPosition`). nil there
+    /// means start as if new; ignored by sources that are not `PositionedSource`. Read it in
+    /// `run`.
+    public var restoredPosition: [UInt8]? { control.withLock { $0.restored } }
     /// True when positions are committed with epochs rather than saved by the source.
     public let usesEpochs: Bool
     /// Where the source registers files it re-reads on SIGHUP (TLS certificates).
@@ -39,6 +41,8 @@ public final class SourceContext: Sendable {
         var ownPosition = true
         /// A reload replaced or removed this source (`retire`).
         var retired = false
+        /// `restoredPosition`.
+        var restored: [UInt8]?
     }
     private let control = Locked(Control())
     /// Serializes emits with barrier placement (sources on event loops emit from several
@@ -62,11 +66,12 @@ public final class SourceContext: Sendable {
          reloads: ReloadRegistry, onDelivered: (@Sendable (UInt64) -> Void)?) {
         self.reloads = reloads
         self.name = name; self.mode = mode; self.logger = logger; self.metrics = metrics
-        self.checkpoints = checkpoints; self.restoredPosition = restoredPosition; self.usesEpochs = usesEpochs
+        self.checkpoints = checkpoints; self.usesEpochs = usesEpochs
         self.positioned = positioned
         self.output = output
         delivered = AckTracker(initial: 0, onAdvance: onDelivered)
         barrierHandler = Locked(nil)
+        control.withLock { $0.restored = restoredPosition }
     }
 
     public var isStopping: Bool { control.withLock { $0.stopping } }
@@ -136,6 +141,11 @@ public final class SourceContext: Sendable {
     /// barrier nor leaves the epochs (its name is its replacement's, or no longer a participant).
     func retire() { control.withLock { $0.retired = true } }
     var isRetired: Bool { control.withLock { $0.retired } }
+
+    /// A reload replaced this source: it resumes where its predecessor stopped (everything
+    /// that one emitted was delivered), not from the last committed epoch, which would read
+    /// again what the predecessor delivered after it. Called before `run`.
+    func takeOverPosition(_ position: [UInt8]) { control.withLock { $0.restored = position } }
 
     func placeBarrier(_ epoch: UInt64) {
         emitOrder.withLock {

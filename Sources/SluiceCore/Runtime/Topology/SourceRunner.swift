@@ -31,8 +31,8 @@ struct SourceRunner {
             // Its last position goes with the final epoch of a graceful stop; a source that
             // never ran (stopped while it waited for a predecessor) or failed keeps the
             // committed one instead (reading some of its input again rather than all of it).
+            if env.coordinator != nil && !returned { context.keepCommittedPosition() }
             if let coordinator = env.coordinator, !context.isRetired {
-                if !returned { context.keepCommittedPosition() }
                 if let final = env.finalEpoch.withLock({ $0 }) {
                     context.placeBarrier(final)
                 } else {

@@ -466,10 +466,17 @@ public final class Topology: Sendable {
             state.withLock { $0.contexts[n.name] = ctx }
             var takeOver: (@Sendable () -> Void)?
             if let old {
+                let epochs = env.coordinator != nil
                 takeOver = {
                     old.waitFinished(seconds: nil)
                     oldContext?.delivered.waitUntilIdle(seconds: 3600)
                     old.box.source?.commitCheckpoints()
+                    // With epochs a source keeps no checkpoint of its own: the replacement
+                    // resumes where the predecessor stopped (if it ran and ended cleanly).
+                    if epochs, let oldContext, oldContext.reportsOwnPosition,
+                       let position = (old.box.source as? PositionedSource)?.barrierPosition() {
+                        ctx.takeOverPosition(position)
+                    }
                 }
             }
             SourceRunner(node: n, context: ctx, env: env).start(after: takeOver)
