@@ -80,37 +80,11 @@ enum EnrichmentFile {
     /// Largest file accepted (a bound, not a tuning knob: a 1,000,000-indicator CSV is ~60 MB).
     static let maxBytes = 1 << 30
 
-    /// The file's bytes, read straight into one array (no second copy: a feed's size is the
-    /// peak memory of reading it).
+    /// The file's bytes, read straight into one array (`WholeFile`: a feed's size is the peak
+    /// memory of reading it).
     static func read(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw LoadIssue(file: path, line: 0, message: "cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw LoadIssue(file: path, line: 0, message: "cannot stat: \(String(cString: strerror(errno)))") }
-        guard (st.st_mode & S_IFMT) != S_IFDIR else { throw LoadIssue(file: path, line: 0, message: "is a directory") }
-        guard Int(st.st_size) <= maxBytes else { throw LoadIssue(file: path, line: 0, message: "larger than \(maxBytes >> 20) MiB") }
-        var out: [UInt8] = []
-        // One byte more than the size, so a file read whole also sees its end in the same call.
-        var chunk = max(Int(st.st_size), 0) + 1
-        while true {
-            var failed: Int32 = 0
-            let want = chunk
-            let buf = [UInt8](unsafeUninitializedCapacity: want) { p, initialized in
-                var total = 0
-                while total < want {
-                    let r = Glibc.read(fd, p.baseAddress! + total, want - total)
-                    if r < 0 { if errno == EINTR { continue }; failed = errno; break }
-                    if r == 0 { break }
-                    total += r
-                }
-                initialized = total
-            }
-            if failed != 0 { throw LoadIssue(file: path, line: 0, message: "cannot read: \(String(cString: strerror(failed)))") }
-            if out.isEmpty { out = buf } else { out.append(contentsOf: buf) }
-            guard out.count <= maxBytes else { throw LoadIssue(file: path, line: 0, message: "larger than \(maxBytes >> 20) MiB") }
-            if buf.count < want { return out }
-            chunk = 1 << 20
+        do { return try WholeFile.read(path, maxBytes: maxBytes) } catch let failure as WholeFile.Failure {
+            throw LoadIssue(file: path, line: 0, message: failure.description)
         }
     }
 

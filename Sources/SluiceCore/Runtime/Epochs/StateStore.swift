@@ -55,28 +55,9 @@ public final class StateStore: Sendable {
 
     /// A stage's snapshot of `epoch`, if it was written.
     public func snapshot(stage: String, epoch: UInt64) -> [UInt8]? {
-        Self.contents(of: snapshotPath(stage, epoch))
-    }
-
-    /// A file's bytes read straight into one array (not through `Data`, which would hold a
-    /// second copy of a snapshot of tens of megabytes); nil when it cannot be read.
-    static func contents(of path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { return nil }
-        let size = Int(st.st_size)
-        var failed = false
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buf, count in
-            while count < size {
-                let n = read(fd, buf.baseAddress! + count, size - count)
-                if n < 0 { if errno == EINTR { continue }; failed = true; return }
-                if n == 0 { break }
-                count += n
-            }
-        }
-        return failed ? nil : bytes
+        // Read straight into one array: through `Data` a snapshot of tens of megabytes would
+        // be held twice.
+        try? WholeFile.read(snapshotPath(stage, epoch), maxBytes: .max)
     }
 
     /// Makes `record` the committed epoch, then deletes the snapshots it superseded.
