@@ -9,12 +9,18 @@ final class TopologyTests: XCTestCase {
         return try Topology(config: cfg, registry: t.registry, mode: mode, logger: quietLogger())
     }
 
-    func testSlowSinkBackpressuresSourceAndEveryEventArrives() throws {
+    /// A registry with a counting source `src` and a collecting sink `out`.
+    func sourceAndSink(count: Int, batchSize: Int, sinkDelayMicros: useconds_t) -> (TestRegistry, CountingSource, CollectingSink) {
         let t = TestRegistry()
-        let source = CountingSource(count: 5_000, batchSize: 50)
-        let sink = CollectingSink(delayMicros: 10_000)
+        let source = CountingSource(count: count, batchSize: batchSize)
+        let sink = CollectingSink(delayMicros: sinkDelayMicros)
         t.sources["src"] = source
         t.sinks["out"] = sink
+        return (t, source, sink)
+    }
+
+    func testSlowSinkBackpressuresSourceAndEveryEventArrives() throws {
+        let (t, source, sink) = sourceAndSink(count: 5_000, batchSize: 50, sinkDelayMicros: 10_000)
         let topo = try build("""
             batch_size: 50
             buffer: {max_events: 200}
@@ -109,11 +115,7 @@ final class TopologyTests: XCTestCase {
     }
 
     func testStopDrainsQueuedEvents() throws {
-        let t = TestRegistry()
-        let source = CountingSource(count: 1_000_000, batchSize: 100)
-        let sink = CollectingSink(delayMicros: 500)
-        t.sources["src"] = source
-        t.sinks["out"] = sink
+        let (t, source, sink) = sourceAndSink(count: 1_000_000, batchSize: 100, sinkDelayMicros: 500)
         let topo = try build("""
             buffer: {max_events: 1000}
             sources: {src: {type: counting}}
@@ -131,11 +133,7 @@ final class TopologyTests: XCTestCase {
     /// A reload that comes after a stop began (SIGHUP just after SIGTERM) changes nothing and
     /// says why; the stop's sources stay stopped.
     func testAReloadAfterAStopIsRefused() throws {
-        let t = TestRegistry()
-        let source = CountingSource(count: 1_000_000, batchSize: 100)
-        let sink = CollectingSink(delayMicros: 200)
-        t.sources["src"] = source
-        t.sinks["out"] = sink
+        let (t, source, sink) = sourceAndSink(count: 1_000_000, batchSize: 100, sinkDelayMicros: 200)
         let yaml = """
             sources: {src: {type: counting}}
             sinks: {out: {type: collect, inputs: [src]}}
