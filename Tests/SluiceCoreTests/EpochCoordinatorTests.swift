@@ -107,10 +107,12 @@ final class EpochCoordinatorTests: XCTestCase {
         let d = coordinator(makeTempDir("epochs"))
         XCTAssertEqual(d.begin(), 1)
         complete(d, 1, ["audit": [1], "proxy": [2]])
-        d.pause()
-        d.resume(sources: ["audit"], stages: ["detect"])   // a reload removed proxy
         XCTAssertEqual(d.begin(), 2)
-        complete(d, 2, ["audit": [3]])
+        XCTAssertEqual(d.pause(), 2, "a pause names the newest epoch begun: its barriers are stale from now on")
+        XCTAssertNil(d.pendingEpoch)
+        d.resume(sources: ["audit"], stages: ["detect"])   // a reload removed proxy
+        XCTAssertEqual(d.begin(), 3)
+        complete(d, 3, ["audit": [3]])
         XCTAssertEqual(d.committed?.sources, ["audit": Data([3])])
     }
 

@@ -78,6 +78,32 @@ final class InboxTests: XCTestCase {
         XCTAssertEqual(inbox.abandonedEpochs, 1)
     }
 
+    func testAnEpochGivenUpReleasesALaneWaitingAtItsBarrier() {
+        // A reload gave up epoch 4 after lane a placed its barrier; b never will.
+        let inbox = Inbox(name: "t", settings: InboxSettings(capacity: 100))
+        let a = inbox.addLane(name: "a"), b = inbox.addLane(name: "b")
+        a.pushBarrier(4)
+        a.push(Self.batch(0, times: [1]))
+        b.push(Self.batch(1, times: [2]))
+        guard case .batch(let first)? = inbox.pop(timeout: 1) else { return XCTFail("b's events flow") }
+        XCTAssertEqual(first.events.map { $0[Self.lane]!.intValue! }, [1])
+        if case .idle? = inbox.pop(timeout: 0.3) {} else { XCTFail("a's events came out past an unaligned barrier") }
+        inbox.abandonEpochs(through: 4)
+        guard case .batch(let held)? = inbox.pop(timeout: 0.3) else { return XCTFail("a's events must flow once epoch 4 is given up") }
+        XCTAssertEqual(held.events.map { $0[Self.lane]!.intValue! }, [0])
+        // Its barrier arriving late on b is stale: discarded, not aligned.
+        b.pushBarrier(4)
+        b.push(Self.batch(1, times: [3], from: 1))
+        guard case .batch(let late)? = inbox.pop(timeout: 1) else { return XCTFail("a late barrier of a given-up epoch must be discarded") }
+        XCTAssertEqual(late.events.map { $0[Self.seq]!.intValue! }, [1])
+        // Later epochs align as before; giving up an older one again changes nothing.
+        inbox.abandonEpochs(through: 2)
+        a.pushBarrier(5)
+        b.pushBarrier(5)
+        guard case .barrier(5)? = inbox.pop(timeout: 1) else { return XCTFail("epoch 5 should align") }
+        XCTAssertEqual(inbox.abandonedEpochs, 0, "given up by the coordinator, not timed out here")
+    }
+
     func testLanesAreMergedInEventTimeWithinTheSkew() {
         // Lane 0 covers 1...1000 s, lane 1 covers 1...100 s in bigger steps; both pushed in full
         // before anything is popped, as a fast source would. (Time 0 means "no time".)

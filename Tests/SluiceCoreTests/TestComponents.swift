@@ -63,6 +63,50 @@ final class PickyTransform: Transform {
     }
 }
 
+/// A positioned source that emits the batches handed to `send`, numbered from `first`; it
+/// places requested epoch barriers only when `servicesBarriers` (false: a source whose
+/// thread is stuck elsewhere, e.g. blocked by a full downstream lane).
+final class ManualSource: PositionedSource, @unchecked Sendable {
+    // SAFETY: the queued batches and the position live behind `Locked`; the flag is immutable.
+    let servicesBarriers: Bool
+    private let queued = Locked<(pending: [Int], sent: Int)>((pending: [], sent: 0))
+    init(servicesBarriers: Bool) { self.servicesBarriers = servicesBarriers }
+
+    /// Queues a batch of `count` events numbered `from..<from + count`.
+    func send(from: Int, count: Int) { queued.withLock { $0.pending.append(contentsOf: from..<(from + count)) } }
+
+    func run(_ context: SourceContext) throws {
+        while !context.isStopping {
+            let seqs = queued.withLock { q -> [Int] in defer { q.pending = [] }; return q.pending }
+            if !seqs.isEmpty {
+                let events = seqs.map { k -> Event in
+                    var e = Event()   // no event time: lanes are not merged in time
+                    e.append(CountingSource.seq, .int(Int64(k)))
+                    return e
+                }
+                queued.withLock { $0.sent += seqs.count }
+                context.emit(EventBatch(events: events))
+            }
+            if servicesBarriers { context.serviceBarriers() }
+            usleep(5_000)
+        }
+    }
+
+    func barrierPosition() -> [UInt8] { Array(String(queued.withLock { $0.sent }).utf8) }
+}
+
+/// A stateful pass-through stage: counts the events it saw (its snapshot).
+final class CountingStage: StatefulTransform, @unchecked Sendable {
+    // SAFETY: called on the stage's own queue only.
+    var seen = 0
+    func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
+        seen += events.count
+        output.append(contentsOf: events)
+    }
+    func snapshot() throws -> [UInt8] { Array(String(seen).utf8) }
+    func restore(_ snapshot: [UInt8]) throws { seen = Int(String(decoding: snapshot, as: UTF8.self)) ?? 0 }
+}
+
 /// Registry of the test components, addressable by `type:`. Sources and sinks are the
 /// instances placed in `sources`/`sinks` under the component's name.
 final class TestRegistry: @unchecked Sendable {
@@ -83,6 +127,7 @@ final class TestRegistry: @unchecked Sendable {
         var r = ComponentRegistry()
         r.sources["counting"] = { [self] o, ctx in _ = o.string("note"); return sources[ctx.name]! }
         r.transforms["picky"] = { o, _ in PickyTransform(every: o.int("every", default: 10)) }
+        r.transforms["counting_stage"] = { _, _ in CountingStage() }
         r.sinks["collect"] = { [self] o, ctx in _ = o.string("note"); return sinks[ctx.name]! }
         r.sinks["dead_letter"] = { [self] _, ctx in sinks[ctx.name] ?? CollectingDeadLetterSink() }
         r.defaultDeadLetter = { [self] _, _ in sinks["_dead_letter"] ?? CollectingDeadLetterSink() }

@@ -92,10 +92,14 @@ public final class EpochCoordinator: Sendable {
     }
 
     /// Gives up the epoch in flight and starts none until `resume` (a reload rewires).
-    public func pause() {
+    /// Returns the newest epoch begun so far (0: none): none at or below it can commit any
+    /// more, so its barriers still on their way are stale (`Inbox.abandonEpochs(through:)`).
+    @discardableResult
+    public func pause() -> UInt64 {
         state.withLock { s in
             s.paused = true
             if s.pending != nil { s.pending = nil; s.abandoned += 1 }
+            return s.next - 1
         }
     }
 

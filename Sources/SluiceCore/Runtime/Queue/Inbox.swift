@@ -251,6 +251,20 @@ public final class Inbox: Sendable {
         state.signal(0)
     }
 
+    /// Marks the barriers of epochs up to `epoch` stale: an epoch the coordinator gave up (a
+    /// reload) is never completed by every lane, so a lane already waiting at its barrier
+    /// flows on at once instead of after the next epoch's barrier or `barrierTimeout`, and
+    /// its barriers still on their way are discarded when they arrive.
+    public func abandonEpochs(through epoch: UInt64) {
+        let changed = state.withLock { s -> Bool in
+            guard epoch > s.lastEpoch else { return false }
+            s.lastEpoch = epoch
+            s.alignmentStarted = nil
+            return true
+        }
+        if changed { state.broadcast(0) }
+    }
+
     func producerFinished(lane id: Int) {
         state.withLock { s in
             guard let i = Self.index(s, id) else { return }

@@ -373,7 +373,9 @@ public final class Topology: Sendable {
         guard let env else { throw ConfigErrors([ConfigIssue(file: config.file, line: 0, column: 0, message: "the pipeline is not running")]) }
         var report = ReloadReport()
         let oldByName = Dictionary(oldNodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        env.coordinator?.pause()
+        // Epochs begun so far can no longer commit: their barriers are stale everywhere
+        // (`Inbox.abandonEpochs(through:)`, told to every inbox once the new one is wired).
+        let givenUp = env.coordinator?.pause()
 
         // Which components stay, which are new (replacements included).
         var current: [ComponentNode] = []
@@ -405,6 +407,7 @@ public final class Topology: Sendable {
             for n in fresh where n.kind == .transform { n.box.transform?.stop() }
             env.coordinator?.resume(sources: Set(oldNodes.filter { $0.kind == .source }.map(\.name)),
                                     stages: Set(oldNodes.filter(\.isStateful).map(\.name)))
+            if let givenUp { for n in oldNodes { n.inbox?.abandonEpochs(through: givenUp) } }
             throw error
         }
 
@@ -430,6 +433,7 @@ public final class Topology: Sendable {
             s.nodes = current
             s.retired.append(contentsOf: retiring)
         }
+        if let givenUp { for n in current + retiring { n.inbox?.abandonEpochs(through: givenUp) } }
         // Stop sources that leave; start what is new. A replacement takes over once its
         // predecessor finished (a source: after everything it emitted was delivered and its
         // position saved; a stateful stage: with the predecessor's state).
