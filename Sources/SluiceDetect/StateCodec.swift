@@ -7,6 +7,12 @@ public struct SnapshotError: Error, Sendable, CustomStringConvertible {
     public var description: String { "detection state: \(message)" }
 }
 
+/// The byte before each field value in a snapshot: spelled once, for the writer of events,
+/// the writer of packed events and the reader.
+enum ValueTag: UInt8 {
+    case string = 1, span, int, double, falseValue, trueValue, null, array, object
+}
+
 /// Appends a compact binary encoding: LEB128 varints, zigzag for signed values, length-
 /// prefixed bytes; field names through a string table so each is written once.
 struct ByteWriter {
@@ -43,7 +49,7 @@ struct ByteWriter {
 
     mutating func raw<C: Collection>(_ b: C) where C.Element == UInt8 { varint(UInt64(b.count)); bytes.append(contentsOf: b) }
 
-    mutating func string(_ s: String) { raw(Array(s.utf8)) }
+    mutating func string(_ s: String) { raw(s.utf8) }
 
     /// A string that repeats (field names): the first time in full, then by number.
     mutating func name(_ s: String) {
@@ -64,16 +70,29 @@ struct ByteWriter {
         name(path)
     }
 
+    // One writer per kind of value, shared by `value(_:_:)` and `PackedEventWriter`.
+    mutating func tag(_ t: ValueTag) { bytes.append(t.rawValue) }
+    mutating func stringValue<C: Collection>(_ utf8: C) where C.Element == UInt8 { tag(.string); raw(utf8) }
+    mutating func spanValue(_ sp: RecordSpan) { tag(.span); varint(UInt64(sp.start)); varint(UInt64(sp.count)) }
+    mutating func intValue(_ i: Int64) { tag(.int); int(i) }
+    mutating func doubleValue(_ d: Double) { tag(.double); double(d) }
+    mutating func boolValue(_ b: Bool) { tag(b ? .trueValue : .falseValue) }
+    mutating func nullValue() { tag(.null) }
+    /// An array's tag and count; its `count` values follow.
+    mutating func arrayHeader(count: Int) { tag(.array); varint(UInt64(count)) }
+    /// An object's tag and count; its `count` members (name, value) follow.
+    mutating func objectHeader(count: Int) { tag(.object); varint(UInt64(count)) }
+
     mutating func value(_ v: FieldValue, _ e: Event) {
         switch v {
-        case .string(let s): u8(1); string(s)
-        case .span(let sp): u8(2); varint(UInt64(sp.start)); varint(UInt64(sp.count))
-        case .int(let i): u8(3); int(i)
-        case .double(let d): u8(4); double(d)
-        case .bool(let b): u8(b ? 6 : 5)
-        case .null: u8(7)
-        case .array(let items): u8(8); varint(UInt64(items.count)); for x in items { value(x, e) }
-        case .object(let members): u8(9); varint(UInt64(members.count)); for m in members { name(m.key); value(m.value, e) }
+        case .string(let s): stringValue(s.utf8)
+        case .span(let sp): spanValue(sp)
+        case .int(let i): intValue(i)
+        case .double(let d): doubleValue(d)
+        case .bool(let b): boolValue(b)
+        case .null: nullValue()
+        case .array(let items): arrayHeader(count: items.count); for x in items { value(x, e) }
+        case .object(let members): objectHeader(count: members.count); for m in members { name(m.key); value(m.value, e) }
         }
     }
 
@@ -127,18 +146,17 @@ private struct PackedEventWriter: PackedEventVisitor {
         w.int(timestamp); w.raw(original); w.varint(UInt64(fieldCount))
     }
     mutating func key(_ key: FieldKey) { w.name(key) }
-    mutating func string(_ utf8: UnsafeBufferPointer<UInt8>) { w.u8(1); w.raw(utf8) }
-    mutating func span(_ span: RecordSpan) { w.u8(2); w.varint(UInt64(span.start)); w.varint(UInt64(span.count)) }
+    mutating func string(_ utf8: UnsafeBufferPointer<UInt8>) { w.stringValue(utf8) }
+    mutating func span(_ span: RecordSpan) { w.spanValue(span) }
     mutating func spanText(_ bytes: UnsafeBufferPointer<UInt8>) {
-        w.u8(1)
-        if UTF8Validation.isValid(bytes) { w.raw(bytes) } else { w.string(String(decoding: bytes, as: UTF8.self)) }
+        if UTF8Validation.isValid(bytes) { w.stringValue(bytes) } else { w.stringValue(String(decoding: bytes, as: UTF8.self).utf8) }
     }
-    mutating func int(_ value: Int64) { w.u8(3); w.int(value) }
-    mutating func double(_ value: Double) { w.u8(4); w.double(value) }
-    mutating func bool(_ value: Bool) { w.u8(value ? 6 : 5) }
-    mutating func null() { w.u8(7) }
-    mutating func array(count: Int) { w.u8(8); w.varint(UInt64(count)) }
-    mutating func object(count: Int) { w.u8(9); w.varint(UInt64(count)) }
+    mutating func int(_ value: Int64) { w.intValue(value) }
+    mutating func double(_ value: Double) { w.doubleValue(value) }
+    mutating func bool(_ value: Bool) { w.boolValue(value) }
+    mutating func null() { w.nullValue() }
+    mutating func array(count: Int) { w.arrayHeader(count: count) }
+    mutating func object(count: Int) { w.objectHeader(count: count) }
 }
 
 /// Reads what `ByteWriter` wrote; every read is bounds-checked and throws on bad input.
@@ -215,25 +233,25 @@ struct ByteReader {
 
     mutating func value(depth: Int = 0) throws -> FieldValue {
         guard depth < 64 else { throw SnapshotError("nesting too deep") }
-        switch try u8() {
-        case 1: return .string(try string())
-        case 2: return .span(RecordSpan(start: UInt32(try varint()), count: UInt32(try varint())))
-        case 3: return .int(try int())
-        case 4: return .double(try double())
-        case 5: return .bool(false)
-        case 6: return .bool(true)
-        case 7: return .null
-        case 8:
+        guard let tag = ValueTag(rawValue: try u8()) else { throw SnapshotError("bad value tag") }
+        switch tag {
+        case .string: return .string(try string())
+        case .span: return .span(RecordSpan(start: UInt32(try varint()), count: UInt32(try varint())))
+        case .int: return .int(try int())
+        case .double: return .double(try double())
+        case .falseValue: return .bool(false)
+        case .trueValue: return .bool(true)
+        case .null: return .null
+        case .array:
             let n = try count()
             var items: [FieldValue] = []
             for _ in 0..<n { items.append(try value(depth: depth + 1)) }
             return .array(items)
-        case 9:
+        case .object:
             let n = try count()
             var ms: [Field] = []
             for _ in 0..<n { let k = try key(); ms.append(Field(k, try value(depth: depth + 1))) }
             return .object(ms)
-        default: throw SnapshotError("bad value tag")
         }
     }
 
