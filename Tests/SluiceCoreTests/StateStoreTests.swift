@@ -59,4 +59,23 @@ final class StateStoreTests: XCTestCase {
         XCTAssertEqual(store.snapshot(stage: "detect", epoch: 4), [4])
         XCTAssertEqual(store.snapshot(stage: "detect", epoch: 5), [5], "a newer epoch's snapshot is not pruned")
     }
+    func testAnUnchangedSnapshotIsLinkedNotWrittenAndOutlivesThePruning() throws {
+        let dir = makeTempDir("state")
+        let store = StateStore(dataDirectory: dir.path)
+        let parts: [[UInt8]] = [Array("SLDT".utf8), [UInt8](repeating: 7, count: 100_000), [9]]
+        let written = try store.writeSnapshot(of: ChunkedState(parts), named: "detect", epoch: 3, digest: true)
+        XCTAssertEqual(written, try StateStore.digest(of: ChunkedState(parts)), "the digest taken while writing is the one of the bytes")
+        XCTAssertNil(try store.writeSnapshot(of: ChunkedState(parts), named: "other", epoch: 3), "no digest unless asked")
+        XCTAssertTrue(store.reuseSnapshot(named: "detect", from: 3, to: 4))
+        let path = { (e: Int) in dir.path + "/state/stages/detect/\(e).snap" }
+        var a = stat(), b = stat()
+        XCTAssertEqual(stat(path(3), &a), 0)
+        XCTAssertEqual(stat(path(4), &b), 0)
+        XCTAssertEqual(a.st_ino, b.st_ino, "the same file, not a copy")
+        try store.commit(CommittedEpoch(epoch: 4, stages: ["detect"]))
+        XCTAssertNil(store.snapshot(stage: "detect", epoch: 3), "the older name is pruned")
+        XCTAssertEqual(store.snapshot(stage: "detect", epoch: 4), Array(parts.joined()), "the linked snapshot outlives it")
+        XCTAssertFalse(store.reuseSnapshot(named: "detect", from: 3, to: 5), "nothing to link: the caller writes")
+        XCTAssertNil(store.snapshot(stage: "detect", epoch: 5))
+    }
 }

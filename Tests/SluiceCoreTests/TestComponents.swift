@@ -95,16 +95,28 @@ final class ManualSource: PositionedSource, @unchecked Sendable {
     func barrierPosition() -> [UInt8] { Array(String(queued.withLock { $0.sent }).utf8) }
 }
 
-/// A stateful pass-through stage: counts the events it saw (its snapshot).
+/// A stateful pass-through stage: counts the events it saw (its snapshot), and with
+/// `countsTicks` also the ticks (a state that moves with time alone).
 final class CountingStage: StatefulTransform, @unchecked Sendable {
-    // SAFETY: called on the stage's own queue only.
-    var seen = 0
+    // SAFETY: called on the stage's own queue only; `snapshots` behind `Locked`.
+    let countsTicks: Bool
+    var seen = 0, ticks = 0
+    let snapshots = Locked(0)
+    init(countsTicks: Bool = false) { self.countsTicks = countsTicks }
     func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
         seen += events.count
         output.append(contentsOf: events)
     }
-    func snapshot() throws -> [UInt8] { Array(String(seen).utf8) }
-    func restore(_ snapshot: [UInt8]) throws { seen = Int(String(decoding: snapshot, as: UTF8.self)) ?? 0 }
+    func tick(_ time: StageTime, into output: inout [Event]) { if countsTicks { ticks += 1 } }
+    func snapshot() throws -> [UInt8] {
+        snapshots.withLock { $0 += 1 }
+        return Array("\(seen) \(ticks)".utf8)
+    }
+    func restore(_ snapshot: [UInt8]) throws {
+        let parts = String(decoding: snapshot, as: UTF8.self).split(separator: " ")
+        seen = parts.first.flatMap { Int($0) } ?? 0
+        ticks = parts.dropFirst().first.flatMap { Int($0) } ?? 0
+    }
 }
 
 /// Registry of the test components, addressable by `type:`. Sources and sinks are the
@@ -127,7 +139,7 @@ final class TestRegistry: @unchecked Sendable {
         var r = ComponentRegistry()
         r.sources["counting"] = { [self] o, ctx in _ = o.string("note"); return sources[ctx.name]! }
         r.transforms["picky"] = { o, _ in PickyTransform(every: o.int("every", default: 10)) }
-        r.transforms["counting_stage"] = { _, _ in CountingStage() }
+        r.transforms["counting_stage"] = { o, _ in CountingStage(countsTicks: o.bool("counts_ticks", default: false)) }
         r.sinks["collect"] = { [self] o, ctx in _ = o.string("note"); return sinks[ctx.name]! }
         r.sinks["dead_letter"] = { [self] _, ctx in sinks[ctx.name] ?? CollectingDeadLetterSink() }
         r.defaultDeadLetter = { [self] _, _ in sinks["_dead_letter"] ?? CollectingDeadLetterSink() }

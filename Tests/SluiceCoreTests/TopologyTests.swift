@@ -184,4 +184,56 @@ final class TopologyTests: XCTestCase {
         XCTAssertTrue(topo.stop(timeout: 30))
         XCTAssertEqual(Set(sink.events.map { Int($0[CountingSource.seq]!.intValue!) }), Set(Array(0..<20) + Array(100..<110)))
     }
+    /// Snapshot epochs of an idle pipeline: a stateful stage that received nothing since its
+    /// last snapshot and whose state serializes to the same bytes links that file instead of
+    /// writing it again; new events, or a state that moved with time alone, write a new one.
+    func testIdleEpochsReuseTheUnchangedSnapshotFile() throws {
+        for countsTicks in [false, true] {
+            let t = TestRegistry()
+            let source = ManualSource(servicesBarriers: true)
+            t.sources["a"] = source
+            t.sinks["out"] = CollectingSink()
+            let data = makeTempDir("epochs")
+            let topo = try build("""
+                data_dir: \(data.path)
+                checkpoint_interval: 1h
+                sources: {a: {type: counting}}
+                transforms: {stage: {type: counting_stage, inputs: [a], counts_ticks: \(countsTicks)}}
+                sinks: {out: {type: collect, inputs: [stage]}}
+                """, t, mode: .follow)
+            try topo.start()
+            guard let epochs = topo.epochs else { return XCTFail("epochs expected") }
+            func commit() -> ino_t {
+                guard let e = epochs.begin() else { XCTFail("no epoch began"); return 0 }
+                XCTAssertTrue(epochs.waitForCommit(seconds: 30))
+                XCTAssertEqual(epochs.committed?.epoch, e)
+                var st = stat()
+                XCTAssertEqual(stat(data.path + "/state/stages/stage/\(e).snap", &st), 0)
+                return st.st_ino
+            }
+            source.send(from: 0, count: 10)
+            XCTAssertTrue(waitUntil(timeout: 10) { (t.sinks["out"] as! CollectingSink).events.count == 10 })
+            let busy = commit()      // events since the start: written
+            let first = commit()     // nothing since: written once more, its digest kept
+            usleep(2_500_000)        // the scenario: ticks pass (about one a second when idle)
+            let second = commit()    // nothing since: the same bytes unless ticks count
+            let third = commit()
+            XCTAssertNotEqual(busy, first)
+            if countsTicks {
+                XCTAssertNotEqual(first, second, "a state that moved with time is written again")
+            } else {
+                XCTAssertEqual(first, second, "an unchanged state links the file of its last snapshot")
+                XCTAssertEqual(second, third)
+            }
+            source.send(from: 10, count: 5)
+            XCTAssertTrue(waitUntil(timeout: 10) { (t.sinks["out"] as! CollectingSink).events.count == 15 })
+            let after = commit()
+            XCTAssertNotEqual(after, third, "new events: written")
+            XCTAssertTrue(topo.stop(timeout: 30))
+            let committed = try XCTUnwrap(epochs.committed)
+            let restored = CountingStage()
+            try restored.restore(try XCTUnwrap(StateStore(dataDirectory: data.path).snapshot(stage: "stage", epoch: committed.epoch)))
+            XCTAssertEqual(restored.seen, 15, "the committed snapshot holds every event")
+        }
+    }
 }

@@ -44,13 +44,42 @@ public final class StateStore: Sendable {
 
     /// Writes a stage's snapshot of `epoch` durably, streamed: the stage writes it to the
     /// output in chunks (`StatefulTransform.snapshot(to:)`), so a snapshot of tens of
-    /// megabytes (detection state) is never held whole in memory.
-    public func writeSnapshot(of stage: StatefulTransform, named name: String, epoch: UInt64) throws {
+    /// megabytes (detection state) is never held whole in memory. With `digest`, returns the
+    /// digest of the bytes written (taken as they pass).
+    @discardableResult
+    public func writeSnapshot(of stage: StatefulTransform, named name: String, epoch: UInt64, digest: Bool = false) throws -> SnapshotDigest? {
         try FileManager.default.createDirectory(atPath: stageDirectory(name), withIntermediateDirectories: true)
+        var d = SnapshotDigest()
         try CheckpointStore.writeAtomically(to: snapshotPath(name, epoch)) { write in
             // The output lives for this call only (a stage does not keep it).
-            try withoutActuallyEscaping(write) { try stage.snapshot(to: SnapshotOutput($0)) }
+            try withoutActuallyEscaping(write) { write in
+                try stage.snapshot(to: SnapshotOutput { bytes in
+                    if digest { d.add(bytes) }
+                    try write(bytes)
+                })
+            }
         }
+        return digest ? d : nil
+    }
+
+    /// The digest of the snapshot a stage would write now, computed without writing it.
+    public static func digest(of stage: StatefulTransform) throws -> SnapshotDigest {
+        var digest = SnapshotDigest()
+        try stage.snapshot(to: SnapshotOutput { digest.add($0) })
+        return digest
+    }
+
+    /// Makes the stage's snapshot of epoch `to` the file of epoch `from` (a hard link: no byte
+    /// written), durably. False when that file is gone or cannot be linked; the caller then
+    /// writes the snapshot.
+    public func reuseSnapshot(named name: String, from: UInt64, to: UInt64) -> Bool {
+        let target = snapshotPath(name, to)
+        unlink(target)   // a leftover of an earlier run's epoch of the same number
+        guard link(snapshotPath(name, from), target) == 0 else { return false }
+        let dfd = open(stageDirectory(name), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dfd >= 0 else { return false }
+        defer { close(dfd) }
+        return fsync(dfd) == 0
     }
 
     /// A stage's snapshot of `epoch`, if it was written.

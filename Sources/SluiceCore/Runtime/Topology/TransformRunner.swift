@@ -28,6 +28,11 @@ struct TransformRunner {
         if stateful != nil, let coordinator { recheck = { (_: UInt64) in coordinator.check() } }
         let outputs = AckTracker<UInt64>(initial: 0, onAdvance: recheck)
         var emittedBatches: UInt64 = 0
+        // The stage's last snapshot, and batches since: a stage that received nothing since and
+        // whose state serializes to the same bytes links that file instead of writing it again
+        // (an idle pipeline would otherwise rewrite tens of megabytes every epoch).
+        var lastSnapshot: (epoch: UInt64, digest: SnapshotDigest)?
+        var batchesSinceSnapshot = 0
         node.set(.running)
         var output: [Event] = []
         var failures: [DeadLetter] = []
@@ -68,6 +73,7 @@ struct TransformRunner {
             case .batch(var batch)?:
                 node.setActivity(.active)
                 node.metrics.recordIn(batch.count)
+                batchesSinceSnapshot += 1
                 output.removeAll(keepingCapacity: true)
                 failures.removeAll(keepingCapacity: true)
                 transform.process(taking: &batch.events, into: &output, failures: &failures)
@@ -82,7 +88,21 @@ struct TransformRunner {
             case .barrier(let epoch)?:
                 if let stateful, let store = env.stateStore, let coordinator = env.coordinator {
                     do {
-                        try store.writeSnapshot(of: stateful, named: node.name, epoch: epoch)
+                        if batchesSinceSnapshot == 0, let last = lastSnapshot, (try? StateStore.digest(of: stateful)) == last.digest,
+                           store.reuseSnapshot(named: node.name, from: last.epoch, to: epoch) {
+                            node.metrics.increment("snapshots_reused")
+                            lastSnapshot = (epoch, last.digest)
+                        } else {
+                            lastSnapshot = nil
+                            // A digest only when the stage received nothing since: in a busy
+                            // pipeline no epoch could reuse the file, and hashing tens of
+                            // megabytes each epoch would be wasted.
+                            let idle = batchesSinceSnapshot == 0
+                            if let d = try store.writeSnapshot(of: stateful, named: node.name, epoch: epoch, digest: idle) {
+                                lastSnapshot = (epoch, d)
+                            }
+                        }
+                        batchesSinceSnapshot = 0
                         let upTo = emittedBatches
                         coordinator.stagePersisted(node.name, epoch: epoch, delivered: { (outputs.committed ?? 0) >= upTo })
                     } catch {
