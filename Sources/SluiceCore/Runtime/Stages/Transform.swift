@@ -43,7 +43,10 @@ public protocol StatefulTransform: Transform {
     /// Whether this instance keeps state at all (a parse stage does only for formats that
     /// assemble records). Default true.
     var holdsState: Bool { get }
-    /// The whole state, encoded. Called on the stage's queue between batches.
+    /// The whole state, encoded. Called on the stage's queue between batches, possibly more
+    /// than once for one epoch (the runtime takes a digest of an idle stage's snapshot to tell
+    /// whether it changed): it must not change the state, and the same state must give the
+    /// same bytes.
     func snapshot() throws -> [UInt8]
     /// The same bytes as `snapshot()`, streamed to `output`: a stage with a large state
     /// writes it out in chunks of `output.chunkBytes` instead of building it whole. By
