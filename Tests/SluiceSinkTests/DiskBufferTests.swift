@@ -169,7 +169,7 @@ final class DiskBufferTests: XCTestCase {
         try b.append(records(0..<150))   // about 3.6 KB
         let done = ManagedCounter()
         let more = records(150..<200)
-        Thread { try? b.append(more); done.increment() }.start()
+        Thread { _ = try? b.append(more); done.increment() }.start()
         usleep(300_000)   // the scenario: the writer must stay blocked for a while
         XCTAssertEqual(done.value, 0, "writer blocks while full")
         let got = drainAll(b)

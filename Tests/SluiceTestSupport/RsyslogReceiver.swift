@@ -70,7 +70,7 @@ public final class RsyslogReceiver {
         p.executableURL = URL(fileURLWithPath: which("rsyslogd")!)
         p.arguments = ["-n", "-f", dir + "/rsyslog.conf", "-i", dir + "/rsyslogd.pid"]
         p.standardOutput = FileHandle.nullDevice
-        FileManager.default.createFile(atPath: dir + "/rsyslogd.err", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/rsyslogd.err", contents: nil)
         p.standardError = FileHandle(forWritingAtPath: dir + "/rsyslogd.err")
         try p.run()
         process = p
