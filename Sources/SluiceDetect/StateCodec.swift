@@ -83,7 +83,7 @@ struct ByteWriter {
     /// An object's tag and count; its `count` members (name, value) follow.
     mutating func objectHeader(count: Int) { tag(.object); varint(UInt64(count)) }
 
-    mutating func value(_ v: FieldValue, _ e: Event) {
+    mutating func value(_ v: FieldValue) {
         switch v {
         case .string(let s): stringValue(s.utf8)
         case .span(let sp): spanValue(sp)
@@ -91,8 +91,8 @@ struct ByteWriter {
         case .double(let d): doubleValue(d)
         case .bool(let b): boolValue(b)
         case .null: nullValue()
-        case .array(let items): arrayHeader(count: items.count); for x in items { value(x, e) }
-        case .object(let members): objectHeader(count: members.count); for m in members { name(m.key); value(m.value, e) }
+        case .array(let items): arrayHeader(count: items.count); for x in items { value(x) }
+        case .object(let members): objectHeader(count: members.count); for m in members { name(m.key); value(m.value) }
         }
     }
 
@@ -102,7 +102,7 @@ struct ByteWriter {
         int(e.timestamp)
         raw(e.original)
         varint(UInt64(e.fields.count))
-        for f in e.fields { name(f.key); value(f.value, e) }
+        for f in e.fields { name(f.key); value(f.value) }
         if let a = e.alert { u8(1); alert(a) } else { u8(0) }
     }
 
@@ -122,8 +122,7 @@ struct ByteWriter {
 
     mutating func fields(_ fs: [Field]) {
         varint(UInt64(fs.count))
-        let empty = Event()
-        for f in fs { name(f.key); value(f.value, empty) }
+        for f in fs { name(f.key); value(f.value) }
     }
 
     mutating func alert(_ a: Alert) {
