@@ -69,8 +69,17 @@ public final class CheckpointStore: Sendable {
         guard ok else { unlink(tmp); throw CheckpointError.io(path: tmp, errno: savedErrno) }
         guard rename(tmp, path) == 0 else { let e = errno; unlink(tmp); throw CheckpointError.io(path: path, errno: e) }
         let dir = (path as NSString).deletingLastPathComponent
-        let dfd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 { fsync(dfd); close(dfd) }
+        syncDirectory(dir.isEmpty ? "." : dir)
+    }
+
+    /// Makes a directory's entries durable (a rename or link in it survives a crash).
+    /// Returns whether the fsync succeeded.
+    @discardableResult
+    static func syncDirectory(_ dir: String) -> Bool {
+        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dfd >= 0 else { return false }
+        defer { close(dfd) }
+        return fsync(dfd) == 0
     }
 }
 

@@ -76,10 +76,7 @@ public final class StateStore: Sendable {
         let target = snapshotPath(name, to)
         unlink(target)   // a leftover of an earlier run's epoch of the same number
         guard link(snapshotPath(name, from), target) == 0 else { return false }
-        let dfd = open(stageDirectory(name), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dfd >= 0 else { return false }
-        defer { close(dfd) }
-        return fsync(dfd) == 0
+        return CheckpointStore.syncDirectory(stageDirectory(name))
     }
 
     /// A stage's snapshot of `epoch`, if it was written.
