@@ -63,7 +63,7 @@ final class PickyTransform: Transform {
     }
 }
 
-/// A positioned source that emits the batches handed to `send`, numbered from `first`; it
+/// A positioned source that emits the batches handed to `send` (events numbered as asked); it
 /// places requested epoch barriers only when `servicesBarriers` (false: a source whose
 /// thread is stuck elsewhere, e.g. blocked by a full downstream lane).
 final class ManualSource: PositionedSource, @unchecked Sendable {
@@ -98,20 +98,16 @@ final class ManualSource: PositionedSource, @unchecked Sendable {
 /// A stateful pass-through stage: counts the events it saw (its snapshot), and with
 /// `countsTicks` also the ticks (a state that moves with time alone).
 final class CountingStage: StatefulTransform, @unchecked Sendable {
-    // SAFETY: called on the stage's own queue only; `snapshots` behind `Locked`.
+    // SAFETY: called on the stage's own queue only.
     let countsTicks: Bool
     var seen = 0, ticks = 0
-    let snapshots = Locked(0)
     init(countsTicks: Bool = false) { self.countsTicks = countsTicks }
     func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
         seen += events.count
         output.append(contentsOf: events)
     }
     func tick(_ time: StageTime, into output: inout [Event]) { if countsTicks { ticks += 1 } }
-    func snapshot() throws -> [UInt8] {
-        snapshots.withLock { $0 += 1 }
-        return Array("\(seen) \(ticks)".utf8)
-    }
+    func snapshot() throws -> [UInt8] { Array("\(seen) \(ticks)".utf8) }
     func restore(_ snapshot: [UInt8]) throws {
         let parts = String(decoding: snapshot, as: UTF8.self).split(separator: " ")
         seen = parts.first.flatMap { Int($0) } ?? 0

@@ -149,6 +149,7 @@ final class TopologyTests: XCTestCase {
         XCTAssertEqual(topo.lifecycle, .stopped)
         XCTAssertEqual(sink.events.count, source.emittedCount, "nothing started again")
     }
+
     /// A reload gives up the snapshot epoch in flight. A lane of a stateful stage already
     /// waiting at that epoch's barrier (its source placed it, another source never will) must
     /// flow on at once, not after the next epoch or the 60 s alignment timeout.
@@ -184,6 +185,7 @@ final class TopologyTests: XCTestCase {
         XCTAssertTrue(topo.stop(timeout: 30))
         XCTAssertEqual(Set(sink.events.map { Int($0[CountingSource.seq]!.intValue!) }), Set(Array(0..<20) + Array(100..<110)))
     }
+
     /// Snapshot epochs of an idle pipeline: a stateful stage that received nothing since its
     /// last snapshot and whose state serializes to the same bytes links that file instead of
     /// writing it again; new events, or a state that moved with time alone, write a new one.
