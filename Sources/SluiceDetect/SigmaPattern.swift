@@ -108,10 +108,12 @@ public enum CaseFold {
         var ascii = true
         for b in src where b >= 0x80 { ascii = false; break }
         if ascii {
-            let start = out.count, n = src.count
-            out.append(contentsOf: repeatElement(0, count: n))
+            // Copied whole (a `memcpy`), then folded in place: appending a repeated zero
+            // to make room first cost a generic append of one byte at a time.
+            let start = out.count
+            out.append(contentsOf: src)
             out.withUnsafeMutableBufferPointer { o in
-                for i in 0..<n { let b = src[i]; o[start &+ i] = b &- 0x41 < 26 ? b | 0x20 : b }
+                for i in start..<o.count { let b = o[i]; o[i] = b &- 0x41 < 26 ? b | 0x20 : b }
             }
         } else {
             out.append(contentsOf: String(decoding: src, as: UTF8.self).lowercased().utf8)
