@@ -51,6 +51,10 @@ public final class DetectTransform: StatefulTransform {
 
     public func snapshot() throws -> [UInt8] { try engine.snapshot() }
 
+    /// The engine's: an idle detection stage's state (tens of megabytes) is not read at each
+    /// epoch to tell that it did not change.
+    public var stateVersion: UInt64? { engine.stateVersion }
+
     /// Streamed in chunks (`DetectionEngine.snapshot(to:)`): the state is tens of megabytes.
     public func snapshot(to output: SnapshotOutput) throws { try engine.snapshot(to: output) }
 

@@ -34,6 +34,14 @@ public final class DetectionEngine {
     /// Bytes of the last snapshot: the next one reserves about that much at once instead of
     /// growing its buffer (and copying it) a doubling at a time.
     var lastSnapshotBytes = 0
+    /// Changes whenever the state may have changed (`StatefulTransform.stateVersion`): with
+    /// every batch, `finish` and restore, and with an `advance` unless it repeats the last
+    /// one (the same frontier and watermark, no event since): releasing held events, closing
+    /// windows and dropping expired groups up to a watermark already reached change nothing,
+    /// so an idle engine's snapshot is not even read.
+    public internal(set) var stateVersion: UInt64 = 0
+    /// The frontier and watermark of the last `advance`, nil after anything else changed.
+    var lastAdvance: (maxSeen: Int64, watermark: Int64)?
     let corr: [CorrelationInfo?]
     let single: [SingleInfo]
     /// For each rule: (consumer rule, escalation index) whose `after_rule` names it.
@@ -175,6 +183,7 @@ public final class DetectionEngine {
 
     /// After a batch: releases what event time passed by, bounds the buffer, hands out alerts.
     private func endBatch(into output: inout [Event]) {
+        changed()
         release(upTo: maxSeen == Int64.min ? Int64.min : maxSeen &- options.allowedLateness)
         while buffer.count > options.maxBufferedEvents, let (e, t, h) = buffer.pop(hasher: { self.contentHash($0) }) {
             bump(.reorderOverflow)
@@ -195,6 +204,9 @@ public final class DetectionEngine {
         guard maxSeen != Int64.min else { return }
         var wm = maxSeen &- options.allowedLateness
         if wallClock > 0, lastArrivalWall > 0, wallClock &- lastArrivalWall > options.allowedLateness { wm = maxSeen }
+        if let last = lastAdvance, last.maxSeen == maxSeen, last.watermark == wm { return }   // changes nothing
+        changed()
+        lastAdvance = (maxSeen, wm)
         release(upTo: wm)
         fireTimers(upTo: wm)
         collectGarbage(wm)
@@ -204,6 +216,7 @@ public final class DetectionEngine {
 
     /// End of input: releases every event and closes every window.
     public func finish(into output: inout [Event]) {
+        changed()
         while let (e, t, h) = buffer.pop(hasher: { self.contentHash($0) }) {
             watermark = max(watermark, t)
             evaluate(e, time: t, hash: h)
@@ -229,6 +242,12 @@ public final class DetectionEngine {
     // MARK: time
 
     func bump(_ c: Counter, _ n: Int = 1) { counts[c, default: 0] += n }
+
+    /// Notes that the state may change (see `stateVersion`).
+    func changed() {
+        stateVersion &+= 1
+        lastAdvance = nil
+    }
 
     private func release(upTo wm: Int64) {
         guard wm > watermark else { return }

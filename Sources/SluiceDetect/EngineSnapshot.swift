@@ -165,6 +165,7 @@ extension DetectionEngine {
         // Commit.
         maxSeen = ms; watermark = wm; lastArrivalWall = law; counts = newCounts
         evidence = ev; buffer = buf; timers = tm; states = newStates
+        changed()
     }
 
 }

@@ -96,22 +96,36 @@ final class ManualSource: PositionedSource, @unchecked Sendable {
 }
 
 /// A stateful pass-through stage: counts the events it saw (its snapshot), and with
-/// `countsTicks` also the ticks (a state that moves with time alone).
+/// `countsTicks` also the ticks (a state that moves with time alone). With `versioned` it
+/// reports a `stateVersion` (bumped by every batch and counted tick); `snapshots` counts the
+/// times its state was read.
 final class CountingStage: StatefulTransform, @unchecked Sendable {
-    // SAFETY: called on the stage's own queue only.
+    // SAFETY: called on the stage's own queue only (`snapshots` is locked: tests read it).
     let countsTicks: Bool
+    let versioned: Bool
     var seen = 0, ticks = 0
-    init(countsTicks: Bool = false) { self.countsTicks = countsTicks }
+    private var version: UInt64 = 0
+    let snapshots = Locked(0)
+    init(countsTicks: Bool = false, versioned: Bool = false) {
+        self.countsTicks = countsTicks
+        self.versioned = versioned
+    }
     func process(_ events: [Event], into output: inout [Event], failures: inout [DeadLetter]) {
         seen += events.count
+        version += 1
         output.append(contentsOf: events)
     }
-    func tick(_ time: StageTime, into output: inout [Event]) { if countsTicks { ticks += 1 } }
-    func snapshot() throws -> [UInt8] { Array("\(seen) \(ticks)".utf8) }
+    func tick(_ time: StageTime, into output: inout [Event]) { if countsTicks { ticks += 1; version += 1 } }
+    var stateVersion: UInt64? { versioned ? version : nil }
+    func snapshot() throws -> [UInt8] {
+        snapshots.withLock { $0 += 1 }
+        return Array("\(seen) \(ticks)".utf8)
+    }
     func restore(_ snapshot: [UInt8]) throws {
         let parts = String(decoding: snapshot, as: UTF8.self).split(separator: " ")
         seen = parts.first.flatMap { Int($0) } ?? 0
         ticks = parts.dropFirst().first.flatMap { Int($0) } ?? 0
+        version += 1
     }
 }
 
@@ -126,6 +140,9 @@ final class TestRegistry: @unchecked Sendable {
         get { parts.withLock { $0.sources } }
         set { parts.withLock { $0.sources = newValue } }
     }
+    /// The counting stages built, by component name.
+    let stages = Locked([String: CountingStage]())
+
     var sinks: [String: Sink] {
         get { parts.withLock { $0.sinks } }
         set { parts.withLock { $0.sinks = newValue } }
@@ -135,7 +152,11 @@ final class TestRegistry: @unchecked Sendable {
         var r = ComponentRegistry()
         r.sources["counting"] = { [self] o, ctx in _ = o.string("note"); return sources[ctx.name]! }
         r.transforms["picky"] = { o, _ in PickyTransform(every: o.int("every", default: 10)) }
-        r.transforms["counting_stage"] = { o, _ in CountingStage(countsTicks: o.bool("counts_ticks", default: false)) }
+        r.transforms["counting_stage"] = { [self] o, ctx in
+            let stage = CountingStage(countsTicks: o.bool("counts_ticks", default: false), versioned: o.bool("versioned", default: false))
+            stages.withLock { $0[ctx.name] = stage }
+            return stage
+        }
         r.sinks["collect"] = { [self] o, ctx in _ = o.string("note"); return sinks[ctx.name]! }
         r.sinks["dead_letter"] = { [self] _, ctx in sinks[ctx.name] ?? CollectingDeadLetterSink() }
         r.defaultDeadLetter = { [self] _, _ in sinks["_dead_letter"] ?? CollectingDeadLetterSink() }

@@ -190,7 +190,7 @@ final class TopologyTests: XCTestCase {
     /// last snapshot and whose state serializes to the same bytes links that file instead of
     /// writing it again; new events, or a state that moved with time alone, write a new one.
     func testIdleEpochsReuseTheUnchangedSnapshotFile() throws {
-        for countsTicks in [false, true] {
+        for (countsTicks, versioned) in [(false, false), (true, false), (false, true), (true, true)] {
             let t = TestRegistry()
             let source = ManualSource(servicesBarriers: true)
             t.sources["a"] = source
@@ -200,11 +200,17 @@ final class TopologyTests: XCTestCase {
                 data_dir: \(data.path)
                 checkpoint_interval: 1h
                 sources: {a: {type: counting}}
-                transforms: {stage: {type: counting_stage, inputs: [a], counts_ticks: \(countsTicks)}}
+                transforms: {stage: {type: counting_stage, inputs: [a], counts_ticks: \(countsTicks), versioned: \(versioned)}}
                 sinks: {out: {type: collect, inputs: [stage]}}
                 """, t, mode: .follow)
             try topo.start()
             guard let epochs = topo.epochs else { return XCTFail("epochs expected") }
+            let stage = try XCTUnwrap(t.stages.withLock { $0["stage"] })
+            // Debug builds check an unchanged version against a digest of the state (which
+            // reads it); off here, to see that the state is not read at all.
+            let checking = LastSnapshot.checksVersions
+            LastSnapshot.checking.withLock { $0 = false }
+            defer { LastSnapshot.checking.withLock { $0 = checking } }
             func commit() -> ino_t {
                 guard let e = epochs.begin() else { XCTFail("no epoch began"); return 0 }
                 XCTAssertTrue(epochs.waitForCommit(seconds: 30))
@@ -213,19 +219,34 @@ final class TopologyTests: XCTestCase {
                 XCTAssertEqual(stat(data.path + "/state/stages/stage/\(e).snap", &st), 0)
                 return st.st_ino
             }
+            let label = "counts_ticks \(countsTicks), versioned \(versioned)"
             source.send(from: 0, count: 10)
             XCTAssertTrue(waitUntil(timeout: 10) { (t.sinks["out"] as! CollectingSink).events.count == 10 })
             let busy = commit()      // events since the start: written
-            let first = commit()     // nothing since: written once more, its digest kept
+            let readBusy = stage.snapshots.withLock { $0 }
+            let first = commit()     // nothing since: linked when versioned, else written once more, its digest kept
             usleep(2_500_000)        // the scenario: ticks pass (about one a second when idle)
             let second = commit()    // nothing since: the same bytes unless ticks count
             let third = commit()
-            XCTAssertNotEqual(busy, first)
-            if countsTicks {
-                XCTAssertNotEqual(first, second, "a state that moved with time is written again")
+            let readIdle = stage.snapshots.withLock { $0 } - readBusy
+            if versioned && !countsTicks {
+                XCTAssertEqual(busy, first, "an unchanged version links the busy epoch's file at once: \(label)")
+                XCTAssertEqual(first, second, label)
+                XCTAssertEqual(second, third, label)
+                XCTAssertEqual(readIdle, 0, "an unchanged version is not serialized: \(label)")
+            } else if versioned {
+                // Whether a tick came between the first two commits is up to the clock.
+                XCTAssertNotEqual(first, second, "a version moved by ticks: written again: \(label)")
+                XCTAssertGreaterThanOrEqual(readIdle, 1, label)
             } else {
-                XCTAssertEqual(first, second, "an unchanged state links the file of its last snapshot")
-                XCTAssertEqual(second, third)
+                XCTAssertNotEqual(busy, first, label)
+                if countsTicks {
+                    XCTAssertNotEqual(first, second, "a state that moved with time is written again: \(label)")
+                } else {
+                    XCTAssertEqual(first, second, "an unchanged state links the file of its last snapshot: \(label)")
+                    XCTAssertEqual(second, third, label)
+                }
+                XCTAssertGreaterThanOrEqual(readIdle, 3, "without a version, each idle epoch reads the state: \(label)")
             }
             source.send(from: 10, count: 5)
             XCTAssertTrue(waitUntil(timeout: 10) { (t.sinks["out"] as! CollectingSink).events.count == 15 })

@@ -136,4 +136,79 @@ final class SnapshotTests: XCTestCase {
         try other.restore(try e.snapshot())
         XCTAssertEqual(other.activeGroups, 0)
     }
+
+    /// `stateVersion` (what lets an idle stage's epoch skip reading the state) moves with
+    /// every change of the snapshot's bytes: batches, releases, window ends (timers), garbage
+    /// collection, a live wall clock passing the lateness, restore and finish; a repeated
+    /// `advance` changes neither.
+    func testStateVersionMovesWhenTheSnapshotDoes() throws {
+        let windowEnd = """
+
+        ---
+        title: Few clones
+        name: few_clones
+        correlation:
+            type: event_count
+            rules: [github_pat_clone]
+            group-by: [actor]
+            timespan: 10m
+            condition: {lt: 3}
+        """
+        let e = ET.engine(ET.cloneRules + windowEnd)
+        var out: [Event] = []
+        var last = (version: e.stateVersion, bytes: try e.snapshot())
+        var unchangedSteps = 0, changedSteps = 0
+        /// Records a step: an unchanged version must mean unchanged bytes; `expect` says
+        /// whether the version should have moved.
+        func step(_ what: String, expect moved: Bool? = nil, _ body: () -> Void) throws {
+            body()
+            let now = (version: e.stateVersion, bytes: try e.snapshot())
+            if now.version == last.version {
+                XCTAssertEqual(now.bytes, last.bytes, "\(what): the version stayed, the snapshot moved")
+                unchangedSteps += 1
+            } else {
+                changedSteps += 1
+            }
+            if let moved { XCTAssertEqual(now.version != last.version, moved, what) }
+            last = now
+        }
+        let lateness = DetectOptions().allowedLateness
+        var t = ET.t0
+        for round in 0..<6 {
+            // Bursts of clones by two actors, then quiet: windows open, fill, end and expire.
+            let batch = (0..<(round * 3 + 1)).map { i in
+                ET.clone("acme/r-\(round)-\(i)", actor: i % 2 == 0 ? "mallory" : "eve", at: t + Int64(i) * ET.s)
+            }
+            t += Int64(batch.count) * ET.s
+            try step("batch \(round)", expect: true) { e.process(batch, into: &out) }
+            try step("advance to the batch", expect: true) { e.advance(frontier: t, wallClock: 0, into: &out) }
+            try step("the same advance again", expect: false) { e.advance(frontier: t, wallClock: 0, into: &out) }
+            try step("and again", expect: false) { e.advance(frontier: t, wallClock: 0, into: &out) }
+            t += lateness + 11 * ET.m   // past the lateness and the windows: releases, timers, expiry
+            try step("event time passes", expect: true) { e.advance(frontier: t, wallClock: 0, into: &out) }
+            try step("repeated", expect: false) { e.advance(frontier: t, wallClock: 0, into: &out) }
+        }
+        XCTAssertFalse(out.isEmpty, "windows ended with alerts")
+        // Live: the wall clock passing the lateness since the last arrival releases what is held.
+        let arrival = ET.t0 + 100 * ET.h
+        e.wallClock = arrival
+        try step("live batch", expect: true) { e.process([ET.clone("acme/late", at: arrival)], into: &out) }
+        try step("advance, wall clock within the lateness", expect: true) {
+            e.advance(frontier: arrival, wallClock: arrival + ET.s, into: &out)
+        }
+        try step("wall clock still within", expect: false) { e.advance(frontier: arrival, wallClock: arrival + 2 * ET.s, into: &out) }
+        XCTAssertEqual(e.bufferedEvents, 1)
+        try step("wall clock past the lateness", expect: true) {
+            e.advance(frontier: arrival, wallClock: arrival + lateness + ET.s, into: &out)
+        }
+        XCTAssertEqual(e.bufferedEvents, 0, "released")
+        try step("later wall clock, nothing held", expect: false) {
+            e.advance(frontier: arrival, wallClock: arrival + lateness + 9 * ET.s, into: &out)
+        }
+        let snap = try e.snapshot()
+        try step("restore", expect: true) { try? e.restore(snap) }
+        try step("finish", expect: true) { e.finish(into: &out) }
+        XCTAssertGreaterThan(unchangedSteps, 10)
+        XCTAssertGreaterThan(changedSteps, 10)
+    }
 }

@@ -55,10 +55,20 @@ public protocol StatefulTransform: Transform {
     /// Replaces the state with a snapshot (before `start`'s first event). A snapshot the
     /// transform cannot read (an older format, other rules) should be logged and ignored.
     func restore(_ snapshot: [UInt8]) throws
+    /// A number that changes whenever the state may have changed (a batch, a tick that moved
+    /// anything, a restore); nil (the default) when the stage does not track it. A stage
+    /// idle since its last snapshot whose version is the one that snapshot was taken at has
+    /// that file linked without its state being read at all; with nil, the runtime
+    /// serializes the state to a digest to tell. The version must change with every change
+    /// of the bytes `snapshot()` returns (a missed change would restore a stale state after
+    /// a crash; debug builds check it against the digest); changing when the bytes did not
+    /// only costs a snapshot.
+    var stateVersion: UInt64? { get }
 }
 
 extension StatefulTransform {
     public var holdsState: Bool { true }
+    public var stateVersion: UInt64? { nil }
     public func snapshot(to output: SnapshotOutput) throws { try output.write(snapshot()) }
 }
 

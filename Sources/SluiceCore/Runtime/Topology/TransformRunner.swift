@@ -29,9 +29,10 @@ struct TransformRunner {
         let outputs = AckTracker<UInt64>(initial: 0, onAdvance: recheck)
         var emittedBatches: UInt64 = 0
         // The stage's last snapshot, and batches since: a stage that received nothing since and
-        // whose state serializes to the same bytes links that file instead of writing it again
-        // (an idle pipeline would otherwise rewrite tens of megabytes every epoch).
-        var lastSnapshot: (epoch: UInt64, digest: SnapshotDigest)?
+        // whose state is the same (its `stateVersion` unchanged, or without one, the same
+        // digest) links that file instead of writing it again (an idle pipeline would
+        // otherwise rewrite tens of megabytes every epoch).
+        var lastSnapshot: LastSnapshot?
         var batchesSinceSnapshot = 0
         node.set(.running)
         var output: [Event] = []
@@ -88,18 +89,23 @@ struct TransformRunner {
             case .barrier(let epoch)?:
                 if let stateful, let store = env.stateStore, let coordinator = env.coordinator {
                     do {
-                        if batchesSinceSnapshot == 0, let last = lastSnapshot, (try? StateStore.digest(of: stateful)) == last.digest,
+                        let version = stateful.stateVersion
+                        if batchesSinceSnapshot == 0, let last = lastSnapshot,
+                           last.holds(stateful, version: version, stage: node.name),
                            store.reuseSnapshot(named: node.name, from: last.epoch, to: epoch) {
                             node.metrics.increment("snapshots_reused")
-                            lastSnapshot = (epoch, last.digest)
+                            lastSnapshot = LastSnapshot(epoch: epoch, digest: last.digest, version: version, written: last.written)
                         } else {
                             lastSnapshot = nil
                             // A digest only when the stage received nothing since: in a busy
                             // pipeline no epoch could reuse the file, and hashing tens of
-                            // megabytes each epoch would be wasted.
+                            // megabytes each epoch would be wasted (debug builds take it
+                            // always, to check the stage's version against it).
                             let idle = batchesSinceSnapshot == 0
-                            if let d = try store.writeSnapshot(of: stateful, named: node.name, epoch: epoch, digest: idle) {
-                                lastSnapshot = (epoch, d)
+                            let d = try store.writeSnapshot(of: stateful, named: node.name, epoch: epoch,
+                                                            digest: idle || LastSnapshot.checksVersions)
+                            if idle || version != nil {
+                                lastSnapshot = LastSnapshot(epoch: epoch, digest: idle ? d : nil, version: version, written: d)
                             }
                         }
                         batchesSinceSnapshot = 0
@@ -128,3 +134,43 @@ struct TransformRunner {
         node.finish()
     }
 }
+
+/// What a stateful stage's runner remembers of its last snapshot: the epoch whose file holds
+/// it, the digest of its bytes (taken when the stage was idle) and the stage's
+/// `stateVersion` then.
+struct LastSnapshot {
+    var epoch: UInt64
+    var digest: SnapshotDigest?
+    var version: UInt64?
+    /// The digest of the bytes written, busy or idle, in debug builds only (`checksVersions`):
+    /// what an unchanged version is checked against, never used to decide.
+    var written: SnapshotDigest?
+
+    /// Whether `stage`, idle since, still holds this state: its version is the same (no
+    /// serialization), or, when it has no version or the version moved, its state
+    /// serializes to the same digest.
+    func holds(_ stage: StatefulTransform, version now: UInt64?, stage name: String) -> Bool {
+        if let now, now == version {
+            if Self.checksVersions, let written {
+                let current = try? StateStore.digest(of: stage)
+                assert(current == written, "stage \(name): stateVersion \(now) unchanged but its snapshot changed")
+            }
+            return true
+        }
+        guard let digest else { return false }
+        return (try? StateStore.digest(of: stage)) == digest
+    }
+
+    /// Whether the runner takes a digest of every snapshot and checks each unchanged version
+    /// against it: on where assertions run (debug builds; a test turns it off to see that an
+    /// unchanged version is not read), off in release builds.
+    static let checking = Locked(assertionsEnabled)
+    static var checksVersions: Bool { checking.withLock { $0 } }
+
+    private static var assertionsEnabled: Bool {
+        var on = false
+        assert({ on = true; return true }())
+        return on
+    }
+}
+
