@@ -97,15 +97,15 @@ struct TransformRunner {
                             lastSnapshot = LastSnapshot(epoch: epoch, digest: last.digest, version: version, written: last.written)
                         } else {
                             lastSnapshot = nil
-                            // A digest only when the stage received nothing since: in a busy
-                            // pipeline no epoch could reuse the file, and hashing tens of
-                            // megabytes each epoch would be wasted (debug builds take it
-                            // always, to check the stage's version against it).
+                            // A digest only when the stage received nothing since and has no
+                            // version: in a busy pipeline no epoch could reuse the file, and
+                            // hashing tens of megabytes each epoch would be wasted (debug
+                            // builds take it always, to check the stage's version against it).
                             let idle = batchesSinceSnapshot == 0
                             let d = try store.writeSnapshot(of: stateful, named: node.name, epoch: epoch,
-                                                            digest: idle || LastSnapshot.checksVersions)
+                                                            digest: (idle && version == nil) || LastSnapshot.checksVersions)
                             if idle || version != nil {
-                                lastSnapshot = LastSnapshot(epoch: epoch, digest: idle ? d : nil, version: version, written: d)
+                                lastSnapshot = LastSnapshot(epoch: epoch, digest: idle && version == nil ? d : nil, version: version, written: d)
                             }
                         }
                         batchesSinceSnapshot = 0
@@ -146,11 +146,13 @@ struct LastSnapshot {
     /// what an unchanged version is checked against, never used to decide.
     var written: SnapshotDigest?
 
-    /// Whether `stage`, idle since, still holds this state: its version is the same (no
-    /// serialization), or, when it has no version or the version moved, its state
-    /// serializes to the same digest.
+    /// Whether `stage`, idle since, still holds this state: for a stage with a version,
+    /// whether the version is the same (its state is not read: a moved version is written
+    /// at once, not serialized once to compare and again to write); for one without, whether
+    /// its state serializes to the same digest.
     func holds(_ stage: StatefulTransform, version now: UInt64?, stage name: String) -> Bool {
-        if let now, now == version {
+        if let now, let version {
+            guard now == version else { return false }
             if Self.checksVersions, let written {
                 let current = try? StateStore.digest(of: stage)
                 assert(current == written, "stage \(name): stateVersion \(now) unchanged but its snapshot changed")
