@@ -237,9 +237,9 @@ public final class GitHubAuditParser: Parser {
             e.append(ECS.eventModule, Self.moduleGitHub)
             e.append(ECS.eventDataset, Self.datasetAudit)
         } else {
-            index.set(ECS.eventKind, Self.kindEvent, in: &e.fields)
-            index.set(ECS.eventModule, Self.moduleGitHub, in: &e.fields)
-            index.set(ECS.eventDataset, Self.datasetAudit, in: &e.fields)
+            index.setAssumingUnique(ECS.eventKind, Self.kindEvent, in: &e.fields)
+            index.setAssumingUnique(ECS.eventModule, Self.moduleGitHub, in: &e.fields)
+            index.setAssumingUnique(ECS.eventDataset, Self.datasetAudit, in: &e.fields)
         }
         var st = State()
         var envelope: [(FieldKey, FieldValue)] = []
@@ -305,9 +305,12 @@ public final class GitHubAuditParser: Parser {
     /// `sluice.overflow_fields`).
     public var counters: [(name: String, value: Int)] { [("field_names_refused", interner.refused)] }
 
+    /// Sets a member on the event being filled: `parseObject` reserved room in this very
+    /// list and no copy of it is made while it is filled (`setAssumingUnique`: no uniqueness
+    /// check a field; debug builds verify it).
     @inline(__always)
     private func put(_ e: inout Event, _ k: FieldKey, _ v: FieldValue, _ fresh: Bool) {
-        if fresh { e.append(k, v) } else { index.set(k, v, in: &e.fields) }
+        if fresh { e.fields.appendAssumingUnique(Field(k, v)) } else { index.setAssumingUnique(k, v, in: &e.fields) }
     }
 
     private func readAudit(_ s: inout JSONScanner, into e: inout Event, fresh: Bool, state st: inout State,

@@ -37,8 +37,8 @@ public final class FieldIndex {
     }
 
     /// Makes room for key ids up to `id`: doubles, keeps the stamps.
-    @inline(never)
-    private func grow(to id: Int) {
+    @usableFromInline @inline(never)
+    func grow(to id: Int) {
         let n = Swift.max(id + 1, capacity * 2)
         let new = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
         new.moveInitialize(from: table, count: capacity)
@@ -50,8 +50,8 @@ public final class FieldIndex {
 
     /// Records `key` at position `at` unless it is already indexed; returns the position it
     /// had, or nil when it is new.
-    @inline(__always)
-    private func claim(_ key: FieldKey, at: Int) -> Int? {
+    @inlinable @inline(__always)
+    func claim(_ key: FieldKey, at: Int) -> Int? {
         let id = Int(key.id)
         if _slowPath(id >= capacity) { grow(to: id) }
         let entry = table[id]
@@ -63,7 +63,7 @@ public final class FieldIndex {
     /// Sets `key` to `value` in `fields` (the list `begin` was called with, changed only
     /// through this index since): replaces the value in place when the key is present,
     /// appends it otherwise.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func set(_ key: FieldKey, _ value: __owned FieldValue, in fields: inout FieldList) {
         put(key, value, in: &fields, unique: false)
     }
@@ -72,13 +72,13 @@ public final class FieldIndex {
     /// `FieldList.appendAssumingUnique` asks (`reserveCapacity` was called on this very list
     /// and no copy of it was made since), so a new key is appended without the uniqueness
     /// check. Debug builds verify the promise.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func setAssumingUnique(_ key: FieldKey, _ value: __owned FieldValue, in fields: inout FieldList) {
         put(key, value, in: &fields, unique: true)
     }
 
-    @inline(__always)
-    private func put(_ key: FieldKey, _ value: __owned FieldValue, in fields: inout FieldList, unique: Bool) {
+    @inlinable @inline(__always)
+    func put(_ key: FieldKey, _ value: __owned FieldValue, in fields: inout FieldList, unique: Bool) {
         if let i = claim(key, at: fields.count) {
             fields[i].value = value
         } else if unique {
