@@ -104,6 +104,12 @@ final class RuleMatcher {
     private var ruleStamp: [UInt32]
     private var generation: UInt32 = 0
     private var folded: [UInt8] = []
+    /// The folded text of one field of the loaded event, for the direct pattern tests: the
+    /// slot it was read from and the generation it belongs to (several predicates on one
+    /// field fold it once).
+    private var slotFolded: [UInt8] = []
+    private var slotFoldedSlot = -1
+    private var slotFoldedStamp: UInt32 = 0
     private var scratch: [UInt8] = []
     private var candidates: [Int32] = []
     private(set) var currentNamespaces: [String] = []
@@ -339,6 +345,7 @@ final class RuleMatcher {
         if generation == 0 {
             for i in lazyStamp.indices { lazyStamp[i] = 0 }
             for i in ruleStamp.indices { ruleStamp[i] = 0 }
+            slotFoldedStamp = 0
             generation = 1
         }
         for w in setList { bits[Int(w) >> 6] = 0 }
@@ -645,7 +652,7 @@ final class RuleMatcher {
     /// (no copy), absent, or nil when only the general lookup can decide.
     @inline(__always)
     private func fastTest(_ test: PredicateTest, _ slot: Int, _ e: Event) -> Bool? {
-        if slot >= 0 { return e.fields.withUnsafeFields { scalarTest(test, $0.value(at: slot).pointee, e) } }
+        if slot >= 0 { return e.fields.withUnsafeFields { scalarTest(test, $0.value(at: slot).pointee, e, slot: slot) } }
         if slot == TopKeyPlan.absent { return absentTest(test) }
         return nil
     }
@@ -691,7 +698,7 @@ final class RuleMatcher {
     /// A predicate's test on a field found directly; nil when only the general lookup can
     /// decide (lists, nested objects, other types).
     @inline(__always)
-    private func scalarTest(_ test: PredicateTest, _ value: FieldValue, _ e: Event) -> Bool? {
+    private func scalarTest(_ test: PredicateTest, _ value: FieldValue, _ e: Event, slot: Int) -> Bool? {
         switch test {
         case .exists(let want): return want
         case .null:
@@ -707,7 +714,7 @@ final class RuleMatcher {
         case .cidr(let net):
             guard case .string(let s) = value else { return nil }
             return net.contains(s)
-        case .pattern(let pt): return directPattern(pt, value, e)
+        case .pattern(let pt): return directPattern(pt, value, e, slot: slot)
         default: return nil
         }
     }
@@ -723,14 +730,20 @@ final class RuleMatcher {
     }
 
     /// A string pattern on a scalar value, folded into the matcher's scratch buffer (what
-    /// `directGeneral` computes for it, without closures or allocation); nil for lists.
+    /// `directGeneral` computes for it, without closures or allocation); nil for lists. The
+    /// value at field slot `slot` of the loaded event is folded once per event, however many
+    /// predicates test it.
     @inline(__always)
-    private func directPattern(_ pt: PatternTest, _ value: FieldValue, _ e: Event) -> Bool? {
+    private func directPattern(_ pt: PatternTest, _ value: FieldValue, _ e: Event, slot: Int) -> Bool? {
         if case .array = value { return nil }
         return ValueText.with(value, e, &scratch) { text in
-            folded.removeAll(keepingCapacity: true)
-            CaseFold.fold(text, into: &folded)
-            return folded.withUnsafeBufferPointer { pt.matches(folded: $0, original: text) }
+            if slotFoldedStamp != generation || slotFoldedSlot != slot {
+                slotFolded.removeAll(keepingCapacity: true)
+                CaseFold.fold(text, into: &slotFolded)
+                slotFoldedStamp = generation
+                slotFoldedSlot = slot
+            }
+            return slotFolded.withUnsafeBufferPointer { pt.matches(folded: $0, original: text) }
         } ?? false
     }
 
