@@ -142,8 +142,9 @@ struct LastSnapshot {
     var epoch: UInt64
     var digest: SnapshotDigest?
     var version: UInt64?
-    /// The digest of the bytes written, busy or idle, in debug builds only (`checksVersions`):
-    /// what an unchanged version is checked against, never used to decide.
+    /// The digest of the bytes written when one was taken (always in debug builds, busy or
+    /// idle: `checksVersions`): what an unchanged version is checked against, never used to
+    /// decide.
     var written: SnapshotDigest?
 
     /// Whether `stage`, idle since, still holds this state: for a stage with a version,
