@@ -232,15 +232,9 @@ public final class GitHubAuditParser: Parser {
         e.fields.reserveCapacity(e.fields.count + 40)
         if !fresh { index.begin(e.fields) }
         s.overflow.removeAll()
-        if fresh {
-            e.append(ECS.eventKind, Self.kindEvent)
-            e.append(ECS.eventModule, Self.moduleGitHub)
-            e.append(ECS.eventDataset, Self.datasetAudit)
-        } else {
-            index.setAssumingUnique(ECS.eventKind, Self.kindEvent, in: &e.fields)
-            index.setAssumingUnique(ECS.eventModule, Self.moduleGitHub, in: &e.fields)
-            index.setAssumingUnique(ECS.eventDataset, Self.datasetAudit, in: &e.fields)
-        }
+        put(&e, ECS.eventKind, Self.kindEvent, fresh)
+        put(&e, ECS.eventModule, Self.moduleGitHub, fresh)
+        put(&e, ECS.eventDataset, Self.datasetAudit, fresh)
         var st = State()
         var envelope: [(FieldKey, FieldValue)] = []
         try readAudit(&s, into: &e, fresh: fresh, state: &st, envelope: &envelope, depth: 0, spanBase: spanBase)

@@ -94,7 +94,7 @@ struct TransformRunner {
                            last.holds(stateful, version: version, stage: node.name),
                            store.reuseSnapshot(named: node.name, from: last.epoch, to: epoch) {
                             node.metrics.increment("snapshots_reused")
-                            lastSnapshot = LastSnapshot(epoch: epoch, digest: last.digest, version: version, written: last.written)
+                            lastSnapshot?.epoch = epoch   // the same state (and version), now also in this epoch's file
                         } else {
                             lastSnapshot = nil
                             // A digest only when the stage received nothing since and has no
