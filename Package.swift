@@ -190,6 +190,28 @@ if Context.environment["SLUICE_NO_BENCHMARKS"] == nil {
     ]
 }
 
+// SLUICE_TEST_TARGETS (names separated by spaces or commas) keeps only those test targets and
+// what they depend on: `make test-tsan` builds that way, so its Thread Sanitizer build does not
+// compile the detection, enrichment and command-line modules, their tests, or the `sluice`
+// executable, none of which its filter runs.
+if let kept = Context.environment["SLUICE_TEST_TARGETS"] {
+    var needed = Set(kept.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init))
+    var queue = Array(needed)
+    let byName = Dictionary(uniqueKeysWithValues: package.targets.map { ($0.name, $0) })
+    while let name = queue.popLast() {
+        for dependency in byName[name]?.dependencies ?? [] {
+            let depName: String
+            switch dependency {
+            case .targetItem(let n, _), .byNameItem(let n, _): depName = n
+            default: continue
+            }
+            if byName[depName] != nil, needed.insert(depName).inserted { queue.append(depName) }
+        }
+    }
+    package.targets.removeAll { !needed.contains($0.name) }
+    package.products.removeAll { !needed.contains($0.name) }   // each product is named after its one target
+}
+
 // Swift 6 language mode (complete concurrency checking) target by target: the targets in
 // `swift6` are checked (today every Swift target; a new target joins once it passes).
 // Shared state is Sendable or under `Locked`; each `@unchecked Sendable` carries a
