@@ -147,13 +147,9 @@ public final class DetectionEngine {
     }
 
     /// The same as `process(_:into:)` for a batch handed over: each event is moved out of
-    /// `events` (an empty event is left in its place) into the reorder buffer, not copied.
+    /// `events` (`drain`, which leaves it empty) into the reorder buffer, not copied.
     public func process(taking events: inout [Event], into output: inout [Event]) {
-        for i in events.indices {
-            var e = Event()
-            swap(&e, &events[i])
-            accept(e)
-        }
+        events.drain { e in accept(consume e) }
         endBatch(into: &output)
     }
 

@@ -44,11 +44,7 @@ public final class ParseTransform: StatefulTransform {
     /// set are handed on, not copied and released.
     public func process(taking events: inout [Event], into output: inout [Event], failures: inout [DeadLetter]) {
         output.reserveCapacity(output.count + events.count)
-        for i in events.indices {
-            var event = Event()
-            swap(&event, &events[i])
-            parseOne(consume event, into: &output, failures: &failures)
-        }
+        events.drain { event in parseOne(consume event, into: &output, failures: &failures) }
     }
 
     /// Parses one event into `output`, or sends it to dead letter as it came in.
