@@ -85,13 +85,26 @@ final class EventJSONEncoderTests: XCTestCase {
         }
     }
 
+    /// Both write what `String(v)` does: every power of ten and its neighbours (each digit
+    /// count's edges), both signs, the extremes and random values.
     func testWriteIntMatchesAppendInt() {
-        for v: Int64 in [0, 1, -1, 9, 10, 11, 99, 100, 101, -100, -99, 443, 1000, 12345, 1_763_863_200_123, Int64.max, Int64.min, Int64.min + 1] {
+        var values: [Int64] = [0, 1, -1, 443, 12345, 1_763_863_200_123, Int64.max, Int64.min, Int64.min + 1]
+        var p: Int64 = 1
+        for _ in 0..<19 {
+            for v in [p - 1, p, p + 1] { values += [v, -v] }
+            if p <= Int64.max / 10 { p *= 10 }
+        }
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2000 { values.append(Int64.random(in: Int64.min...Int64.max, using: &rng) >> Int64.random(in: 0...62, using: &rng)) }
+        for v in values {
             var a: [UInt8] = []
             JSONWriter.appendInt(v, to: &a)
-            var b = [UInt8](repeating: 0, count: 20)
+            XCTAssertEqual(String(decoding: a, as: UTF8.self), String(v))
+            var b = [UInt8](repeating: 0xEE, count: 21)
             let n = b.withUnsafeMutableBufferPointer { JSONWriter.writeInt(v, to: $0.baseAddress!) }
-            XCTAssertEqual(Array(b[..<n]), a, "\(v)")
+            XCTAssertEqual(String(decoding: b[..<n], as: UTF8.self), String(v))
+            XCTAssertEqual(b[n...].filter { $0 != 0xEE }.count, 0, "\(v): nothing written past the number")
+            XCTAssertEqual(JSONWriter.decimalDigits(v.magnitude), String(v.magnitude).count, "\(v)")
         }
     }
 

@@ -180,32 +180,42 @@ public enum JSONWriter {
     }
 
     /// Writes `v` in decimal at `d` (room for 20 bytes); returns the bytes written. The
-    /// same digits as `appendInt`.
+    /// same digits as `appendInt`. The length is known first (`decimalDigits`), so the digits
+    /// are written in place from the end, two at a time, and never moved.
     @inlinable
     public static func writeInt(_ v: Int64, to d: UnsafeMutablePointer<UInt8>) -> Int {
-        if v == 0 { d[0] = UInt8(ascii: "0"); return 1 }
         var x = v.magnitude
-        // Digits written backwards at the end of the 20 bytes, two at a time, then moved to
-        // the front: one pass of divisions.
-        var k = 20
-        while x >= 100 {
-            let r = Int(x % 100)
-            x /= 100
-            k &-= 2
-            d[k] = twoDigits[r &* 2]; d[k &+ 1] = twoDigits[r &* 2 &+ 1]
+        var len = decimalDigits(x)
+        if v < 0 { d[0] = UInt8(ascii: "-"); len &+= 1 }
+        var k = len
+        twoDigits.withUnsafeBufferPointer { t in
+            while x >= 100 {
+                let r = Int(truncatingIfNeeded: x % 100) &* 2
+                x /= 100
+                k &-= 2
+                d[k] = t[r]; d[k &+ 1] = t[r &+ 1]
+            }
+            if x >= 10 {
+                let r = Int(truncatingIfNeeded: x) &* 2
+                d[k &- 2] = t[r]; d[k &- 1] = t[r &+ 1]
+            } else {
+                d[k &- 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x)
+            }
         }
-        if x >= 10 {
-            k &-= 2
-            d[k] = twoDigits[Int(x) &* 2]; d[k &+ 1] = twoDigits[Int(x) &* 2 &+ 1]
-        } else {
-            k &-= 1
-            d[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x)
-        }
-        if v < 0 { k &-= 1; d[k] = UInt8(ascii: "-") }
-        let len = 20 &- k
-        if k > 0 { for j in 0..<len { d[j] = d[k &+ j] } }   // forward: the regions overlap
         return len
     }
+
+    /// The number of decimal digits of `x` (1 for 0): the bit length times log10(2)
+    /// (1233/4096), then one comparison with a power of ten.
+    @inlinable
+    static func decimalDigits(_ x: UInt64) -> Int {
+        let estimate = ((64 &- x.leadingZeroBitCount) &* 1233) &>> 12
+        let n = powersOfTen.withUnsafeBufferPointer { x >= $0[estimate] ? estimate &+ 1 : estimate }
+        return n == 0 ? 1 : n
+    }
+
+    /// 10^0 to 10^19, for `decimalDigits`.
+    @usableFromInline static let powersOfTen: [UInt64] = (0..<20).map { i in (0..<i).reduce(UInt64(1)) { p, _ in p &* 10 } }
 
     /// "00" to "99", for `writeInt`.
     @usableFromInline static let twoDigits: [UInt8] = {
