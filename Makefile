@@ -1,5 +1,6 @@
 # Sluice: the two commands that matter are `make demo` and `make test`.
 SWIFT ?= swift
+RELEASE_BIN := .build/release/sluice
 
 .PHONY: all deps build release demo dataset test test-e2e test-tsan build-tsan test-adversarial bench bench-peers fuzz embed clean deb test-package
 
@@ -77,7 +78,7 @@ build-tsan: deps
 ## and a TLS 1.0 receiver, full tmpfs for the file sink and the disk buffer, a stalled pipeline
 ## and a SIGKILL loop. Peak RSS per case goes to bench-out/adversarial.md.
 test-adversarial: release
-	SLUICE_BIN="$${SLUICE_BIN:-$$(bash scripts/swift-release.sh --show-bin-path)/sluice}" python3 scripts/adversarial.py
+	python3 scripts/adversarial.py
 
 ## Throughput and memory benchmarks; figures go to BENCHMARKS.md by hand from bench-out/.
 bench: deps
@@ -99,4 +100,4 @@ embed:
 	sh scripts/embed-default-pipeline.sh
 
 clean:
-	rm -rf .build .build-tsan .build-release bench-out dist
+	rm -rf .build bench-out dist

@@ -5,7 +5,5 @@
 # with the .deb's static Swift runtime on one side and plain release builds on the other, CI
 # compiled the release three times. The static runtime is what the .deb ships (no Swift
 # libraries needed on the collector), so the tests and benchmarks run that binary too.
-# SLUICE_RELEASE_SCRATCH, when set, is the build folder (`--scratch-path`) instead of .build:
-# .ci/run builds the release there in the background while `make test` holds .build.
 set -euo pipefail
-exec "${SWIFT:-swift}" build -c release --static-swift-stdlib ${SLUICE_RELEASE_SCRATCH:+--scratch-path "$SLUICE_RELEASE_SCRATCH"} "$@"
+exec "${SWIFT:-swift}" build -c release --static-swift-stdlib "$@"
