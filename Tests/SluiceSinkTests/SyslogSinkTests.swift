@@ -87,6 +87,27 @@ final class SyslogSinkTests: XCTestCase {
         sink.close()
     }
 
+    /// The receiver's port was chosen free, but another process took it before rsyslogd
+    /// started (the race behind a "did not listen" seen in CI): it listens on another port.
+    func testRsyslogReceiverMovesOffAPortTakenBeforeItStarts() throws {
+        let rs = try RsyslogReceiver()
+        let taken = rs.port
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        XCTAssertEqual(Loopback.withSockaddr(Loopback.address(port: taken)) { bind(fd, $0, $1) }, 0)
+        XCTAssertEqual(listen(fd, 1), 0)
+        XCTAssertFalse(Loopback.isFree(taken))
+        try rs.start()
+        defer { rs.stop() }
+        XCTAssertNotEqual(rs.port, taken)
+        let sink = try makeSink(port: rs.port, mode: .tcp)
+        let events = alerts()
+        try sink.write(EventBatch(events: events))
+        try sink.flush()
+        try verify(rs.waitForLines(events.count), sent: events)
+        sink.close()
+    }
+
     func testCEFOverTLSToRsyslogWithCAAndHostnameCheck() throws {
         let rs = try RsyslogReceiver(tls: true)
         try rs.start()

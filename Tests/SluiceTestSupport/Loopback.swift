@@ -32,6 +32,15 @@ public enum Loopback {
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
+    /// Whether a TCP listener could bind 127.0.0.1:`port` right now.
+    public static func isFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var one: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        return withSockaddr(address(port: port)) { bind(fd, $0, $1) } == 0
+    }
+
     /// Whether something accepts TCP connections on 127.0.0.1:`port`.
     public static func canConnect(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

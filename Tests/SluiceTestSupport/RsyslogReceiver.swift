@@ -5,8 +5,15 @@ import Foundation
 /// message twice: raw (`%rawmsg%`) and parsed (`app-name|procid|facility|severity|hostname|msg`).
 public final class RsyslogReceiver {
     public let dir: String
-    public let port: Int
+    /// The port it listens on: chosen free at init; moved once more if another process took
+    /// it before rsyslogd bound it (see `start`).
+    public private(set) var port: Int
     public let tls: Bool
+    private let clientCertificates: Bool
+    /// Whether `port` was chosen here (and may be moved) rather than given.
+    private let portChosen: Bool
+    /// Whether rsyslogd has listened once: a restart keeps the port clients were given.
+    private var listened = false
     public private(set) var process: Process?
     public var rawPath: String { dir + "/raw.log" }
     public var parsedPath: String { dir + "/parsed.log" }
@@ -14,16 +21,22 @@ public final class RsyslogReceiver {
 
     /// `clientCertificates`: TLS with `x509/certvalid`, so a client must show a certificate
     /// signed by the test CA.
-    public init(tls: Bool = false, clientCertificates: Bool = false, port: Int = Loopback.freePort()) throws {
+    public init(tls: Bool = false, clientCertificates: Bool = false, port: Int? = nil) throws {
         guard let _ = which("rsyslogd") else { throw MissingTestDependency("rsyslog not installed (listed in .ci/apt-packages)") }
         if tls && !FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so")
             && !FileManager.default.fileExists(atPath: "/usr/lib/aarch64-linux-gnu/rsyslog/lmnsd_gtls.so") {
             throw MissingTestDependency("rsyslog-gnutls not installed (listed in .ci/apt-packages)")
         }
         self.dir = tempDir("rsyslog")
-        self.port = port
+        self.port = port ?? Loopback.freePort()
+        self.portChosen = port == nil
         self.tls = tls
+        self.clientCertificates = clientCertificates
         if tls { try Self.makeCertificates(in: dir) }
+        try writeConfiguration()
+    }
+
+    private func writeConfiguration() throws {
         var global = "global(workDirectory=\"\(dir)\" maxMessageSize=\"128k\""
         var module = "module(load=\"imtcp\""
         if tls {
@@ -65,18 +78,34 @@ public final class RsyslogReceiver {
         if r.status != 0 { throw NSError(domain: "openssl", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: r.err]) }
     }
 
+    /// Starts rsyslogd and waits until it accepts connections. The port was free when it was
+    /// chosen, but the certificates are made in between and the other shards' connections
+    /// take ephemeral ports too: when rsyslogd does not listen and the port was chosen here
+    /// (and never handed out by a start that listened), it is stopped and started again on
+    /// another free port, up to three times.
     public func start() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: which("rsyslogd")!)
-        p.arguments = ["-n", "-f", dir + "/rsyslog.conf", "-i", dir + "/rsyslogd.pid"]
-        p.standardOutput = FileHandle.nullDevice
-        _ = FileManager.default.createFile(atPath: dir + "/rsyslogd.err", contents: nil)
-        p.standardError = FileHandle(forWritingAtPath: dir + "/rsyslogd.err")
-        try p.run()
-        process = p
-        guard waitUntil(timeout: 10, { Loopback.canConnect(port) }) else {
+        for attempt in 1...3 {
+            if attempt > 1 || (portChosen && !listened && !Loopback.isFree(port)) {
+                port = Loopback.freePort()
+                try writeConfiguration()
+            }
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: which("rsyslogd")!)
+            p.arguments = ["-n", "-f", dir + "/rsyslog.conf", "-i", dir + "/rsyslogd.pid"]
+            p.standardOutput = FileHandle.nullDevice
+            _ = FileManager.default.createFile(atPath: dir + "/rsyslogd.err", contents: nil)
+            p.standardError = FileHandle(forWritingAtPath: dir + "/rsyslogd.err")
+            try p.run()
+            process = p
+            if waitUntil(timeout: 10, { Loopback.canConnect(port) }) {
+                listened = true
+                return
+            }
             let e = (try? String(contentsOfFile: dir + "/rsyslogd.err", encoding: .utf8)) ?? ""
-            throw NSError(domain: "rsyslog", code: 1, userInfo: [NSLocalizedDescriptionKey: "rsyslogd did not listen on \(port): \(e)"])
+            stop()
+            guard portChosen, !listened, attempt < 3 else {
+                throw NSError(domain: "rsyslog", code: 1, userInfo: [NSLocalizedDescriptionKey: "rsyslogd did not listen on \(port): \(e)"])
+            }
         }
     }
 
