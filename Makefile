@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/sluice
 
-.PHONY: all deps build release demo dataset test test-e2e test-tsan build-tsan test-adversarial bench bench-peers fuzz embed clean deb test-package
+.PHONY: all deps build release demo dataset test build-tests test-e2e test-tsan build-tsan test-adversarial bench bench-peers fuzz embed clean deb test-package
 
 all: build
 
@@ -33,10 +33,13 @@ dataset: $(DATASET)/manifest.json
 ## Build and run every test: the suite, the dataset tests and the Acme day end to end, all on
 ## one debug build (installs what the tests need first; the benchmark executables are left
 ## out of this build, SLUICE_NO_BENCHMARKS in Package.swift).
-test: deps
+test: build-tests
+	SLUICE_NO_BENCHMARKS=1 bash scripts/run-all-tests.sh
+
+## The build `make test` runs its tests on (.ci/run builds it first, beside the Thread Sanitizer build).
+build-tests: deps
 	@sh scripts/embed-default-pipeline.sh --check
 	SLUICE_NO_BENCHMARKS=1 $(SWIFT) build --build-tests
-	SLUICE_NO_BENCHMARKS=1 bash scripts/run-all-tests.sh
 
 ## The Acme day end to end alone (1.15 million lines, on the debug build or SLUICE=binary): replay
 ## gives exactly the planted alerts, and `sluice run` delivers them as CEF to a real rsyslogd.
