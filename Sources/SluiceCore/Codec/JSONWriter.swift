@@ -164,23 +164,17 @@ public enum JSONWriter {
         }
     }
 
+    /// Appends `v` in decimal (`writeInt`'s digits, through 20 bytes on the stack).
     @inlinable
     public static func appendInt(_ v: Int64, to out: inout [UInt8]) {
-        if v == 0 { out.append(UInt8(ascii: "0")); return }
-        var x = v.magnitude
-        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var len = 0
-        withUnsafeMutableBytes(of: &tmp) { p in
-            while x > 0 { p[19 - len] = UInt8(ascii: "0") + UInt8(x % 10); x /= 10; len += 1 }
-            if v < 0 { out.append(UInt8(ascii: "-")) }
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[(20 - len)...]))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in
+            let n = writeInt(v, to: buf.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[..<n]))
         }
     }
 
-    /// Writes `v` in decimal at `d` (room for 20 bytes); returns the bytes written. The
-    /// same digits as `appendInt`. The length is known first (`decimalDigits`), so the digits
+    /// Writes `v` in decimal at `d` (room for 20 bytes); returns the bytes written (what
+    /// `appendInt` appends). The length is known first (`decimalDigits`), so the digits
     /// are written in place from the end, two at a time, and never moved.
     @inlinable
     public static func writeInt(_ v: Int64, to d: UnsafeMutablePointer<UInt8>) -> Int {
