@@ -1,6 +1,5 @@
 # Sluice: the two commands that matter are `make demo` and `make test`.
 SWIFT ?= swift
-RELEASE_BIN := .build/release/sluice
 
 .PHONY: all deps build release demo dataset test build-tests test-e2e test-tsan build-tsan test-adversarial bench bench-peers fuzz embed clean deb test-package
 
