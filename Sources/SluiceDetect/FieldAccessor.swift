@@ -59,8 +59,21 @@ struct FieldPath: Sendable, Hashable {
     /// `body` returns true. Returns whether the field exists (any split reached a value).
     @discardableResult
     func forEach(_ e: Event, _ index: FieldIndex, _ body: (FieldValue, Event) -> Bool) -> Bool {
+        forEach(e, slot: { index.slot($0) }, body)
+    }
+
+    /// `forEach` with each top-level key found by a pass over `e`'s fields instead of an
+    /// index: for the few lookups made on an alert's evidence events, where indexing every
+    /// field of each (and a new index per lookup) costs more than the passes.
+    @discardableResult
+    func forEachUnindexed(_ e: Event, _ body: (FieldValue, Event) -> Bool) -> Bool {
+        forEach(e, slot: { e.fields.firstIndex(of: $0) }, body)
+    }
+
+    @inline(__always)
+    private func forEach(_ e: Event, slot: (FieldKey) -> Int?, _ body: (FieldValue, Event) -> Bool) -> Bool {
         for s in splits {
-            guard let i = index.slot(s.top) else { continue }
+            guard let i = slot(s.top) else { continue }
             let v = e.fields[i].value
             if s.rest.isEmpty {
                 _ = Self.leaf(v, e, body)
@@ -316,7 +329,10 @@ struct EventView {
     }
 
     /// Visits the values of `a` on this event (see `FieldAccessor`); returns whether the
-    /// field exists. `body` returning true stops the visit.
+    /// field exists. `body` returning true stops the visit; on an alert event read through
+    /// its evidence it stops the visit of that evidence event only, and the next one is
+    /// visited too (so readers of "the first value" keep the last evidence event's: see
+    /// `DetectionEngine.withFirstText`).
     @discardableResult
     func forEach(_ a: FieldAccessor, _ body: (FieldValue, Event) -> Bool) -> Bool {
         for p in a.paths where p.forEach(event, index, body) { return true }
@@ -327,13 +343,8 @@ struct EventView {
             let key = FieldKey(a.name)
             for g in alert.group where g.key == key { _ = body(g.value, event); return true }
             var found = false
-            let idx = FieldIndex()
             for ev in alert.evidence {
-                idx.load(ev)
-                for p in a.paths {
-                    var stop = false
-                    if p.forEach(ev, idx, { v, ev in stop = body(v, ev); return stop }) { found = true; break }
-                }
+                for p in a.paths where p.forEachUnindexed(ev, body) { found = true; break }
             }
             return found
         }

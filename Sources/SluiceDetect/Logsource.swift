@@ -162,8 +162,8 @@ final class EventClassifier {
                 c.formUnion(dc); ns = n
             }
         }
-        if let cats = Self.first(Self.category, Self.categoryPath, e, index) {
-            let types = Self.first(Self.type, Self.typePath, e, index)
+        if let cats = Self.all(Self.category, Self.categoryPath, e, index) {
+            let types = Self.all(Self.type, Self.typePath, e, index)
             if Self.has(cats, "process", e), let t = types, Self.has(t, "start", e) { c.insert(.processCreation) }
             if Self.has(cats, "network", e), let t = types, Self.has(t, "connection", e) || Self.has(t, "start", e) { c.insert(.networkConnection) }
             if Self.has(cats, "web", e) { c.insert(.proxy) }
@@ -188,11 +188,27 @@ final class EventClassifier {
         return out
     }
 
-    /// Whether a value (text or list of texts) is `word`, case-insensitively.
-    static func has(_ v: FieldValue, _ word: String, _ e: Event) -> Bool {
+    /// The value of a flat key, else every value found nested (a list when there are
+    /// several: `event.category: [network, web]` inside an `event` object is both).
+    static func all(_ k: FieldKey, _ p: FieldPath, _ e: Event, _ index: FieldIndex) -> FieldValue? {
+        if let i = index.slot(k) { return e.fields[i].value }
+        var nested = false
+        for s in p.splits.dropFirst() where index.slot(s.top) != nil { nested = true; break }
+        guard nested else { return nil }
+        var out: [FieldValue] = []
+        p.forEach(e, index) { v, _ in out.append(v); return false }
+        return out.count > 1 ? .array(out) : out.first
+    }
+
+    /// Whether a value (text or list of texts) is `word` (lowercase ASCII), case-insensitively.
+    /// Text is compared where it lies (a span in the record, a string's own bytes), folding
+    /// ASCII case; only text holding other bytes is lowercased as Unicode.
+    static func has(_ v: FieldValue, _ word: StaticString, _ e: Event) -> Bool {
         switch v {
-        case .string(let s): return s == word || lowercasedEquals(s, word)
-        case .span(let sp): return lowercasedEquals(e.text(sp), word)
+        case .string(var s):
+            return s.withUTF8 { foldedEquals($0, word) } ?? (s.lowercased() == word.description)
+        case .span(let sp):
+            return e.withBytes(sp) { foldedEquals($0, word) } ?? (e.text(sp).lowercased() == word.description)
         case .array(let items):
             for it in items where has(it, word, e) { return true }
             return false
@@ -200,22 +216,25 @@ final class EventClassifier {
         }
     }
 
-    /// `s.lowercased() == word`, without allocating when `s` is ASCII.
-    static func lowercasedEquals(_ s: String, _ word: String) -> Bool {
-        var s = s, w = word
-        let r: Bool? = s.withUTF8 { a in
-            w.withUTF8 { b -> Bool? in
-                for c in a where c >= 0x80 { return nil }   // other text: Unicode lowercasing below
-                guard a.count == b.count else { return false }
-                for i in 0..<a.count where (a[i] &- 0x41 < 26 ? a[i] | 0x20 : a[i]) != b[i] { return false }
-                return true
+    /// Whether `a` with ASCII letters lowercased is `word`; nil when `a` holds a byte of
+    /// 0x80 or more and the lengths alone do not decide (Unicode lowercasing can change them).
+    @inline(__always)
+    static func foldedEquals(_ a: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool? {
+        let b = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        var ascii = true
+        if a.count == b.count {
+            var same = true
+            for i in 0..<a.count {
+                let c = a[i]
+                if c >= 0x80 { ascii = false; break }
+                if (c &- 0x41 < 26 ? c | 0x20 : c) != b[i] { same = false }
             }
+            if ascii { return same }
+        } else {
+            for c in a where c >= 0x80 { ascii = false; break }
+            if ascii { return false }
         }
-        return r ?? (s.lowercased() == word)
-    }
-
-    static func has(_ vs: [FieldValue], _ word: String) -> Bool {
-        vs.contains { v in v.stringValue.map { $0 == word || $0.lowercased() == word } ?? false }
+        return nil
     }
 
     private func datasetInfo(_ ds: String) -> (EventClass, Int) {

@@ -56,6 +56,56 @@ final class FieldLookupTests: XCTestCase {
         XCTAssertTrue(DT.hits("sel:\n    threat.enrichments.feed|exists: false\ncondition: sel", flat, logsource: ls))
     }
 
+    /// On an alert event, a name that is none of its fields is read from its evidence events
+    /// (found there by a pass over each event's fields, no index): nested objects and flat
+    /// dotted keys alike, values from any evidence event, absent when no event has it.
+    func testAlertEventReadsItsEvidenceNestedOrFlat() {
+        let nested = DT.json(#"{"@timestamp":"2025-11-23T02:00:00Z","event":{"dataset":"github.audit","action":"git.clone"},"source":{"ip":"185.220.101.4","geo":{"country_iso_code":"RU"}}}"#)
+        let flat = DT.flat([("event.dataset", DT.s("github.audit")), ("user.name", DT.s("mallory")),
+                            ("threat.enrichments", .array([.object([Field(FieldKey("category"), .string("tor_exit"))])]))])
+        var alert = Event(timestamp: flat.timestamp)
+        alert.alert = Alert(id: "a1", ruleID: "r1", ruleName: "github_pat_mass_clone", severity: .medium, count: 2,
+                            firstSeen: flat.timestamp, lastSeen: flat.timestamp, evidence: [nested, flat])
+        alert.append(ECS.eventKind, .string("alert"))
+        let ls = "product: sluice\n    service: alert"
+        XCTAssertTrue(DT.hits("sel:\n    source.geo.country_iso_code: RU\n    user.name: mallory\n    threat.enrichments.category: tor_exit\ncondition: sel", alert, logsource: ls))
+        XCTAssertTrue(DT.hits("sel:\n    source.ip|cidr: 185.220.101.0/24\ncondition: sel", alert, logsource: ls))
+        XCTAssertFalse(DT.hits("sel:\n    source.geo.country_iso_code: DE\ncondition: sel", alert, logsource: ls))
+        XCTAssertFalse(DT.hits("sel:\n    host.name|exists: true\ncondition: sel", alert, logsource: ls))
+        XCTAssertTrue(DT.hits("sel:\n    event.kind: alert\ncondition: sel", alert, logsource: ls), "the alert's own field")
+    }
+
+    /// `event.category` and `event.type` words are compared folding case, as text, spans of
+    /// the record or lists of them; text outside ASCII is lowercased as Unicode (the Kelvin
+    /// sign lowercases to `k`, so lengths alone do not decide). Every word of a list nested
+    /// in an `event` object counts, not only the first.
+    func testClassifierWordsFoldCase() throws {
+        let e = DT.json(#"{"event":{"category":["Network","WEB"],"type":"Start"}}"#)
+        let idx = FieldIndex()
+        idx.load(e)
+        let cats = try XCTUnwrap(EventClassifier.all(EventClassifier.category, EventClassifier.categoryPath, e, idx))
+        XCTAssertTrue(EventClassifier.has(cats, "network", e))
+        XCTAssertTrue(EventClassifier.has(cats, "web", e))
+        XCTAssertFalse(EventClassifier.has(cats, "process", e))
+        XCTAssertFalse(EventClassifier.has(cats, "netw", e))
+        XCTAssertTrue(EventClassifier.has(.string("START"), "start", e))
+        XCTAssertFalse(EventClassifier.has(.string("starts"), "start", e))
+        XCTAssertTrue(EventClassifier.has(.string("networ\u{212A}"), "network", e), "Kelvin sign: longer in UTF-8, lowercases to k")
+        XCTAssertFalse(EventClassifier.has(.string("nétwork"), "network", e))
+        XCTAssertFalse(EventClassifier.has(.int(1), "start", e))
+        // A span of the record (the JSON parser's zero-copy strings).
+        let span = DT.json(#"{"event.dataset":"x","event.category":"Process"}"#)
+        idx.load(span)
+        let v = try XCTUnwrap(EventClassifier.all(EventClassifier.category, EventClassifier.categoryPath, span, idx))
+        guard case .span = v else { return XCTFail("expected a span of the record, got \(v)") }
+        XCTAssertTrue(EventClassifier.has(v, "process", span))
+        XCTAssertFalse(EventClassifier.has(v, "web", span))
+        // End to end: a proxy rule sees a nested event whose second category word is `web`.
+        let nestedProxy = DT.json(#"{"event":{"dataset":"squid.access","category":["network","web"]},"url":{"domain":"codeload.github.com"}}"#)
+        let pr = DT.rules("title: x\nlogsource: {category: proxy}\ndetection:\n  s:\n    cs-host: codeload.github.com\n  condition: s\n")
+        XCTAssertEqual(DT.matches(pr, nestedProxy), ["x"])
+    }
+
     func testListFieldMatchesWhenAnyElementMatches() {
         let e = DT.process("x", extra: [("process.args", DT.list("git", "push", "https://github.com/evil/loot.git"))])
         XCTAssertTrue(DT.hits("sel:\n    process.args: push\ncondition: sel", e))
