@@ -163,10 +163,13 @@ final class EventClassifier {
             }
         }
         if let cats = Self.all(Self.category, Self.categoryPath, e, index) {
-            let types = Self.all(Self.type, Self.typePath, e, index)
-            if Self.has(cats, "process", e), let t = types, Self.has(t, "start", e) { c.insert(.processCreation) }
-            if Self.has(cats, "network", e), let t = types, Self.has(t, "connection", e) || Self.has(t, "start", e) { c.insert(.networkConnection) }
-            if Self.has(cats, "web", e) { c.insert(.proxy) }
+            let cw = Self.words(cats, e)
+            if cw.contains(.web) { c.insert(.proxy) }
+            if !cw.isDisjoint(with: [.process, .network]), let t = Self.all(Self.type, Self.typePath, e, index) {
+                let tw = Self.words(t, e)
+                if cw.contains(.process), tw.contains(.start) { c.insert(.processCreation) }
+                if cw.contains(.network), !tw.isDisjoint(with: [.connection, .start]) { c.insert(.networkConnection) }
+            }
         }
         if Self.first(Self.dnsName, Self.dnsPath, e, index) != nil { c.insert(.dns) }
         if index.slot(Self.journaldTransport) != nil || Self.first(Self.appName, Self.appNamePath, e, index) != nil
@@ -200,42 +203,63 @@ final class EventClassifier {
         return out.count > 1 ? .array(out) : out.first
     }
 
-    /// Whether a value (text or list of texts) is `word` (lowercase ASCII), case-insensitively.
-    /// Text is compared where it lies (a span in the record, a string's own bytes), folding
-    /// ASCII case; only text holding other bytes is lowercased as Unicode.
-    static func has(_ v: FieldValue, _ word: StaticString, _ e: Event) -> Bool {
+    /// The `event.category` and `event.type` words the classes are made of.
+    struct Words: OptionSet {
+        let rawValue: UInt8
+        static let process = Words(rawValue: 1), network = Words(rawValue: 2), web = Words(rawValue: 4)
+        static let start = Words(rawValue: 8), connection = Words(rawValue: 16)
+    }
+
+    /// The words a value (text or list of texts) is, without regard to case: text is read
+    /// where it lies (a span in the record, a string's own bytes) in one pass for all the
+    /// words, folding ASCII case; only text holding other bytes is lowercased as Unicode.
+    static func words(_ v: FieldValue, _ e: Event) -> Words {
         switch v {
         case .string(var s):
-            return s.withUTF8 { foldedEquals($0, word) } ?? (s.lowercased() == word.description)
+            return s.withUTF8 { word($0) } ?? word(s.lowercased())
         case .span(let sp):
-            return e.withBytes(sp) { foldedEquals($0, word) } ?? (e.text(sp).lowercased() == word.description)
+            return e.withBytes(sp) { word($0) } ?? word(e.text(sp).lowercased())
         case .array(let items):
-            for it in items where has(it, word, e) { return true }
-            return false
-        default: return false
+            var w: Words = []
+            for it in items { w.formUnion(words(it, e)) }
+            return w
+        default: return []
         }
     }
 
-    /// Whether `a` with ASCII letters lowercased is `word`; nil when `a` holds a byte of
-    /// 0x80 or more and the lengths alone do not decide (Unicode lowercasing can change them).
+    /// The word `a` is with ASCII letters lowercased; nil when `a` holds a byte of 0x80 or
+    /// more (Unicode lowercasing can change its length: the Kelvin sign becomes `k`).
     @inline(__always)
-    static func foldedEquals(_ a: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool? {
-        let b = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
-        var ascii = true
-        if a.count == b.count {
-            var same = true
-            for i in 0..<a.count {
-                let c = a[i]
-                if c >= 0x80 { ascii = false; break }
-                if (c &- 0x41 < 26 ? c | 0x20 : c) != b[i] { same = false }
-            }
-            if ascii { return same }
-        } else {
-            for c in a where c >= 0x80 { ascii = false; break }
-            if ascii { return false }
+    static func word(_ a: UnsafeBufferPointer<UInt8>) -> Words? {
+        var folded: UInt128 = 0   // up to 16 bytes, ASCII case folded, byte i at bits 8i
+        var shift: UInt128 = 0
+        for c in a {
+            if c >= 0x80 { return nil }
+            if shift < 128 { folded |= UInt128(c &- 0x41 < 26 ? c | 0x20 : c) << shift }
+            shift &+= 8
         }
-        return nil
+        // The length too: a NUL byte packs as nothing (`process\0` is not `process`).
+        switch (a.count, folded) {
+        case (7, Self.foldedProcess): return .process
+        case (7, Self.foldedNetwork): return .network
+        case (3, Self.foldedWeb): return .web
+        case (5, Self.foldedStart): return .start
+        case (10, Self.foldedConnection): return .connection
+        default: return []
+        }
     }
+
+    /// The word a lowercased text is.
+    static func word(_ lowered: String) -> Words {
+        var t = lowered
+        return t.withUTF8 { b in word(b) } ?? []
+    }
+
+    /// The words as `word(_:)` packs them (byte i at bits 8i): literals, so matching reads
+    /// no global (FieldLookupTests checks them against the packing of each word).
+    static let foldedProcess: UInt128 = 0x737365636f7270, foldedNetwork: UInt128 = 0x6b726f7774656e
+    static let foldedWeb: UInt128 = 0x626577, foldedStart: UInt128 = 0x7472617473
+    static let foldedConnection: UInt128 = 0x6e6f697463656e6e6f63
 
     private func datasetInfo(_ ds: String) -> (EventClass, Int) {
         // A stream has few datasets: the last few are compared before hashing.

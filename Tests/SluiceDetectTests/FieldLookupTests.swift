@@ -80,26 +80,34 @@ final class FieldLookupTests: XCTestCase {
     /// sign lowercases to `k`, so lengths alone do not decide). Every word of a list nested
     /// in an `event` object counts, not only the first.
     func testClassifierWordsFoldCase() throws {
+        typealias W = EventClassifier.Words
         let e = DT.json(#"{"event":{"category":["Network","WEB"],"type":"Start"}}"#)
         let idx = FieldIndex()
         idx.load(e)
         let cats = try XCTUnwrap(EventClassifier.all(EventClassifier.category, EventClassifier.categoryPath, e, idx))
-        XCTAssertTrue(EventClassifier.has(cats, "network", e))
-        XCTAssertTrue(EventClassifier.has(cats, "web", e))
-        XCTAssertFalse(EventClassifier.has(cats, "process", e))
-        XCTAssertFalse(EventClassifier.has(cats, "netw", e))
-        XCTAssertTrue(EventClassifier.has(.string("START"), "start", e))
-        XCTAssertFalse(EventClassifier.has(.string("starts"), "start", e))
-        XCTAssertTrue(EventClassifier.has(.string("networ\u{212A}"), "network", e), "Kelvin sign: longer in UTF-8, lowercases to k")
-        XCTAssertFalse(EventClassifier.has(.string("nétwork"), "network", e))
-        XCTAssertFalse(EventClassifier.has(.int(1), "start", e))
+        XCTAssertEqual(EventClassifier.words(cats, e), [W.network, .web])
+        XCTAssertEqual(EventClassifier.words(.string("START"), e), .start)
+        XCTAssertEqual(EventClassifier.words(.string("Connection"), e), .connection)
+        XCTAssertEqual(EventClassifier.words(.string("process"), e), .process)
+        XCTAssertEqual(EventClassifier.words(.string("starts"), e), [])
+        XCTAssertEqual(EventClassifier.words(.string("netw"), e), [])
+        XCTAssertEqual(EventClassifier.words(.string("process\u{0}"), e), [], "a NUL byte is a byte")
+        XCTAssertEqual(EventClassifier.words(.string("process and a long tail past sixteen bytes"), e), [])
+        XCTAssertEqual(EventClassifier.words(.string("networ\u{212A}"), e), .network, "Kelvin sign: longer in UTF-8, lowercases to k")
+        XCTAssertEqual(EventClassifier.words(.string("nétwork"), e), [])
+        XCTAssertEqual(EventClassifier.words(.int(1), e), [])
+        XCTAssertEqual(EventClassifier.words(.array([.string("x"), .array([.string("PROCESS")])]), e), .process)
+        // The packed literals are the packing of each word.
+        for (w, bit) in [("process", W.process), ("network", .network), ("web", .web), ("start", .start), ("connection", .connection)] {
+            var t = w
+            XCTAssertEqual(t.withUTF8 { EventClassifier.word($0) }, bit, w)
+        }
         // A span of the record (the JSON parser's zero-copy strings).
         let span = DT.json(#"{"event.dataset":"x","event.category":"Process"}"#)
         idx.load(span)
         let v = try XCTUnwrap(EventClassifier.all(EventClassifier.category, EventClassifier.categoryPath, span, idx))
         guard case .span = v else { return XCTFail("expected a span of the record, got \(v)") }
-        XCTAssertTrue(EventClassifier.has(v, "process", span))
-        XCTAssertFalse(EventClassifier.has(v, "web", span))
+        XCTAssertEqual(EventClassifier.words(v, span), .process)
         // End to end: a proxy rule sees a nested event whose second category word is `web`.
         let nestedProxy = DT.json(#"{"event":{"dataset":"squid.access","category":["network","web"]},"url":{"domain":"codeload.github.com"}}"#)
         let pr = DT.rules("title: x\nlogsource: {category: proxy}\ndetection:\n  s:\n    cs-host: codeload.github.com\n  condition: s\n")
