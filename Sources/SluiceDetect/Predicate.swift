@@ -12,6 +12,36 @@ indirect enum Expr: Sendable, Equatable {
 
     static func all(_ items: [Expr]) -> Expr { items.count == 1 ? items[0] : .and(items) }
     static func any(_ items: [Expr]) -> Expr { items.count == 1 ? items[0] : .or(items) }
+
+    /// The same expression with its constants folded (true or false for every event alike):
+    /// a false term leaves an OR and a true one an AND, a true term makes an OR true and a
+    /// false one an AND false, `not` of a constant is the other constant. A selection whose
+    /// `|expand` placeholders are all configured as empty lists folds to `const(false)`.
+    var folded: Expr {
+        switch self {
+        case .pred, .const: return self
+        case .not(let x):
+            let f = x.folded
+            if case .const(let b) = f { return .const(!b) }
+            return .not(f)
+        case .or(let xs):
+            var keep: [Expr] = []
+            for x in xs {
+                let f = x.folded
+                if case .const(let b) = f { if b { return .const(true) }; continue }
+                keep.append(f)
+            }
+            return keep.isEmpty ? .const(false) : .any(keep)
+        case .and(let xs):
+            var keep: [Expr] = []
+            for x in xs {
+                let f = x.folded
+                if case .const(let b) = f { if !b { return .const(false) }; continue }
+                keep.append(f)
+            }
+            return keep.isEmpty ? .const(true) : .all(keep)
+        }
+    }
 }
 
 /// What a predicate tests.

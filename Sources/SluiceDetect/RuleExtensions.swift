@@ -9,7 +9,8 @@ import Yams
 public struct RuleExtensions: Sendable {
     /// `family:` label carried by alerts (`sluice.family`).
     public var family: String?
-    /// `allowlist:` OR of selections; a matching event does not count for the rule.
+    /// `allowlist:` OR of selections, constants folded; a matching event does not count for
+    /// the rule. Nil also when it can never hold (every placeholder in it configured empty).
     var allowlist: Expr?
     /// `suppress:` one alert per group (`by` fields, default the group-by) per period.
     public var suppressFor: Int64?
@@ -209,7 +210,10 @@ public struct RuleExtensions: Sendable {
                 } else {
                     alts.append(try compiler.compileSelection(e.value, table: table))
                 }
-                if !alts.isEmpty { x.allowlist = .any(alts) }
+                // An allowlist that can never hold (its placeholders all configured empty, the
+                // pack's default) is no allowlist: nothing is tested per event for it.
+                let allow = Expr.any(alts).folded
+                if !alts.isEmpty, allow != .const(false) { x.allowlist = allow }
             case "suppress":
                 guard let f = YAMLRead.get(e.value, "for").flatMap(YAMLRead.string), let d = YAMLRead.duration(f), d > 0 else {
                     throw RuleIssue.invalid("sluice: 'suppress' needs 'for: DURATION'")

@@ -52,6 +52,31 @@ final class PackExtensionTests: XCTestCase {
         XCTAssertEqual(ET.run(DetectionEngine(rules: none, options: DetectOptions()), clones("mallory", 3)).count, 0, "an empty list matches nothing")
     }
 
+    /// An allowlist whose placeholders are all empty (the pack's default) can never hold: the
+    /// rule keeps no allowlist to test per event. One configured value brings it back, the
+    /// empty items folded out of it.
+    func testAnAllowlistOfEmptyPlaceholdersIsNone() throws {
+        let empty = RuleSet.parse([(file: "r.yml", yaml: Self.cloneRule)], placeholders: [:])
+        XCTAssertNil(try XCTUnwrap(empty.rule(named: "mass_clone")).ext.allowlist)
+        let one = RuleSet.parse([(file: "r.yml", yaml: Self.cloneRule)], placeholders: ["allow_actors": ["release-bot"]])
+        let allow = try XCTUnwrap(try XCTUnwrap(one.rule(named: "mass_clone")).ext.allowlist)
+        guard case .pred = allow else { return XCTFail("expected the one actor's predicate, got \(allow)") }
+        XCTAssertEqual(ET.run(DetectionEngine(rules: one, options: DetectOptions()), clones("release-bot", 3)).count, 0)
+        XCTAssertEqual(ET.run(DetectionEngine(rules: one, options: DetectOptions()), clones("mallory", 3)).count, 1)
+    }
+
+    func testConstantsFold() {
+        let p = Expr.pred(0), q = Expr.pred(1)
+        XCTAssertEqual(Expr.or([.const(false), p, .const(false)]).folded, p)
+        XCTAssertEqual(Expr.or([.const(false), .const(false)]).folded, .const(false))
+        XCTAssertEqual(Expr.or([p, .const(true)]).folded, .const(true))
+        XCTAssertEqual(Expr.and([.const(true), p, q]).folded, .and([p, q]))
+        XCTAssertEqual(Expr.and([p, .not(.const(true))]).folded, .const(false))
+        XCTAssertEqual(Expr.and([.const(true)]).folded, .const(true))
+        XCTAssertEqual(Expr.not(.or([.const(false), .not(p)])).folded, .not(.not(p)))
+        XCTAssertEqual(Expr.or([.and([p, .const(false)]), q]).folded, q)
+    }
+
     func testExpandAppliesBeforeCIDR() {
         let rs = RuleSet.parse([(file: "r.yml", yaml: Self.cloneRule)], placeholders: ["allow_cidrs": ["198.51.100.13/32", "10.20.0.0/16"]])
         XCTAssertTrue(rs.skipped.isEmpty, "\(rs.skipped)")
