@@ -140,6 +140,17 @@ final class EventClassifier {
         return out
     }
 
+    /// The keys and paths `classify` reads, held by the instance: a static is checked for its
+    /// one-time initialization on every read (fifteen checks an event).
+    private let keys = Keys()
+    private struct Keys {
+        let dataset = EventClassifier.dataset, category = EventClassifier.category, type = EventClassifier.type
+        let dnsName = EventClassifier.dnsName, appName = EventClassifier.appName, facility = EventClassifier.facility
+        let journaldTransport = EventClassifier.journaldTransport
+        let datasetPath = EventClassifier.datasetPath, categoryPath = EventClassifier.categoryPath, typePath = EventClassifier.typePath
+        let dnsPath = EventClassifier.dnsPath, appNamePath = EventClassifier.appNamePath, facilityPath = EventClassifier.facilityPath
+    }
+
     /// Per dataset text: classes and namespace index (bounded cache).
     private var datasetCache: [String: (EventClass, Int)] = [:]
     /// Vendor namespaces ("github", "zeek", "auditd", …); index 0 is "no namespace".
@@ -150,7 +161,7 @@ final class EventClassifier {
         if e.alert != nil { return ([.sluiceAlert, .any], 0) }
         var c: EventClass = .any
         var ns = 0
-        if let v = Self.first(Self.dataset, Self.datasetPath, e, index) {
+        if let v = Self.first(keys.dataset, keys.datasetPath, e, index) {
             let ds: String?
             switch v {
             case .string(let s): ds = s
@@ -162,18 +173,18 @@ final class EventClassifier {
                 c.formUnion(dc); ns = n
             }
         }
-        if let cats = Self.all(Self.category, Self.categoryPath, e, index) {
+        if let cats = Self.all(keys.category, keys.categoryPath, e, index) {
             let cw = Self.words(cats, e)
             if cw.contains(.web) { c.insert(.proxy) }
-            if !cw.isDisjoint(with: [.process, .network]), let t = Self.all(Self.type, Self.typePath, e, index) {
+            if !cw.isDisjoint(with: [.process, .network]), let t = Self.all(keys.type, keys.typePath, e, index) {
                 let tw = Self.words(t, e)
                 if cw.contains(.process), tw.contains(.start) { c.insert(.processCreation) }
                 if cw.contains(.network), !tw.isDisjoint(with: [.connection, .start]) { c.insert(.networkConnection) }
             }
         }
-        if Self.first(Self.dnsName, Self.dnsPath, e, index) != nil { c.insert(.dns) }
-        if index.slot(Self.journaldTransport) != nil || Self.first(Self.appName, Self.appNamePath, e, index) != nil
-            || Self.first(Self.facility, Self.facilityPath, e, index) != nil {
+        if Self.first(keys.dnsName, keys.dnsPath, e, index) != nil { c.insert(.dns) }
+        if index.slot(keys.journaldTransport) != nil || Self.first(keys.appName, keys.appNamePath, e, index) != nil
+            || Self.first(keys.facility, keys.facilityPath, e, index) != nil {
             c.insert(.syslog); c.insert(.linux)
         }
         return (c, ns)

@@ -182,19 +182,18 @@ public enum JSONWriter {
         var len = decimalDigits(x)
         if v < 0 { d[0] = UInt8(ascii: "-"); len &+= 1 }
         var k = len
-        twoDigits.withUnsafeBufferPointer { t in
-            while x >= 100 {
-                let r = Int(truncatingIfNeeded: x % 100) &* 2
-                x /= 100
-                k &-= 2
-                d[k] = t[r]; d[k &+ 1] = t[r &+ 1]
-            }
-            if x >= 10 {
-                let r = Int(truncatingIfNeeded: x) &* 2
-                d[k &- 2] = t[r]; d[k &- 1] = t[r &+ 1]
-            } else {
-                d[k &- 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x)
-            }
+        let t = twoDigits.utf8Start
+        while x >= 100 {
+            let r = Int(truncatingIfNeeded: x % 100) &* 2
+            x /= 100
+            k &-= 2
+            d[k] = t[r]; d[k &+ 1] = t[r &+ 1]
+        }
+        if x >= 10 {
+            let r = Int(truncatingIfNeeded: x) &* 2
+            d[k &- 2] = t[r]; d[k &- 1] = t[r &+ 1]
+        } else {
+            d[k &- 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x)
         }
         return len
     }
@@ -204,19 +203,41 @@ public enum JSONWriter {
     @inlinable
     static func decimalDigits(_ x: UInt64) -> Int {
         let estimate = ((64 &- x.leadingZeroBitCount) &* 1233) &>> 12
-        let n = powersOfTen.withUnsafeBufferPointer { x >= $0[estimate] ? estimate &+ 1 : estimate }
+        let n = x >= powerOfTen(estimate) ? estimate &+ 1 : estimate
         return n == 0 ? 1 : n
     }
 
-    /// 10^0 to 10^19, for `decimalDigits`.
-    @usableFromInline static let powersOfTen: [UInt64] = (0..<20).map { i in (0..<i).reduce(UInt64(1)) { p, _ in p &* 10 } }
+    /// 10^i for i in 0...19 (a switch the compiler turns into a table among the binary's
+    /// constants: no global to initialize and check on each call, as an array would be).
+    @inlinable @inline(__always)
+    static func powerOfTen(_ i: Int) -> UInt64 {
+        switch i {
+        case 0: return 1
+        case 1: return 10
+        case 2: return 100
+        case 3: return 1000
+        case 4: return 10000
+        case 5: return 100000
+        case 6: return 1000000
+        case 7: return 10000000
+        case 8: return 100000000
+        case 9: return 1000000000
+        case 10: return 10000000000
+        case 11: return 100000000000
+        case 12: return 1000000000000
+        case 13: return 10000000000000
+        case 14: return 100000000000000
+        case 15: return 1000000000000000
+        case 16: return 10000000000000000
+        case 17: return 100000000000000000
+        case 18: return 1000000000000000000
+        default: return 10_000_000_000_000_000_000
+        }
+    }
 
-    /// "00" to "99", for `writeInt`.
-    @usableFromInline static let twoDigits: [UInt8] = {
-        var t: [UInt8] = []
-        for i in 0..<100 { t.append(48 &+ UInt8(i / 10)); t.append(48 &+ UInt8(i % 10)) }
-        return t
-    }()
+    /// "00" to "99" as one text: the two digits of n at 2n (a constant of the binary, read
+    /// through a pointer, no global to initialize).
+    @usableFromInline static let twoDigits: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 
     public static func appendDouble(_ v: Double, to out: inout [UInt8]) {
         guard v.isFinite else { out.append(contentsOf: "null".utf8); return }
