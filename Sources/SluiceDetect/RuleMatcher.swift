@@ -17,8 +17,6 @@ final class RuleMatcher {
     private let predicates: [Predicate]
     /// `predicates[p].scanned`, precomputed (reading it copies the predicate).
     private let scannedFlags: [Bool]
-    /// Per predicate: the accessor whose scan computes it (-1: computed directly only).
-    private let predScanAccessor: [Int32]
     private let classifier = EventClassifier()
     let index = FieldIndex()
     let vendor = VendorPaths()
@@ -104,9 +102,6 @@ final class RuleMatcher {
     private var lazyStamp: [UInt32]
     private var lazyValue: [Bool]
     private var ruleStamp: [UInt32]
-    /// Per accessor: the generation whose event it was last scanned for (its scanned
-    /// predicates' bits are then exact for that event, whichever rule asks).
-    private var scanStamp: [UInt32]
     private var generation: UInt32 = 0
     private var folded: [UInt8] = []
     /// The folded text of one field of the loaded event, for the direct pattern tests: the
@@ -237,7 +232,6 @@ final class RuleMatcher {
             }
         }
         for sc in l_scanners { sc.automaton = MultiPattern(sc.literals) }
-        predScanAccessor = predAccessor.map { Int32($0) }
         var l_selectionCode: [[Int32]] = []
         var l_allowlistCode: [Int32] = []
         for r in rules.rules {
@@ -260,12 +254,6 @@ final class RuleMatcher {
                 let a = predAccessor[p] >= 0 ? predAccessor[p] : -1
                 if a >= 0 { used.insert(a) }
             }
-            // The fields the rule's own selections scan (`when`, allowlist: a first-seen
-            // rule's `or_when` is tested on most of its events) are scanned with its
-            // condition's: one pass over the text for all their patterns, not a test each.
-            var selections = r.ext.whenSelections
-            if let allow = r.ext.allowlist { selections.append(allow) }
-            for sel in selections { Self.collectPreds(sel) { p in if predAccessor[p] >= 0 { used.insert(predAccessor[p]) } } }
             let nec = Self.necessary(cond, scanned)
             if let nec { for p in Set(nec) { l_predRules[p].append(Int32(r.index)) } }
             // A rule sees the events of each of its l_selectors (its logsource and any
@@ -287,7 +275,6 @@ final class RuleMatcher {
         accessors = l_accessors
         accessorFast = l_accessorFast
         scanners = l_scanners.map(ScanTable.init)
-        scanStamp = Array(repeating: 0, count: l_scanners.count)
         predRules = l_predRules
         alwaysRules = l_alwaysRules
         selectorAccessors = l_selectorAccessors
@@ -358,7 +345,6 @@ final class RuleMatcher {
         if generation == 0 {
             for i in lazyStamp.indices { lazyStamp[i] = 0 }
             for i in ruleStamp.indices { ruleStamp[i] = 0 }
-            for i in scanStamp.indices { scanStamp[i] = 0 }
             slotFoldedStamp = 0
             generation = 1
         }
@@ -441,7 +427,6 @@ final class RuleMatcher {
     /// Scans every value of accessor `a`, setting the bits of the scanned predicates it satisfies.
     private func scan(_ a: Int, _ e: Event) {
         let sc = scanners[a]
-        scanStamp[a] = generation
         // Fast path: the field is a top-level key (as parsers write it); no closures.
         if !accKeywords[a] {
             var nested = false
@@ -634,9 +619,6 @@ final class RuleMatcher {
             let p = Int(inst.arg)
             if useScan && scannedFlags[p] { return bit(p) }
             if lazyStamp[p] == generation { return lazyValue[p] }
-            // A selection's predicate whose field was scanned for this event: its bit.
-            let a = Int(predScanAccessor[p])
-            if a >= 0 && scanStamp[a] == generation { return bit(p) }
             let r = direct(predInfo[p], e)
             lazyStamp[p] = generation; lazyValue[p] = r
             return r
@@ -684,15 +666,6 @@ final class RuleMatcher {
         guard k >= 0 else { return false }
         let pc = Int(selectionCode[rule][k])
         return code.withUnsafeBufferPointer { run($0, pc, e, useScan: false) }
-    }
-
-    /// Whether the field named `name` was scanned for the loaded event (its scanned
-    /// predicates then read their bits, in rule conditions and selections alike). For tests.
-    func scannedForLoadedEvent(field name: String) -> Bool {
-        for (a, t) in accessors.enumerated() {
-            if case .field(let acc) = t, acc.name == name, scanStamp[a] == generation { return true }
-        }
-        return false
     }
 
     /// Evaluates `e` on the loaded event by walking the expression, every predicate computed

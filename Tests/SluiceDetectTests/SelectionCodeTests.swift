@@ -93,61 +93,6 @@ final class SelectionCodeTests: XCTestCase {
         }
     }
 
-    /// A single-event rule's own selections (a first-seen rule's `or_when`, its allowlist) are
-    /// scanned with its condition's fields: after `match`, their patterns read the scan's
-    /// bits, and give what the tree walk gives, whatever the case of the text or its absence.
-    func testSelectionsOfASingleEventRuleReadTheScan() throws {
-        let rs = DT.rules("""
-        title: token origin
-        name: token_new_origin
-        level: low
-        logsource: {product: github, service: audit}
-        detection: {token: {hashed_token|exists: true}, condition: token}
-        sluice:
-            placeholders:
-                allow_agents: [GitHub-Hookshot/]
-            allowlist:
-                - user_agent.original|expand|startswith: '%allow_agents%'
-                - user_agent.original|re: '^git/2\\.(39|43)\\.'
-            selections:
-                secret_scanner:
-                    user_agent.original|contains: [trufflehog, gitleaks, nord-stream, noseyparker]
-            first_seen:
-                entity: [hashed_token]
-                values: [source.ip]
-                or_when: secret_scanner
-        """)
-        let r = try XCTUnwrap(rs.rule(named: "token_new_origin"))
-        XCTAssertEqual(r.ext.whenSelections.count, 1)
-        let m = RuleMatcher(rules: rs)
-        var rng = SplitMix(seed: 0x0a1e)
-        var held = Set<String>()
-        for n in 0..<300 {
-            func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
-            var members = [#""@timestamp":1763863715000"#, #""action":"git.clone""#, #""actor":"dev-\#(n % 7)""#,
-                           #""actor_ip":"203.0.113.\#(n % 9)""#]
-            if rng.next() % 5 != 0 { members.append(#""hashed_token":"tok-\#(n % 11)""#) }
-            let ua = pick(["TruffleHog/3.63.2", "trufflehog", "Gitleaks v8", "git/2.43.0 (linux)", "git/2.45.1", "GitHub-Hookshot/abc",
-                           "github-hookshot/abc", "NoseyParker", "curl/8.5.0", "python-requests/2.31.0 nord-stream", ""])
-            if !ua.isEmpty { members.append(#""user_agent":"\#(ua)""#) }
-            let e = try ParserHarness.one(GitHubAuditParser(), "{" + members.joined(separator: ",") + "}")
-            var want: [Bool] = []
-            for i in -1..<1 {
-                want.append(i < 0 ? m.evaluateStandalone(r.ext.allowlist!, on: e) : m.evaluateStandalone(r.ext.whenSelections[i], on: e))
-            }
-            var hits: [Int] = []
-            m.match(e, into: &hits)
-            XCTAssertEqual(m.scannedForLoadedEvent(field: "user_agent.original"), true, "the selections' field is scanned with the rule's")
-            for i in -1..<1 {
-                XCTAssertEqual(m.selectionHolds(rule: r.index, i, on: e), want[i + 1], "selection \(i) on \(ua)")
-                if want[i + 1] { held.insert("\(i)") }
-            }
-            // The allowlist is part of a single-event rule's condition.
-            XCTAssertEqual(hits.contains(r.index), e[FieldKey("github.hashed_token")] != nil && !want[0])
-        }
-        XCTAssertEqual(held, ["-1", "0"], "each selection held for some events")
-    }
-
     /// A GitHub audit record with varied actors, addresses, tokens and actions, parsed by
     /// the `github-audit` parser, then enriched (threat intel's `threat.enrichments` objects,
     /// sometimes) as the pipeline would.
