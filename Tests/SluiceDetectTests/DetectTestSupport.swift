@@ -60,6 +60,18 @@ enum DT {
             m.load(e)
             XCTAssertEqual(m.selectionHolds(rule: r.index, -1, on: e), want, "\(r.name): allowlist", file: file, line: line)
         }
+        // The same right after a match (the matcher's per-event state as the engine finds it).
+        var wants: [(rule: Int, selection: Int, holds: Bool)] = []
+        for r in rs.rules {
+            for (i, sel) in r.ext.whenSelections.enumerated() { wants.append((r.index, i, m.evaluateStandalone(sel, on: e))) }
+            wants.append((r.index, -1, r.ext.allowlist.map { m.evaluateStandalone($0, on: e) } ?? false))
+        }
+        var again: [Int] = []
+        m.match(e, into: &again)
+        for w in wants {
+            XCTAssertEqual(m.selectionHolds(rule: w.rule, w.selection, on: e), w.holds,
+                           "\(rs.rules[w.rule].name): selection \(w.selection) after a match", file: file, line: line)
+        }
         return hit.map { rs.rules[$0].name }
     }
 
