@@ -121,6 +121,28 @@ final class EventJSONEncoderTests: XCTestCase {
         }
     }
 
+    /// One encoder over events whose keys change from one to the next (and back), with and
+    /// without an original, writes what a new encoder writes for each: the plan kept from the
+    /// last event is used only for the same keys and the same original choice.
+    func testShapesChangingFromEventToEventEncodeAsAlone() {
+        func event(_ keys: [(String, FieldValue)], original: String) -> Event {
+            var e = Event(timestamp: 1_763_863_715_000_000_000, original: ArraySlice(Array(original.utf8)))
+            for (k, v) in keys { e.fields.append(Field(FieldKey(k), v)) }
+            return e
+        }
+        let a = event([("user.name", .string("alice")), ("source.ip", .string("203.0.113.7"))], original: "")
+        let aRaw = event([("user.name", .string("alice")), ("source.ip", .string("203.0.113.7"))], original: #"{"raw":1}"#)
+        let b = event([("user.name", .string("bob")), ("source.ip", .string("198.51.100.2")), ("source.port", .int(443))], original: "")
+        let c = event([("source.ip", .string("198.51.100.2")), ("user.name", .string("bob"))], original: "")
+        let shared = EventJSONEncoder(includeOriginal: true)
+        for e in [a, a, b, aRaw, a, c, c, b, aRaw, aRaw, a] {
+            var got: [UInt8] = [], want: [UInt8] = []
+            shared.encode(e, into: &got)
+            EventJSONEncoder(includeOriginal: true).encode(e, into: &want)
+            XCTAssertEqual(String(decoding: got, as: UTF8.self), String(decoding: want, as: UTF8.self))
+        }
+    }
+
     func testNestedValuesArraysAndNumbers() {
         var e = Event()
         e[ECS.relatedIP] = .array([.string("10.0.0.1"), .string("10.0.0.2")])
