@@ -20,10 +20,6 @@ public final class EventJSONEncoder {
     /// compare both paths.
     var writesFlat = true
     private var plans: [UInt64: [Plan]] = [:]
-    /// The plan of the last event encoded: events of one source often come with the same keys
-    /// one after another, and comparing their keys with it costs less than hashing them and
-    /// looking the hash up.
-    private var lastPlan: Plan?
     private var planCount = 0
     private var cacheBytes = 0
     static let maxPlans = 4096
@@ -275,14 +271,6 @@ public final class EventJSONEncoder {
     }
 
     private func plan(for event: Event, withOriginal: Bool) -> Plan {
-        if let last = lastPlan, matches(last.ids, event, withOriginal) { return last }
-        let p = cachedPlan(for: event, withOriginal: withOriginal)
-        // A plan too large to cache is not kept here either.
-        lastPlan = p.bytes <= Self.maxCacheBytes / 4 ? p : nil
-        return p
-    }
-
-    private func cachedPlan(for event: Event, withOriginal: Bool) -> Plan {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         event.fields.withUnsafeFields { fields in
             for i in fields.indices { h = (h ^ UInt64(fields[i].key.id)) &* 0x100_0000_01b3 }
