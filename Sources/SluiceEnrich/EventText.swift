@@ -94,7 +94,7 @@ public enum EventText {
     }
 
     /// The first text value of the field at `position` (nil: absent), through `body`.
-    @inlinable
+    @inlinable @discardableResult
     static func first(_ event: Event, at position: Int?, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
         if let i = position {
             switch event.fields[i].value {

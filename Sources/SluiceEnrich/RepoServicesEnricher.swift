@@ -30,12 +30,16 @@ public final class RepoServicesEnricher: MovingTransform, Sendable {
     }
     let urlFull = ECS.urlFull
     let hostKeys = [ECS.urlDomain, ECS.destinationDomain, ECS.dnsQuestionName]
+    /// The ids of the keys `enrich` reads, as bits (id mod 64): one pass over an event's
+    /// fields skips every other field with one test.
+    let readFilter: UInt64
     /// Constant values, built once.
     let endpointValues: [RepoServiceCatalog.Endpoint: FieldValue]
     let operationValues: [RepoOperation: FieldValue]
 
     public init(catalog: RepoServiceCatalog = .shared) {
         self.catalog = catalog
+        readFilter = ([Keys.method, ECS.urlFull] + hostKeys).reduce(0) { $0 | 1 << (UInt64($1.id) & 63) }
         var e: [RepoServiceCatalog.Endpoint: FieldValue] = [:]
         for x in RepoServiceCatalog.Endpoint.allCases { e[x] = .string(x.rawValue) }
         endpointValues = e
@@ -74,15 +78,17 @@ public final class RepoServicesEnricher: MovingTransform, Sendable {
         var endpoint: RepoServiceCatalog.Endpoint?
         var operation: RepoOperation?
         var method = RepoOperation.Method.unknown
-        EventText.first(e, Keys.method) { b in method = RepoOperation.Method(b) }
-        EventText.first(e, urlFull) { b in
+        let at = positions(e)
+        guard at.any else { return }   // none of the keys (a GitHub audit record, for one)
+        EventText.first(e, at: at.method) { b in method = RepoOperation.Method(b) }
+        EventText.first(e, at: at.url) { b in
             guard let u = URLParts.parse(b, 0..<b.count), let s = catalog.lookup(b, u.host) else { return }
             service = s
             (endpoint, operation) = RepoOperation.classify(b, u, service: s, method: method)
         }
         if service == nil {
-            for k in hostKeys {
-                EventText.first(e, k) { b in if let s = catalog.lookup(b, 0..<b.count) { service = s } }
+            for p in [at.host0, at.host1, at.host2] {
+                EventText.first(e, at: p) { b in if let s = catalog.lookup(b, 0..<b.count) { service = s } }
                 if service != nil { break }
             }
         }
@@ -90,6 +96,33 @@ public final class RepoServicesEnricher: MovingTransform, Sendable {
         e[Keys.name] = .string(service.name)
         e[Keys.endpoint] = endpointValues[endpoint ?? service.endpoint]
         if let operation { e[Keys.operation] = operationValues[operation] }
+    }
+}
+
+extension RepoServicesEnricher {
+    /// Where the first field of each key `enrich` reads lies in an event (nil: absent).
+    struct Positions {
+        var method: Int?, url: Int?, host0: Int?, host1: Int?, host2: Int?
+        var any: Bool { method != nil || url != nil || host0 != nil || host1 != nil || host2 != nil }
+    }
+
+    /// `Positions` of `e`, found in one pass over its fields (a pass a key cost five).
+    func positions(_ e: Event) -> Positions {
+        var p = Positions()
+        let filter = readFilter
+        let m = Keys.method, u = urlFull, h0 = hostKeys[0], h1 = hostKeys[1], h2 = hostKeys[2]
+        e.fields.withUnsafeFields { fields in
+            for i in fields.indices {
+                let k = fields[i].key
+                guard filter & (1 << (UInt64(k.id) & 63)) != 0 else { continue }
+                if k == m { if p.method == nil { p.method = i } }
+                else if k == u { if p.url == nil { p.url = i } }
+                else if k == h0 { if p.host0 == nil { p.host0 = i } }
+                else if k == h1 { if p.host1 == nil { p.host1 = i } }
+                else if k == h2 { if p.host2 == nil { p.host2 = i } }
+            }
+        }
+        return p
     }
 }
 

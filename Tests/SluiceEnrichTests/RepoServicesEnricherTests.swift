@@ -85,6 +85,33 @@ final class RepoServicesEnricherTests: XCTestCase {
         }
     }
 
+    /// The keys are found in one pass over the event: the first field of each key counts,
+    /// `url.full` before the host keys, the host keys in their order (`url.domain`,
+    /// `destination.domain`, `dns.question.name`); an event with none is left as it is.
+    func testKeysFoundInOnePass() {
+        func event(_ fields: [(String, String)]) -> Event {
+            var e = Event()
+            for (k, v) in fields { e.fields.append(Field(FieldKey(k), .string(v))) }
+            return e
+        }
+        let t = RepoServicesEnricher()
+        var a = event([("user.name", "alice"), ("dns.question.name", "gitlab.com"), ("destination.domain", "bitbucket.org"),
+                       ("url.domain", "github.com"), ("url.domain", "gitlab.com")])
+        t.enrich(&a)
+        XCTAssertEqual(ET.str(a, "sluice.repo_service.name"), "github", "url.domain first, and its first field")
+        var b = event([("dns.question.name", "gitlab.com"), ("destination.domain", "bitbucket.org")])
+        t.enrich(&b)
+        XCTAssertEqual(ET.str(b, "sluice.repo_service.name"), "bitbucket", "destination.domain before dns.question.name")
+        var c = event([("url.domain", "gitlab.com"), ("url.full", "https://api.github.com/repos/acme/w/contents/dump.sql"),
+                       ("http.request.method", "PUT"), ("http.request.method", "GET")])
+        t.enrich(&c)
+        XCTAssertEqual(ET.str(c, "sluice.repo_service.name"), "github", "url.full before the host keys")
+        XCTAssertEqual(ET.str(c, "sluice.repo_service.operation"), "upload", "the first method field: PUT")
+        var d = event([("user.name", "alice"), ("event.action", "git.clone"), ("github.repo", "acme/w")])
+        t.enrich(&d)
+        XCTAssertEqual(d.fields.count, 3)
+    }
+
     func testDNSQuestionsAndOperatorServices() throws {
         let dns = try ET.bind("03-Dec-2026 08:00:01.123 queries: info: client @0x7f1c2c0 10.9.0.23#53111 (codeload.github.com): query: codeload.github.com IN A +E(0)K (10.0.0.53)")
         let out = ET.run(RepoServicesEnricher(), [dns])[0]
