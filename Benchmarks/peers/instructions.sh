@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Instructions per event of Sluice binaries (callgrind), for A/B comparisons that the shared
 # build machine's noise cannot blur: time varies ±20-30% from run to run there, instruction
-# counts do not vary at all. Counts instructions, not time: cache misses, cross-core traffic
+# counts by up to 0.5% (the batches the threads hand each other differ with the load; compare
+# binaries within one run). Counts instructions, not time: cache misses, cross-core traffic
 # and the kernel's page-cache copy are not in it, so the figures of `make bench-peers` stay
 # the measure of record; this one says whether a change removed work.
 #
