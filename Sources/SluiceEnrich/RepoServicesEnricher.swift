@@ -30,7 +30,7 @@ public final class RepoServicesEnricher: MovingTransform, Sendable {
     }
     let urlFull = ECS.urlFull
     let hostKeys = [ECS.urlDomain, ECS.destinationDomain, ECS.dnsQuestionName]
-    /// The ids of the keys `enrich` reads, as bits (id mod 64): one pass over an event's
+    /// The keys `enrich` reads as a filter (`FieldKey.filterBit`): one pass over an event's
     /// fields skips every other field with one test.
     let readFilter: UInt64
     /// Constant values, built once.
@@ -39,7 +39,7 @@ public final class RepoServicesEnricher: MovingTransform, Sendable {
 
     public init(catalog: RepoServiceCatalog = .shared) {
         self.catalog = catalog
-        readFilter = ([Keys.method, ECS.urlFull] + hostKeys).reduce(0) { $0 | 1 << (UInt64($1.id) & 63) }
+        readFilter = ([Keys.method, ECS.urlFull] + hostKeys).reduce(0) { $0 | $1.filterBit }
         var e: [RepoServiceCatalog.Endpoint: FieldValue] = [:]
         for x in RepoServiceCatalog.Endpoint.allCases { e[x] = .string(x.rawValue) }
         endpointValues = e
@@ -114,7 +114,7 @@ extension RepoServicesEnricher {
         e.fields.withUnsafeFields { fields in
             for i in fields.indices {
                 let k = fields[i].key
-                guard filter & (1 << (UInt64(k.id) & 63)) != 0 else { continue }
+                guard filter & k.filterBit != 0 else { continue }
                 if k == m { if p.method == nil { p.method = i } }
                 else if k == u { if p.url == nil { p.url = i } }
                 else if k == h0 { if p.host0 == nil { p.host0 = i } }

@@ -26,7 +26,7 @@ extension Event {
     }
 
     /// A 64-bit filter of the keys the event holds, to start `set(_:_:seen:)` with.
-    var keyFilter: UInt64 { fields.reduce(0) { $0 | (1 << (UInt64($1.key.id) & 63)) } }
+    var keyFilter: UInt64 { fields.reduce(0) { $0 | $1.key.filterBit } }
 
     /// Sets `key` on an event a parser is building, where `seen` is a 64-bit filter of the
     /// keys set so far (start it at `keyFilter`): a key the filter proves new is appended, any
@@ -34,7 +34,7 @@ extension Event {
     /// extensions).
     @inline(__always)
     mutating func set(_ key: FieldKey, _ value: FieldValue, seen: inout UInt64) {
-        let bit = UInt64(1) << (UInt64(key.id) & 63)
+        let bit = key.filterBit
         if seen & bit == 0 { seen |= bit; append(key, value) } else { replace(key, value) }
     }
 

@@ -16,6 +16,10 @@ public struct FieldKey: Hashable, Sendable, CustomStringConvertible {
 
     @inlinable init(id: UInt32) { self.id = id }
 
+    /// The key's bit in a 64-bit filter of keys (id mod 64): a filter without it proves the
+    /// key absent; with it, the key may be there (compare to be sure).
+    @inlinable public var filterBit: UInt64 { 1 << (UInt64(id) & 63) }
+
     /// The dotted path, e.g. `source.ip`.
     public var path: String { FieldRegistry.shared.info(id).path }
     /// The path split at dots, e.g. `["source", "ip"]`.
