@@ -193,24 +193,25 @@ final class EventClassifier {
     /// The value of a flat key, else the first value found nested (`json` format events).
     @inline(__always)
     static func first(_ k: FieldKey, _ p: FieldPath, _ e: Event, _ index: FieldIndex) -> FieldValue? {
-        if let i = index.slot(k) { return e.fields[i].value }
-        var nested = false
-        for s in p.splits.dropFirst() where index.slot(s.top) != nil { nested = true; break }
-        guard nested else { return nil }
-        var out: FieldValue?
-        p.forEach(e, index) { v, _ in out = v; return true }
-        return out
+        value(k, p, e, index, firstOnly: true)
     }
 
     /// The value of a flat key, else every value found nested (a list when there are
     /// several: `event.category: [network, web]` inside an `event` object is both).
     static func all(_ k: FieldKey, _ p: FieldPath, _ e: Event, _ index: FieldIndex) -> FieldValue? {
+        value(k, p, e, index, firstOnly: false)
+    }
+
+    /// `first` (`firstOnly`) or `all`: the nested lookup runs only when a top-level key the
+    /// path could be nested under is there.
+    @inline(__always)
+    private static func value(_ k: FieldKey, _ p: FieldPath, _ e: Event, _ index: FieldIndex, firstOnly: Bool) -> FieldValue? {
         if let i = index.slot(k) { return e.fields[i].value }
         var nested = false
         for s in p.splits.dropFirst() where index.slot(s.top) != nil { nested = true; break }
         guard nested else { return nil }
         var out: [FieldValue] = []
-        p.forEach(e, index) { v, _ in out.append(v); return false }
+        p.forEach(e, index) { v, _ in out.append(v); return firstOnly }
         return out.count > 1 ? .array(out) : out.first
     }
 
