@@ -29,12 +29,15 @@ public enum EventCodec {
 
     /// How keys and spans are read: snapshots name keys by path and keep spans as spans of
     /// the stored record; in-process packing (`pack`) names keys by interned id and writes
-    /// the spans of a dropped original as their text (tag 8), gathered here into
-    /// `spanText`, the record of the event being read.
+    /// the spans of a dropped original as their text (tag 8). An event packed without an
+    /// original (`textInPlace`) is read without copying its text: that text and every
+    /// top-level string become spans of the packed bytes themselves, which are then the
+    /// event's record (`madeSpans` says whether any was made).
     struct Reading {
         var keysByID: Bool
         var keyLimit: UInt32
-        var spanText: [UInt8] = []
+        var textInPlace = false
+        var madeSpans = false
         static var snapshot: Reading { Reading(keysByID: false, keyLimit: 0) }
     }
 
@@ -75,6 +78,7 @@ public enum EventCodec {
     static func value(_ r: inout BinaryReader, depth: Int, _ reading: inout Reading) throws -> FieldValue {
         guard depth < 64 else { throw BinaryReader.Malformed(offset: r.offset) }
         switch try r.byte() {
+        case 0 where depth == 0 && reading.textInPlace: return reading.span(try r.data())
         case 0: return .string(try r.string())
         case 1:
             let s = try r.uvarint(), c = try r.uvarint()
@@ -101,11 +105,8 @@ public enum EventCodec {
                 members.append(Field(key, try value(&r, depth: depth + 1, &reading)))
             }
             return .object(members)
-        case 8 where reading.keysByID:
-            let text = try r.data()
-            let start = reading.spanText.count
-            reading.spanText.append(contentsOf: text)
-            return .span(RecordSpan(start: UInt32(start), count: UInt32(text.count)))
+        case 8 where reading.textInPlace:
+            return reading.span(try r.data())
         default:
             throw BinaryReader.Malformed(offset: r.offset - 1)
         }

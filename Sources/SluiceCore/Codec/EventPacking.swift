@@ -6,7 +6,8 @@
 ///
 /// Guarantees: `unpack(pack(e))` reads the same as `e` through every accessor and encoder
 /// (the same fields, values, order and time; a kept original byte for byte; a dropped
-/// original stays dropped, its spans reading a record of just their text); `pack` appends at
+/// original stays dropped, its spans reading the packed bytes, where an event without an
+/// original also has its top-level strings read as spans of the same text); `pack` appends at
 /// most `packedBound(e)` bytes. Ids are only valid in the process that packed them, so packed
 /// bytes are never written anywhere; the alert an event may carry is not packed (keep such
 /// events as they are).
@@ -87,22 +88,36 @@ extension EventCodec {
         return used < 0 ? nil : used
     }
 
-    /// Reads an event `pack` wrote in this process.
+    /// Reads an event `pack` wrote in this process. An event packed without an original (a
+    /// dropped one, or none) is read without copying its text: its record becomes the bytes
+    /// `r` reads (all of them: give it a reader of this one event) and the text of its spans
+    /// and of its top-level strings is read there as spans. Text inside lists and objects
+    /// stays strings.
     public static func unpack(_ r: inout BinaryReader) throws -> Event {
         let ts = try r.varint()
-        let original = ArraySlice(Array(try r.data()))
+        let stored = try r.data()
         let n = try r.uvarint()
         guard n < 1 << 20 else { throw BinaryReader.Malformed(offset: r.offset) }
         var reading = Reading(keysByID: true, keyLimit: UInt32(FieldRegistry.shared.count))
+        reading.textInPlace = stored.isEmpty && r.bytes.count <= Int(UInt32.max)
         var fields: FieldList = []
         fields.reserveCapacity(Int(n))
         for _ in 0..<n { fields.append(try field(&r, &reading)) }
-        var e = Event(timestamp: ts, original: original, fields: fields)
-        if !reading.spanText.isEmpty {
-            e.record = ArraySlice(reading.spanText)
+        var e = Event(timestamp: ts, original: stored.isEmpty ? [] : ArraySlice(Array(stored)), fields: fields)
+        if reading.madeSpans {
+            e.record = r.bytes[...]
             e.originalDropped = true
         }
         return e
+    }
+}
+
+extension EventCodec.Reading {
+    /// A span of the packed bytes for text read there (`textInPlace`).
+    @inline(__always)
+    mutating func span(_ text: ArraySlice<UInt8>) -> FieldValue {
+        madeSpans = true
+        return .span(RecordSpan(start: UInt32(truncatingIfNeeded: text.startIndex), count: UInt32(truncatingIfNeeded: text.count)))
     }
 }
 
