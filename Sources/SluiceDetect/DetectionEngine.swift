@@ -441,7 +441,7 @@ public final class DetectionEngine {
         var h = StableHash()
         h.combine(bytes: text)
         let k = CaptureKey(regex: ObjectIdentifier(re), hash: h.value)
-        if let hit = captureMemo[k], hit.text.elementsEqual(text) { return hit.result }
+        if let hit = captureMemo[k], hit.text.count == text.count, PatternTest.equal(text, 0, hit.text) { return hit.result }
         let r = re.captured(String(decoding: text, as: UTF8.self))
         if captureMemo.count >= 4096 { captureMemo.removeAll(keepingCapacity: true) }
         captureMemo[k] = CaptureHit(text: Array(text), result: r)

@@ -111,6 +111,9 @@ final class RuleMatcher {
     private var slotFoldedSlot = -1
     private var slotFoldedStamp: UInt32 = 0
     private var scratch: [UInt8] = []
+    /// `directGeneral`'s buffers (a number's text, the case-folded text), kept between calls.
+    private var generalScratch: [UInt8] = []
+    private var generalFold: [UInt8] = []
     private var candidates: [Int32] = []
     private(set) var currentNamespaces: [String] = []
     private(set) var currentNS = 0
@@ -748,8 +751,11 @@ final class RuleMatcher {
     }
 
     func directGeneral(_ p: Predicate, _ v: EventView) -> Bool {
-        var scratch: [UInt8] = []
-        var fold: [UInt8] = []
+        // The matcher's buffers, taken for this call (nothing here calls back into it) and
+        // handed back with their room: no allocation per call once they have grown.
+        var scratch: [UInt8] = [], fold: [UInt8] = []
+        swap(&scratch, &generalScratch); swap(&fold, &generalFold)
+        defer { swap(&scratch, &generalScratch); swap(&fold, &generalFold) }
         func textTest(_ value: FieldValue, _ ev: Event, _ f: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
             ValueText.with(value, ev, &scratch) { text in
                 fold.removeAll(keepingCapacity: true)
@@ -757,17 +763,24 @@ final class RuleMatcher {
                 return fold.withUnsafeBufferPointer { f($0, text) }
             } ?? false
         }
-        func any(_ f: @escaping (FieldValue, Event) -> Bool) -> (found: Bool, hit: Bool) {
+        /// Visits the target's values until `f` holds for one: whether the target exists,
+        /// and whether `f` held.
+        func any(_ f: (FieldValue, Event) -> Bool) -> (found: Bool, hit: Bool) {
             var hit = false
-            let visit: (FieldValue, Event) -> Bool = { value, ev in
-                if f(value, ev) { hit = true; return true }
-                return false
-            }
             switch p.target {
-            case .field(let a): return (v.forEach(a, visit), hit)
+            case .field(let a):
+                let found = v.forEach(a) { value, ev in
+                    if f(value, ev) { hit = true; return true }
+                    return false
+                }
+                return (found, hit)
             case .keywords:
                 var found = false
-                Self.forEachKeywordText(v.event) { value, ev in found = true; return visit(value, ev) }
+                Self.forEachKeywordText(v.event) { value, ev in
+                    found = true
+                    if f(value, ev) { hit = true; return true }
+                    return false
+                }
                 return (found, hit)
             }
         }
