@@ -125,8 +125,8 @@ public enum GitHubTokenKind: String, Sendable, CaseIterable {
 /// events each keep only their own element as `event.original`.
 public final class GitHubAuditParser: Parser {
     let interner: FieldKeyInterner
-    /// Role of each `github.<name>` key by FieldKey id (0 = keep verbatim).
-    private let roles: [UInt8]
+    /// Role of each `github.<name>` key by FieldKey id (`.keep`, verbatim, beyond the end).
+    private let roles: [Role]
     private let envelopeKeys: [FieldKey]
 
     private enum Role: UInt8 {
@@ -148,12 +148,12 @@ public final class GitHubAuditParser: Parser {
         ]
         table.sort { $0.0 < $1.0 }
         var keys: [FieldKey] = []
-        var roles: [UInt8] = []
+        var roles: [Role] = []
         for (name, role) in table {
             let k = FieldKey("github." + name)
             keys.append(k)
-            if roles.count <= Int(k.id) { roles += [UInt8](repeating: 0, count: Int(k.id) + 1 - roles.count) }
-            roles[Int(k.id)] = role.rawValue
+            if roles.count <= Int(k.id) { roles += [Role](repeating: .keep, count: Int(k.id) + 1 - roles.count) }
+            roles[Int(k.id)] = role
         }
         self.roles = roles
         envelopeKeys = keys
@@ -288,7 +288,7 @@ public final class GitHubAuditParser: Parser {
     @inline(__always)
     private func roleOf(_ k: FieldKey) -> Role {
         let i = Int(k.id)
-        return i < roles.count ? Role(rawValue: roles[i])! : .keep
+        return roles.withUnsafeBufferPointer { i < $0.count ? $0[i] : .keep }
     }
 
     /// Positions of the event's keys while it is filled (non-fresh events): linear insertion
