@@ -133,6 +133,8 @@ struct FieldPath: Sendable, Hashable {
 /// name, path list and regex.
 final class FieldAccessor: Sendable, Hashable {
     let name: String
+    /// `name` as a key: how an alert's group values are named.
+    let nameKey: FieldKey
     let paths: [FieldPath]
     /// `paths` flattened for the per-event fast path (see `TopKeyPlan`).
     let plan: TopKeyPlan
@@ -148,6 +150,7 @@ final class FieldAccessor: Sendable, Hashable {
 
     init(name: String, mapped: String?, vendor: Bool = true, capture: RegexTest? = nil) {
         self.name = name
+        nameKey = FieldKey(name)
         var p: [FieldPath] = []
         if let m = mapped, m != name { p.append(FieldPath(m)) }
         p.append(FieldPath(name))
@@ -340,8 +343,7 @@ struct EventView {
             for p in vendor.paths(vn, namespaces, index: nsIndex) where p.forEach(event, index, body) { return true }
         }
         if let alert = event.alert {
-            let key = FieldKey(a.name)
-            for g in alert.group where g.key == key { _ = body(g.value, event); return true }
+            for g in alert.group where g.key == a.nameKey { _ = body(g.value, event); return true }
             var found = false
             for ev in alert.evidence {
                 for p in a.paths where p.forEachUnindexed(ev, body) { found = true; break }
