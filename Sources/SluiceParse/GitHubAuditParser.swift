@@ -229,7 +229,10 @@ public final class GitHubAuditParser: Parser {
     func parseObject(_ s: inout JSONScanner, base: consuming Event, spanBase: Int = -1) throws -> Event {
         var e = base
         let fresh = e.fields.isEmpty
-        e.fields.reserveCapacity(e.fields.count + 40)
+        // Room for the record's members (about 33 fields for a streamed-export record) and
+        // what the enrichers add after (identity, asset and repository fields, intel): the
+        // list is allocated once, not grown again in a later stage.
+        e.fields.reserveCapacity(e.fields.count + 48)
         if !fresh { index.begin(e.fields) }
         s.overflow.removeAll()
         put(&e, ECS.eventKind, Self.kindEvent, fresh)
