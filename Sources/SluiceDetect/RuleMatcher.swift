@@ -767,20 +767,18 @@ final class RuleMatcher {
         /// and whether `f` held.
         func any(_ f: (FieldValue, Event) -> Bool) -> (found: Bool, hit: Bool) {
             var hit = false
+            // Not escaping (nor is `f`): `hit` stays on the stack, no box or context per call.
+            func visit(_ value: FieldValue, _ ev: Event) -> Bool {
+                if f(value, ev) { hit = true; return true }
+                return false
+            }
             switch p.target {
             case .field(let a):
-                let found = v.forEach(a) { value, ev in
-                    if f(value, ev) { hit = true; return true }
-                    return false
-                }
+                let found = v.forEach(a, visit)
                 return (found, hit)
             case .keywords:
                 var found = false
-                Self.forEachKeywordText(v.event) { value, ev in
-                    found = true
-                    if f(value, ev) { hit = true; return true }
-                    return false
-                }
+                Self.forEachKeywordText(v.event) { value, ev in found = true; return visit(value, ev) }
                 return (found, hit)
             }
         }
