@@ -46,8 +46,9 @@ final class JSONWriterTests: XCTestCase {
         }
     }
 
-    /// The word-at-a-time path against a byte-by-byte escaper: specials at every offset of a
-    /// word and of the tail, runs of every length, the strings' ends inside and outside a word.
+    /// The block-at-a-time path against a byte-by-byte escaper: specials at every offset of a
+    /// block, a word and the tail, several in one block, runs of every length, the strings'
+    /// ends inside and outside a block.
     func testWordAtATimeEscapingMatchesAByteByByteEscaper() {
         func reference(_ b: [UInt8]) -> [UInt8] {
             var out: [UInt8] = [0x22]
@@ -66,10 +67,12 @@ final class JSONWriterTests: XCTestCase {
         }
         var rng = SystemRandomNumberGenerator()
         let alphabet: [UInt8] = [0x22, 0x5C, 0x0A, 0x09, 0x0D, 0x01, 0x1F, 0x20, 0x7E] + Array("abcxyz{}:,".utf8)
-        for n in 0..<48 {
-            for _ in 0..<60 {
-                // Mostly plain text with a few specials, so both whole words and specials occur.
-                let b = (0..<n).map { _ in Int.random(in: 0..<4, using: &rng) == 0 ? alphabet.randomElement(using: &rng)! : UInt8(ascii: "m") }
+        for n in 0..<100 {
+            for round in 0..<60 {
+                // Mostly plain text with a few specials, so both whole words and specials occur;
+                // every third string dense in them (several in one sixteen-byte block).
+                let every = round % 3 == 0 ? 2 : 4
+                let b = (0..<n).map { _ in Int.random(in: 0..<every, using: &rng) == 0 ? alphabet.randomElement(using: &rng)! : UInt8(ascii: "m") }
                 var out: [UInt8] = []
                 JSONWriter.appendQuotedBytes(b[...], to: &out)
                 XCTAssertEqual(out, reference(b), "input \(b)")

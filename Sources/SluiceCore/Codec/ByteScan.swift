@@ -1,5 +1,11 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+
 /// Word-at-a-time byte searches for the hot paths of the readers and writers (JSON, the
-/// line parsers' tokens and URLs, CEF extensions).
+/// line parsers' tokens and URLs, CEF extensions). On x86-64 the JSON searches take sixteen
+/// bytes at a time (SSE2, which every x86-64 processor has); elsewhere, and for the last
+/// bytes of a buffer, eight at a time in a 64-bit word.
 public enum ByteScan {
     @usableFromInline static let ones: UInt64 = 0x0101_0101_0101_0101
     @usableFromInline static let highs: UInt64 = 0x8080_8080_8080_8080
@@ -39,11 +45,19 @@ public enum ByteScan {
     }
 
     /// Index of the first byte in `p[i..<n]` that JSON strings must escape or that ends
-    /// them: `"`, `\`, or a control character (< 0x20); `n` if none. Eight bytes at a time.
+    /// them: `"`, `\`, or a control character (< 0x20); `n` if none. Sixteen bytes at a time
+    /// on x86-64, then eight.
     @inlinable @inline(__always)
     public static func firstJSONSpecial(_ p: UnsafePointer<UInt8>, from start: Int, to n: Int) -> Int {
         var i = start
         let raw = UnsafeRawPointer(p)
+        #if arch(x86_64)
+        while i &+ 16 <= n {
+            let m = jsonSpecials16(raw + i)
+            if m != 0 { return i &+ m.trailingZeroBitCount }
+            i &+= 16
+        }
+        #endif
         while i + 8 <= n {
             let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
             let control = (x &- 0x2020_2020_2020_2020) & ~x & highs
@@ -59,4 +73,23 @@ public enum ByteScan {
         }
         return n
     }
+
+    #if arch(x86_64)
+    /// One bit for each of the sixteen bytes at `p` that JSON strings must escape or that
+    /// ends them (`"`, `\`, below 0x20), the first byte in the lowest bit.
+    @inlinable @inline(__always)
+    public static func jsonSpecials16(_ p: UnsafeRawPointer) -> UInt32 {
+        let x = _mm_loadu_si128(p.assumingMemoryBound(to: __m128i.self))
+        let control = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x)   // x <= 0x1F
+        let quote = _mm_cmpeq_epi8(x, _mm_set1_epi8(0x22))
+        let backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8(0x5C))
+        return UInt32(truncatingIfNeeded: _mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))))
+    }
+
+    /// One bit for each of the sixteen bytes at `p` that is 0x80 or more (not ASCII).
+    @inlinable @inline(__always)
+    public static func highBytes16(_ p: UnsafeRawPointer) -> UInt32 {
+        UInt32(truncatingIfNeeded: _mm_movemask_epi8(_mm_loadu_si128(p.assumingMemoryBound(to: __m128i.self))))
+    }
+    #endif
 }
