@@ -63,7 +63,9 @@ final class EventJSONEncoderTests: XCTestCase {
             .span(RecordSpan(start: 0, count: 0)), .span(RecordSpan(start: 900, count: 3)),
             .span(RecordSpan(start: uniStart, count: UInt32(uni.count))), .span(RecordSpan(start: uniStart + 4, count: 2)),
         ]
-        let keys = ["user.name", "event.action", "source.ip", "source.port", "github.repo", "message", "tags", "x"]
+        // Member names of 1 to 48 bytes: copied in sixteen-byte blocks past their ends.
+        let keys = ["user.name", "event.action", "source.ip", "source.port", "github.repo", "message", "tags", "x",
+                    "github.repository_visibility_changed_at", "github.programmatic_access_type_of_the_token_used"]
         for i in 0..<400 {
             var e = Event(timestamp: i % 3 == 0 ? 0 : 1_763_863_200_000_000_000 + Int64(i), original: i % 4 == 0 ? [] : record[...])
             for _ in 0..<(1 + Int(rng.next() % 6)) {
