@@ -486,8 +486,19 @@ def attribute(perf_data):
     with the most self time, the nearest Sluice functions on their stacks; the top functions
     by self time. All shares are of the same samples."""
     pid = open(perf_data + ".pid").read().strip()
-    script = subprocess.run(["perf", "script", "-i", perf_data, "--pid", pid, "-F", "tid,ip,sym,dso"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+    # Read twice at most: one run's report (12:33 UTC on 2026-12-06) came out empty although
+    # the same data read afterwards attributes normally; the second reading, and what perf
+    # said, show whether that was perf or the data.
+    for attempt in (1, 2):
+        r = subprocess.run(["perf", "script", "-i", perf_data, "--pid", pid, "-F", "tid,ip,sym,dso"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        script = r.stdout
+        if script.strip():
+            break
+        log(f"profile: perf script -i {perf_data} --pid {pid} gave no samples (exit {r.returncode}"
+            + (f": {r.stderr.strip()[:300]}" if r.stderr.strip() else "") + ")"
+            + ("; reading it again" if attempt == 1 else ""))
+        time.sleep(2)
     demangle = shutil.which("swift-demangle")
     if demangle:
         script = subprocess.run([demangle, "--simplified"], input=script, stdout=subprocess.PIPE, text=True).stdout
@@ -772,6 +783,9 @@ def main():
             rep.append(f"- sender check, {name} → discarding sink: {mib:,.0f} MiB/s")
     for title, prof_areas, prof_calls, prof_rows, secs in profiles:
         rep.append(f"\n### Profile: Sluice, {title} (perf record -a -e cpu-clock -g, Sluice's samples; {secs:.2f} s under perf)\n")
+        if not prof_areas:
+            rep.append("perf script gave no samples of Sluice's process (twice; what perf said is in the log).")
+            continue
         rep.append("Where the CPU goes (each sample charged to the nearest frame naming a stage):\n")
         rep.append("| share | area |\n|---:|---|")
         for area, pct in prof_areas:
