@@ -59,10 +59,7 @@ public enum ByteScan {
         }
         #endif
         while i + 8 <= n {
-            let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let control = (x &- 0x2020_2020_2020_2020) & ~x & highs
-            let m = control | zeroBytes(x ^ 0x2222_2222_2222_2222) | zeroBytes(x ^ 0x5C5C_5C5C_5C5C_5C5C)
-            // The lowest flagged byte is always a true match (false positives only follow one).
+            let m = jsonSpecials8(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
             if m != 0 { return i &+ (m.trailingZeroBitCount >> 3) }
             i &+= 8
         }
@@ -72,6 +69,15 @@ public enum ByteScan {
             i &+= 1
         }
         return n
+    }
+
+    /// The high bit set in each byte of the word `x` (first byte lowest) that JSON strings
+    /// must escape or that ends them (`"`, `\`, below 0x20). Exact for the lowest such byte
+    /// and zero exactly when there is none (a false positive can only follow a true one).
+    @inlinable @inline(__always)
+    public static func jsonSpecials8(_ x: UInt64) -> UInt64 {
+        let control = (x &- 0x2020_2020_2020_2020) & ~x & 0x8080_8080_8080_8080
+        return control | zeroBytes(x ^ 0x2222_2222_2222_2222) | zeroBytes(x ^ 0x5C5C_5C5C_5C5C_5C5C)
     }
 
     #if arch(x86_64)

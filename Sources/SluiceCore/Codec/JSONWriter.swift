@@ -120,14 +120,24 @@ public enum JSONWriter {
                 // j + 8 <= 2i + 9 <= 2n + 2: the word fits the room.
                 let x = src.loadUnaligned(fromByteOffset: i, as: UInt64.self)
                 dst.storeBytes(of: x, toByteOffset: j, as: UInt64.self)
-                let control = (x &- 0x2020_2020_2020_2020) & ~x & 0x8080_8080_8080_8080
-                let m = control | ByteScan.zeroBytes(x ^ 0x2222_2222_2222_2222) | ByteScan.zeroBytes(x ^ 0x5C5C_5C5C_5C5C_5C5C)
+                let m = ByteScan.jsonSpecials8(x)
                 if asciiOnly && x & 0x8080_8080_8080_8080 != 0 { return notASCII }
                 if m == 0 { i &+= 8; j &+= 8; continue }
                 // The lowest flagged byte is a true special (false positives only follow one).
                 let k = m.trailingZeroBitCount &>> 3
                 i &+= k; j &+= k
             } else {
+                // Fewer than eight bytes left of a string of eight or more: when none of its
+                // last eight bytes is special or above ASCII, the bytes before i among them were
+                // written unescaped right before j, and the word stored over them ends the copy.
+                if n >= 8 {
+                    let x = src.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+                    if ByteScan.jsonSpecials8(x) == 0 && x & 0x8080_8080_8080_8080 == 0 {
+                        dst.storeBytes(of: x, toByteOffset: j &- (i &- (n &- 8)), as: UInt64.self)
+                        j &+= n &- i; i = n
+                        continue
+                    }
+                }
                 let b = p[i]
                 if asciiOnly && b >= 0x80 { return notASCII }
                 if b >= 0x20 && b != 0x22 && b != 0x5C { d[j] = b; i &+= 1; j &+= 1; continue }
