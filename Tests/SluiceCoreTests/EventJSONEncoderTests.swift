@@ -63,7 +63,7 @@ final class EventJSONEncoderTests: XCTestCase {
             .span(RecordSpan(start: 0, count: 0)), .span(RecordSpan(start: 900, count: 3)),
             .span(RecordSpan(start: uniStart, count: UInt32(uni.count))), .span(RecordSpan(start: uniStart + 4, count: 2)),
         ]
-        // Member names of 1 to 48 bytes: copied in sixteen-byte blocks past their ends.
+        // Member names of 1 to 48 bytes, some longer than a sixteen-byte block.
         let keys = ["user.name", "event.action", "source.ip", "source.port", "github.repo", "message", "tags", "x",
                     "github.repository_visibility_changed_at", "github.programmatic_access_type_of_the_token_used"]
         for i in 0..<400 {
