@@ -53,7 +53,7 @@ public enum ByteScan {
         let raw = UnsafeRawPointer(p)
         #if arch(x86_64)
         while i &+ 16 <= n {
-            let m = jsonSpecials16(raw + i)
+            let m = jsonSpecials16(load16(raw + i))
             if m != 0 { return i &+ m.trailingZeroBitCount }
             i &+= 16
         }
@@ -81,21 +81,27 @@ public enum ByteScan {
     }
 
     #if arch(x86_64)
-    /// One bit for each of the sixteen bytes at `p` that JSON strings must escape or that
-    /// ends them (`"`, `\`, below 0x20), the first byte in the lowest bit.
+    /// The sixteen bytes at `p` (no alignment needed).
     @inlinable @inline(__always)
-    public static func jsonSpecials16(_ p: UnsafeRawPointer) -> UInt32 {
-        let x = _mm_loadu_si128(p.assumingMemoryBound(to: __m128i.self))
+    public static func load16(_ p: UnsafeRawPointer) -> __m128i {
+        _mm_loadu_si128(p.assumingMemoryBound(to: __m128i.self))
+    }
+
+    /// One bit for each of the sixteen bytes of `x` that JSON strings must escape or that
+    /// ends them (`"`, `\`, below 0x20), the first byte in the lowest bit. Takes the bytes
+    /// loaded, so a caller that also stores them reads them once.
+    @inlinable @inline(__always)
+    public static func jsonSpecials16(_ x: __m128i) -> UInt32 {
         let control = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x)   // x <= 0x1F
         let quote = _mm_cmpeq_epi8(x, _mm_set1_epi8(0x22))
         let backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8(0x5C))
         return UInt32(truncatingIfNeeded: _mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))))
     }
 
-    /// One bit for each of the sixteen bytes at `p` that is 0x80 or more (not ASCII).
+    /// One bit for each of the sixteen bytes of `x` that is 0x80 or more (not ASCII).
     @inlinable @inline(__always)
-    public static func highBytes16(_ p: UnsafeRawPointer) -> UInt32 {
-        UInt32(truncatingIfNeeded: _mm_movemask_epi8(_mm_loadu_si128(p.assumingMemoryBound(to: __m128i.self))))
+    public static func highBytes16(_ x: __m128i) -> UInt32 {
+        UInt32(truncatingIfNeeded: _mm_movemask_epi8(x))
     }
     #endif
 }

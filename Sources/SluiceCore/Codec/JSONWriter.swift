@@ -87,10 +87,12 @@ public enum JSONWriter {
             #if arch(x86_64)
             if i &+ 16 <= n {
                 // j + 16 <= 2i + 17 <= 2n + 2: the sixteen bytes fit the room.
-                let v = _mm_loadu_si128((src + i).assumingMemoryBound(to: __m128i.self))
+                // Tested from the bytes loaded for the store: the store may alias them for all
+                // the compiler knows, so reading `src` again would load them a second time.
+                let v = ByteScan.load16(src + i)
                 _mm_storeu_si128((dst + j).assumingMemoryBound(to: __m128i.self), v)
-                if asciiOnly && ByteScan.highBytes16(src + i) != 0 { return notASCII }
-                var m = ByteScan.jsonSpecials16(src + i)
+                if asciiOnly && ByteScan.highBytes16(v) != 0 { return notASCII }
+                var m = ByteScan.jsonSpecials16(v)
                 if m == 0 { i &+= 16; j &+= 16; continue }
                 if i &+ 32 <= n {
                     // Every special of the block from its mask: each escaped, then the sixteen
@@ -103,7 +105,7 @@ public enum JSONWriter {
                         guard shortEscape(p[i &+ k], to: d + (j &+ k &+ shift)) else { return -1 }
                         shift &+= 1
                         _mm_storeu_si128((dst + (j &+ k &+ 1 &+ shift)).assumingMemoryBound(to: __m128i.self),
-                                         _mm_loadu_si128((src + (i &+ k &+ 1)).assumingMemoryBound(to: __m128i.self)))
+                                         ByteScan.load16(src + (i &+ k &+ 1)))
                         m &= m &- 1
                     } while m != 0
                     i &+= 16; j &+= 16 &+ shift
