@@ -15,6 +15,8 @@ struct SinkRunner {
         guard let sink = node.box.sink, let inbox = node.inbox else { node.finish(.failed); return }
         let priorityToken = env.priority?.enter(node.name)
         defer { env.priority?.leave(priorityToken) }
+        let previousName = ThreadName.enter(ThreadName.forStage(node.name))
+        defer { ThreadName.leave(previousName) }
         node.set(.running)
         var lastTick = Clock.monotonic()
         while let item = inbox.pop(maxEvents: env.batchSize, timeout: 1.0) {

@@ -17,6 +17,7 @@ struct SourceRunner {
             node.set(.running)
             node.setActivity(.active)
             let priorityToken = env.priority?.enter(node.name)
+            let previousName = ThreadName.enter(ThreadName.forStage(node.name))
             var returned = false
             if !context.isStopping {
                 do { try source.run(context); returned = true } catch {
@@ -27,6 +28,7 @@ struct SourceRunner {
                 }
             }
             env.priority?.leave(priorityToken)
+            ThreadName.leave(previousName)
             node.set(.draining)
             // Its last position goes with the final epoch of a graceful stop; a source that
             // never ran (stopped while it waited for a predecessor) or failed keeps the

@@ -19,6 +19,8 @@ struct TransformRunner {
         guard let transform = node.box.transform, let inbox = node.inbox else { node.finish(.failed); return }
         let priorityToken = env.priority?.enter(node.name)
         defer { env.priority?.leave(priorityToken) }
+        let previousName = ThreadName.enter(ThreadName.forStage(node.name))
+        defer { ThreadName.leave(previousName) }
         let stateful = transform.statefulSelf
         // A stateful stage's outputs are tracked so an epoch commits only once everything it
         // emitted before the barrier was delivered (alerts made by timers carry no source
