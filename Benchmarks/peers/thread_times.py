@@ -9,9 +9,11 @@ usage: thread_times.py COMMAND [ARG...]
 
 Reads /proc/PID/task/TID/schedstat (nanoseconds on CPU and waiting on a run queue) and the
 context-switch counts of /proc/PID/task/TID/status every 10 ms while the command runs, and
-prints the five busiest threads when it exits: blocked = wall time - on CPU - runnable. The
-wall time is the command's, start-up and exit included, so a thread's blocked time includes
-them too. Linux only; no privileges needed (the command is this script's child).
+prints the five busiest threads when it exits: blocked = wall time - on CPU - runnable. A
+thread shows the last `sluice:STAGE` name it carried (Sluice names a stage's thread while the
+stage runs). The wall time is the command's, start-up and exit included, so a thread's
+blocked time includes them too. Linux only; no privileges needed (the command is this
+script's child).
 """
 import os
 import subprocess
@@ -37,6 +39,10 @@ def sample(pid, last):
             continue   # the thread ended between listing and reading
         vol = int(status.split("\nvoluntary_ctxt_switches:")[1].split()[0])
         inv = int(status.split("\nnonvoluntary_ctxt_switches:")[1].split()[0])
+        # A stage thread is named after its stage while the stage runs and gets its
+        # Dispatch name back when it ends: keep the stage's name once seen.
+        if tid in last and last[tid][0].startswith("sluice:") and not name.startswith("sluice:"):
+            name = last[tid][0]
         last[tid] = (name, on, queued, slices, vol, inv)
 
 
