@@ -707,18 +707,23 @@ def main():
     for path in (audit, syslog):
         if path:
             warm(path)
+
+    def run_system(s):
+        """One timed run of `s` on its workload's input, checked against its expected count."""
+        w = s.workload
+        extra = w3_values(audit, squid, intel, context, os.path.join(OUT, "run", s.key)) if w == 3 else None
+        if extra:
+            extra.pop("WORKDIR")
+        return run_once(s, syslog if w == 2 else audit, ids, expected=N * W3_EXPECT if w == 3 else N, extra=extra)
+
     if WARMUP and systems:
-        # The first round after bench-peers.sh's release builds ran slow for every system
-        # (rsyslog and Sluice's one-core runs too: 2026-12-06 12:21 and 13:21): the build's
-        # and the inputs' dirty pages were still being written back, and the binaries were
-        # cold. Flush, then run each system of the first workload once without counting it.
+        # The first runs after bench-peers.sh rebuilt Sluice were about twice as slow
+        # (2026-12-06: 3.8-4.4 s against 1.5-2.2 s; normal when nothing was rebuilt). Flush
+        # what the build wrote, then run each system of the first workload once uncounted.
         os.sync()
         w = min(s.workload for s in systems)
         for s in [s for s in systems if s.workload == w and s.cpus is None]:
-            extra = w3_values(audit, squid, intel, context, os.path.join(OUT, "run", s.key)) if w == 3 else None
-            if extra:
-                extra.pop("WORKDIR")
-            r = run_once(s, syslog if w == 2 else audit, ids, expected=N * W3_EXPECT if w == 3 else N, extra=extra)
+            r = run_system(s)
             state = f"{r['wall']:6.2f} s (not counted)" if r["ok"] else f"FAILED: {r.get('reason')}"
             log(f"warm-up w{w} {s.label:34s} {state}")
         os.sync()
@@ -728,11 +733,7 @@ def main():
             group = [s for s in systems if s.workload == w]
             k = rnd % len(group)
             for s in group[k:] + group[:k]:
-                inp = syslog if w == 2 else audit
-                extra = w3_values(audit, squid, intel, context, os.path.join(OUT, "run", s.key)) if w == 3 else None
-                if extra:
-                    extra.pop("WORKDIR")
-                r = run_once(s, inp, ids, expected=N * W3_EXPECT if w == 3 else N, extra=extra)
+                r = run_system(s)
                 r["round"] = rnd + 1
                 r["load"] = os.getloadavg()[0]
                 results.append(r)
